@@ -1,0 +1,9 @@
+import type { Command } from "commander";
+
+/**
+ * Registers every CLI command. Each command is one module exporting `register(program)`;
+ * add a new command by importing it here.
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}
