@@ -1,0 +1,193 @@
+import { HTTP_DURATION_BUCKETS, HTTP_HIGHR_BUCKETS } from "./buckets.js";
+import type { MetricFamily } from "./types.js";
+
+/**
+ * dcgm-exporter labels. `Hostname` became `hostname` in dcgm-exporter PR #655; dashboards accept both.
+ */
+export const DCGM_LABELS = ["gpu", "UUID", "pci_bus_id", "device", "modelName", "hostname"] as const;
+export const DCGM_HOSTNAME_LABELS = ["hostname", "Hostname"] as const;
+
+function dcgmGauge(name: string, help: string, unit: string): MetricFamily {
+  return { name, type: "gauge", help, labels: [...DCGM_LABELS], unit };
+}
+
+/** dcgm-exporter default counters the dashboards and the simulator use (exporters.md G1). */
+export const dcgm = {
+  gpuUtil: dcgmGauge("DCGM_FI_DEV_GPU_UTIL", "GPU utilization (in %).", "percent"),
+  memCopyUtil: dcgmGauge("DCGM_FI_DEV_MEM_COPY_UTIL", "Memory utilization (in %).", "percent"),
+  fbUsed: dcgmGauge("DCGM_FI_DEV_FB_USED", "Framebuffer memory used (in MiB).", "MiB"),
+  fbFree: dcgmGauge("DCGM_FI_DEV_FB_FREE", "Framebuffer memory free (in MiB).", "MiB"),
+  fbReserved: dcgmGauge("DCGM_FI_DEV_FB_RESERVED", "Framebuffer memory reserved (in MiB).", "MiB"),
+  powerUsage: dcgmGauge("DCGM_FI_DEV_POWER_USAGE", "Power draw (in W).", "watts"),
+  totalEnergyConsumption: {
+    name: "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
+    type: "counter",
+    help: "Total energy consumption since boot (in mJ).",
+    labels: [...DCGM_LABELS],
+    unit: "millijoules",
+  } satisfies MetricFamily,
+  gpuTemp: dcgmGauge("DCGM_FI_DEV_GPU_TEMP", "GPU temperature (in C).", "celsius"),
+  memoryTemp: dcgmGauge("DCGM_FI_DEV_MEMORY_TEMP", "Memory temperature (in C).", "celsius"),
+  smClock: dcgmGauge("DCGM_FI_DEV_SM_CLOCK", "SM clock frequency (in MHz).", "MHz"),
+  memClock: dcgmGauge("DCGM_FI_DEV_MEM_CLOCK", "Memory clock frequency (in MHz).", "MHz"),
+  grEngineActive: dcgmGauge("DCGM_FI_PROF_GR_ENGINE_ACTIVE", "Ratio of time the graphics engine is active.", "ratio"),
+  tensorActive: dcgmGauge("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "Ratio of cycles the tensor (HMMA) pipe is active.", "ratio"),
+  dramActive: dcgmGauge("DCGM_FI_PROF_DRAM_ACTIVE", "Ratio of cycles the device memory interface is active sending or receiving data.", "ratio"),
+} as const;
+
+/** utkuozdemir/nvidia_gpu_exporter (nvidia-smi based), label `uuid` (exporters.md G2). */
+export const nvidiaSmi = {
+  utilizationGpuRatio: { name: "nvidia_smi_utilization_gpu_ratio", type: "gauge", help: "utilization.gpu [%]", labels: ["uuid"], unit: "ratio" },
+  utilizationMemoryRatio: { name: "nvidia_smi_utilization_memory_ratio", type: "gauge", help: "utilization.memory [%]", labels: ["uuid"], unit: "ratio" },
+  memoryUsedBytes: { name: "nvidia_smi_memory_used_bytes", type: "gauge", help: "memory.used [MiB]", labels: ["uuid"], unit: "bytes" },
+  memoryFreeBytes: { name: "nvidia_smi_memory_free_bytes", type: "gauge", help: "memory.free [MiB]", labels: ["uuid"], unit: "bytes" },
+  memoryTotalBytes: { name: "nvidia_smi_memory_total_bytes", type: "gauge", help: "memory.total [MiB]", labels: ["uuid"], unit: "bytes" },
+  powerDrawWatts: { name: "nvidia_smi_power_draw_watts", type: "gauge", help: "power.draw [W]", labels: ["uuid"], unit: "watts" },
+  powerLimitWatts: { name: "nvidia_smi_power_limit_watts", type: "gauge", help: "power.limit [W]", labels: ["uuid"], unit: "watts" },
+  temperatureGpu: { name: "nvidia_smi_temperature_gpu", type: "gauge", help: "temperature.gpu", labels: ["uuid"], unit: "celsius" },
+  clocksCurrentSmHz: { name: "nvidia_smi_clocks_current_sm_clock_hz", type: "gauge", help: "clocks.current.sm [MHz]", labels: ["uuid"], unit: "hertz" },
+  gpuInfo: {
+    name: "nvidia_smi_gpu_info",
+    type: "gauge",
+    help: "A metric with a constant '1' value labeled by gpu uuid, name, driver_version.",
+    labels: ["uuid", "name", "driver_version", "index", "pci_bus_id"],
+    unit: "none",
+  },
+} as const satisfies Record<string, MetricFamily>;
+
+/** node_exporter families the Machine overview uses (exporters.md G3). */
+export const node = {
+  cpuSeconds: { name: "node_cpu_seconds_total", type: "counter", help: "Seconds the CPUs spent in each mode.", labels: ["cpu", "mode"], unit: "seconds" },
+  load1: { name: "node_load1", type: "gauge", help: "1m load average.", labels: [], unit: "none" },
+  load5: { name: "node_load5", type: "gauge", help: "5m load average.", labels: [], unit: "none" },
+  load15: { name: "node_load15", type: "gauge", help: "15m load average.", labels: [], unit: "none" },
+  memoryTotalBytes: { name: "node_memory_MemTotal_bytes", type: "gauge", help: "Memory information field MemTotal_bytes.", labels: [], unit: "bytes" },
+  memoryAvailableBytes: {
+    name: "node_memory_MemAvailable_bytes",
+    type: "gauge",
+    help: "Memory information field MemAvailable_bytes.",
+    labels: [],
+    unit: "bytes",
+  },
+  filesystemAvailBytes: {
+    name: "node_filesystem_avail_bytes",
+    type: "gauge",
+    help: "Filesystem space available to non-root users in bytes.",
+    labels: ["device", "fstype", "mountpoint"],
+    unit: "bytes",
+  },
+  filesystemSizeBytes: {
+    name: "node_filesystem_size_bytes",
+    type: "gauge",
+    help: "Filesystem size in bytes.",
+    labels: ["device", "fstype", "mountpoint"],
+    unit: "bytes",
+  },
+  diskReadBytes: { name: "node_disk_read_bytes_total", type: "counter", help: "The total number of bytes read successfully.", labels: ["device"], unit: "bytes" },
+  diskWrittenBytes: {
+    name: "node_disk_written_bytes_total",
+    type: "counter",
+    help: "The total number of bytes written successfully.",
+    labels: ["device"],
+    unit: "bytes",
+  },
+  networkReceiveBytes: {
+    name: "node_network_receive_bytes_total",
+    type: "counter",
+    help: "Network device statistic receive_bytes.",
+    labels: ["device"],
+    unit: "bytes",
+  },
+  networkTransmitBytes: {
+    name: "node_network_transmit_bytes_total",
+    type: "counter",
+    help: "Network device statistic transmit_bytes.",
+    labels: ["device"],
+    unit: "bytes",
+  },
+  bootTimeSeconds: { name: "node_boot_time_seconds", type: "gauge", help: "Node boot time, in unixtime.", labels: [], unit: "seconds" },
+  timeSeconds: { name: "node_time_seconds", type: "gauge", help: "System time in seconds since epoch (1970).", labels: [], unit: "seconds" },
+  unameInfo: {
+    name: "node_uname_info",
+    type: "gauge",
+    help: "Labeled system information as provided by the uname system call.",
+    labels: ["domainname", "machine", "nodename", "release", "sysname", "version"],
+    unit: "none",
+  },
+} as const satisfies Record<string, MetricFamily>;
+
+/** What a vLLM OpenAI server's FastAPI instrumentator and prometheus_client add (vllm-metrics.md §1.8, §2e). */
+export const httpServer = {
+  requests: {
+    name: "http_requests_total",
+    type: "counter",
+    help: "Total number of requests by method, status and handler.",
+    labels: ["handler", "method", "status"],
+    unit: "requests",
+  },
+  requestSizeBytes: {
+    name: "http_request_size_bytes",
+    type: "summary",
+    help: "Content length of incoming requests by handler. Only value of header is respected. Otherwise ignored. No percentile calculated. ",
+    labels: ["handler"],
+    unit: "bytes",
+  },
+  responseSizeBytes: {
+    name: "http_response_size_bytes",
+    type: "summary",
+    help: "Content length of outgoing responses by handler. Only value of header is respected. Otherwise ignored. No percentile calculated. ",
+    labels: ["handler"],
+    unit: "bytes",
+  },
+  requestDurationHighr: {
+    name: "http_request_duration_highr_seconds",
+    type: "histogram",
+    help: "Latency with many buckets but no API specific labels. Made for more accurate percentile calculations. ",
+    labels: [],
+    buckets: HTTP_HIGHR_BUCKETS,
+    unit: "seconds",
+  },
+  requestDuration: {
+    name: "http_request_duration_seconds",
+    type: "histogram",
+    help: "Latency with only few buckets by handler. Made to be only used if aggregation by handler is important. ",
+    labels: ["handler", "method"],
+    buckets: HTTP_DURATION_BUCKETS,
+    unit: "seconds",
+  },
+} as const satisfies Record<string, MetricFamily>;
+
+/** prometheus_client's process collector (single-process mode only). */
+export const processCollector = {
+  cpuSeconds: { name: "process_cpu_seconds_total", type: "counter", help: "Total user and system CPU time spent in seconds.", labels: [], unit: "seconds" },
+  residentMemoryBytes: { name: "process_resident_memory_bytes", type: "gauge", help: "Resident memory size in bytes.", labels: [], unit: "bytes" },
+  virtualMemoryBytes: { name: "process_virtual_memory_bytes", type: "gauge", help: "Virtual memory size in bytes.", labels: [], unit: "bytes" },
+  startTimeSeconds: {
+    name: "process_start_time_seconds",
+    type: "gauge",
+    help: "Start time of the process since unix epoch in seconds.",
+    labels: [],
+    unit: "seconds",
+  },
+  openFds: { name: "process_open_fds", type: "gauge", help: "Number of open file descriptors.", labels: [], unit: "none" },
+  maxFds: { name: "process_max_fds", type: "gauge", help: "Maximum number of open file descriptors.", labels: [], unit: "none" },
+} as const satisfies Record<string, MetricFamily>;
+
+/** Series Prometheus itself attaches to every scrape. */
+export const scrape = {
+  up: { name: "up", type: "gauge", help: "1 if the last scrape of the target succeeded, 0 otherwise.", labels: ["job", "instance"], unit: "none" },
+  scrapeDurationSeconds: {
+    name: "scrape_duration_seconds",
+    type: "gauge",
+    help: "Duration of the last scrape of the target.",
+    labels: ["job", "instance"],
+    unit: "seconds",
+  },
+  scrapeSamplesScraped: {
+    name: "scrape_samples_scraped",
+    type: "gauge",
+    help: "Number of samples the target exposed.",
+    labels: ["job", "instance"],
+    unit: "none",
+  },
+} as const satisfies Record<string, MetricFamily>;

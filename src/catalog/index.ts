@@ -1,0 +1,6 @@
+export type { MetricFamily, MetricType } from "./types.js";
+export { bucketSeries, sumSeries, countSeries } from "./types.js";
+export * from "./buckets.js";
+export { vllm, vllmLegacy, VLLM_LABELS, FINISHED_REASONS, FINISHED_REASONS_V0 } from "./vllm.js";
+export { dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, DCGM_LABELS, DCGM_HOSTNAME_LABELS } from "./exporters.js";
+export { allFamilies, knownSeriesNames } from "./names.js";

@@ -1,0 +1,21 @@
+import { dcgm, httpServer, node, nvidiaSmi, processCollector, scrape } from "./exporters.js";
+import type { MetricFamily } from "./types.js";
+import { vllm, vllmLegacy } from "./vllm.js";
+
+/** Every family the catalog declares, current and legacy. */
+export function allFamilies(): MetricFamily[] {
+  return [vllm, vllmLegacy, dcgm, nvidiaSmi, node, httpServer, processCollector, scrape].flatMap((group) =>
+    Object.values(group as Record<string, MetricFamily>),
+  );
+}
+
+/** Every series name a query may legitimately name: families plus histogram/summary suffixes. */
+export function knownSeriesNames(): Set<string> {
+  const names = new Set<string>();
+  for (const family of allFamilies()) {
+    names.add(family.name);
+    if (family.type === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(family.name + suffix);
+    if (family.type === "summary") for (const suffix of ["_sum", "_count"]) names.add(family.name + suffix);
+  }
+  return names;
+}
