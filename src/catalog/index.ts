@@ -4,3 +4,14 @@ export * from "./buckets.js";
 export { vllm, vllmLegacy, VLLM_LABELS, FINISHED_REASONS, FINISHED_REASONS_V0 } from "./vllm.js";
 export { dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, DCGM_LABELS, DCGM_HOSTNAME_LABELS } from "./exporters.js";
 export { allFamilies, knownSeriesNames } from "./names.js";
+export { pythonRuntime } from "./runtime.js";
+export {
+  METRICS_VERSIONS,
+  metricsVersionSpec,
+  createdFamilyName,
+  type MetricsVersion,
+  type MetricSource,
+  type MetricsVersionSpec,
+  type VersionedFamily,
+  type VersionSpecOptions,
+} from "./versions.js";

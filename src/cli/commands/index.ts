@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import * as doctor from "./doctor.js";
 
 /**
  * Registers every CLI command. Each command is one module exporting `register(program)`;
@@ -6,4 +7,5 @@ import type { Command } from "commander";
  */
 export function registerCommands(program: Command): void {
   void program;
+  doctor.register(program);
 }

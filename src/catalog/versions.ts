@@ -1,0 +1,249 @@
+import {
+  ITL_BUCKETS_LEGACY,
+  LATENCY_BUCKETS_LEGACY,
+  TTFT_BUCKETS_LEGACY,
+  oneTwoFiveBuckets,
+} from "./buckets.js";
+import type { MetricFamily } from "./types.js";
+import { FINISHED_REASONS, FINISHED_REASONS_V0, vllm, vllmLegacy } from "./vllm.js";
+
+/**
+ * vLLM release lines whose `/metrics` naming the simulator reproduces and the dashboards accept:
+ * `current` (V1, 2026 snapshot), `0.10` (V1 with the deprecated `gpu_*` names still exported) and
+ * `0.6` (the V0 engine: no `engine` label, no `_created` series, older buckets).
+ */
+export const METRICS_VERSIONS = ["current", "0.10", "0.6"] as const;
+export type MetricsVersion = (typeof METRICS_VERSIONS)[number];
+
+/** What a family measures, independent of its name in a given release. */
+export type MetricSource =
+  | "running"
+  | "waiting"
+  | "waitingByReason"
+  | "sleepState"
+  | "kvUsage"
+  | "cpuKvUsage"
+  | "swapped"
+  | "prefixHitRate"
+  | "cpuPrefixHitRate"
+  | "avgPromptThroughput"
+  | "avgGenerationThroughput"
+  | "cacheConfig"
+  | "prefixQueries"
+  | "prefixHits"
+  | "externalPrefixQueries"
+  | "externalPrefixHits"
+  | "mmCacheQueries"
+  | "mmCacheHits"
+  | "preemptions"
+  | "promptTokens"
+  | "promptTokensBySource"
+  | "promptTokensCached"
+  | "generationTokens"
+  | "tokens"
+  | "requestSuccess"
+  | "estimatedFlops"
+  | "estimatedReadBytes"
+  | "estimatedWriteBytes"
+  | "requestPromptTokens"
+  | "requestGenerationTokens"
+  | "iterationTokens"
+  | "requestMaxGenerationTokens"
+  | "requestParamsN"
+  | "requestParamsMaxTokens"
+  | "ttft"
+  | "itl"
+  | "requestTpot"
+  | "e2e"
+  | "queue"
+  | "inference"
+  | "prefill"
+  | "decode"
+  | "prefillKvComputed";
+
+export interface VersionedFamily {
+  /** The family as this release writes it: name, type, HELP, labels (with `engine` or not), buckets. */
+  readonly family: MetricFamily;
+  readonly source: MetricSource;
+  /** Values of the labels besides `model_name`/`engine` whose children exist from the start. */
+  readonly labelValues?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface MetricsVersionSpec {
+  readonly version: MetricsVersion;
+  /** V1 (≥ 0.8.3) labels engine families with `engine`. */
+  readonly engineLabel: boolean;
+  /** V1 single-process servers write a `<name>_created` gauge family after each counter/histogram. */
+  readonly createdSeries: boolean;
+  readonly finishedReasons: readonly string[];
+  readonly families: readonly VersionedFamily[];
+}
+
+export interface VersionSpecOptions {
+  /** `--max-model-len`; the token-count histograms derive their 1-2-5 buckets from it. */
+  readonly maxModelLen: number;
+}
+
+/** V0 cache_config_info labels (a subset of V0 CacheConfig fields; no model_name, no engine). */
+const V0_CACHE_CONFIG_LABELS = ["block_size", "cache_dtype", "enable_prefix_caching", "gpu_memory_utilization", "num_cpu_blocks", "num_gpu_blocks"];
+
+/** CUDA-graph capture sizes for max_num_seqs 256, which V0 used as iteration-token buckets. */
+function cudaGraphCaptureSizes(): number[] {
+  const sizes = [1, 2, 4];
+  for (let size = 8; size <= 256; size += 8) sizes.push(size);
+  return sizes;
+}
+
+function resolveBuckets(family: MetricFamily, maxModelLen: number): MetricFamily {
+  if (family.type !== "histogram" || family.buckets !== undefined) return family;
+  const { bucketScheme: _scheme, ...rest } = family as MetricFamily & { bucketScheme?: string };
+  void _scheme;
+  return { ...rest, buckets: oneTwoFiveBuckets(maxModelLen) };
+}
+
+function withoutEngine(family: MetricFamily): MetricFamily {
+  return { ...family, labels: family.labels.filter((label) => label !== "engine") };
+}
+
+function entry(family: MetricFamily, source: MetricSource, labelValues?: Record<string, readonly string[]>): VersionedFamily {
+  return labelValues === undefined ? { family, source } : { family, source, labelValues };
+}
+
+function currentFamilies(): VersionedFamily[] {
+  return [
+    entry(vllm.numRequestsRunning, "running"),
+    entry(vllm.numRequestsWaiting, "waiting"),
+    entry(vllm.numRequestsWaitingByReason, "waitingByReason", { reason: ["capacity", "deferred"] }),
+    entry(vllm.engineSleepState, "sleepState", { sleep_state: ["awake", "weights_offloaded", "discard_all"] }),
+    entry(vllm.kvCacheUsagePerc, "kvUsage"),
+    entry(vllm.prefixCacheQueries, "prefixQueries"),
+    entry(vllm.prefixCacheHits, "prefixHits"),
+    entry(vllm.externalPrefixCacheQueries, "externalPrefixQueries"),
+    entry(vllm.externalPrefixCacheHits, "externalPrefixHits"),
+    entry(vllm.mmCacheQueries, "mmCacheQueries"),
+    entry(vllm.mmCacheHits, "mmCacheHits"),
+    entry(vllm.numPreemptions, "preemptions"),
+    entry(vllm.promptTokens, "promptTokens"),
+    entry(vllm.promptTokensBySource, "promptTokensBySource", { source: ["local_compute", "local_cache_hit", "external_kv_transfer"] }),
+    entry(vllm.promptTokensCached, "promptTokensCached"),
+    entry(vllm.generationTokens, "generationTokens"),
+    entry(vllm.requestSuccess, "requestSuccess", { finished_reason: FINISHED_REASONS }),
+    entry(vllm.requestPromptTokens, "requestPromptTokens"),
+    entry(vllm.requestGenerationTokens, "requestGenerationTokens"),
+    entry(vllm.iterationTokens, "iterationTokens"),
+    entry(vllm.requestMaxNumGenerationTokens, "requestMaxGenerationTokens"),
+    entry(vllm.requestParamsN, "requestParamsN"),
+    entry(vllm.requestParamsMaxTokens, "requestParamsMaxTokens"),
+    entry(vllm.timeToFirstToken, "ttft"),
+    entry(vllm.interTokenLatency, "itl"),
+    entry(vllm.requestTimePerOutputToken, "requestTpot"),
+    entry(vllm.e2eRequestLatency, "e2e"),
+    entry(vllm.requestQueueTime, "queue"),
+    entry(vllm.requestInferenceTime, "inference"),
+    entry(vllm.requestPrefillTime, "prefill"),
+    entry(vllm.requestDecodeTime, "decode"),
+    entry(vllm.requestPrefillKvComputedTokens, "prefillKvComputed"),
+    entry(vllm.cacheConfigInfo, "cacheConfig"),
+    entry(vllm.estimatedFlopsPerGpu, "estimatedFlops"),
+    entry(vllm.estimatedReadBytesPerGpu, "estimatedReadBytes"),
+    entry(vllm.estimatedWriteBytesPerGpu, "estimatedWriteBytes"),
+  ];
+}
+
+/** V1 as of v0.10.x: both KV names, both prefix-cache names, time_per_output_token (vllm-metrics.md §2i, §3). */
+function v010Families(): VersionedFamily[] {
+  // why: vLLM concatenated these Python strings without a space; the HELP on the wire reads so.
+  const gpuCacheUsage = { ...vllmLegacy.gpuCacheUsagePerc, help: "GPU KV-cache usage. 1 means 100 percent usage.DEPRECATED: Use vllm:kv_cache_usage_perc instead." };
+  const gpuPrefixQueries = {
+    ...vllmLegacy.gpuPrefixCacheQueries,
+    help: "GPU prefix cache queries, in terms of number of queriedtokens. DEPRECATED: Use vllm:prefix_cache_queries instead.",
+  };
+  const gpuPrefixHits = {
+    ...vllmLegacy.gpuPrefixCacheHits,
+    help: "GPU prefix cache hits, in terms of number of cached tokens. DEPRECATED: Use vllm:prefix_cache_hits instead.",
+  };
+  return [
+    entry(vllm.numRequestsRunning, "running"),
+    entry(vllm.numRequestsWaiting, "waiting"),
+    entry(gpuCacheUsage, "kvUsage"),
+    entry(vllm.kvCacheUsagePerc, "kvUsage"),
+    entry(gpuPrefixQueries, "prefixQueries"),
+    entry(gpuPrefixHits, "prefixHits"),
+    entry(vllm.prefixCacheQueries, "prefixQueries"),
+    entry(vllm.prefixCacheHits, "prefixHits"),
+    entry(vllm.numPreemptions, "preemptions"),
+    entry(vllm.promptTokens, "promptTokens"),
+    entry(vllm.generationTokens, "generationTokens"),
+    entry(vllm.requestSuccess, "requestSuccess", { finished_reason: FINISHED_REASONS_V0 }),
+    entry(vllm.requestPromptTokens, "requestPromptTokens"),
+    entry(vllm.requestGenerationTokens, "requestGenerationTokens"),
+    entry(vllm.iterationTokens, "iterationTokens"),
+    entry(vllm.requestMaxNumGenerationTokens, "requestMaxGenerationTokens"),
+    entry(vllm.requestParamsN, "requestParamsN"),
+    entry(vllm.requestParamsMaxTokens, "requestParamsMaxTokens"),
+    entry(vllm.timeToFirstToken, "ttft"),
+    entry(vllmLegacy.timePerOutputToken, "itl"),
+    entry(vllm.e2eRequestLatency, "e2e"),
+    entry(vllm.requestQueueTime, "queue"),
+    entry(vllm.requestInferenceTime, "inference"),
+    entry(vllm.requestPrefillTime, "prefill"),
+    entry(vllm.requestDecodeTime, "decode"),
+    entry(vllm.cacheConfigInfo, "cacheConfig"),
+  ];
+}
+
+/** The V0 engine around v0.6.4–v0.6.6 (vllm-metrics.md §4). */
+function v06Families(): VersionedFamily[] {
+  const v0 = (family: MetricFamily, changes: Partial<MetricFamily> = {}): MetricFamily => ({ ...withoutEngine(family), ...changes });
+  return [
+    entry(v0(vllm.numRequestsRunning, { help: "Number of requests currently running on GPU." }), "running"),
+    entry(v0(vllm.numRequestsWaiting), "waiting"),
+    entry(vllmLegacy.numRequestsSwapped, "swapped"),
+    entry(v0(vllmLegacy.gpuCacheUsagePerc), "kvUsage"),
+    entry(vllmLegacy.cpuCacheUsagePerc, "cpuKvUsage"),
+    entry(vllmLegacy.cpuPrefixCacheHitRate, "cpuPrefixHitRate"),
+    entry(vllmLegacy.gpuPrefixCacheHitRate, "prefixHitRate"),
+    entry(vllmLegacy.avgPromptThroughput, "avgPromptThroughput"),
+    entry(vllmLegacy.avgGenerationThroughput, "avgGenerationThroughput"),
+    entry(v0(vllm.numPreemptions), "preemptions"),
+    entry(v0(vllm.promptTokens), "promptTokens"),
+    entry(v0(vllm.generationTokens), "generationTokens"),
+    entry(vllmLegacy.tokensTotal, "tokens"),
+    entry(v0(vllm.iterationTokens, { buckets: cudaGraphCaptureSizes() }), "iterationTokens"),
+    entry(v0(vllm.timeToFirstToken, { buckets: TTFT_BUCKETS_LEGACY }), "ttft"),
+    entry(v0(vllmLegacy.timePerOutputToken, { buckets: ITL_BUCKETS_LEGACY }), "itl"),
+    entry(v0(vllm.e2eRequestLatency, { help: "Histogram of end to end request latency in seconds.", buckets: LATENCY_BUCKETS_LEGACY }), "e2e"),
+    entry(v0(vllm.requestQueueTime, { buckets: LATENCY_BUCKETS_LEGACY }), "queue"),
+    entry(v0(vllm.requestInferenceTime, { buckets: LATENCY_BUCKETS_LEGACY }), "inference"),
+    entry(v0(vllm.requestPrefillTime, { buckets: LATENCY_BUCKETS_LEGACY }), "prefill"),
+    entry(v0(vllm.requestDecodeTime, { buckets: LATENCY_BUCKETS_LEGACY }), "decode"),
+    entry(v0(vllmLegacy.timeInQueueRequests, { buckets: LATENCY_BUCKETS_LEGACY }), "queue"),
+    entry(v0(vllm.requestPromptTokens), "requestPromptTokens"),
+    entry(v0(vllm.requestGenerationTokens), "requestGenerationTokens"),
+    entry(v0(vllm.requestMaxNumGenerationTokens), "requestMaxGenerationTokens"),
+    entry(v0(vllm.requestParamsN), "requestParamsN"),
+    entry(v0(vllm.requestParamsMaxTokens), "requestParamsMaxTokens"),
+    entry(v0(vllm.requestSuccess), "requestSuccess", { finished_reason: FINISHED_REASONS_V0 }),
+    entry({ ...vllm.cacheConfigInfo, labels: V0_CACHE_CONFIG_LABELS }, "cacheConfig"),
+  ];
+}
+
+/** Which families, names, HELP texts, labels and buckets a vLLM release line exposes by default. */
+export function metricsVersionSpec(version: MetricsVersion, options: VersionSpecOptions): MetricsVersionSpec {
+  const families = version === "current" ? currentFamilies() : version === "0.10" ? v010Families() : v06Families();
+  const resolved = families.map((item) => ({ ...item, family: resolveBuckets(item.family, options.maxModelLen) }));
+  const isV1 = version !== "0.6";
+  return {
+    version,
+    engineLabel: isV1,
+    createdSeries: isV1,
+    finishedReasons: version === "current" ? FINISHED_REASONS : FINISHED_REASONS_V0,
+    families: resolved,
+  };
+}
+
+/** The wire name of the `_created` gauge family prometheus_client writes after a counter/histogram/summary. */
+export function createdFamilyName(family: MetricFamily): string {
+  const base = family.type === "counter" && family.name.endsWith("_total") ? family.name.slice(0, -"_total".length) : family.name;
+  return `${base}_created`;
+}

@@ -1,0 +1,47 @@
+import type { CheckResult, DoctorReport, TargetReport } from "./types.js";
+
+const MARK = { ok: "✔", problem: "✖", note: "⚠" } as const;
+
+/** The human report: one block per target, a ✔/✖/⚠ line per check, each ✖ with its fix. Pure. */
+export function formatReport(report: DoctorReport): string {
+  const lines: string[] = [];
+  if (report.general.length > 0) {
+    for (const check of report.general) lines.push(...checkLines(check, ""));
+    lines.push("");
+  }
+  for (const target of report.targets) lines.push(...targetLines(target), "");
+  const failing = report.targets.filter((target) => !target.ok).length;
+  lines.push(
+    report.ok
+      ? `All good: ${report.targets.length} target${report.targets.length === 1 ? "" : "s"} checked.`
+      : `Problems found: ${failing} of ${report.targets.length} target${report.targets.length === 1 ? "" : "s"}${report.general.some((check) => check.status === "problem") ? ", and in Prometheus" : ""}.`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function targetLines(target: TargetReport): string[] {
+  const lines = [`${target.target}  (from ${target.source})`];
+  for (const check of target.checks) lines.push(...checkLines(check, "  "));
+  if (target.emptyPanels.length > 0) {
+    lines.push("  Panels that would be empty:");
+    for (const panel of target.emptyPanels) {
+      lines.push(`    - ${panel.dashboard} / ${panel.panel}: no ${panel.missing.join(", ")}`, `      why: ${panel.reason}`);
+    }
+  }
+  if (target.otherExporterPanels.length > 0) {
+    const byExporter = new Map<string, string[]>();
+    for (const panel of target.otherExporterPanels) {
+      for (const exporter of panel.exporters) byExporter.set(exporter, [...(byExporter.get(exporter) ?? []), panel.panel]);
+    }
+    lines.push("  Panels fed by other exporters, not by this target:");
+    for (const [exporter, panels] of byExporter) lines.push(`    - ${exporter}: ${panels.join(", ")}`);
+  }
+  return lines;
+}
+
+function checkLines(check: CheckResult, indent: string): string[] {
+  const lines = [`${indent}${MARK[check.status]} ${check.message}`];
+  if (check.fix !== undefined && check.status !== "ok") lines.push(`${indent}    fix: ${check.fix}`);
+  else if (check.fix !== undefined) lines.push(`${indent}    note: ${check.fix}`);
+  return lines;
+}

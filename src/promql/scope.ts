@@ -1,0 +1,49 @@
+import { matcher, type Selector } from "./selector.js";
+
+/**
+ * Where a query looks and over which window: the dashboards filter by Grafana variables and use
+ * `$__rate_interval`; rules look at everything over a fixed window.
+ */
+export interface Scope {
+  /** Matchers for vLLM series (job, instance, model_name, engine). */
+  readonly vllm: Selector;
+  /** Matchers for GPU exporter series, besides the hostname handling in gpu.ts. */
+  readonly gpu: Selector;
+  /** Matchers for node_exporter series. */
+  readonly node: Selector;
+  /** Matchers for Prometheus' own per-target series (`up`). */
+  readonly target: Selector;
+  /** A regex the GPU host must match (dcgm-exporter `hostname`/`Hostname`, nvidia-smi instance host). */
+  readonly hostname: string;
+  /** The range of every rate(). */
+  readonly window: string;
+}
+
+/** Names of the dashboard variables; every query of a panel honours those that apply to it. */
+export const VARIABLES = {
+  datasource: "datasource",
+  job: "job",
+  instance: "instance",
+  modelName: "model_name",
+  engine: "engine",
+  hostname: "hostname",
+} as const;
+
+/** What Grafana substitutes in dashboard queries. */
+export function grafanaScope(): Scope {
+  const target = [matcher("job", "=~", `$${VARIABLES.job}`), matcher("instance", "=~", `$${VARIABLES.instance}`)];
+  return {
+    // why: V0 has no engine label; `engine=~".*"` (the All value) also matches the missing label.
+    vllm: [...target, matcher("model_name", "=~", `$${VARIABLES.modelName}`), matcher("engine", "=~", `$${VARIABLES.engine}`)],
+    gpu: target,
+    node: target,
+    target,
+    hostname: `$${VARIABLES.hostname}`,
+    window: "$__rate_interval",
+  };
+}
+
+/** Rules see every target; `window` is the fixed range of recording rules. */
+export function ruleScope(window: string): Scope {
+  return { vllm: [], gpu: [], node: [], target: [], hostname: ".*", window };
+}

@@ -1,0 +1,90 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generate } from "selfsigned";
+import { findFreePort } from "../../src/process/index.js";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const MAIN = join(REPO, "src/cli/main.ts");
+
+export interface RunningServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server): Promise<RunningServer> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address !== "object") throw new Error("the test server has no port");
+  return {
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A plain HTTP server on 127.0.0.1 and a free port. */
+export function startHttpServer(handler: RequestListener): Promise<RunningServer> {
+  return listen(createHttpServer(handler));
+}
+
+export interface TestCertificate {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** A self-signed certificate valid for DNS name `localhost` only (not for 127.0.0.1). */
+export async function localhostCertificate(): Promise<TestCertificate> {
+  const pems = await generate([{ name: "commonName", value: "localhost" }], {
+    keySize: 2048,
+    extensions: [{ name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }] }],
+  });
+  return { certPem: pems.cert, keyPem: pems.private };
+}
+
+/** An HTTPS server with the given certificate on 127.0.0.1. */
+export function startHttpsServer(certificate: TestCertificate, handler: RequestListener): Promise<RunningServer> {
+  return listen(createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, handler) as unknown as Server);
+}
+
+/** A port nothing listens on (taken from the kernel, then released). */
+export function closedPort(): Promise<number> {
+  return findFreePort();
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Writes a .env into a fresh folder; returns its path and a cleanup. */
+export function writeEnvFile(lines: readonly string[]): { path: string; dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "doctor-test-"));
+  const path = join(dir, ".env");
+  writeFileSync(path, `${lines.join("\n")}\n`, { mode: 0o600 });
+  return { path, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `vllm-monitor <args>` as a real process, with none of our variables inherited from the test's environment. */
+export function runCli(args: readonly string[]): Promise<CliResult> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(VLLM_|SCHEMA$|PROMETHEUS_|GRAFANA_)/.test(name)),
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
