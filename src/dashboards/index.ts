@@ -1,3 +1,6 @@
+import { machineOverviewDashboard } from "./machineOverview.js";
+import { defaultDashboardOptions, userOverviewDashboard, type DashboardOptions } from "./userOverview.js";
+
 /** A generated dashboard: written to dashboards/<fileName> (committed) and provisioned into Grafana. */
 export interface DashboardFile {
   readonly fileName: string;
@@ -6,6 +9,12 @@ export interface DashboardFile {
 }
 
 /** Every dashboard the project ships. Pure: builds fresh objects on every call. */
-export function dashboardFiles(): DashboardFile[] {
-  return [];
+export function dashboardFiles(options: DashboardOptions = defaultDashboardOptions()): DashboardFile[] {
+  return [
+    { fileName: "vllm-user-overview.json", dashboard: userOverviewDashboard(options) },
+    { fileName: "vllm-machine-overview.json", dashboard: machineOverviewDashboard(options) },
+  ];
 }
+
+export { userOverviewDashboard, defaultDashboardOptions, USER_OVERVIEW_UID, type DashboardOptions } from "./userOverview.js";
+export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machineOverview.js";

@@ -98,16 +98,17 @@ async function probeLayers(
 
   const findings = classifyGeneration(parsed.document);
   checks.push(findings.check);
+  const identity = { generation: findings.generation, models: findings.models, engines: findings.engines };
+  // why: without vLLM metrics every panel is empty; the generation check already says why.
+  if (findings.generation === "none" || context.panels.length === 0) return identity;
   const coverage = panelCoverage(context.panels, sampleNames(parsed.document), findings.generation, context.records);
-  if (findings.generation !== "none") {
-    const total = context.panels.length - coverage.otherExporterPanels.length;
-    checks.push(
-      coverage.emptyPanels.length === 0
-        ? { check: "panels", status: "ok", message: `all ${total} dashboard panels fed by this target would show data` }
-        : { check: "panels", status: "note", message: `${coverage.emptyPanels.length} of ${total} dashboard panels fed by this target would be empty (listed below)` },
-    );
-  }
-  return { generation: findings.generation, models: findings.models, engines: findings.engines, ...coverage };
+  const total = context.panels.length - coverage.otherExporterPanels.length;
+  checks.push(
+    coverage.emptyPanels.length === 0
+      ? { check: "panels", status: "ok", message: `all ${total} dashboard panels fed by this target would show data` }
+      : { check: "panels", status: "note", message: `${coverage.emptyPanels.length} of ${total} dashboard panels fed by this target would be empty (listed below)` },
+  );
+  return { ...identity, ...coverage };
 }
 
 function tcpProblem(code: string, where: string, target: DoctorTarget, settings: DoctorSettings): CheckResult {

@@ -76,7 +76,7 @@ export function classifyGeneration(document: ExpositionDocument): GenerationFind
       check: {
         check: "generation",
         status: "ok",
-        message: `vLLM V0-engine metrics (or V1 before 0.8.3: no engine label, ${vllmLegacy.gpuCacheUsagePerc.name}${v0Gauges.length > 0 ? `, V0 gauges ${v0Gauges.join(", ")}` : ""}): ${seen}`,
+        message: `vLLM V0-engine metrics (or V1 before 0.8.3: no engine label, ${vllmLegacy.gpuCacheUsagePerc.name}${v0Gauges.length > 0 ? `, V0 gauges such as ${v0Gauges.slice(0, 2).join(", ")}` : ""}): ${seen}`,
         fix: "panels per engine show one series; upgrade vLLM for the newer metrics",
       },
     };

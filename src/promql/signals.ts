@@ -99,5 +99,5 @@ export function quantileRecord(signal: HistogramSignal, quantile: number): strin
 }
 
 export function errorRatioRecord(): string {
-  return `job_model_name:${recordedMetricPart(vllm.requestSuccess.name.replace(/_total$/, ""))}_errors:ratio_rate${RECORDING_WINDOW}`;
+  return `job_model_name:${recordedMetricPart(vllm.requestSuccess.name.replace(/_success_total$/, "_errors"))}:ratio_rate${RECORDING_WINDOW}`;
 }

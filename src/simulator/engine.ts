@@ -59,6 +59,8 @@ export class Engine {
   private lastPatienceCheck = 0;
   /** Simulated seconds the GPU was busy, for utilization. */
   busySeconds = 0;
+  /** Busy seconds weighted by how hard each step drives the GPU (small decode batches are light), for power and heat. */
+  intenseSeconds = 0;
 
   constructor(config: EngineConfig) {
     this.config = config;
@@ -134,6 +136,7 @@ export class Engine {
     const jitter = 0.95 + this.config.random.next() * 0.1;
     const duration = this.config.latencies ? stepDuration(prefillTokens, decodeSequences, contextTokens, jitter) : 0;
     this.busySeconds += duration;
+    this.intenseSeconds += duration * Math.min(1, 0.3 + (0.7 * (prefillTokens + decodeSequences * 8)) / 512);
     this.inFlight = scheduled;
     this.inFlightReport = { computedPromptTokens: prefillTokens, contextTokens, duration };
     this.stepEnd = time + duration;

@@ -36,16 +36,17 @@ export function errorBody(status: number, message: string, type: string, param: 
 }
 
 /** The text the prompt hashes and counts are derived from (about four characters per token). */
-export function promptText(request: CompletionRequest | ChatRequest): { text: string; tokens: number } {
-  if ("messages" in request) {
-    const text = request.messages
+export function chatPromptText(request: ChatRequest): { text: string; tokens: number } {
+  const text = request.messages
       .map((message) => {
         const content = typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => part.text ?? "").join("");
         return `<|${message.role}|>${content}`;
       })
       .join("\n");
-    return { text, tokens: Math.max(1, Math.ceil(text.length / 4) + 3) };
-  }
+  return { text, tokens: Math.max(1, Math.ceil(text.length / 4) + 3) };
+}
+
+export function completionPromptText(request: CompletionRequest): { text: string; tokens: number } {
   const prompt = request.prompt;
   if (typeof prompt === "string") return { text: prompt, tokens: Math.max(1, Math.ceil(prompt.length / 4)) };
   const first = prompt[0];

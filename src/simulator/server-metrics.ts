@@ -49,6 +49,7 @@ interface ProcessReading {
   readonly at: number;
   readonly virtualBytes: number;
   readonly openFds: number;
+  readonly residentBytes: number;
 }
 
 /**
@@ -69,36 +70,40 @@ export class ProcessMetrics {
   private current(): ProcessReading {
     const now = Date.now();
     if (this.reading !== undefined && now - this.reading.at < 1_000) return this.reading;
-    this.reading = { at: now, virtualBytes: readVirtualBytes(), openFds: countOpenFds() };
+    this.reading = { at: now, virtualBytes: readVirtualBytes(), openFds: countOpenFds(), residentBytes: process.memoryUsage.rss() };
     return this.reading;
   }
+
+  private readonly families = {
+    gcCollected: new Family(pythonRuntime.gcObjectsCollected, false),
+    gcUncollectable: new Family(pythonRuntime.gcObjectsUncollectable, false),
+    gcCollections: new Family(pythonRuntime.gcCollections, false),
+    info: new Family(pythonRuntime.info, false),
+    virtualMemory: new Family(processCollector.virtualMemoryBytes, false),
+    residentMemory: new Family(processCollector.residentMemoryBytes, false),
+    startTime: new Family(processCollector.startTimeSeconds, false),
+    cpu: new Family(processCollector.cpuSeconds, false),
+    openFds: new Family(processCollector.openFds, false),
+    maxFds: new Family(processCollector.maxFds, false),
+  };
 
   render(out: string[]): void {
     const reading = this.current();
     const cpu = process.cpuUsage();
-    const gcCollected = new Family(pythonRuntime.gcObjectsCollected, false);
-    const gcUncollectable = new Family(pythonRuntime.gcObjectsUncollectable, false);
-    const gcCollections = new Family(pythonRuntime.gcCollections, false);
+    const f = this.families;
     for (const generation of ["0", "1", "2"]) {
-      gcCollected.child([generation], 0).value = 0;
-      gcUncollectable.child([generation], 0).value = 0;
-      gcCollections.child([generation], 0).value = 0;
+      f.gcCollected.child([generation], 0);
+      f.gcUncollectable.child([generation], 0);
+      f.gcCollections.child([generation], 0);
     }
-    const info = new Family(pythonRuntime.info, false);
-    info.child(["CPython", "3", "12", "11", "3.12.11"], 0).value = 1;
-    const values: [Family, number][] = [
-      [new Family(processCollector.virtualMemoryBytes, false), reading.virtualBytes],
-      [new Family(processCollector.residentMemoryBytes, false), process.memoryUsage.rss()],
-      [new Family(processCollector.startTimeSeconds, false), this.startTime],
-      [new Family(processCollector.cpuSeconds, false), (cpu.user + cpu.system) / 1e6],
-      [new Family(processCollector.openFds, false), reading.openFds],
-      [new Family(processCollector.maxFds, false), this.maxFds],
-    ];
-    for (const family of [gcCollected, gcUncollectable, gcCollections, info]) family.render(out);
-    for (const [family, value] of values) {
-      family.child([], 0).value = value;
-      family.render(out);
-    }
+    f.info.child(["CPython", "3", "12", "11", "3.12.11"], 0).value = 1;
+    f.virtualMemory.child([], 0).value = reading.virtualBytes;
+    f.residentMemory.child([], 0).value = reading.residentBytes;
+    f.startTime.child([], 0).value = this.startTime;
+    f.cpu.child([], 0).value = (cpu.user + cpu.system) / 1e6;
+    f.openFds.child([], 0).value = reading.openFds;
+    f.maxFds.child([], 0).value = this.maxFds;
+    for (const family of Object.values(f)) family.render(out);
   }
 }
 

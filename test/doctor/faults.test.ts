@@ -2,6 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { vllm } from "../../src/catalog/index.js";
 import { main } from "../../src/cli/main.js";
 import {
   closedPort,
@@ -111,6 +112,9 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
     assert.equal(result.code, 0, result.stdout);
     assert.match(result.stdout, /✔ current vLLM V1 metrics .*models: demo-model; engines: 0, 1/);
     assert.doesNotMatch(result.stdout, /✖/);
+    // The page has only two gauges: latency panels would be empty, and doctor says which series they lack.
+    assert.match(result.stdout, /⚠ \d+ of \d+ dashboard panels fed by this target would be empty/);
+    assert.ok(result.stdout.includes(`no ${vllm.timeToFirstToken.name}_bucket`), result.stdout);
   });
 
   test("sends the token as a bearer header, reports its rejection by name, and never prints it", async () => {
@@ -210,8 +214,8 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
       const result = await runCli(["doctor", "--env-file", env.path, "--timeout", "soon"]);
       assert.equal(result.code, 2);
       assert.match(result.stderr, /--timeout "soon" is not a positive number/);
-      assert.match(result.stderr, /SCHEMA is "ftp"/);
-      assert.match(result.stderr, /VLLM_TARGET: item/);
+      assert.match(result.stderr, /SCHEMA \(.*\.env:2\): must be http or https/);
+      assert.match(result.stderr, /VLLM_TARGET \(.*\.env:1\): item "http:\/\/bad host" is not a valid URL/);
       assert.match(result.stderr, /\.env:3: /);
       assert.equal(result.stdout, "");
     } finally {

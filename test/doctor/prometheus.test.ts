@@ -1,20 +1,15 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fetchPrometheusTargets } from "../../src/doctor/index.js";
-import { findFreePort, startProcess, waitForHttp, waitUntil, type ManagedProcess } from "../../src/process/index.js";
+import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
 import { closedPort, runCli, startHttpServer, writeEnvFile, type RunningServer } from "./helpers.js";
 import { currentVllmPage } from "./pages.js";
 
 describe("vllm-monitor doctor with a running Prometheus", () => {
   let healthy: RunningServer;
   let refusing: RunningServer;
-  let prometheus: ManagedProcess | undefined;
+  let prometheus: RunningPrometheus | undefined;
   let prometheusUrl: string;
   let missingPort: number;
-  const dir = mkdtempSync(join(tmpdir(), "doctor-prometheus-"));
   const env = writeEnvFile([]);
 
   before(async () => {
@@ -27,37 +22,21 @@ describe("vllm-monitor doctor with a running Prometheus", () => {
       response.end("unauthorized");
     });
     missingPort = await closedPort();
-    const port = await findFreePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, "prometheus.yml"),
-      [
-        "global: { scrape_interval: 1s, scrape_timeout: 1s }",
+    prometheus = await startPrometheus({
+      config: [
         "scrape_configs:",
         "  - job_name: vllm",
         `    static_configs: [{ targets: ["127.0.0.1:${healthy.port}", "127.0.0.1:${refusing.port}"] }]`,
         "",
       ].join("\n"),
-    );
-    prometheus = startProcess({
-      name: "prometheus",
-      command: "prometheus",
-      args: [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
     });
-    await waitForHttp(`${prometheusUrl}/-/ready`, { what: "Prometheus to be ready", timeoutMs: 30_000 });
-    await waitUntil(
-      async () => {
-        const targets = await fetchPrometheusTargets(prometheusUrl, 2_000);
-        return targets.reachable && targets.targets.length === 2 && targets.targets.every((target) => target.health !== "unknown");
-      },
-      { what: "Prometheus to scrape both targets once", timeoutMs: 30_000 },
-    );
+    prometheusUrl = prometheus.url;
+    await prometheus.waitForScrapes(1, { job: "vllm" });
   });
 
   after(async () => {
     await prometheus?.stop();
     await Promise.all([healthy?.close(), refusing?.close()]);
-    rmSync(dir, { recursive: true, force: true });
     env.remove();
   });
 

@@ -2,11 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import { parseEnvFile } from "../../config/envFile.js";
-import { parseTargetList, resolveTargets, type Scheme } from "../../config/targets.js";
+import { loadConfig, parseTargetList, resolveTargets, type MonitorConfig, type Scheme } from "../../config/index.js";
 import { dashboardFiles } from "../../dashboards/index.js";
 import { formatReport, runDoctor, type DoctorSettings, type DoctorTarget } from "../../doctor/index.js";
-import { UserError } from "../../errors.js";
+import { UserError, isUserError } from "../../errors.js";
 import { ruleFiles } from "../../rules/index.js";
 
 interface DoctorOptions {
@@ -40,69 +39,48 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** Reads .env and the options into targets and settings; every bad input is reported at once (exit 2). */
+/** Reads .env (through loadConfig) and the options into targets and settings; bad input is reported at once (exit 2). */
 function doctorInputs(options: DoctorOptions): { targets: DoctorTarget[]; settings: DoctorSettings } {
   const problems: string[] = [];
-  const env = readEnv(options.envFile, problems);
-  const scheme = env.SCHEMA === undefined || env.SCHEMA === "" ? "http" : env.SCHEMA;
-  if (scheme !== "http" && scheme !== "https") problems.push(`SCHEMA is "${scheme}"; use http or https`);
-  const defaults = { scheme: (scheme === "https" ? "https" : "http") as Scheme, metricsPath: env.VLLM_METRICS_PATH || "/metrics" };
-  if (!defaults.metricsPath.startsWith("/")) problems.push(`VLLM_METRICS_PATH must start with "/", e.g. /metrics`);
+  if (options.envFile !== undefined && !existsSync(options.envFile)) {
+    throw new UserError("doctor cannot start: bad input", [`${options.envFile} does not exist; copy .env_example to it or pass another --env-file`]);
+  }
+  const timeoutMs = Number(options.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) problems.push(`--timeout "${options.timeout}" is not a positive number of milliseconds`);
+  if (options.prometheusUrl !== undefined && !URL.canParse(options.prometheusUrl)) {
+    problems.push(`--prometheus-url "${options.prometheusUrl}" is not a URL; e.g. http://127.0.0.1:9090`);
+  }
+  let config: MonitorConfig;
+  try {
+    config = loadConfig({ envFile: options.envFile ?? DEFAULT_ENV_FILE });
+  } catch (error) {
+    // why: report the .env problems and the option problems together.
+    if (isUserError(error) && error.problems.length > 0) throw new UserError(error.message.split("\n")[0] ?? "invalid configuration", [...error.problems, ...problems]);
+    throw error;
+  }
+  const defaults = { scheme: config.scheme, metricsPath: config.metricsPath };
 
   const targets: DoctorTarget[] = [];
   if (options.target !== undefined) {
     for (const item of options.target) targets.push(...parseTargets(item, "--target", defaults, problems));
   } else {
-    targets.push(...parseTargets(env.VLLM_TARGET ?? "", "VLLM_TARGET", defaults, problems));
-    if (env.VLLM_TARGETS_FILE) targets.push(...targetsFile(env.VLLM_TARGETS_FILE, defaults, problems));
+    targets.push(...config.targets.map((target) => ({ ...target, source: "VLLM_TARGET" })));
+    if (config.targetsFile !== undefined) targets.push(...targetsFile(config.targetsFile, defaults, problems));
   }
 
-  const timeoutMs = Number(options.timeout);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) problems.push(`--timeout "${options.timeout}" is not a positive number of milliseconds`);
-  let caPem: string | undefined;
-  if (env.VLLM_TLS_CA_FILE) {
-    try {
-      caPem = readFileSync(env.VLLM_TLS_CA_FILE, "utf8");
-    } catch {
-      problems.push(`VLLM_TLS_CA_FILE names ${env.VLLM_TLS_CA_FILE}, which cannot be read; give the path of the CA certificate (PEM)`);
-    }
-  }
-  const insecure = (env.VLLM_TLS_INSECURE_SKIP_VERIFY ?? "false").toLowerCase();
-  if (!["true", "false", "1", "0", ""].includes(insecure)) problems.push(`VLLM_TLS_INSECURE_SKIP_VERIFY is "${insecure}"; use true or false`);
-  const prometheusUrl = options.prometheusUrl ?? `http://127.0.0.1:${env.PROMETHEUS_PORT || "9090"}`;
-  try {
-    new URL(prometheusUrl);
-  } catch {
-    problems.push(`--prometheus-url "${prometheusUrl}" is not a URL; e.g. http://127.0.0.1:9090`);
-  }
+  const prometheusUrl = options.prometheusUrl ?? `http://127.0.0.1:${config.prometheusPort}`;
   if (problems.length > 0) throw new UserError("doctor cannot start: bad input", problems);
+  const token = config.metricsAuthToken?.reveal();
   return {
     targets,
     settings: {
-      ...(env.VLLM_METRICS_AUTH_TOKEN ? { token: env.VLLM_METRICS_AUTH_TOKEN } : {}),
-      ...(caPem !== undefined ? { caPem } : {}),
-      insecureSkipVerify: insecure === "true" || insecure === "1",
+      ...(token !== undefined ? { token } : {}),
+      ...(config.tlsCaFile !== undefined ? { caPem: readFileSync(config.tlsCaFile, "utf8") } : {}),
+      insecureSkipVerify: config.tlsInsecureSkipVerify,
       timeoutMs,
       prometheusUrl,
     },
   };
-}
-
-/** The .env values, with the process environment taking precedence as docker compose does. */
-function readEnv(envFile: string | undefined, problems: string[]): Record<string, string | undefined> {
-  const path = envFile ?? DEFAULT_ENV_FILE;
-  const values: Record<string, string | undefined> = {};
-  if (existsSync(path)) {
-    const parsed = parseEnvFile(readFileSync(path, "utf8"), path);
-    problems.push(...parsed.problems);
-    for (const entry of parsed.entries) values[entry.name] = entry.value;
-  } else if (envFile !== undefined) {
-    problems.push(`${envFile} does not exist; copy .env.example to it or pass another --env-file`);
-  }
-  for (const name of ["VLLM_TARGET", "VLLM_TARGETS_FILE", "SCHEMA", "VLLM_METRICS_PATH", "VLLM_METRICS_AUTH_TOKEN", "VLLM_TLS_CA_FILE", "VLLM_TLS_INSECURE_SKIP_VERIFY", "PROMETHEUS_PORT"]) {
-    if (process.env[name] !== undefined) values[name] = process.env[name];
-  }
-  return values;
 }
 
 function parseTargets(value: string, source: string, defaults: { scheme: Scheme; metricsPath: string }, problems: string[]): DoctorTarget[] {

@@ -1,7 +1,7 @@
 /** `vllm-monitor down`: stop the stack, then delete the rendered configs (they may hold secrets). */
 import type { Command } from "commander";
 import { composeContext, composeDown, requireCompose } from "../../stack/compose.js";
-import { stopNativeStack } from "../../stack/native.js";
+import { isNativeStackRecorded, stopNativeStack } from "../../stack/native.js";
 import { removeRenderedOutput } from "../../stack/render-for-compose.js";
 
 interface DownOptions {
@@ -24,7 +24,8 @@ export function register(program: Command): void {
     .option("--keep-config", "leave the rendered configs in --out", false)
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
     .action(async (options: DownOptions) => {
-      if (options.native) {
+      // A recorded native stack is stopped even without --native: `down` undoes whichever `up` ran.
+      if (options.native || isNativeStackRecorded()) {
         await stopNativeStack({ envFile: options.envFile, outDir: options.out });
       } else {
         const tool = await requireCompose();

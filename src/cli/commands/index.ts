@@ -1,5 +1,12 @@
 import type { Command } from "commander";
+import * as build from "./build.js";
 import * as doctor from "./doctor.js";
+import * as down from "./down.js";
+import * as generate from "./generate.js";
+import * as logs from "./logs.js";
+import * as simulate from "./simulate.js";
+import * as status from "./status.js";
+import * as up from "./up.js";
 
 /**
  * Registers every CLI command. Each command is one module exporting `register(program)`;
@@ -7,5 +14,12 @@ import * as doctor from "./doctor.js";
  */
 export function registerCommands(program: Command): void {
   void program;
+  build.register(program);
   doctor.register(program);
+  down.register(program);
+  generate.register(program);
+  logs.register(program);
+  simulate.register(program);
+  status.register(program);
+  up.register(program);
 }

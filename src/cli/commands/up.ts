@@ -8,6 +8,7 @@ interface UpOptions {
   readonly envFile: string;
   readonly out: string;
   readonly native: boolean;
+  readonly detach: boolean;
   readonly build: boolean;
   readonly logs: boolean;
   readonly composeFile?: string;
@@ -20,12 +21,13 @@ export function register(program: Command): void {
     .option("--env-file <path>", "the .env file to read", ".env")
     .option("--out <dir>", "the output folder for rendered configs", "build")
     .option("--native", "run Prometheus, exporters and the simulator as plain processes, without Docker", false)
+    .option("--detach", "with --native: run in the background (log in .vllm-monitor/native.log) and return once Prometheus is ready", false)
     .option("--build", "rebuild our own image (the simulator) before starting", false)
     .option("--logs", "follow the stack's logs after starting (Ctrl-C stops following, not the stack)", false)
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
     .action(async (options: UpOptions) => {
       if (options.native) {
-        await startNativeStack({ envFile: options.envFile, outDir: options.out });
+        await startNativeStack({ envFile: options.envFile, outDir: options.out, detach: options.detach });
         return;
       }
       // Docker first: without an engine, rendering secrets into --out would be wasted work.

@@ -1,0 +1,63 @@
+# Every target goes through the vllm-monitor CLI (bin/vllm-monitor.js); `make help` lists them.
+# Override the inputs like this: make docker-up ENV_FILE=prod.env OUT=build-prod
+
+ENV_FILE ?= .env
+OUT ?= build
+
+CLI := node bin/vllm-monitor.js
+IO := --env-file $(ENV_FILE) --out $(OUT)
+# The compiled CLI; rebuilt when a source file is newer.
+DIST := dist/cli/main.js
+SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
+
+.DEFAULT_GOAL := help
+.PHONY: help prometheus-conf grafana-conf docker-build docker-run docker-stop docker-up docker-logs demo test clean generate
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | expand -t 18
+
+# `npm ci` when node_modules is missing or older than the lockfile (it also compiles dist/).
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+$(DIST): node_modules/.package-lock.json $(SOURCES)
+	npm run build
+
+prometheus-conf: $(DIST) ## render the Prometheus config (and token file, rules, targets) into OUT/prometheus (default build/)
+	$(CLI) conf prometheus $(IO) --mode compose
+
+grafana-conf: $(DIST) ## render Grafana provisioning and dashboards into OUT/grafana
+	$(CLI) conf grafana $(IO) --mode compose
+
+docker-build: $(DIST) ## build our image (the simulator) with docker compose; no secret enters it
+	$(CLI) build $(IO)
+
+docker-run: $(DIST) ## render every config, then start the compose stack in the background
+	$(CLI) up $(IO)
+
+docker-stop: $(DIST) ## stop the compose stack and delete the rendered configs in OUT (data volumes kept)
+	$(CLI) down $(IO)
+
+docker-up: $(DIST) ## render configs, build, start, then stream the logs (Ctrl-C stops streaming only)
+	$(CLI) up --build --logs $(IO)
+
+docker-logs: $(DIST) ## stream the compose stack's logs
+	$(CLI) logs $(IO)
+
+demo: $(DIST) ## start the stack: compose when a Docker engine answers, native processes otherwise
+	@if docker info >/dev/null 2>&1; then \
+	  echo "make demo: a Docker engine answers: starting the compose stack"; \
+	  $(CLI) up --build $(IO); \
+	else \
+	  echo "make demo: no Docker engine answers: starting the native stack (Ctrl-C stops it)"; \
+	  $(CLI) up --native $(IO); \
+	fi
+
+test: node_modules/.package-lock.json ## typecheck and run the whole test suite
+	npm test
+
+clean: $(DIST) ## delete the rendered configs in OUT (they may hold secrets)
+	$(CLI) clean $(IO)
+
+generate: node_modules/.package-lock.json ## regenerate the committed dashboards/ and rules/
+	npm run generate

@@ -1,0 +1,148 @@
+/** `vllm-monitor simulate`: serve what vLLM's OpenAI server serves, with a simulated engine behind it. */
+import { writeFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { METRICS_VERSIONS } from "../../catalog/index.js";
+import { UserError, isUserError } from "../../errors.js";
+import { DEFAULT_MODEL, LOAD_PROFILES, resolveOptions, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
+
+interface SimulateFlags {
+  readonly host: string;
+  readonly port: string;
+  readonly model?: string[];
+  readonly engines?: string;
+  readonly seed?: string;
+  readonly token?: string;
+  readonly tls: boolean;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly writeCa?: string;
+  readonly metricsVersion: string;
+  readonly instances?: string;
+  readonly load: string;
+  readonly gpuPort?: string;
+  readonly gpus?: string;
+  readonly gpuHostnameLabel?: string;
+  readonly truthFile?: string;
+  readonly latencies: boolean;
+  readonly maxNumSeqs?: string;
+  readonly kvBlocks?: string;
+  readonly maxModelLen?: string;
+}
+
+/** Environment variable that may carry the token, so it stays out of `ps`. */
+export const TOKEN_ENV = "SIMULATOR_TOKEN";
+
+export function register(program: Command): void {
+  program
+    .command("simulate")
+    .description("run simulated vLLM servers (OpenAI API, /metrics, optional dcgm-exporter GPU metrics) with built-in load")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "first port (instances use consecutive ports; 0 picks free ones)", "8000")
+    .option("--model <name>", "served model name (repeatable; instances take them round-robin)", collect)
+    .option("--engines <n>", "data-parallel engines per server, one `engine` label each (default 1)")
+    .option("--seed <n>", "seed for arrivals, lengths and jitter; the same seed replays the same load")
+    .option("--token <token>", `require Authorization: Bearer <token> on /metrics and /v1/* (or set ${TOKEN_ENV})`)
+    .option("--tls", "serve https (self-signed certificate unless --cert/--key)", false)
+    .option("--cert <file>", "PEM certificate for --tls")
+    .option("--key <file>", "PEM private key for --tls")
+    .option("--write-ca <file>", "with --tls: write the certificate to trust (Prometheus tls_config.ca_file) here")
+    .option("--metrics-version <version>", `vLLM release line of the /metrics naming: ${METRICS_VERSIONS.join(", ")}`, "current")
+    .option("--instances <n>", "independent servers on consecutive ports (default 1)")
+    .option("--load <profile>", `built-in load: ${LOAD_PROFILES.join(", ")}`, "steady")
+    .option("--gpu-port <port>", "serve dcgm-exporter format GPU metrics on this port (0 picks a free one)")
+    .option("--gpus <n>", "simulated GPUs (default one per engine, at most 8)")
+    .option("--gpu-hostname-label <name>", "dcgm-exporter host label: hostname (default) or Hostname (older releases)")
+    .option("--truth-file <file>", "write every finished request's true TTFT, ITL, queue and E2E times as JSON lines")
+    .option("--no-latencies", "engine steps take no time (benchmark profile)")
+    .option("--max-num-seqs <n>", "largest batch (vLLM --max-num-seqs, default 256)")
+    .option("--kv-blocks <n>", "KV-cache blocks of 16 tokens per engine (default 4096)")
+    .option("--max-model-len <n>", "context length (default 8192, at most kv-blocks × 16)")
+    .action(async (flags: SimulateFlags) => {
+      const options = simulatorOptions(flags);
+      const simulator = await startSimulator(options);
+      try {
+        if (flags.writeCa !== undefined && simulator.caCertPem !== undefined) await writeFile(flags.writeCa, simulator.caCertPem, { mode: 0o644 });
+      } catch (error) {
+        await simulator.close();
+        throw new UserError("cannot write the CA certificate", [`--write-ca ${flags.writeCa}: ${(error as Error).message}`]);
+      }
+      process.stdout.write(describe(flags, options, simulator.urls, simulator.gpuUrl, simulator.seed));
+      await untilSignal();
+      await simulator.close();
+      process.stdout.write("simulator stopped\n");
+    });
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Turns the flags into options; every bad flag is reported at once. */
+function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
+  const problems: string[] = [];
+  const integer = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) {
+      problems.push(`${flag} must be a whole number (got "${value}")`);
+      return undefined;
+    }
+    return Number(value);
+  };
+  const token = flags.token ?? (process.env[TOKEN_ENV] || undefined);
+  if ((flags.cert !== undefined || flags.key !== undefined || flags.writeCa !== undefined) && !flags.tls) problems.push("--cert, --key and --write-ca need --tls");
+  const options: SimulatorOptions = {
+    host: flags.host,
+    port: integer("--port", flags.port),
+    model: flags.model,
+    engines: integer("--engines", flags.engines),
+    seed: integer("--seed", flags.seed),
+    token,
+    tls: flags.tls ? { certFile: flags.cert, keyFile: flags.key } : false,
+    metricsVersion: flags.metricsVersion as SimulatorOptions["metricsVersion"],
+    instances: integer("--instances", flags.instances),
+    load: flags.load as SimulatorOptions["load"],
+    gpuPort: integer("--gpu-port", flags.gpuPort),
+    gpus: integer("--gpus", flags.gpus),
+    gpuHostnameLabel: flags.gpuHostnameLabel as SimulatorOptions["gpuHostnameLabel"],
+    truthFile: flags.truthFile,
+    latencies: flags.latencies,
+    maxNumSeqs: integer("--max-num-seqs", flags.maxNumSeqs),
+    kvBlocks: integer("--kv-blocks", flags.kvBlocks),
+    maxModelLen: integer("--max-model-len", flags.maxModelLen),
+  };
+  try {
+    resolveOptions(options);
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0) throw new UserError("invalid simulate options", problems);
+  return options;
+}
+
+function describe(flags: SimulateFlags, options: SimulatorOptions, urls: readonly string[], gpuUrl: string | undefined, seed: number): string {
+  const models = flags.model ?? [DEFAULT_MODEL];
+  const lines = [
+    `vLLM simulator: ${urls.length} server${urls.length === 1 ? "" : "s"}, metrics-version ${flags.metricsVersion}, load ${flags.load}, seed ${seed}${flags.latencies ? "" : ", latencies off"}`,
+  ];
+  const shown = urls.length <= 8 ? urls : [urls[0] as string, "…", urls[urls.length - 1] as string];
+  for (const url of shown) lines.push(`  ${url}${url === "…" ? "" : "/v1  (metrics: " + url + "/metrics)"}`);
+  lines.push(`  model${models.length === 1 ? "" : "s"}: ${models.join(", ")}`);
+  if (gpuUrl !== undefined) lines.push(`GPU metrics (dcgm-exporter format): ${gpuUrl}/metrics`);
+  if (options.token !== undefined) lines.push(`bearer token required on /metrics and /v1/* (from ${flags.token !== undefined ? "--token" : TOKEN_ENV})`);
+  if (flags.writeCa !== undefined) lines.push(`certificate to trust written to ${flags.writeCa}`);
+  lines.push("press Ctrl+C to stop");
+  return `${lines.join("\n")}\n`;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

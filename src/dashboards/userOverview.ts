@@ -1,0 +1,292 @@
+import { vllm, vllmLegacy } from "../catalog/index.js";
+import { grafanaScope } from "../promql/scope.js";
+import { bucketRecord, counterSignals, histogramSignals, type HistogramSignal } from "../promql/signals.js";
+import {
+  ERROR_REASONS,
+  bucketRates,
+  counterRate,
+  errorRate,
+  errorRatio,
+  histogramMean,
+  latencyQuantile,
+  prefixCacheHitRatio,
+  preemptionRate,
+  requestsRunning,
+  requestsWaiting,
+  shareAtOrBelow,
+  successRate,
+  type QueryOptions,
+  type Source,
+} from "../promql/vllm.js";
+import { defaultThresholds, validateThresholds, type Thresholds } from "../rules/thresholds.js";
+import { buildDashboard, type RowSpec, type TargetSpec } from "./panels.js";
+import { vllmVariables } from "./variables.js";
+
+export const USER_OVERVIEW_UID = "vllm-user-overview";
+
+export interface DashboardOptions {
+  /** `recorded` reads the recording rules of rules/vllm-recording.yml where that is cheaper. */
+  readonly source: Source;
+  readonly thresholds: Thresholds;
+}
+
+export function defaultDashboardOptions(): DashboardOptions {
+  return { source: "recorded", thresholds: defaultThresholds() };
+}
+
+const BY_MODEL = ["model_name"] as const;
+
+function percentLabel(quantile: number): string {
+  return `p${Math.round(quantile * 100)}`;
+}
+
+function quantileTargets(quantiles: readonly number[], signal: HistogramSignal, query: QueryOptions, prefix = ""): TargetSpec[] {
+  return quantiles.map((quantile) => ({
+    expr: latencyQuantile(quantile, signal, query, BY_MODEL),
+    legend: `${prefix}${percentLabel(quantile)} {{model_name}}`,
+  }));
+}
+
+function recordedNote(signal: HistogramSignal, query: QueryOptions): string {
+  return query.source === "recorded" ? ` Reads the recording rule ${bucketRecord(signal)} (5-minute rates).` : "";
+}
+
+function trafficRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
+  const { requests } = counterSignals();
+  return {
+    title: "Traffic",
+    panels: [
+      {
+        key: "user/requests-by-reason",
+        kind: "timeseries",
+        title: "Finished requests by reason",
+        description:
+          "Requests finished per second, by model and finished_reason (stop, length, abort, error, repetition). " +
+          `Source: ${vllm.requestSuccess.name}, which counts every finished request, not only successful ones.`,
+        unit: "reqps",
+        targets: [{ expr: counterRate(requests, query, ["model_name", "finished_reason"]), legend: "{{model_name}} {{finished_reason}}" }],
+      },
+      {
+        key: "user/success-error-rate",
+        kind: "timeseries",
+        title: "Success and error rate",
+        description: `Requests per second that finished normally versus those that ended in ${ERROR_REASONS.join(" or ")}.`,
+        unit: "reqps",
+        targets: [
+          { expr: successRate(requests, query, BY_MODEL), legend: "success {{model_name}}" },
+          { expr: errorRate(requests, query, BY_MODEL), legend: "error {{model_name}}" },
+        ],
+      },
+      {
+        key: "user/error-ratio",
+        kind: "stat",
+        title: "Error ratio",
+        description: `Share of finished requests that ended in ${ERROR_REASONS.join(" or ")}. Red above the alert threshold (${thresholds.errorRatio.ratio * 100}%).`,
+        unit: "percentunit",
+        width: 4,
+        min: 0,
+        thresholds: [
+          { value: null, color: "green" },
+          { value: thresholds.errorRatio.ratio, color: "red" },
+        ],
+        targets: [{ expr: errorRatio(requests, query, BY_MODEL), legend: "{{model_name}}" }],
+      },
+      {
+        key: "user/running-waiting",
+        kind: "timeseries",
+        title: "Running and waiting requests",
+        description: `Requests in the running batch and in the queue, summed across engines and instances. Sources: ${vllm.numRequestsRunning.name}, ${vllm.numRequestsWaiting.name}.`,
+        unit: "short",
+        width: 4,
+        targets: [
+          { expr: requestsRunning(query, BY_MODEL), legend: "running {{model_name}}" },
+          { expr: requestsWaiting(query, BY_MODEL), legend: "waiting {{model_name}}" },
+        ],
+      },
+    ],
+  };
+}
+
+function latencyRow(query: QueryOptions): RowSpec {
+  const signals = histogramSignals();
+  return {
+    title: "Latency",
+    panels: [
+      {
+        key: "user/ttft-quantiles",
+        kind: "timeseries",
+        title: "Time to first token",
+        description:
+          `TTFT quantiles per model, from ${vllm.timeToFirstToken.name} buckets summed across engines and instances before the quantile.` +
+          recordedNote(signals.ttft, query),
+        unit: "s",
+        width: 12,
+        targets: quantileTargets([0.5, 0.9, 0.95, 0.99], signals.ttft, query),
+      },
+      {
+        key: "user/e2e-quantiles",
+        kind: "timeseries",
+        title: "End-to-end latency",
+        description: `Request latency from arrival to finish, per model, from ${vllm.e2eRequestLatency.name}.` + recordedNote(signals.e2e, query),
+        unit: "s",
+        width: 12,
+        targets: quantileTargets([0.5, 0.95, 0.99], signals.e2e, query),
+      },
+      {
+        key: "user/queue-time",
+        kind: "timeseries",
+        title: "Queue time",
+        description:
+          `Time requests spent waiting before being scheduled: p95 and mean, from ${vllm.requestQueueTime.name} ` +
+          `(or ${vllmLegacy.timeInQueueRequests.name} on old V0 servers).` +
+          recordedNote(signals.queueTime, query),
+        unit: "s",
+        targets: [
+          ...quantileTargets([0.95], signals.queueTime, query),
+          { expr: histogramMean(signals.queueTime, query, BY_MODEL), legend: "mean {{model_name}}" },
+        ],
+      },
+      {
+        key: "user/itl-tpot",
+        kind: "timeseries",
+        title: "Inter-token latency and time per output token",
+        description:
+          `Inter-token latency quantiles (${vllm.interTokenLatency.name}, or ${vllmLegacy.timePerOutputToken.name} before vLLM 0.11) ` +
+          `and the per-request mean time per output token (${vllm.requestTimePerOutputToken.name}, vLLM ≥ 0.11 only).`,
+        unit: "s",
+        targets: [
+          ...quantileTargets([0.5, 0.95, 0.99], signals.interTokenLatency, query, "ITL "),
+          ...quantileTargets([0.5, 0.95], signals.requestTimePerOutputToken, query, "TPOT "),
+        ],
+      },
+      {
+        key: "user/ttft-heatmap",
+        kind: "heatmap",
+        title: "Time to first token distribution",
+        description: `Requests per second in each TTFT bucket of ${vllm.timeToFirstToken.name}, summed across the selection.` + recordedNote(signals.ttft, query),
+        unit: "s",
+        targets: [{ expr: bucketRates(signals.ttft, query, []), legend: "{{le}}", format: "heatmap" }],
+      },
+    ],
+  };
+}
+
+function tokensRow(query: QueryOptions): RowSpec {
+  const signals = histogramSignals();
+  const counters = counterSignals();
+  return {
+    title: "Tokens and cache",
+    panels: [
+      {
+        key: "user/token-throughput",
+        kind: "timeseries",
+        title: "Prompt and generation tokens per second",
+        description: `Prefill tokens (${vllm.promptTokens.name}, cached ones included) and generated tokens (${vllm.generationTokens.name}) per second.`,
+        unit: "suffix: tok/s",
+        targets: [
+          { expr: counterRate(counters.promptTokens, query, BY_MODEL), legend: "prompt {{model_name}}" },
+          { expr: counterRate(counters.generationTokens, query, BY_MODEL), legend: "generation {{model_name}}" },
+        ],
+      },
+      {
+        key: "user/prompt-length",
+        kind: "timeseries",
+        title: "Prompt length",
+        description: `Prompt tokens per finished request (p50, p90, p99), from ${vllm.requestPromptTokens.name}; buckets follow vLLM's 1-2-5 series.`,
+        unit: "short",
+        targets: quantileTargets([0.5, 0.9, 0.99], signals.promptLength, query),
+      },
+      {
+        key: "user/output-length",
+        kind: "timeseries",
+        title: "Output length",
+        description: `Generated tokens per finished request (p50, p90, p99), from ${vllm.requestGenerationTokens.name}.`,
+        unit: "short",
+        targets: quantileTargets([0.5, 0.9, 0.99], signals.outputLength, query),
+      },
+      {
+        key: "user/prefix-cache-hit-rate",
+        kind: "timeseries",
+        title: "Prefix cache hit rate",
+        description:
+          `Share of prompt tokens served from the prefix cache: ${vllm.prefixCacheHits.name} / ${vllm.prefixCacheQueries.name}, ` +
+          `or the gpu_prefix_cache_* counters (vLLM 0.7.3–0.11), or V0's ${vllmLegacy.gpuPrefixCacheHitRate.name} gauge.`,
+        unit: "percentunit",
+        min: 0,
+        max: 1,
+        targets: [{ expr: prefixCacheHitRatio(query, BY_MODEL), legend: "{{model_name}}" }],
+      },
+      {
+        key: "user/preemptions",
+        kind: "timeseries",
+        title: "Preemptions",
+        description: `Requests preempted per second (${vllm.numPreemptions.name}): the KV cache ran out and work is recomputed.`,
+        unit: "ops",
+        targets: [{ expr: preemptionRate(counters.preemptions, query, BY_MODEL), legend: "{{model_name}}" }],
+      },
+    ],
+  };
+}
+
+function sloRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
+  const signals = histogramSignals();
+  const steps = (target: number) => [
+    { value: null, color: "red" },
+    { value: target, color: "green" },
+  ];
+  const ttft = { expr: shareAtOrBelow(thresholds.ttft.seconds, signals.ttft, query, BY_MODEL), legend: `TTFT ≤ ${thresholds.ttft.seconds}s {{model_name}}` };
+  const e2e = { expr: shareAtOrBelow(thresholds.e2e.seconds, signals.e2e, query, BY_MODEL), legend: `E2E ≤ ${thresholds.e2e.seconds}s {{model_name}}` };
+  return {
+    title: "Service level",
+    panels: [
+      {
+        key: "user/slo-ttft",
+        kind: "stat",
+        title: `Requests with TTFT ≤ ${thresholds.ttft.seconds}s`,
+        description: `Share of requests whose first token came within ${thresholds.ttft.seconds}s, read from the bucket counters (the threshold is a bucket edge, so the share is exact). Objective: ${thresholds.ttft.quantile * 100}%.`,
+        unit: "percentunit",
+        min: 0,
+        max: 1,
+        thresholds: steps(thresholds.ttft.quantile),
+        targets: [ttft],
+      },
+      {
+        key: "user/slo-e2e",
+        kind: "stat",
+        title: `Requests with E2E ≤ ${thresholds.e2e.seconds}s`,
+        description: `Share of requests that finished within ${thresholds.e2e.seconds}s of arrival, from the bucket counters. Objective: ${thresholds.e2e.quantile * 100}%.`,
+        unit: "percentunit",
+        min: 0,
+        max: 1,
+        thresholds: steps(thresholds.e2e.quantile),
+        targets: [e2e],
+      },
+      {
+        key: "user/slo-over-time",
+        kind: "timeseries",
+        title: "Service level over time",
+        description: "The two shares above over time; below the objective line means the latency alerts are about to fire.",
+        unit: "percentunit",
+        min: 0,
+        max: 1,
+        targets: [ttft, e2e],
+      },
+    ],
+  };
+}
+
+/** What the people sending requests feel: traffic, latency, tokens, service level. */
+export function userOverviewDashboard(options: DashboardOptions = defaultDashboardOptions()): Record<string, unknown> {
+  const thresholds = validateThresholds(options.thresholds);
+  const query: QueryOptions = { scope: grafanaScope(), source: options.source };
+  return buildDashboard({
+    uid: USER_OVERVIEW_UID,
+    title: "vLLM / User overview",
+    description:
+      "What clients of the vLLM servers experience. Works with vLLM V1 (current and 0.10-era names) and V0. " +
+      (options.source === "recorded" ? "Latency and rate panels read the recording rules of rules/vllm-recording.yml: load them into Prometheus." : ""),
+    tags: ["vllm", "llm"],
+    variables: vllmVariables(),
+    rows: [trafficRow(query, thresholds), sloRow(query, thresholds), latencyRow(query), tokensRow(query)],
+  });
+}

@@ -1,0 +1,82 @@
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
+import {
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  VariableRefresh,
+  VariableSort,
+  type VariableModel,
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import { scrape, vllm } from "../catalog/index.js";
+import { gpuHostsQuery } from "../promql/gpu.js";
+import { VARIABLES } from "../promql/scope.js";
+import { matcher, series } from "../promql/selector.js";
+import { datasourceRef } from "./panels.js";
+
+/** The dashboard variables, created fresh for each dashboard. */
+
+function multiQuery(name: string, label: string, query: string, description: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .description(description)
+    .datasource(datasourceRef())
+    .query(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    // why: `.*` also matches a missing label (V0 has no `engine`), unlike Grafana's default value list.
+    .allValue(".*")
+    .current({ text: "All", value: "$__all" });
+}
+
+const job = matcher("job", "=~", `$${VARIABLES.job}`);
+const instance = matcher("instance", "=~", `$${VARIABLES.instance}`);
+const modelName = matcher("model_name", "=~", `$${VARIABLES.modelName}`);
+
+function datasourceVariable(): DatasourceVariableBuilder {
+  return new DatasourceVariableBuilder(VARIABLES.datasource).label("Data source").type("prometheus").description("The Prometheus that scrapes vLLM.");
+}
+
+function jobVariable(): QueryVariableBuilder {
+  return multiQuery(VARIABLES.job, "Job", `label_values(${scrape.up.name}, job)`, "Prometheus scrape jobs.");
+}
+
+function instanceVariable(): QueryVariableBuilder {
+  return multiQuery(VARIABLES.instance, "Instance", `label_values(${series(scrape.up.name, [job])}, instance)`, "Scrape targets of the selected jobs.");
+}
+
+// why: scoped to a vLLM gauge present in every version, since node_exporter and others also emit model_name.
+function modelNameVariable(): QueryVariableBuilder {
+  return multiQuery(
+    VARIABLES.modelName,
+    "Model",
+    `label_values(${series(vllm.numRequestsRunning.name, [job, instance])}, model_name)`,
+    "Served model names (first --served-model-name).",
+  );
+}
+
+function engineVariable(): QueryVariableBuilder {
+  return multiQuery(
+    VARIABLES.engine,
+    "Engine",
+    `label_values(${series(vllm.numRequestsRunning.name, [job, instance, modelName])}, engine)`,
+    "Data-parallel engine index (vLLM V1 ≥ 0.8.3; empty on older servers, where All still matches).",
+  );
+}
+
+function hostnameVariable(): QueryVariableBuilder {
+  const hosts = gpuHostsQuery({ vllm: [], gpu: [job], node: [], target: [], hostname: ".*", window: "" });
+  return multiQuery(VARIABLES.hostname, "GPU host", `query_result(${hosts})`, "GPU hosts (dcgm-exporter hostname/Hostname, or the nvidia-smi exporter's instance host).").regex(
+    '/hostname="([^"]+)"/',
+  );
+}
+
+/** Variables of the User overview, in the order Grafana shows them. */
+export function vllmVariables(): cog.Builder<VariableModel>[] {
+  return [datasourceVariable(), jobVariable(), instanceVariable(), modelNameVariable(), engineVariable()];
+}
+
+/** Variables of the Machine overview: the vLLM ones plus the GPU host. */
+export function machineVariables(): cog.Builder<VariableModel>[] {
+  return [...vllmVariables(), hostnameVariable()];
+}

@@ -1,0 +1,140 @@
+import { FINISHED_REASONS, bucketSeries, countSeries, sumSeries, vllm, vllmLegacy } from "../catalog/index.js";
+import { UserError } from "../errors.js";
+import { firstOf, histogramQuantile, maxBy, avgBy, rate, sumBy } from "./functions.js";
+import type { Scope } from "./scope.js";
+import { leMatcher, matcher, series, type Selector } from "./selector.js";
+import {
+  bucketRecord,
+  countRecord,
+  counterRecord,
+  sumRecord,
+  type CounterSignal,
+  type HistogramSignal,
+} from "./signals.js";
+
+/** Raw series, or the `instance`-level recording rules (cheaper over long ranges). */
+export type Source = "raw" | "recorded";
+
+export interface QueryOptions {
+  readonly scope: Scope;
+  readonly source: Source;
+}
+
+/** Finished reasons that mean the user got no complete answer. */
+export const ERROR_REASONS: readonly string[] = FINISHED_REASONS.filter((reason) => reason === "abort" || reason === "error");
+
+/** `sum by (…groupLabels)` of the per-second bucket rates of a histogram signal. */
+function summedBucketRates(signal: HistogramSignal, options: QueryOptions, groupLabels: readonly string[], extra: Selector): string {
+  const selector = [...options.scope.vllm, ...extra];
+  if (options.source === "recorded") return sumBy(groupLabels, series(bucketRecord(signal), selector));
+  const rates = signal.families.map((family) => rate(series(bucketSeries(family), selector), options.scope.window));
+  return sumBy(groupLabels, firstOf(...rates));
+}
+
+/** `sum by (le, …by)` of the per-second bucket rates of a histogram signal (input of histogram_quantile). */
+export function bucketRates(signal: HistogramSignal, options: QueryOptions, by: readonly string[]): string {
+  return summedBucketRates(signal, options, ["le", ...by], []);
+}
+
+export function latencyQuantile(quantile: number, signal: HistogramSignal, options: QueryOptions, by: readonly string[]): string {
+  return histogramQuantile(quantile, bucketRates(signal, options, by));
+}
+
+/** Throws a UserError naming every threshold that is not an upper bound of its histogram. */
+export function assertBucketEdges(checks: readonly { name: string; value: number; signal: HistogramSignal }[]): void {
+  const problems: string[] = [];
+  for (const check of checks) {
+    for (const family of check.signal.families) {
+      const edges = family.buckets ?? [];
+      if (!edges.includes(check.value)) {
+        problems.push(
+          `${check.name} = ${check.value} is not a bucket edge of ${family.name} (edges: ${edges.join(", ")}); ` +
+            `pick one of the edges so the share is exact`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) throw new UserError("SLO thresholds must sit on histogram bucket edges", problems);
+}
+
+/**
+ * Share of observations at or below `edge`, from the bucket counters: exact, unlike a quantile,
+ * because `edge` is a bucket boundary (checked).
+ */
+export function shareAtOrBelow(edge: number, signal: HistogramSignal, options: QueryOptions, by: readonly string[]): string {
+  assertBucketEdges([{ name: `${signal.key} threshold`, value: edge, signal }]);
+  const atEdge = summedBucketRates(signal, options, by, [leMatcher(edge)]);
+  const all = summedBucketRates(signal, options, by, [leMatcher(Number.POSITIVE_INFINITY)]);
+  return `${atEdge} / ${all}`;
+}
+
+/** Mean observation: rate of `_sum` over rate of `_count`. */
+export function histogramMean(signal: HistogramSignal, options: QueryOptions, by: readonly string[]): string {
+  const selector = options.scope.vllm;
+  if (options.source === "recorded" && signal.recordMean) {
+    return `${sumBy(by, series(sumRecord(signal), selector))} / ${sumBy(by, series(countRecord(signal), selector))}`;
+  }
+  const sums = firstOf(...signal.families.map((family) => rate(series(sumSeries(family), selector), options.scope.window)));
+  const counts = firstOf(...signal.families.map((family) => rate(series(countSeries(family), selector), options.scope.window)));
+  return `${sumBy(by, sums)} / ${sumBy(by, counts)}`;
+}
+
+/** Per-second rate of a counter signal, summed by `by`. */
+export function counterRate(signal: CounterSignal, options: QueryOptions, by: readonly string[], extra: Selector = []): string {
+  const selector = [...options.scope.vllm, ...extra];
+  if (options.source === "recorded") return sumBy(by, series(counterRecord(signal), selector));
+  return sumBy(by, rate(series(signal.family.name, selector), options.scope.window));
+}
+
+/** Requests per second that ended in abort or error; 0 rather than no data when none did. */
+export function errorRate(requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
+  const errors = counterRate(requests, options, ["finished_reason", ...by], [matcher("finished_reason", "=~", ERROR_REASONS.join("|"))]);
+  const all = counterRate(requests, options, ["finished_reason", ...by]);
+  // why: `or 0 * all` turns "no abort/error series at all" (V0 creates them lazily) into 0 instead of no data.
+  return sumBy(by, `${errors} or 0 * ${all}`);
+}
+
+/** Requests per second that finished normally (stop, length, repetition). */
+export function successRate(requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
+  return counterRate(requests, options, by, [matcher("finished_reason", "!~", ERROR_REASONS.join("|"))]);
+}
+
+/** Share of finished requests that ended in abort or error. */
+export function errorRatio(requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
+  return `${errorRate(requests, options, by)} / ${counterRate(requests, options, by)}`;
+}
+
+export function requestsRunning(options: QueryOptions, by: readonly string[]): string {
+  return sumBy(by, series(vllm.numRequestsRunning.name, options.scope.vllm));
+}
+
+export function requestsWaiting(options: QueryOptions, by: readonly string[]): string {
+  return sumBy(by, series(vllm.numRequestsWaiting.name, options.scope.vllm));
+}
+
+/** KV-cache usage (0–1); averaged or maxed across engines and instances, never summed. */
+export function kvCacheUsage(options: QueryOptions, by: readonly string[], aggregate: "avg" | "max"): string {
+  // why: gpu_cache_usage_perc is the pre-0.9.2 (and V0) name of the same gauge.
+  const usage = firstOf(
+    series(vllm.kvCacheUsagePerc.name, options.scope.vllm),
+    series(vllmLegacy.gpuCacheUsagePerc.name, options.scope.vllm),
+  );
+  return aggregate === "avg" ? avgBy(by, usage) : maxBy(by, usage);
+}
+
+/** Prefix-cache hit ratio (0–1) from token counters; V0 only has a block hit-rate gauge. */
+export function prefixCacheHitRatio(options: QueryOptions, by: readonly string[]): string {
+  const { vllm: selector, window } = options.scope;
+  const ratioOf = (hits: string, queries: string) =>
+    `${sumBy(by, rate(series(hits, selector), window))} / ${sumBy(by, rate(series(queries, selector), window))}`;
+  return firstOf(
+    `(${ratioOf(vllm.prefixCacheHits.name, vllm.prefixCacheQueries.name)})`,
+    `(${ratioOf(vllmLegacy.gpuPrefixCacheHits.name, vllmLegacy.gpuPrefixCacheQueries.name)})`,
+    avgBy(by, series(vllmLegacy.gpuPrefixCacheHitRate.name, selector)),
+  );
+}
+
+/** Per-second preemptions. */
+export function preemptionRate(signal: CounterSignal, options: QueryOptions, by: readonly string[]): string {
+  return counterRate(signal, options, by);
+}

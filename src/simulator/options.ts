@@ -1,0 +1,129 @@
+import { METRICS_VERSIONS, type MetricsVersion } from "../catalog/index.js";
+import { UserError } from "../errors.js";
+import { BLOCK_SIZE } from "./kv-cache.js";
+import { LOAD_PROFILES, type LoadProfile } from "./load.js";
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** First port; 0 (default) picks free consecutive ports. */
+  port?: number;
+  /** Served model name(s); with several instances they are assigned round-robin. */
+  model?: string | string[];
+  /** Data-parallel engines per instance (one `engine` label value each), default 1. */
+  engines?: number;
+  /** Seed of arrivals, lengths and jitter; the same seed replays the same built-in load. */
+  seed?: number;
+  /** Bearer token required on /metrics and /v1/* (401 otherwise). */
+  token?: string;
+  /** true: a self-signed pair made on the fly; or the PEM files to serve. */
+  tls?: { certFile?: string; keyFile?: string } | boolean;
+  metricsVersion?: MetricsVersion;
+  /** Independent servers on consecutive ports, default 1. */
+  instances?: number;
+  /** Built-in load, default steady. */
+  load?: LoadProfile;
+  /** Serve dcgm-exporter format GPU metrics on this port (0 = pick a free one). */
+  gpuPort?: number;
+  /** Simulated GPUs, default one per engine (at most 8). */
+  gpus?: number;
+  /** dcgm-exporter's host label: `hostname` (since PR #655, default) or the older `Hostname`. */
+  gpuHostnameLabel?: "hostname" | "Hostname";
+  /** JSON lines of every finished request's true timings. */
+  truthFile?: string;
+  /** false: engine steps take no time (benchmark profile). */
+  latencies?: boolean;
+  maxNumSeqs?: number;
+  kvBlocks?: number;
+  maxModelLen?: number;
+  maxNumBatchedTokens?: number;
+}
+
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly models: readonly string[];
+  readonly engines: number;
+  readonly seed: number;
+  readonly token: string | undefined;
+  readonly tls: { readonly certFile?: string; readonly keyFile?: string } | undefined;
+  readonly metricsVersion: MetricsVersion;
+  readonly instances: number;
+  readonly load: LoadProfile;
+  readonly gpuPort: number | undefined;
+  readonly gpus: number;
+  readonly gpuHostnameLabel: "hostname" | "Hostname";
+  readonly truthFile: string | undefined;
+  readonly latencies: boolean;
+  readonly maxNumSeqs: number;
+  readonly kvBlocks: number;
+  readonly maxModelLen: number;
+  readonly maxNumBatchedTokens: number;
+}
+
+export const DEFAULT_MODEL = "meta-llama/Llama-3.1-8B-Instruct";
+
+function integerIn(problems: string[], name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
+}
+
+/** Checks every option at once and fills in defaults; throws one UserError listing all problems. */
+export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
+  const problems: string[] = [];
+  const models = options.model === undefined ? [DEFAULT_MODEL] : Array.isArray(options.model) ? options.model : [options.model];
+  if (models.length === 0 || models.some((model) => model.trim() === "")) problems.push("--model must be a non-empty name");
+  integerIn(problems, "--port", options.port, 0, 65535);
+  integerIn(problems, "--engines", options.engines, 1, 64);
+  integerIn(problems, "--instances", options.instances, 1, 4096);
+  integerIn(problems, "--seed", options.seed, 0, 2 ** 32 - 1);
+  integerIn(problems, "--gpu-port", options.gpuPort, 0, 65535);
+  integerIn(problems, "--gpus", options.gpus, 1, 64);
+  integerIn(problems, "--max-num-seqs", options.maxNumSeqs, 1, 4096);
+  integerIn(problems, "--kv-blocks", options.kvBlocks, 1, 10_000_000);
+  integerIn(problems, "--max-model-len", options.maxModelLen, 16, 1_048_576);
+  integerIn(problems, "--max-num-batched-tokens", options.maxNumBatchedTokens, 16, 1_048_576);
+  const instances = options.instances ?? 1;
+  const port = options.port ?? 0;
+  if (port > 0 && port + instances - 1 > 65535) problems.push(`--port ${port} with --instances ${instances} runs past port 65535; choose a lower --port`);
+  if (options.metricsVersion !== undefined && !METRICS_VERSIONS.includes(options.metricsVersion)) {
+    problems.push(`--metrics-version must be one of ${METRICS_VERSIONS.join(", ")} (got ${String(options.metricsVersion)})`);
+  }
+  if (options.load !== undefined && !LOAD_PROFILES.includes(options.load)) problems.push(`--load must be one of ${LOAD_PROFILES.join(", ")} (got ${String(options.load)})`);
+  if (options.gpuHostnameLabel !== undefined && options.gpuHostnameLabel !== "hostname" && options.gpuHostnameLabel !== "Hostname") {
+    problems.push(`--gpu-hostname-label must be hostname or Hostname (got ${String(options.gpuHostnameLabel)})`);
+  }
+  if (options.token !== undefined && (options.token === "" || /\s/.test(options.token))) {
+    problems.push("the token (--token or SIMULATOR_TOKEN) must be non-empty and contain no whitespace");
+  }
+  const tls = options.tls === true ? {} : options.tls === false || options.tls === undefined ? undefined : options.tls;
+  if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined)) problems.push("--cert and --key go together: give both, or neither for a self-signed pair");
+  const kvBlocks = options.kvBlocks ?? 4096;
+  const maxModelLen = options.maxModelLen ?? Math.min(8192, kvBlocks * BLOCK_SIZE);
+  if (maxModelLen > kvBlocks * BLOCK_SIZE) {
+    problems.push(`--max-model-len ${maxModelLen} does not fit in --kv-blocks ${kvBlocks} (${kvBlocks * BLOCK_SIZE} tokens); raise --kv-blocks or lower --max-model-len`);
+  }
+  if (problems.length > 0) throw new UserError("invalid simulator options", problems);
+  const engines = options.engines ?? 1;
+  return {
+    host: options.host ?? "127.0.0.1",
+    port,
+    models,
+    engines,
+    seed: options.seed ?? Math.floor(Math.random() * 2 ** 32),
+    token: options.token,
+    tls,
+    metricsVersion: options.metricsVersion ?? "current",
+    instances,
+    load: options.load ?? "steady",
+    gpuPort: options.gpuPort,
+    gpus: options.gpus ?? Math.min(8, engines * instances),
+    gpuHostnameLabel: options.gpuHostnameLabel ?? "hostname",
+    truthFile: options.truthFile,
+    latencies: options.latencies ?? true,
+    maxNumSeqs: options.maxNumSeqs ?? 256,
+    kvBlocks,
+    maxModelLen,
+    maxNumBatchedTokens: options.maxNumBatchedTokens ?? 8192,
+  };
+}

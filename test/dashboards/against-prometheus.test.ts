@@ -1,0 +1,144 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { METRICS_VERSIONS, bucketSeries, countSeries, metricsVersionSpec, type MetricsVersion } from "../../src/catalog/index.js";
+import { dashboardFiles, defaultDashboardOptions, type DashboardOptions } from "../../src/dashboards/index.js";
+import { allSelectedValues, dashboardQueries, substituteVariables, type PanelQuery } from "../../src/dashboards/inspect.js";
+import { histogramSignals } from "../../src/promql/signals.js";
+import type { TruthRecord } from "../../src/simulator/index.js";
+import { NO_DATA_ALLOWLIST } from "./no-data-allowlist.js";
+import { NODE_JOB, gpuJob, startFleet, vllmJob, type Fleet } from "./fleet.js";
+
+const MODELS = ["llama-3-8b", "qwen-2-7b"];
+const DATA_SECONDS = 25;
+const MAX_MODEL_LEN = 8192;
+
+interface Sample {
+  readonly metric: Record<string, string>;
+  readonly value: number;
+}
+
+async function instantQuery(fleet: Fleet, expr: string, time: number): Promise<Sample[]> {
+  const url = `${fleet.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}&time=${time}`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+  const body = (await response.json()) as { status: string; error?: string; data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
+  if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
+  return body.data.result.map((item) => ({ metric: item.metric, value: Number(item.value[1]) }));
+}
+
+/** The variable values Grafana would send for one version: its jobs, everything else on All. */
+function versionValues(version: MetricsVersion, rateInterval: string): Record<string, string> {
+  return { ...allSelectedValues(rateInterval), job: `(${vllmJob(version)}|${gpuJob(version)}|${NODE_JOB})` };
+}
+
+function variants(): { name: string; options: DashboardOptions }[] {
+  return [
+    { name: "recording rules", options: defaultDashboardOptions() },
+    { name: "raw series", options: { ...defaultDashboardOptions(), source: "raw" } },
+  ];
+}
+
+const key = (query: Pick<PanelQuery, "dashboardUid" | "panelTitle" | "refId">) => `${query.dashboardUid} / ${query.panelTitle} / ${query.refId}`;
+
+function nearestRankQuantile(values: readonly number[], quantile: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(quantile * sorted.length) - 1)]!;
+}
+
+function bucketWidth(edges: readonly number[], value: number): number {
+  let lower = 0;
+  for (const edge of edges) {
+    if (value <= edge) return edge - lower;
+    lower = edge;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+describe("dashboards against a real Prometheus scraping the simulator and node_exporter", () => {
+  let fleet: Fleet | undefined;
+  let dir = "";
+  let evalTime = 0;
+  const truth = new Map<MetricsVersion, TruthRecord[]>();
+  const firstSample = new Map<MetricsVersion, number>();
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dashboards-it-"));
+    fleet = await startFleet(
+      { versions: METRICS_VERSIONS, simulator: { instances: 2, engines: 2, model: MODELS, seed: 11, load: "steady", maxModelLen: MAX_MODEL_LEN }, truth: true },
+      dir,
+    );
+    await fleet.prometheus.waitForScrapes(2);
+    await sleep(DATA_SECONDS * 1000);
+    evalTime = Date.now() / 1000;
+    for (const version of METRICS_VERSIONS) {
+      const counts = await fleet.prometheus.queryData(`${countSeries(histogramSignals().ttft.families[0]!)}{job="${vllmJob(version)}"}[10m]`);
+      const starts = (counts.result as { values: [number, string][] }[]).map((series) => series.values[0]![0]);
+      firstSample.set(version, Math.max(...starts));
+    }
+    await fleet.closeSimulators();
+    for (const version of METRICS_VERSIONS) {
+      const text = await readFile(fleet.truthFile(version), "utf8");
+      truth.set(version, text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as TruthRecord));
+    }
+  });
+
+  after(async () => {
+    await fleet?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const version of METRICS_VERSIONS) {
+    for (const variant of variants()) {
+      test(`returns data for every panel query against vLLM ${version} (${variant.name}), except the allow-listed ones`, async () => {
+        const running = fleet!;
+        const queries = dashboardFiles(variant.options).flatMap((file) => dashboardQueries(file.dashboard));
+        const empty: string[] = [];
+        for (const query of queries) {
+          const result = await instantQuery(running, substituteVariables(query.expr, versionValues(version, "10s")), evalTime);
+          if (result.length === 0) empty.push(key(query));
+        }
+        const allowed = NO_DATA_ALLOWLIST.filter((entry) => entry.versions.includes(version)).map(key);
+        assert.deepEqual(empty.sort(), [...allowed].sort());
+      });
+    }
+
+    test(`reads p95 TTFT and E2E of vLLM ${version} within one bucket of the simulator's ground truth`, async () => {
+      const running = fleet!;
+      const records = truth.get(version) ?? [];
+      const from = firstSample.get(version) ?? 0;
+      const spec = metricsVersionSpec(version, { maxModelLen: MAX_MODEL_LEN });
+      const edgesOf = (source: string) => spec.families.find((item) => item.source === source)?.family.buckets ?? [];
+      const checks = [
+        { panel: "Time to first token", source: "ttft", observedAt: (r: TruthRecord) => r.arrival + (r.ttft ?? Number.NaN), value: (r: TruthRecord) => r.ttft },
+        { panel: "End-to-end latency", source: "e2e", observedAt: (r: TruthRecord) => r.arrival + r.e2e, value: (r: TruthRecord) => r.e2e },
+      ];
+      for (const variant of variants()) {
+        const queries = dashboardFiles(variant.options).flatMap((file) => dashboardQueries(file.dashboard));
+        for (const check of checks) {
+          const p95 = queries.find((query) => query.panelTitle === check.panel && (query.expr.startsWith("histogram_quantile(0.95,")));
+          assert.ok(p95, `no p95 query on ${check.panel}`);
+          // why: a window longer than the run makes the dashboard's rate cover exactly the scraped observations.
+          const results = await instantQuery(running, substituteVariables(p95.expr, versionValues(version, "1h")), evalTime);
+          assert.deepEqual(results.map((sample) => sample.metric.model_name).sort(), [...MODELS].sort());
+          for (const sample of results) {
+            const observed = records
+              .filter((record) => record.model === sample.metric.model_name)
+              .filter((record) => check.value(record) !== null && check.observedAt(record) > from && check.observedAt(record) <= evalTime)
+              .map((record) => check.value(record) as number);
+            assert.ok(observed.length >= 20, `${version} ${sample.metric.model_name}: only ${observed.length} requests in the truth file`);
+            const truthP95 = nearestRankQuantile(observed, 0.95);
+            const width = bucketWidth(edgesOf(check.source), truthP95);
+            assert.ok(
+              Math.abs(sample.value - truthP95) <= width,
+              `${variant.name} ${check.panel} p95 of ${sample.metric.model_name} on ${version}: dashboard ${sample.value.toFixed(4)}s, truth ${truthP95.toFixed(4)}s, bucket width ${width}s`,
+            );
+          }
+        }
+      }
+    });
+  }
+});
+void bucketSeries;

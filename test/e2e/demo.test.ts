@@ -1,0 +1,64 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { vllm } from "../../src/catalog/index.js";
+import { waitUntil } from "../../src/process/index.js";
+import { isAlive } from "../../src/stack/native/state.js";
+import { createWorkspace, exists, query, waitForQuery, type Workspace } from "./harness.js";
+import { describeEmpty, emptyPanels, panelQueries, type EmptyPanel } from "./panels.js";
+
+// Real processes: Debian's Prometheus 2.42 and node_exporter, the simulator; no Grafana, no Docker.
+describe("native demo stack end to end", () => {
+  let workspace: Workspace;
+  before(async () => {
+    workspace = await createWorkspace();
+  });
+  after(async () => {
+    await workspace.cleanup();
+  });
+
+  test("up --detach, every panel of both dashboards has data, down leaves no process or secret but keeps the TSDB, and a second up still has the earlier samples", async () => {
+    const up = await workspace.cli(["up", "--native", "--detach"]);
+    assert.equal(up.code, 0, up.output);
+    const pids = workspace.recordedPids();
+    assert.ok(pids.length >= 3, `expected the supervisor, the simulator and Prometheus, got ${pids.length} pids\n${up.output}`);
+    assert.ok(exists(join(workspace.dir, "build", "prometheus", "prometheus.yml")), "the config is rendered while the stack runs");
+
+    const queries = panelQueries(1);
+    assert.ok(queries.length > 20, `expected the panels of both dashboards, found ${queries.length} queries`);
+    let empty: EmptyPanel[] = [];
+    await waitUntil(
+      async () => {
+        empty = await emptyPanels(workspace.prometheusUrl, 1);
+        return empty.length === 0;
+      },
+      { what: "every panel query to return data", timeoutMs: 120_000, intervalMs: 2_000 },
+    ).catch(() => assert.fail(`${empty.length} of ${queries.length} panel queries return no data:\n${describeEmpty(empty)}`));
+
+    const status = await workspace.cli(["status"]);
+    assert.equal(status.code, 0, status.output);
+    assert.match(status.output, /prometheus\s+\d+\s+\d+\s+alive/);
+    assert.match(status.output, /simulator\s+\d+\s+\d+,\d+\s+alive/);
+    assert.doesNotMatch(status.output, /\bdown\b/);
+
+    // A moment both runs can be asked about: before it only the first run had samples.
+    const firstRunMoment = Date.now() / 1000;
+    await waitForQuery(workspace.prometheusUrl, `${vllm.generationTokens.name}`, (samples) => samples.length > 0);
+
+    const down = await workspace.cli(["down"]);
+    assert.equal(down.code, 0, down.output);
+    for (const pid of pids) assert.equal(isAlive(pid), false, `process ${pid} is still running after down`);
+    assert.equal(exists(join(workspace.dir, "build", "prometheus", "secrets")), false, "the secrets folder is deleted");
+    assert.equal(exists(join(workspace.dir, "build")), false, "the output folder is deleted");
+    assert.ok(readdirSync(join(workspace.dir, ".vllm-monitor", "prometheus-data")).length > 0, "the TSDB is kept");
+    assert.deepEqual(workspace.recordedPids(), [], "no state is left behind");
+
+    const again = await workspace.cli(["up", "--native", "--detach"]);
+    assert.equal(again.code, 0, again.output);
+    const earlier = await query(workspace.prometheusUrl, `${vllm.generationTokens.name}`, firstRunMoment);
+    assert.ok(earlier.length > 0, "samples from the first run are still queryable after a restart");
+    const secondDown = await workspace.cli(["down"]);
+    assert.equal(secondDown.code, 0, secondDown.output);
+  });
+});

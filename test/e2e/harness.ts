@@ -1,0 +1,162 @@
+/**
+ * Runs the real CLI against real processes in a throw-away working directory: its own .env with
+ * free ports and a 1 s scrape interval, its own `.vllm-monitor/` and `build/`. `cleanup()` always
+ * stops whatever the stack recorded and removes the directory.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { findFreePorts, startProcess, waitUntil } from "../../src/process/index.js";
+import { readState, isAlive } from "../../src/stack/native/state.js";
+
+const CLI_MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+const TSX_LOADER = import.meta.resolve("tsx");
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+export interface E2ePorts {
+  readonly prometheus: number;
+  readonly nodeExporter: number;
+  readonly alertmanager: number;
+  readonly simulator: number;
+  readonly simulatorGpu: number;
+  readonly grafana: number;
+}
+
+export interface Workspace {
+  readonly dir: string;
+  readonly envFile: string;
+  readonly ports: E2ePorts;
+  readonly prometheusUrl: string;
+  /** Runs `vllm-monitor <args>` to completion in the workspace (bounded). */
+  cli(args: readonly string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  /** Starts `vllm-monitor <args>` without waiting for it (the foreground supervisor). */
+  spawnCli(args: readonly string[]): ReturnType<typeof startProcess>;
+  /** Pids of the supervisor and its children as recorded in the state file (empty when none). */
+  recordedPids(): number[];
+  writeEnv(variables: Readonly<Record<string, string>>): void;
+  cleanup(): Promise<void>;
+}
+
+/** Node + tsx + the CLI source, so the tests run the code as it is now (no stale dist/). */
+export function cliCommand(args: readonly string[]): { command: string; args: string[] } {
+  return { command: process.execPath, args: ["--import", TSX_LOADER, CLI_MAIN, ...args] };
+}
+
+export async function createWorkspace(variables: Readonly<Record<string, string>> = {}): Promise<Workspace> {
+  const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-e2e-"));
+  const [prometheus, nodeExporter, alertmanager, simulator, simulatorGpu, grafana] = (await findFreePorts(6)) as [number, number, number, number, number, number];
+  const ports = { prometheus, nodeExporter, alertmanager, simulator, simulatorGpu, grafana };
+  const envFile = join(dir, ".env");
+  const writeEnv = (extra: Readonly<Record<string, string>>): void => {
+    const all: Record<string, string> = {
+      PROMETHEUS_PORT: String(prometheus),
+      NODE_EXPORTER_PORT: String(nodeExporter),
+      ALERTMANAGER_PORT: String(alertmanager),
+      SIMULATOR_PORT: String(simulator),
+      SIMULATOR_GPU_PORT: String(simulatorGpu),
+      GRAFANA_PORT: String(grafana),
+      SCRAPE_INTERVAL: "1s",
+      ADMIN_PASSWORD: "e2e-admin-password",
+      ...extra,
+    };
+    writeFileSync(envFile, Object.entries(all).map(([name, value]) => `${name}=${value}\n`).join(""), { mode: 0o600 });
+  };
+  writeEnv(variables);
+  // The tests' own environment must not leak into the stack (e.g. a developer's VLLM_TARGET).
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
+
+  const stateFile = join(dir, ".vllm-monitor", "native.json");
+  const recordedPids = (): number[] => {
+    const state = readState(stateFile);
+    return state === undefined ? [] : [state.supervisorPid, ...state.processes.map((child) => child.pid)];
+  };
+
+  const cli = async (args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> => {
+    const { command, args: full } = cliCommand(args);
+    const lines: string[] = [];
+    const child = startProcess({ name: "vllm-monitor", command, args: full, cwd: dir, env: { ...env, ...options.env }, onLine: (line) => lines.push(line) });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), options.timeoutMs ?? 180_000);
+    });
+    const outcome = await Promise.race([child.exited, timeout]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      await child.stop();
+      throw new Error(`vllm-monitor ${args.join(" ")} did not finish; output:\n${lines.join("\n")}`);
+    }
+    return { code: outcome.code, output: lines.join("\n") };
+  };
+
+  const spawnCli = (args: readonly string[]) => {
+    const { command, args: full } = cliCommand(args);
+    return startProcess({ name: "vllm-monitor", command, args: full, cwd: dir, env });
+  };
+
+  const cleanup = async (): Promise<void> => {
+    const pids = recordedPids();
+    if (pids.length > 0) await cli(["down", "--native"], { timeoutMs: 90_000 }).catch(() => undefined);
+    for (const pid of pids) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  return { dir, envFile, ports, prometheusUrl: `http://127.0.0.1:${prometheus}`, cli, spawnCli, recordedPids, writeEnv, cleanup };
+}
+
+export interface PromSample {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+interface ApiBody {
+  readonly status: string;
+  readonly error?: string;
+  readonly data?: { readonly resultType: string; readonly result: readonly { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }[] };
+}
+
+async function api(url: string): Promise<NonNullable<ApiBody["data"]>> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const body = (await response.json()) as ApiBody;
+  if (body.status !== "success" || body.data === undefined) throw new Error(`Prometheus: ${body.error ?? response.status} for ${url}`);
+  return body.data;
+}
+
+/** Instant query (optionally at `time`, seconds since the epoch); vector samples as numbers. */
+export async function query(prometheusUrl: string, expr: string, time?: number): Promise<PromSample[]> {
+  const at = time === undefined ? "" : `&time=${time}`;
+  const data = await api(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}${at}`);
+  if (data.resultType === "scalar") return [];
+  return data.result.map((item) => ({ metric: item.metric, value: Number(item.value?.[1]) }));
+}
+
+/** Every value of a range query, all series flattened. */
+export async function queryRangeValues(prometheusUrl: string, expr: string, start: number, end: number, step: number): Promise<number[]> {
+  const data = await api(`${prometheusUrl}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${end}&step=${step}`);
+  return data.result.flatMap((item) => (item.values ?? []).map(([, value]) => Number(value)));
+}
+
+export async function waitForQuery(prometheusUrl: string, expr: string, accept: (samples: PromSample[]) => boolean, timeoutMs = 60_000): Promise<PromSample[]> {
+  let last: PromSample[] = [];
+  try {
+    await waitUntil(
+      async () => {
+        last = await query(prometheusUrl, expr);
+        return accept(last);
+      },
+      { what: expr, timeoutMs, intervalMs: 500 },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last result: ${JSON.stringify(last)}`);
+  }
+  return last;
+}
+
+/** True when something exists at `path` (a file or folder). */
+export function exists(path: string): boolean {
+  return existsSync(path);
+}

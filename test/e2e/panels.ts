@@ -1,0 +1,44 @@
+/**
+ * Every panel query of every shipped dashboard, with Grafana's variables substituted as Grafana
+ * would send them with every variable on "All", and which of them return no data.
+ */
+import { dashboardFiles } from "../../src/dashboards/index.js";
+import { allSelectedValues, dashboardQueries, substituteVariables, type PanelQuery } from "../../src/dashboards/inspect.js";
+import { query } from "./harness.js";
+
+export interface EmptyPanel {
+  readonly query: PanelQuery;
+  readonly promql: string;
+  readonly reason: string;
+}
+
+/** `$__rate_interval` as Grafana computes it for a scrape interval: four scrapes. */
+export function rateIntervalFor(scrapeIntervalSeconds: number): string {
+  return `${4 * scrapeIntervalSeconds}s`;
+}
+
+export function panelQueries(scrapeIntervalSeconds: number): { query: PanelQuery; promql: string }[] {
+  const values = allSelectedValues(rateIntervalFor(scrapeIntervalSeconds));
+  return dashboardFiles()
+    .flatMap((file) => dashboardQueries(file.dashboard))
+    .filter((panelQuery) => panelQuery.expr.trim() !== "")
+    .map((panelQuery) => ({ query: panelQuery, promql: substituteVariables(panelQuery.expr, values) }));
+}
+
+/** The panel queries that return no sample (or fail) right now. */
+export async function emptyPanels(prometheusUrl: string, scrapeIntervalSeconds: number): Promise<EmptyPanel[]> {
+  const empty: EmptyPanel[] = [];
+  for (const { query: panelQuery, promql } of panelQueries(scrapeIntervalSeconds)) {
+    try {
+      const samples = await query(prometheusUrl, promql);
+      if (samples.length === 0) empty.push({ query: panelQuery, promql, reason: "no data" });
+    } catch (error) {
+      empty.push({ query: panelQuery, promql, reason: (error as Error).message });
+    }
+  }
+  return empty;
+}
+
+export function describeEmpty(empty: readonly EmptyPanel[]): string {
+  return empty.map((item) => `${item.query.dashboardUid} / ${item.query.panelTitle} (${item.query.refId}): ${item.reason}: ${item.promql}`).join("\n");
+}

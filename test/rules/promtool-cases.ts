@@ -1,0 +1,290 @@
+/**
+ * `promtool test rules` cases, built in code so they follow the thresholds: every alert is checked
+ * one evaluation before its `for:` elapses (not firing) and at the moment it does (firing, with
+ * labels and annotations), and every recording rule is checked against hand-computed values.
+ */
+import { dcgm, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
+import { parse } from "yaml";
+import { ALERTS_FILE, RECORDING_FILE, alertRules, defaultThresholds, ruleFiles, runbookUrl, type AlertRule, type Thresholds } from "../../src/rules/index.js";
+import {
+  bucketRecord,
+  counterRecord,
+  counterSignals,
+  countRecord,
+  errorRatioRecord,
+  histogramSignals,
+  quantileRecord,
+  sumRecord,
+} from "../../src/promql/signals.js";
+
+interface InputSeries {
+  readonly series: string;
+  readonly values: string;
+}
+
+interface AlertCase {
+  readonly alert: string;
+  readonly input: readonly InputSeries[];
+  /** Minutes after which the condition holds at every evaluation. */
+  readonly trueFromMinute: number;
+  /** One firing alert per entry: its labels (besides alertname/severity) and `$value` as the template prints it. */
+  readonly firing: readonly { labels: Record<string, string>; value: string }[];
+}
+
+function labelText(labels: Record<string, string>): string {
+  return `{${Object.entries(labels)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(", ")}}`;
+}
+
+function seriesOf(name: string, labels: Record<string, string>, values: string): InputSeries {
+  return { series: `${name}${labelText(labels)}`, values };
+}
+
+const VLLM_TARGET = { job: "vllm", instance: "gpu-host-1:8000", model_name: "llama" };
+
+function histogramInput(family: MetricFamily, labels: Record<string, string>, cumulativePerMinute: Record<string, number>): InputSeries[] {
+  return Object.entries(cumulativePerMinute).map(([le, perMinute]) => seriesOf(bucketSeries(family), { ...labels, le }, `0+${perMinute}x40`));
+}
+
+/** Go template expansion for the subset our annotations use. */
+export function expandTemplate(template: string, labels: Record<string, string>, value: string): string {
+  return template
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? "")
+    .replace(/\{\{ (?:printf "[^"]*" )?\$value(?: \| \w+)? \}\}/g, value);
+}
+
+function minutes(duration: string): number {
+  const match = /^(\d+)m$/.exec(duration);
+  if (!match) throw new Error(`unexpected duration ${duration}`);
+  return Number(match[1]);
+}
+
+export function alertCases(thresholds: Thresholds): AlertCase[] {
+  const engine0 = { ...VLLM_TARGET, engine: "0" };
+  const engine1 = { ...VLLM_TARGET, engine: "1" };
+  // why: five times the threshold, so the 5-minute rate is above it from the first minute despite extrapolation.
+  const preemptionsPerMinute = Math.round(thresholds.preemptions.perSecond * 5 * 60);
+  const dcgmLabels = { job: "dcgm", instance: "gpu-host-1:9400", gpu: "0", UUID: "GPU-aaaa" };
+  return [
+    {
+      alert: "ScrapeTargetDown",
+      input: [seriesOf(scrape.up.name, { job: "node", instance: "gpu-host-1:9100" }, "0x40")],
+      trueFromMinute: 0,
+      firing: [{ labels: { job: "node", instance: "gpu-host-1:9100" }, value: "0" }],
+    },
+    {
+      alert: "VllmMetricsAbsent",
+      input: [seriesOf(scrape.up.name, { job: "vllm", instance: "gpu-host-1:8000" }, "1x40")],
+      trueFromMinute: 0,
+      firing: [{ labels: {}, value: "1" }],
+    },
+    {
+      alert: "VllmTimeToFirstTokenHigh",
+      // why: every request lands in (2.5, 5] s, so p95 = 2.5 + 2.5 × 0.95 = 4.875 s.
+      input: histogramInput(vllm.timeToFirstToken, engine0, { "2.5": 0, "5.0": 60, "+Inf": 60 }),
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "4.875s" }],
+    },
+    {
+      alert: "VllmEndToEndLatencyHigh",
+      // why: every request lands in (60, 120] s: p95 = 60 + 60 × 0.95 = 117 s.
+      input: histogramInput(vllm.e2eRequestLatency, engine0, { "60.0": 0, "120.0": 60, "+Inf": 60 }),
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "1m 57s" }],
+    },
+    {
+      alert: "VllmQueueBuilding",
+      input: [
+        seriesOf(vllm.numRequestsWaiting.name, engine0, `${thresholds.queueWaiting.requests}x40`),
+        seriesOf(vllm.numRequestsWaiting.name, engine1, "10x40"),
+      ],
+      trueFromMinute: 0,
+      firing: [{ labels: VLLM_TARGET, value: String(thresholds.queueWaiting.requests + 10) }],
+    },
+    {
+      alert: "VllmKvCacheNearFull",
+      // why: the 0.10-era name on one engine, the current one on the other: max across both, not sum.
+      input: [seriesOf(vllmLegacy.gpuCacheUsagePerc.name, engine0, "0.99x40"), seriesOf(vllm.kvCacheUsagePerc.name, engine1, "0.5x40")],
+      trueFromMinute: 0,
+      firing: [{ labels: VLLM_TARGET, value: "99%" }],
+    },
+    {
+      alert: "VllmPreemptionsSustained",
+      input: [seriesOf(vllm.numPreemptions.name, engine0, `1000+${preemptionsPerMinute}x40`)],
+      trueFromMinute: 1,
+      firing: [{ labels: VLLM_TARGET, value: (preemptionsPerMinute / 60).toFixed(2) }],
+    },
+    {
+      alert: "VllmRequestErrorsHigh",
+      input: [
+        seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "stop" }, "0+54x40"),
+        seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "abort" }, "0+6x40"),
+      ],
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "10%" }],
+    },
+    {
+      alert: "VllmEngineNotServing",
+      input: [
+        seriesOf(vllm.numRequestsWaiting.name, engine0, "3x40"),
+        seriesOf(vllm.numRequestsRunning.name, engine0, "0x40"),
+        seriesOf(vllm.generationTokens.name, engine0, "1000x40"),
+      ],
+      trueFromMinute: 1,
+      firing: [{ labels: VLLM_TARGET, value: "3" }],
+    },
+    {
+      alert: "GpuTemperatureHigh",
+      // why: an old dcgm-exporter (`Hostname`) and an nvidia-smi exporter (host from instance) both fire.
+      input: [
+        seriesOf(dcgm.gpuTemp.name, { ...dcgmLabels, Hostname: "gpu-host-1" }, `${thresholds.gpuTemperature.celsius + 5}x40`),
+        seriesOf(nvidiaSmi.temperatureGpu.name, { job: "nvidia", instance: "gpu-host-2:9835", uuid: "GPU-bbbb" }, `${thresholds.gpuTemperature.celsius + 3}x40`),
+      ],
+      trueFromMinute: 0,
+      firing: [
+        { labels: { ...dcgmLabels, Hostname: "gpu-host-1", hostname: "gpu-host-1" }, value: String(thresholds.gpuTemperature.celsius + 5) },
+        { labels: { job: "nvidia", instance: "gpu-host-2:9835", uuid: "GPU-bbbb", hostname: "gpu-host-2" }, value: String(thresholds.gpuTemperature.celsius + 3) },
+      ],
+    },
+    {
+      alert: "GpuMemoryNearFull",
+      input: [
+        seriesOf(dcgm.fbUsed.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "79000x40"),
+        seriesOf(dcgm.fbFree.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "1000x40"),
+      ],
+      trueFromMinute: 0,
+      firing: [{ labels: { ...dcgmLabels, hostname: "gpu-host-1" }, value: "98.75%" }],
+    },
+  ];
+}
+
+function alertTest(rule: AlertRule, testCase: AlertCase) {
+  const firesAt = testCase.trueFromMinute + minutes(rule.for);
+  return {
+    interval: "1m",
+    input_series: testCase.input,
+    alert_rule_test: [
+      { eval_time: `${firesAt - 1}m`, alertname: rule.alert, exp_alerts: [] },
+      {
+        eval_time: `${firesAt}m`,
+        alertname: rule.alert,
+        exp_alerts: testCase.firing.map((firing) => ({
+          exp_labels: { ...firing.labels, severity: rule.severity },
+          exp_annotations: {
+            summary: expandTemplate(rule.summary, firing.labels, firing.value),
+            description: expandTemplate(rule.description, firing.labels, firing.value),
+            runbook_url: runbookUrl(rule.alert),
+          },
+        })),
+      },
+    ],
+  };
+}
+
+interface ExpectedSample {
+  readonly record: string;
+  readonly labels: Record<string, string>;
+  readonly value: number;
+}
+
+/**
+ * One input covering every recorded signal, the legacy fallbacks included (ITL through
+ * time_per_output_token_seconds, queue time through time_in_queue_requests), on two engines.
+ * Per engine each histogram gets 60 observations/min ≤ 0.5, 60 more ≤ 1.0, none above.
+ */
+function recordingInput(): { input: InputSeries[]; expected: ExpectedSample[] } {
+  const histograms = histogramSignals();
+  const counters = counterSignals();
+  const familyFor = (key: keyof typeof histograms): MetricFamily => {
+    if (key === "interTokenLatency") return vllmLegacy.timePerOutputToken;
+    if (key === "queueTime") return vllmLegacy.timeInQueueRequests;
+    return histograms[key].families[0]!;
+  };
+  const input: InputSeries[] = [];
+  const expected: ExpectedSample[] = [];
+  for (const engine of ["0", "1"]) {
+    const labels = { ...VLLM_TARGET, engine };
+    for (const key of Object.keys(histograms) as (keyof typeof histograms)[]) {
+      const family = familyFor(key);
+      input.push(...histogramInput(family, labels, { "0.5": 60, "1.0": 120, "+Inf": 120 }));
+      input.push(seriesOf(sumSeries(family), labels, "0+90x40"), seriesOf(countSeries(family), labels, "0+120x40"));
+      const signal = histograms[key];
+      expected.push({ record: bucketRecord(signal), labels: { ...labels, le: "0.5" }, value: 1 });
+      expected.push({ record: bucketRecord(signal), labels: { ...labels, le: "+Inf" }, value: 2 });
+      if (signal.recordMean) {
+        expected.push({ record: sumRecord(signal), labels, value: 1.5 }, { record: countRecord(signal), labels, value: 2 });
+      }
+    }
+    input.push(
+      seriesOf(vllm.requestSuccess.name, { ...labels, finished_reason: "stop" }, "0+45x40"),
+      seriesOf(vllm.requestSuccess.name, { ...labels, finished_reason: "error" }, "0+15x40"),
+      seriesOf(vllm.promptTokens.name, labels, "0+600x40"),
+      seriesOf(vllm.generationTokens.name, labels, "0+300x40"),
+      seriesOf(vllm.numPreemptions.name, labels, "0+6x40"),
+    );
+    expected.push(
+      { record: counterRecord(counters.requests), labels: { ...labels, finished_reason: "stop" }, value: 0.75 },
+      { record: counterRecord(counters.requests), labels: { ...labels, finished_reason: "error" }, value: 0.25 },
+      { record: counterRecord(counters.promptTokens), labels, value: 10 },
+      { record: counterRecord(counters.generationTokens), labels, value: 5 },
+      { record: counterRecord(counters.preemptions), labels, value: 0.1 },
+    );
+  }
+  const modelLabels = { job: VLLM_TARGET.job, model_name: VLLM_TARGET.model_name };
+  // why: half the observations ≤ 0.5, all ≤ 1.0, so for q ≥ 0.5 the quantile is 0.5 + 0.5 × (2q − 1) = q.
+  for (const signal of [histograms.ttft, histograms.e2e]) {
+    for (const quantile of [0.5, 0.9, 0.95, 0.99]) expected.push({ record: quantileRecord(signal, quantile), labels: modelLabels, value: quantile });
+  }
+  expected.push({ record: errorRatioRecord(), labels: modelLabels, value: 0.25 });
+  return { input, expected };
+}
+
+/** The recording rule names the cases check, to assert none is left untested. */
+export function testedRecords(): Set<string> {
+  return new Set(recordingInput().expected.map((sample) => sample.record));
+}
+
+function recordingTest() {
+  const { input, expected } = recordingInput();
+  const byRecord = new Map<string, ExpectedSample[]>();
+  for (const sample of expected) byRecord.set(sample.record, [...(byRecord.get(sample.record) ?? []), sample]);
+  return {
+    interval: "1m",
+    input_series: input,
+    promql_expr_test: [...byRecord.entries()].flatMap(([record, samples]) =>
+      samples.map((sample) => ({
+        expr: `${record}${labelText(sample.labels)}`,
+        eval_time: "10m",
+        exp_samples: [{ labels: `${record}${labelText(sample.labels)}`, value: sample.value }],
+      })),
+    ),
+  };
+}
+
+function groupNames(fileName: string): string[] {
+  const file = ruleFiles().find((candidate) => candidate.fileName === fileName);
+  const parsed = parse(file?.content ?? "groups: []") as { groups: { name: string }[] };
+  return parsed.groups.map((group) => group.name);
+}
+
+function recordingGroupNames(): string[] {
+  return groupNames(RECORDING_FILE);
+}
+
+function alertGroupNames(): string[] {
+  return groupNames(ALERTS_FILE);
+}
+
+/** The promtool test file (as an object to be written as YAML) for the given rule file names. */
+export function promtoolTestFile(ruleFileNames: readonly string[], thresholds: Thresholds = defaultThresholds()) {
+  const cases = new Map(alertCases(thresholds).map((testCase) => [testCase.alert, testCase]));
+  const tests = alertRules(thresholds).map((rule) => {
+    const testCase = cases.get(rule.alert);
+    if (!testCase) throw new Error(`no promtool case for alert ${rule.alert}`);
+    return alertTest(rule, testCase);
+  });
+  // why: promtool evaluates groups in map order unless told; alerts read what the recording group wrote in the same step.
+  const groupOrder = [...new Set([...recordingGroupNames(), ...alertGroupNames()])];
+  return { rule_files: [...ruleFileNames], evaluation_interval: "1m", group_eval_order: groupOrder, tests: [...tests, recordingTest()] };
+}

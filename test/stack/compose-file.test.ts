@@ -1,0 +1,186 @@
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { COMPOSE_PROFILES } from "../../src/stack/compose-args.js";
+import { parse } from "yaml";
+import { COMPOSE_FILE, makeOutputFolder, readComposeFile, runCommand, sampleComposeEnv, REPO_ROOT, type ComposeFile, type ComposeService } from "./compose-fixture.js";
+
+function hasCommand(name: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const COMPOSE_PARSER = hasCommand("docker-compose") ? "docker-compose" : undefined;
+const LONG_RUNNING = (service: ComposeService) => service.restart !== "no";
+
+describe("docker-compose.yml through a real compose parser (docker-compose config, no engine needed)", { skip: COMPOSE_PARSER === undefined && "docker-compose is not installed" }, () => {
+  const folders: string[] = [];
+  after(async () => {
+    for (const folder of folders) await rm(dirname(folder), { recursive: true, force: true });
+  });
+
+  async function config(composeEnv: string, extraArgs: readonly string[] = []) {
+    const out = await makeOutputFolder(composeEnv);
+    folders.push(out);
+    const env = { ...process.env, VLLM_MONITOR_OUT: out };
+    return runCommand("docker-compose", ["--env-file", join(out, "compose.env"), "-f", COMPOSE_FILE, ...extraArgs, "config"], { env });
+  }
+
+  for (const profiles of ["", ...COMPOSE_PROFILES, COMPOSE_PROFILES.join(",")]) {
+    test(`accepts the file with COMPOSE_PROFILES=${profiles === "" ? "(empty)" : profiles}`, async () => {
+      const result = await config(sampleComposeEnv({ COMPOSE_PROFILES: profiles }), ["--profile", profiles === "" ? "demo" : profiles.split(",")[0] ?? "demo"]);
+      assert.equal(result.code, 0, result.stderr);
+    });
+  }
+
+  test("publishes Grafana on 127.0.0.1 at GRAFANA_PORT and mounts the output folder read-only", async () => {
+    const result = await config(sampleComposeEnv({ GRAFANA_PORT: "3123" }));
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /127\.0\.0\.1:3123:3000/);
+    assert.doesNotMatch(result.stdout, /- ["']?(0\.0\.0\.0:)?\d+:9090/);
+    assert.match(result.stdout, new RegExp(`source: ${folders.at(-1)}/prometheus`));
+  });
+
+  test("refuses to start without the host user ids and names the variable", async () => {
+    const result = await config(sampleComposeEnv({ HOST_UID: undefined }));
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /HOST_UID is not set/);
+  });
+
+  test("refuses to start without Grafana's admin password and names the variable", async () => {
+    const result = await config(sampleComposeEnv({ GF_SECURITY_ADMIN_PASSWORD: undefined }));
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /GF_SECURITY_ADMIN_PASSWORD is not set/);
+    assert.match(result.stderr, /ADMIN_PASSWORD in \.env/);
+  });
+
+  test("keeps a password with $, quotes and # intact through compose's env file", async () => {
+    const result = await config(sampleComposeEnv());
+    assert.equal(result.code, 0, result.stderr);
+    // `config` prints `$` escaped as `$$`: pa$$$$w"ord #1 reaches Grafana as pa$$w"ord #1.
+    const resolved = parse(result.stdout) as ComposeFile;
+    assert.equal(resolved.services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD, 'pa$$$$w"ord #1');
+  });
+});
+
+describe("docker-compose.yml, read as YAML", () => {
+  test("Prometheus publishes no host port and sits on the internal network", async () => {
+    const { services, networks } = await readComposeFile();
+    const prometheus = services.prometheus;
+    assert.ok(prometheus);
+    assert.equal(prometheus.ports, undefined);
+    assert.ok(prometheus.networks?.includes("backend"));
+    assert.equal(networks.backend?.internal, true);
+  });
+
+  test("only Grafana publishes a port, bound to 127.0.0.1", async () => {
+    const { services } = await readComposeFile();
+    for (const [name, service] of Object.entries(services)) {
+      if (name === "grafana") {
+        assert.deepEqual(service.ports, ["127.0.0.1:${GRAFANA_PORT:-3000}:3000"]);
+      } else {
+        assert.equal(service.ports, undefined, `${name} publishes a port`);
+      }
+    }
+  });
+
+  test("every pulled image is pinned to an exact version, never latest", async () => {
+    const { services } = await readComposeFile();
+    for (const [name, service] of Object.entries(services)) {
+      assert.ok(service.image, `${name} has no image`);
+      if (service.build !== undefined) continue; // our own image, built from this checkout
+      const tag = service.image.split("/").at(-1)?.split(":")[1];
+      assert.ok(tag !== undefined && tag !== "latest" && /\d+\.\d+/.test(tag), `${name}: ${service.image} is not pinned`);
+    }
+    assert.match(services.prometheus?.image ?? "", /^prom\/prometheus:v3\.\d+\.\d+$/);
+    assert.match(services.grafana?.image ?? "", /^grafana\/grafana:12\.\d+\.\d+$/);
+  });
+
+  test("Grafana has anonymous access and sign-up off, and its credentials only from the environment", async () => {
+    const environment = (await readComposeFile()).services.grafana?.environment ?? {};
+    assert.equal(environment.GF_AUTH_ANONYMOUS_ENABLED, "false");
+    assert.equal(environment.GF_USERS_ALLOW_SIGN_UP, "false");
+    assert.match(environment.GF_SECURITY_ADMIN_USER ?? "", /^\$\{GF_SECURITY_ADMIN_USER:\?/);
+    assert.match(environment.GF_SECURITY_ADMIN_PASSWORD ?? "", /^\$\{GF_SECURITY_ADMIN_PASSWORD:\?/);
+  });
+
+  test("every long-running service has a healthcheck", async () => {
+    const { services } = await readComposeFile();
+    const longRunning = Object.entries(services).filter(([, service]) => LONG_RUNNING(service));
+    assert.ok(longRunning.length >= 7);
+    for (const [name, service] of longRunning) assert.ok(service.healthcheck?.test.length, `${name} has no healthcheck`);
+    assert.ok(services.prometheus?.healthcheck?.test.join(" ").includes("/-/ready"));
+    assert.ok(services.grafana?.healthcheck?.test.join(" ").includes("/api/health"));
+    assert.ok(services.simulator?.healthcheck?.test.join(" ").includes("/health"));
+  });
+
+  test("every config mount from the output folder is read-only", async () => {
+    const { services } = await readComposeFile();
+    let mounts = 0;
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        if (typeof volume === "string") {
+          const [source] = volume.split(":");
+          if (source?.startsWith(".") || source?.startsWith("$")) assert.fail(`${name}: ${volume} is a bind mount without read_only`);
+          continue;
+        }
+        if (volume.type !== "bind") continue;
+        mounts += 1;
+        assert.equal(volume.read_only, true, `${name}: ${volume.source} is writable`);
+      }
+    }
+    assert.ok(mounts >= 4);
+  });
+
+  test("Prometheus's TSDB and Grafana's data live in named volumes the init service hands to the host user", async () => {
+    const { services, volumes } = await readComposeFile();
+    assert.ok(services.prometheus?.volumes?.includes("prometheus-data:/prometheus"));
+    assert.ok(services.grafana?.volumes?.includes("grafana-data:/var/lib/grafana"));
+    assert.ok("prometheus-data" in volumes && "grafana-data" in volumes);
+    for (const name of ["prometheus", "grafana"]) {
+      const service = services[name];
+      assert.equal(service?.user, "${HOST_UID}:${HOST_GID}", `${name} does not run as the host user`);
+      assert.equal(service?.depends_on?.["volume-init"]?.condition, "service_completed_successfully");
+    }
+    const init = services["volume-init"];
+    assert.equal(init?.network_mode, "none");
+    assert.ok(init?.volumes?.includes("prometheus-data:/volumes/prometheus"));
+  });
+
+  test("GPU exporters sit behind their own profiles with a GPU reservation", async () => {
+    const { services } = await readComposeFile();
+    const dcgm = services["dcgm-exporter"];
+    assert.deepEqual(dcgm?.profiles, ["gpu"]);
+    assert.ok(dcgm?.cap_add?.includes("SYS_ADMIN"));
+    assert.equal(dcgm?.deploy?.resources?.reservations?.devices?.[0]?.driver, "nvidia");
+    assert.deepEqual(services["nvidia-gpu-exporter"]?.profiles, ["nvidia-smi"]);
+    assert.deepEqual(services.simulator?.profiles, ["demo"]);
+    assert.deepEqual(services.alertmanager?.profiles, ["alerts"]);
+  });
+
+  test("node-exporter reads the host through /host with the host's pid namespace", async () => {
+    const nodeExporter = (await readComposeFile()).services["node-exporter"];
+    assert.equal(nodeExporter?.pid, "host");
+    assert.ok(nodeExporter?.volumes?.includes("/:/host:ro,rslave"));
+    assert.ok((nodeExporter?.command as string[]).includes("--path.rootfs=/host"));
+  });
+
+  test("the profiles the CLI stops on down are exactly the file's profiles", async () => {
+    const { services } = await readComposeFile();
+    const declared = new Set(Object.values(services).flatMap((service) => service.profiles ?? []));
+    assert.deepEqual([...declared].sort(), [...COMPOSE_PROFILES].sort());
+  });
+});
+
+describe("alertmanager/alertmanager.yml", { skip: !hasCommand("amtool") && "amtool is not installed" }, () => {
+  test("passes amtool check-config", async () => {
+    const result = await runCommand("amtool", ["check-config", join(REPO_ROOT, "alertmanager", "alertmanager.yml")]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+  });
+});

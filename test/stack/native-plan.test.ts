@@ -1,0 +1,82 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Secret } from "../../src/config/secret.js";
+import type { NativeBinaries } from "../../src/stack/native/binaries.js";
+import { nativePaths } from "../../src/stack/native/paths.js";
+import { grafanaSpec, planNativeProcesses, type NativePlanInput } from "../../src/stack/native/plan.js";
+import { nativePorts } from "../../src/stack/native/settings.js";
+
+const paths = nativePaths("/work/site", "build");
+const password = new Secret("ADMIN_PASSWORD", "grafana-admin-pw");
+const admin = { user: "admin", password };
+
+function input(binaries: Partial<NativeBinaries>, demo = true): NativePlanInput {
+  return {
+    binaries: { prometheus: { path: "/usr/bin/prometheus", source: "PATH" }, ...binaries },
+    ports: nativePorts({}),
+    paths,
+    demo,
+    cli: { command: "/usr/bin/node", args: ["/pkg/dist/cli/main.js"] },
+    alertmanagerConfig: "/pkg/alertmanager/alertmanager.yml",
+    grafanaAdmin: admin,
+  };
+}
+
+describe("native process plan", () => {
+  test("starts the simulator before Prometheus in demo mode and leaves it out with a real target", () => {
+    assert.deepEqual(planNativeProcesses(input({})).map((spec) => spec.name), ["simulator", "prometheus"]);
+    assert.deepEqual(planNativeProcesses(input({}, false)).map((spec) => spec.name), ["prometheus"]);
+  });
+
+  test("runs Prometheus on 127.0.0.1 with the rendered config, a kept TSDB and the lifecycle API", () => {
+    const prometheus = planNativeProcesses(input({})).find((spec) => spec.name === "prometheus");
+    assert.ok(prometheus);
+    assert.deepEqual(prometheus.args, [
+      "--config.file=/work/site/build/prometheus/prometheus.yml",
+      "--web.listen-address=127.0.0.1:9090",
+      "--storage.tsdb.path=/work/site/.vllm-monitor/prometheus-data",
+      "--web.enable-lifecycle",
+    ]);
+    assert.deepEqual(prometheus.ports, [{ port: 9090, variable: "PROMETHEUS_PORT" }]);
+  });
+
+  test("adds node_exporter and Alertmanager only when installed, each on 127.0.0.1 without clustering", () => {
+    const specs = planNativeProcesses(
+      input({ nodeExporter: { path: "/usr/bin/prometheus-node-exporter", source: "PATH" }, alertmanager: { path: "/usr/bin/prometheus-alertmanager", source: "PATH" } }),
+    );
+    assert.deepEqual(specs.map((spec) => spec.name), ["simulator", "node-exporter", "alertmanager", "prometheus"]);
+    assert.deepEqual(specs[1]?.args, ["--web.listen-address=127.0.0.1:9100"]);
+    assert.ok(specs[2]?.args.includes("--cluster.listen-address="));
+    assert.ok(specs[2]?.args.includes("--web.listen-address=127.0.0.1:9093"));
+  });
+
+  test("runs the simulator through the package's own CLI with both of its ports", () => {
+    const simulator = planNativeProcesses(input({}))[0];
+    assert.equal(simulator?.command, "/usr/bin/node");
+    assert.deepEqual(simulator?.args, ["/pkg/dist/cli/main.js", "simulate", "--host", "127.0.0.1", "--port", "8000", "--gpu-port", "9400", "--load", "steady"]);
+    assert.deepEqual(simulator?.ports.map((use) => use.variable), ["SIMULATOR_PORT", "SIMULATOR_GPU_PORT"]);
+  });
+});
+
+// Grafana cannot be installed here: these tests check the command line and environment only (mock install).
+describe("native Grafana command line (mock install, Grafana not run here)", () => {
+  const mockGrafana = { path: "/opt/grafana/bin/grafana", source: "GRAFANA_HOME", homePath: "/opt/grafana", style: "grafana server" as const };
+
+  test("provisions Grafana from the rendered files and binds it to 127.0.0.1 on GRAFANA_PORT", () => {
+    const spec = grafanaSpec(mockGrafana, admin, { ...input({}), ports: nativePorts({ GRAFANA_PORT: "3333" }) });
+    assert.deepEqual(spec.args, ["server", "--homepath", "/opt/grafana"]);
+    assert.equal(spec.env.GF_PATHS_PROVISIONING, "/work/site/build/grafana/provisioning");
+    assert.equal(spec.env.GF_SERVER_HTTP_ADDR, "127.0.0.1");
+    assert.equal(spec.env.GF_SERVER_HTTP_PORT, "3333");
+    assert.equal(spec.env.GF_AUTH_ANONYMOUS_ENABLED, "false");
+    assert.equal(spec.readyUrl, "http://127.0.0.1:3333/api/health");
+  });
+
+  test("hands the admin password to Grafana only through its environment, never its arguments", () => {
+    const spec = grafanaSpec({ ...mockGrafana, path: "/usr/sbin/grafana-server", style: "grafana-server" }, admin, input({}));
+    assert.equal(spec.env.GF_SECURITY_ADMIN_PASSWORD, "grafana-admin-pw");
+    assert.equal(spec.env.GF_SECURITY_ADMIN_USER, "admin");
+    assert.ok(!spec.args.some((arg) => arg.includes("grafana-admin-pw")));
+    assert.equal(spec.args[0], "--homepath");
+  });
+});
