@@ -6,6 +6,9 @@
  *    distribution of `scrape_duration_seconds`.
  * 2. One instance with `--no-latencies --load idle`: streamed completions per second from
  *    BENCH_CLIENTS (default 64) concurrent keep-alive clients in this process for BENCH_STREAM_SECONDS.
+ *
+ * The simulator runs as its own process through the CLI (`BENCH_CLI`, default src/cli/main.ts);
+ * BENCH_PART=scrape|stream runs one half, BENCH_INSTANCES changes the instance count.
  */
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";

@@ -5,6 +5,8 @@ export interface WaitOptions {
   readonly what: string;
   readonly timeoutMs?: number;
   readonly intervalMs?: number;
+  /** Stops waiting early (rejects with the signal's reason), e.g. when the awaited process died. */
+  readonly signal?: AbortSignal;
 }
 
 /** Polls `check` until it returns true; throws naming `what` after `timeoutMs` (default 30 s). */
@@ -14,6 +16,7 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, options
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    options.signal?.throwIfAborted();
     try {
       if (await check()) return;
     } catch (error) {
@@ -23,7 +26,7 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, options
       const detail = lastError instanceof Error ? `: last error: ${lastError.message}` : "";
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what}${detail}`);
     }
-    await sleep(intervalMs);
+    await sleep(intervalMs, undefined, options.signal === undefined ? undefined : { signal: options.signal });
   }
 }
 
@@ -35,6 +38,6 @@ export async function waitForHttp(url: string, options: Partial<WaitOptions> & {
       await response.arrayBuffer();
       return response.ok;
     },
-    { what: options.what ?? url, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs },
+    { what: options.what ?? url, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs, signal: options.signal },
   );
 }

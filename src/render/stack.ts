@@ -131,7 +131,7 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
       const rendered = await renderOne(templatesDir, fragment, values, problems);
       if (rendered !== undefined) fragments.push(rendered.replace(/\n+$/, ""));
     }
-    derived("OPTIONAL_SCRAPE_CONFIGS", fragments.join("\n"), true);
+    derived("OPTIONAL_SCRAPE_CONFIGS", fragments.join("\n\n"), true);
   }
 
   if (withGrafana) {

@@ -103,7 +103,7 @@ export class LoadGenerator {
       patienceSeconds: 60,
       origin: "load",
       ...(maxTokensParam === undefined ? {} : { maxTokensParam }),
-      ...(random.chance(0.03) ? { abortAfterTokens: random.int(1, Math.max(1, Math.min(naturalLength, maxTokens))) } : {}),
+      ...(random.chance(0.06) ? { abortAfterTokens: random.int(1, Math.max(1, Math.min(naturalLength, maxTokens))) } : {}),
       ...(random.chance(0.003) ? { errorAfterTokens: random.int(1, Math.max(1, Math.min(naturalLength, maxTokens))) } : {}),
     };
     return spec;

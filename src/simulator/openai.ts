@@ -38,11 +38,11 @@ export function errorBody(status: number, message: string, type: string, param: 
 /** The text the prompt hashes and counts are derived from (about four characters per token). */
 export function chatPromptText(request: ChatRequest): { text: string; tokens: number } {
   const text = request.messages
-      .map((message) => {
-        const content = typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => part.text ?? "").join("");
-        return `<|${message.role}|>${content}`;
-      })
-      .join("\n");
+    .map((message) => {
+      const content = typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => part.text ?? "").join("");
+      return `<|${message.role}|>${content}`;
+    })
+    .join("\n");
   return { text, tokens: Math.max(1, Math.ceil(text.length / 4) + 3) };
 }
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { METRICS_VERSIONS, bucketSeries, countSeries, metricsVersionSpec, type MetricsVersion } from "../../src/catalog/index.js";
+import { METRICS_VERSIONS, countSeries, metricsVersionSpec, type MetricsVersion } from "../../src/catalog/index.js";
 import { dashboardFiles, defaultDashboardOptions, type DashboardOptions } from "../../src/dashboards/index.js";
 import { allSelectedValues, dashboardQueries, substituteVariables, type PanelQuery } from "../../src/dashboards/inspect.js";
 import { histogramSignals } from "../../src/promql/signals.js";
@@ -105,7 +105,7 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
       });
     }
 
-    test(`reads p95 TTFT and E2E of vLLM ${version} within one bucket of the simulator's ground truth`, async () => {
+    test(`reads p95 TTFT and E2E of vLLM ${version} within one bucket of the simulator's ground truth`, async (t) => {
       const running = fleet!;
       const records = truth.get(version) ?? [];
       const from = firstSample.get(version) ?? 0;
@@ -131,6 +131,7 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
             assert.ok(observed.length >= 20, `${version} ${sample.metric.model_name}: only ${observed.length} requests in the truth file`);
             const truthP95 = nearestRankQuantile(observed, 0.95);
             const width = bucketWidth(edgesOf(check.source), truthP95);
+            t.diagnostic(`${variant.name} ${check.source} ${sample.metric.model_name}: dashboard ${sample.value.toFixed(4)}s, truth ${truthP95.toFixed(4)}s (n=${observed.length}), bucket width ${width}s`);
             assert.ok(
               Math.abs(sample.value - truthP95) <= width,
               `${variant.name} ${check.panel} p95 of ${sample.metric.model_name} on ${version}: dashboard ${sample.value.toFixed(4)}s, truth ${truthP95.toFixed(4)}s, bucket width ${width}s`,
@@ -141,4 +142,3 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
     });
   }
 });
-void bucketSeries;

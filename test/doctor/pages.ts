@@ -37,6 +37,5 @@ export function tenEraVllmPage(model: string): string {
 export function nodeExporterPage(): string {
   const family = Object.values(node)[0];
   if (family === undefined) throw new Error("the catalog has no node_exporter family");
-  const sample = family.type === "counter" ? family.name : family.name;
-  return `# TYPE ${family.name} ${family.type}\n${sample}{cpu="0"} 1\n`;
+  return `# TYPE ${family.name} ${family.type}\n${family.name}{cpu="0"} 1\n`;
 }

@@ -1,11 +1,11 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { COMPOSE_PROFILES } from "../../src/stack/compose-args.js";
 import { parse } from "yaml";
-import { COMPOSE_FILE, makeOutputFolder, readComposeFile, runCommand, sampleComposeEnv, REPO_ROOT, type ComposeFile, type ComposeService } from "./compose-fixture.js";
+import { COMPOSE_FILE, makeOutputFolder, readComposeFile, renderOutputFolder, runCommand, sampleComposeEnv, REPO_ROOT, type ComposeFile, type ComposeService } from "./compose-fixture.js";
 
 function hasCommand(name: string): boolean {
   try {
@@ -25,48 +25,64 @@ describe("docker-compose.yml through a real compose parser (docker-compose confi
     for (const folder of folders) await rm(dirname(folder), { recursive: true, force: true });
   });
 
-  async function config(composeEnv: string, extraArgs: readonly string[] = []) {
-    const out = await makeOutputFolder(composeEnv);
+  async function config(out: string, extraArgs: readonly string[] = []) {
     folders.push(out);
-    const env = { ...process.env, VLLM_MONITOR_OUT: out };
-    return runCommand("docker-compose", ["--env-file", join(out, "compose.env"), "-f", COMPOSE_FILE, ...extraArgs, "config"], { env });
+    return runCommand("docker-compose", ["--env-file", join(out, "compose.env"), "-f", COMPOSE_FILE, ...extraArgs, "config"]);
   }
+  const credentials = "ADMIN_USER=admin\nADMIN_PASSWORD=not-a-real-password\n";
 
-  for (const profiles of ["", ...COMPOSE_PROFILES, COMPOSE_PROFILES.join(",")]) {
-    test(`accepts the file with COMPOSE_PROFILES=${profiles === "" ? "(empty)" : profiles}`, async () => {
-      const result = await config(sampleComposeEnv({ COMPOSE_PROFILES: profiles }), ["--profile", profiles === "" ? "demo" : profiles.split(",")[0] ?? "demo"]);
+  const scenarios: readonly { name: string; env: string; profile: string }[] = [
+    { name: "the demo (VLLM_TARGET empty)", env: "VLLM_TARGET=\n", profile: "demo" },
+    { name: "a remote https vLLM with a token", env: "VLLM_TARGET=https://vllm.example.com:443\nSCHEMA=https\nVLLM_METRICS_AUTH_TOKEN=tok-not-real\n", profile: "alerts" },
+    { name: "dcgm-exporter (GPU_EXPORTER=dcgm)", env: "VLLM_TARGET=10.0.0.5:8000\nGPU_EXPORTER=dcgm\n", profile: "gpu" },
+    { name: "nvidia_gpu_exporter (GPU_EXPORTER=nvidia-smi)", env: "VLLM_TARGET=10.0.0.5:8000\nGPU_EXPORTER=nvidia-smi\n", profile: "nvidia-smi" },
+  ];
+  for (const scenario of scenarios) {
+    test(`accepts the compose.env rendered for ${scenario.name}, with the ${scenario.profile} profile`, async () => {
+      const out = await renderOutputFolder(credentials + scenario.env);
+      const result = await config(out, ["--profile", scenario.profile]);
       assert.equal(result.code, 0, result.stderr);
+      const resolved = parse(result.stdout) as ComposeFile;
+      const prometheusMount = resolved.services.prometheus?.volumes?.find((volume) => typeof volume !== "string" && volume.target === "/etc/prometheus");
+      assert.ok(typeof prometheusMount === "object" && prometheusMount.source === join(out, "prometheus") && prometheusMount.read_only === true);
     });
   }
 
-  test("publishes Grafana on 127.0.0.1 at GRAFANA_PORT and mounts the output folder read-only", async () => {
-    const result = await config(sampleComposeEnv({ GRAFANA_PORT: "3123" }));
+  test("the rendered compose.env turns on the profile the .env asks for", async () => {
+    const demo = await renderOutputFolder(`${credentials}VLLM_TARGET=\nGPU_EXPORTER=nvidia-smi\n`);
+    folders.push(demo);
+    assert.match(await readFile(join(demo, "compose.env"), "utf8"), /^COMPOSE_PROFILES='demo,nvidia-smi'$/m);
+  });
+
+  test("publishes Grafana on 127.0.0.1 at GRAFANA_PORT and no port for Prometheus", async () => {
+    const result = await config(await renderOutputFolder(`${credentials}GRAFANA_PORT=3123\n`));
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /127\.0\.0\.1:3123:3000/);
-    assert.doesNotMatch(result.stdout, /- ["']?(0\.0\.0\.0:)?\d+:9090/);
-    assert.match(result.stdout, new RegExp(`source: ${folders.at(-1)}/prometheus`));
+    const resolved = parse(result.stdout) as ComposeFile;
+    assert.deepEqual(resolved.services.grafana?.ports, ["127.0.0.1:3123:3000/tcp"]);
+    assert.equal(resolved.services.prometheus?.ports, undefined);
+  });
+
+  test("keeps a password with $, quotes and # intact from .env to Grafana's environment", async () => {
+    const result = await config(await renderOutputFolder(`ADMIN_USER=admin\nADMIN_PASSWORD='pa$w"ord #1'\n`));
+    assert.equal(result.code, 0, result.stderr);
+    // `config` prints `$` escaped as `$$`: pa$$w"ord #1 reaches Grafana as pa$w"ord #1.
+    const resolved = parse(result.stdout) as ComposeFile;
+    assert.equal(resolved.services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD, 'pa$$w"ord #1');
   });
 
   test("refuses to start without the host user ids and names the variable", async () => {
-    const result = await config(sampleComposeEnv({ HOST_UID: undefined }));
+    const result = await config(await makeOutputFolder(sampleComposeEnv({ HOST_UID: undefined })));
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /HOST_UID is not set/);
   });
 
   test("refuses to start without Grafana's admin password and names the variable", async () => {
-    const result = await config(sampleComposeEnv({ GF_SECURITY_ADMIN_PASSWORD: undefined }));
+    const result = await config(await makeOutputFolder(sampleComposeEnv({ GF_SECURITY_ADMIN_PASSWORD: undefined })));
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /GF_SECURITY_ADMIN_PASSWORD is not set/);
     assert.match(result.stderr, /ADMIN_PASSWORD in \.env/);
   });
 
-  test("keeps a password with $, quotes and # intact through compose's env file", async () => {
-    const result = await config(sampleComposeEnv());
-    assert.equal(result.code, 0, result.stderr);
-    // `config` prints `$` escaped as `$$`: pa$$$$w"ord #1 reaches Grafana as pa$$w"ord #1.
-    const resolved = parse(result.stdout) as ComposeFile;
-    assert.equal(resolved.services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD, 'pa$$$$w"ord #1');
-  });
 });
 
 describe("docker-compose.yml, read as YAML", () => {

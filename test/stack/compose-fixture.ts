@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { OUTPUT_MARKER } from "../../src/render/layout.js";
+import { writeStackConfigFromEnv } from "../../src/render/writeStack.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const COMPOSE_FILE = join(REPO_ROOT, "docker-compose.yml");
@@ -67,6 +69,7 @@ export async function makeOutputFolder(composeEnv = sampleComposeEnv()): Promise
     await mkdir(join(out, dir), { recursive: true, mode: 0o700 });
   }
   const files: Record<string, string> = {
+    [OUTPUT_MARKER]: "",
     "compose.env": composeEnv,
     "prometheus/prometheus.yml": "global: {scrape_interval: 5s}\n",
     "prometheus/secrets/vllm_token": "sample-token-not-a-secret\n",
@@ -76,6 +79,19 @@ export async function makeOutputFolder(composeEnv = sampleComposeEnv()): Promise
     await writeFile(join(out, name), text, { mode: 0o600 });
     await chmod(join(out, name), 0o600);
   }
+  return out;
+}
+
+/**
+ * A real output folder: `.env` text written to a temp dir, rendered by the renderer exactly as
+ * `vllm-monitor up` does (compose mode, every part). Returns the output folder.
+ */
+export async function renderOutputFolder(envText: string): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "vllm-monitor-rendered-"));
+  const envFile = join(root, ".env");
+  await writeFile(envFile, envText, { mode: 0o600 });
+  const out = join(root, "build");
+  await writeStackConfigFromEnv({ envFile, outDir: out, mode: "compose", part: "all", environment: {} });
   return out;
 }
 

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { composeContext, composeDown, requireCompose } from "../../stack/compose.js";
 import { isNativeStackRecorded, stopNativeStack } from "../../stack/native.js";
-import { removeRenderedOutput } from "../../stack/render-for-compose.js";
+import { removeOutputTree } from "../../render/writer.js";
 
 interface DownOptions {
   readonly envFile: string;
@@ -33,6 +33,6 @@ export function register(program: Command): void {
           volumes: options.volumes,
         });
       }
-      if (!options.keepConfig) await removeRenderedOutput(options.out);
+      if (!options.keepConfig && (await removeOutputTree(options.out))) process.stdout.write(`removed ${options.out}\n`);
     });
 }

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import * as build from "./build.js";
+import * as clean from "./clean.js";
+import * as conf from "./conf.js";
 import * as doctor from "./doctor.js";
 import * as down from "./down.js";
 import * as generate from "./generate.js";
@@ -15,6 +17,8 @@ import * as up from "./up.js";
 export function registerCommands(program: Command): void {
   void program;
   build.register(program);
+  clean.register(program);
+  conf.register(program);
   doctor.register(program);
   down.register(program);
   generate.register(program);

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { composeContext, composeLogs, composeUp, requireCompose } from "../../stack/compose.js";
 import { startNativeStack } from "../../stack/native.js";
-import { renderComposeConfig } from "../../stack/render-for-compose.js";
+import { writeStackConfigFromEnv } from "../../render/writeStack.js";
 
 interface UpOptions {
   readonly envFile: string;
@@ -32,11 +32,12 @@ export function register(program: Command): void {
       }
       // Docker first: without an engine, rendering secrets into --out would be wasted work.
       const tool = await requireCompose();
-      await renderComposeConfig({ envFile: options.envFile, outDir: options.out });
-      const stack = { outDir: options.out, composeFile: options.composeFile };
-      const context = composeContext(tool, stack, true);
+      const { config } = await writeStackConfigFromEnv({ envFile: options.envFile, outDir: options.out, mode: "compose", part: "all" });
+      for (const note of config.notes) process.stderr.write(`note: ${note}\n`);
+      const context = composeContext(tool, { outDir: options.out, composeFile: options.composeFile }, true);
       await composeUp(context, { build: options.build });
-      process.stdout.write(`vllm-monitor: the stack is starting; Grafana listens on 127.0.0.1 (GRAFANA_PORT, default 3000)\n`);
+      const watched = config.demo ? "the built-in simulator" : "VLLM_TARGET";
+      process.stdout.write(`vllm-monitor: the stack is starting, watching ${watched}; Grafana: http://127.0.0.1:${config.grafanaPort}/ (stop with: vllm-monitor down)\n`);
       if (options.logs) await composeLogs(context, { follow: true });
     });
 }

@@ -118,14 +118,20 @@ export async function startSupervised(specs: readonly ProcessSpec[], options: Su
     });
     options.onStarted?.(spec, child);
     const died = child.exited.then((exit) => ({ name: spec.name, exit, lastLines: child.recentOutput() }));
+    // why: the readiness poll must end as soon as the race is lost, or it keeps the CLI alive until its timeout.
+    const stopWaiting = new AbortController();
+    const ready = waitForHttp(spec.readyUrl, {
+      what: `${spec.name} on ${spec.readyUrl}`,
+      timeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
+      intervalMs: 200,
+      signal: stopWaiting.signal,
+    }).then(() => "ready" as const);
+    ready.catch(() => undefined);
     try {
-      const outcome = await Promise.race([
-        waitForHttp(spec.readyUrl, { what: `${spec.name} on ${spec.readyUrl}`, timeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS, intervalMs: 200 }).then(() => "ready" as const),
-        died,
-        aborted,
-      ]);
+      const outcome = await Promise.race([ready, died, aborted]);
       if (outcome !== "ready") throw childDeathError(outcome);
     } catch (error) {
+      stopWaiting.abort();
       await stopAll();
       if (error instanceof Error && error.message.startsWith("timed out")) {
         throw new UserError(`${spec.name} did not become ready: ${error.message}; the native stack was stopped.`, child.recentOutput().slice(-REPORTED_LINES).map((line) => `${spec.name} | ${line}`), 1);

@@ -1,0 +1,68 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  COMPOSE_PLUGIN,
+  COMPOSE_PROFILES,
+  COMPOSE_STANDALONE,
+  composeBuildArgs,
+  composeDownArgs,
+  composeLogsArgs,
+  composeUpArgs,
+} from "../../src/stack/compose-args.js";
+
+const target = { composeFile: "/repo/docker-compose.yml", envFile: "/repo/build/compose.env" };
+
+function profilesOf(args: readonly string[]): string[] {
+  return args.flatMap((arg, index) => (arg === "--profile" ? [args[index + 1] ?? ""] : []));
+}
+
+describe("compose command lines", () => {
+  test("up starts detached with the rendered env file and a fixed project name", () => {
+    assert.deepEqual(composeUpArgs(COMPOSE_PLUGIN, target), [
+      "compose",
+      "--project-name",
+      "vllm-monitor",
+      "--env-file",
+      "/repo/build/compose.env",
+      "--file",
+      "/repo/docker-compose.yml",
+      "up",
+      "--detach",
+      "--remove-orphans",
+    ]);
+  });
+
+  test("up rebuilds our image only when asked", () => {
+    assert.ok(composeUpArgs(COMPOSE_PLUGIN, target, { build: true }).includes("--build"));
+    assert.ok(!composeUpArgs(COMPOSE_PLUGIN, target).includes("--build"));
+  });
+
+  test("docker-compose v1 gets the same options without the `compose` word", () => {
+    assert.deepEqual(composeUpArgs(COMPOSE_STANDALONE, target), composeUpArgs(COMPOSE_PLUGIN, target).slice(1));
+  });
+
+  test("down enables every profile so no profiled container is left running", () => {
+    const args = composeDownArgs(COMPOSE_PLUGIN, target);
+    assert.deepEqual(profilesOf(args), [...COMPOSE_PROFILES]);
+    assert.deepEqual(args.slice(-2), ["down", "--remove-orphans"]);
+    assert.ok(!args.includes("--volumes"));
+    assert.ok(composeDownArgs(COMPOSE_PLUGIN, target, { volumes: true }).includes("--volumes"));
+  });
+
+  test("down and build work without an env file when none was rendered", () => {
+    const bare = { composeFile: target.composeFile };
+    assert.ok(!composeDownArgs(COMPOSE_PLUGIN, bare).includes("--env-file"));
+    assert.ok(!composeBuildArgs(COMPOSE_PLUGIN, bare).includes("--env-file"));
+  });
+
+  test("build enables the demo profile, where our own image lives", () => {
+    const args = composeBuildArgs(COMPOSE_STANDALONE, target);
+    assert.deepEqual(profilesOf(args), ["demo"]);
+    assert.deepEqual(args.slice(-2), ["build", "--pull"]);
+  });
+
+  test("logs follow by default and can name services", () => {
+    assert.deepEqual(composeLogsArgs(COMPOSE_PLUGIN, target, { services: ["grafana"] }).slice(-5), ["logs", "--follow", "--tail", "100", "grafana"]);
+    assert.ok(!composeLogsArgs(COMPOSE_PLUGIN, target, { follow: false }).includes("--follow"));
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { REPO_ROOT, runCommand } from "./compose-fixture.js";
+
+/** `make -n target`: prints the recipe without running it (no Docker engine runs here). */
+async function dryRun(target: string, variables: readonly string[] = []): Promise<string[]> {
+  // -o: treat node_modules and dist as up to date, so the plan shows the target's own recipe.
+  const result = await runCommand("make", ["-n", "-o", "node_modules/.package-lock.json", "-o", "dist/cli/main.js", target, ...variables]);
+  assert.equal(result.code, 0, result.stderr);
+  return result.stdout.trim().split("\n");
+}
+
+const EXPECTED: Record<string, string> = {
+  "prometheus-conf": "node bin/vllm-monitor.js conf prometheus --env-file .env --out build --mode compose",
+  "grafana-conf": "node bin/vllm-monitor.js conf grafana --env-file .env --out build --mode compose",
+  "docker-build": "node bin/vllm-monitor.js build --env-file .env --out build",
+  "docker-run": "node bin/vllm-monitor.js up --env-file .env --out build",
+  "docker-stop": "node bin/vllm-monitor.js down --env-file .env --out build",
+  "docker-up": "node bin/vllm-monitor.js up --build --logs --env-file .env --out build",
+  "docker-logs": "node bin/vllm-monitor.js logs --env-file .env --out build",
+  clean: "node bin/vllm-monitor.js clean --env-file .env --out build",
+  test: "npm test",
+  generate: "npm run generate",
+};
+
+describe("Makefile", () => {
+  for (const [target, command] of Object.entries(EXPECTED)) {
+    test(`make ${target} runs \`${command}\``, async () => {
+      assert.deepEqual(await dryRun(target), [command]);
+    });
+  }
+
+  test("ENV_FILE and OUT reach every CLI call", async () => {
+    const lines = await dryRun("docker-stop", ["ENV_FILE=prod.env", "OUT=build-prod"]);
+    assert.deepEqual(lines, ["node bin/vllm-monitor.js down --env-file prod.env --out build-prod"]);
+  });
+
+  test("make demo starts compose when docker info answers and the native stack otherwise", async () => {
+    const plan = (await dryRun("demo")).join("\n");
+    assert.match(plan, /if docker info >\/dev\/null 2>&1; then/);
+    assert.match(plan, /node bin\/vllm-monitor\.js up --build --env-file \.env --out build;/);
+    assert.match(plan, /else[\s\S]*node bin\/vllm-monitor\.js up --native --env-file \.env --out build;/);
+  });
+
+  test("installs the npm dependencies first when node_modules is missing or stale", async () => {
+    const makefile = await readFile(join(REPO_ROOT, "Makefile"), "utf8");
+    assert.match(makefile, /^node_modules\/\.package-lock\.json: package-lock\.json\n\tnpm ci/m);
+    const result = await runCommand("make", ["-n", "-W", "package-lock.json", "test"]);
+    assert.match(result.stdout, /^npm ci --no-audit --no-fund\nnpm test$/m);
+  });
+
+  test("every recipe line starts with a tab and every target is listed by make help", async () => {
+    const makefile = await readFile(join(REPO_ROOT, "Makefile"), "utf8");
+    const lines = makefile.split("\n");
+    lines.forEach((line, index) => {
+      const previous = lines[index - 1] ?? "";
+      const inRecipe = /^[^\s#][^=]*:/.test(previous) || previous.startsWith("\t");
+      if (inRecipe && line.startsWith(" ")) assert.fail(`Makefile:${index + 1} starts with spaces, not a tab`);
+    });
+    const phony = /^\.PHONY: (.*)$/m.exec(makefile)?.[1]?.split(/\s+/) ?? [];
+    const help = (await runCommand("make", ["help"])).stdout;
+    for (const target of phony) assert.match(help, new RegExp(`^${target}\\s`, "m"), `make help does not list ${target}`);
+    for (const target of [...Object.keys(EXPECTED), "demo", "help"]) assert.ok(phony.includes(target), `${target} is not .PHONY`);
+  });
+});
