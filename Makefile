@@ -4,7 +4,9 @@
 ENV_FILE ?= .env
 OUT ?= build
 
-CLI := node bin/vllm-monitor.js
+# `--` ends node's own options: Node 20 otherwise takes the CLI's `--env-file .env` for its own
+# flag and exits 9 when that file is missing.
+CLI := node -- bin/vllm-monitor.js
 IO := --env-file $(ENV_FILE) --out $(OUT)
 # The compiled CLI; rebuilt when a source file is newer.
 DIST := dist/cli/main.js

@@ -87,16 +87,32 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
   };
   const json = (value: unknown): string => JSON.stringify(value);
 
+  // Derived values are always whitelisted, whichever part renders, so a template never keeps a
+  // placeholder by accident.
+  const userTargetsCopy = config.targetsFile === undefined ? undefined : `${OUTPUT_LAYOUT.targetsDir}/user-${basename(config.targetsFile)}`;
+  const targetFiles = [at(OUTPUT_LAYOUT.vllmTargets)];
+  if (config.targetsFile !== undefined && userTargetsCopy !== undefined) targetFiles.push(options.mode === "native" ? config.targetsFile : at(userTargetsCopy));
+  derived("PROMETHEUS_RULES_GLOB", `${at(OUTPUT_LAYOUT.rulesDir)}/*.yml`);
+  derived("PROMETHEUS_SELF_TARGET", options.endpoints.prometheusTarget);
+  derived("VLLM_TARGET_FILES", json(targetFiles), true);
+  derived("VLLM_AUTHORIZATION", config.metricsAuthToken === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }), true);
+  derived(
+    "VLLM_TLS_CONFIG",
+    json({ ...(config.tlsCaFile === undefined ? {} : { ca_file: at(OUTPUT_LAYOUT.caFile) }), insecure_skip_verify: config.tlsInsecureSkipVerify }),
+    true,
+  );
+  derived("VLLM_METRIC_RELABEL_CONFIGS", json(metricRelabelDrops()), true);
+  derived("ALERTMANAGER_TARGETS", json(options.endpoints.alertmanagerTarget === undefined ? [] : [options.endpoints.alertmanagerTarget]), true);
+  derived("NODE_EXPORTER_TARGETS", options.endpoints.nodeExporterTarget === undefined ? undefined : json([options.endpoints.nodeExporterTarget]), true);
+  derived("GPU_TARGETS", json(options.endpoints.gpuTargets), true);
+  derived("PROMETHEUS_URL", options.endpoints.prometheusUrl);
+  derived("GRAFANA_DASHBOARDS_DIR", at(OUTPUT_LAYOUT.dashboardsDir));
+  derived("OPTIONAL_SCRAPE_CONFIGS", undefined, true);
+
   if (withPrometheus) {
-    const targetFiles = [at(OUTPUT_LAYOUT.vllmTargets)];
-    if (config.targetsFile !== undefined) {
-      if (options.mode === "native") targetFiles.push(config.targetsFile);
-      else {
-        // why: only the output folder is mounted; re-running `conf prometheus` refreshes the copy, file_sd picks it up live.
-        const copy = `${OUTPUT_LAYOUT.targetsDir}/user-${basename(config.targetsFile)}`;
-        files.push({ path: copy, content: await readFile(config.targetsFile) });
-        targetFiles.push(at(copy));
-      }
+    // why: compose mounts only the output folder; re-running `conf prometheus` refreshes the copy and file_sd picks it up live.
+    if (config.targetsFile !== undefined && userTargetsCopy !== undefined && options.mode === "compose") {
+      files.push({ path: userTargetsCopy, content: await readFile(config.targetsFile) });
     }
     if (config.metricsAuthToken !== undefined) files.push({ path: OUTPUT_LAYOUT.tokenFile, content: config.metricsAuthToken.reveal() });
     if (config.tlsCaFile !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(config.tlsCaFile) });
@@ -105,25 +121,6 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
       if (!SAFE_FILE_NAME.test(rule.fileName) || !rule.fileName.endsWith(".yml")) throw new Error(`rule file name ${rule.fileName} must be a plain *.yml name`);
       files.push({ path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: rule.content });
     }
-
-    derived("PROMETHEUS_RULES_GLOB", `${at(OUTPUT_LAYOUT.rulesDir)}/*.yml`);
-    derived("PROMETHEUS_SELF_TARGET", options.endpoints.prometheusTarget);
-    derived("VLLM_TARGET_FILES", json(targetFiles), true);
-    derived(
-      "VLLM_AUTHORIZATION",
-      config.metricsAuthToken === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }),
-      true,
-    );
-    derived(
-      "VLLM_TLS_CONFIG",
-      json({ ...(config.tlsCaFile === undefined ? {} : { ca_file: at(OUTPUT_LAYOUT.caFile) }), insecure_skip_verify: config.tlsInsecureSkipVerify }),
-      true,
-    );
-    derived("VLLM_METRIC_RELABEL_CONFIGS", json(metricRelabelDrops()), true);
-    derived("ALERTMANAGER_TARGETS", json(options.endpoints.alertmanagerTarget === undefined ? [] : [options.endpoints.alertmanagerTarget]), true);
-    derived("NODE_EXPORTER_TARGETS", options.endpoints.nodeExporterTarget === undefined ? undefined : json([options.endpoints.nodeExporterTarget]), true);
-    derived("GPU_TARGETS", json(options.endpoints.gpuTargets), true);
-
     const fragments: string[] = [];
     const wanted = [options.endpoints.nodeExporterTarget === undefined ? undefined : SCRAPE_FRAGMENTS.node, options.endpoints.gpuTargets.length > 0 ? SCRAPE_FRAGMENTS.gpu : undefined];
     for (const fragment of wanted) {
@@ -135,8 +132,6 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
   }
 
   if (withGrafana) {
-    derived("PROMETHEUS_URL", options.endpoints.prometheusUrl);
-    derived("GRAFANA_DASHBOARDS_DIR", at(OUTPUT_LAYOUT.dashboardsDir));
     for (const dashboard of dashboardFiles()) {
       if (!SAFE_FILE_NAME.test(dashboard.fileName) || !dashboard.fileName.endsWith(".json")) throw new Error(`dashboard file name ${dashboard.fileName} must be a plain *.json name`);
       files.push({ path: `${OUTPUT_LAYOUT.dashboardsDir}/${dashboard.fileName}`, content: `${JSON.stringify(dashboard.dashboard, null, 2)}\n` });

@@ -38,9 +38,18 @@ export function alertsYaml(thresholds: Thresholds): string {
   return toYaml({ groups });
 }
 
+const RECORDING_NAMING = `# Names follow level:metric:operations.
+#   level instance        one series per scrape target, keeping job, instance, model_name, engine
+#                         (and le / finished_reason): the dashboard variables still filter them, and
+#                         quantiles across instances are taken from summed bucket rates.
+#   level job_model_name  per job and model, for alerts.
+#   metric                the vLLM wire name with ':' -> '_' (and no _total once rated).
+#   operations            rate5m, pNN_rate5m (quantile of 5-minute bucket rates), ratio_rate5m.
+`;
+
 export function recordingYaml(thresholds: Thresholds): string {
   // why: one group, so the per-model quantiles are evaluated right after the rates they read.
-  return toYaml({ groups: [{ name: "vllm-monitor.recording", rules: recordingRules(thresholds).map((rule) => ({ record: rule.record, expr: rule.expr })) }] });
+  return RECORDING_NAMING + toYaml({ groups: [{ name: "vllm-monitor.recording", rules: recordingRules(thresholds).map((rule) => ({ record: rule.record, expr: rule.expr })) }] });
 }
 
 /** Every alerting and recording rule file the project ships. Pure. */

@@ -226,15 +226,15 @@ describe("renderStackConfig and writeStackConfig", () => {
     const loaded = config();
     const endpoints = { ...nativeEndpoints(loaded, nativePorts), nodeExporterTarget: undefined };
     const rendered = await renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates });
-    assert.match(String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content), /^a: 5s\nb: \$\{PROMETHEUS_URL_TYPO\}/);
-    writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${PROMETHEUS_URL}\nb: ${NODE_EXPORTER_TARGETS}\n");
+    assert.match(String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content), /^a: 5s\nb: \$\{PROMETHEUS_URL_TYPO\}\nc: '\["127.0.0.1:19400"\]'/);
+    writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${NODE_EXPORTER_TARGETS}\nb: 1\nc: $NODE_EXPORTER_TARGETS\n");
     await assert.rejects(
       renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates }),
       (error: unknown) =>
         isUserError(error) &&
         error.problems.length === 2 &&
-        /templates\/prometheus\/prometheus\.yml\.template:1: PROMETHEUS_URL has no value/.test(error.message) &&
-        /templates\/prometheus\/prometheus\.yml\.template:2: NODE_EXPORTER_TARGETS has no value/.test(error.message),
+        /templates\/prometheus\/prometheus\.yml\.template:1: NODE_EXPORTER_TARGETS has no value/.test(error.message) &&
+        /templates\/prometheus\/prometheus\.yml\.template:3: NODE_EXPORTER_TARGETS has no value/.test(error.message),
     );
     assert.equal(existsSync(join(dir, "build")), false);
   });

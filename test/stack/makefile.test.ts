@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, runCommand } from "./compose-fixture.js";
 
@@ -13,14 +15,14 @@ async function dryRun(target: string, variables: readonly string[] = []): Promis
 }
 
 const EXPECTED: Record<string, string> = {
-  "prometheus-conf": "node bin/vllm-monitor.js conf prometheus --env-file .env --out build --mode compose",
-  "grafana-conf": "node bin/vllm-monitor.js conf grafana --env-file .env --out build --mode compose",
-  "docker-build": "node bin/vllm-monitor.js build --env-file .env --out build",
-  "docker-run": "node bin/vllm-monitor.js up --env-file .env --out build",
-  "docker-stop": "node bin/vllm-monitor.js down --env-file .env --out build",
-  "docker-up": "node bin/vllm-monitor.js up --build --logs --env-file .env --out build",
-  "docker-logs": "node bin/vllm-monitor.js logs --env-file .env --out build",
-  clean: "node bin/vllm-monitor.js clean --env-file .env --out build",
+  "prometheus-conf": "node -- bin/vllm-monitor.js conf prometheus --env-file .env --out build --mode compose",
+  "grafana-conf": "node -- bin/vllm-monitor.js conf grafana --env-file .env --out build --mode compose",
+  "docker-build": "node -- bin/vllm-monitor.js build --env-file .env --out build",
+  "docker-run": "node -- bin/vllm-monitor.js up --env-file .env --out build",
+  "docker-stop": "node -- bin/vllm-monitor.js down --env-file .env --out build",
+  "docker-up": "node -- bin/vllm-monitor.js up --build --logs --env-file .env --out build",
+  "docker-logs": "node -- bin/vllm-monitor.js logs --env-file .env --out build",
+  clean: "node -- bin/vllm-monitor.js clean --env-file .env --out build",
   test: "npm test",
   generate: "npm run generate",
 };
@@ -34,14 +36,31 @@ describe("Makefile", () => {
 
   test("ENV_FILE and OUT reach every CLI call", async () => {
     const lines = await dryRun("docker-stop", ["ENV_FILE=prod.env", "OUT=build-prod"]);
-    assert.deepEqual(lines, ["node bin/vllm-monitor.js down --env-file prod.env --out build-prod"]);
+    assert.deepEqual(lines, ["node -- bin/vllm-monitor.js down --env-file prod.env --out build-prod"]);
+  });
+
+  test("make prometheus-conf really renders without any .env, and make clean deletes the output", async () => {
+    // Real runs (no Docker needed). make rebuilds dist/ first when a source is newer.
+    const root = await mkdtemp(join(tmpdir(), "vllm-monitor-make-"));
+    const out = join(root, "build");
+    const variables = [`ENV_FILE=${join(root, "missing.env")}`, `OUT=${out}`];
+    try {
+      const conf = await runCommand("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", "prometheus-conf", ...variables]);
+      assert.equal(conf.code, 0, conf.stdout + conf.stderr);
+      assert.ok(existsSync(join(out, "prometheus", "prometheus.yml")));
+      const clean = await runCommand("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", "clean", ...variables]);
+      assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+      assert.equal(existsSync(out), false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   test("make demo starts compose when docker info answers and the native stack otherwise", async () => {
     const plan = (await dryRun("demo")).join("\n");
     assert.match(plan, /if docker info >\/dev\/null 2>&1; then/);
-    assert.match(plan, /node bin\/vllm-monitor\.js up --build --env-file \.env --out build;/);
-    assert.match(plan, /else[\s\S]*node bin\/vllm-monitor\.js up --native --env-file \.env --out build;/);
+    assert.match(plan, /node -- bin\/vllm-monitor\.js up --build --env-file \.env --out build;/);
+    assert.match(plan, /else[\s\S]*node -- bin\/vllm-monitor\.js up --native --env-file \.env --out build;/);
   });
 
   test("installs the npm dependencies first when node_modules is missing or stale", async () => {

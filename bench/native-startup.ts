@@ -1,0 +1,117 @@
+/**
+ * Native stack benchmark (prints figures; not a test). Run: `npm run bench:native -- [options]`.
+ *
+ * 1. Startup: time from starting `vllm-monitor up --native` in demo mode (default 5 s scrape
+ *    interval) to every query of every panel of both dashboards returning data through
+ *    Prometheus's HTTP API. Target: 20 s or less.
+ * 2. Memory: RSS of the supervisor plus every child (Prometheus, node_exporter, Alertmanager when
+ *    installed, the simulator) after `--duration` of demo load (default 10m), sampled each minute.
+ *
+ * Options: --duration <N>s|<N>m (default 10m), --source (run src/ through tsx instead of the
+ * compiled dist/, which is rebuilt first), --no-build.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import { findFreePorts, startProcess, waitUntil } from "../src/process/index.js";
+import { readState } from "../src/stack/native/state.js";
+import { describeEmpty, emptyPanels, panelQueries } from "../test/e2e/panels.js";
+
+const SCRAPE_SECONDS = 5;
+const repo = fileURLToPath(new URL("..", import.meta.url));
+
+function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m)$/.exec(text);
+  if (match === null) throw new Error(`--duration ${text}: use e.g. 90s or 10m`);
+  return Number(match[1]) * (match[2] === "m" ? 60_000 : 1_000);
+}
+
+/** Resident set size of a pid in KiB, from /proc (Linux). */
+function rssKib(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"));
+    return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function memoryReport(stateFile: string): { totalMib: number; parts: string } {
+  const state = readState(stateFile);
+  if (state === undefined) return { totalMib: 0, parts: "(no state)" };
+  const rows = [{ name: "supervisor", pid: state.supervisorPid }, ...state.processes].map((entry) => ({ name: entry.name, mib: rssKib(entry.pid) / 1024 }));
+  const totalMib = rows.reduce((sum, row) => sum + row.mib, 0);
+  return { totalMib, parts: rows.map((row) => `${row.name} ${row.mib.toFixed(1)}`).join(", ") };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { duration: { type: "string", default: "10m" }, source: { type: "boolean", default: false }, "no-build": { type: "boolean", default: false } } });
+  const durationMs = parseDuration(values.duration ?? "10m");
+  if (!values.source && !values["no-build"]) execFileSync("npm", ["run", "--silent", "build"], { cwd: repo, stdio: "inherit" });
+  const cli = values.source ? ["--import", import.meta.resolve("tsx"), join(repo, "src/cli/main.ts")] : [join(repo, "bin/vllm-monitor.js")];
+
+  const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-bench-"));
+  const [prometheus, nodeExporter, alertmanager, simulator, simulatorGpu, grafana] = (await findFreePorts(6)) as [number, number, number, number, number, number];
+  writeFileSync(
+    join(dir, ".env"),
+    [
+      `PROMETHEUS_PORT=${prometheus}`,
+      `NODE_EXPORTER_PORT=${nodeExporter}`,
+      `ALERTMANAGER_PORT=${alertmanager}`,
+      `SIMULATOR_PORT=${simulator}`,
+      `SIMULATOR_GPU_PORT=${simulatorGpu}`,
+      `GRAFANA_PORT=${grafana}`,
+      "ADMIN_PASSWORD=bench-admin-password",
+      "",
+    ].join("\n"),
+  );
+  const prometheusUrl = `http://127.0.0.1:${prometheus}`;
+  const stateFile = join(dir, ".vllm-monitor", "native.json");
+  const queries = panelQueries(SCRAPE_SECONDS);
+
+  console.log(`native-startup bench: demo mode, scrape interval ${SCRAPE_SECONDS}s (default), ${queries.length} panel queries, CLI ${values.source ? "src via tsx" : "dist"}`);
+  const started = performance.now();
+  const supervisor = startProcess({ name: "vllm-monitor", command: process.execPath, args: [...cli, "up", "--native"], cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  try {
+    await waitUntil(() => readState(stateFile)?.phase === "running", { what: "the native stack to be ready", timeoutMs: 120_000, intervalMs: 100 });
+    const readySeconds = (performance.now() - started) / 1000;
+    let empty = queries.length;
+    let lastEmpty: Awaited<ReturnType<typeof emptyPanels>> = [];
+    await waitUntil(
+      async () => {
+        lastEmpty = await emptyPanels(prometheusUrl, SCRAPE_SECONDS);
+        empty = lastEmpty.length;
+        return empty === 0;
+      },
+      { what: "every panel to return data", timeoutMs: 180_000, intervalMs: 250 },
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${describeEmpty(lastEmpty)}`);
+    });
+    const panelsSeconds = (performance.now() - started) / 1000;
+    const processes = readState(stateFile)?.processes.map((child) => child.name).join(", ") ?? "";
+    console.log(`processes: supervisor, ${processes}`);
+    console.log(`startup: all processes ready after ${readySeconds.toFixed(1)} s; every panel returns data after ${panelsSeconds.toFixed(1)} s (target <= 20 s)`);
+
+    const memoryAtStart = memoryReport(stateFile);
+    console.log(`memory at t=0: ${memoryAtStart.totalMib.toFixed(1)} MiB RSS (${memoryAtStart.parts})`);
+    const loadStarted = performance.now();
+    while (performance.now() - loadStarted < durationMs) {
+      await sleep(Math.min(60_000, durationMs - (performance.now() - loadStarted)));
+      if (supervisor.child.exitCode !== null) throw new Error(`the stack stopped during the run:\n${supervisor.recentOutput().join("\n")}`);
+      const memory = memoryReport(stateFile);
+      console.log(`memory at t=${((performance.now() - loadStarted) / 60_000).toFixed(1)} min: ${memory.totalMib.toFixed(1)} MiB RSS (${memory.parts})`);
+    }
+    const stillEmpty = await emptyPanels(prometheusUrl, SCRAPE_SECONDS);
+    console.log(`after ${values.duration} of demo load: ${queries.length - stillEmpty.length}/${queries.length} panel queries return data`);
+  } finally {
+    supervisor.child.kill("SIGTERM");
+    await supervisor.stop(30_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
