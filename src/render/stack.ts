@@ -3,7 +3,6 @@ import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { MonitorConfig } from "../config/load.js";
-import { ENV_VARIABLES } from "../config/schema.js";
 import { dashboardFiles } from "../dashboards/index.js";
 import { UserError } from "../errors.js";
 import { metricRelabelDrops, ruleFiles } from "../rules/index.js";
@@ -81,7 +80,7 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
   files.push({ path: OUTPUT_LAYOUT.composeEnv, content: composeEnvText(config, { outDir, hostUser }) });
 
   const values = new Map<string, TemplateValue>();
-  for (const [name, value] of config.substitutable) values.set(name, { value, hint: `set ${name} in .env (${ENV_VARIABLES[name].description})` });
+  for (const [name, value] of config.substitutable) values.set(name, { value, hint: `set ${name} in .env (see .env_example)` });
   const derived = (name: string, value: string | undefined, trusted = false): void => {
     values.set(name, { value, trusted, hint: "it is computed by vllm-monitor from the config; this is a bug in the template or the caller's endpoints" });
   };

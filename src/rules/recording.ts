@@ -1,4 +1,5 @@
-import { rate, sumBy } from "../promql/functions.js";
+import { countSeries, sumSeries, type MetricFamily } from "../catalog/index.js";
+import { firstOf, rate, sumBy } from "../promql/functions.js";
 import { ruleScope } from "../promql/scope.js";
 import { series } from "../promql/selector.js";
 import {
@@ -16,8 +17,6 @@ import {
   type HistogramSignal,
 } from "../promql/signals.js";
 import { bucketRates, counterRate, errorRatio, latencyQuantile, type QueryOptions } from "../promql/vllm.js";
-import { countSeries, sumSeries } from "../catalog/index.js";
-import { firstOf } from "../promql/functions.js";
 import type { Thresholds } from "./thresholds.js";
 
 export interface RecordingRule {
@@ -32,7 +31,7 @@ function recordedQuantiles(extra: number): number[] {
 
 function meanParts(signal: HistogramSignal, raw: QueryOptions): RecordingRule[] {
   const window = raw.scope.window;
-  const rates = (seriesName: (family: HistogramSignal["families"][number]) => string) =>
+  const rates = (seriesName: (family: MetricFamily) => string) =>
     sumBy(INSTANCE_LEVEL_LABELS, firstOf(...signal.families.map((family) => rate(series(seriesName(family)), window))));
   return [
     { record: sumRecord(signal), expr: rates(sumSeries) },

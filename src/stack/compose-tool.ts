@@ -75,11 +75,13 @@ export interface RunOptions {
   readonly env: NodeJS.ProcessEnv;
   /** What the command does, for the failure message, e.g. "start the stack". */
   readonly purpose: string;
+  /** Ctrl-C is how a follow ends (`logs --follow`): then it counts as success. */
+  readonly stopsOnInterrupt?: boolean;
 }
 
 /**
  * Runs a compose command, forwarding its output line by line, until it exits. Ctrl-C or SIGTERM
- * stops it (how `logs --follow` ends) and counts as success.
+ * stops it; that is a success only for commands that follow (`stopsOnInterrupt`).
  */
 export async function runCompose(tool: ComposeTool, args: readonly string[], options: RunOptions): Promise<void> {
   const child = startProcess({
@@ -98,7 +100,8 @@ export async function runCompose(tool: ComposeTool, args: readonly string[], opt
   process.once("SIGTERM", interrupt);
   try {
     const exit = await child.exited;
-    if (interrupted) return;
+    if (interrupted && options.stopsOnInterrupt === true) return;
+    if (interrupted) throw new UserError(`Interrupted: could not ${options.purpose}.`, ["run the command again"], 130);
     if (exit.code !== 0) {
       const shown = [tool.command, ...args].join(" ");
       throw new UserError(

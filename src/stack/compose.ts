@@ -114,6 +114,7 @@ export async function composeLogs(context: ComposeContext, options: { follow?: b
   await runCompose(context.tool, composeLogsArgs(context.tool, context.target, options), {
     env: context.env,
     purpose: "read the stack's logs",
+    stopsOnInterrupt: true,
   });
 }
 

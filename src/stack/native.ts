@@ -20,7 +20,7 @@ import { selfInvocation } from "./native/self.js";
 import { nativePorts } from "./native/settings.js";
 import { collectNativeStatus, type NativeStatus } from "./native/status.js";
 import { isAlive, readState, removeState, writeState, type NativeState } from "./native/state.js";
-import { checkPortsFree, childDeathError, isStartupAborted, startSupervised } from "./native/supervisor.js";
+import { checkPortsFree, childDeathError, isStartupAborted, startSupervised, type Supervised } from "./native/supervisor.js";
 
 export interface NativeStackOptions {
   readonly envFile: string;
@@ -54,12 +54,21 @@ function writeMinimalAlertmanagerConfig(path: string): void {
 
 function refuseIfRunning(paths: NativePaths): void {
   const state = readState(paths.stateFile);
-  if (state !== undefined && isAlive(state.supervisorPid)) {
+  if (state === undefined) return;
+  if (isAlive(state.supervisorPid)) {
     throw new UserError(`The native stack is already running (supervisor pid ${state.supervisorPid}).`, [
       "see it with: vllm-monitor status",
       "stop it with: vllm-monitor down",
     ]);
   }
+  const leftovers = state.processes.filter((child) => isAlive(child.pid));
+  if (leftovers.length > 0) {
+    throw new UserError("A native stack that did not stop cleanly left processes running.", [
+      ...leftovers.map((child) => `${child.name} (pid ${child.pid})`),
+      "stop them with: vllm-monitor down",
+    ]);
+  }
+  removeState(paths.stateFile);
 }
 
 /** `up --native`: renders the configs and runs the stack until Ctrl-C / SIGTERM / `down`, or a child dies. */
@@ -137,7 +146,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
       writeMinimalAlertmanagerConfig(input.renderAlertmanagerConfig);
     }
 
-    let supervised;
+    let supervised: Supervised;
     try {
       supervised = await startSupervised(input.specs, {
         baseEnv: process.env,

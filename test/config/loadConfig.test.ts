@@ -1,6 +1,6 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -10,7 +10,7 @@ import { parseTargetList, resolveTargets } from "../../src/config/targets.js";
 import { isUserError } from "../../src/errors.js";
 
 function envDir(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-config-"));
+  const dir = temporaryDir("vllm-monitor-config-");
   writeFileSync(join(dir, ".env"), text);
   return dir;
 }
@@ -26,9 +26,19 @@ function loadError(run: () => unknown): string {
   assert.fail("expected loadConfig to throw");
 }
 
+const temporaryDirs: string[] = [];
+after(() => {
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
 describe("loadConfig", () => {
   test("uses every default and demo mode when the .env file does not exist, and says so", () => {
-    const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-config-"));
+    const dir = temporaryDir("vllm-monitor-config-");
     const config = loadConfig({ envFile: join(dir, ".env"), environment: {} });
     assert.equal(config.demo, true);
     assert.deepEqual(config.targets, []);
@@ -179,7 +189,7 @@ describe("loadConfig", () => {
   });
 
   test("says a .env path that is a folder is a user error", () => {
-    const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-config-"));
+    const dir = temporaryDir("vllm-monitor-config-");
     assert.match(loadError(() => loadConfig({ envFile: dir, environment: {} })), /is a folder/);
   });
 

@@ -1,7 +1,7 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
@@ -9,12 +9,22 @@ import { OUTPUT_LAYOUT } from "../../src/render/layout.js";
 import { checkPrometheusConfig } from "../helpers/promtool.js";
 
 function workspace(envText: string): { env: string; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-cli-"));
+  const dir = temporaryDir("vllm-monitor-cli-");
   writeFileSync(join(dir, ".env"), envText);
   return { env: join(dir, ".env"), out: join(dir, "build") };
 }
 
 const cli = (...args: string[]): Promise<number> => main(["node", "vllm-monitor", ...args]);
+
+const temporaryDirs: string[] = [];
+after(() => {
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
 
 describe("vllm-monitor conf and clean", () => {
   test("conf all --mode native writes a tree promtool accepts and clean deletes it", async () => {

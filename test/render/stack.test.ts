@@ -1,7 +1,7 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -33,7 +33,7 @@ interface PrometheusYaml {
 }
 
 function workspace(envText: string, extraFiles: Record<string, string> = {}): { dir: string; out: string; config: (grafana?: boolean) => MonitorConfig } {
-  const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-stack-"));
+  const dir = temporaryDir("vllm-monitor-stack-");
   writeFileSync(join(dir, ".env"), envText);
   for (const [name, content] of Object.entries(extraFiles)) writeFileSync(join(dir, name), content);
   const out = join(dir, "build");
@@ -50,6 +50,16 @@ function makeCaFile(dir: string): string {
   const cert = join(dir, "ca.pem");
   execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=test-ca"], { stdio: "ignore" });
   return cert;
+}
+
+const temporaryDirs: string[] = [];
+after(() => {
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
 }
 
 describe("renderStackConfig and writeStackConfig", () => {

@@ -66,3 +66,9 @@ describe("compose command lines", () => {
     assert.ok(!composeLogsArgs(COMPOSE_PLUGIN, target, { follow: false }).includes("--follow"));
   });
 });
+
+test("the compose commands look for compose.env where the renderer writes it", async () => {
+  const { COMPOSE_ENV_FILE_NAME } = await import("../../src/stack/compose.js");
+  const { OUTPUT_LAYOUT } = await import("../../src/render/layout.js");
+  assert.equal(COMPOSE_ENV_FILE_NAME, OUTPUT_LAYOUT.composeEnv);
+});

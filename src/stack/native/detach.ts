@@ -10,7 +10,7 @@ import type { NativePaths } from "./paths.js";
 import type { CliInvocation } from "./plan.js";
 import { readState } from "./state.js";
 
-const START_TIMEOUT_MS = 180_000;
+const START_TIMEOUT_MS = 360_000;
 const LOG_TAIL_LINES = 20;
 
 function logTail(file: string): string[] {

@@ -7,7 +7,8 @@ import { UserError } from "../../errors.js";
 import { isPortFree, startProcess, waitForHttp, type ExitInfo, type ManagedProcess } from "../../process/index.js";
 import type { ProcessSpec } from "./plan.js";
 
-const READY_TIMEOUT_MS = 90_000;
+// why: Prometheus replays its WAL before it is ready; a large TSDB takes minutes.
+const READY_TIMEOUT_MS = 300_000;
 const STOP_GRACE_MS = 10_000;
 const REPORTED_LINES = 15;
 
