@@ -138,11 +138,12 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
 
   try {
     record({});
+    const runs = (name: ProcessSpec["name"]): boolean => input.specs.some((spec) => spec.name === name);
     mkdirSync(paths.prometheusData, { recursive: true });
-    mkdirSync(paths.alertmanagerData, { recursive: true });
-    mkdirSync(paths.grafanaData, { recursive: true });
+    if (runs("alertmanager")) mkdirSync(paths.alertmanagerData, { recursive: true });
+    if (runs("grafana")) mkdirSync(paths.grafanaData, { recursive: true });
     await renderNativeConfig(input.config.monitor, paths.outDir, input.ports, input.specs);
-    if (input.renderAlertmanagerConfig !== undefined && input.specs.some((spec) => spec.name === "alertmanager")) {
+    if (input.renderAlertmanagerConfig !== undefined && runs("alertmanager")) {
       writeMinimalAlertmanagerConfig(input.renderAlertmanagerConfig);
     }
 

@@ -6,6 +6,7 @@ import { ruleFiles } from "../../src/rules/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { parse as parseYaml } from "yaml";
 import { createWorkspace, queryRangeValues, waitForQuery, type Workspace } from "./harness.js";
+import { panelQueries } from "./panels.js";
 
 interface AlertRuleYaml {
   readonly alert?: string;
@@ -38,7 +39,7 @@ describe("native stack when the vLLM target fails and comes back", () => {
     await simulator?.close();
   });
 
-  test("a killed target turns up to 0 and fires the target-down alert; after a restart the counters reset and rates recover without negative values", async () => {
+  test("a killed target turns up to 0 and fires the target-down alert; after a restart the counters reset and rates and every panel recover without negative values", async () => {
     const alert = targetDownAlert();
     const instance = `127.0.0.1:${port}`;
     const up = await workspace.cli(["up", "--native", "--detach"]);
@@ -68,5 +69,11 @@ describe("native stack when the vLLM target fails and comes back", () => {
     const rates = await queryRangeValues(workspace.prometheusUrl, `rate(${counter}[4s])`, start, end, 1);
     assert.ok(rates.length > 0, "rates exist over the outage");
     assert.ok(Math.min(...rates) >= 0, `no negative rate across the restart (min ${Math.min(...rates)})`);
+    const negative: string[] = [];
+    for (const { query: panel, promql } of panelQueries(1)) {
+      const values = await queryRangeValues(workspace.prometheusUrl, promql, start, end, 1);
+      if (values.some((value) => value < 0)) negative.push(`${panel.dashboardUid} / ${panel.panelTitle} (${panel.refId}): min ${Math.min(...values)}`);
+    }
+    assert.deepEqual(negative, [], "no dashboard panel dips below zero across the restart");
   });
 });
