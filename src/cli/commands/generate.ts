@@ -2,7 +2,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { dashboardFiles } from "../../dashboards/index.js";
+import { dashboardFiles, defaultDashboardOptions, type DashboardFile } from "../../dashboards/index.js";
 import { RUNBOOK_PATH, defaultThresholds, ruleFiles, runbooksMarkdown } from "../../rules/index.js";
 
 export interface Artifact {
@@ -11,10 +11,19 @@ export interface Artifact {
   readonly content: string;
 }
 
-/** Everything `generate` writes, as text. Pure. */
+function dashboardArtifacts(folder: string, files: DashboardFile[]): Artifact[] {
+  return files.map((file) => ({ path: join(folder, file.fileName), content: `${JSON.stringify(file.dashboard, null, 2)}\n` }));
+}
+
+/**
+ * Everything `generate` writes, as text. Pure.
+ * why: `dashboards/*.json` read raw series so they work in any Grafana + Prometheus; the variant that
+ * reads our recording rules (what our own stack provisions) sits in `dashboards/with-recording-rules/`.
+ */
 export function generatedArtifacts(): Artifact[] {
   return [
-    ...dashboardFiles().map((file) => ({ path: join("dashboards", file.fileName), content: `${JSON.stringify(file.dashboard, null, 2)}\n` })),
+    ...dashboardArtifacts("dashboards", dashboardFiles({ ...defaultDashboardOptions(), source: "raw" })),
+    ...dashboardArtifacts(join("dashboards", "with-recording-rules"), dashboardFiles()),
     ...ruleFiles().map((file) => ({ path: join("rules", file.fileName), content: file.content })),
     { path: RUNBOOK_PATH, content: runbooksMarkdown(defaultThresholds()) },
   ];
