@@ -1,5 +1,6 @@
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { parseEnvFile } from "./envFile.js";
 import { ENV_NAMES, ENV_VARIABLES, isEnvName, type EnvName, type EnvValues } from "./schema.js";
@@ -119,7 +120,9 @@ export function loadConfig(options: LoadConfigOptions): MonitorConfig {
   const tlsCaFile = checkReadableFile("VLLM_TLS_CA_FILE", env.VLLM_TLS_CA_FILE, sources.VLLM_TLS_CA_FILE, envPath, cwd, problems);
   const targetsFile = checkReadableFile("VLLM_TARGETS_FILE", env.VLLM_TARGETS_FILE, sources.VLLM_TARGETS_FILE, envPath, cwd, problems);
 
-  if (options.requireGrafanaCredentials === true && effectiveText.get("ADMIN_PASSWORD") === undefined) {
+  const passwordMissing = options.requireGrafanaCredentials === true && effectiveText.get("ADMIN_PASSWORD") === undefined;
+  // why: a demo must work from a fresh clone, so it gets a generated password; a real setup must choose one.
+  if (passwordMissing && !demo) {
     problems.push(
       `ADMIN_PASSWORD (${describeSource(sources.ADMIN_PASSWORD)}): is missing; Grafana must not start with a default password. How to fix: ${ENV_VARIABLES.ADMIN_PASSWORD.fix}`,
     );
@@ -130,12 +133,19 @@ export function loadConfig(options: LoadConfigOptions): MonitorConfig {
     throw new UserError(`invalid configuration in ${where} (${problems.length} problem${problems.length === 1 ? "" : "s"}):`, problems);
   }
 
+  let adminPassword = env.ADMIN_PASSWORD === undefined ? undefined : new Secret("ADMIN_PASSWORD", env.ADMIN_PASSWORD);
+  if (passwordMissing && demo) {
+    const stored = demoPassword(dirname(envPath));
+    adminPassword = new Secret("ADMIN_PASSWORD", stored.password);
+    notes.push(`ADMIN_PASSWORD is not set: demo mode uses a generated Grafana admin password, stored in ${stored.path} (mode 0600)`);
+  }
+
   const substitutable = new Map<EnvName, string | undefined>();
   for (const name of ENV_NAMES) if (ENV_VARIABLES[name].substitutable) substitutable.set(name, effectiveText.get(name));
 
   return {
     adminUser: new Secret("ADMIN_USER", effectiveText.get("ADMIN_USER") ?? "admin"),
-    adminPassword: env.ADMIN_PASSWORD === undefined ? undefined : new Secret("ADMIN_PASSWORD", env.ADMIN_PASSWORD),
+    adminPassword,
     targets,
     demo,
     scheme,
@@ -222,4 +232,23 @@ function checkReadableFile(
     problems.push(describeProblem(name, source, `${absolute} ${reason}`));
     return undefined;
   }
+}
+
+/** Where a demo's generated Grafana admin password is kept, beside the .env file. */
+export const DEMO_PASSWORD_FILE = join(".vllm-monitor", "grafana-admin-password");
+
+/** Reads the demo's Grafana admin password, or makes one (0600) so it stays the same across restarts. */
+function demoPassword(baseDir: string): { path: string; password: string } {
+  const path = join(baseDir, DEMO_PASSWORD_FILE);
+  try {
+    const existing = readFileSync(path, "utf8").trim();
+    if (existing.length >= 8) return { path, password: existing };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // why: base64url has no quote, backslash or `$`, so compose's env file carries it unchanged.
+  const password = randomBytes(18).toString("base64url");
+  writeFileSync(path, `${password}\n`, { mode: 0o600 });
+  return { path, password };
 }

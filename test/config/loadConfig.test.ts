@@ -1,6 +1,6 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -154,11 +154,24 @@ describe("loadConfig", () => {
     assert.doesNotMatch(message, /X-Injected|pa55word|Sh0rt7/);
   });
 
-  test("requires ADMIN_PASSWORD only when Grafana is configured", () => {
-    const dir = envDir("ADMIN_USER=admin\n");
+  test("requires ADMIN_PASSWORD only when Grafana is configured for a real target", () => {
+    const dir = envDir("ADMIN_USER=admin\nVLLM_TARGET=gpu-node-1:8000\n");
     assert.equal(loadConfig({ envFile: join(dir, ".env"), environment: {} }).adminPassword, undefined);
     const message = loadError(() => loadConfig({ envFile: join(dir, ".env"), environment: {}, requireGrafanaCredentials: true }));
     assert.match(message, /ADMIN_PASSWORD \(not set\): is missing; Grafana must not start with a default password/);
+  });
+
+  test("gives the demo a generated Grafana password kept 0600 beside .env and reused on the next load", () => {
+    const dir = envDir("ADMIN_USER=admin\n");
+    const first = loadConfig({ envFile: join(dir, ".env"), environment: {}, requireGrafanaCredentials: true });
+    const stored = join(dir, ".vllm-monitor", "grafana-admin-password");
+    assert.equal(statSync(stored).mode & 0o777, 0o600);
+    const password = first.adminPassword?.reveal() ?? "";
+    assert.ok(password.length >= 16);
+    assert.ok(first.notes.some((note) => note.includes("grafana-admin-password")));
+    assert.ok(!first.notes.join("\n").includes(password), "the note names the file, not the password");
+    const second = loadConfig({ envFile: join(dir, ".env"), environment: {}, requireGrafanaCredentials: true });
+    assert.equal(second.adminPassword?.reveal(), password);
   });
 
   test("resolves VLLM_TLS_CA_FILE and VLLM_TARGETS_FILE relative to the .env file's folder", () => {

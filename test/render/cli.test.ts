@@ -39,7 +39,7 @@ describe("vllm-monitor conf and clean", () => {
   });
 
   test("conf prometheus works without ADMIN_PASSWORD but conf grafana exits 2 and writes nothing", async () => {
-    const { env, out } = workspace("SCRAPE_INTERVAL=10s\n");
+    const { env, out } = workspace("SCRAPE_INTERVAL=10s\nVLLM_TARGET=gpu-node-1:8000\n");
     assert.equal(await cli("conf", "grafana", "--env-file", env, "--out", out), 2);
     assert.equal(existsSync(out), false);
     assert.equal(await cli("conf", "prometheus", "--env-file", env, "--out", out), 0);
