@@ -25,16 +25,19 @@ describe("native demo stack end to end", () => {
     assert.ok(pids.length >= 3, `expected the supervisor, the simulator and Prometheus, got ${pids.length} pids\n${up.output}`);
     assert.ok(exists(join(workspace.dir, "build", "prometheus", "prometheus.yml")), "the config is rendered while the stack runs");
 
-    const queries = panelQueries(1);
-    assert.ok(queries.length > 20, `expected the panels of both dashboards, found ${queries.length} queries`);
-    let empty: EmptyPanel[] = [];
-    await waitUntil(
-      async () => {
-        empty = await emptyPanels(workspace.prometheusUrl, 1);
-        return empty.length === 0;
-      },
-      { what: "every panel query to return data", timeoutMs: 120_000, intervalMs: 2_000 },
-    ).catch(() => assert.fail(`${empty.length} of ${queries.length} panel queries return no data:\n${describeEmpty(empty)}`));
+    // The provisioned dashboards (recording rules) and the portable ones committed for other servers.
+    for (const source of ["recorded", "raw"] as const) {
+      const queries = panelQueries(1, source);
+      assert.ok(queries.length > 20, `expected the panels of both ${source} dashboards, found ${queries.length} queries`);
+      let empty: EmptyPanel[] = [];
+      await waitUntil(
+        async () => {
+          empty = await emptyPanels(workspace.prometheusUrl, 1, source);
+          return empty.length === 0;
+        },
+        { what: `every ${source} panel query to return data`, timeoutMs: 120_000, intervalMs: 2_000 },
+      ).catch(() => assert.fail(`${empty.length} of ${queries.length} ${source} panel queries return no data:\n${describeEmpty(empty)}`));
+    }
 
     const status = await workspace.cli(["status"]);
     assert.equal(status.code, 0, status.output);

@@ -70,7 +70,7 @@ describe("native stack when the vLLM target fails and comes back", () => {
     assert.ok(rates.length > 0, "rates exist over the outage");
     assert.ok(Math.min(...rates) >= 0, `no negative rate across the restart (min ${Math.min(...rates)})`);
     const negative: string[] = [];
-    for (const { query: panel, promql } of panelQueries(1)) {
+    for (const { query: panel, promql } of [...panelQueries(1, "recorded"), ...panelQueries(1, "raw")]) {
       const values = await queryRangeValues(workspace.prometheusUrl, promql, start, end, 1);
       if (values.some((value) => value < 0)) negative.push(`${panel.dashboardUid} / ${panel.panelTitle} (${panel.refId}): min ${Math.min(...values)}`);
     }

@@ -2,7 +2,7 @@
  * Every panel query of every shipped dashboard, with Grafana's variables substituted as Grafana
  * would send them with every variable on "All", and which of them return no data.
  */
-import { dashboardFiles } from "../../src/dashboards/index.js";
+import { dashboardFiles, defaultDashboardOptions, type DashboardOptions } from "../../src/dashboards/index.js";
 import { allSelectedValues, dashboardQueries, substituteVariables, type PanelQuery } from "../../src/dashboards/inspect.js";
 import { query } from "./harness.js";
 
@@ -17,18 +17,24 @@ export function rateIntervalFor(scrapeIntervalSeconds: number): string {
   return `${4 * scrapeIntervalSeconds}s`;
 }
 
-export function panelQueries(scrapeIntervalSeconds: number): { query: PanelQuery; promql: string }[] {
+/**
+ * `recorded`: the dashboards the stack provisions (they read our recording rules);
+ * `raw`: the portable ones committed under dashboards/ for other Prometheus servers.
+ */
+export type DashboardSource = DashboardOptions["source"];
+
+export function panelQueries(scrapeIntervalSeconds: number, source: DashboardSource = defaultDashboardOptions().source): { query: PanelQuery; promql: string }[] {
   const values = allSelectedValues(rateIntervalFor(scrapeIntervalSeconds));
-  return dashboardFiles()
+  return dashboardFiles({ ...defaultDashboardOptions(), source })
     .flatMap((file) => dashboardQueries(file.dashboard))
     .filter((panelQuery) => panelQuery.expr.trim() !== "")
     .map((panelQuery) => ({ query: panelQuery, promql: substituteVariables(panelQuery.expr, values) }));
 }
 
 /** The panel queries that return no sample (or fail) right now. */
-export async function emptyPanels(prometheusUrl: string, scrapeIntervalSeconds: number): Promise<EmptyPanel[]> {
+export async function emptyPanels(prometheusUrl: string, scrapeIntervalSeconds: number, source?: DashboardSource): Promise<EmptyPanel[]> {
   const empty: EmptyPanel[] = [];
-  for (const { query: panelQuery, promql } of panelQueries(scrapeIntervalSeconds)) {
+  for (const { query: panelQuery, promql } of panelQueries(scrapeIntervalSeconds, source)) {
     try {
       const samples = await query(prometheusUrl, promql);
       if (samples.length === 0) empty.push({ query: panelQuery, promql, reason: "no data" });
