@@ -10,5 +10,6 @@ export function selfInvocation(): CliInvocation {
   const main = fileURLToPath(new URL(`../../cli/main.${fromSource ? "ts" : "js"}`, import.meta.url));
   // why: an absolute loader URL, because `--import tsx` would resolve from the child's working directory.
   const loader = fromSource ? ["--import", import.meta.resolve("tsx")] : [];
-  return { command: process.execPath, args: [...loader, main] };
+  // why: `--` keeps Node 20 from taking our `--env-file` option as its own (it exits 9 on a missing file).
+  return { command: process.execPath, args: [...loader, "--", main] };
 }
