@@ -59,3 +59,49 @@ export function allSelectedValues(rateInterval = "1m"): Record<string, string> {
     hostname: ".*",
   };
 }
+
+/** A query variable as the dashboard defines it. */
+export interface VariableDefinition {
+  readonly name: string;
+  readonly query: string;
+  /** `/…/` applied to each result of the query, as Grafana's variable regex. */
+  readonly regex?: string;
+}
+
+/** The query variable `name` of a dashboard JSON model, if there is one. */
+export function dashboardVariable(dashboard: Record<string, unknown>, name: string): VariableDefinition | undefined {
+  const templating = (dashboard.templating ?? {}) as { list?: readonly { name?: string; query?: unknown; regex?: string }[] };
+  const variable = (templating.list ?? []).find((item) => item.name === name);
+  if (variable === undefined) return undefined;
+  const query = typeof variable.query === "string" ? variable.query : String((variable.query as { query?: string } | undefined)?.query ?? "");
+  return { name, query, ...(variable.regex ? { regex: variable.regex } : {}) };
+}
+
+/** The text Grafana's `query_result()` makes of one instant-vector sample: `name{a="b",…} value ms`. */
+export function queryResultText(metric: Readonly<Record<string, string>>, value: string, timeSeconds: number): string {
+  const { __name__: name = "", ...labels } = metric;
+  const pairs = Object.entries(labels).map(([label, labelValue]) => `${label}="${labelValue}"`);
+  return `${name}{${pairs.join(",")}} ${value} ${timeSeconds * 1000}`;
+}
+
+/** What a variable offers from its query's result texts: the regex's first group (or whole match), unique, sorted. */
+export function variableOptions(texts: readonly string[], regex?: string): string[] {
+  const pattern = regex === undefined ? undefined : /^\/(.*)\/([a-z]*)$/s.exec(regex);
+  const expression = pattern === undefined || pattern === null ? undefined : new RegExp(pattern[1]!, pattern[2]);
+  const values = texts.flatMap((text) => {
+    if (expression === undefined) return [text];
+    const match = expression.exec(text);
+    return match === null ? [] : [match[1] ?? match[0]];
+  });
+  return [...new Set(values)].sort();
+}
+
+/**
+ * The selection of a multi-value or include-All variable as Grafana writes it into a Prometheus
+ * query: each value regex-escaped, several joined as `(a|b)`.
+ */
+export function regexVariableValue(values: readonly string[]): string {
+  // why: Grafana escapes for a regex inside a PromQL string literal, so each escape is doubled.
+  const escaped = values.map((value) => value.replace(/\\/g, "\\\\\\\\").replace(/[$^*{}[\]'+?.()|]/g, "\\\\$&"));
+  return escaped.length === 1 ? escaped[0]! : `(${escaped.join("|")})`;
+}

@@ -1,4 +1,5 @@
-import { dcgm, type MetricFamily } from "../catalog/index.js";
+import { renderDcgm } from "./gpu-dcgm.js";
+import { renderNvidiaSmi } from "./gpu-nvidia-smi.js";
 import type { Random } from "./random.js";
 
 /** One engine as the GPU model sees it. */
@@ -9,8 +10,40 @@ export interface GpuWorkload {
   totalBlocks(): number;
 }
 
+/** Which exporter's page the simulated GPUs are served as. */
+export const GPU_FORMATS = ["dcgm", "nvidia-smi"] as const;
+export type GpuFormat = (typeof GPU_FORMATS)[number];
+
+/** One GPU at one moment, in nvidia-smi's units (MiB, MHz, W, °C, whole percent). */
+export interface GpuReading {
+  readonly index: number;
+  /** `GPU-…`, as nvidia-smi and dcgm-exporter print it. */
+  readonly uuid: string;
+  readonly pciBusId: string;
+  readonly name: string;
+  readonly driverVersion: string;
+  readonly utilizationPercent: number;
+  readonly memoryUtilizationPercent: number;
+  /** 0–1: share of the last interval an engine stepped. */
+  readonly busy: number;
+  /** 0–1: how hard the GPU worked (drives power, heat, clocks). */
+  readonly intensity: number;
+  readonly memoryTotalMib: number;
+  readonly memoryReservedMib: number;
+  readonly memoryUsedMib: number;
+  readonly memoryFreeMib: number;
+  readonly powerDrawWatts: number;
+  readonly powerLimitWatts: number;
+  readonly temperatureCelsius: number;
+  readonly memoryTemperatureCelsius: number;
+  readonly smClockMhz: number;
+  readonly memoryClockMhz: number;
+  readonly energyMillijoules: number;
+}
+
 export interface GpuFleetOptions {
   readonly gpus: number;
+  readonly format: GpuFormat;
   readonly hostname: string;
   readonly hostnameLabel: "hostname" | "Hostname";
   readonly random: Random;
@@ -27,6 +60,9 @@ const PARKED_POWER_W = 78;
 const LOAD_POWER_W = 690;
 const POWER_LIMIT_W = 700;
 const PARK_AFTER_SECONDS = 30;
+const MEMORY_CLOCK_MHZ = 3201;
+const GPU_NAME = "NVIDIA H200";
+const DRIVER_VERSION = "580.159.04";
 
 interface GpuState {
   readonly index: number;
@@ -51,10 +87,10 @@ function approach(current: number, target: number, dt: number, tau: number): num
 }
 
 /**
- * dcgm-exporter-format GPU metrics that follow the engines' load with H200 dynamics: power jumps
- * to ~690 W (700 W cap) within a second or two, temperature climbs 36 → 57 °C with a ~8 s time
- * constant and falls faster, the SM clock throttles 1980 → ~1500 MHz when hot, framebuffer use is
- * weights plus the KV blocks in use.
+ * Simulated GPUs that follow the engines' load with H200 dynamics: power jumps to ~690 W (700 W
+ * cap) within a second or two, temperature climbs 36 → 57 °C with a ~8 s time constant and falls
+ * faster, the SM clock throttles 1980 → ~1500 MHz when hot, framebuffer use is weights plus the
+ * KV blocks in use. `render` serves them as dcgm-exporter or nvidia_gpu_exporter would.
  */
 export class GpuFleet {
   private readonly options: GpuFleetOptions;
@@ -62,10 +98,16 @@ export class GpuFleet {
 
   constructor(options: GpuFleetOptions, workloads: readonly GpuWorkload[]) {
     this.options = options;
-    this.states = Array.from({ length: options.gpus }, (_, index) => ({
+    this.states = Array.from({ length: options.gpus }, (_, index) => this.initialState(index, workloads));
+  }
+
+  // why: the weights are loaded before the first scrape, so memory starts with them, not at the first update.
+  private initialState(index: number, all: readonly GpuWorkload[]): GpuState {
+    const workloads = all.filter((_, position) => position % this.options.gpus === index);
+    return {
       index,
-      uuid: uuidFrom(options.random),
-      workloads: workloads.filter((_, position) => position % options.gpus === index),
+      uuid: uuidFrom(this.options.random),
+      workloads,
       lastBusy: 0,
       busy: 0,
       lastIntense: 0,
@@ -76,8 +118,8 @@ export class GpuFleet {
       memoryTemperature: 36,
       smClock: 1980,
       energyMillijoules: 0,
-      fbUsed: CONTEXT_MIB,
-    }));
+      fbUsed: framebufferUsedMib(workloads),
+    };
   }
 
   /** Advances the thermal and power model by `dt` seconds. */
@@ -102,55 +144,52 @@ export class GpuFleet {
       const throttled = 1980 - heat * 480 + (random.next() - 0.5) * 60;
       gpu.smClock = parked ? 345 : gpu.intensity > 0.3 ? Math.round(throttled / 15) * 15 : 1980;
       gpu.energyMillijoules += gpu.power * dt * 1000;
-      const share = Math.max(1, gpu.workloads.length);
-      gpu.fbUsed = gpu.workloads.reduce(
-        (total, workload) => total + Math.round((WEIGHTS_MIB + (workload.usedBlocks() / Math.max(1, workload.totalBlocks())) * KV_POOL_MIB) / share),
-        CONTEXT_MIB,
-      );
+      gpu.fbUsed = framebufferUsedMib(gpu.workloads);
     }
   }
 
-  render(): string {
-    const out: string[] = [];
-    const labels = this.states.map((gpu) => this.labelText(gpu));
-    const family = (definition: MetricFamily, value: (gpu: GpuState) => string): void => {
-      out.push(`# HELP ${definition.name} ${definition.help}\n# TYPE ${definition.name} ${definition.type}\n`);
-      this.states.forEach((gpu, index) => out.push(`${definition.name}${labels[index] as string} ${value(gpu)}\n`));
-    };
-    const integer = (value: number) => String(Math.round(value));
-    const float = (value: number) => value.toFixed(6);
-    family(dcgm.smClock, (gpu) => integer(gpu.smClock));
-    family(dcgm.memClock, () => "3201");
-    family(dcgm.memoryTemp, (gpu) => integer(gpu.memoryTemperature));
-    family(dcgm.gpuTemp, (gpu) => integer(gpu.temperature));
-    family(dcgm.powerUsage, (gpu) => float(gpu.power));
-    family(dcgm.totalEnergyConsumption, (gpu) => integer(gpu.energyMillijoules));
-    family(dcgm.gpuUtil, (gpu) => integer(gpu.busy > 0.02 ? Math.min(100, gpu.busy * 110) : 0));
-    family(dcgm.memCopyUtil, (gpu) => integer(gpu.busy * 25));
-    family(dcgm.fbFree, (gpu) => integer(TOTAL_MIB - RESERVED_MIB - gpu.fbUsed));
-    family(dcgm.fbUsed, (gpu) => integer(gpu.fbUsed));
-    family(dcgm.fbReserved, () => integer(RESERVED_MIB));
-    family(dcgm.grEngineActive, (gpu) => float(gpu.busy * 0.97));
-    family(dcgm.tensorActive, (gpu) => float(gpu.intensity * 0.6));
-    family(dcgm.dramActive, (gpu) => float(gpu.busy * 0.45));
-    return out.join("");
+  /** The GPUs as nvidia-smi would read them now. */
+  readings(): GpuReading[] {
+    return this.states.map((gpu) => ({
+      index: gpu.index,
+      uuid: gpu.uuid,
+      pciBusId: `00000000:${(0x18 + gpu.index * 0x10).toString(16).toUpperCase().padStart(2, "0")}:00.0`,
+      name: GPU_NAME,
+      driverVersion: DRIVER_VERSION,
+      utilizationPercent: Math.round(gpu.busy > 0.02 ? Math.min(100, gpu.busy * 110) : 0),
+      memoryUtilizationPercent: Math.round(gpu.busy * 25),
+      busy: gpu.busy,
+      intensity: gpu.intensity,
+      memoryTotalMib: TOTAL_MIB,
+      memoryReservedMib: RESERVED_MIB,
+      memoryUsedMib: gpu.fbUsed,
+      memoryFreeMib: TOTAL_MIB - RESERVED_MIB - gpu.fbUsed,
+      powerDrawWatts: gpu.power,
+      powerLimitWatts: POWER_LIMIT_W,
+      temperatureCelsius: Math.round(gpu.temperature),
+      memoryTemperatureCelsius: Math.round(gpu.memoryTemperature),
+      smClockMhz: Math.round(gpu.smClock),
+      memoryClockMhz: MEMORY_CLOCK_MHZ,
+      energyMillijoules: gpu.energyMillijoules,
+    }));
   }
 
-  private labelText(gpu: GpuState): string {
-    // why: dcgm-exporter writes labels in this order, not sorted.
-    const bus = (0x18 + gpu.index * 0x10).toString(16).toUpperCase().padStart(2, "0");
-    const values: Record<string, string> = {
-      gpu: String(gpu.index),
-      UUID: gpu.uuid,
-      pci_bus_id: `00000000:${bus}:00.0`,
-      device: `nvidia${gpu.index}`,
-      modelName: "NVIDIA H200",
-      [this.options.hostnameLabel]: this.options.hostname,
-    };
-    return `{${Object.entries(values)
-      .map(([name, value]) => `${name}="${value}"`)
-      .join(",")}}`;
+  /** The `/metrics` page of the chosen exporter. */
+  render(): string {
+    const readings = this.readings();
+    return this.options.format === "nvidia-smi"
+      ? renderNvidiaSmi(readings)
+      : renderDcgm(readings, { hostname: this.options.hostname, hostnameLabel: this.options.hostnameLabel });
   }
+}
+
+/** CUDA context, plus each engine's weights and the KV blocks it uses, split over the engines sharing the GPU. */
+function framebufferUsedMib(workloads: readonly GpuWorkload[]): number {
+  const share = Math.max(1, workloads.length);
+  return workloads.reduce(
+    (total, workload) => total + Math.round((WEIGHTS_MIB + (workload.usedBlocks() / Math.max(1, workload.totalBlocks())) * KV_POOL_MIB) / share),
+    CONTEXT_MIB,
+  );
 }
 
 function uuidFrom(random: Random): string {

@@ -16,6 +16,7 @@ import { TruthWriter, truthRecord } from "./truth.js";
 export type { SimulatorOptions } from "./options.js";
 export { DEFAULT_MODEL, resolveOptions } from "./options.js";
 export { LOAD_PROFILES, type LoadProfile } from "./load.js";
+export { GPU_FORMATS, type GpuFormat } from "./gpu.js";
 export type { TruthRecord } from "./truth.js";
 
 export interface RunningSimulator {
@@ -32,7 +33,7 @@ export interface RunningSimulator {
 
 const GPU_UPDATE_MS = 500;
 
-/** Starts N simulated vLLM servers (and optionally a dcgm-exporter) in this process. */
+/** Starts N simulated vLLM servers (and optionally a dcgm-exporter or nvidia_gpu_exporter) in this process. */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const resolved = resolveOptions(options);
   const tls = await loadTls(resolved);
@@ -166,7 +167,10 @@ async function startGpuServer(options: ResolvedOptions, instances: readonly Simu
       totalBlocks: () => engine.pool.totalBlocks,
     })),
   );
-  const fleet = new GpuFleet({ gpus: options.gpus, hostname: hostname(), hostnameLabel: options.gpuHostnameLabel, random: new Random(options.seed ^ 0x5bd1e995) }, workloads);
+  const fleet = new GpuFleet(
+    { gpus: options.gpus, format: options.gpuFormat, hostname: hostname(), hostnameLabel: options.gpuHostnameLabel, random: new Random(options.seed ^ 0x5bd1e995) },
+    workloads,
+  );
   let last = performance.now();
   const update = () => {
     const now = performance.now();

@@ -1,5 +1,6 @@
 import { METRICS_VERSIONS, type MetricsVersion } from "../catalog/index.js";
 import { UserError } from "../errors.js";
+import { GPU_FORMATS, type GpuFormat } from "./gpu.js";
 import { BLOCK_SIZE } from "./kv-cache.js";
 import { LOAD_PROFILES, type LoadProfile } from "./load.js";
 
@@ -23,8 +24,10 @@ export interface SimulatorOptions {
   instances?: number;
   /** Built-in load, default steady. */
   load?: LoadProfile;
-  /** Serve dcgm-exporter format GPU metrics on this port (0 = pick a free one). */
+  /** Serve GPU metrics on this port (0 = pick a free one). */
   gpuPort?: number;
+  /** The exporter the GPU page imitates: dcgm-exporter (default) or nvidia_gpu_exporter (`nvidia-smi`). */
+  gpuFormat?: GpuFormat;
   /** Simulated GPUs, default one per engine (at most 8). */
   gpus?: number;
   /** dcgm-exporter's host label: `hostname` (since PR #655, default) or the older `Hostname`. */
@@ -52,6 +55,7 @@ export interface ResolvedOptions {
   readonly load: LoadProfile;
   readonly gpuPort: number | undefined;
   readonly gpus: number;
+  readonly gpuFormat: GpuFormat;
   readonly gpuHostnameLabel: "hostname" | "Hostname";
   readonly truthFile: string | undefined;
   readonly latencies: boolean;
@@ -93,6 +97,12 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   if (options.gpuHostnameLabel !== undefined && options.gpuHostnameLabel !== "hostname" && options.gpuHostnameLabel !== "Hostname") {
     problems.push(`--gpu-hostname-label must be hostname or Hostname (got ${String(options.gpuHostnameLabel)})`);
   }
+  if (options.gpuFormat !== undefined && !GPU_FORMATS.includes(options.gpuFormat)) {
+    problems.push(`--gpu-format must be one of ${GPU_FORMATS.join(", ")} (got ${String(options.gpuFormat)})`);
+  }
+  if (options.gpuFormat === "nvidia-smi" && options.gpuHostnameLabel !== undefined) {
+    problems.push("--gpu-hostname-label applies to --gpu-format dcgm only: nvidia_gpu_exporter writes no host label (the host comes from the scrape target); drop one of the two");
+  }
   if (options.token !== undefined && (options.token === "" || /\s/.test(options.token))) {
     problems.push("the token (--token or SIMULATOR_TOKEN) must be non-empty and contain no whitespace");
   }
@@ -118,6 +128,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     load: options.load ?? "steady",
     gpuPort: options.gpuPort,
     gpus: options.gpus ?? Math.min(8, engines * instances),
+    gpuFormat: options.gpuFormat ?? "dcgm",
     gpuHostnameLabel: options.gpuHostnameLabel ?? "hostname",
     truthFile: options.truthFile,
     latencies: options.latencies ?? true,

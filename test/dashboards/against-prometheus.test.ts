@@ -1,16 +1,25 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { METRICS_VERSIONS, countSeries, metricsVersionSpec, type MetricsVersion } from "../../src/catalog/index.js";
-import { dashboardFiles, defaultDashboardOptions, type DashboardOptions } from "../../src/dashboards/index.js";
-import { allSelectedValues, dashboardQueries, substituteVariables, type PanelQuery } from "../../src/dashboards/inspect.js";
+import { METRICS_VERSIONS, countSeries, dcgm, metricsVersionSpec, nvidiaSmi, type MetricsVersion } from "../../src/catalog/index.js";
+import { MACHINE_OVERVIEW_UID, dashboardFiles, defaultDashboardOptions, machineOverviewDashboard, type DashboardOptions } from "../../src/dashboards/index.js";
+import {
+  allSelectedValues,
+  dashboardQueries,
+  dashboardVariable,
+  queryResultText,
+  regexVariableValue,
+  substituteVariables,
+  variableOptions,
+  type PanelQuery,
+} from "../../src/dashboards/inspect.js";
 import { histogramSignals } from "../../src/promql/signals.js";
 import type { TruthRecord } from "../../src/simulator/index.js";
 import { NO_DATA_ALLOWLIST } from "./no-data-allowlist.js";
-import { NODE_JOB, gpuJob, startFleet, vllmJob, type Fleet } from "./fleet.js";
+import { NODE_JOB, NVIDIA_SMI_GPU_JOB, gpuJob, startFleet, vllmJob, type Fleet } from "./fleet.js";
 
 const MODELS = ["llama-3-8b", "qwen-2-7b"];
 const DATA_SECONDS = 25;
@@ -32,6 +41,32 @@ async function instantQuery(fleet: Fleet, expr: string, time: number): Promise<S
 /** The variable values Grafana would send for one version: its jobs, everything else on All. */
 function versionValues(version: MetricsVersion, rateInterval: string): Record<string, string> {
   return { ...allSelectedValues(rateInterval), job: `(${vllmJob(version)}|${gpuJob(version)}|${NODE_JOB})` };
+}
+
+const GIB = 1024 ** 3;
+
+/** What each GPU panel of the Machine overview may show for an H200; a unit slip (MiB, MHz, ratio vs percent) lands outside. */
+const GPU_PANEL_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  "GPU utilisation": [0, 100],
+  "GPU memory used": [0.5 * GIB, 141 * GIB],
+  "GPU memory used %": [0.001, 1],
+  "GPU power": [50, 700],
+  "GPU temperature": [20, 95],
+  "GPU SM clock": [300e6, 2.1e9],
+};
+
+const readsAny = (expr: string, families: readonly { name: string }[]) => families.some((family) => expr.includes(family.name));
+
+/** The GPU hosts Grafana offers in the `hostname` variable for these variable values. */
+async function gpuHostOptions(fleet: Fleet, dashboard: Record<string, unknown>, values: Record<string, string>, time: number): Promise<string[]> {
+  const variable = dashboardVariable(dashboard, "hostname");
+  const inner = /^query_result\((.*)\)$/s.exec(variable?.query ?? "")?.[1];
+  assert.ok(inner, `the hostname variable is not a query_result(): ${variable?.query}`);
+  const samples = await instantQuery(fleet, substituteVariables(inner, values), time);
+  return variableOptions(
+    samples.map((sample) => queryResultText(sample.metric, String(sample.value), time)),
+    variable?.regex,
+  );
 }
 
 function variants(): { name: string; options: DashboardOptions }[] {
@@ -67,7 +102,12 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "dashboards-it-"));
     fleet = await startFleet(
-      { versions: METRICS_VERSIONS, simulator: { instances: 2, engines: 2, model: MODELS, seed: 11, load: "steady", maxModelLen: MAX_MODEL_LEN }, truth: true },
+      {
+        versions: METRICS_VERSIONS,
+        simulator: { instances: 2, engines: 2, model: MODELS, seed: 11, load: "steady", maxModelLen: MAX_MODEL_LEN },
+        truth: true,
+        nvidiaSmiGpus: true,
+      },
       dir,
     );
     await fleet.prometheus.waitForScrapes(2);
@@ -88,6 +128,57 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
   after(async () => {
     await fleet?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("returns nvidia_gpu_exporter data in every GPU panel of the Machine overview, with that job and its GPU host picked as in Grafana", async () => {
+    const running = fleet!;
+    const gpuFamilies = [...Object.values(dcgm), ...Object.values(nvidiaSmi)];
+    for (const variant of variants()) {
+      const dashboard = machineOverviewDashboard(variant.options);
+      const job = regexVariableValue([NVIDIA_SMI_GPU_JOB]);
+      const hosts = await gpuHostOptions(running, dashboard, { ...allSelectedValues("10s"), job }, evalTime);
+      assert.deepEqual(hosts, ["127.0.0.1"], "nvidia_gpu_exporter has no host label: the host is the scrape target's");
+      const values = { ...allSelectedValues("10s"), job, hostname: regexVariableValue(hosts) };
+      const gpuQueries = dashboardQueries(dashboard).filter((query) => readsAny(query.expr, gpuFamilies));
+      const dcgmOnly = gpuQueries.filter((query) => !readsAny(query.expr, Object.values(nvidiaSmi)));
+      // why: DCGM profiling (graphics engine active) has no nvidia-smi counterpart; its busy twin (ref A) covers nvidia-smi.
+      assert.deepEqual(dcgmOnly.map(key), [`${MACHINE_OVERVIEW_UID} / GPU utilisation / B`]);
+      for (const query of gpuQueries.filter((item) => !dcgmOnly.includes(item))) {
+        const range = GPU_PANEL_RANGES[query.panelTitle];
+        assert.ok(range, `${key(query)}: a GPU panel without an expected range here; add one`);
+        const results = await instantQuery(running, substituteVariables(query.expr, values), evalTime);
+        assert.equal(results.length, 2, `${variant.name} ${key(query)}: one series per simulated GPU, got ${JSON.stringify(results)}`);
+        for (const sample of results) {
+          assert.equal(sample.metric.job, NVIDIA_SMI_GPU_JOB);
+          assert.equal(sample.metric.hostname, "127.0.0.1", `${key(query)}: the legend's {{hostname}}`);
+          assert.match(sample.metric.uuid ?? "", /^[0-9a-f-]{36}$/, `${key(query)}: the legend's {{uuid}}`);
+          assert.ok(sample.value >= range[0] && sample.value <= range[1], `${variant.name} ${key(query)}: ${sample.value} outside ${range.join("–")}`);
+        }
+      }
+      // why: a ratio left unscaled would still fit 0–100; compare busy % with the exporter's own ratio.
+      const busy = await instantQuery(running, substituteVariables(gpuQueries.find((query) => query.panelTitle === "GPU utilisation")!.expr, values), evalTime);
+      const ratios = await instantQuery(running, `${nvidiaSmi.utilizationGpuRatio.name}{job="${NVIDIA_SMI_GPU_JOB}"}`, evalTime);
+      assert.equal(busy.length, ratios.length);
+      for (const ratio of ratios) {
+        const percent = busy.find((sample) => sample.metric.uuid === ratio.metric.uuid)?.value ?? Number.NaN;
+        assert.ok(Math.abs(percent - ratio.value * 100) < 1e-9, `GPU ${ratio.metric.uuid}: busy ${percent} % for a ratio of ${ratio.value}`);
+      }
+    }
+  });
+
+  test("shows dcgm-exporter (hostname and Hostname) and nvidia_gpu_exporter GPUs side by side when every job and GPU host is selected", async () => {
+    const running = fleet!;
+    const dashboard = machineOverviewDashboard(defaultDashboardOptions());
+    const hosts = await gpuHostOptions(running, dashboard, allSelectedValues("10s"), evalTime);
+    assert.deepEqual(hosts, [...new Set([hostname(), "127.0.0.1"])].sort());
+    const expectedJobs = [...METRICS_VERSIONS.map(gpuJob), NVIDIA_SMI_GPU_JOB].sort();
+    const nvidiaCapable = dashboardQueries(dashboard).filter((query) => readsAny(query.expr, Object.values(nvidiaSmi)));
+    assert.equal(nvidiaCapable.length, Object.keys(GPU_PANEL_RANGES).length);
+    for (const query of nvidiaCapable) {
+      const results = await instantQuery(running, substituteVariables(query.expr, allSelectedValues("10s")), evalTime);
+      assert.deepEqual([...new Set(results.map((sample) => sample.metric.job))].sort(), expectedJobs, key(query));
+      assert.ok(results.every((sample) => (sample.metric.hostname ?? "") !== ""), `${key(query)}: every GPU has a host for the legend`);
+    }
   });
 
   for (const version of METRICS_VERSIONS) {

@@ -1,6 +1,7 @@
 /**
  * A real monitoring setup for dashboard tests and the benchmark: simulated vLLM servers (one
- * fleet per metrics version, each with its dcgm-exporter page), a real node_exporter and a real
+ * fleet per metrics version, each with its dcgm-exporter page; optionally one more whose GPUs are
+ * served in nvidia_gpu_exporter format), a real node_exporter and a real
  * Prometheus loading our rule files and metric_relabel drops. Everything started is stopped by
  * `stop()`, also when starting fails half-way.
  */
@@ -22,6 +23,9 @@ export function gpuJob(version: MetricsVersion): string {
   return `gpu-${version}`;
 }
 
+/** Scrape job of the GPUs served in nvidia_gpu_exporter format (`nvidiaSmiGpus`). */
+export const NVIDIA_SMI_GPU_JOB = "gpu-nvidia-smi";
+
 export interface FleetOptions {
   readonly versions: readonly MetricsVersion[];
   /** Options for every simulator besides the version, the truth file and the GPU port. */
@@ -33,6 +37,11 @@ export interface FleetOptions {
   readonly rules?: boolean;
   readonly scrapeInterval?: string;
   readonly nodeExporter?: boolean;
+  /**
+   * Also run one small simulator (one server, two engines, two GPUs) whose GPU page is in
+   * nvidia_gpu_exporter format, scraped as NVIDIA_SMI_GPU_JOB; its vLLM page is not scraped.
+   */
+  readonly nvidiaSmiGpus?: boolean;
   /** Extra Prometheus flags. */
   readonly prometheusArgs?: readonly string[];
 }
@@ -40,6 +49,8 @@ export interface FleetOptions {
 export interface Fleet {
   readonly prometheus: RunningPrometheus;
   readonly simulators: ReadonlyMap<MetricsVersion, RunningSimulator>;
+  /** The simulator behind NVIDIA_SMI_GPU_JOB, with `nvidiaSmiGpus`. */
+  readonly nvidiaSmiSimulator: RunningSimulator | undefined;
   truthFile(version: MetricsVersion): string;
   /** Closes the simulators (flushing truth files) but leaves Prometheus up. */
   closeSimulators(): Promise<void>;
@@ -70,6 +81,7 @@ async function startNodeExporter(): Promise<{ process: ManagedProcess; target: s
 
 export async function startFleet(options: FleetOptions, truthDir: string): Promise<Fleet> {
   const simulators = new Map<MetricsVersion, RunningSimulator>();
+  let nvidiaSmiSimulator: RunningSimulator | undefined;
   let nodeExporter: { process: ManagedProcess; target: string } | undefined;
   let prometheus: RunningPrometheus | undefined;
   let simulatorsClosed = false;
@@ -77,7 +89,7 @@ export async function startFleet(options: FleetOptions, truthDir: string): Promi
   const closeSimulators = async () => {
     if (simulatorsClosed) return;
     simulatorsClosed = true;
-    await Promise.all([...simulators.values()].map((simulator) => simulator.close()));
+    await Promise.all([...simulators.values(), ...(nvidiaSmiSimulator ? [nvidiaSmiSimulator] : [])].map((simulator) => simulator.close()));
   };
   const stop = async () => {
     await closeSimulators();
@@ -98,6 +110,9 @@ export async function startFleet(options: FleetOptions, truthDir: string): Promi
         }),
       );
     }
+    if (options.nvidiaSmiGpus) {
+      nvidiaSmiSimulator = await startSimulator({ instances: 1, engines: 2, gpus: 2, seed: 7, load: "steady", gpuPort: 0, gpuFormat: "nvidia-smi" });
+    }
     if (options.nodeExporter ?? true) nodeExporter = await startNodeExporter();
     const files = Object.fromEntries((options.rules ?? true ? ruleFiles() : []).map((file) => [file.fileName, file.content]));
     const scrapeConfigs = [...simulators.entries()].flatMap(([version, simulator]) => [
@@ -108,6 +123,7 @@ export async function startFleet(options: FleetOptions, truthDir: string): Promi
       },
       { job_name: gpuJob(version), static_configs: [{ targets: simulator.gpuUrl === undefined ? [] : [hostPort(simulator.gpuUrl)] }] },
     ]);
+    if (nvidiaSmiSimulator?.gpuUrl !== undefined) scrapeConfigs.push({ job_name: NVIDIA_SMI_GPU_JOB, static_configs: [{ targets: [hostPort(nvidiaSmiSimulator.gpuUrl)] }] });
     if (nodeExporter) scrapeConfigs.push({ job_name: NODE_JOB, static_configs: [{ targets: [nodeExporter.target] }] });
     const interval = options.scrapeInterval ?? "1s";
     prometheus = await startPrometheus({
@@ -121,7 +137,7 @@ export async function startFleet(options: FleetOptions, truthDir: string): Promi
       args: options.prometheusArgs ?? [],
     });
     const running = prometheus;
-    return { prometheus: running, simulators, truthFile, closeSimulators, stop };
+    return { prometheus: running, simulators, nvidiaSmiSimulator, truthFile, closeSimulators, stop };
   } catch (error) {
     await stop();
     throw error;

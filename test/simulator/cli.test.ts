@@ -52,11 +52,13 @@ test("vllm-monitor simulate prints its URLs, serves them with the token from SIM
 });
 
 test("vllm-monitor simulate reports every bad option at once and exits 2", async () => {
-  const child = startProcess({ name: "simulate", command: process.execPath, args: [...CLI, "--engines", "0", "--load", "crazy", "--port", "x"] });
+  const child = startProcess({ name: "simulate", command: process.execPath, args: [...CLI, "--engines", "0", "--load", "crazy", "--port", "x", "--gpu-format", "smi"] });
   const info = await child.exited;
   assert.equal(info.code, 2);
   const output = child.recentOutput().join("\n");
   assert.match(output, /--engines must be/);
   assert.match(output, /--load must be one of/);
   assert.match(output, /--port must be a whole number/);
+  assert.match(output, /--gpu-format must be one of dcgm, nvidia-smi/);
+  assert.match(output, /--gpu-format and --gpu-hostname-label need --gpu-port/);
 });

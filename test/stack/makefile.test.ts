@@ -9,7 +9,8 @@ import { REPO_ROOT, runCommand } from "./compose-fixture.js";
 /** `make -n target`: prints the recipe without running it (no Docker engine runs here). */
 async function dryRun(target: string, variables: readonly string[] = []): Promise<string[]> {
   // -o: treat node_modules and dist as up to date, so the plan shows the target's own recipe.
-  const result = await runCommand("make", ["-n", "-o", "node_modules/.package-lock.json", "-o", "dist/cli/main.js", target, ...variables]);
+  // --no-print-directory: under `make test` the nested make would add "Entering directory" lines.
+  const result = await runCommand("make", ["--no-print-directory", "-n", "-o", "node_modules/.package-lock.json", "-o", "dist/cli/main.js", target, ...variables]);
   assert.equal(result.code, 0, result.stderr);
   return result.stdout.trim().split("\n");
 }

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { METRICS_VERSIONS } from "../../catalog/index.js";
 import { UserError, isUserError } from "../../errors.js";
-import { DEFAULT_MODEL, LOAD_PROFILES, resolveOptions, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
+import { DEFAULT_MODEL, GPU_FORMATS, LOAD_PROFILES, resolveOptions, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
 
 interface SimulateFlags {
   readonly host: string;
@@ -21,6 +21,7 @@ interface SimulateFlags {
   readonly load: string;
   readonly gpuPort?: string;
   readonly gpus?: string;
+  readonly gpuFormat: string;
   readonly gpuHostnameLabel?: string;
   readonly truthFile?: string;
   readonly latencies: boolean;
@@ -35,7 +36,7 @@ export const TOKEN_ENV = "SIMULATOR_TOKEN";
 export function register(program: Command): void {
   program
     .command("simulate")
-    .description("run simulated vLLM servers (OpenAI API, /metrics, optional dcgm-exporter GPU metrics) with built-in load")
+    .description("run simulated vLLM servers (OpenAI API, /metrics, optional dcgm-exporter or nvidia_gpu_exporter GPU metrics) with built-in load")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "first port (instances use consecutive ports; 0 picks free ones)", "8000")
     .option("--model <name>", "served model name (repeatable; instances take them round-robin)", collect)
@@ -49,7 +50,8 @@ export function register(program: Command): void {
     .option("--metrics-version <version>", `vLLM release line of the /metrics naming: ${METRICS_VERSIONS.join(", ")}`, "current")
     .option("--instances <n>", "independent servers on consecutive ports (default 1)")
     .option("--load <profile>", `built-in load: ${LOAD_PROFILES.join(", ")}`, "steady")
-    .option("--gpu-port <port>", "serve dcgm-exporter format GPU metrics on this port (0 picks a free one)")
+    .option("--gpu-port <port>", "serve GPU metrics on this port (0 picks a free one)")
+    .option("--gpu-format <format>", `GPU metrics page: ${GPU_FORMATS.join(" or ")} (dcgm-exporter, or utkuozdemir/nvidia_gpu_exporter)`, "dcgm")
     .option("--gpus <n>", "simulated GPUs (default one per engine, at most 8)")
     .option("--gpu-hostname-label <name>", "dcgm-exporter host label: hostname (default) or Hostname (older releases)")
     .option("--truth-file <file>", "write every finished request's true TTFT, ITL, queue and E2E times as JSON lines")
@@ -90,6 +92,7 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
   };
   const token = flags.token ?? (process.env[TOKEN_ENV] || undefined);
   if ((flags.cert !== undefined || flags.key !== undefined || flags.writeCa !== undefined) && !flags.tls) problems.push("--cert, --key and --write-ca need --tls");
+  if ((flags.gpuFormat !== "dcgm" || flags.gpuHostnameLabel !== undefined) && flags.gpuPort === undefined) problems.push("--gpu-format and --gpu-hostname-label need --gpu-port (the port of the GPU metrics page)");
   const options: SimulatorOptions = {
     host: flags.host,
     port: integer("--port", flags.port),
@@ -103,6 +106,7 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
     load: flags.load as SimulatorOptions["load"],
     gpuPort: integer("--gpu-port", flags.gpuPort),
     gpus: integer("--gpus", flags.gpus),
+    gpuFormat: flags.gpuFormat as SimulatorOptions["gpuFormat"],
     gpuHostnameLabel: flags.gpuHostnameLabel as SimulatorOptions["gpuHostnameLabel"],
     truthFile: flags.truthFile,
     latencies: flags.latencies,
@@ -128,7 +132,7 @@ function describe(flags: SimulateFlags, options: SimulatorOptions, urls: readonl
   const shown = urls.length <= 8 ? urls : [urls[0] as string, "…", urls[urls.length - 1] as string];
   for (const url of shown) lines.push(`  ${url}${url === "…" ? "" : "/v1  (metrics: " + url + "/metrics)"}`);
   lines.push(`  model${models.length === 1 ? "" : "s"}: ${models.join(", ")}`);
-  if (gpuUrl !== undefined) lines.push(`GPU metrics (dcgm-exporter format): ${gpuUrl}/metrics`);
+  if (gpuUrl !== undefined) lines.push(`GPU metrics (${flags.gpuFormat === "nvidia-smi" ? "nvidia_gpu_exporter" : "dcgm-exporter"} format): ${gpuUrl}/metrics`);
   if (options.token !== undefined) lines.push(`bearer token required on /metrics and /v1/* (from ${flags.token !== undefined ? "--token" : TOKEN_ENV})`);
   if (flags.writeCa !== undefined) lines.push(`certificate to trust written to ${flags.writeCa}`);
   lines.push("press Ctrl+C to stop");
