@@ -45,7 +45,7 @@ describe("native process plan", () => {
       input({ nodeExporter: { path: "/usr/bin/prometheus-node-exporter", source: "PATH" }, alertmanager: { path: "/usr/bin/prometheus-alertmanager", source: "PATH" } }),
     );
     assert.deepEqual(specs.map((spec) => spec.name), ["simulator", "node-exporter", "alertmanager", "prometheus"]);
-    assert.deepEqual(specs[1]?.args, ["--web.listen-address=127.0.0.1:9100"]);
+    assert.deepEqual(specs[1]?.args, ["--web.listen-address=127.0.0.1:9100", "--no-collector.systemd"]);
     assert.ok(specs[2]?.args.includes("--cluster.listen-address="));
     assert.ok(specs[2]?.args.includes("--web.listen-address=127.0.0.1:9093"));
   });

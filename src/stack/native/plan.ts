@@ -109,7 +109,8 @@ export function nodeExporterSpec(command: string, ports: NativePorts): ProcessSp
   return {
     name: "node-exporter",
     command,
-    args: [`--web.listen-address=${listen(ports.nodeExporter)}`],
+    // why: Debian's build enables the systemd collector, which logs an error every scrape where no systemd bus exists (HPC nodes, containers).
+    args: [`--web.listen-address=${listen(ports.nodeExporter)}`, "--no-collector.systemd"],
     env: {},
     ports: [portUse("nodeExporter", ports)],
     readyUrl: url(ports.nodeExporter, "/metrics"),
