@@ -14,11 +14,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `--env PATH` is an alias of `--env-file PATH`. why: Node 20 reads `--env-file` anywhere in its own
+ * argv, so `npx vllm-monitor … --env-file x` dies in npx's node before we run (exit 9).
+ */
+export function expandEnvAlias(argv: readonly string[]): string[] {
+  return argv.map((arg) => (arg === "--env" ? "--env-file" : arg.startsWith("--env=") ? `--env-file=${arg.slice("--env=".length)}` : arg));
+}
+
 /** Runs the CLI and returns the process exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(expandEnvAlias(argv));
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
