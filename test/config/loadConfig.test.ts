@@ -1,13 +1,13 @@
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { loadConfig } from "../../src/config/load.js";
 import { ENV_VARIABLES, ENV_NAMES } from "../../src/config/schema.js";
 import { parseTargetList, resolveTargets } from "../../src/config/targets.js";
 import { isUserError } from "../../src/errors.js";
+import { useTemporaryDirs } from "../helpers/temporary.js";
 
 function envDir(text: string): string {
   const dir = temporaryDir("vllm-monitor-config-");
@@ -26,15 +26,7 @@ function loadError(run: () => unknown): string {
   assert.fail("expected loadConfig to throw");
 }
 
-const temporaryDirs: string[] = [];
-after(() => {
-  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
-});
-function temporaryDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temporaryDirs.push(dir);
-  return dir;
-}
+const temporaryDir = useTemporaryDirs();
 
 describe("loadConfig", () => {
   test("uses every default and demo mode when the .env file does not exist, and says so", () => {

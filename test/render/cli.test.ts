@@ -1,12 +1,12 @@
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
 import { OUTPUT_LAYOUT } from "../../src/render/layout.js";
 import { checkPrometheusConfig } from "../helpers/promtool.js";
+import { useTemporaryDirs } from "../helpers/temporary.js";
 
 function workspace(envText: string): { env: string; out: string } {
   const dir = temporaryDir("vllm-monitor-cli-");
@@ -16,15 +16,7 @@ function workspace(envText: string): { env: string; out: string } {
 
 const cli = (...args: string[]): Promise<number> => main(["node", "vllm-monitor", ...args]);
 
-const temporaryDirs: string[] = [];
-after(() => {
-  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
-});
-function temporaryDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temporaryDirs.push(dir);
-  return dir;
-}
+const temporaryDir = useTemporaryDirs();
 
 describe("vllm-monitor conf and clean", () => {
   test("conf all --mode native writes a tree promtool accepts and clean deletes it", async () => {

@@ -1,8 +1,7 @@
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { loadConfig, type MonitorConfig } from "../../src/config/load.js";
@@ -15,6 +14,7 @@ import { renderStackConfig } from "../../src/render/stack.js";
 import { writeStackConfig } from "../../src/render/writeStack.js";
 import { removeOutputTree } from "../../src/render/writer.js";
 import { checkPrometheusConfig } from "../helpers/promtool.js";
+import { useTemporaryDirs } from "../helpers/temporary.js";
 
 interface PrometheusYaml {
   global: { scrape_interval: string; evaluation_interval: string };
@@ -52,15 +52,7 @@ function makeCaFile(dir: string): string {
   return cert;
 }
 
-const temporaryDirs: string[] = [];
-after(() => {
-  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
-});
-function temporaryDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temporaryDirs.push(dir);
-  return dir;
-}
+const temporaryDir = useTemporaryDirs();
 
 describe("renderStackConfig and writeStackConfig", () => {
   test("renders a local http demo that promtool accepts, scraping the simulator, node exporter and simulated GPUs", async () => {
