@@ -55,7 +55,8 @@ demo: $(DIST) ## start the stack: compose when a Docker engine answers, native p
 	  $(CLI) up --native $(IO); \
 	fi
 
-test: node_modules/.package-lock.json ## typecheck and run the whole test suite
+test: node_modules/.package-lock.json ## typecheck and run the whole test suite (installs its Debian peers when root)
+	bash scripts/install-test-deps.sh
 	npm test
 
 clean: $(DIST) ## delete the rendered configs in OUT (they may hold secrets)

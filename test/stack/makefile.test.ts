@@ -24,14 +24,14 @@ const EXPECTED: Record<string, string> = {
   "docker-up": "node -- bin/vllm-monitor.js up --build --logs --env-file .env --out build",
   "docker-logs": "node -- bin/vllm-monitor.js logs --env-file .env --out build",
   clean: "node -- bin/vllm-monitor.js clean --env-file .env --out build",
-  test: "npm test",
+  test: "bash scripts/install-test-deps.sh\nnpm test",
   generate: "npm run generate",
 };
 
 describe("Makefile", () => {
   for (const [target, command] of Object.entries(EXPECTED)) {
-    test(`make ${target} runs \`${command}\``, async () => {
-      assert.deepEqual(await dryRun(target), [command]);
+    test(`make ${target} runs \`${command.replace("\n", " && ")}\``, async () => {
+      assert.deepEqual(await dryRun(target), command.split("\n"));
     });
   }
 
@@ -68,7 +68,7 @@ describe("Makefile", () => {
     const makefile = await readFile(join(REPO_ROOT, "Makefile"), "utf8");
     assert.match(makefile, /^node_modules\/\.package-lock\.json: package-lock\.json\n\tnpm ci/m);
     const result = await runCommand("make", ["-n", "-W", "package-lock.json", "test"]);
-    assert.match(result.stdout, /^npm ci --no-audit --no-fund\nnpm test$/m);
+    assert.match(result.stdout, /^npm ci --no-audit --no-fund\nbash scripts\/install-test-deps.sh\nnpm test$/m);
   });
 
   test("every recipe line starts with a tab and every target is listed by make help", async () => {
