@@ -1,14 +1,18 @@
 # Every target goes through the vllm-monitor CLI (bin/vllm-monitor.js); `make help` lists them.
 # Override the inputs like this: make docker-up ENV_FILE=prod.env OUT=build-prod
 
-ENV_FILE ?= .env
+# ENV_FILE empty: the CLI reads ./.env if it exists (demo mode otherwise); a file named here must exist.
+ENV_FILE ?=
 OUT ?= build
 
 # `--` ends node's own options: Node 20 otherwise takes the CLI's `--env-file .env` for its own
 # flag and exits 9 when that file is missing.
 CLI := node -- bin/vllm-monitor.js
-IO := --env-file $(ENV_FILE) --out $(OUT)
-# The compiled CLI; rebuilt when a source file is newer.
+# Commands that read the configuration get both; the others only the output folder.
+IO := $(if $(ENV_FILE),--env-file $(ENV_FILE) )--out $(OUT)
+OUTPUT := --out $(OUT)
+# The compiled CLI; rebuilt when a source file is newer. `npm ci` compiles it too (prepare script),
+# so node_modules is an order-only prerequisite: a fresh install is not followed by a second build.
 DIST := dist/cli/main.js
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
@@ -22,7 +26,7 @@ help: ## list the targets
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-$(DIST): node_modules/.package-lock.json $(SOURCES)
+$(DIST): $(SOURCES) package-lock.json tsconfig.json tsconfig.build.json | node_modules/.package-lock.json
 	npm run build
 
 prometheus-conf: $(DIST) ## render the Prometheus config (and token file, rules, targets) into OUT/prometheus (default build/)
@@ -32,19 +36,19 @@ grafana-conf: $(DIST) ## render Grafana provisioning and dashboards into OUT/gra
 	$(CLI) conf grafana $(IO) --mode compose
 
 docker-build: $(DIST) ## build our image (the simulator) with docker compose; no secret enters it
-	$(CLI) build $(IO)
+	$(CLI) build $(OUTPUT)
 
 docker-run: $(DIST) ## render every config, then start the compose stack in the background
 	$(CLI) up $(IO)
 
 docker-stop: $(DIST) ## stop the compose stack and delete the rendered configs in OUT (data volumes kept)
-	$(CLI) down $(IO)
+	$(CLI) down $(OUTPUT)
 
 docker-up: $(DIST) ## render configs, build, start, then stream the logs (Ctrl-C stops streaming only)
 	$(CLI) up --build --logs $(IO)
 
 docker-logs: $(DIST) ## stream the compose stack's logs
-	$(CLI) logs $(IO)
+	$(CLI) logs $(OUTPUT)
 
 demo: $(DIST) ## start the stack: compose when a Docker engine answers, native processes otherwise
 	@if docker info >/dev/null 2>&1; then \
@@ -60,7 +64,7 @@ test: node_modules/.package-lock.json ## typecheck and run the whole test suite 
 	npm test
 
 clean: $(DIST) ## delete the rendered configs in OUT (they may hold secrets)
-	$(CLI) clean $(IO)
+	$(CLI) clean $(OUTPUT)
 
 generate: node_modules/.package-lock.json ## regenerate the committed dashboards/ and rules/
 	npm run generate

@@ -12,6 +12,7 @@
  *    with `promtool tsdb create-blocks-from rules`, then every panel query run as a range query
  *    the way Grafana would (step 60 s for 1 h, 120 s for 24 h; `$__rate_interval` = 4 × 60 s).
  */
+import { buildMixin, thresholds } from "../src/mixin/index.js";
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,10 +21,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { METRICS_VERSIONS } from "../src/catalog/index.js";
-import { dashboardFiles, defaultDashboardOptions } from "../src/dashboards/index.js";
 import { allSelectedValues, dashboardQueries, substituteVariables } from "../src/dashboards/inspect.js";
 import { findFreePort, startProcess, waitForHttp, type ManagedProcess } from "../src/process/index.js";
-import { defaultThresholds, droppedFamilies, metricRelabelDrops, recordingRules } from "../src/rules/index.js";
+import { droppedFamilies, metricRelabelDrops, recordingRules } from "../src/rules/index.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { startPrometheus } from "../test/helpers/prometheus.js";
 import { writeSyntheticHistory } from "./synthetic-history.js";
@@ -138,7 +138,7 @@ async function refreshCost(): Promise<void> {
 
     server = await startStoredPrometheus(dir);
     // why: promtool backfills rules only from raw data; the per-model quantiles read other records, and no dashboard uses them.
-    const instanceRules = recordingRules(defaultThresholds()).filter((rule) => rule.record.startsWith("instance:"));
+    const instanceRules = recordingRules(thresholds()).filter((rule) => rule.record.startsWith("instance:"));
     await writeFile(join(dir, "rules.yml"), stringify({ groups: [{ name: "bench", interval: `${STEP_SECONDS}s`, rules: instanceRules }] }));
     began = performance.now();
     await run(
@@ -159,7 +159,7 @@ async function refreshCost(): Promise<void> {
     console.log("\nMedian of 3 refreshes; every panel query run once per refresh, one after another. Samples = Prometheus' totalQueryableSamples.\n");
     console.log("| dashboard | range | queries | raw series: time | raw: samples | recording rules: time | recorded: samples |");
     console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    const variants = { raw: dashboardFiles({ ...defaultDashboardOptions(), source: "raw" }), recorded: dashboardFiles() };
+    const variants = { raw: buildMixin().portableDashboards, recorded: buildMixin().recordedDashboards };
     for (let index = 0; index < variants.raw.length; index += 1) {
       for (const range of ranges) {
         const figures: Record<string, { ms: number; samples: number }> = {};

@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { findFreePorts, startProcess, waitUntil } from "../src/process/index.js";
-import { readState } from "../src/stack/native/state.js";
+import { listStacks, type NativeState } from "../src/stack/registry.js";
 import { describeEmpty, emptyPanels, panelQueries } from "../test/e2e/panels.js";
 
 const SCRAPE_SECONDS = 5;
@@ -40,8 +40,14 @@ function rssKib(pid: number): number {
   }
 }
 
-function memoryReport(stateFile: string): { totalMib: number; parts: string } {
-  const state = readState(stateFile);
+/** The bench's own stack, from the registry it alone uses (XDG_STATE_HOME in its folder). */
+function readState(environment: Record<string, string | undefined>): NativeState | undefined {
+  const stack = listStacks(environment)[0];
+  return stack?.kind === "native" ? stack : undefined;
+}
+
+function memoryReport(environment: Record<string, string | undefined>): { totalMib: number; parts: string } {
+  const state = readState(environment);
   if (state === undefined) return { totalMib: 0, parts: "(no state)" };
   const rows = [{ name: "supervisor", pid: state.supervisorPid }, ...state.processes].map((entry) => ({ name: entry.name, mib: rssKib(entry.pid) / 1024 }));
   const totalMib = rows.reduce((sum, row) => sum + row.mib, 0);
@@ -70,14 +76,14 @@ async function main(): Promise<void> {
     ].join("\n"),
   );
   const prometheusUrl = `http://127.0.0.1:${prometheus}`;
-  const stateFile = join(dir, ".vllm-monitor", "native.json");
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: join(dir, "state") };
   const queries = panelQueries(SCRAPE_SECONDS);
 
   console.log(`native-startup bench: demo mode, scrape interval ${SCRAPE_SECONDS}s (default), ${queries.length} panel queries, CLI ${values.source ? "src via tsx" : "dist"}`);
   const started = performance.now();
-  const supervisor = startProcess({ name: "vllm-monitor", command: process.execPath, args: [...cli, "up", "--native"], cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  const supervisor = startProcess({ name: "vllm-monitor", command: process.execPath, args: [...cli, "up", "--native"], cwd: dir, env });
   try {
-    await waitUntil(() => readState(stateFile)?.phase === "running", { what: "the native stack to be ready", timeoutMs: 120_000, intervalMs: 100 });
+    await waitUntil(() => readState(env)?.phase === "running", { what: "the native stack to be ready", timeoutMs: 120_000, intervalMs: 100 });
     const readySeconds = (performance.now() - started) / 1000;
     let empty = queries.length;
     let lastEmpty: Awaited<ReturnType<typeof emptyPanels>> = [];
@@ -92,17 +98,17 @@ async function main(): Promise<void> {
       throw new Error(`${(error as Error).message}\n${describeEmpty(lastEmpty)}`);
     });
     const panelsSeconds = (performance.now() - started) / 1000;
-    const processes = readState(stateFile)?.processes.map((child) => child.name).join(", ") ?? "";
+    const processes = readState(env)?.processes.map((child) => child.name).join(", ") ?? "";
     console.log(`processes: supervisor, ${processes}`);
     console.log(`startup: all processes ready after ${readySeconds.toFixed(1)} s; every panel returns data after ${panelsSeconds.toFixed(1)} s (target <= 20 s)`);
 
-    const memoryAtStart = memoryReport(stateFile);
+    const memoryAtStart = memoryReport(env);
     console.log(`memory at t=0: ${memoryAtStart.totalMib.toFixed(1)} MiB RSS (${memoryAtStart.parts})`);
     const loadStarted = performance.now();
     while (performance.now() - loadStarted < durationMs) {
       await sleep(Math.min(60_000, durationMs - (performance.now() - loadStarted)));
       if (supervisor.child.exitCode !== null) throw new Error(`the stack stopped during the run:\n${supervisor.recentOutput().join("\n")}`);
-      const memory = memoryReport(stateFile);
+      const memory = memoryReport(env);
       console.log(`memory at t=${((performance.now() - loadStarted) / 60_000).toFixed(1)} min: ${memory.totalMib.toFixed(1)} MiB RSS (${memory.parts})`);
     }
     const stillEmpty = await emptyPanels(prometheusUrl, SCRAPE_SECONDS);

@@ -1,51 +1,44 @@
-import { randomBytes } from "node:crypto";
-import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { parseEnvFile } from "./envFile.js";
-import { ENV_NAMES, ENV_VARIABLES, isEnvName, type EnvName, type EnvValues } from "./schema.js";
+import { parseEnvFile } from "./env-file.js";
+import { ENV_NAMES, ENV_VARIABLES, isEnvName, type EnvName, type EnvValues, type EnvVariable } from "./schema.js";
 import { Secret } from "./secret.js";
-import { duplicateTargets, resolveTargets, type Scheme, type VllmTarget } from "./targets.js";
+import { readTargetsFile } from "./targets-file.js";
+import { duplicateTargets, resolveTargets, type VllmTarget } from "./targets.js";
+
+/** The .env file read when no `--env-file` is given; it may be missing (demo mode). */
+export const DEFAULT_ENV_FILE = ".env";
 
 /** Where a variable's value came from, for messages. */
 export type ValueSource = { readonly kind: "file"; readonly file: string; readonly line: number } | { readonly kind: "environment" } | { readonly kind: "default" };
 
-/** The validated configuration every command works from. Secrets are wrapped so they never print. */
-export interface MonitorConfig {
-  readonly adminUser: Secret;
-  /** Missing is allowed unless `requireGrafanaCredentials` was asked for. */
-  readonly adminPassword: Secret | undefined;
-  /** Empty in demo mode. */
+/**
+ * The one settings object every command works from: each variable parsed once by its schema,
+ * defaults applied, paths resolved and checked, secrets wrapped so they never print.
+ */
+export interface Settings {
+  /** Every variable by name. Paths are absolute; secrets are `Secret`s. */
+  readonly env: EnvValues;
+  /** VLLM_TARGET resolved with SCHEMA and VLLM_METRICS_PATH; empty in demo mode. */
   readonly targets: readonly VllmTarget[];
-  /** True when VLLM_TARGET is empty: the built-in simulator is watched. */
+  /** The targets of VLLM_TARGETS_FILE, validated as Prometheus will read them. */
+  readonly fileTargets: readonly VllmTarget[];
+  /** True when VLLM_TARGET and VLLM_TARGETS_FILE are both empty: the built-in simulator is watched. */
   readonly demo: boolean;
-  readonly scheme: Scheme;
-  readonly metricsPath: string;
-  readonly metricsAuthToken: Secret | undefined;
-  readonly grafanaPort: number;
-  readonly prometheusPort: number;
-  readonly scrapeInterval: string;
-  /** Absolute path of a readable CA file. */
-  readonly tlsCaFile: string | undefined;
-  readonly tlsInsecureSkipVerify: boolean;
-  /** Absolute path of an existing file_sd file. */
-  readonly targetsFile: string | undefined;
-  readonly gpuExporter: "dcgm" | "nvidia-smi" | "none";
   /** The effective text of every substitutable variable (the template whitelist), defaults applied. */
   readonly substitutable: ReadonlyMap<EnvName, string | undefined>;
-  readonly sources: Readonly<Partial<Record<EnvName, ValueSource>>>;
+  readonly sources: Readonly<Record<EnvName, ValueSource>>;
   readonly envFile: { readonly path: string; readonly found: boolean };
-  /** Things the user should know that are not errors (missing .env, unknown variables, demo mode). */
+  /** Things the user should know that are not errors (missing .env, likely typos, demo mode). */
   readonly notes: readonly string[];
 }
 
-export interface LoadConfigOptions {
-  /** Path of the .env file; a missing file means all defaults. */
-  readonly envFile: string;
+export interface LoadSettingsOptions {
+  /** Path of the .env file given by the user; must exist. Undefined: `.env`, which may be missing. */
+  readonly envFile?: string;
   /** Overrides the file, like compose. Defaults to `process.env`. Empty values do not override. */
   readonly environment?: Readonly<Record<string, string | undefined>>;
-  /** Makes ADMIN_PASSWORD required (conf grafana, conf all, up). */
-  readonly requireGrafanaCredentials?: boolean;
   /** Base for a relative envFile; defaults to `process.cwd()`. */
   readonly cwd?: string;
 }
@@ -57,31 +50,32 @@ interface RawValue {
 
 /**
  * Reads the .env file and the environment, validates every variable against the schema and
- * returns the typed config. All problems are reported at once in one UserError, each naming the
- * variable, where it came from and how to fix it; secret values are never shown.
+ * returns the settings. All problems are reported at once in one UserError, each naming the
+ * variable, where it came from and how to fix it; secret values are never shown. Writes nothing.
  */
-export function loadConfig(options: LoadConfigOptions): MonitorConfig {
+export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const cwd = options.cwd ?? process.cwd();
-  const envPath = resolve(cwd, options.envFile);
+  const shownEnvFile = options.envFile ?? DEFAULT_ENV_FILE;
+  const envPath = resolve(cwd, shownEnvFile);
   const environment = options.environment ?? process.env;
   const notes: string[] = [];
   const problems: string[] = [];
 
-  const fileText = readEnvFileText(envPath, options.envFile);
+  const fileText = readEnvFileText(envPath, shownEnvFile, options.envFile !== undefined);
   const raw = new Map<EnvName, RawValue>();
   if (fileText === undefined) {
-    notes.push(`no ${options.envFile} file found: using defaults (copy .env_example to ${options.envFile} to configure)`);
+    notes.push(`no ${shownEnvFile} file found: using defaults (copy .env_example to ${shownEnvFile} to configure)`);
   } else {
-    const parsed = parseEnvFile(fileText, options.envFile);
+    const parsed = parseEnvFile(fileText, shownEnvFile);
     problems.push(...parsed.problems);
     for (const entry of parsed.entries) {
       if (!isEnvName(entry.name)) {
-        // Other tools' variables (PROMETHEUS_BIN, ...) may share the file; only likely typos get a note.
+        // Other tools' variables may share the file; only likely typos get a note.
         const near = ENV_NAMES.find((known) => editDistance(known, entry.name) <= 2);
-        if (near !== undefined) notes.push(`${options.envFile}:${entry.line}: ${entry.name} is not a vllm-monitor variable; did you mean ${near}?`);
+        if (near !== undefined) notes.push(`${shownEnvFile}:${entry.line}: ${entry.name} is not a vllm-monitor variable; did you mean ${near}?`);
         continue;
       }
-      if (entry.value !== "") raw.set(entry.name, { text: entry.value, source: { kind: "file", file: options.envFile, line: entry.line } });
+      if (entry.value !== "") raw.set(entry.name, { text: entry.value, source: { kind: "file", file: shownEnvFile, line: entry.line } });
       else raw.delete(entry.name);
     }
   }
@@ -91,89 +85,86 @@ export function loadConfig(options: LoadConfigOptions): MonitorConfig {
   }
 
   const values: Partial<Record<EnvName, unknown>> = {};
-  const sources: Partial<Record<EnvName, ValueSource>> = {};
+  const sources = {} as Record<EnvName, ValueSource>;
   const effectiveText = new Map<EnvName, string | undefined>();
   for (const name of ENV_NAMES) {
-    const variable = ENV_VARIABLES[name];
+    const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
     const given = raw.get(name);
-    const defaultText = "default" in variable ? variable.default : undefined;
-    const text = given?.text ?? defaultText;
+    const text = given?.text ?? variable.default;
     sources[name] = given?.source ?? { kind: "default" };
     effectiveText.set(name, text);
     if (text === undefined) continue;
-    const result = variable.schema.safeParse(text);
-    if (result.success) values[name] = result.data;
-    else problems.push(describeProblem(name, sources[name], result.error.issues.map((issue) => issue.message).join("; "), text));
+    const parsed = parseVariable(name, text, sources[name]);
+    if (!parsed.ok) {
+      problems.push(parsed.problem);
+      continue;
+    }
+    if (variable.path !== undefined && typeof parsed.value === "string") {
+      const base = sources[name].kind === "file" ? dirname(envPath) : cwd;
+      const checked = checkPath(name, variable.path, resolve(base, parsed.value), sources[name]);
+      if (checked.ok) values[name] = checked.path;
+      else problems.push(checked.problem);
+      continue;
+    }
+    values[name] = variable.secret && typeof parsed.value === "string" ? new Secret(name, parsed.value) : parsed.value;
   }
   // Every variable was parsed by its own schema above; the record now matches EnvValues.
   const env = values as EnvValues;
 
-  const scheme = env.SCHEMA ?? "http";
-  const metricsPath = env.VLLM_METRICS_PATH ?? "/metrics";
-  const targets = resolveTargets(env.VLLM_TARGET ?? [], { scheme, metricsPath });
-  for (const duplicate of duplicateTargets(targets)) {
-    problems.push(describeProblem("VLLM_TARGET", sources.VLLM_TARGET, `lists ${duplicate} more than once`));
+  const targets = resolveTargets(env.VLLM_TARGET ?? [], { scheme: env.SCHEMA, metricsPath: env.VLLM_METRICS_PATH });
+  let fileTargets: VllmTarget[] = [];
+  if (env.VLLM_TARGETS_FILE !== undefined) {
+    const read = readTargetsFile(env.VLLM_TARGETS_FILE, { scheme: env.SCHEMA, metricsPath: env.VLLM_METRICS_PATH });
+    fileTargets = read.targets;
+    for (const problem of read.problems) problems.push(describeProblem("VLLM_TARGETS_FILE", sources.VLLM_TARGETS_FILE, problem));
   }
-  const demo = effectiveText.get("VLLM_TARGET") === undefined;
+  for (const duplicate of duplicateTargets([...targets, ...fileTargets])) {
+    problems.push(describeProblem("VLLM_TARGET", sources.VLLM_TARGET, `lists ${duplicate} more than once (VLLM_TARGET and VLLM_TARGETS_FILE together)`));
+  }
+  const demo = effectiveText.get("VLLM_TARGET") === undefined && effectiveText.get("VLLM_TARGETS_FILE") === undefined;
   if (demo) notes.push("VLLM_TARGET is empty: watching the built-in simulator (demo mode)");
 
-  const tlsCaFile = checkReadableFile("VLLM_TLS_CA_FILE", env.VLLM_TLS_CA_FILE, sources.VLLM_TLS_CA_FILE, envPath, cwd, problems);
-  const targetsFile = checkReadableFile("VLLM_TARGETS_FILE", env.VLLM_TARGETS_FILE, sources.VLLM_TARGETS_FILE, envPath, cwd, problems);
-
-  const passwordMissing = options.requireGrafanaCredentials === true && effectiveText.get("ADMIN_PASSWORD") === undefined;
-  // why: a demo must work from a fresh clone, so it gets a generated password; a real setup must choose one.
-  if (passwordMissing && !demo) {
-    problems.push(
-      `ADMIN_PASSWORD (${describeSource(sources.ADMIN_PASSWORD)}): is missing; Grafana must not start with a default password. How to fix: ${ENV_VARIABLES.ADMIN_PASSWORD.fix}`,
-    );
-  }
-
   if (problems.length > 0) {
-    const where = fileText === undefined ? "the environment" : options.envFile;
+    const where = fileText === undefined ? "the environment" : shownEnvFile;
     throw new UserError(`invalid configuration in ${where} (${problems.length} problem${problems.length === 1 ? "" : "s"}):`, problems);
-  }
-
-  let adminPassword = env.ADMIN_PASSWORD === undefined ? undefined : new Secret("ADMIN_PASSWORD", env.ADMIN_PASSWORD);
-  if (passwordMissing && demo) {
-    const stored = demoPassword(dirname(envPath));
-    adminPassword = new Secret("ADMIN_PASSWORD", stored.password);
-    notes.push(`ADMIN_PASSWORD is not set: demo mode uses a generated Grafana admin password, stored in ${stored.path} (mode 0600)`);
   }
 
   const substitutable = new Map<EnvName, string | undefined>();
   for (const name of ENV_NAMES) if (ENV_VARIABLES[name].substitutable) substitutable.set(name, effectiveText.get(name));
 
-  return {
-    adminUser: new Secret("ADMIN_USER", effectiveText.get("ADMIN_USER") ?? "admin"),
-    adminPassword,
-    targets,
-    demo,
-    scheme,
-    metricsPath,
-    metricsAuthToken: env.VLLM_METRICS_AUTH_TOKEN === undefined ? undefined : new Secret("VLLM_METRICS_AUTH_TOKEN", env.VLLM_METRICS_AUTH_TOKEN),
-    grafanaPort: env.GRAFANA_PORT ?? 3000,
-    prometheusPort: env.PROMETHEUS_PORT ?? 9090,
-    scrapeInterval: env.SCRAPE_INTERVAL ?? "5s",
-    tlsCaFile,
-    tlsInsecureSkipVerify: env.VLLM_TLS_INSECURE_SKIP_VERIFY ?? false,
-    targetsFile,
-    gpuExporter: env.GPU_EXPORTER ?? "none",
-    substitutable,
-    sources,
-    envFile: { path: envPath, found: fileText !== undefined },
-    notes,
-  };
+  return { env, targets, fileTargets, demo, substitutable, sources, envFile: { path: envPath, found: fileText !== undefined }, notes };
 }
 
-/** `.env:4`, `environment variable`, or `default`. */
+/**
+ * One variable straight from the environment, checked by its schema, for the few commands that
+ * read no .env (the simulator's SIMULATOR_TOKEN). Throws the loader's UserError on a bad value.
+ */
+export function environmentVariable<K extends EnvName>(name: K, environment: Readonly<Record<string, string | undefined>> = process.env): EnvValues[K] | undefined {
+  const text = environment[name];
+  if (text === undefined || text === "") return undefined;
+  const parsed = parseVariable(name, text, { kind: "environment" });
+  if (!parsed.ok) throw new UserError("invalid configuration in the environment (1 problem):", [parsed.problem]);
+  const value = ENV_VARIABLES[name].secret && typeof parsed.value === "string" ? new Secret(name, parsed.value) : parsed.value;
+  return value as EnvValues[K];
+}
+
+function parseVariable(name: EnvName, text: string, source: ValueSource): { ok: true; value: unknown } | { ok: false; problem: string } {
+  const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
+  const result = variable.schema.safeParse(text);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, problem: describeProblem(name, source, result.error.issues.map((issue) => issue.message).join("; "), text) };
+}
+
+/** `.env:4`, `environment variable`, or `not set`. */
 export function describeSource(source: ValueSource | undefined): string {
   if (source === undefined || source.kind === "default") return "not set";
   if (source.kind === "environment") return "environment variable";
   return `${source.file}:${source.line}`;
 }
 
-function describeProblem(name: EnvName, source: ValueSource | undefined, message: string, text?: string): string {
-  const variable = ENV_VARIABLES[name];
+/** The one message style for a bad variable: name, where it came from, what is wrong, how to fix it. */
+export function describeProblem(name: EnvName, source: ValueSource | undefined, message: string, text?: string): string {
+  const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
   // why: VLLM_TARGET's messages quote the bad item already, with any user:password redacted.
   const echo = !variable.secret && text !== undefined && name !== "VLLM_TARGET";
   const shown = variable.secret ? " (value hidden)" : echo ? ` (got ${JSON.stringify(truncate(text))})` : "";
@@ -196,59 +187,41 @@ function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function readEnvFileText(path: string, shownAs: string): string | undefined {
+function readEnvFileText(path: string, shownAs: string, explicit: boolean): string | undefined {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
+    if (code === "ENOENT" && !explicit) return undefined;
+    if (code === "ENOENT") {
+      throw new UserError(`the env file ${shownAs} does not exist (given with --env-file)`, [
+        `create it (cp .env_example ${shownAs}), fix the path, or leave --env-file out to use ./.env`,
+      ]);
+    }
     throw new UserError(`cannot read the env file ${shownAs}: ${code ?? (error as Error).message}`, [
       code === "EISDIR" ? `${shownAs} is a folder; pass a file with --env-file` : `make ${shownAs} readable (chmod u+r ${shownAs}) or pass another file with --env-file`,
     ]);
   }
 }
 
-/** Resolves a path variable (relative to the .env file's folder when it came from there) and checks it is a readable file. */
-function checkReadableFile(
-  name: EnvName,
-  path: string | undefined,
-  source: ValueSource | undefined,
-  envPath: string,
-  cwd: string,
-  problems: string[],
-): string | undefined {
-  if (path === undefined) return undefined;
-  const absolute = resolve(source?.kind === "file" ? dirname(envPath) : cwd, path);
+type PathCheck = { ok: true; path: string } | { ok: false; problem: string };
+
+/** Checks a path variable (already absolute) is what it must be: a readable file, an executable, a folder. */
+function checkPath(name: EnvName, kind: "file" | "executable" | "directory", absolute: string, source: ValueSource): PathCheck {
+  const fail = (reason: string): PathCheck => ({ ok: false, problem: describeProblem(name, source, `${absolute} ${reason}`) });
+  let info;
   try {
-    if (!statSync(absolute).isFile()) {
-      problems.push(describeProblem(name, source, `${absolute} is not a regular file`));
-      return undefined;
-    }
-    accessSync(absolute, constants.R_OK);
-    return absolute;
+    info = statSync(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable" : `cannot be read (${code ?? "unknown error"})`;
-    problems.push(describeProblem(name, source, `${absolute} ${reason}`));
-    return undefined;
+    return fail(code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable" : `cannot be read (${code ?? "unknown error"})`);
   }
-}
-
-/** Where a demo's generated Grafana admin password is kept, beside the .env file. */
-export const DEMO_PASSWORD_FILE = join(".vllm-monitor", "grafana-admin-password");
-
-/** Reads the demo's Grafana admin password, or makes one (0600) so it stays the same across restarts. */
-function demoPassword(baseDir: string): { path: string; password: string } {
-  const path = join(baseDir, DEMO_PASSWORD_FILE);
+  if (kind === "directory" && !info.isDirectory()) return fail("is not a folder");
+  if (kind !== "directory" && !info.isFile()) return fail("is not a regular file");
   try {
-    const existing = readFileSync(path, "utf8").trim();
-    if (existing.length >= 8) return { path, password: existing };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    accessSync(absolute, kind === "executable" ? constants.X_OK : constants.R_OK);
+  } catch {
+    return fail(kind === "executable" ? "is not executable" : "is not readable");
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  // why: base64url has no quote, backslash or `$`, so compose's env file carries it unchanged.
-  const password = randomBytes(18).toString("base64url");
-  writeFileSync(path, `${password}\n`, { mode: 0o600 });
-  return { path, password };
+  return { ok: true, path: absolute };
 }

@@ -1,16 +1,30 @@
 import { z } from "zod";
+import { vllm } from "../catalog/index.js";
+import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
+
+/** Sections of `.env_example`, in the order they appear there. */
+export const ENV_GROUPS = {
+  grafana: "Grafana",
+  targets: "vLLM targets",
+  prometheus: "Prometheus and exporters",
+  alerts: "Service levels and alerts",
+  native: "Native mode only (`vllm-monitor up --native`, no Docker)",
+  images: "Container images (compose only)",
+} as const;
+
+export type EnvGroup = keyof typeof ENV_GROUPS;
 
 /**
  * What one .env variable means. Every variable the project reads is declared once, here; the
- * loader, the template whitelist and `.env_example` all follow this table.
+ * loader, the template whitelist, the service table and `.env_example` all follow this table.
  */
 export interface EnvVariable<Output> {
   readonly description: string;
-  /** Used when the variable is missing or empty (empty counts as missing). */
+  /** Used when the variable is missing or empty (empty counts as missing). Typed nowhere else. */
   readonly default?: string;
   readonly example: string;
-  /** Never printed, logged or placed in a template; messages name the variable instead. */
+  /** Never printed, logged or placed in a template; the loader wraps the value in a `Secret`. */
   readonly secret: boolean;
   /** May appear as `${NAME}` / `$NAME` in templates (the whitelist). Secrets never are. */
   readonly substitutable: boolean;
@@ -18,11 +32,17 @@ export interface EnvVariable<Output> {
   readonly fix: string;
   /** Parses the (non-empty) text; its messages never contain the value. */
   readonly schema: z.ZodType<Output, string>;
+  readonly group: EnvGroup;
+  /** A path the loader resolves (relative to the .env file's folder) and checks. */
+  readonly path?: "file" | "executable" | "directory";
+  /** Shown commented out in `.env_example`: most users never set it. */
+  readonly advanced?: boolean;
 }
 
 const PROMETHEUS_DURATION = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
 // why: compose.env carries these in single quotes, which can hold neither ' nor \ nor a line break.
 const COMPOSE_ENV_SAFE = /^[^'\\\r\n]*$/;
+const COMPOSE_ENV_UNSAFE = "contains a single quote, backslash or line break, which docker compose's env file cannot carry";
 
 const port = z
   .string()
@@ -38,11 +58,77 @@ const booleanText = z
 
 const filePath = z.string().regex(/^[^\r\n]*$/, { error: "must be a file path on one line" });
 
+// why: a line break in a header value would let a token inject other HTTP headers.
+const headerToken = z
+  .string()
+  .regex(/^[^\r\n]*$/, { error: "contains a line break (HTTP header injection)" })
+  .refine((text) => /[\r\n]/.test(text) || /^[\x21-\x7e]*$/.test(text), {
+    error: "contains spaces or non-printable characters, which cannot go into an HTTP header",
+  });
+
 const targetList = z.string().transform((text, context): TargetSpec[] => {
   const { specs, problems } = parseTargetList(text);
   for (const problem of problems) context.issues.push({ code: "custom", message: problem, input: text });
+  if (problems.length === 0 && specs.length === 0) {
+    context.issues.push({ code: "custom", message: "lists no target (only commas and spaces)", input: text });
+  }
   return specs;
 });
+
+/** A number of seconds that must be an upper bound of a histogram, so an SLO share read from its buckets is exact. */
+function bucketEdgeSeconds(buckets: readonly number[] | undefined) {
+  const edges = buckets ?? [];
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, { error: "must be a number of seconds, e.g. 2.5" })
+    .transform((text) => Number(text))
+    .refine((value) => edges.includes(value), { error: `is not a bucket boundary of the histogram; valid boundaries: ${edges.join(", ")}` });
+}
+
+/** An image reference as docker accepts it: no spaces, quotes or line breaks. */
+const imageReference = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/, { error: "is not an image reference such as registry.example.com/prom/prometheus:v3.5.0" });
+
+function image(defaultImage: string, service: string): EnvVariable<string> & { default: string } {
+  return {
+    description: `Image of the ${service} service. Point it at a private mirror on air-gapped sites.`,
+    default: defaultImage,
+    example: `registry.example.com/${defaultImage}`,
+    secret: false,
+    substitutable: false,
+    fix: "use an image reference docker can pull, e.g. registry.example.com/prom/prometheus:v3.5.0",
+    schema: imageReference,
+    group: "images",
+    advanced: true,
+  };
+}
+
+function nativePort(defaultPort: string, what: string): EnvVariable<number> & { default: string } {
+  return {
+    description: `Port of ${what} in native mode (127.0.0.1 only).`,
+    default: defaultPort,
+    example: defaultPort,
+    secret: false,
+    substitutable: false,
+    fix: `use a free port from 1 to 65535, e.g. ${defaultPort}`,
+    schema: port,
+    group: "native",
+    advanced: true,
+  };
+}
+
+function nativeProgram(names: string, example: string): EnvVariable<string> {
+  return {
+    description: `Path of the ${names} program for native mode; default: found on PATH.`,
+    example,
+    secret: false,
+    substitutable: false,
+    fix: `point it at the ${names} executable, or leave it empty to search PATH`,
+    schema: filePath,
+    group: "native",
+    path: "executable",
+    advanced: true,
+  };
+}
 
 export const ENV_VARIABLES = {
   ADMIN_USER: {
@@ -52,53 +138,23 @@ export const ENV_VARIABLES = {
     secret: true,
     substitutable: false,
     fix: "use a user name without quotes, backslashes or line breaks",
-    schema: z.string().regex(COMPOSE_ENV_SAFE, { error: "contains a single quote, backslash or line break, which docker compose's env file cannot carry" }),
+    schema: z.string().regex(COMPOSE_ENV_SAFE, { error: COMPOSE_ENV_UNSAFE }),
+    group: "grafana",
   },
   ADMIN_PASSWORD: {
     description:
-      "Grafana admin password. Required by `conf grafana`, `conf all` and `up` (Grafana must not run with admin/admin); at least 8 characters.",
+      "Grafana admin password, at least 8 characters. Required when VLLM_TARGET is set (Grafana must not run with admin/admin); " +
+      "in demo mode an empty value means a generated one, kept in .vllm-monitor/grafana-admin-password (mode 0600).",
     example: "a-long-random-password",
     secret: true,
     substitutable: false,
     fix: "choose a password of 8 or more characters, not \"admin\", without quotes, backslashes or line breaks (e.g. openssl rand -base64 18)",
     schema: z
       .string()
-      .regex(COMPOSE_ENV_SAFE, { error: "contains a single quote, backslash or line break, which docker compose's env file cannot carry" })
+      .regex(COMPOSE_ENV_SAFE, { error: COMPOSE_ENV_UNSAFE })
       .refine((text) => text.length >= 8, { error: "is shorter than 8 characters" })
       .refine((text) => text.toLowerCase() !== "admin" && text.toLowerCase() !== "password", { error: "is a default password" }),
-  },
-  VLLM_TARGET: {
-    description:
-      "The vLLM server(s) to watch: comma-separated host, host:port, [ipv6]:port or http(s)://host:port/path. A bare host means port 8000 (vLLM's default); a URL without a port means 80/443. Empty: the built-in simulator (demo mode).",
-    example: "gpu-node-1:8000,gpu-node-2:8000",
-    secret: false,
-    substitutable: false,
-    fix: "list targets separated by commas, e.g. vllm-host:8000,https://vllm.example.com/metrics; leave it empty for the demo",
-    schema: targetList,
-  },
-  SCHEMA: {
-    description: "Scheme for targets given without one: http or https.",
-    default: "http",
-    example: "https",
-    secret: false,
-    substitutable: true,
-    fix: "set SCHEMA=http for local servers or SCHEMA=https for remote endpoints",
-    schema: z.enum(["http", "https"], { error: "must be http or https" }),
-  },
-  VLLM_METRICS_AUTH_TOKEN: {
-    description:
-      "Bearer token Prometheus sends to /metrics (for a gateway or proxy in front of vLLM). Written to its own 0600 file, referenced by credentials_file; never inlined.",
-    example: "change-me",
-    secret: true,
-    substitutable: false,
-    fix: "put the token on one line without spaces, quotes around it are fine",
-    schema: z
-      .string()
-      // why: a line break in a header value would let the token inject other HTTP headers.
-      .regex(/^[^\r\n]*$/, { error: "contains a line break (HTTP header injection)" })
-      .refine((text) => /[\r\n]/.test(text) || /^[\x21-\x7e]*$/.test(text), {
-        error: "contains spaces or non-printable characters, which cannot go into an HTTP header",
-      }),
+    group: "grafana",
   },
   GRAFANA_PORT: {
     description: "Host port Grafana listens on (bound to 127.0.0.1).",
@@ -108,15 +164,79 @@ export const ENV_VARIABLES = {
     substitutable: true,
     fix: "use a free port from 1 to 65535, e.g. 3000",
     schema: port,
+    group: "grafana",
   },
-  PROMETHEUS_PORT: {
-    description: "Port Prometheus listens on in native mode (127.0.0.1 only); compose keeps Prometheus off the host.",
-    default: "9090",
-    example: "9090",
+  VLLM_TARGET: {
+    description:
+      "The vLLM server(s) to watch: comma-separated host, host:port, [ipv6]:port or http(s)://host:port/path. A bare host means port 8000 (vLLM's default); a URL without a port means 80/443. Empty: the built-in simulator (demo mode).",
+    example: "gpu-node-1:8000,gpu-node-2:8000",
+    secret: false,
+    substitutable: false,
+    fix: "list targets separated by commas, e.g. vllm-host:8000,https://vllm.example.com/metrics; leave it empty for the demo",
+    schema: targetList,
+    group: "targets",
+  },
+  SCHEMA: {
+    description: "Scheme for targets given without one: http (a vLLM on this host or network) or https (a remote endpoint behind TLS).",
+    default: "http",
+    example: "https",
     secret: false,
     substitutable: true,
-    fix: "use a free port from 1 to 65535, e.g. 9090",
-    schema: port,
+    fix: "set SCHEMA=http for local servers or SCHEMA=https for remote endpoints",
+    schema: z.enum(["http", "https"], { error: "must be http or https" }),
+    group: "targets",
+  },
+  VLLM_METRICS_PATH: {
+    description: "HTTP path of the metrics endpoint, for targets that do not give a path.",
+    default: "/metrics",
+    example: "/metrics",
+    secret: false,
+    substitutable: true,
+    fix: "use a path starting with /, without spaces, ? or #, e.g. /metrics",
+    schema: z.string().regex(/^\/[^\s?#]*$/, { error: "must start with / and contain no spaces, ? or #" }),
+    group: "targets",
+  },
+  VLLM_METRICS_AUTH_TOKEN: {
+    description:
+      "Bearer token Prometheus sends to /metrics, for a gateway or proxy in front of vLLM. vLLM itself never asks for one: its --api-key protects only /v1/*, not /metrics. " +
+      "Written to its own 0600 file, referenced by credentials_file; never inlined.",
+    example: "change-me",
+    secret: true,
+    substitutable: false,
+    fix: "put the token on one line without spaces, quotes around it are fine",
+    schema: headerToken,
+    group: "targets",
+  },
+  VLLM_TLS_CA_FILE: {
+    description: "PEM file of the CA that signed the targets' certificates (https with a private CA). Relative paths start at the .env file's folder.",
+    example: "./certs/ca.pem",
+    secret: false,
+    substitutable: false,
+    fix: "point it at a readable PEM file, or leave it empty to use the system CAs",
+    schema: filePath,
+    group: "targets",
+    path: "file",
+  },
+  VLLM_TLS_INSECURE_SKIP_VERIFY: {
+    description: "true to accept any certificate from the targets (testing only).",
+    default: "false",
+    example: "false",
+    secret: false,
+    substitutable: true,
+    fix: "set it to true or false",
+    schema: booleanText,
+    group: "targets",
+  },
+  VLLM_TARGETS_FILE: {
+    description:
+      "A Prometheus file_sd targets file (.json, .yml or .yaml) listing more vLLM servers; Prometheus re-reads it without a restart (compose: re-run `vllm-monitor reload` to refresh the copy it mounts). Relative paths start at the .env file's folder.",
+    example: "./fleet.yml",
+    secret: false,
+    substitutable: false,
+    fix: "point it at an existing .json, .yml or .yaml file in Prometheus file_sd format, or leave it empty",
+    schema: filePath.regex(/\.(json|ya?ml)$/i, { error: "must end in .json, .yml or .yaml (Prometheus file_sd reads only those)" }),
+    group: "targets",
+    path: "file",
   },
   SCRAPE_INTERVAL: {
     description: "How often Prometheus scrapes and evaluates rules, as a Prometheus duration.",
@@ -129,58 +249,123 @@ export const ENV_VARIABLES = {
       .string()
       .regex(PROMETHEUS_DURATION, { error: "is not a Prometheus duration" })
       .refine((text) => /[1-9]/.test(text), { error: "must be longer than zero" }),
+    group: "prometheus",
   },
-  VLLM_METRICS_PATH: {
-    description: "HTTP path of the metrics endpoint, for targets that do not give a path.",
-    default: "/metrics",
-    example: "/metrics",
+  PROMETHEUS_PORT: {
+    description: "Port Prometheus listens on in native mode (127.0.0.1 only); compose keeps Prometheus off the host.",
+    default: "9090",
+    example: "9090",
     secret: false,
     substitutable: true,
-    fix: "use a path starting with /, without spaces, ? or #, e.g. /metrics",
-    schema: z.string().regex(/^\/[^\s?#]*$/, { error: "must start with / and contain no spaces, ? or #" }),
-  },
-  VLLM_TLS_CA_FILE: {
-    description: "PEM file of the CA that signed the targets' certificates (https with a private CA). Relative paths start at the .env file's folder.",
-    example: "./certs/ca.pem",
-    secret: false,
-    substitutable: false,
-    fix: "point it at a readable PEM file, or leave it empty to use the system CAs",
-    schema: filePath,
-  },
-  VLLM_TLS_INSECURE_SKIP_VERIFY: {
-    description: "true to accept any certificate from the targets (testing only).",
-    default: "false",
-    example: "false",
-    secret: false,
-    substitutable: true,
-    fix: "set it to true or false",
-    schema: booleanText,
-  },
-  VLLM_TARGETS_FILE: {
-    description:
-      "A Prometheus file_sd targets file (.json, .yml or .yaml) listing more vLLM servers; Prometheus re-reads it without a restart. Relative paths start at the .env file's folder.",
-    example: "./fleet.yml",
-    secret: false,
-    substitutable: false,
-    fix: "point it at an existing .json, .yml or .yaml file in Prometheus file_sd format, or leave it empty",
-    schema: filePath.regex(/\.(json|ya?ml)$/i, { error: "must end in .json, .yml or .yaml (Prometheus file_sd reads only those)" }),
+    fix: "use a free port from 1 to 65535, e.g. 9090",
+    schema: port,
+    group: "prometheus",
   },
   GPU_EXPORTER: {
     description:
-      "GPU metrics source: dcgm (NVIDIA dcgm-exporter), nvidia-smi (nvidia_gpu_exporter, no DCGM needed) or none. In demo mode the simulator serves GPU metrics either way.",
+      "GPU metrics source: dcgm (NVIDIA dcgm-exporter, datacenter GPUs), nvidia-smi (nvidia_gpu_exporter, any NVIDIA GPU, no DCGM needed) or none. In demo mode the simulator serves GPU metrics either way.",
     default: "none",
     example: "dcgm",
     secret: false,
     substitutable: true,
     fix: "set GPU_EXPORTER=dcgm, nvidia-smi or none",
     schema: z.enum(["dcgm", "nvidia-smi", "none"], { error: "must be dcgm, nvidia-smi or none" }),
+    group: "prometheus",
   },
+  SLO_TTFT_SECONDS: {
+    description:
+      "Time-to-first-token objective in seconds: drives the SLO panels, the TTFT alert and the threshold line on the TTFT panel. Must be a bucket boundary of vllm:time_to_first_token_seconds.",
+    default: "2.5",
+    example: "1",
+    secret: false,
+    substitutable: false,
+    fix: "pick one of the listed boundaries, e.g. 1, 2.5 or 5",
+    schema: bucketEdgeSeconds(vllm.timeToFirstToken.buckets),
+    group: "alerts",
+  },
+  SLO_E2E_SECONDS: {
+    description:
+      "End-to-end latency objective in seconds: drives the SLO panels, the E2E alert and the threshold line on the E2E panel. Must be a bucket boundary of vllm:e2e_request_latency_seconds.",
+    default: "60",
+    example: "30",
+    secret: false,
+    substitutable: false,
+    fix: "pick one of the listed boundaries, e.g. 20, 30 or 60",
+    schema: bucketEdgeSeconds(vllm.e2eRequestLatency.buckets),
+    group: "alerts",
+  },
+  RUNBOOK_BASE_URL: {
+    description:
+      "Where the runbooks live: every alert's runbook_url is this URL plus #the-alert-name, so the link works from Alertmanager and Grafana. Point it at your own copy of docs/runbooks.md to add site-specific steps.",
+    default: "https://github.com/vllm-monitor/vllm-monitor/blob/main/docs/runbooks.md",
+    example: "https://wiki.example.com/vllm/runbooks",
+    secret: false,
+    substitutable: false,
+    fix: "use an absolute http(s) URL without a #fragment, e.g. https://wiki.example.com/vllm/runbooks",
+    schema: z.string().refine((text) => /^https?:\/\/[^\s#]+$/.test(text) && URL.canParse(text), { error: "must be an absolute http(s) URL without spaces or #" }),
+    group: "alerts",
+  },
+  ALERT_FOR_SCALE: {
+    description:
+      "Multiplies every alert's `for:` duration: 0.5 fires after half the time, 2 waits twice as long (flappy networks). Each alert keeps at least 1s.",
+    default: "1",
+    example: "2",
+    secret: false,
+    substitutable: false,
+    fix: "use a positive number such as 0.5, 1 or 2",
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: "must be a positive number" })
+      .transform((text) => Number(text))
+      .refine((value) => value > 0 && value <= 100, { error: "must be above 0 and at most 100" }),
+    group: "alerts",
+    advanced: true,
+  },
+  NODE_EXPORTER_PORT: nativePort("9100", "node_exporter"),
+  ALERTMANAGER_PORT: nativePort("9093", "Alertmanager"),
+  SIMULATOR_PORT: nativePort("8000", "the simulated vLLM (demo mode)"),
+  SIMULATOR_GPU_PORT: nativePort("9400", "the simulator's GPU metrics (demo mode)"),
+  PROMETHEUS_BIN: nativeProgram("prometheus", "/opt/prometheus/prometheus"),
+  NODE_EXPORTER_BIN: nativeProgram("node_exporter (or prometheus-node-exporter)", "/usr/bin/prometheus-node-exporter"),
+  ALERTMANAGER_BIN: nativeProgram("alertmanager (or prometheus-alertmanager)", "/usr/bin/prometheus-alertmanager"),
+  GRAFANA_BIN: nativeProgram("grafana (or grafana-server)", "/usr/sbin/grafana-server"),
+  GRAFANA_HOME: {
+    description: "Folder of an unpacked Grafana release (holding bin/ and conf/defaults.ini), for native mode; used instead of GRAFANA_BIN.",
+    example: "/opt/grafana",
+    secret: false,
+    substitutable: false,
+    fix: "point it at an unpacked Grafana release, or leave it empty",
+    schema: filePath,
+    group: "native",
+    path: "directory",
+    advanced: true,
+  },
+  SIMULATOR_TOKEN: {
+    description: "Bearer token `vllm-monitor simulate` requires on /metrics and /v1/*, read from the environment so it stays out of `ps`.",
+    example: "s3cret",
+    secret: true,
+    substitutable: false,
+    fix: "put the token on one line without spaces",
+    schema: headerToken,
+    group: "native",
+    advanced: true,
+  },
+  PROMETHEUS_IMAGE: image("prom/prometheus:v3.5.0", "Prometheus"),
+  GRAFANA_IMAGE: image("grafana/grafana:12.1.1", "Grafana"),
+  NODE_EXPORTER_IMAGE: image("prom/node-exporter:v1.9.1", "node-exporter"),
+  ALERTMANAGER_IMAGE: image("prom/alertmanager:v0.28.1", "Alertmanager (profile alerts)"),
+  DCGM_EXPORTER_IMAGE: image("nvcr.io/nvidia/k8s/dcgm-exporter:4.2.3-4.1.3-ubuntu22.04", "dcgm-exporter (GPU_EXPORTER=dcgm)"),
+  NVIDIA_GPU_EXPORTER_IMAGE: image("utkuozdemir/nvidia_gpu_exporter:1.3.2", "nvidia_gpu_exporter (GPU_EXPORTER=nvidia-smi)"),
+  BUSYBOX_IMAGE: image("busybox:1.37.0", "volume-init (one-shot chown of the named volumes)"),
 } as const satisfies Record<string, EnvVariable<unknown>>;
 
 export type EnvName = keyof typeof ENV_VARIABLES;
 
-/** Parsed values: the schema's output for each variable, `undefined` when missing without a default. */
-export type EnvValues = { readonly [K in EnvName]: z.output<(typeof ENV_VARIABLES)[K]["schema"]> | undefined };
+type Declared<K extends EnvName> = (typeof ENV_VARIABLES)[K];
+type Parsed<K extends EnvName> = Declared<K> extends { secret: true } ? Secret : z.output<Declared<K>["schema"]>;
+
+/** Every variable's value: parsed, defaults applied; `undefined` only for a variable without a default that is not set. */
+export type EnvValues = { readonly [K in EnvName]: Declared<K> extends { default: string } ? Parsed<K> : Parsed<K> | undefined };
 
 export const ENV_NAMES = Object.keys(ENV_VARIABLES) as EnvName[];
 
@@ -191,4 +376,11 @@ export function isEnvName(name: string): name is EnvName {
 /** The variables templates may use, in declaration order. */
 export function substitutableNames(): EnvName[] {
   return ENV_NAMES.filter((name) => ENV_VARIABLES[name].substitutable);
+}
+
+/** The default of a variable, parsed by its own schema: the one place code reads a default. */
+export function defaultValue<K extends EnvName>(name: K): Exclude<Parsed<K>, Secret> {
+  const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
+  if (variable.default === undefined) throw new Error(`${name} has no default`);
+  return variable.schema.parse(variable.default) as Exclude<Parsed<K>, Secret>;
 }

@@ -87,7 +87,8 @@ function parseUrlItem(item: string): TargetSpec | string {
   };
 }
 
-function parseHostItem(item: string): TargetSpec | string {
+/** `host`, `host:port`, `[ipv6]` or `[ipv6]:port` (no scheme, no path); a string says what is wrong. */
+export function parseHostItem(item: string): TargetSpec | string {
   if (/\s/.test(item)) return "contains whitespace; separate targets with commas";
   if (item.includes("/")) return `has a path but no scheme; write it as a URL such as http://${item}`;
   const bracketed = /^\[([^\]]*)\](?::([^:]*))?$/.exec(item);

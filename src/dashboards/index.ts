@@ -1,5 +1,5 @@
 import { machineOverviewDashboard } from "./machineOverview.js";
-import { defaultDashboardOptions, userOverviewDashboard, type DashboardOptions } from "./userOverview.js";
+import { userOverviewDashboard, type DashboardOptions } from "./userOverview.js";
 
 /** A generated dashboard: written to dashboards/<fileName> (committed) and provisioned into Grafana. */
 export interface DashboardFile {
@@ -9,12 +9,12 @@ export interface DashboardFile {
 }
 
 /** Every dashboard the project ships. Pure: builds fresh objects on every call. */
-export function dashboardFiles(options: DashboardOptions = defaultDashboardOptions()): DashboardFile[] {
+export function dashboardFiles(options: DashboardOptions): DashboardFile[] {
   return [
     { fileName: "vllm-user-overview.json", dashboard: userOverviewDashboard(options) },
     { fileName: "vllm-machine-overview.json", dashboard: machineOverviewDashboard(options) },
   ];
 }
 
-export { userOverviewDashboard, defaultDashboardOptions, USER_OVERVIEW_UID, type DashboardOptions } from "./userOverview.js";
+export { userOverviewDashboard, USER_OVERVIEW_UID, type DashboardOptions } from "./userOverview.js";
 export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machineOverview.js";

@@ -4,9 +4,9 @@ import * as host from "../promql/node.js";
 import { grafanaScope } from "../promql/scope.js";
 import { counterSignals } from "../promql/signals.js";
 import { counterRate, kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
-import type { Thresholds } from "../rules/thresholds.js";
+import type { Thresholds } from "../mixin/thresholds.js";
 import { buildDashboard, type RowSpec } from "./panels.js";
-import { defaultDashboardOptions, type DashboardOptions } from "./userOverview.js";
+import type { DashboardOptions } from "./userOverview.js";
 import { machineVariables } from "./variables.js";
 
 export const MACHINE_OVERVIEW_UID = "vllm-machine-overview";
@@ -223,7 +223,7 @@ function scrapeRow(query: QueryOptions): RowSpec {
 }
 
 /** What the hardware does: GPUs, engines, hosts, scrape health. */
-export function machineOverviewDashboard(options: DashboardOptions = defaultDashboardOptions()): Record<string, unknown> {
+export function machineOverviewDashboard(options: DashboardOptions): Record<string, unknown> {
   const query: QueryOptions = { scope: grafanaScope(), source: options.source };
   return buildDashboard({
     uid: MACHINE_OVERVIEW_UID,

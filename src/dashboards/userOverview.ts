@@ -2,11 +2,12 @@ import { vllm, vllmLegacy } from "../catalog/index.js";
 import { grafanaScope } from "../promql/scope.js";
 import { bucketRecord, counterSignals, histogramSignals, type HistogramSignal } from "../promql/signals.js";
 import {
-  ERROR_REASONS,
   bucketRates,
   counterRate,
   errorRate,
   errorRatio,
+  outcomeRate,
+  outcomeRatio,
   histogramMean,
   latencyQuantile,
   prefixCacheHitRatio,
@@ -18,7 +19,7 @@ import {
   type QueryOptions,
   type Source,
 } from "../promql/vllm.js";
-import { defaultThresholds, validateThresholds, type Thresholds } from "../rules/thresholds.js";
+import type { Thresholds } from "../mixin/thresholds.js";
 import { buildDashboard, type RowSpec, type TargetSpec } from "./panels.js";
 import { vllmVariables } from "./variables.js";
 
@@ -28,10 +29,6 @@ export interface DashboardOptions {
   /** `recorded` reads the recording rules of rules/vllm-recording.yml where that is cheaper. */
   readonly source: Source;
   readonly thresholds: Thresholds;
-}
-
-export function defaultDashboardOptions(): DashboardOptions {
-  return { source: "recorded", thresholds: defaultThresholds() };
 }
 
 const BY_MODEL = ["model_name"] as const;
@@ -69,19 +66,24 @@ function trafficRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
       {
         key: "user/success-error-rate",
         kind: "timeseries",
-        title: "Success and error rate",
-        description: `Requests per second that finished normally versus those that ended in ${ERROR_REASONS.join(" or ")}.`,
+        title: "Completed, failed and aborted requests",
+        description:
+          "Requests per second that finished with a complete answer, that the server failed (finished_reason error) and that the client abandoned " +
+          `(finished_reason abort: a timeout, a closed connection; not the server's fault, so not counted as an error). Source: ${vllm.requestSuccess.name}.`,
         unit: "reqps",
         targets: [
-          { expr: successRate(requests, query, BY_MODEL), legend: "success {{model_name}}" },
-          { expr: errorRate(requests, query, BY_MODEL), legend: "error {{model_name}}" },
+          { expr: successRate(requests, query, BY_MODEL), legend: "completed {{model_name}}" },
+          { expr: errorRate(requests, query, BY_MODEL), legend: "failed {{model_name}}" },
+          { expr: outcomeRate("abort", requests, query, BY_MODEL), legend: "aborted by client {{model_name}}" },
         ],
       },
       {
         key: "user/error-ratio",
         kind: "stat",
         title: "Error ratio",
-        description: `Share of finished requests that ended in ${ERROR_REASONS.join(" or ")}. Red above the alert threshold (${thresholds.errorRatio.ratio * 100}%).`,
+        description:
+          `Share of finished requests the server failed (finished_reason error); red above the alert threshold (${thresholds.errorRatio.ratio * 100}%). ` +
+          `The client-abort share is shown beside it and never alerts. Source: ${vllm.requestSuccess.name}.`,
         unit: "percentunit",
         width: 4,
         min: 0,
@@ -89,7 +91,10 @@ function trafficRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
           { value: null, color: "green" },
           { value: thresholds.errorRatio.ratio, color: "red" },
         ],
-        targets: [{ expr: errorRatio(requests, query, BY_MODEL), legend: "{{model_name}}" }],
+        targets: [
+          { expr: errorRatio(requests, query, BY_MODEL), legend: "errors {{model_name}}" },
+          { expr: outcomeRatio("abort", requests, query, BY_MODEL), legend: "aborted by client {{model_name}}" },
+        ],
       },
       {
         key: "user/running-waiting",
@@ -276,8 +281,8 @@ function sloRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
 }
 
 /** What the people sending requests feel: traffic, latency, tokens, service level. */
-export function userOverviewDashboard(options: DashboardOptions = defaultDashboardOptions()): Record<string, unknown> {
-  const thresholds = validateThresholds(options.thresholds);
+export function userOverviewDashboard(options: DashboardOptions): Record<string, unknown> {
+  const thresholds = options.thresholds;
   const query: QueryOptions = { scope: grafanaScope(), source: options.source };
   return buildDashboard({
     uid: USER_OVERVIEW_UID,

@@ -3,7 +3,8 @@ import { classifyGeneration } from "./generation.js";
 import { scrapeOnce, type ScrapeResponse } from "./http.js";
 import { probeTcp, probeTls, resolveHost, splitAddress, type TlsHandshake } from "./network.js";
 import { panelCoverage, type PanelQueries } from "./panels.js";
-import { findPrometheusTarget, type PrometheusTargets } from "./prometheus.js";
+import type { Answer, ScrapeTarget } from "../prometheus/client.js";
+import { findPrometheusTarget } from "./prometheus.js";
 import type { CheckResult, DoctorSettings, DoctorTarget, TargetReport } from "./types.js";
 
 /** The .env variables a fix may name. */
@@ -28,8 +29,10 @@ const UNTRUSTED_CHAIN = new Set([
 export interface TargetContext {
   readonly panels: readonly PanelQueries[];
   readonly records: ReadonlyMap<string, string>;
-  readonly prometheus?: PrometheusTargets;
+  readonly prometheus?: Answer<ScrapeTarget[]>;
   readonly prometheusUrl?: string;
+  /** How the user applies a .env change to the running stack: `vllm-monitor reload`, or `up` when none runs. */
+  readonly applyCommand: string;
 }
 
 /** Checks one target layer by layer (DNS, TCP, TLS, HTTP, body, metrics, panels), stopping at the first blocker. */
@@ -199,13 +202,15 @@ async function httpCheck(response: ScrapeResponse, host: string, port: number, w
   if (status >= 200 && status < 300) return { check: "http", status: "ok", message: label };
   if (status === 400 && /plain HTTP request.*HTTPS port|HTTP request to an HTTPS server/i.test(response.body)) return speaksHttps();
   if (status === 401 || status === 403) {
+    // why: vLLM's --api-key guards only /v1/*, never /metrics, so a 401 here comes from a gateway or proxy in front of it.
+    const who = "vLLM itself never asks for a token on /metrics (its --api-key covers only /v1/*): a gateway or proxy in front of it does";
     return settings.token === undefined
-      ? { check: "http", status: "problem", message: `${label}: the server wants a bearer token and none is set`, fix: `set ${VARIABLES.token} to the server's API key (vllm serve --api-key, or the proxy's token)` }
+      ? { check: "http", status: "problem", message: `${label}: the endpoint wants a bearer token and none is set; ${who}`, fix: `set ${VARIABLES.token} to that gateway's or proxy's token` }
       : {
           check: "http",
           status: "problem",
-          message: `${label}: the server rejected the token in ${VARIABLES.token}`,
-          fix: `set ${VARIABLES.token} to the key the server expects (vllm serve --api-key, or the proxy's token)`,
+          message: `${label}: the endpoint rejected the token in ${VARIABLES.token}; ${who}`,
+          fix: `set ${VARIABLES.token} to the token that gateway or proxy expects`,
         };
   }
   if (status === 404) {
@@ -257,20 +262,22 @@ function bodyCheck(body: string, contentType: string, target: DoctorTarget): { c
 
 function prometheusCheck(target: DoctorTarget, context: TargetContext, checks: CheckResult[]): TargetReport["prometheus"] {
   if (context.prometheus === undefined || !context.prometheus.reachable) return undefined;
-  const found = findPrometheusTarget(context.prometheus.targets, target);
+  const found = findPrometheusTarget(context.prometheus.value, target);
   const where = context.prometheusUrl ?? "Prometheus";
   if (found === undefined) {
-    checks.push({ check: "prometheus", status: "note", message: `Prometheus at ${where} does not scrape this target`, fix: "restart the stack (vllm-monitor up) after changing .env" });
+    checks.push({ check: "prometheus", status: "note", message: `Prometheus at ${where} does not scrape this target`, fix: `apply the .env with \`${context.applyCommand}\`` });
     return undefined;
   }
-  if (found.health === "up") checks.push({ check: "prometheus", status: "ok", message: `Prometheus scrapes it: health up${found.lastScrape !== undefined ? `, last scrape ${found.lastScrape}` : ""}` });
+  if (found.health === "up") checks.push({ check: "prometheus", status: "ok", message: `Prometheus scrapes it: health up, last scrape ${found.lastScrape}` });
   else if (found.health === "down") {
     const doctorFine = !checks.some((check) => check.status === "problem");
     checks.push({
       check: "prometheus",
       status: "problem",
       message: `Prometheus scrapes it: health down, last error: ${found.lastError || "(none given)"}`,
-      fix: doctorFine ? "doctor reaches the target but Prometheus does not: re-render its config with vllm-monitor up, and check it runs with the same network and .env" : "fix the problem above; Prometheus recovers at its next scrape",
+      fix: doctorFine
+        ? `doctor reaches the target but Prometheus does not: apply the .env with \`${context.applyCommand}\`, and check that Prometheus reaches the same network`
+        : `fix the problem above, then apply the .env change with \`${context.applyCommand}\``,
     });
   } else checks.push({ check: "prometheus", status: "note", message: `Prometheus has not scraped it yet (health ${found.health})` });
   return found;

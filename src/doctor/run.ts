@@ -2,7 +2,7 @@ import type { DashboardFile } from "../dashboards/index.js";
 import type { RuleFile } from "../rules/index.js";
 import { checkTarget } from "./checkTarget.js";
 import { dashboardPanels, recordingRules } from "./panels.js";
-import { fetchPrometheusTargets, type PrometheusTargets } from "./prometheus.js";
+import { fetchScrapeTargets, type Answer, type ScrapeTarget } from "../prometheus/client.js";
 import type { CheckResult, DoctorReport, DoctorSettings, DoctorTarget } from "./types.js";
 
 /** Targets checked at the same time; a fleet of hundreds should not open hundreds of sockets. */
@@ -21,19 +21,19 @@ export interface DoctorInputs {
 export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
   const { settings } = inputs;
   const general: CheckResult[] = [];
-  let prometheus: PrometheusTargets | undefined;
+  let prometheus: Answer<ScrapeTarget[]> | undefined;
   if (settings.prometheusUrl !== undefined) {
-    prometheus = await fetchPrometheusTargets(settings.prometheusUrl, settings.timeoutMs);
+    prometheus = await fetchScrapeTargets(settings.prometheusUrl, settings.timeoutMs);
     general.push(
       prometheus.reachable
-        ? { check: "prometheus", status: "ok", message: `Prometheus at ${settings.prometheusUrl} answers (${prometheus.targets.length} active targets)` }
+        ? { check: "prometheus", status: "ok", message: `Prometheus at ${settings.prometheusUrl} answers (${prometheus.value.length} active targets)` }
         : { check: "prometheus", status: "note", message: `Prometheus not reachable, scrape health skipped: ${prometheus.reason}`, fix: "start the stack (vllm-monitor up) or pass --prometheus-url" },
     );
   }
   if (inputs.targets.length === 0) {
     general.push({ check: "config", status: "note", message: "no vLLM target configured (VLLM_TARGET is empty: the stack scrapes its built-in simulator)", fix: "set VLLM_TARGET, or pass --target URL" });
     if (prometheus?.reachable === true) {
-      for (const target of prometheus.targets.filter((candidate) => candidate.health === "down")) {
+      for (const target of prometheus.value.filter((candidate) => candidate.health === "down")) {
         general.push({ check: "prometheus", status: "problem", message: `Prometheus target ${target.scrapeUrl} is down: ${target.lastError || "(no error given)"}` });
       }
     }
@@ -43,6 +43,7 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     records: recordingRules(inputs.rules ?? []),
     ...(prometheus !== undefined ? { prometheus } : {}),
     ...(settings.prometheusUrl !== undefined ? { prometheusUrl: settings.prometheusUrl } : {}),
+    applyCommand: settings.applyCommand ?? "vllm-monitor up",
   };
   const reports = await mapInBatches(inputs.targets, PARALLEL_TARGETS, (target) => checkTarget(target, settings, context));
   const report: DoctorReport = {

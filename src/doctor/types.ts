@@ -1,3 +1,4 @@
+import type { ScrapeTarget } from "../prometheus/client.js";
 import type { Scheme } from "../config/targets.js";
 
 /** One endpoint to check, as VLLM_TARGET (or --target) resolves it. */
@@ -20,6 +21,8 @@ export interface DoctorSettings {
   readonly timeoutMs: number;
   /** Prometheus's base URL; its /api/v1/targets adds health and the last scrape error. */
   readonly prometheusUrl?: string;
+  /** How a .env change reaches the running stack, named in fixes; default `vllm-monitor up`. */
+  readonly applyCommand?: string;
 }
 
 /** `ok` ✔, `problem` ✖ (exit 1), `note` ⚠ (worth knowing, not a failure). */
@@ -60,12 +63,6 @@ export interface OtherExporterPanel {
   readonly exporters: readonly string[];
 }
 
-export interface PrometheusTargetHealth {
-  readonly scrapeUrl: string;
-  readonly health: string;
-  readonly lastError: string;
-  readonly lastScrape?: string;
-}
 
 export interface TargetReport {
   /** `scheme://address/path`, never with credentials. */
@@ -78,7 +75,7 @@ export interface TargetReport {
   readonly engines: readonly string[];
   readonly emptyPanels: readonly EmptyPanel[];
   readonly otherExporterPanels: readonly OtherExporterPanel[];
-  readonly prometheus?: PrometheusTargetHealth;
+  readonly prometheus?: Pick<ScrapeTarget, "scrapeUrl" | "health" | "lastError" | "lastScrape">;
 }
 
 export interface DoctorReport {

@@ -1,5 +1,4 @@
 import { FINISHED_REASONS, bucketSeries, countSeries, sumSeries, vllm, vllmLegacy } from "../catalog/index.js";
-import { UserError } from "../errors.js";
 import { firstOf, histogramQuantile, maxBy, avgBy, rate, sumBy } from "./functions.js";
 import type { Scope } from "./scope.js";
 import { leMatcher, matcher, series, type Selector } from "./selector.js";
@@ -20,8 +19,15 @@ export interface QueryOptions {
   readonly source: Source;
 }
 
-/** Finished reasons that mean the user got no complete answer. */
-export const ERROR_REASONS: readonly string[] = FINISHED_REASONS.filter((reason) => reason === "abort" || reason === "error");
+/**
+ * How a request can end without a complete answer: the server failed it (`error`), or the client
+ * went away (`abort`: a timeout, a closed tab, a cancelled stream). Only `error` is the server's
+ * fault, so only it counts as an error; aborts are shown beside it.
+ */
+export const OUTCOME_REASONS = {
+  error: FINISHED_REASONS.filter((reason) => reason === "error"),
+  abort: FINISHED_REASONS.filter((reason) => reason === "abort"),
+} as const;
 
 /** `sum by (…groupLabels)` of the per-second bucket rates of a histogram signal. */
 function summedBucketRates(signal: HistogramSignal, options: QueryOptions, groupLabels: readonly string[], extra: Selector): string {
@@ -40,29 +46,11 @@ export function latencyQuantile(quantile: number, signal: HistogramSignal, optio
   return histogramQuantile(quantile, bucketRates(signal, options, by));
 }
 
-/** Throws a UserError naming every threshold that is not an upper bound of its histogram. */
-export function assertBucketEdges(checks: readonly { name: string; value: number; signal: HistogramSignal }[]): void {
-  const problems: string[] = [];
-  for (const check of checks) {
-    for (const family of check.signal.families) {
-      const edges = family.buckets ?? [];
-      if (!edges.includes(check.value)) {
-        problems.push(
-          `${check.name} = ${check.value} is not a bucket edge of ${family.name} (edges: ${edges.join(", ")}); ` +
-            `pick one of the edges so the share is exact`,
-        );
-      }
-    }
-  }
-  if (problems.length > 0) throw new UserError("SLO thresholds must sit on histogram bucket edges", problems);
-}
-
 /**
  * Share of observations at or below `edge`, from the bucket counters: exact, unlike a quantile,
- * because `edge` is a bucket boundary (checked).
+ * because `edge` is a bucket boundary (the schema accepts only those for SLO_TTFT_SECONDS and SLO_E2E_SECONDS).
  */
 export function shareAtOrBelow(edge: number, signal: HistogramSignal, options: QueryOptions, by: readonly string[]): string {
-  assertBucketEdges([{ name: `${signal.key} threshold`, value: edge, signal }]);
   const atEdge = summedBucketRates(signal, options, by, [leMatcher(edge)]);
   const all = summedBucketRates(signal, options, by, [leMatcher(Number.POSITIVE_INFINITY)]);
   return `${atEdge} / ${all}`;
@@ -86,22 +74,32 @@ export function counterRate(signal: CounterSignal, options: QueryOptions, by: re
   return sumBy(by, rate(series(signal.family.name, selector), options.scope.window));
 }
 
-/** Requests per second that ended in abort or error; 0 rather than no data when none did. */
-export function errorRate(requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
-  const errors = counterRate(requests, options, ["finished_reason", ...by], [matcher("finished_reason", "=~", ERROR_REASONS.join("|"))]);
+/** Requests per second that ended in `error` (or in `abort`); 0 rather than no data when none did. */
+export function outcomeRate(outcome: keyof typeof OUTCOME_REASONS, requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
+  const ended = counterRate(requests, options, ["finished_reason", ...by], [matcher("finished_reason", "=~", OUTCOME_REASONS[outcome].join("|"))]);
   const all = counterRate(requests, options, ["finished_reason", ...by]);
-  // why: `or 0 * all` turns "no abort/error series at all" (V0 creates them lazily) into 0 instead of no data.
-  return sumBy(by, `${errors} or 0 * ${all}`);
+  // why: `or 0 * all` turns "no error series at all" (V0 creates them lazily) into 0 instead of no data.
+  return sumBy(by, `${ended} or 0 * ${all}`);
 }
 
-/** Requests per second that finished normally (stop, length, repetition). */
+export function errorRate(requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
+  return outcomeRate("error", requests, options, by);
+}
+
+/** Requests per second that finished with a complete answer (stop, length, repetition). */
 export function successRate(requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
-  return counterRate(requests, options, by, [matcher("finished_reason", "!~", ERROR_REASONS.join("|"))]);
+  const incomplete = [...OUTCOME_REASONS.error, ...OUTCOME_REASONS.abort];
+  return counterRate(requests, options, by, [matcher("finished_reason", "!~", incomplete.join("|"))]);
 }
 
-/** Share of finished requests that ended in abort or error. */
+/** Share of finished requests that ended in `error` (or in `abort`). */
+export function outcomeRatio(outcome: keyof typeof OUTCOME_REASONS, requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
+  return `${outcomeRate(outcome, requests, options, by)} / ${counterRate(requests, options, by)}`;
+}
+
+/** Share of finished requests the server failed (`finished_reason="error"`). */
 export function errorRatio(requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
-  return `${errorRate(requests, options, by)} / ${counterRate(requests, options, by)}`;
+  return outcomeRatio("error", requests, options, by);
 }
 
 export function requestsRunning(options: QueryOptions, by: readonly string[]): string {

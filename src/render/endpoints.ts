@@ -1,4 +1,5 @@
-import type { MonitorConfig } from "../config/load.js";
+import type { Settings } from "../config/load.js";
+import { composeAddress, nativePort, type ServiceName } from "../config/services.js";
 
 /**
  * Where the stack's own parts are, as Prometheus and Grafana reach them. Everything optional
@@ -17,57 +18,41 @@ export interface StackEndpoints {
   readonly gpuTargets: readonly string[];
 }
 
-/** Service names and ports of docker-compose.yml. */
-export const COMPOSE_SERVICES = {
-  prometheus: "prometheus:9090",
-  simulator: "simulator:8000",
-  simulatorGpu: "simulator:9400",
-  nodeExporter: "node-exporter:9100",
-  dcgmExporter: "dcgm-exporter:9400",
-  nvidiaGpuExporter: "nvidia-gpu-exporter:9835",
-  alertmanager: "alertmanager:9093",
-} as const;
+type EndpointSettings = Pick<Settings, "env" | "demo">;
+
+/** The GPU exporter GPU_EXPORTER names, if any: it runs beside the stack, not in it (native mode). */
+export function gpuExporterService(settings: EndpointSettings): ServiceName | undefined {
+  const exporter = settings.env.GPU_EXPORTER;
+  return exporter === "dcgm" ? "dcgm-exporter" : exporter === "nvidia-smi" ? "nvidia-gpu-exporter" : undefined;
+}
 
 /**
- * Endpoints of the compose stack. Alertmanager runs only under the `alerts` profile, so it is
- * a target only when asked for. Pure.
+ * The services a stack runs for these settings: Prometheus, node_exporter, the simulator in demo
+ * mode, the GPU exporter GPU_EXPORTER names, and Alertmanager when asked for. Native mode passes
+ * what it actually found installed instead.
  */
-export function composeEndpoints(config: MonitorConfig, options: { alertmanager?: boolean } = {}): StackEndpoints {
-  return {
-    prometheusUrl: `http://${COMPOSE_SERVICES.prometheus}`,
-    prometheusTarget: "localhost:9090",
-    ...(config.demo ? { simulatorTarget: COMPOSE_SERVICES.simulator } : {}),
-    nodeExporterTarget: COMPOSE_SERVICES.nodeExporter,
-    ...(options.alertmanager === true ? { alertmanagerTarget: COMPOSE_SERVICES.alertmanager } : {}),
-    gpuTargets: gpuTargetsFor(config, {
-      simulatorGpu: COMPOSE_SERVICES.simulatorGpu,
-      dcgm: COMPOSE_SERVICES.dcgmExporter,
-      nvidiaSmi: COMPOSE_SERVICES.nvidiaGpuExporter,
-    }),
-  };
+export function expectedServices(settings: EndpointSettings, options: { alertmanager?: boolean } = {}): Set<ServiceName> {
+  const running = new Set<ServiceName>(["prometheus", "node-exporter"]);
+  if (settings.demo) {
+    running.add("simulator");
+    running.add("simulator-gpu");
+  }
+  const gpu = gpuExporterService(settings);
+  if (gpu !== undefined) running.add(gpu);
+  if (options.alertmanager === true) running.add("alertmanager");
+  return running;
 }
 
-/** Ports of the native stack's processes, all on 127.0.0.1; leave out what does not run. */
-export interface NativePorts {
-  readonly prometheus: number;
-  readonly simulator?: number;
-  readonly simulatorGpu?: number;
-  readonly nodeExporter?: number;
-  readonly alertmanager?: number;
-  /** dcgm-exporter (9400) or nvidia_gpu_exporter (9835) when one runs on this host. */
-  readonly gpuExporter?: number;
-}
-
-/** Endpoints of the native stack: everything on 127.0.0.1 at the given ports. Pure. */
-export function nativeEndpoints(config: MonitorConfig, ports: NativePorts): StackEndpoints {
-  const local = (port: number | undefined): string | undefined => (port === undefined ? undefined : `127.0.0.1:${port}`);
-  const simulatorTarget = config.demo ? local(ports.simulator) : undefined;
-  const nodeExporterTarget = local(ports.nodeExporter);
-  const alertmanagerTarget = local(ports.alertmanager);
-  const gpuTargets = [config.demo ? local(ports.simulatorGpu) : undefined, config.gpuExporter === "none" ? undefined : local(ports.gpuExporter)];
+function endpointsFrom(settings: EndpointSettings, running: ReadonlySet<ServiceName>, address: (name: ServiceName) => string): StackEndpoints {
+  const at = (name: ServiceName): string | undefined => (running.has(name) ? address(name) : undefined);
+  const simulatorTarget = settings.demo ? at("simulator") : undefined;
+  const nodeExporterTarget = at("node-exporter");
+  const alertmanagerTarget = at("alertmanager");
+  const gpu = gpuExporterService(settings);
+  const gpuTargets = [settings.demo ? at("simulator-gpu") : undefined, gpu === undefined ? undefined : at(gpu)];
   return {
-    prometheusUrl: `http://127.0.0.1:${ports.prometheus}`,
-    prometheusTarget: `127.0.0.1:${ports.prometheus}`,
+    prometheusUrl: `http://${address("prometheus")}`,
+    prometheusTarget: address("prometheus"),
     ...(simulatorTarget === undefined ? {} : { simulatorTarget }),
     ...(nodeExporterTarget === undefined ? {} : { nodeExporterTarget }),
     ...(alertmanagerTarget === undefined ? {} : { alertmanagerTarget }),
@@ -75,10 +60,15 @@ export function nativeEndpoints(config: MonitorConfig, ports: NativePorts): Stac
   };
 }
 
-function gpuTargetsFor(config: MonitorConfig, where: { simulatorGpu: string; dcgm: string; nvidiaSmi: string }): string[] {
-  const targets: string[] = [];
-  if (config.demo) targets.push(where.simulatorGpu);
-  if (config.gpuExporter === "dcgm") targets.push(where.dcgm);
-  if (config.gpuExporter === "nvidia-smi") targets.push(where.nvidiaSmi);
-  return targets;
+/** Endpoints of the compose stack: service names and the services' own ports. Pure. */
+export function composeEndpoints(settings: EndpointSettings, running: ReadonlySet<ServiceName> = expectedServices(settings)): StackEndpoints {
+  return endpointsFrom(settings, running, composeAddress);
 }
+
+/** Endpoints of the native stack: everything on 127.0.0.1 at the ports the settings give. Pure. */
+export function nativeEndpoints(settings: EndpointSettings, running: ReadonlySet<ServiceName> = expectedServices(settings)): StackEndpoints {
+  return endpointsFrom(settings, running, (name) => `${LISTEN_HOST}:${nativePort(name, settings)}`);
+}
+
+/** Native mode listens on loopback only. */
+export const LISTEN_HOST = "127.0.0.1";

@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import type { MonitorConfig } from "../config/load.js";
-import { dashboardFiles } from "../dashboards/index.js";
+import type { Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
-import { metricRelabelDrops, ruleFiles } from "../rules/index.js";
-import { composeEnvText, type HostUser } from "./composeEnv.js";
+import { buildMixin, mixinConfig } from "../mixin/index.js";
+import { metricRelabelDrops } from "../rules/index.js";
+import { composeEnvText, type GrafanaAdmin, type HostUser } from "./compose-env.js";
 import type { StackEndpoints } from "./endpoints.js";
 import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
@@ -31,6 +31,8 @@ export interface RenderStackOptions {
   readonly templatesDir?: string;
   /** Owner compose runs Prometheus and Grafana as; defaults to this process's user. */
   readonly hostUser?: HostUser;
+  /** Grafana's admin account for compose.env; needed to render Grafana's part. */
+  readonly grafanaAdmin?: GrafanaAdmin;
 }
 
 export interface RenderedStack {
@@ -63,24 +65,30 @@ export function defaultTemplatesDir(): string {
  * problem in any template is reported together with the others in one UserError. Reads only the
  * templates, the CA file and (compose mode) the user's targets file.
  */
-export async function renderStackConfig(config: MonitorConfig, options: RenderStackOptions): Promise<RenderedStack> {
+export async function renderStackConfig(settings: Settings, options: RenderStackOptions): Promise<RenderedStack> {
   const part = options.part ?? "all";
   const outDir = resolve(options.outDir);
   const templatesDir = options.templatesDir ?? defaultTemplatesDir();
   const at = (relative: string): string => runtimePath(options.mode, outDir, relative);
   const withPrometheus = part !== "grafana";
   const withGrafana = part !== "prometheus";
-  if (config.demo && options.endpoints.simulatorTarget === undefined) {
+  if (settings.demo && options.endpoints.simulatorTarget === undefined) {
     throw new Error("demo mode needs endpoints.simulatorTarget: VLLM_TARGET is empty");
   }
 
   const files: OutputFile[] = [];
   const problems: string[] = [];
   const hostUser = options.hostUser ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-  files.push({ path: OUTPUT_LAYOUT.composeEnv, content: composeEnvText(config, { outDir, hostUser }) });
+  if (withGrafana && options.grafanaAdmin === undefined) throw new Error("rendering Grafana's files needs its admin account");
+  files.push({
+    path: OUTPUT_LAYOUT.composeEnv,
+    content: composeEnvText(settings, { outDir, hostUser, ...(options.grafanaAdmin === undefined ? {} : { grafanaAdmin: options.grafanaAdmin }) }),
+  });
+  const mixin = buildMixin(mixinConfig(settings));
+  const { env } = settings;
 
   const values = new Map<string, TemplateValue>();
-  for (const [name, value] of config.substitutable) values.set(name, { value, hint: `set ${name} in .env (see .env_example)` });
+  for (const [name, value] of settings.substitutable) values.set(name, { value, hint: `set ${name} in .env (see .env_example)` });
   const derived = (name: string, value: string | undefined, trusted = false): void => {
     values.set(name, { value, trusted, hint: "it is computed by vllm-monitor from the config; this is a bug in the template or the caller's endpoints" });
   };
@@ -88,16 +96,16 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
 
   // Derived values are always whitelisted, whichever part renders, so a template never keeps a
   // placeholder by accident.
-  const userTargetsCopy = config.targetsFile === undefined ? undefined : `${OUTPUT_LAYOUT.targetsDir}/user-${basename(config.targetsFile)}`;
+  const userTargetsCopy = env.VLLM_TARGETS_FILE === undefined ? undefined : `${OUTPUT_LAYOUT.targetsDir}/user-${basename(env.VLLM_TARGETS_FILE)}`;
   const targetFiles = [at(OUTPUT_LAYOUT.vllmTargets)];
-  if (config.targetsFile !== undefined && userTargetsCopy !== undefined) targetFiles.push(options.mode === "native" ? config.targetsFile : at(userTargetsCopy));
+  if (env.VLLM_TARGETS_FILE !== undefined && userTargetsCopy !== undefined) targetFiles.push(options.mode === "native" ? env.VLLM_TARGETS_FILE : at(userTargetsCopy));
   derived("PROMETHEUS_RULES_GLOB", `${at(OUTPUT_LAYOUT.rulesDir)}/*.yml`);
   derived("PROMETHEUS_SELF_TARGET", options.endpoints.prometheusTarget);
   derived("VLLM_TARGET_FILES", json(targetFiles), true);
-  derived("VLLM_AUTHORIZATION", config.metricsAuthToken === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }), true);
+  derived("VLLM_AUTHORIZATION", env.VLLM_METRICS_AUTH_TOKEN === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }), true);
   derived(
     "VLLM_TLS_CONFIG",
-    json({ ...(config.tlsCaFile === undefined ? {} : { ca_file: at(OUTPUT_LAYOUT.caFile) }), insecure_skip_verify: config.tlsInsecureSkipVerify }),
+    json({ ...(env.VLLM_TLS_CA_FILE === undefined ? {} : { ca_file: at(OUTPUT_LAYOUT.caFile) }), insecure_skip_verify: env.VLLM_TLS_INSECURE_SKIP_VERIFY }),
     true,
   );
   derived("VLLM_METRIC_RELABEL_CONFIGS", json(metricRelabelDrops()), true);
@@ -110,13 +118,13 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
 
   if (withPrometheus) {
     // why: compose mounts only the output folder; re-running `conf prometheus` refreshes the copy and file_sd picks it up live.
-    if (config.targetsFile !== undefined && userTargetsCopy !== undefined && options.mode === "compose") {
-      files.push({ path: userTargetsCopy, content: await readFile(config.targetsFile) });
+    if (env.VLLM_TARGETS_FILE !== undefined && userTargetsCopy !== undefined && options.mode === "compose") {
+      files.push({ path: userTargetsCopy, content: await readFile(env.VLLM_TARGETS_FILE) });
     }
-    if (config.metricsAuthToken !== undefined) files.push({ path: OUTPUT_LAYOUT.tokenFile, content: config.metricsAuthToken.reveal() });
-    if (config.tlsCaFile !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(config.tlsCaFile) });
-    files.push({ path: OUTPUT_LAYOUT.vllmTargets, content: `${JSON.stringify(fileSdGroups(config, options.endpoints), null, 2)}\n` });
-    for (const rule of ruleFiles()) {
+    if (env.VLLM_METRICS_AUTH_TOKEN !== undefined) files.push({ path: OUTPUT_LAYOUT.tokenFile, content: env.VLLM_METRICS_AUTH_TOKEN.reveal() });
+    if (env.VLLM_TLS_CA_FILE !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(env.VLLM_TLS_CA_FILE) });
+    files.push({ path: OUTPUT_LAYOUT.vllmTargets, content: `${JSON.stringify(fileSdGroups(settings, options.endpoints), null, 2)}\n` });
+    for (const rule of mixin.ruleFiles) {
       if (!SAFE_FILE_NAME.test(rule.fileName) || !rule.fileName.endsWith(".yml")) throw new Error(`rule file name ${rule.fileName} must be a plain *.yml name`);
       files.push({ path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: rule.content });
     }
@@ -131,7 +139,7 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
   }
 
   if (withGrafana) {
-    for (const dashboard of dashboardFiles()) {
+    for (const dashboard of mixin.recordedDashboards) {
       if (!SAFE_FILE_NAME.test(dashboard.fileName) || !dashboard.fileName.endsWith(".json")) throw new Error(`dashboard file name ${dashboard.fileName} must be a plain *.json name`);
       files.push({ path: `${OUTPUT_LAYOUT.dashboardsDir}/${dashboard.fileName}`, content: `${JSON.stringify(dashboard.dashboard, null, 2)}\n` });
     }
@@ -149,10 +157,10 @@ export async function renderStackConfig(config: MonitorConfig, options: RenderSt
 }
 
 /** file_sd target groups for `targets/vllm.json`: one group per scheme and path, which labels carry. */
-export function fileSdGroups(config: MonitorConfig, endpoints: StackEndpoints): { targets: string[]; labels: Record<string, string> }[] {
-  const targets = config.demo
+export function fileSdGroups(settings: Pick<Settings, "demo" | "targets">, endpoints: StackEndpoints): { targets: string[]; labels: Record<string, string> }[] {
+  const targets = settings.demo
     ? [{ address: endpoints.simulatorTarget ?? "", scheme: "http", metricsPath: "/metrics" }]
-    : config.targets.map((target) => ({ address: target.address, scheme: target.scheme, metricsPath: target.metricsPath }));
+    : settings.targets.map((target) => ({ address: target.address, scheme: target.scheme, metricsPath: target.metricsPath }));
   const groups = new Map<string, { targets: string[]; labels: Record<string, string> }>();
   for (const target of targets) {
     const key = `${target.scheme} ${target.metricsPath}`;

@@ -4,7 +4,7 @@ import { ruleScope } from "../promql/scope.js";
 import { series } from "../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
-import type { Thresholds } from "./thresholds.js";
+import type { Thresholds } from "../mixin/thresholds.js";
 
 export type Severity = "critical" | "warning";
 
@@ -36,8 +36,9 @@ export function runbookAnchor(alert: string): string {
   return alert.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-");
 }
 
-export function runbookUrl(alert: string): string {
-  return `${RUNBOOK_PATH}#${runbookAnchor(alert)}`;
+/** The alert's section in the runbooks at `baseUrl` (RUNBOOK_BASE_URL). */
+export function runbookUrl(baseUrl: string, alert: string): string {
+  return `${baseUrl}#${runbookAnchor(alert)}`;
 }
 
 const PER_INSTANCE = ["job", "instance", "model_name"] as const;
@@ -189,19 +190,20 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
       expr: `${errorRatioRecord()} > ${thresholds.errorRatio.ratio}`,
       for: thresholds.errorRatio.for,
       severity: "warning",
-      summary: "Many requests of {{ $labels.model_name }} end in abort or error",
-      description: `{{ $value | humanizePercentage }} of finished requests of {{ $labels.model_name }} (job {{ $labels.job }}) ended in abort or error over ${RECORDING_WINDOW}, above ${thresholds.errorRatio.ratio * 100}% for ${thresholds.errorRatio.for}.`,
+      summary: "Many requests of {{ $labels.model_name }} fail on the server",
+      description: `{{ $value | humanizePercentage }} of finished requests of {{ $labels.model_name }} (job {{ $labels.job }}) ended in finished_reason="error" over ${RECORDING_WINDOW}, above ${thresholds.errorRatio.ratio * 100}% for ${thresholds.errorRatio.for}. Client aborts are not counted.`,
       runbook: {
-        meaning: "A large share of requests finish with `finished_reason` abort (client went away, timeout) or error.",
+        meaning:
+          "A large share of requests finish with `finished_reason` error: the server failed them. Client aborts (timeouts, closed connections) are not counted; the User overview shows them beside the errors.",
         impact: "Users get no or partial answers.",
         diagnose: [
-          "User overview → Finished requests by reason: abort rising with latency means clients give up waiting.",
-          "The vLLM server log around the start of the alert for errors.",
+          "User overview → Completed, failed and aborted requests, and Error ratio: which models fail, and since when.",
+          "The vLLM server log around the start of the alert: invalid requests, out-of-memory and NaN logits show up there.",
           `Query: \`sum by (finished_reason) (rate(${vllm.requestSuccess.name}[5m]))\`.`,
         ],
         fix: [
-          "Aborts: fix the latency first (see the latency alerts) or raise client timeouts.",
-          "Errors: read the vLLM log; invalid requests, out-of-memory and NaN logits show up there.",
+          "Fix what the log reports: bad requests at the client, memory (`--gpu-memory-utilization`, `--max-model-len`), or a broken model or adapter.",
+          "If aborts rise too, latency is the cause clients give up on: see the latency alerts.",
         ],
       },
     },

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
+import type { Thresholds } from "../mixin/thresholds.js";
 import { alertRules, runbookUrl, type AlertRule } from "./alerts.js";
 import { recordingRules } from "./recording.js";
-import { defaultThresholds, validateThresholds, type Thresholds } from "./thresholds.js";
 
 /** A generated Prometheus rule file: committed under rules/<fileName> and loaded by Prometheus. */
 export interface RuleFile {
@@ -19,21 +19,21 @@ function toYaml(document: unknown, comment = ""): string {
   return HEADER + comment + stringify(document, { lineWidth: 0 });
 }
 
-function alertEntry(rule: AlertRule) {
+function alertEntry(rule: AlertRule, runbookBaseUrl: string) {
   return {
     alert: rule.alert,
     expr: rule.expr,
     for: rule.for,
     labels: { severity: rule.severity },
-    annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(rule.alert) },
+    annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(runbookBaseUrl, rule.alert) },
   };
 }
 
-export function alertsYaml(thresholds: Thresholds): string {
+export function alertsYaml(thresholds: Thresholds, runbookBaseUrl: string): string {
   const rules = alertRules(thresholds);
   const groups = [...new Set(rules.map((rule) => rule.group))].map((group) => ({
     name: `vllm-monitor.${group}.alerts`,
-    rules: rules.filter((rule) => rule.group === group).map(alertEntry),
+    rules: rules.filter((rule) => rule.group === group).map((rule) => alertEntry(rule, runbookBaseUrl)),
   }));
   return toYaml({ groups });
 }
@@ -53,17 +53,15 @@ export function recordingYaml(thresholds: Thresholds): string {
   return toYaml({ groups: [{ name: "vllm-monitor.recording", rules }] }, RECORDING_NAMING);
 }
 
-/** Every alerting and recording rule file the project ships. Pure. */
-export function ruleFiles(thresholds: Thresholds = defaultThresholds()): RuleFile[] {
-  validateThresholds(thresholds);
+/** Every alerting and recording rule file the mixin ships (see src/mixin). Pure. */
+export function ruleFiles(thresholds: Thresholds, runbookBaseUrl: string): RuleFile[] {
   return [
     { fileName: RECORDING_FILE, content: recordingYaml(thresholds) },
-    { fileName: ALERTS_FILE, content: alertsYaml(thresholds) },
+    { fileName: ALERTS_FILE, content: alertsYaml(thresholds, runbookBaseUrl) },
   ];
 }
 
 export { alertRules, runbookAnchor, runbookUrl, RUNBOOK_PATH, type AlertRule, type Runbook } from "./alerts.js";
 export { recordingRules, type RecordingRule } from "./recording.js";
-export { defaultThresholds, validateThresholds, type Thresholds } from "./thresholds.js";
 export { runbooksMarkdown } from "./runbooks.js";
 export { droppedFamilies, metricRelabelDrops, type DroppedFamily } from "./drops.js";

@@ -17,7 +17,7 @@ import {
   type HistogramSignal,
 } from "../promql/signals.js";
 import { bucketRates, counterRate, errorRatio, latencyQuantile, type QueryOptions } from "../promql/vllm.js";
-import type { Thresholds } from "./thresholds.js";
+import type { Thresholds } from "../mixin/thresholds.js";
 
 export interface RecordingRule {
   readonly record: string;

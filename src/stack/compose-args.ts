@@ -86,6 +86,11 @@ export function composeLogsArgs(tool: ComposeTool, target: ComposeTarget, option
   return args;
 }
 
+/** `kill -s SIGHUP prometheus`: Prometheus re-reads its config, rules and targets without losing data. */
+export function composeReloadArgs(tool: ComposeTool, target: ComposeTarget): string[] {
+  return [...composeGlobalArgs(tool, target), "kill", "-s", "SIGHUP", "prometheus"];
+}
+
 /** `build`: our own images only (the simulator), whatever profiles the env file enables. */
 export function composeBuildArgs(tool: ComposeTool, target: ComposeTarget): string[] {
   const withBuildProfile: ComposeTarget = { ...target, profiles: [...(target.profiles ?? []), BUILD_PROFILE] };

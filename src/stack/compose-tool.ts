@@ -3,6 +3,7 @@
  * failure into a UserError that says what to do (start Docker, install compose, or go native).
  */
 import { UserError } from "../errors.js";
+import { print, printError } from "../output.js";
 import { startProcess, type ExitInfo } from "../process/index.js";
 import { COMPOSE_PLUGIN, COMPOSE_STANDALONE, type ComposeTool } from "./compose-args.js";
 
@@ -89,7 +90,7 @@ export async function runCompose(tool: ComposeTool, args: readonly string[], opt
     command: tool.command,
     args,
     env: options.env,
-    onLine: (line, stream) => (stream === "stdout" ? process.stdout : process.stderr).write(`${line}\n`),
+    onLine: (line, stream) => (stream === "stdout" ? print : printError)(`${line}\n`),
   });
   let interrupted = false;
   const interrupt = (): void => {

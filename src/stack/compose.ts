@@ -11,6 +11,7 @@ import {
   composeBuildArgs,
   composeDownArgs,
   composeLogsArgs,
+  composeReloadArgs,
   composeUpArgs,
   type ComposeTarget,
   type ComposeTool,
@@ -115,6 +116,14 @@ export async function composeLogs(context: ComposeContext, options: { follow?: b
     env: context.env,
     purpose: "read the stack's logs",
     stopsOnInterrupt: true,
+  });
+}
+
+/** Makes Prometheus re-read its configuration (SIGHUP); the TSDB and the containers stay. */
+export async function composeReload(context: ComposeContext): Promise<void> {
+  await runCompose(context.tool, composeReloadArgs(context.tool, context.target), {
+    env: context.env,
+    purpose: "make Prometheus reload its configuration",
   });
 }
 

@@ -1,32 +1,37 @@
 /**
  * The native stack: Prometheus, optional node_exporter / Alertmanager / Grafana, and the simulator
  * in demo mode, as plain processes supervised by this CLI. Foreground by default; `--detach` re-runs
- * the supervisor in the background. `stopNativeStack` and `nativeStatus` work from its state file.
+ * the supervisor in the background. It records itself in the registry, so `status`, `logs`,
+ * `reload` and `down` find it from any folder.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import type { Settings } from "../config/load.js";
+import { nativePort } from "../config/services.js";
 import { UserError } from "../errors.js";
 import type { ManagedProcess } from "../process/index.js";
+import { LISTEN_HOST, gpuExporterService, nativeEndpoints } from "../render/endpoints.js";
+import { removeOutputTree } from "../render/writer.js";
+import { writeStackConfig } from "./configure.js";
+import { grafanaAdmin } from "./grafana-admin.js";
 import { locateBinaries } from "./native/binaries.js";
-import { loadNativeConfig, renderNativeConfig, type NativeConfig } from "./native/config.js";
 import { startDetached } from "./native/detach.js";
-import { mergedEnvironment } from "./native/env.js";
-import { removeRenderedFiles } from "./native/output.js";
 import { nativePaths, type NativePaths } from "./native/paths.js";
-import { LISTEN_HOST, planNativeProcesses, type ProcessSpec } from "./native/plan.js";
+import { plannedServices, planNativeProcesses, type ProcessSpec } from "./native/plan.js";
 import { selfInvocation } from "./native/self.js";
-import { nativePorts } from "./native/settings.js";
-import { collectNativeStatus, type NativeStatus } from "./native/status.js";
-import { isAlive, readState, removeState, writeState, type NativeState } from "./native/state.js";
-import { checkPortsFree, childDeathError, isStartupAborted, startSupervised, type Supervised } from "./native/supervisor.js";
+import { ChildDeathError, checkPortsFree, childDeathError, describeExit, isStartupAborted, startSupervised, type ChildDeath, type Supervised } from "./native/supervisor.js";
+import { forgetStack, isAlive, readStack, recordStack, type NativeState } from "./registry.js";
+import { print, printError } from "../output.js";
 
 export interface NativeStackOptions {
-  readonly envFile: string;
+  readonly settings: Settings;
   readonly outDir: string;
-  /** Run the supervisor in the background and return once Prometheus is ready. */
+  /** Run the supervisor in the background and return once every process is ready. */
   readonly detach?: boolean;
+  /** We are that background supervisor: stdout already is the log file. */
+  readonly detachedChild?: boolean;
   /** Where `.vllm-monitor/` lives; default the current directory. */
   readonly cwd?: string;
 }
@@ -35,7 +40,7 @@ const STOP_TIMEOUT_MS = 60_000;
 /** A child that exits within this long after Ctrl-C got the same signal from the terminal: not a death. */
 const SIGNAL_SETTLE_MS = 500;
 
-function pathsOf(options: NativeStackOptions): NativePaths {
+function pathsOf(options: Pick<NativeStackOptions, "cwd" | "outDir">): NativePaths {
   return nativePaths(options.cwd ?? process.cwd(), options.outDir);
 }
 
@@ -52,12 +57,17 @@ function writeMinimalAlertmanagerConfig(path: string): void {
   writeFileSync(path, "route:\n  receiver: default\nreceivers:\n  - name: default\n", { mode: 0o600 });
 }
 
+/** Refuses a second stack on the same output folder, or on the same `.vllm-monitor/` data. */
 function refuseIfRunning(paths: NativePaths): void {
-  const state = readState(paths.stateFile);
+  const state = readStack(paths.outDir);
   if (state === undefined) return;
+  if (state.kind === "compose") {
+    throw new UserError(`The compose stack uses ${state.outDir}.`, ["stop it with: vllm-monitor down, or pass another --out"]);
+  }
   if (isAlive(state.supervisorPid)) {
-    throw new UserError(`The native stack is already running (supervisor pid ${state.supervisorPid}).`, [
+    throw new UserError(`The native stack is already running (supervisor pid ${state.supervisorPid}, --out ${state.outDir}).`, [
       "see it with: vllm-monitor status",
+      "apply a .env change with: vllm-monitor reload",
       "stop it with: vllm-monitor down",
     ]);
   }
@@ -68,84 +78,95 @@ function refuseIfRunning(paths: NativePaths): void {
       "stop them with: vllm-monitor down",
     ]);
   }
-  removeState(paths.stateFile);
+  forgetStack(paths.outDir);
 }
+
+const NO_GRAFANA_NOTE =
+  "Grafana is not installed here, so no dashboards are served. Either install Grafana (or set GRAFANA_HOME to an unpacked release) and start again, " +
+  "or import dashboards/*.json into a Grafana you already have and reach this Prometheus through an SSH tunnel: ssh -N -L 9090:127.0.0.1:PORT you@this-host";
 
 /** `up --native`: renders the configs and runs the stack until Ctrl-C / SIGTERM / `down`, or a child dies. */
 export async function startNativeStack(options: NativeStackOptions): Promise<void> {
+  const { settings } = options;
   const paths = pathsOf(options);
   refuseIfRunning(paths);
-  const env = mergedEnvironment(options.envFile);
-  const binaries = locateBinaries(env);
-  const config = loadNativeConfig(options.envFile, binaries.grafana !== undefined);
-  const ports = nativePorts(env);
+  const binaries = locateBinaries(settings);
+  const admin = binaries.grafana === undefined ? undefined : grafanaAdmin(settings);
   const cli = selfInvocation();
-
-  for (const note of config.notes) process.stderr.write(`vllm-monitor: note: ${note}\n`);
-  if (options.detach === true) {
-    const upArgs = ["up", "--native", "--env-file", resolve(options.envFile), "--out", paths.outDir];
-    const pid = await startDetached(cli, upArgs, paths);
-    const state = readState(paths.stateFile);
-    process.stdout.write(summary(state, pid, paths.logFile));
-    return;
-  }
-
   const alertmanagerConfig = alertmanagerConfigFile(paths.outDir);
   const specs = planNativeProcesses({
     binaries,
-    ports,
+    settings,
     paths,
-    demo: config.demo,
     cli,
     alertmanagerConfig: alertmanagerConfig.path,
-    grafanaAdmin: config.grafanaAdmin,
+    ...(admin === undefined ? {} : { grafanaAdmin: admin.admin }),
   });
+
+  if (options.detachedChild !== true) {
+    const notes = [...settings.notes, ...(admin?.note === undefined ? [] : [admin.note])];
+    if (binaries.grafana === undefined) notes.push(NO_GRAFANA_NOTE.replace("PORT", String(nativePort("prometheus", settings))));
+    for (const note of notes) printError(`vllm-monitor: note: ${note}\n`);
+  }
   await checkPortsFree(specs, LISTEN_HOST);
-  await runSupervisor(options, paths, { ports, specs, config, renderAlertmanagerConfig: alertmanagerConfig.render ? alertmanagerConfig.path : undefined });
+  if (options.detach === true) {
+    const childArgs = ["up", "--native", "--detached-child", "--out", paths.outDir];
+    if (settings.envFile.found) childArgs.push("--env-file", settings.envFile.path);
+    const pid = await startDetached(cli, childArgs, paths, () => readStack(paths.outDir));
+    const started = readStack(paths.outDir);
+    print(summary(started?.kind === "native" ? started : undefined, pid, paths.logFile));
+    return;
+  }
+  await runSupervisor(options, paths, { specs, renderAlertmanagerConfig: alertmanagerConfig.render ? alertmanagerConfig.path : undefined });
 }
 
 interface SupervisorInput {
-  readonly ports: ReturnType<typeof nativePorts>;
   readonly specs: ProcessSpec[];
-  readonly config: NativeConfig;
   /** Set when no committed Alertmanager config exists and a minimal one must be written here. */
-  readonly renderAlertmanagerConfig?: string;
+  readonly renderAlertmanagerConfig?: string | undefined;
 }
 
 async function runSupervisor(options: NativeStackOptions, paths: NativePaths, input: SupervisorInput): Promise<void> {
+  const { settings } = options;
   const stopRequest = new AbortController();
   const onSignal = (): void => stopRequest.abort();
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
+  mkdirSync(paths.stateDir, { recursive: true });
+  // why: `vllm-monitor logs` reads this file; a detached supervisor's stdout already is it.
+  if (options.detachedChild !== true) writeFileSync(paths.logFile, "", { mode: 0o644 });
   const writeLine = (text: string): void => {
-    process.stdout.write(`${text}\n`);
+    print(`${text}\n`);
+    if (options.detachedChild !== true) appendFileSync(paths.logFile, `${text}\n`);
   };
 
   const state: NativeState = {
+    kind: "native",
     supervisorPid: process.pid,
     phase: "starting",
     startedAt: new Date().toISOString(),
-    demo: input.config.demo,
+    demo: settings.demo,
     outDir: paths.outDir,
-    envFile: resolve(options.envFile),
-    prometheusUrl: `http://${LISTEN_HOST}:${input.ports.prometheus}`,
+    envFile: settings.envFile.path,
+    workDir: paths.workDir,
+    logFile: paths.logFile,
+    prometheusUrl: `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
     processes: [],
   };
   const record = (next: Partial<NativeState>): void => {
     Object.assign(state, next);
-    writeState(paths.stateFile, state);
+    recordStack(state);
   };
 
+  let death: ChildDeath | undefined;
   try {
     record({});
     const runs = (name: ProcessSpec["name"]): boolean => input.specs.some((spec) => spec.name === name);
     mkdirSync(paths.prometheusData, { recursive: true });
     if (runs("alertmanager")) mkdirSync(paths.alertmanagerData, { recursive: true });
     if (runs("grafana")) mkdirSync(paths.grafanaData, { recursive: true });
-    await renderNativeConfig(input.config.monitor, paths.outDir, input.ports, input.specs);
-    if (input.renderAlertmanagerConfig !== undefined && runs("alertmanager")) {
-      writeMinimalAlertmanagerConfig(input.renderAlertmanagerConfig);
-    }
+    await renderNativeConfig(settings, paths.outDir, input.specs);
+    if (input.renderAlertmanagerConfig !== undefined && runs("alertmanager")) writeMinimalAlertmanagerConfig(input.renderAlertmanagerConfig);
 
     let supervised: Supervised;
     try {
@@ -154,14 +175,15 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
         writeLine,
         signal: stopRequest.signal,
         onStarted: (spec, child: ManagedProcess) =>
-          record({ processes: [...state.processes, { name: spec.name, pid: child.pid, command: spec.command, ports: [...spec.ports] }] }),
+          record({ processes: [...state.processes, { name: spec.name, pid: child.pid, command: spec.command, ports: spec.ports.map((use) => ({ ...use })) }] }),
       });
     } catch (error) {
       if (isStartupAborted(error)) return;
+      if (error instanceof ChildDeathError) death = error.death;
       throw error;
     }
     record({ phase: "running" });
-    process.stdout.write(summary(state, process.pid, "this terminal"));
+    writeLine(summary(state, process.pid, paths.logFile).trimEnd());
 
     const stopped = new Promise<"stop">((resolveStop) => {
       if (stopRequest.signal.aborted) resolveStop("stop");
@@ -172,12 +194,33 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
     record({ phase: "stopping" });
     writeLine("vllm-monitor: stopping the native stack");
     await supervised.stopAll();
-    if (outcome !== "stop" && !stopRequest.signal.aborted) throw childDeathError(outcome);
+    if (outcome !== "stop" && !stopRequest.signal.aborted) {
+      death = outcome;
+      throw childDeathError(outcome);
+    }
   } finally {
-    removeRenderedFiles(paths.outDir);
-    removeState(paths.stateFile);
+    await removeOutputTree(paths.outDir).catch(() => false);
+    if (death === undefined) forgetStack(paths.outDir);
+    // why: `status` names the child that died, with its last lines, after the supervisor is gone.
+    else record({ phase: "failed", failure: { name: death.name, how: describeExit(death.exit), at: new Date().toISOString(), lastLines: [...death.lastLines].slice(-15) } });
     for (const signal of signals) process.off(signal, onSignal);
   }
+}
+
+/** Renders prometheus.yml, secrets, targets, rules and Grafana provisioning for the processes planned. */
+export async function renderNativeConfig(settings: Settings, outDir: string, specs: readonly ProcessSpec[]): Promise<void> {
+  const running = plannedServices(specs);
+  const externalGpu = gpuExporterService(settings);
+  if (externalGpu !== undefined) running.add(externalGpu);
+  const grafana = specs.find((spec) => spec.name === "grafana");
+  const admin = grafana === undefined ? undefined : grafanaAdmin(settings).admin;
+  await writeStackConfig(settings, {
+    mode: "native",
+    outDir,
+    endpoints: nativeEndpoints(settings, running),
+    part: grafana === undefined ? "prometheus" : "all",
+    ...(admin === undefined ? {} : { grafanaAdmin: admin }),
+  });
 }
 
 function summary(state: NativeState | undefined, pid: number, logs: string): string {
@@ -185,17 +228,17 @@ function summary(state: NativeState | undefined, pid: number, logs: string): str
   for (const child of state?.processes ?? []) {
     lines.push(`  ${child.name.padEnd(14)} pid ${String(child.pid).padEnd(8)} ${child.ports.map((use) => `http://${LISTEN_HOST}:${use.port}`).join(" ")}`);
   }
-  lines.push(`  logs: ${logs} · status: vllm-monitor status · stop: vllm-monitor down`);
+  lines.push(`  logs: ${logs} (vllm-monitor logs) · status: vllm-monitor status · apply .env changes: vllm-monitor reload · stop: vllm-monitor down`);
   return `${lines.join("\n")}\n`;
 }
 
-/** `down --native`: stops the supervisor (which stops its children and deletes the rendered files). */
-export async function stopNativeStack(options: NativeStackOptions): Promise<void> {
-  const paths = pathsOf(options);
-  const state = readState(paths.stateFile);
-  if (state === undefined) {
-    process.stdout.write("vllm-monitor: the native stack is not running\n");
-    removeRenderedFiles(paths.outDir);
+/** `down` for a native stack: stops the supervisor (which stops its children and deletes the rendered files). */
+export async function stopNativeStack(state: NativeState): Promise<void> {
+  // why: a failed stack's supervisor has exited and stopped its children; its pids may belong to others by now.
+  if (state.phase === "failed") {
+    await removeOutputTree(state.outDir).catch(() => false);
+    forgetStack(state.outDir);
+    print(`vllm-monitor: cleared the record of the native stack that stopped when ${state.failure?.name ?? "a process"} ${state.failure?.how ?? "died"}\n`);
     return;
   }
   if (isAlive(state.supervisorPid)) {
@@ -207,18 +250,7 @@ export async function stopNativeStack(options: NativeStackOptions): Promise<void
   for (const pid of [state.supervisorPid, ...state.processes.map((child) => child.pid)]) {
     if (isAlive(pid)) process.kill(pid, "SIGKILL");
   }
-  removeRenderedFiles(state.outDir);
-  removeRenderedFiles(paths.outDir);
-  removeState(paths.stateFile);
-  process.stdout.write(`vllm-monitor: the native stack is stopped (Prometheus data kept in ${paths.prometheusData})\n`);
-}
-
-/** True when `.vllm-monitor/` records a native stack (running or left behind by a crash). */
-export function isNativeStackRecorded(cwd: string = process.cwd()): boolean {
-  return readState(nativePaths(cwd, "build").stateFile) !== undefined;
-}
-
-/** `status`: what the state file records, which processes live, and every scrape target's health. */
-export async function nativeStatus(options: Pick<NativeStackOptions, "outDir" | "cwd">): Promise<NativeStatus> {
-  return collectNativeStatus(nativePaths(options.cwd ?? process.cwd(), options.outDir).stateFile);
+  await removeOutputTree(state.outDir).catch(() => false);
+  forgetStack(state.outDir);
+  print(`vllm-monitor: the native stack is stopped (Prometheus data kept in ${nativePaths(state.workDir, state.outDir).prometheusData})\n`);
 }

@@ -1,11 +1,12 @@
 import { after, before, describe, test } from "node:test";
+import { thresholds } from "../../src/mixin/index.js";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { METRICS_VERSIONS, countSeries, dcgm, metricsVersionSpec, nvidiaSmi, type MetricsVersion } from "../../src/catalog/index.js";
-import { MACHINE_OVERVIEW_UID, dashboardFiles, defaultDashboardOptions, machineOverviewDashboard, type DashboardOptions } from "../../src/dashboards/index.js";
+import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardOptions } from "../../src/dashboards/index.js";
 import {
   allSelectedValues,
   dashboardQueries,
@@ -71,8 +72,8 @@ async function gpuHostOptions(fleet: Fleet, dashboard: Record<string, unknown>, 
 
 function variants(): { name: string; options: DashboardOptions }[] {
   return [
-    { name: "recording rules", options: defaultDashboardOptions() },
-    { name: "raw series", options: { ...defaultDashboardOptions(), source: "raw" } },
+    { name: "recording rules", options: { source: "recorded", thresholds: thresholds() } },
+    { name: "raw series", options: { source: "raw", thresholds: thresholds() } },
   ];
 }
 
@@ -168,7 +169,7 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
 
   test("shows dcgm-exporter (hostname and Hostname) and nvidia_gpu_exporter GPUs side by side when every job and GPU host is selected", async () => {
     const running = fleet!;
-    const dashboard = machineOverviewDashboard(defaultDashboardOptions());
+    const dashboard = machineOverviewDashboard({ source: "recorded", thresholds: thresholds() });
     const hosts = await gpuHostOptions(running, dashboard, allSelectedValues("10s"), evalTime);
     assert.deepEqual(hosts, [...new Set([hostname(), "127.0.0.1"])].sort());
     const expectedJobs = [...METRICS_VERSIONS.map(gpuJob), NVIDIA_SMI_GPU_JOB].sort();

@@ -5,11 +5,12 @@
  * Prometheus loading our rule files and metric_relabel drops. Everything started is stopped by
  * `stop()`, also when starting fails half-way.
  */
+import { buildMixin } from "../../src/mixin/index.js";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { MetricsVersion } from "../../src/catalog/index.js";
 import { findFreePort, startProcess, waitForHttp, type ManagedProcess } from "../../src/process/index.js";
-import { metricRelabelDrops, ruleFiles } from "../../src/rules/index.js";
+import { metricRelabelDrops } from "../../src/rules/index.js";
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
 
@@ -114,7 +115,7 @@ export async function startFleet(options: FleetOptions, truthDir: string): Promi
       nvidiaSmiSimulator = await startSimulator({ instances: 1, engines: 2, gpus: 2, seed: 7, load: "steady", gpuPort: 0, gpuFormat: "nvidia-smi" });
     }
     if (options.nodeExporter ?? true) nodeExporter = await startNodeExporter();
-    const files = Object.fromEntries((options.rules ?? true ? ruleFiles() : []).map((file) => [file.fileName, file.content]));
+    const files = Object.fromEntries((options.rules ?? true ? buildMixin().ruleFiles : []).map((file) => [file.fileName, file.content]));
     const scrapeConfigs = [...simulators.entries()].flatMap(([version, simulator]) => [
       {
         job_name: vllmJob(version),

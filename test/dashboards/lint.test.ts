@@ -1,10 +1,11 @@
 import { describe, test } from "node:test";
+import { buildMixin, thresholds } from "../../src/mixin/index.js";
 import assert from "node:assert/strict";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dcgm, knownSeriesNames, node, nvidiaSmi, scrape, vllm, vllmLegacy } from "../../src/catalog/index.js";
-import { dashboardFiles, defaultDashboardOptions, MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID } from "../../src/dashboards/index.js";
+import { MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID } from "../../src/dashboards/index.js";
 import { allSelectedValues, dashboardPanels, dashboardQueries, substituteVariables } from "../../src/dashboards/inspect.js";
-import { defaultThresholds, recordingRules } from "../../src/rules/index.js";
+import { recordingRules } from "../../src/rules/index.js";
 
 /** Series names a vector selector of the PromQL text names, or a parse error. */
 function parsePromql(expr: string): { errors: string[]; names: string[]; ranges: string[] } {
@@ -25,10 +26,10 @@ function parsePromql(expr: string): { errors: string[]; names: string[]; ranges:
   return { errors, names, ranges };
 }
 
-const dashboards = () => dashboardFiles().map((file) => file.dashboard);
+const dashboards = () => buildMixin().recordedDashboards.map((file) => file.dashboard);
 /** The shipped dashboards plus their raw-series variant (the benchmark's baseline). */
 const allQueries = () =>
-  [...dashboards(), ...dashboardFiles({ ...defaultDashboardOptions(), source: "raw" }).map((file) => file.dashboard)].flatMap(dashboardQueries);
+  [...dashboards(), ...buildMixin().portableDashboards.map((file) => file.dashboard)].flatMap(dashboardQueries);
 const where = (query: { dashboardUid: string; panelTitle: string; refId: string }) => `${query.dashboardUid} / ${query.panelTitle} / ${query.refId}`;
 
 const RATE_INTERVAL_SENTINEL = "59s";
@@ -50,7 +51,7 @@ describe("generated dashboards", () => {
 
   test("name only series from the catalog or our recording rules", () => {
     const known = knownSeriesNames();
-    for (const rule of recordingRules(defaultThresholds())) known.add(rule.record);
+    for (const rule of recordingRules(thresholds())) known.add(rule.record);
     const unknown = allQueries().flatMap((query) =>
       parsePromql(substituteVariables(query.expr, allSelectedValues()))
         .names.filter((name) => !known.has(name))
@@ -107,7 +108,7 @@ describe("generated dashboards", () => {
 
   test("filter every vLLM query by job, instance, model and engine, GPU queries by host, host queries by instance", () => {
     const vllmNames = new Set<string>([...Object.values(vllm), ...Object.values(vllmLegacy)].flatMap((family) => [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`]));
-    for (const rule of recordingRules(defaultThresholds())) vllmNames.add(rule.record);
+    for (const rule of recordingRules(thresholds())) vllmNames.add(rule.record);
     const gpuNames = new Set<string>([...Object.values(dcgm), ...Object.values(nvidiaSmi)].map((family) => family.name));
     const nodeNames = new Set<string>(Object.values(node).map((family) => family.name));
     const problems: string[] = [];

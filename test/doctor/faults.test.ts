@@ -133,8 +133,8 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
       assert.deepEqual(seen, [`Bearer ${WRONG_TOKEN}`, `Bearer ${WRONG_TOKEN}`]);
       assert.equal(text.code, 1);
       assert.equal(json.code, 1);
-      assert.match(text.stdout, /✖ HTTP 401 from \/metrics: the server rejected the token in VLLM_METRICS_AUTH_TOKEN/);
-      assert.match(text.stdout, /fix: set VLLM_METRICS_AUTH_TOKEN to the key the server expects/);
+      assert.match(text.stdout, /✖ HTTP 401 from \/metrics: the endpoint rejected the token in VLLM_METRICS_AUTH_TOKEN; vLLM itself never asks for a token on \/metrics/);
+      assert.match(text.stdout, /fix: set VLLM_METRICS_AUTH_TOKEN to the token that gateway or proxy expects/);
       const report = JSON.parse(json.stdout) as { ok: boolean; targets: { checks: { check: string; status: string }[] }[] };
       assert.equal(report.ok, false);
       assert.ok(report.targets[0]?.checks.some((check) => check.check === "http" && check.status === "problem"));
@@ -148,7 +148,7 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
     const server = await serve(401, "text/plain", "unauthorized");
     const result = await doctor("--target", `http://127.0.0.1:${server.port}/metrics`);
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /the server wants a bearer token and none is set/);
+    assert.match(result.stdout, /the endpoint wants a bearer token and none is set/);
     assert.match(result.stdout, /set VLLM_METRICS_AUTH_TOKEN/);
   });
 

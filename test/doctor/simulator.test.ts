@@ -57,7 +57,7 @@ describe("vllm-monitor doctor against the vLLM simulator", () => {
     const json = await runCli(["doctor", "--env-file", env.path, "--prometheus-url", noPrometheus, "--json"]);
     assert.equal(text.code, 1);
     assert.equal(json.code, 1);
-    assert.match(text.stdout, /✖ HTTP 401 from \/metrics: the server rejected the token in VLLM_METRICS_AUTH_TOKEN/);
+    assert.match(text.stdout, /✖ HTTP 401 from \/metrics: the endpoint rejected the token in VLLM_METRICS_AUTH_TOKEN; vLLM itself never asks for a token on \/metrics/);
     for (const output of [text.stdout, text.stderr, json.stdout, json.stderr]) {
       assert.ok(!output.includes(TOKEN), "a token leaked into the output");
     }

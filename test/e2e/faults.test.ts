@@ -2,7 +2,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { scrape, vllm } from "../../src/catalog/index.js";
 import { findFreePort } from "../../src/process/index.js";
-import { ruleFiles } from "../../src/rules/index.js";
+import { buildMixin, defaultThresholdInputs, thresholds } from "../../src/mixin/index.js";
+import { defaultValue } from "../../src/config/schema.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { parse as parseYaml } from "yaml";
 import { createWorkspace, queryRangeValues, waitForQuery, type Workspace } from "./harness.js";
@@ -14,9 +15,13 @@ interface AlertRuleYaml {
   readonly for?: string;
 }
 
-/** The shipped alert on `up == 0` and its `for:` in seconds. */
+/** Every `for:` a tenth as long, so the target-down alert fires in seconds rather than minutes. */
+const FOR_SCALE = 0.1;
+
+/** The alert on `up == 0`, as rendered with ALERT_FOR_SCALE, and its `for:` in seconds. */
 function targetDownAlert(): { name: string; forSeconds: number } {
-  const rules = ruleFiles().flatMap((file) => (parseYaml(file.content) as { groups: { rules: AlertRuleYaml[] }[] }).groups.flatMap((group) => group.rules));
+  const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL") });
+  const rules = mixin.ruleFiles.flatMap((file) => (parseYaml(file.content) as { groups: { rules: AlertRuleYaml[] }[] }).groups.flatMap((group) => group.rules));
   const rule = rules.find((candidate) => candidate.alert !== undefined && /^up\s*==\s*0$/.test(candidate.expr ?? ""));
   assert.ok(rule?.alert, "an alert on up == 0 ships with the rules");
   const match = /^(\d+)([smh])$/.exec(rule.for ?? "0s");
@@ -32,7 +37,7 @@ describe("native stack when the vLLM target fails and comes back", () => {
   before(async () => {
     port = await findFreePort();
     simulator = await startSimulator({ port, seed: 11 });
-    workspace = await createWorkspace({ VLLM_TARGET: `127.0.0.1:${port}` });
+    workspace = await createWorkspace({ VLLM_TARGET: `127.0.0.1:${port}`, ALERT_FOR_SCALE: String(FOR_SCALE) });
   });
   after(async () => {
     await workspace.cleanup();
@@ -56,7 +61,7 @@ describe("native stack when the vLLM target fails and comes back", () => {
       workspace.prometheusUrl,
       `ALERTS{alertname="${alert.name}", instance="${instance}", alertstate="firing"}`,
       (samples) => samples.length > 0,
-      (alert.forSeconds + 60) * 1000,
+      (alert.forSeconds + 30) * 1000,
     );
 
     simulator = await startSimulator({ port, seed: 12 });

@@ -1,20 +1,22 @@
 /**
  * Runs the real CLI against real processes in a throw-away working directory: its own .env with
- * free ports and a 1 s scrape interval, its own `.vllm-monitor/` and `build/`. `cleanup()` always
- * stops whatever the stack recorded and removes the directory.
+ * free ports and a 1 s scrape interval, its own `.vllm-monitor/`, `build/` and stack registry
+ * (XDG_STATE_HOME). `cli()` runs in this process through `main()`; `spawnCli()` starts a real
+ * process for a foreground supervisor. `cleanup()` always stops whatever the stack recorded.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findFreePorts, startProcess, waitUntil } from "../../src/process/index.js";
-import { readState, isAlive } from "../../src/stack/native/state.js";
+import { isAlive, listStacks } from "../../src/stack/registry.js";
+import { runCli } from "../helpers/cli.js";
 
 const CLI_MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const TSX_LOADER = import.meta.resolve("tsx");
 
 export interface CliResult {
-  readonly code: number | null;
+  readonly code: number;
   readonly output: string;
 }
 
@@ -32,11 +34,13 @@ export interface Workspace {
   readonly envFile: string;
   readonly ports: E2ePorts;
   readonly prometheusUrl: string;
-  /** Runs `vllm-monitor <args>` to completion in the workspace (bounded). */
-  cli(args: readonly string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  /** The environment every CLI call of this workspace gets (its own registry among it). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Runs `vllm-monitor <args>` to completion in the workspace, in this process. */
+  cli(args: readonly string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult>;
   /** Starts `vllm-monitor <args>` without waiting for it (the foreground supervisor). */
   spawnCli(args: readonly string[]): ReturnType<typeof startProcess>;
-  /** Pids of the supervisor and its children as recorded in the state file (empty when none). */
+  /** Pids of the supervisor and its children as recorded in the registry (empty when none). */
   recordedPids(): number[];
   writeEnv(variables: Readonly<Record<string, string>>): void;
   cleanup(): Promise<void>;
@@ -67,30 +71,15 @@ export async function createWorkspace(variables: Readonly<Record<string, string>
     writeFileSync(envFile, Object.entries(all).map(([name, value]) => `${name}=${value}\n`).join(""), { mode: 0o600 });
   };
   writeEnv(variables);
-  // The tests' own environment must not leak into the stack (e.g. a developer's VLLM_TARGET).
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
+  // The tests' own environment must not leak into the stack (e.g. a developer's VLLM_TARGET); the registry is the workspace's own.
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, XDG_STATE_HOME: join(dir, "state") };
 
-  const stateFile = join(dir, ".vllm-monitor", "native.json");
-  const recordedPids = (): number[] => {
-    const state = readState(stateFile);
-    return state === undefined ? [] : [state.supervisorPid, ...state.processes.map((child) => child.pid)];
-  };
+  const recordedPids = (): number[] =>
+    listStacks(env).flatMap((state) => (state.kind === "native" ? [state.supervisorPid, ...state.processes.map((child) => child.pid)] : []));
 
-  const cli = async (args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> => {
-    const { command, args: full } = cliCommand(args);
-    const lines: string[] = [];
-    const child = startProcess({ name: "vllm-monitor", command, args: full, cwd: dir, env: { ...env, ...options.env }, onLine: (line) => lines.push(line) });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), options.timeoutMs ?? 180_000);
-    });
-    const outcome = await Promise.race([child.exited, timeout]);
-    clearTimeout(timer);
-    if (outcome === "timeout") {
-      await child.stop();
-      throw new Error(`vllm-monitor ${args.join(" ")} did not finish; output:\n${lines.join("\n")}`);
-    }
-    return { code: outcome.code, output: lines.join("\n") };
+  const cli = async (args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> => {
+    const run = await runCli(args, { cwd: options.cwd ?? dir, env: { ...env, ...options.env } });
+    return { code: run.code, output: run.output };
   };
 
   const spawnCli = (args: readonly string[]) => {
@@ -100,12 +89,12 @@ export async function createWorkspace(variables: Readonly<Record<string, string>
 
   const cleanup = async (): Promise<void> => {
     const pids = recordedPids();
-    if (pids.length > 0) await cli(["down", "--native"], { timeoutMs: 90_000 }).catch(() => undefined);
+    if (pids.length > 0) await cli(["down"]).catch(() => undefined);
     for (const pid of pids) if (isAlive(pid)) process.kill(pid, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   };
 
-  return { dir, envFile, ports, prometheusUrl: `http://127.0.0.1:${prometheus}`, cli, spawnCli, recordedPids, writeEnv, cleanup };
+  return { dir, envFile, env, ports, prometheusUrl: `http://127.0.0.1:${prometheus}`, cli, spawnCli, recordedPids, writeEnv, cleanup };
 }
 
 export interface PromSample {

@@ -4,7 +4,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { waitUntil } from "../../src/process/index.js";
-import { isAlive, readState } from "../../src/stack/native/state.js";
+import { isAlive, listStacks } from "../../src/stack/registry.js";
 import { createWorkspace, exists, type Workspace } from "./harness.js";
 
 // Real processes: the supervisor in the foreground, Debian's Prometheus, the simulator.
@@ -25,7 +25,7 @@ describe("native supervisor lifecycle", () => {
     const workspace = await workspaceWith({ VLLM_METRICS_AUTH_TOKEN: "demo-token-value" });
     const supervisor = workspace.spawnCli(["up", "--native"]);
     try {
-      await waitUntil(() => readState(join(workspace.dir, ".vllm-monitor", "native.json"))?.phase === "running", {
+      await waitUntil(() => listStacks(workspace.env).some((stack) => stack.kind === "native" && stack.phase === "running"), {
         what: `the foreground stack to be running; output:\n${supervisor.recentOutput().join("\n")}`,
         timeoutMs: 90_000,
       });
@@ -45,7 +45,7 @@ describe("native supervisor lifecycle", () => {
     }
   });
 
-  test("reports a child that dies with its name, exit code and last lines, stops the rest and exits non-zero", async () => {
+  test("reports a child that dies with its name, exit code and last lines, stops the rest, exits non-zero, and status names it afterwards", async () => {
     const workspace = await workspaceWith();
     const fake = join(workspace.dir, "broken-prometheus");
     writeFileSync(fake, "#!/bin/sh\necho 'opening storage failed: lock DB directory: resource temporarily unavailable' >&2\nexit 3\n");
@@ -56,8 +56,18 @@ describe("native supervisor lifecycle", () => {
     assert.match(result.output, /prometheus exited with code 3/);
     assert.match(result.output, /prometheus \| opening storage failed/);
     assert.match(result.output, /other processes of the native stack were stopped/);
-    assert.deepEqual(workspace.recordedPids(), []);
+    // why: this `up` ran in the test's own process, so only its children are checked.
+    for (const stack of listStacks(workspace.env)) for (const child of stack.kind === "native" ? stack.processes : []) assert.equal(isAlive(child.pid), false, `${child.name} (pid ${child.pid}) is still running`);
     assert.equal(exists(join(workspace.dir, "build", "prometheus")), false, "the rendered files are deleted");
+
+    // From another folder, status still knows what happened.
+    const status = await workspace.cli(["status"], { cwd: "/" });
+    assert.equal(status.code, 1, status.output);
+    assert.match(status.output, /prometheus exited with code 3/);
+    assert.match(status.output, /prometheus \| opening storage failed/);
+    const down = await workspace.cli(["down"], { cwd: "/" });
+    assert.equal(down.code, 0, down.output);
+    assert.deepEqual(workspace.recordedPids(), [], "down clears the record of the failed stack");
   });
 
   test("refuses a busy port by naming it and the variable that moves it, and exits 2", async () => {

@@ -2,7 +2,8 @@
  * Every panel query of every shipped dashboard, with Grafana's variables substituted as Grafana
  * would send them with every variable on "All", and which of them return no data.
  */
-import { dashboardFiles, defaultDashboardOptions, type DashboardOptions } from "../../src/dashboards/index.js";
+import { thresholds } from "../../src/mixin/index.js";
+import { dashboardFiles, type DashboardOptions } from "../../src/dashboards/index.js";
 import { allSelectedValues, dashboardQueries, substituteVariables, type PanelQuery } from "../../src/dashboards/inspect.js";
 import { query } from "./harness.js";
 
@@ -23,9 +24,9 @@ export function rateIntervalFor(scrapeIntervalSeconds: number): string {
  */
 export type DashboardSource = DashboardOptions["source"];
 
-export function panelQueries(scrapeIntervalSeconds: number, source: DashboardSource = defaultDashboardOptions().source): { query: PanelQuery; promql: string }[] {
+export function panelQueries(scrapeIntervalSeconds: number, source: DashboardSource = "recorded"): { query: PanelQuery; promql: string }[] {
   const values = allSelectedValues(rateIntervalFor(scrapeIntervalSeconds));
-  return dashboardFiles({ ...defaultDashboardOptions(), source })
+  return dashboardFiles({ source, thresholds: thresholds() })
     .flatMap((file) => dashboardQueries(file.dashboard))
     .filter((panelQuery) => panelQuery.expr.trim() !== "")
     .map((panelQuery) => ({ query: panelQuery, promql: substituteVariables(panelQuery.expr, values) }));

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scrape, vllm } from "../../src/catalog/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
-import { fetchScrapeTargets } from "../../src/stack/native/prometheus-api.js";
+import { fetchScrapeTargets } from "../../src/prometheus/client.js";
 import { waitUntil } from "../../src/process/index.js";
 import { createWorkspace, waitForQuery, type Workspace } from "./harness.js";
 
@@ -52,7 +52,10 @@ describe("native stack watching a remote https vLLM with a token", () => {
     const pidsBefore = workspace.recordedPids();
     const second = address(simulator.urls[1] ?? "");
     writeFileSync(fleetFile, `${JSON.stringify([{ targets: [second], labels: { fleet: "e2e" } }])}\n`);
-    await waitUntil(async () => (await fetchScrapeTargets(workspace.prometheusUrl)).some((target) => target.instance === second && target.health === "up"), {
+    await waitUntil(async () => {
+      const targets = await fetchScrapeTargets(workspace.prometheusUrl);
+      return targets.reachable && targets.value.some((target) => target.instance === second && target.health === "up");
+    }, {
       what: `${second} from the targets file to be scraped`,
       timeoutMs: 60_000,
       intervalMs: 500,

@@ -1,17 +1,18 @@
 import { describe, test } from "node:test";
+import { buildMixin } from "../../src/mixin/index.js";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { loadConfig, type MonitorConfig } from "../../src/config/load.js";
-import { dashboardFiles } from "../../src/dashboards/index.js";
+import { loadSettings, type Settings } from "../../src/config/load.js";
 import { isUserError } from "../../src/errors.js";
-import { ruleFiles } from "../../src/rules/index.js";
-import { composeEndpoints, nativeEndpoints } from "../../src/render/endpoints.js";
+import type { GrafanaAdmin } from "../../src/render/compose-env.js";
+import { composeEndpoints, expectedServices, nativeEndpoints } from "../../src/render/endpoints.js";
 import { OUTPUT_LAYOUT, OUTPUT_MARKER } from "../../src/render/layout.js";
 import { renderStackConfig } from "../../src/render/stack.js";
-import { writeStackConfig } from "../../src/render/writeStack.js";
+import { writeStackConfig } from "../../src/stack/configure.js";
+import { configuredGrafanaAdmin } from "../../src/stack/grafana-admin.js";
 import { removeOutputTree } from "../../src/render/writer.js";
 import { checkPrometheusConfig } from "../helpers/promtool.js";
 import { useTemporaryDirs } from "../helpers/temporary.js";
@@ -32,15 +33,22 @@ interface PrometheusYaml {
   }[];
 }
 
-function workspace(envText: string, extraFiles: Record<string, string> = {}): { dir: string; out: string; config: (grafana?: boolean) => MonitorConfig } {
+/** Native ports of these tests, away from the defaults. */
+const PORTS = "PROMETHEUS_PORT=19090\nSIMULATOR_PORT=18000\nSIMULATOR_GPU_PORT=19400\nNODE_EXPORTER_PORT=19100\n";
+
+function workspace(envText: string, extraFiles: Record<string, string> = {}): { dir: string; out: string; config: () => Settings } {
   const dir = temporaryDir("vllm-monitor-stack-");
-  writeFileSync(join(dir, ".env"), envText);
+  writeFileSync(join(dir, ".env"), PORTS + envText);
   for (const [name, content] of Object.entries(extraFiles)) writeFileSync(join(dir, name), content);
   const out = join(dir, "build");
-  return { dir, out, config: (grafana = false) => loadConfig({ envFile: join(dir, ".env"), environment: {}, requireGrafanaCredentials: grafana }) };
+  return { dir, out, config: () => loadSettings({ envFile: join(dir, ".env"), environment: {} }) };
 }
 
-const nativePorts = { prometheus: 19090, simulator: 18000, simulatorGpu: 19400, nodeExporter: 19100 };
+/** The admin account ADMIN_USER / ADMIN_PASSWORD give (the tests that render Grafana set both). */
+function admin(settings: Settings): { grafanaAdmin: GrafanaAdmin } | Record<string, never> {
+  const configured = configuredGrafanaAdmin(settings);
+  return configured === undefined ? {} : { grafanaAdmin: configured };
+}
 const readPrometheus = (out: string): PrometheusYaml => parseYaml(readFileSync(join(out, OUTPUT_LAYOUT.prometheusConfig), "utf8")) as PrometheusYaml;
 const job = (config: PrometheusYaml, name: string) => config.scrape_configs.find((entry) => entry.job_name === name);
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, "utf8"));
@@ -57,11 +65,11 @@ const temporaryDir = useTemporaryDirs();
 describe("renderStackConfig and writeStackConfig", () => {
   test("renders a local http demo that promtool accepts, scraping the simulator, node exporter and simulated GPUs", async () => {
     const { out, config } = workspace("ADMIN_PASSWORD=long-enough-pw\n");
-    const loaded = config(true);
-    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded, nativePorts) });
+    const loaded = config();
+    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded), ...admin(loaded) });
     const check = await checkPrometheusConfig(join(out, OUTPUT_LAYOUT.prometheusConfig));
     assert.equal(check.code, 0, check.output);
-    assert.match(check.output, new RegExp(`SUCCESS: ${ruleFiles().length} rule files found`));
+    assert.match(check.output, new RegExp(`SUCCESS: ${buildMixin().ruleFiles.length} rule files found`));
 
     const prometheus = readPrometheus(out);
     assert.equal(prometheus.global.scrape_interval, "5s");
@@ -82,8 +90,8 @@ describe("renderStackConfig and writeStackConfig", () => {
 
   test("writes Grafana's datasource with the fixed uid, the dashboard provider and every dashboard, without credentials", async () => {
     const { out, config } = workspace("ADMIN_USER=grafana-boss\nADMIN_PASSWORD=long-enough-pw\n");
-    const loaded = config(true);
-    await writeStackConfig(loaded, { mode: "compose", outDir: out, endpoints: composeEndpoints(loaded), part: "grafana" });
+    const loaded = config();
+    await writeStackConfig(loaded, { mode: "compose", outDir: out, endpoints: composeEndpoints(loaded), part: "grafana", ...admin(loaded) });
     const datasource = parseYaml(readFileSync(join(out, OUTPUT_LAYOUT.datasource), "utf8")) as { datasources: Record<string, unknown>[] };
     assert.deepEqual(
       { uid: datasource.datasources[0]?.uid, url: datasource.datasources[0]?.url, isDefault: datasource.datasources[0]?.isDefault },
@@ -91,7 +99,7 @@ describe("renderStackConfig and writeStackConfig", () => {
     );
     const provider = parseYaml(readFileSync(join(out, OUTPUT_LAYOUT.dashboardProvider), "utf8")) as { providers: { options: { path: string } }[] };
     assert.equal(provider.providers[0]?.options.path, "/var/lib/grafana/dashboards");
-    assert.deepEqual(readdirSync(join(out, OUTPUT_LAYOUT.dashboardsDir)).sort(), dashboardFiles().map((file) => file.fileName).sort());
+    assert.deepEqual(readdirSync(join(out, OUTPUT_LAYOUT.dashboardsDir)).sort(), buildMixin().recordedDashboards.map((file) => file.fileName).sort());
     assert.equal(existsSync(join(out, OUTPUT_LAYOUT.prometheusConfig)), false);
     const composeEnv = readFileSync(join(out, OUTPUT_LAYOUT.composeEnv), "utf8");
     assert.match(composeEnv, /^GF_SECURITY_ADMIN_USER='grafana-boss'$/m);
@@ -106,7 +114,7 @@ describe("renderStackConfig and writeStackConfig", () => {
     const token = "tok-3f9a-secret";
     const { out, config } = workspace(`VLLM_TARGET=vllm.example.com:8443\nSCHEMA=https  # Use 'https' for remote endpoints, 'http' for local\nVLLM_METRICS_AUTH_TOKEN=${token}\n`);
     const loaded = config();
-    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded, { prometheus: 19090 }), part: "prometheus" });
+    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded, new Set(["prometheus"])), part: "prometheus" });
     const check = await checkPrometheusConfig(join(out, OUTPUT_LAYOUT.prometheusConfig));
     assert.equal(check.code, 0, check.output);
 
@@ -129,7 +137,7 @@ describe("renderStackConfig and writeStackConfig", () => {
   test("renders several targets, a URL with a path and an IPv6 target as file_sd groups promtool accepts", async () => {
     const { out, config } = workspace("VLLM_TARGET=gpu-1,gpu-2:9000,https://gw.example.com/vllm/metrics,[fd00::12]:8001,http://10.0.0.5:8000/m\n");
     const loaded = config();
-    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded, nativePorts), part: "prometheus" });
+    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded), part: "prometheus" });
     const check = await checkPrometheusConfig(join(out, OUTPUT_LAYOUT.prometheusConfig));
     assert.equal(check.code, 0, check.output);
     assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.vllmTargets)), [
@@ -144,8 +152,8 @@ describe("renderStackConfig and writeStackConfig", () => {
     const { dir, out } = workspace("");
     const ca = makeCaFile(dir);
     writeFileSync(join(dir, ".env"), `VLLM_TARGET=https://vllm.internal:8000\nVLLM_TLS_CA_FILE=${ca}\nVLLM_TLS_INSECURE_SKIP_VERIFY=false\n`);
-    const loaded = loadConfig({ envFile: join(dir, ".env"), environment: {} });
-    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded, nativePorts), part: "prometheus" });
+    const loaded = loadSettings({ envFile: join(dir, ".env"), environment: {} });
+    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded), part: "prometheus" });
     const check = await checkPrometheusConfig(join(out, OUTPUT_LAYOUT.prometheusConfig));
     assert.equal(check.code, 0, check.output);
     assert.deepEqual(job(readPrometheus(out), "vllm")?.tls_config, { ca_file: join(out, OUTPUT_LAYOUT.caFile), insecure_skip_verify: false });
@@ -156,8 +164,8 @@ describe("renderStackConfig and writeStackConfig", () => {
     const { dir, out, config } = workspace("VLLM_METRICS_AUTH_TOKEN=abc\nGPU_EXPORTER=dcgm\nVLLM_TARGETS_FILE=fleet.json\nADMIN_PASSWORD=long-enough-pw\n", {
       "fleet.json": JSON.stringify([{ targets: ["extra:8000"] }]),
     });
-    const loaded = config(true);
-    await writeStackConfig(loaded, { mode: "compose", outDir: out, endpoints: composeEndpoints(loaded, { alertmanager: true }) });
+    const loaded = config();
+    await writeStackConfig(loaded, { mode: "compose", outDir: out, endpoints: composeEndpoints(loaded, expectedServices(loaded, { alertmanager: true })), ...admin(loaded) });
     const text = readFileSync(join(out, OUTPUT_LAYOUT.prometheusConfig), "utf8");
     const prometheus = parseYaml(text) as PrometheusYaml;
     const vllm = job(prometheus, "vllm");
@@ -165,13 +173,11 @@ describe("renderStackConfig and writeStackConfig", () => {
     assert.equal(vllm?.authorization?.credentials_file, "/etc/prometheus/secrets/vllm_token");
     assert.deepEqual(prometheus.rule_files, ["/etc/prometheus/rules/*.yml"]);
     assert.deepEqual(job(prometheus, "node")?.static_configs?.[0]?.targets, ["node-exporter:9100"]);
-    assert.deepEqual(job(prometheus, "gpu")?.static_configs?.[0]?.targets, ["simulator:9400", "dcgm-exporter:9400"]);
+    assert.deepEqual(job(prometheus, "gpu")?.static_configs?.[0]?.targets, ["dcgm-exporter:9400"], "a targets file alone is not demo mode: no simulator");
     assert.deepEqual(prometheus.alerting.alertmanagers[0]?.static_configs[0]?.targets, ["alertmanager:9093"]);
-    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.vllmTargets)), [
-      { targets: ["simulator:8000"], labels: { __scheme__: "http", __metrics_path__: "/metrics" } },
-    ]);
+    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.vllmTargets)), []);
     assert.equal(readFileSync(join(out, "prometheus/targets/user-fleet.json"), "utf8"), readFileSync(join(dir, "fleet.json"), "utf8"));
-    assert.match(readFileSync(join(out, OUTPUT_LAYOUT.composeEnv), "utf8"), /^COMPOSE_PROFILES='demo,gpu'$/m);
+    assert.match(readFileSync(join(out, OUTPUT_LAYOUT.composeEnv), "utf8"), /^COMPOSE_PROFILES='gpu'$/m);
 
     const mapped = join(out, "prometheus/mapped-to-host.yml");
     writeFileSync(mapped, text.replaceAll("/etc/prometheus", join(out, "prometheus")));
@@ -181,8 +187,8 @@ describe("renderStackConfig and writeStackConfig", () => {
 
   test("makes every file 0600 and every folder 0700, including the marker", async () => {
     const { out, config } = workspace("ADMIN_PASSWORD=long-enough-pw\nVLLM_METRICS_AUTH_TOKEN=t\n");
-    const loaded = config(true);
-    await writeStackConfig(loaded, { mode: "compose", outDir: out, endpoints: composeEndpoints(loaded) });
+    const loaded = config();
+    await writeStackConfig(loaded, { mode: "compose", outDir: out, endpoints: composeEndpoints(loaded), ...admin(loaded) });
     const walk = (path: string): void => {
       const info = statSync(path);
       assert.equal(info.mode & 0o777, info.isDirectory() ? 0o700 : 0o600, path);
@@ -194,8 +200,8 @@ describe("renderStackConfig and writeStackConfig", () => {
 
   test("removes the token file when the token is unset and leaves Grafana's files alone when rendering Prometheus", async () => {
     const { dir, out, config } = workspace("ADMIN_PASSWORD=long-enough-pw\nVLLM_METRICS_AUTH_TOKEN=t\n");
-    const first = config(true);
-    await writeStackConfig(first, { mode: "compose", outDir: out, endpoints: composeEndpoints(first) });
+    const first = config();
+    await writeStackConfig(first, { mode: "compose", outDir: out, endpoints: composeEndpoints(first), ...admin(first) });
     assert.ok(existsSync(join(out, OUTPUT_LAYOUT.tokenFile)));
     writeFileSync(join(dir, ".env"), "ADMIN_PASSWORD=long-enough-pw\n");
     const second = config();
@@ -226,7 +232,7 @@ describe("renderStackConfig and writeStackConfig", () => {
     writeFileSync(join(templates, "prometheus/scrape/node.yml.template"), "- job_name: node\n  x: ${NODE_EXPORTER_TARGETS}\n");
     writeFileSync(join(templates, "prometheus/scrape/gpu.yml.template"), "");
     const loaded = config();
-    const endpoints = { ...nativeEndpoints(loaded, nativePorts), nodeExporterTarget: undefined };
+    const endpoints = { ...nativeEndpoints(loaded), nodeExporterTarget: undefined };
     const rendered = await renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates });
     assert.match(String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content), /^a: 5s\nb: \$\{PROMETHEUS_URL_TYPO\}\nc: '\["127.0.0.1:19400"\]'/);
     writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${NODE_EXPORTER_TARGETS}\nb: 1\nc: $NODE_EXPORTER_TARGETS\n");

@@ -5,7 +5,8 @@
  */
 import { dcgm, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
 import { parse } from "yaml";
-import { ALERTS_FILE, RECORDING_FILE, alertRules, defaultThresholds, ruleFiles, runbookUrl, type AlertRule, type Thresholds } from "../../src/rules/index.js";
+import { buildMixin, defaultMixinConfig, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
+import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/rules/index.js";
 import {
   bucketRecord,
   counterRecord,
@@ -118,7 +119,9 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
     {
       alert: "VllmRequestErrorsHigh",
       input: [
-        seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "stop" }, "0+54x40"),
+        // why: as many client aborts as server errors; only the errors count (10 %, not 20 %).
+        seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "stop" }, "0+48x40"),
+        seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "error" }, "0+6x40"),
         seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "abort" }, "0+6x40"),
       ],
       trueFromMinute: 1,
@@ -159,7 +162,7 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
   ];
 }
 
-function alertTest(rule: AlertRule, testCase: AlertCase) {
+function alertTest(rule: AlertRule, testCase: AlertCase, runbookBaseUrl: string) {
   const firesAt = testCase.trueFromMinute + minutes(rule.for);
   return {
     interval: "1m",
@@ -174,7 +177,7 @@ function alertTest(rule: AlertRule, testCase: AlertCase) {
           exp_annotations: {
             summary: expandTemplate(rule.summary, firing.labels, firing.value),
             description: expandTemplate(rule.description, firing.labels, firing.value),
-            runbook_url: runbookUrl(rule.alert),
+            runbook_url: runbookUrl(runbookBaseUrl, rule.alert),
           },
         })),
       },
@@ -219,6 +222,7 @@ function recordingInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     input.push(
       seriesOf(vllm.requestSuccess.name, { ...labels, finished_reason: "stop" }, "0+45x40"),
       seriesOf(vllm.requestSuccess.name, { ...labels, finished_reason: "error" }, "0+15x40"),
+      seriesOf(vllm.requestSuccess.name, { ...labels, finished_reason: "abort" }, "0+15x40"),
       seriesOf(vllm.promptTokens.name, labels, "0+600x40"),
       seriesOf(vllm.generationTokens.name, labels, "0+300x40"),
       seriesOf(vllm.numPreemptions.name, labels, "0+6x40"),
@@ -226,6 +230,7 @@ function recordingInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     expected.push(
       { record: counterRecord(counters.requests), labels: { ...labels, finished_reason: "stop" }, value: 0.75 },
       { record: counterRecord(counters.requests), labels: { ...labels, finished_reason: "error" }, value: 0.25 },
+      { record: counterRecord(counters.requests), labels: { ...labels, finished_reason: "abort" }, value: 0.25 },
       { record: counterRecord(counters.promptTokens), labels, value: 10 },
       { record: counterRecord(counters.generationTokens), labels, value: 5 },
       { record: counterRecord(counters.preemptions), labels, value: 0.1 },
@@ -236,7 +241,8 @@ function recordingInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
   for (const signal of [histograms.ttft, histograms.e2e]) {
     for (const quantile of [0.5, 0.9, 0.95, 0.99]) expected.push({ record: quantileRecord(signal, quantile), labels: modelLabels, value: quantile });
   }
-  expected.push({ record: errorRatioRecord(), labels: modelLabels, value: 0.25 });
+  // why: 15 errors of 75 finished requests a minute; the 15 aborts are not errors.
+  expected.push({ record: errorRatioRecord(), labels: modelLabels, value: 0.2 });
   return { input, expected };
 }
 
@@ -262,29 +268,29 @@ function recordingTest() {
   };
 }
 
-function groupNames(fileName: string): string[] {
-  const file = ruleFiles().find((candidate) => candidate.fileName === fileName);
+function groupNames(config: MixinConfig, fileName: string): string[] {
+  const file = buildMixin(config).ruleFiles.find((candidate) => candidate.fileName === fileName);
   const parsed = parse(file?.content ?? "groups: []") as { groups: { name: string }[] };
   return parsed.groups.map((group) => group.name);
 }
 
-function recordingGroupNames(): string[] {
-  return groupNames(RECORDING_FILE);
+function recordingGroupNames(config: MixinConfig): string[] {
+  return groupNames(config, RECORDING_FILE);
 }
 
-function alertGroupNames(): string[] {
-  return groupNames(ALERTS_FILE);
+function alertGroupNames(config: MixinConfig): string[] {
+  return groupNames(config, ALERTS_FILE);
 }
 
 /** The promtool test file (as an object to be written as YAML) for the given rule file names. */
-export function promtoolTestFile(ruleFileNames: readonly string[], thresholds: Thresholds = defaultThresholds()) {
-  const cases = new Map(alertCases(thresholds).map((testCase) => [testCase.alert, testCase]));
-  const tests = alertRules(thresholds).map((rule) => {
+export function promtoolTestFile(ruleFileNames: readonly string[], config: MixinConfig = defaultMixinConfig()) {
+  const cases = new Map(alertCases(config.thresholds).map((testCase) => [testCase.alert, testCase]));
+  const tests = buildMixin(config).alerts.map((rule) => {
     const testCase = cases.get(rule.alert);
     if (!testCase) throw new Error(`no promtool case for alert ${rule.alert}`);
-    return alertTest(rule, testCase);
+    return alertTest(rule, testCase, config.runbookBaseUrl);
   });
   // why: promtool evaluates groups in map order unless told; alerts read what the recording group wrote in the same step.
-  const groupOrder = [...new Set([...recordingGroupNames(), ...alertGroupNames()])];
+  const groupOrder = [...new Set([...recordingGroupNames(config), ...alertGroupNames(config)])];
   return { rule_files: [...ruleFileNames], evaluation_interval: "1m", group_eval_order: groupOrder, tests: [...tests, recordingTest()] };
 }

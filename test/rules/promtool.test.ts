@@ -6,43 +6,45 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { alertRules, defaultThresholds, recordingRules, ruleFiles } from "../../src/rules/index.js";
+import { buildMixin, thresholds } from "../../src/mixin/index.js";
+import { recordingRules } from "../../src/rules/index.js";
 import { alertCases, promtoolTestFile, testedRecords } from "./promtool-cases.js";
 
 const run = promisify(execFile);
 const PROMTOOL = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
 
 describe("generated Prometheus rules", () => {
+  const mixin = buildMixin();
   let dir = "";
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "promtool-"));
-    for (const file of ruleFiles()) await writeFile(join(dir, file.fileName), file.content);
+    for (const file of mixin.ruleFiles) await writeFile(join(dir, file.fileName), file.content);
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test("pass promtool check rules", async () => {
-    const { stdout } = await run(PROMTOOL, ["check", "rules", ...ruleFiles().map((file) => join(dir, file.fileName))]);
+    const { stdout } = await run(PROMTOOL, ["check", "rules", ...mixin.ruleFiles.map((file) => join(dir, file.fileName))]);
     assert.match(stdout, /SUCCESS/);
   });
 
   test("have a promtool case for every alert and every recording rule", () => {
-    const cases = new Set(alertCases(defaultThresholds()).map((testCase) => testCase.alert));
-    assert.deepEqual(alertRules(defaultThresholds()).map((rule) => rule.alert).filter((name) => !cases.has(name)), []);
+    const cases = new Set(alertCases(thresholds()).map((testCase) => testCase.alert));
+    assert.deepEqual(mixin.alerts.map((rule) => rule.alert).filter((name) => !cases.has(name)), []);
     const tested = testedRecords();
-    assert.deepEqual(recordingRules(defaultThresholds()).map((rule) => rule.record).filter((name) => !tested.has(name)), []);
+    assert.deepEqual(recordingRules(thresholds()).map((rule) => rule.record).filter((name) => !tested.has(name)), []);
   });
 
   test("show the observed value in every alert description and link a runbook", () => {
-    for (const rule of alertRules(defaultThresholds())) {
+    for (const rule of mixin.alerts) {
       assert.match(rule.description, /\$value/, `${rule.alert} description has no {{ $value }}`);
     }
   });
 
   test("keep every alert silent just before its for: and firing with labels and annotations just after, and record the expected values", async () => {
     const testFile = join(dir, "tests.yml");
-    await writeFile(testFile, stringify(promtoolTestFile(ruleFiles().map((file) => file.fileName)), { lineWidth: 0 }));
+    await writeFile(testFile, stringify(promtoolTestFile(mixin.ruleFiles.map((file) => file.fileName)), { lineWidth: 0 }));
     try {
       const { stdout } = await run(PROMTOOL, ["test", "rules", testFile], { cwd: dir });
       assert.match(stdout, /SUCCESS/);

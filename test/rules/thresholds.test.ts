@@ -1,34 +1,39 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { knownSeriesNames } from "../../src/catalog/index.js";
-import { dashboardFiles } from "../../src/dashboards/index.js";
+import { loadSettings } from "../../src/config/load.js";
 import { allSelectedValues, dashboardQueries, substituteVariables } from "../../src/dashboards/inspect.js";
-import { isUserError } from "../../src/errors.js";
-import { defaultThresholds, droppedFamilies, recordingRules, ruleFiles, validateThresholds } from "../../src/rules/index.js";
+import { buildMixin, defaultThresholdInputs, mixinConfig, scaleDuration, thresholds } from "../../src/mixin/index.js";
+import { droppedFamilies, recordingRules } from "../../src/rules/index.js";
 
-describe("thresholds", () => {
-  test("accept the shipped latency objectives, which sit on bucket edges", () => {
-    assert.doesNotThrow(() => validateThresholds(defaultThresholds()));
+describe("the mixin's thresholds", () => {
+  test("move the alert, the SLO panels, the threshold lines and the runbook links together from the settings", () => {
+    const settings = loadSettings({
+      cwd: "/",
+      environment: { SLO_TTFT_SECONDS: "1", SLO_E2E_SECONDS: "30", RUNBOOK_BASE_URL: "https://wiki.example.com/vllm/runbooks" },
+    });
+    const mixin = buildMixin(mixinConfig(settings));
+    const alerts = mixin.ruleFiles.map((file) => file.content).join("\n");
+    assert.match(alerts, /job_model_name:vllm_time_to_first_token_seconds:p95_rate5m > 1\n/);
+    assert.match(alerts, /job_model_name:vllm_e2e_request_latency_seconds:p95_rate5m > 30\n/);
+    assert.match(alerts, /runbook_url: https:\/\/wiki\.example\.com\/vllm\/runbooks#vllmtimetofirsttokenhigh\n/);
+    for (const dashboards of [mixin.recordedDashboards, mixin.portableDashboards]) {
+      const queries = dashboards.flatMap((file) => dashboardQueries(file.dashboard));
+      const slo = queries.find((query) => query.panelTitle === "Requests with TTFT ≤ 1s");
+      assert.ok(slo, "the SLO panel follows SLO_TTFT_SECONDS");
+      assert.match(slo.expr, /le=~"1\(\\\\\.0\)\?"/);
+      assert.ok(queries.some((query) => query.panelTitle === "Requests with E2E ≤ 30s"));
+    }
   });
 
-  test("reject every latency objective that is not a bucket edge, naming each one and the edges", () => {
-    const thresholds = { ...defaultThresholds(), ttft: { ...defaultThresholds().ttft, seconds: 2 }, e2e: { ...defaultThresholds().e2e, seconds: 45 } };
-    assert.throws(
-      () => ruleFiles(thresholds),
-      (error: unknown) =>
-        isUserError(error) &&
-        error.problems.some((problem) => problem.startsWith("ttft.seconds = 2 is not a bucket edge")) &&
-        error.problems.some((problem) => problem.startsWith("e2e.seconds = 45 is not a bucket edge") && problem.includes("40, 50")),
-    );
-  });
-
-  test("move the alert, the SLO panel and the recorded quantile together", () => {
-    const thresholds = { ...defaultThresholds(), ttft: { seconds: 1, quantile: 0.9, for: "10m" } };
-    const alerts = ruleFiles(thresholds).map((file) => file.content).join("\n");
-    assert.match(alerts, /job_model_name:vllm_time_to_first_token_seconds:p90_rate5m > 1\n/);
-    const slo = dashboardFiles({ source: "recorded", thresholds }).flatMap((file) => dashboardQueries(file.dashboard)).find((query) => query.panelTitle === "Requests with TTFT ≤ 1s");
-    assert.ok(slo, "the SLO panel follows the threshold");
-    assert.match(slo.expr, /le=~"1\(\\\\\.0\)\?"/);
+  test("scale every for: by ALERT_FOR_SCALE, keeping at least one second", () => {
+    assert.equal(scaleDuration("10m", 1), "10m");
+    assert.equal(scaleDuration("3m", 0.1), "18s");
+    assert.equal(scaleDuration("10m", 2), "20m");
+    assert.equal(scaleDuration("5m", 0.001), "1s");
+    const scaled = thresholds({ ...defaultThresholdInputs(), forScale: 0.5 });
+    assert.equal(scaled.targetDown.for, "90s");
+    assert.equal(scaled.ttft.for, "5m");
   });
 });
 
@@ -41,9 +46,10 @@ describe("metric_relabel drops", () => {
 
   test("never drop a series that a dashboard query or a recording rule reads", () => {
     const used = new Set<string>();
+    const mixin = buildMixin();
     const queries = [
-      ...dashboardFiles().flatMap((file) => dashboardQueries(file.dashboard)).map((query) => substituteVariables(query.expr, allSelectedValues())),
-      ...recordingRules(defaultThresholds()).map((rule) => rule.expr),
+      ...[...mixin.recordedDashboards, ...mixin.portableDashboards].flatMap((file) => dashboardQueries(file.dashboard)).map((query) => substituteVariables(query.expr, allSelectedValues())),
+      ...recordingRules(thresholds()).map((rule) => rule.expr),
     ];
     for (const name of knownSeriesNames()) if (queries.some((expr) => expr.includes(name))) used.add(name);
     const dropped = [...used].filter((name) => droppedFamilies().some((family) => new RegExp(`^(?:${family.regex})$`).test(name)));

@@ -9,7 +9,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { OUTPUT_MARKER } from "../../src/render/layout.js";
-import { writeStackConfigFromEnv } from "../../src/render/writeStack.js";
+import { loadSettings } from "../../src/config/load.js";
+import { configureStack } from "../../src/stack/configure.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const COMPOSE_FILE = join(REPO_ROOT, "docker-compose.yml");
@@ -91,7 +92,7 @@ export async function renderOutputFolder(envText: string): Promise<string> {
   const envFile = join(root, ".env");
   await writeFile(envFile, envText, { mode: 0o600 });
   const out = join(root, "build");
-  await writeStackConfigFromEnv({ envFile, outDir: out, mode: "compose", part: "all", environment: {} });
+  await configureStack(loadSettings({ envFile, environment: {} }), { outDir: out, mode: "compose", part: "all" });
   return out;
 }
 

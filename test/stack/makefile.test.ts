@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, runCommand } from "./compose-fixture.js";
@@ -16,14 +16,14 @@ async function dryRun(target: string, variables: readonly string[] = []): Promis
 }
 
 const EXPECTED: Record<string, string> = {
-  "prometheus-conf": "node -- bin/vllm-monitor.js conf prometheus --env-file .env --out build --mode compose",
-  "grafana-conf": "node -- bin/vllm-monitor.js conf grafana --env-file .env --out build --mode compose",
-  "docker-build": "node -- bin/vllm-monitor.js build --env-file .env --out build",
-  "docker-run": "node -- bin/vllm-monitor.js up --env-file .env --out build",
-  "docker-stop": "node -- bin/vllm-monitor.js down --env-file .env --out build",
-  "docker-up": "node -- bin/vllm-monitor.js up --build --logs --env-file .env --out build",
-  "docker-logs": "node -- bin/vllm-monitor.js logs --env-file .env --out build",
-  clean: "node -- bin/vllm-monitor.js clean --env-file .env --out build",
+  "prometheus-conf": "node -- bin/vllm-monitor.js conf prometheus --out build --mode compose",
+  "grafana-conf": "node -- bin/vllm-monitor.js conf grafana --out build --mode compose",
+  "docker-build": "node -- bin/vllm-monitor.js build --out build",
+  "docker-run": "node -- bin/vllm-monitor.js up --out build",
+  "docker-stop": "node -- bin/vllm-monitor.js down --out build",
+  "docker-up": "node -- bin/vllm-monitor.js up --build --logs --out build",
+  "docker-logs": "node -- bin/vllm-monitor.js logs --out build",
+  clean: "node -- bin/vllm-monitor.js clean --out build",
   test: "bash scripts/install-test-deps.sh\nnpm test",
   generate: "npm run generate",
 };
@@ -35,33 +35,46 @@ describe("Makefile", () => {
     });
   }
 
-  test("ENV_FILE and OUT reach every CLI call", async () => {
-    const lines = await dryRun("docker-stop", ["ENV_FILE=prod.env", "OUT=build-prod"]);
-    assert.deepEqual(lines, ["node -- bin/vllm-monitor.js down --env-file prod.env --out build-prod"]);
+  test("ENV_FILE reaches the commands that read it and OUT every CLI call", async () => {
+    assert.deepEqual(await dryRun("docker-run", ["ENV_FILE=prod.env", "OUT=build-prod"]), ["node -- bin/vllm-monitor.js up --env-file prod.env --out build-prod"]);
+    assert.deepEqual(await dryRun("docker-stop", ["ENV_FILE=prod.env", "OUT=build-prod"]), ["node -- bin/vllm-monitor.js down --out build-prod"]);
   });
 
-  test("make prometheus-conf really renders without any .env, and make clean deletes the output", async () => {
+  test("make prometheus-conf really renders from an ENV_FILE, make clean deletes the output, and a missing ENV_FILE exits 2", async () => {
     // Real runs (no Docker needed). make rebuilds dist/ first when a source is newer.
     const root = await mkdtemp(join(tmpdir(), "vllm-monitor-make-"));
     const out = join(root, "build");
-    const variables = [`ENV_FILE=${join(root, "missing.env")}`, `OUT=${out}`];
+    await writeFile(join(root, "site.env"), "SCRAPE_INTERVAL=7s\n");
+    const make = (target: string, envFile: string) => runCommand("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", target, `ENV_FILE=${join(root, envFile)}`, `OUT=${out}`]);
     try {
-      const conf = await runCommand("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", "prometheus-conf", ...variables]);
+      const conf = await make("prometheus-conf", "site.env");
       assert.equal(conf.code, 0, conf.stdout + conf.stderr);
-      assert.ok(existsSync(join(out, "prometheus", "prometheus.yml")));
-      const clean = await runCommand("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", "clean", ...variables]);
+      assert.match(await readFile(join(out, "prometheus", "prometheus.yml"), "utf8"), /scrape_interval: 7s/);
+      const clean = await make("clean", "site.env");
       assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+      assert.equal(existsSync(out), false);
+      const missing = await make("prometheus-conf", "missing.env");
+      assert.match(missing.stderr, /missing\.env does not exist \(given with --env-file\)/);
       assert.equal(existsSync(out), false);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
   });
 
+  test("does not build the CLI a second time right after npm ci compiled it", async () => {
+    // npm ci writes node_modules/.package-lock.json after its prepare script compiled dist/: that stamp is newer than dist/.
+    const sources = (await runCommand("find", ["src", "-name", "*.ts"])).stdout.trim().split("\n");
+    const unchanged = [...sources, "package-lock.json", "tsconfig.json", "tsconfig.build.json"].flatMap((file) => ["-o", file]);
+    const plan = await runCommand("make", ["--no-print-directory", "-n", ...unchanged, "-W", "node_modules/.package-lock.json", "docker-stop"]);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.deepEqual(plan.stdout.trim().split("\n"), ["node -- bin/vllm-monitor.js down --out build"]);
+  });
+
   test("make demo starts compose when docker info answers and the native stack otherwise", async () => {
     const plan = (await dryRun("demo")).join("\n");
     assert.match(plan, /if docker info >\/dev\/null 2>&1; then/);
-    assert.match(plan, /node -- bin\/vllm-monitor\.js up --build --env-file \.env --out build;/);
-    assert.match(plan, /else[\s\S]*node -- bin\/vllm-monitor\.js up --native --env-file \.env --out build;/);
+    assert.match(plan, /node -- bin\/vllm-monitor\.js up --build --out build;/);
+    assert.match(plan, /else[\s\S]*node -- bin\/vllm-monitor\.js up --native --out build;/);
   });
 
   test("installs the npm dependencies first when node_modules is missing or stale", async () => {

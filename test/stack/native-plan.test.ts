@@ -1,21 +1,24 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { loadSettings } from "../../src/config/load.js";
 import { Secret } from "../../src/config/secret.js";
+import { isUserError } from "../../src/errors.js";
 import type { NativeBinaries } from "../../src/stack/native/binaries.js";
 import { nativePaths } from "../../src/stack/native/paths.js";
 import { grafanaSpec, planNativeProcesses, type NativePlanInput } from "../../src/stack/native/plan.js";
-import { nativePorts } from "../../src/stack/native/settings.js";
 
 const paths = nativePaths("/work/site", "build");
 const password = new Secret("ADMIN_PASSWORD", "grafana-admin-pw");
-const admin = { user: "admin", password };
+const admin = { user: new Secret("ADMIN_USER", "admin"), password };
 
-function input(binaries: Partial<NativeBinaries>, demo = true): NativePlanInput {
+/** Settings from these variables alone; `VLLM_TARGET` set means not demo mode. */
+const settingsWith = (environment: Record<string, string> = {}) => loadSettings({ cwd: "/nonexistent-folder", environment });
+
+function input(binaries: Partial<NativeBinaries>, demo = true, environment: Record<string, string> = {}): NativePlanInput {
   return {
     binaries: { prometheus: { path: "/usr/bin/prometheus", source: "PATH" }, ...binaries },
-    ports: nativePorts({}),
+    settings: settingsWith(demo ? environment : { VLLM_TARGET: "gpu-1:8000", ...environment }),
     paths,
-    demo,
     cli: { command: "/usr/bin/node", args: ["/pkg/dist/cli/main.js"] },
     alertmanagerConfig: "/pkg/alertmanager/alertmanager.yml",
     grafanaAdmin: admin,
@@ -50,6 +53,15 @@ describe("native process plan", () => {
     assert.ok(specs[2]?.args.includes("--web.listen-address=127.0.0.1:9093"));
   });
 
+  test("takes each port from its variable, and refuses two processes on one port naming both variables", () => {
+    const moved = planNativeProcesses(input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, { PROMETHEUS_PORT: "19090", NODE_EXPORTER_PORT: "19100" }));
+    assert.deepEqual(moved.map((spec) => spec.ports[0]?.port), [8000, 19100, 19090]);
+    assert.throws(
+      () => planNativeProcesses(input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, { PROMETHEUS_PORT: "9100" })),
+      (error: unknown) => isUserError(error) && /PROMETHEUS_PORT and NODE_EXPORTER_PORT are both 9100/.test(error.message),
+    );
+  });
+
   test("runs the simulator through the package's own CLI with both of its ports", () => {
     const simulator = planNativeProcesses(input({}))[0];
     assert.equal(simulator?.command, "/usr/bin/node");
@@ -63,7 +75,7 @@ describe("native Grafana command line (mock install, Grafana not run here)", () 
   const mockGrafana = { path: "/opt/grafana/bin/grafana", source: "GRAFANA_HOME", homePath: "/opt/grafana", style: "grafana server" as const };
 
   test("provisions Grafana from the rendered files and binds it to 127.0.0.1 on GRAFANA_PORT", () => {
-    const spec = grafanaSpec(mockGrafana, admin, { ...input({}), ports: nativePorts({ GRAFANA_PORT: "3333" }) });
+    const spec = grafanaSpec(mockGrafana, admin, input({}, true, { GRAFANA_PORT: "3333" }));
     assert.deepEqual(spec.args, ["server", "--homepath", "/opt/grafana"]);
     assert.equal(spec.env.GF_PATHS_PROVISIONING, "/work/site/build/grafana/provisioning");
     assert.equal(spec.env.GF_SERVER_HTTP_ADDR, "127.0.0.1");

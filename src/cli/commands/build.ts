@@ -1,9 +1,9 @@
 /** `vllm-monitor build`: build our own image (the simulator) with docker compose. */
 import type { Command } from "commander";
 import { composeBuild, composeContext, requireCompose } from "../../stack/compose.js";
+import { outOption, unusedEnvFileOption } from "../options.js";
 
 interface BuildOptions {
-  readonly envFile: string;
   readonly out: string;
   readonly composeFile?: string;
 }
@@ -12,8 +12,8 @@ export function register(program: Command): void {
   program
     .command("build")
     .description("build the vllm-monitor image used by the compose stack (no .env, build/ or secret enters it)")
-    .option("--env-file <path>", "the .env file (accepted for symmetry with up; build does not read it)", ".env")
-    .option("--out <dir>", "the output folder the configs were rendered into", "build")
+    .addOption(unusedEnvFileOption())
+    .addOption(outOption())
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
     .action(async (options: BuildOptions) => {
       const tool = await requireCompose();

@@ -1,16 +1,17 @@
 /** `vllm-monitor clean`: delete the output folder (rendered configs, token file, compose.env). */
 import type { Command } from "commander";
-import { DEFAULT_OUT_DIR } from "../../render/layout.js";
-import { removeOutputTree } from "../../render/writer.js";
+import { cleanOutput } from "../../stack/configure.js";
+import { outOption, unusedEnvFileOption } from "../options.js";
+import { print } from "../../output.js";
 
 export function register(program: Command): void {
   program
     .command("clean")
-    .description("delete the output folder; refuses a folder vllm-monitor did not create")
-    .option("--out <dir>", "the output folder", DEFAULT_OUT_DIR)
-    .option("--env-file <path>", "accepted so every command takes the same options; not read", ".env")
+    .description("delete the output folder; refuses a folder vllm-monitor did not create, or one a running stack reads")
+    .addOption(outOption())
+    .addOption(unusedEnvFileOption())
     .action(async (options: { out: string }) => {
-      const removed = await removeOutputTree(options.out);
-      process.stdout.write(removed ? `removed ${options.out}\n` : `nothing to clean: ${options.out} does not exist\n`);
+      const removed = await cleanOutput(options.out);
+      print(removed ? `removed ${options.out}\n` : `nothing to clean: ${options.out} does not exist\n`);
     });
 }

@@ -1,13 +1,10 @@
-/** `vllm-monitor down`: stop the stack, then delete the rendered configs (they may hold secrets). */
+/** `vllm-monitor down`: stop the running stack, then delete the rendered configs (they may hold secrets). */
 import type { Command } from "commander";
-import { composeContext, composeDown, requireCompose } from "../../stack/compose.js";
-import { isNativeStackRecorded, stopNativeStack } from "../../stack/native.js";
-import { removeOutputTree } from "../../render/writer.js";
+import { stopStack } from "../../stack/lifecycle.js";
+import { stackOutOption, unusedEnvFileOption } from "../options.js";
 
-interface DownOptions {
-  readonly envFile: string;
-  readonly out: string;
-  readonly native: boolean;
+interface DownFlags {
+  readonly out?: string;
   readonly volumes: boolean;
   readonly keepConfig: boolean;
   readonly composeFile?: string;
@@ -16,23 +13,14 @@ interface DownOptions {
 export function register(program: Command): void {
   program
     .command("down")
-    .description("stop the stack and delete the rendered configs in --out (named volumes are kept)")
-    .option("--env-file <path>", "the .env file (accepted for symmetry with up; down does not read it)", ".env")
-    .option("--out <dir>", "the output folder for rendered configs", "build")
-    .option("--native", "stop the native stack instead of the compose one", false)
-    .option("--volumes", "also delete the named volumes: Prometheus's TSDB and Grafana's data", false)
-    .option("--keep-config", "leave the rendered configs in --out", false)
+    .description("stop the running stack (native or compose, found from any folder) and delete its rendered configs; data is kept")
+    .addOption(stackOutOption())
+    .addOption(unusedEnvFileOption())
+    .option("--native", "accepted for older scripts; down stops whichever stack runs", false)
+    .option("--volumes", "compose: also delete the named volumes (Prometheus's TSDB and Grafana's data)", false)
+    .option("--keep-config", "compose: leave the rendered configs in the output folder", false)
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
-    .action(async (options: DownOptions) => {
-      // A recorded native stack is stopped even without --native: `down` undoes whichever `up` ran.
-      if (options.native || isNativeStackRecorded()) {
-        await stopNativeStack({ envFile: options.envFile, outDir: options.out });
-      } else {
-        const tool = await requireCompose();
-        await composeDown(composeContext(tool, { outDir: options.out, composeFile: options.composeFile }, false), {
-          volumes: options.volumes,
-        });
-      }
-      if (!options.keepConfig && (await removeOutputTree(options.out))) process.stdout.write(`removed ${options.out}\n`);
+    .action(async (flags: DownFlags) => {
+      await stopStack({ outDir: flags.out, volumes: flags.volumes, keepConfig: flags.keepConfig, composeFile: flags.composeFile });
     });
 }

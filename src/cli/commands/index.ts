@@ -6,6 +6,7 @@ import * as doctor from "./doctor.js";
 import * as down from "./down.js";
 import * as generate from "./generate.js";
 import * as logs from "./logs.js";
+import * as reload from "./reload.js";
 import * as simulate from "./simulate.js";
 import * as status from "./status.js";
 import * as up from "./up.js";
@@ -15,7 +16,6 @@ import * as up from "./up.js";
  * add a new command by importing it here.
  */
 export function registerCommands(program: Command): void {
-  void program;
   build.register(program);
   clean.register(program);
   conf.register(program);
@@ -23,6 +23,7 @@ export function registerCommands(program: Command): void {
   down.register(program);
   generate.register(program);
   logs.register(program);
+  reload.register(program);
   simulate.register(program);
   status.register(program);
   up.register(program);

@@ -1,10 +1,10 @@
-/** `vllm-monitor logs`: follow the compose stack's logs until Ctrl-C. */
+/** `vllm-monitor logs`: follow the running stack's logs until Ctrl-C (native log or compose services). */
 import type { Command } from "commander";
-import { composeContext, composeLogs, requireCompose } from "../../stack/compose.js";
+import { showLogs } from "../../stack/lifecycle.js";
+import { stackOutOption, unusedEnvFileOption } from "../options.js";
 
-interface LogsOptions {
-  readonly envFile: string;
-  readonly out: string;
+interface LogsFlags {
+  readonly out?: string;
   readonly follow: boolean;
   readonly composeFile?: string;
 }
@@ -12,15 +12,13 @@ interface LogsOptions {
 export function register(program: Command): void {
   program
     .command("logs")
-    .description("follow the compose stack's logs (all services, or the ones named)")
-    .argument("[services...]", "only these services, e.g. prometheus grafana")
-    .option("--env-file <path>", "the .env file (accepted for symmetry with up; logs does not read it)", ".env")
-    .option("--out <dir>", "the output folder the configs were rendered into", "build")
+    .description("follow the running stack's logs: the native stack's processes, or the compose services (all, or the ones named)")
+    .argument("[services...]", "only these, e.g. prometheus simulator")
+    .addOption(stackOutOption())
+    .addOption(unusedEnvFileOption())
     .option("--no-follow", "print the recent lines and exit")
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
-    .action(async (services: string[], options: LogsOptions) => {
-      const tool = await requireCompose();
-      const context = composeContext(tool, { outDir: options.out, composeFile: options.composeFile }, true);
-      await composeLogs(context, { follow: options.follow, services });
+    .action(async (services: string[], flags: LogsFlags) => {
+      await showLogs({ outDir: flags.out, follow: flags.follow, services, composeFile: flags.composeFile });
     });
 }

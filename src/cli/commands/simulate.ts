@@ -2,8 +2,10 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { METRICS_VERSIONS } from "../../catalog/index.js";
+import { environmentVariable } from "../../config/load.js";
 import { UserError, isUserError } from "../../errors.js";
 import { DEFAULT_MODEL, GPU_FORMATS, LOAD_PROFILES, resolveOptions, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
+import { print } from "../../output.js";
 
 interface SimulateFlags {
   readonly host: string;
@@ -30,8 +32,8 @@ interface SimulateFlags {
   readonly maxModelLen?: string;
 }
 
-/** Environment variable that may carry the token, so it stays out of `ps`. */
-export const TOKEN_ENV = "SIMULATOR_TOKEN";
+/** Environment variable that may carry the token, so it stays out of `ps` (declared in the settings schema). */
+const TOKEN_ENV = "SIMULATOR_TOKEN";
 
 export function register(program: Command): void {
   program
@@ -68,10 +70,10 @@ export function register(program: Command): void {
         await simulator.close();
         throw new UserError("cannot write the CA certificate", [`--write-ca ${flags.writeCa}: ${(error as Error).message}`]);
       }
-      process.stdout.write(describe(flags, options, simulator.urls, simulator.gpuUrl, simulator.seed));
+      print(describe(flags, options, simulator.urls, simulator.gpuUrl, simulator.seed));
       await untilSignal();
       await simulator.close();
-      process.stdout.write("simulator stopped\n");
+      print("simulator stopped\n");
     });
 }
 
@@ -90,7 +92,7 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
     }
     return Number(value);
   };
-  const token = flags.token ?? (process.env[TOKEN_ENV] || undefined);
+  const token = flags.token ?? environmentVariable(TOKEN_ENV)?.reveal();
   if ((flags.cert !== undefined || flags.key !== undefined || flags.writeCa !== undefined) && !flags.tls) problems.push("--cert, --key and --write-ca need --tls");
   if ((flags.gpuFormat !== "dcgm" || flags.gpuHostnameLabel !== undefined) && flags.gpuPort === undefined) problems.push("--gpu-format and --gpu-hostname-label need --gpu-port (the port of the GPU metrics page)");
   const options: SimulatorOptions = {

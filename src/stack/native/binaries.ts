@@ -1,9 +1,11 @@
 /**
- * Finds the programs the native stack runs: an explicit `*_BIN` variable wins, else the first
- * candidate name found on PATH. Only Prometheus is required; the others are optional.
+ * Finds the programs the native stack runs: an explicit `*_BIN` setting wins (the loader already
+ * checked it is an executable), else the first candidate name found on PATH. Only Prometheus is
+ * required; the others are optional.
  */
 import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join } from "node:path";
+import type { Settings } from "../../config/load.js";
 import { UserError } from "../../errors.js";
 
 export interface Executable {
@@ -26,7 +28,7 @@ export interface GrafanaInstall extends Executable {
   readonly style: "grafana server" | "grafana-server";
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+type BinarySettings = Pick<Settings, "env">;
 
 function isExecutableFile(path: string): boolean {
   try {
@@ -38,9 +40,9 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-/** The first of `names` found in the PATH of `env`, or undefined. */
-export function findOnPath(names: readonly string[], env: Env): string | undefined {
-  const folders = (env.PATH ?? "").split(delimiter).filter((folder) => folder !== "");
+/** The first of `names` found in `searchPath` (a PATH string), or undefined. */
+export function findOnPath(names: readonly string[], searchPath: string): string | undefined {
+  const folders = searchPath.split(delimiter).filter((folder) => folder !== "");
   for (const name of names) {
     for (const folder of folders) {
       const candidate = join(folder, name);
@@ -50,19 +52,9 @@ export function findOnPath(names: readonly string[], env: Env): string | undefin
   return undefined;
 }
 
-/**
- * Looks a program up by its variable, then on PATH. A variable that names no executable file is a
- * problem added to `problems` (all problems are reported together by the caller).
- */
-export function findExecutable(variable: string, names: readonly string[], env: Env, problems: string[]): Executable | undefined {
-  const explicit = env[variable]?.trim();
-  if (explicit !== undefined && explicit !== "") {
-    const path = resolve(explicit);
-    if (isExecutableFile(path)) return { path, source: variable };
-    problems.push(`${variable}=${explicit} is not an executable file: fix the path or unset ${variable} to search PATH for ${names.join(" / ")}`);
-    return undefined;
-  }
-  const found = findOnPath(names, env);
+function find(variable: string, explicit: string | undefined, names: readonly string[], searchPath: string): Executable | undefined {
+  if (explicit !== undefined) return { path: explicit, source: variable };
+  const found = findOnPath(names, searchPath);
   return found === undefined ? undefined : { path: found, source: "PATH" };
 }
 
@@ -72,16 +64,16 @@ const PROMETHEUS_INSTALL_HINTS = [
   "then put `prometheus` on PATH, or set PROMETHEUS_BIN=/path/to/prometheus in .env",
 ];
 
-/** Grafana's home: `GRAFANA_HOME`, the folder above a tarball's `bin/`, or Debian's /usr/share/grafana. */
-function grafanaHome(binary: string, env: Env): string | undefined {
-  const candidates = [env.GRAFANA_HOME, dirname(dirname(binary)), "/usr/share/grafana"];
-  return candidates.find((home): home is string => home !== undefined && home !== "" && existsSync(join(home, "conf", "defaults.ini")));
+/** Grafana's home: GRAFANA_HOME, the folder above a tarball's `bin/`, or Debian's /usr/share/grafana. */
+function grafanaHome(binary: string, home: string | undefined): string | undefined {
+  const candidates = [home, dirname(dirname(binary)), "/usr/share/grafana"];
+  return candidates.find((candidate): candidate is string => candidate !== undefined && existsSync(join(candidate, "conf", "defaults.ini")));
 }
 
-function findGrafana(env: Env, problems: string[]): GrafanaInstall | undefined {
-  const home = env.GRAFANA_HOME?.trim();
+function findGrafana(settings: BinarySettings, searchPath: string, problems: string[]): GrafanaInstall | undefined {
+  const home = settings.env.GRAFANA_HOME;
   let found: Executable | undefined;
-  if (home !== undefined && home !== "") {
+  if (home !== undefined) {
     const inHome = ["grafana", "grafana-server"].map((name) => join(home, "bin", name)).find(isExecutableFile);
     if (inHome === undefined) {
       problems.push(`GRAFANA_HOME=${home} has no bin/grafana or bin/grafana-server: point it at an unpacked Grafana release, or unset it`);
@@ -89,10 +81,10 @@ function findGrafana(env: Env, problems: string[]): GrafanaInstall | undefined {
     }
     found = { path: inHome, source: "GRAFANA_HOME" };
   } else {
-    found = findExecutable("GRAFANA_BIN", ["grafana", "grafana-server"], env, problems);
+    found = find("GRAFANA_BIN", settings.env.GRAFANA_BIN, ["grafana", "grafana-server"], searchPath);
   }
   if (found === undefined) return undefined;
-  const homePath = grafanaHome(found.path, env);
+  const homePath = grafanaHome(found.path, home);
   if (homePath === undefined) {
     problems.push(`found Grafana at ${found.path} but not its home folder (conf/defaults.ini): set GRAFANA_HOME to the unpacked release`);
     return undefined;
@@ -102,15 +94,13 @@ function findGrafana(env: Env, problems: string[]): GrafanaInstall | undefined {
 }
 
 /** Finds every program; throws one UserError listing all problems (a missing Prometheus among them). */
-export function locateBinaries(env: Env): NativeBinaries {
+export function locateBinaries(settings: BinarySettings, searchPath: string = process.env.PATH ?? ""): NativeBinaries {
   const problems: string[] = [];
-  const prometheus = findExecutable("PROMETHEUS_BIN", ["prometheus"], env, problems);
-  const nodeExporter = findExecutable("NODE_EXPORTER_BIN", ["node_exporter", "prometheus-node-exporter"], env, problems);
-  const alertmanager = findExecutable("ALERTMANAGER_BIN", ["alertmanager", "prometheus-alertmanager"], env, problems);
-  const grafana = findGrafana(env, problems);
-  if (prometheus === undefined && !problems.some((problem) => problem.startsWith("PROMETHEUS_BIN"))) {
-    problems.unshift("Prometheus is not installed: no `prometheus` on PATH and PROMETHEUS_BIN is not set", ...PROMETHEUS_INSTALL_HINTS);
-  }
+  const prometheus = find("PROMETHEUS_BIN", settings.env.PROMETHEUS_BIN, ["prometheus"], searchPath);
+  const nodeExporter = find("NODE_EXPORTER_BIN", settings.env.NODE_EXPORTER_BIN, ["node_exporter", "prometheus-node-exporter"], searchPath);
+  const alertmanager = find("ALERTMANAGER_BIN", settings.env.ALERTMANAGER_BIN, ["alertmanager", "prometheus-alertmanager"], searchPath);
+  const grafana = findGrafana(settings, searchPath, problems);
+  if (prometheus === undefined) problems.unshift("Prometheus is not installed: no `prometheus` on PATH and PROMETHEUS_BIN is not set", ...PROMETHEUS_INSTALL_HINTS);
   if (problems.length > 0 || prometheus === undefined) {
     throw new UserError("Cannot start the native stack: a program it needs is missing or misconfigured.", problems);
   }

@@ -1,6 +1,6 @@
 /**
  * `up --native --detach`: re-runs `up --native` in its own session with output to
- * `.vllm-monitor/native.log`, waits until its state file says every process is ready, and returns.
+ * `.vllm-monitor/native.log`, waits until its registry entry says every process is ready, and returns.
  */
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../../errors.js";
 import type { NativePaths } from "./paths.js";
 import type { CliInvocation } from "./plan.js";
-import { readState } from "./state.js";
+import type { StackState } from "../registry.js";
 
 const START_TIMEOUT_MS = 360_000;
 const LOG_TAIL_LINES = 20;
@@ -22,10 +22,10 @@ function logTail(file: string): string[] {
 }
 
 /** Starts the supervisor in the background; resolves with its pid once Prometheus is ready. */
-export async function startDetached(cli: CliInvocation, upArgs: readonly string[], paths: NativePaths): Promise<number> {
+export async function startDetached(cli: CliInvocation, upArgs: readonly string[], paths: NativePaths, readState: () => StackState | undefined): Promise<number> {
   mkdirSync(paths.stateDir, { recursive: true });
   const log = openSync(paths.logFile, "w", 0o644);
-  const child = spawn(cli.command, [...cli.args, ...upArgs], { detached: true, stdio: ["ignore", log, log], env: process.env });
+  const child = spawn(cli.command, [...cli.args, ...upArgs], { detached: true, stdio: ["ignore", log, log], env: process.env, cwd: paths.workDir });
   closeSync(log);
   let exitCode: number | null | undefined;
   child.once("exit", (code, signal) => {
@@ -42,8 +42,8 @@ export async function startDetached(cli: CliInvocation, upArgs: readonly string[
         const tail = logTail(paths.logFile);
         throw new UserError(`The native stack stopped while starting (exit code ${exitCode}); its log ${paths.logFile} ends with:`, tail, exitCode === 2 ? 2 : 1);
       }
-      const state = readState(paths.stateFile);
-      if (state !== undefined && state.supervisorPid === pid && state.phase === "running") return pid;
+      const state = readState();
+      if (state?.kind === "native" && state.supervisorPid === pid && state.phase === "running") return pid;
       if (Date.now() > deadline) {
         child.kill("SIGTERM");
         throw new UserError(`The native stack did not become ready within ${START_TIMEOUT_MS / 1000} s and was stopped; see ${paths.logFile}.`, logTail(paths.logFile), 1);

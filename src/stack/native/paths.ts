@@ -1,18 +1,19 @@
 /**
- * Where the native stack keeps its files. State lives in `.vllm-monitor/` under the working
- * directory (gitignored); the TSDB there survives restarts and `down`. Rendered configs, which may
- * hold a secret, live in the output folder and are deleted when the stack stops.
+ * Where the native stack keeps its files. Data lives in `.vllm-monitor/` under the folder it was
+ * started from (gitignored); the TSDB there survives restarts and `down`. Rendered configs, which
+ * may hold a secret, live in the output folder and are deleted when the stack stops. What runs is
+ * recorded in the per-user registry (../registry.ts), so other commands find it from anywhere.
  */
 import { resolve } from "node:path";
 
 export const STATE_DIR_NAME = ".vllm-monitor";
 
 export interface NativePaths {
-  /** `.vllm-monitor/`: state file, log, data folders. */
+  /** The folder the stack was started from. */
+  readonly workDir: string;
+  /** `.vllm-monitor/`: log and data folders. */
   readonly stateDir: string;
-  /** The supervisor's pid, ports and children, as JSON. */
-  readonly stateFile: string;
-  /** Output of a `--detach`ed supervisor. */
+  /** Every line of every process, in the foreground and detached alike (`vllm-monitor logs`). */
   readonly logFile: string;
   /** Prometheus's TSDB, kept across restarts and `down`. */
   readonly prometheusData: string;
@@ -22,16 +23,16 @@ export interface NativePaths {
   readonly outDir: string;
 }
 
-/** Resolves every native path against `cwd`. Pure. */
-export function nativePaths(cwd: string, outDir: string): NativePaths {
-  const stateDir = resolve(cwd, STATE_DIR_NAME);
+/** Resolves every native path against `workDir`. Pure. */
+export function nativePaths(workDir: string, outDir: string): NativePaths {
+  const stateDir = resolve(workDir, STATE_DIR_NAME);
   return {
+    workDir: resolve(workDir),
     stateDir,
-    stateFile: resolve(stateDir, "native.json"),
     logFile: resolve(stateDir, "native.log"),
     prometheusData: resolve(stateDir, "prometheus-data"),
     alertmanagerData: resolve(stateDir, "alertmanager-data"),
     grafanaData: resolve(stateDir, "grafana-data"),
-    outDir: resolve(cwd, outDir),
+    outDir: resolve(workDir, outDir),
   };
 }

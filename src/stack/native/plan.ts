@@ -1,30 +1,35 @@
 /**
  * What the native stack runs, as plain data: one spec per process with its command line, extra
- * environment, port and readiness URL. Pure, so the command lines (Grafana's included, which
- * cannot run here) are unit-tested without starting anything.
+ * environment, ports and readiness URL. Ports and the variables that move them come from the
+ * service table. Pure, so the command lines (Grafana's included, which cannot run here) are
+ * unit-tested without starting anything.
  */
 import { join } from "node:path";
-import type { Secret } from "../../config/secret.js";
+import type { Settings } from "../../config/load.js";
+import { nativePort, portVariable, type ServiceName } from "../../config/services.js";
+import { UserError } from "../../errors.js";
+import { LISTEN_HOST } from "../../render/endpoints.js";
+import type { GrafanaAdmin } from "../../render/compose-env.js";
 import type { GrafanaInstall, NativeBinaries } from "./binaries.js";
 import type { NativePaths } from "./paths.js";
-import { PORT_VARIABLES, type NativePorts } from "./settings.js";
-
-export const LISTEN_HOST = "127.0.0.1";
 
 export type ProcessName = "simulator" | "node-exporter" | "alertmanager" | "prometheus" | "grafana";
 
 export interface PortUse {
   readonly port: number;
-  readonly variable: string;
+  /** The variable that moves it, named in busy-port messages. */
+  readonly variable?: string;
 }
 
 export interface ProcessSpec {
   readonly name: ProcessName;
+  /** The services of the table it provides (the simulator serves vLLM and GPU metrics). */
+  readonly services: readonly ServiceName[];
   readonly command: string;
   readonly args: readonly string[];
   /** Added to the supervisor's own environment for this process only. */
   readonly env: Readonly<Record<string, string>>;
-  /** Every port it listens on and the variable that moves it, for busy-port messages; main port first. */
+  /** Every port it listens on, main port first. */
   readonly ports: readonly PortUse[];
   /** Answers 2xx once the process serves. */
   readonly readyUrl: string;
@@ -37,22 +42,17 @@ export interface CliInvocation {
   readonly args: readonly string[];
 }
 
+type PlanSettings = Pick<Settings, "env" | "demo">;
+
 export interface NativePlanInput {
   readonly binaries: NativeBinaries;
-  readonly ports: NativePorts;
+  readonly settings: PlanSettings;
   readonly paths: NativePaths;
-  /** Start the simulator (VLLM_TARGET is empty). */
-  readonly demo: boolean;
   readonly cli: CliInvocation;
   /** The Alertmanager config file to load. */
   readonly alertmanagerConfig: string;
-  /** Present when Grafana runs (ADMIN_USER / ADMIN_PASSWORD). */
+  /** Present when Grafana runs. */
   readonly grafanaAdmin?: GrafanaAdmin;
-}
-
-export interface GrafanaAdmin {
-  readonly user: string;
-  readonly password: Secret;
 }
 
 /** Files the stack reads inside the output folder; the renderer writes them there. */
@@ -63,8 +63,9 @@ export function renderedFiles(outDir: string): { prometheusConfig: string; grafa
   };
 }
 
-function portUse(key: keyof NativePorts, ports: NativePorts): PortUse {
-  return { port: ports[key], variable: PORT_VARIABLES[key].variable };
+function portUse(name: ServiceName, settings: PlanSettings): PortUse {
+  const variable = portVariable(name);
+  return { port: nativePort(name, settings), ...(variable === undefined ? {} : { variable }) };
 }
 
 function url(port: number, path: string): string {
@@ -75,72 +76,81 @@ function listen(port: number): string {
   return `${LISTEN_HOST}:${port}`;
 }
 
-export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "ports">): ProcessSpec {
-  const { cli, ports } = input;
+export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">): ProcessSpec {
+  const { cli, settings } = input;
+  const [vllmPort, gpuPort] = [portUse("simulator", settings), portUse("simulator-gpu", settings)];
   return {
     name: "simulator",
+    services: ["simulator", "simulator-gpu"],
     command: cli.command,
-    args: [...cli.args, "simulate", "--host", LISTEN_HOST, "--port", String(ports.simulator), "--gpu-port", String(ports.simulatorGpu), "--load", "steady"],
+    args: [...cli.args, "simulate", "--host", LISTEN_HOST, "--port", String(vllmPort.port), "--gpu-port", String(gpuPort.port), "--load", "steady"],
     env: {},
-    ports: [portUse("simulator", ports), portUse("simulatorGpu", ports)],
-    readyUrl: url(ports.simulator, "/health"),
+    ports: [vllmPort, gpuPort],
+    readyUrl: url(vllmPort.port, "/health"),
   };
 }
 
-export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "ports" | "paths">): ProcessSpec {
-  const { binaries, ports, paths } = input;
+export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settings" | "paths">): ProcessSpec {
+  const { binaries, settings, paths } = input;
+  const own = portUse("prometheus", settings);
   return {
     name: "prometheus",
+    services: ["prometheus"],
     command: binaries.prometheus.path,
     args: [
       `--config.file=${renderedFiles(paths.outDir).prometheusConfig}`,
-      `--web.listen-address=${listen(ports.prometheus)}`,
+      `--web.listen-address=${listen(own.port)}`,
       `--storage.tsdb.path=${paths.prometheusData}`,
-      // why: lets the targets file and rules be reloaded (POST /-/reload) without a restart.
+      // why: `vllm-monitor reload` re-reads the config, rules and targets (POST /-/reload) without a restart.
       "--web.enable-lifecycle",
     ],
     env: {},
-    ports: [portUse("prometheus", ports)],
-    readyUrl: url(ports.prometheus, "/-/ready"),
+    ports: [own],
+    readyUrl: url(own.port, "/-/ready"),
   };
 }
 
-export function nodeExporterSpec(command: string, ports: NativePorts): ProcessSpec {
+export function nodeExporterSpec(command: string, settings: PlanSettings): ProcessSpec {
+  const own = portUse("node-exporter", settings);
   return {
     name: "node-exporter",
+    services: ["node-exporter"],
     command,
     // why: Debian's build enables the systemd collector, which logs an error every scrape where no systemd bus exists (HPC nodes, containers).
-    args: [`--web.listen-address=${listen(ports.nodeExporter)}`, "--no-collector.systemd"],
+    args: [`--web.listen-address=${listen(own.port)}`, "--no-collector.systemd"],
     env: {},
-    ports: [portUse("nodeExporter", ports)],
-    readyUrl: url(ports.nodeExporter, "/metrics"),
+    ports: [own],
+    readyUrl: url(own.port, "/metrics"),
   };
 }
 
-export function alertmanagerSpec(command: string, input: Pick<NativePlanInput, "ports" | "paths" | "alertmanagerConfig">): ProcessSpec {
-  const { ports, paths } = input;
+export function alertmanagerSpec(command: string, input: Pick<NativePlanInput, "settings" | "paths" | "alertmanagerConfig">): ProcessSpec {
+  const own = portUse("alertmanager", input.settings);
   return {
     name: "alertmanager",
+    services: ["alertmanager"],
     command,
     args: [
       `--config.file=${input.alertmanagerConfig}`,
-      `--web.listen-address=${listen(ports.alertmanager)}`,
-      `--storage.path=${paths.alertmanagerData}`,
+      `--web.listen-address=${listen(own.port)}`,
+      `--storage.path=${input.paths.alertmanagerData}`,
       // why: an empty address turns clustering off; its default binds 0.0.0.0:9094.
       "--cluster.listen-address=",
     ],
     env: {},
-    ports: [portUse("alertmanager", ports)],
-    readyUrl: url(ports.alertmanager, "/-/ready"),
+    ports: [own],
+    readyUrl: url(own.port, "/-/ready"),
   };
 }
 
 /** Grafana, provisioned from the rendered files; admin credentials only through its environment. */
-export function grafanaSpec(grafana: GrafanaInstall, grafanaAdmin: GrafanaAdmin, input: Pick<NativePlanInput, "ports" | "paths">): ProcessSpec {
-  const { ports, paths } = input;
+export function grafanaSpec(grafana: GrafanaInstall, grafanaAdmin: GrafanaAdmin, input: Pick<NativePlanInput, "settings" | "paths">): ProcessSpec {
+  const { paths } = input;
+  const own = portUse("grafana", input.settings);
   const subcommand = grafana.style === "grafana server" ? ["server"] : [];
   return {
     name: "grafana",
+    services: ["grafana"],
     command: grafana.path,
     args: [...subcommand, "--homepath", grafana.homePath],
     env: {
@@ -149,27 +159,50 @@ export function grafanaSpec(grafana: GrafanaInstall, grafanaAdmin: GrafanaAdmin,
       GF_PATHS_LOGS: join(paths.grafanaData, "log"),
       GF_PATHS_PLUGINS: join(paths.grafanaData, "plugins"),
       GF_SERVER_HTTP_ADDR: LISTEN_HOST,
-      GF_SERVER_HTTP_PORT: String(ports.grafana),
-      GF_SECURITY_ADMIN_USER: grafanaAdmin.user,
+      GF_SERVER_HTTP_PORT: String(own.port),
+      GF_SECURITY_ADMIN_USER: grafanaAdmin.user.reveal(),
       GF_SECURITY_ADMIN_PASSWORD: grafanaAdmin.password.reveal(),
       GF_AUTH_ANONYMOUS_ENABLED: "false",
       GF_USERS_ALLOW_SIGN_UP: "false",
       GF_ANALYTICS_REPORTING_ENABLED: "false",
       GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
     },
-    ports: [portUse("grafana", ports)],
-    readyUrl: url(ports.grafana, "/api/health"),
+    ports: [own],
+    readyUrl: url(own.port, "/api/health"),
   };
 }
 
-/** Every process in start order: what Prometheus scrapes first, then Prometheus, then Grafana. */
+/**
+ * Every process in start order: what Prometheus scrapes first, then Prometheus, then Grafana.
+ * Two planned processes on one port are an error naming both variables.
+ */
 export function planNativeProcesses(input: NativePlanInput): ProcessSpec[] {
-  const { binaries } = input;
+  const { binaries, settings } = input;
   const specs: ProcessSpec[] = [];
-  if (input.demo) specs.push(simulatorSpec(input));
-  if (binaries.nodeExporter !== undefined) specs.push(nodeExporterSpec(binaries.nodeExporter.path, input.ports));
+  if (settings.demo) specs.push(simulatorSpec(input));
+  if (binaries.nodeExporter !== undefined) specs.push(nodeExporterSpec(binaries.nodeExporter.path, settings));
   if (binaries.alertmanager !== undefined) specs.push(alertmanagerSpec(binaries.alertmanager.path, input));
   specs.push(prometheusSpec(input));
   if (binaries.grafana !== undefined && input.grafanaAdmin !== undefined) specs.push(grafanaSpec(binaries.grafana, input.grafanaAdmin, input));
+  assertDistinctPorts(specs);
   return specs;
+}
+
+function assertDistinctPorts(specs: readonly ProcessSpec[]): void {
+  const seen = new Map<number, string>();
+  const problems: string[] = [];
+  for (const spec of specs) {
+    for (const use of spec.ports) {
+      const name = use.variable ?? `${spec.name}'s port`;
+      const other = seen.get(use.port);
+      if (other !== undefined) problems.push(`${name} and ${other} are both ${use.port}: give each process its own port in .env`);
+      else seen.set(use.port, name);
+    }
+  }
+  if (problems.length > 0) throw new UserError("Invalid port settings for the native stack.", problems);
+}
+
+/** The services the planned processes provide. */
+export function plannedServices(specs: readonly ProcessSpec[]): Set<ServiceName> {
+  return new Set(specs.flatMap((spec) => spec.services));
 }

@@ -37,20 +37,30 @@ export interface ChildDeath {
   readonly lastLines: readonly string[];
 }
 
-function describeExit(exit: ExitInfo): string {
+/** "exited with code 1", "was killed by SIGKILL", "could not be started". */
+export function describeExit(exit: ExitInfo): string {
   if (exit.signal !== null) return `was killed by ${exit.signal}`;
   if (exit.code === null) return "could not be started";
   return `exited with code ${exit.code}`;
 }
 
-/** The error a dead child turns into: its name, how it ended and its last output lines. */
-export function childDeathError(death: ChildDeath): UserError {
-  const lines = death.lastLines.slice(-REPORTED_LINES).map((line) => `${death.name} | ${line}`);
-  return new UserError(
-    `${death.name} ${describeExit(death.exit)}; the other processes of the native stack were stopped.`,
-    lines.length > 0 ? [`its last output lines:\n${lines.map((line) => `      ${line}`).join("\n")}`] : [],
-    1,
-  );
+/** The error a dead child turns into: its name, how it ended and its last output lines (exit 1). */
+export class ChildDeathError extends UserError {
+  readonly death: ChildDeath;
+
+  constructor(death: ChildDeath) {
+    const lines = death.lastLines.slice(-REPORTED_LINES).map((line) => `${death.name} | ${line}`);
+    super(
+      `${death.name} ${describeExit(death.exit)}; the other processes of the native stack were stopped.`,
+      lines.length > 0 ? [`its last output lines:\n${lines.map((line) => `      ${line}`).join("\n")}`] : [],
+      1,
+    );
+    this.death = death;
+  }
+}
+
+export function childDeathError(death: ChildDeath): ChildDeathError {
+  return new ChildDeathError(death);
 }
 
 export interface Supervised {

@@ -3,29 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.js";
-import { generatedArtifacts, staleArtifacts } from "../../src/cli/commands/generate.js";
-
-async function captureStderr<T>(run: () => Promise<T>): Promise<{ result: T; stderr: string }> {
-  const original = process.stderr.write.bind(process.stderr);
-  let stderr = "";
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { result: await run(), stderr };
-  } finally {
-    process.stderr.write = original;
-  }
-}
-
-async function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
-  process.exitCode = undefined;
-  const { result, stderr } = await captureStderr(() => main(["node", "vllm-monitor", ...args]));
-  process.exitCode = undefined;
-  return { code: result, stderr };
-}
+import { ENV_NAMES, ENV_VARIABLES, defaultValue } from "../src/config/schema.js";
+import { generatedArtifacts, staleArtifacts } from "../src/generate/artifacts.js";
+import { runCli } from "./helpers/cli.js";
 
 describe("vllm-monitor generate", () => {
   let dir = "";
@@ -62,12 +42,43 @@ describe("vllm-monitor generate", () => {
     assert.deepEqual(await staleArtifacts("."), []);
   });
 
-  test("every runbook_url of the alerts points at a section of docs/runbooks.md", async () => {
+  test("every runbook_url of the alerts is absolute and points at a section of docs/runbooks.md", async () => {
     const runbooks = generatedArtifacts().find((artifact) => artifact.path === join("docs", "runbooks.md"))?.content ?? "";
     const alerts = generatedArtifacts().find((artifact) => artifact.path === join("rules", "vllm-alerts.yml"))?.content ?? "";
-    const anchors = [...alerts.matchAll(/runbook_url: docs\/runbooks\.md#(\S+)/g)].map((match) => match[1]);
+    const base = defaultValue("RUNBOOK_BASE_URL");
+    assert.match(base, /^https:\/\/.+\/docs\/runbooks\.md$/);
+    const anchors = [...alerts.matchAll(/runbook_url: (\S+)#(\S+)/g)].map((match) => {
+      assert.equal(match[1], base);
+      return match[2];
+    });
     assert.equal(anchors.length, 11);
     const headings = new Set([...runbooks.matchAll(/^## (\S+)$/gm)].map((match) => match[1]!.toLowerCase()));
     for (const anchor of anchors) assert.ok(headings.has(anchor), anchor);
+  });
+});
+
+describe(".env_example", () => {
+  const example = () => generatedArtifacts().find((artifact) => artifact.path === ".env_example")?.content ?? "";
+
+  test("lists every variable of the schema with the schema's default, and sets no secret", () => {
+    const text = example();
+    for (const name of ENV_NAMES) {
+      const variable: { default?: string; secret: boolean } = ENV_VARIABLES[name];
+      const line = new RegExp(`^(# )?${name}=(.*)$`, "m").exec(text);
+      assert.ok(line, `${name} is missing from .env_example`);
+      assert.equal(line[2], variable.secret ? "" : (variable.default ?? ""), `${name} in .env_example`);
+    }
+    assert.match(text, /^SCHEMA=http$/m, "a local http vLLM works with the example as it is");
+  });
+
+  test("agrees with every default README's configuration table names", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const rows = [...readme.matchAll(/^\| `([A-Z_]+)`(?:, `[A-Z_]+`)* \| `([^`]*)`(?:, `[^`]*`)* \|/gm)];
+    assert.ok(rows.length >= 8, "README has a configuration table");
+    for (const [, name, shown] of rows) {
+      const variable: { default?: string } | undefined = (ENV_VARIABLES as Record<string, { default?: string }>)[name ?? ""];
+      assert.ok(variable, `README names ${name}, which the schema does not declare`);
+      assert.equal(shown, variable.default, `README's default of ${name}`);
+    }
   });
 });

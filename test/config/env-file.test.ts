@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { parseEnvFile } from "../../src/config/envFile.js";
+import { parseEnvFile } from "../../src/config/env-file.js";
 import { ENV_NAMES } from "../../src/config/schema.js";
 
 const valuesOf = (text: string): Record<string, string> =>
@@ -35,12 +35,13 @@ describe("parseEnvFile", () => {
     );
   });
 
-  test("reads .env_example without problems and finds every declared variable in it", () => {
-    const parsed = parseEnvFile(readFileSync(".env_example", "utf8"), ".env_example");
+  test("reads .env_example without problems and finds every declared variable in it, set or commented out", () => {
+    const text = readFileSync(".env_example", "utf8");
+    const parsed = parseEnvFile(text, ".env_example");
     assert.deepEqual(parsed.problems, []);
-    const names = new Set(parsed.entries.map((entry) => entry.name));
+    const names = new Set([...parsed.entries.map((entry) => entry.name), ...[...text.matchAll(/^# ([A-Z_]+)=/gm)].map((match) => match[1])]);
     for (const name of ENV_NAMES) assert.ok(names.has(name), `.env_example does not document ${name}`);
-    assert.equal(valuesOf(readFileSync(".env_example", "utf8")).SCHEMA, "https");
+    assert.equal(valuesOf(text).SCHEMA, "http", "the example's scheme is the default, so a local http vLLM works");
   });
 
   test("takes single quotes literally and keeps # and $ inside them", () => {

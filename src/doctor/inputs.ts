@@ -1,0 +1,93 @@
+/**
+ * What doctor checks, from the settings and the running stack: the configured targets (VLLM_TARGET
+ * and the targets file, both already validated by the loader as Prometheus reads them), or in
+ * demo mode the simulator the stack watches. Pure.
+ */
+import type { Settings } from "../config/load.js";
+import { nativePort } from "../config/services.js";
+import { parseTargetList, resolveTargets } from "../config/targets.js";
+import { UserError } from "../errors.js";
+import { LISTEN_HOST } from "../render/endpoints.js";
+import type { DoctorSettings, DoctorTarget } from "./types.js";
+
+/** The stack doctor runs beside, if any: where its Prometheus and simulator listen. */
+export interface RunningStack {
+  readonly kind: "native" | "compose";
+  readonly prometheusUrl?: string;
+  /** `host:port` of the simulator a native demo stack runs. */
+  readonly simulatorAddress?: string;
+}
+
+export interface DoctorFlags {
+  readonly target?: readonly string[];
+  readonly timeout: string;
+  readonly prometheusUrl?: string;
+}
+
+export interface DoctorPlan {
+  readonly targets: DoctorTarget[];
+  readonly settings: DoctorSettings;
+  /** Said before the report (e.g. what demo mode checks). */
+  readonly notes: string[];
+}
+
+/** Problems of the flags alone, reported together with the .env's (one report, exit 2). */
+function flagProblems(flags: DoctorFlags): string[] {
+  const problems: string[] = [];
+  const timeoutMs = Number(flags.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) problems.push(`--timeout "${flags.timeout}" is not a positive number of milliseconds`);
+  if (flags.prometheusUrl !== undefined && !URL.canParse(flags.prometheusUrl)) {
+    problems.push(`--prometheus-url "${flags.prometheusUrl}" is not a URL; e.g. http://127.0.0.1:9090`);
+  }
+  for (const item of flags.target ?? []) problems.push(...parseTargetList(item).problems.map((problem) => `--target: ${problem}`));
+  return problems;
+}
+
+/** Loads the settings with `load`; a bad .env and bad flags make one UserError listing both. */
+export function loadForDoctor(flags: DoctorFlags, load: () => Settings): Settings {
+  const fromFlags = flagProblems(flags);
+  let settings: Settings;
+  try {
+    settings = load();
+  } catch (error) {
+    if (error instanceof UserError && fromFlags.length > 0) throw new UserError(error.message.split("\n")[0] ?? "invalid configuration", [...error.problems, ...fromFlags]);
+    throw error;
+  }
+  if (fromFlags.length > 0) throw new UserError("doctor cannot start: bad input", fromFlags);
+  return settings;
+}
+
+/** What to check and how, once the settings and flags are valid (see `loadForDoctor`). */
+export function planDoctor(settings: Settings, flags: DoctorFlags, running: RunningStack | undefined, caPem: string | undefined): DoctorPlan {
+  const notes: string[] = [];
+  const timeoutMs = Number(flags.timeout);
+  const defaults = { scheme: settings.env.SCHEMA, metricsPath: settings.env.VLLM_METRICS_PATH };
+  const targets: DoctorTarget[] = [];
+  if (flags.target !== undefined) {
+    for (const item of flags.target) targets.push(...resolveTargets(parseTargetList(item).specs, defaults).map((target) => ({ ...target, source: "--target" })));
+  } else if (settings.demo) {
+    if (running?.kind === "compose") {
+      notes.push("demo mode: the compose stack's simulator is reachable only inside its network; pass --target to check a server from here");
+    } else {
+      const address = running?.simulatorAddress ?? `${LISTEN_HOST}:${nativePort("simulator", settings)}`;
+      targets.push({ address, scheme: "http", metricsPath: "/metrics", source: "the demo's simulator (VLLM_TARGET is empty)" });
+      notes.push(`demo mode: checking the built-in simulator the stack watches, at ${address}`);
+    }
+  } else {
+    targets.push(...settings.targets.map((target) => ({ ...target, source: "VLLM_TARGET" })));
+    targets.push(...settings.fileTargets.map((target) => ({ ...target, source: `VLLM_TARGETS_FILE (${settings.env.VLLM_TARGETS_FILE ?? ""})` })));
+  }
+  const token = settings.env.VLLM_METRICS_AUTH_TOKEN?.reveal();
+  return {
+    targets,
+    notes,
+    settings: {
+      ...(token !== undefined ? { token } : {}),
+      ...(caPem !== undefined ? { caPem } : {}),
+      insecureSkipVerify: settings.env.VLLM_TLS_INSECURE_SKIP_VERIFY,
+      timeoutMs,
+      prometheusUrl: flags.prometheusUrl ?? running?.prometheusUrl ?? `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
+      applyCommand: running === undefined ? "vllm-monitor up" : "vllm-monitor reload",
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Everything `vllm-monitor generate` writes and `generate --check` (CI) compares: the mixin's
+ * dashboards, rules and runbooks with the default settings, and `.env_example` from the schema.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { envExampleText } from "../config/env-example.js";
+import type { DashboardFile } from "../dashboards/index.js";
+import { buildMixin } from "../mixin/index.js";
+import { RUNBOOK_PATH } from "../rules/index.js";
+
+export interface Artifact {
+  /** Path relative to the project root. */
+  readonly path: string;
+  readonly content: string;
+}
+
+function dashboardArtifacts(folder: string, files: readonly DashboardFile[]): Artifact[] {
+  return files.map((file) => ({ path: join(folder, file.fileName), content: `${JSON.stringify(file.dashboard, null, 2)}\n` }));
+}
+
+/**
+ * Every generated file, as text. Pure.
+ * why: `dashboards/*.json` read raw series so they work in any Grafana + Prometheus; the variant that
+ * reads our recording rules (what our own stack provisions) sits in `dashboards/with-recording-rules/`.
+ */
+export function generatedArtifacts(): Artifact[] {
+  const mixin = buildMixin();
+  return [
+    ...dashboardArtifacts("dashboards", mixin.portableDashboards),
+    ...dashboardArtifacts(join("dashboards", "with-recording-rules"), mixin.recordedDashboards),
+    ...mixin.ruleFiles.map((file) => ({ path: join("rules", file.fileName), content: file.content })),
+    { path: RUNBOOK_PATH, content: mixin.runbooks },
+    { path: ".env_example", content: envExampleText() },
+  ];
+}
+
+async function readIfPresent(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Paths (relative to `root`) whose content differs from what `generate` would write. */
+export async function staleArtifacts(root: string): Promise<string[]> {
+  const stale: string[] = [];
+  for (const artifact of generatedArtifacts()) {
+    if ((await readIfPresent(join(root, artifact.path))) !== artifact.content) stale.push(artifact.path);
+  }
+  return stale;
+}
+
+export async function writeArtifacts(root: string): Promise<string[]> {
+  const written: string[] = [];
+  for (const artifact of generatedArtifacts()) {
+    const target = join(root, artifact.path);
+    if ((await readIfPresent(target)) === artifact.content) continue;
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, artifact.content);
+    written.push(artifact.path);
+  }
+  return written;
+}

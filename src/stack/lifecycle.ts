@@ -1,0 +1,228 @@
+/**
+ * What `up`, `down`, `logs`, `reload` and `status` do, for either kind of stack. The running stack
+ * is found in the registry, so these work from any folder; `--out` picks one when several run.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { loadSettings, type Settings } from "../config/load.js";
+import type { ServiceName } from "../config/services.js";
+import { UserError } from "../errors.js";
+import { reloadPrometheus } from "../prometheus/client.js";
+import { gpuExporterService, nativeEndpoints } from "../render/endpoints.js";
+import { removeOutputTree } from "../render/writer.js";
+import { composeContext, composeDown, composeLogs, composeReload, composeUp, requireCompose } from "./compose.js";
+import { configureStack, runningNativeStack, writeStackConfig } from "./configure.js";
+import { grafanaAdmin } from "./grafana-admin.js";
+import { startNativeStack, stopNativeStack } from "./native.js";
+import { findStack, forgetStack, isAlive, recordStack, type NativeState, type StackState } from "./registry.js";
+import { collectStatus, type StackStatus } from "./status.js";
+import { print, printError } from "../output.js";
+
+export interface UpOptions {
+  readonly outDir: string;
+  readonly native: boolean;
+  readonly detach: boolean;
+  readonly detachedChild: boolean;
+  readonly build: boolean;
+  readonly logs: boolean;
+  readonly composeFile?: string | undefined;
+}
+
+/** `up`: the native stack, or the compose one (rendered after the engine answers, then recorded). */
+export async function startStack(settings: Settings, options: UpOptions): Promise<void> {
+  if (options.native) {
+    await startNativeStack({ settings, outDir: options.outDir, detach: options.detach, detachedChild: options.detachedChild });
+    return;
+  }
+  const native = runningNativeStack(options.outDir);
+  if (native !== undefined) throw new UserError(`A native stack runs from ${native.outDir}.`, ["stop it first with: vllm-monitor down, or pass another --out"]);
+  // Docker first: without an engine, rendering secrets into --out would be wasted work.
+  const tool = await requireCompose();
+  const { notes } = await configureStack(settings, { outDir: options.outDir, mode: "compose", part: "all" });
+  for (const note of notes) printError(`note: ${note}\n`);
+  const context = composeContext(tool, { outDir: options.outDir, composeFile: options.composeFile }, true);
+  await composeUp(context, { build: options.build });
+  const grafanaUrl = `http://127.0.0.1:${settings.env.GRAFANA_PORT}/`;
+  recordStack({
+    kind: "compose",
+    startedAt: new Date().toISOString(),
+    demo: settings.demo,
+    outDir: resolve(options.outDir),
+    envFile: settings.envFile.path,
+    workDir: process.cwd(),
+    composeFile: context.target.composeFile,
+    grafanaUrl,
+  });
+  const watched = settings.demo ? "the built-in simulator" : "VLLM_TARGET";
+  print(`vllm-monitor: the stack is starting, watching ${watched}; Grafana: ${grafanaUrl} (stop with: vllm-monitor down)\n`);
+  if (options.logs) await composeLogs(context, { follow: true });
+}
+
+function requireStack(outDir: string | undefined): StackState {
+  const stack = findStack(outDir === undefined ? {} : { outDir });
+  if (stack === undefined) {
+    throw new UserError(outDir === undefined ? "No stack is running." : `No stack was started with --out ${outDir}.`, [
+      "start one with: vllm-monitor up (compose) or vllm-monitor up --native",
+    ]);
+  }
+  return stack;
+}
+
+export interface DownOptions {
+  readonly outDir?: string | undefined;
+  readonly volumes: boolean;
+  readonly keepConfig: boolean;
+  readonly composeFile?: string | undefined;
+}
+
+/** `down`: stops whichever stack runs (native or compose) and deletes its rendered configs. */
+export async function stopStack(options: DownOptions): Promise<void> {
+  const stack = findStack(options.outDir === undefined ? {} : { outDir: options.outDir });
+  if (stack?.kind === "native") {
+    await stopNativeStack(stack);
+    return;
+  }
+  // No record (e.g. started by an older version): stop the compose project by its fixed name.
+  const outDir = stack?.outDir ?? options.outDir ?? "build";
+  const tool = await requireCompose();
+  await composeDown(composeContext(tool, { outDir, composeFile: options.composeFile ?? stack?.composeFile }, false), { volumes: options.volumes });
+  forgetStack(outDir);
+  if (!options.keepConfig && (await removeOutputTree(outDir))) print(`removed ${outDir}\n`);
+}
+
+export interface LogsOptions {
+  readonly outDir?: string | undefined;
+  readonly follow: boolean;
+  readonly services: readonly string[];
+  readonly composeFile?: string | undefined;
+}
+
+const LOG_TAIL_LINES = 100;
+
+/** `logs`: the native stack's log (followed until it stops), or the compose services' logs. */
+export async function showLogs(options: LogsOptions): Promise<void> {
+  const stack = findStack(options.outDir === undefined ? {} : { outDir: options.outDir });
+  if (stack?.kind === "native") {
+    await followNativeLog(stack, options);
+    return;
+  }
+  const tool = await requireCompose();
+  const context = composeContext(tool, { outDir: stack?.outDir ?? options.outDir ?? "build", composeFile: options.composeFile ?? stack?.composeFile }, true);
+  await composeLogs(context, { follow: options.follow, services: options.services });
+}
+
+async function followNativeLog(stack: NativeState, options: LogsOptions): Promise<void> {
+  const wanted = (line: string): boolean => options.services.length === 0 || options.services.some((name) => line.startsWith(`${name} `));
+  const read = (from: number): { text: string; size: number } => {
+    if (!existsSync(stack.logFile)) return { text: "", size: from };
+    const size = statSync(stack.logFile).size;
+    if (size <= from) return { text: "", size };
+    return { text: readFileSync(stack.logFile).subarray(from, size).toString("utf8"), size };
+  };
+  const first = read(0);
+  const lines = first.text.split("\n").filter((line) => line !== "" && wanted(line));
+  for (const line of lines.slice(-LOG_TAIL_LINES)) print(`${line}\n`);
+  if (!options.follow) return;
+  let offset = first.size;
+  let interrupted = false;
+  const stop = (): void => {
+    interrupted = true;
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    while (!interrupted && isAlive(stack.supervisorPid)) {
+      await sleep(250);
+      const next = read(offset);
+      offset = next.size;
+      for (const line of next.text.split("\n")) if (line !== "" && wanted(line)) print(`${line}\n`);
+    }
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
+/** Services a running native stack provides, from the processes it recorded. */
+function recordedServices(stack: NativeState, settings: Settings): Set<ServiceName> {
+  const services = new Set<ServiceName>(["prometheus"]);
+  for (const child of stack.processes) {
+    if (child.name === "simulator") services.add("simulator").add("simulator-gpu");
+    else if (child.name === "node-exporter" || child.name === "alertmanager" || child.name === "grafana") services.add(child.name);
+  }
+  const gpu = gpuExporterService(settings);
+  if (gpu !== undefined) services.add(gpu);
+  return services;
+}
+
+export interface ReloadResult {
+  /** Changes that the running processes cannot take without a restart. */
+  readonly needRestart: readonly string[];
+}
+
+/**
+ * `reload`: reads the .env again (the stack's own, unless `envFile` is given), re-renders the
+ * running stack's configuration for its mode and makes Prometheus re-read it without a restart.
+ */
+export async function reloadStack(options: { outDir?: string | undefined; envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
+  const stack = requireStack(options.outDir);
+  const envFile = options.envFile ?? (existsSync(stack.envFile) ? stack.envFile : undefined);
+  const settings = loadSettings({ ...(envFile === undefined ? {} : { envFile }), cwd: stack.workDir });
+  for (const note of settings.notes) printError(`note: ${note}\n`);
+  if (stack.kind === "compose") {
+    const tool = await requireCompose();
+    await configureStack(settings, { outDir: stack.outDir, mode: "compose", part: "all" });
+    await composeReload(composeContext(tool, { outDir: stack.outDir, composeFile: options.composeFile ?? stack.composeFile }, true));
+    return { needRestart: settings.demo === stack.demo ? [] : ["VLLM_TARGET switched between demo mode and real targets: the simulator container starts or stops only with vllm-monitor up"] };
+  }
+  if (!isAlive(stack.supervisorPid)) throw new UserError("The native stack is not running: its supervisor is gone.", ["see why with: vllm-monitor status", "start it with: vllm-monitor up --native"]);
+  const needRestart: string[] = [];
+  const simulatorRuns = stack.processes.some((child) => child.name === "simulator");
+  if (settings.demo && !simulatorRuns) {
+    throw new UserError("VLLM_TARGET is now empty (demo mode), but this stack runs no simulator to watch.", ["restart it: vllm-monitor down && vllm-monitor up --native"]);
+  }
+  if (!settings.demo && simulatorRuns) needRestart.push("the simulator keeps running, unscraped, until the stack restarts");
+  // The processes keep the ports they started on: render for those, and say which settings moved.
+  const recordedPorts: Record<string, number> = {};
+  for (const child of stack.processes) {
+    for (const use of child.ports) {
+      if (use.variable === undefined) continue;
+      recordedPorts[use.variable] = use.port;
+      const wanted = (settings.env as unknown as Record<string, unknown>)[use.variable];
+      if (wanted !== use.port) needRestart.push(`${use.variable} is ${String(wanted)} in .env, but ${child.name} keeps listening on ${use.port} until the stack restarts`);
+    }
+  }
+  const effective: Settings = { ...settings, env: { ...settings.env, ...recordedPorts } };
+  const grafanaRuns = stack.processes.some((child) => child.name === "grafana");
+  const admin = grafanaRuns ? grafanaAdmin(effective).admin : undefined;
+  await writeStackConfig(effective, {
+    mode: "native",
+    outDir: stack.outDir,
+    endpoints: nativeEndpoints(effective, recordedServices(stack, effective)),
+    part: grafanaRuns ? "all" : "prometheus",
+    ...(admin === undefined ? {} : { grafanaAdmin: admin }),
+  });
+  const reloaded = await reloadPrometheus(stack.prometheusUrl);
+  if (!reloaded.reachable) throw new UserError(`Prometheus did not reload: ${reloaded.reason}`, ["its log: vllm-monitor logs prometheus"], 1);
+  return { needRestart: [...new Set(needRestart)] };
+}
+
+/** The one recorded stack, as doctor needs it: its kind, Prometheus and simulator addresses (none when zero or several run). */
+export function runningStackSummary(): { kind: "native" | "compose"; prometheusUrl?: string; simulatorAddress?: string } | undefined {
+  let stack: StackState | undefined;
+  try {
+    stack = findStack({});
+  } catch {
+    return undefined;
+  }
+  if (stack === undefined) return undefined;
+  if (stack.kind === "compose") return { kind: "compose" };
+  const simulator = stack.processes.find((child) => child.name === "simulator")?.ports[0]?.port;
+  return { kind: "native", prometheusUrl: stack.prometheusUrl, ...(simulator === undefined ? {} : { simulatorAddress: `127.0.0.1:${simulator}` }) };
+}
+
+/** `status`: the recorded stack and its health. */
+export async function stackStatus(outDir: string | undefined): Promise<StackStatus> {
+  return collectStatus(findStack(outDir === undefined ? {} : { outDir }));
+}
