@@ -53,7 +53,7 @@ describe("vllm-monitor generate", () => {
     });
     assert.equal(anchors.length, 11);
     const headings = new Set([...runbooks.matchAll(/^## (\S+)$/gm)].map((match) => match[1]!.toLowerCase()));
-    for (const anchor of anchors) assert.ok(headings.has(anchor), anchor);
+    for (const anchor of anchors) assert.ok(anchor !== undefined && headings.has(anchor), anchor);
   });
 });
 

@@ -1,5 +1,5 @@
-import { machineOverviewDashboard } from "./machineOverview.js";
-import { userOverviewDashboard, type DashboardOptions } from "./userOverview.js";
+import { machineOverviewDashboard } from "./machine-overview.js";
+import { userOverviewDashboard, type DashboardOptions } from "./user-overview.js";
 
 /** A generated dashboard: written to dashboards/<fileName> (committed) and provisioned into Grafana. */
 export interface DashboardFile {
@@ -16,5 +16,5 @@ export function dashboardFiles(options: DashboardOptions): DashboardFile[] {
   ];
 }
 
-export { userOverviewDashboard, USER_OVERVIEW_UID, type DashboardOptions } from "./userOverview.js";
-export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machineOverview.js";
+export { userOverviewDashboard, USER_OVERVIEW_UID, type DashboardOptions } from "./user-overview.js";
+export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machine-overview.js";

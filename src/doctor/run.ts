@@ -1,6 +1,6 @@
 import type { DashboardFile } from "../dashboards/index.js";
 import type { RuleFile } from "../rules/index.js";
-import { checkTarget } from "./checkTarget.js";
+import { checkTarget } from "./check-target.js";
 import { dashboardPanels, recordingRules } from "./panels.js";
 import { fetchScrapeTargets, type Answer, type ScrapeTarget } from "../prometheus/client.js";
 import type { CheckResult, DoctorReport, DoctorSettings, DoctorTarget } from "./types.js";

@@ -37,3 +37,20 @@ export function histogramQuantile(quantile: number, bucketRates: string): string
 export function copyLabel(expression: string, destination: string, source: string, regex = "(.+)"): string {
   return `label_replace(${expression}, "${destination}", "$1", "${source}", "${regex}")`;
 }
+
+/** `absent(expr)`: 1 when no series matches, nothing otherwise. */
+export function absent(expression: string): string {
+  return `absent(${expression})`;
+}
+
+export type Comparison = ">" | ">=" | "<" | "<=" | "==" | "!=";
+
+/** A filtering comparison: keeps the series whose value compares true against `value`. */
+export function compare(expression: string, operator: Comparison, value: number): string {
+  return `${expression} ${operator} ${value}`;
+}
+
+/** Each expression parenthesised and joined by `and on (labels)`: every condition must hold for the same labels. */
+export function allOn(labels: readonly string[], ...expressions: readonly string[]): string {
+  return expressions.map((expression) => `(${expression})`).join(` and on (${labels.join(", ")}) `);
+}

@@ -1,5 +1,6 @@
 import { scrape, vllm, dcgm } from "../catalog/index.js";
 import { gpuMemoryUsedRatio, gpuTemperatureCelsius } from "../promql/gpu.js";
+import { absent, allOn, compare, sumBy } from "../promql/functions.js";
 import { ruleScope } from "../promql/scope.js";
 import { series } from "../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../promql/signals.js";
@@ -44,7 +45,8 @@ export function runbookUrl(baseUrl: string, alert: string): string {
 const PER_INSTANCE = ["job", "instance", "model_name"] as const;
 
 function serviceAlerts(thresholds: Thresholds): AlertRule[] {
-  const rules: QueryOptions = { scope: ruleScope(RECORDING_WINDOW), source: "recorded" };
+  // why: these alerts read gauges, which have no recording rule; rates come from the recorded series directly.
+  const raw: QueryOptions = { scope: ruleScope(RECORDING_WINDOW), source: "raw" };
   const signals = histogramSignals();
   const counters = counterSignals();
   const ttftQuantile = Math.round(thresholds.ttft.quantile * 100);
@@ -53,7 +55,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmMetricsAbsent",
       group: "vllm",
-      expr: `absent(${vllm.numRequestsRunning.name})`,
+      expr: absent(series(vllm.numRequestsRunning.name)),
       for: thresholds.vllmMetricsAbsent.for,
       severity: "critical",
       summary: "No vLLM metrics reach Prometheus",
@@ -76,7 +78,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmTimeToFirstTokenHigh",
       group: "vllm",
-      expr: `${quantileRecord(signals.ttft, thresholds.ttft.quantile)} > ${thresholds.ttft.seconds}`,
+      expr: compare(quantileRecord(signals.ttft, thresholds.ttft.quantile), ">", thresholds.ttft.seconds),
       for: thresholds.ttft.for,
       severity: "warning",
       summary: `p${ttftQuantile} time to first token of {{ $labels.model_name }} above ${thresholds.ttft.seconds}s`,
@@ -100,7 +102,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmEndToEndLatencyHigh",
       group: "vllm",
-      expr: `${quantileRecord(signals.e2e, thresholds.e2e.quantile)} > ${thresholds.e2e.seconds}`,
+      expr: compare(quantileRecord(signals.e2e, thresholds.e2e.quantile), ">", thresholds.e2e.seconds),
       for: thresholds.e2e.for,
       severity: "warning",
       summary: `p${e2eQuantile} end-to-end latency of {{ $labels.model_name }} above ${thresholds.e2e.seconds}s`,
@@ -123,7 +125,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmQueueBuilding",
       group: "vllm",
-      expr: `${requestsWaiting({ ...rules, source: "raw" }, PER_INSTANCE)} > ${thresholds.queueWaiting.requests}`,
+      expr: compare(requestsWaiting(raw, PER_INSTANCE), ">", thresholds.queueWaiting.requests),
       for: thresholds.queueWaiting.for,
       severity: "warning",
       summary: "Requests pile up in the queue of {{ $labels.instance }}",
@@ -146,7 +148,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmKvCacheNearFull",
       group: "vllm",
-      expr: `${kvCacheUsage({ ...rules, source: "raw" }, PER_INSTANCE, "max")} > ${thresholds.kvCacheUsage.ratio}`,
+      expr: compare(kvCacheUsage(raw, PER_INSTANCE, "max"), ">", thresholds.kvCacheUsage.ratio),
       for: thresholds.kvCacheUsage.for,
       severity: "warning",
       summary: "KV cache of {{ $labels.instance }} nearly full",
@@ -169,7 +171,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmPreemptionsSustained",
       group: "vllm",
-      expr: `sum by (${PER_INSTANCE.join(", ")}) (${counterRecord(counters.preemptions)}) > ${thresholds.preemptions.perSecond}`,
+      expr: compare(sumBy(PER_INSTANCE, counterRecord(counters.preemptions)), ">", thresholds.preemptions.perSecond),
       for: thresholds.preemptions.for,
       severity: "warning",
       summary: "{{ $labels.instance }} keeps preempting requests",
@@ -187,7 +189,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmRequestErrorsHigh",
       group: "vllm",
-      expr: `${errorRatioRecord()} > ${thresholds.errorRatio.ratio}`,
+      expr: compare(errorRatioRecord(), ">", thresholds.errorRatio.ratio),
       for: thresholds.errorRatio.for,
       severity: "warning",
       summary: "Many requests of {{ $labels.model_name }} fail on the server",
@@ -210,10 +212,12 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmEngineNotServing",
       group: "vllm",
-      expr:
-        `(${requestsWaiting({ ...rules, source: "raw" }, PER_INSTANCE)} > 0)` +
-        ` and on (${PER_INSTANCE.join(", ")}) (${requestsRunning({ ...rules, source: "raw" }, PER_INSTANCE)} == 0)` +
-        ` and on (${PER_INSTANCE.join(", ")}) (sum by (${PER_INSTANCE.join(", ")}) (${counterRecord(counters.generationTokens)}) == 0)`,
+      expr: allOn(
+        PER_INSTANCE,
+        compare(requestsWaiting(raw, PER_INSTANCE), ">", 0),
+        compare(requestsRunning(raw, PER_INSTANCE), "==", 0),
+        compare(sumBy(PER_INSTANCE, counterRecord(counters.generationTokens)), "==", 0),
+      ),
       for: thresholds.notServing.for,
       severity: "critical",
       summary: "{{ $labels.instance }} is up but not serving",
@@ -241,7 +245,7 @@ function gpuAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "GpuTemperatureHigh",
       group: "gpu",
-      expr: `${gpuTemperatureCelsius(scope)} > ${thresholds.gpuTemperature.celsius}`,
+      expr: compare(gpuTemperatureCelsius(scope), ">", thresholds.gpuTemperature.celsius),
       for: thresholds.gpuTemperature.for,
       severity: "warning",
       summary: "GPU on {{ $labels.hostname }} is hot",
@@ -259,7 +263,7 @@ function gpuAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "GpuMemoryNearFull",
       group: "gpu",
-      expr: `${gpuMemoryUsedRatio(scope)} > ${thresholds.gpuMemory.ratio}`,
+      expr: compare(gpuMemoryUsedRatio(scope), ">", thresholds.gpuMemory.ratio),
       for: thresholds.gpuMemory.for,
       severity: "warning",
       summary: "GPU memory on {{ $labels.hostname }} nearly full",
@@ -279,7 +283,7 @@ function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "ScrapeTargetDown",
       group: "scrape",
-      expr: `${series(scrape.up.name)} == 0`,
+      expr: compare(series(scrape.up.name), "==", 0),
       for: thresholds.targetDown.for,
       severity: "warning",
       summary: "Prometheus cannot scrape {{ $labels.instance }}",

@@ -6,7 +6,7 @@ import { counterSignals } from "../promql/signals.js";
 import { counterRate, kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
 import type { Thresholds } from "../mixin/thresholds.js";
 import { buildDashboard, type RowSpec } from "./panels.js";
-import type { DashboardOptions } from "./userOverview.js";
+import type { DashboardOptions } from "./user-overview.js";
 import { machineVariables } from "./variables.js";
 
 export const MACHINE_OVERVIEW_UID = "vllm-machine-overview";
