@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import type { MonitorConfig } from "../config/load.js";
+import { DEFAULT_IMAGES, type ImageSettings } from "../stack/images.js";
 
 export interface HostUser {
   readonly uid: number;
@@ -20,7 +21,7 @@ export function composeProfiles(config: MonitorConfig): string[] {
  * which both compose v2 and docker-compose 1.x take literally (no `$` expansion). Holds Grafana's
  * admin credentials, so it is written 0600. Pure.
  */
-export function composeEnvText(config: MonitorConfig, options: { outDir: string; hostUser: HostUser }): string {
+export function composeEnvText(config: MonitorConfig, options: { outDir: string; hostUser: HostUser; images?: ImageSettings }): string {
   const entries: [string, string, boolean][] = [
     ["HOST_UID", String(options.hostUser.uid), false],
     ["HOST_GID", String(options.hostUser.gid), false],
@@ -30,6 +31,7 @@ export function composeEnvText(config: MonitorConfig, options: { outDir: string;
     ["GF_SECURITY_ADMIN_USER", config.adminUser.reveal(), true],
   ];
   if (config.adminPassword !== undefined) entries.push(["GF_SECURITY_ADMIN_PASSWORD", config.adminPassword.reveal(), true]);
+  entries.push(...imageEntries(options.images ?? DEFAULT_IMAGES));
 
   const problems = entries
     .filter(([, value]) => /['\\\r\n]/.test(value))
@@ -45,4 +47,13 @@ export function composeEnvText(config: MonitorConfig, options: { outDir: string;
     "# Holds Grafana's admin credentials: mode 0600.",
   ];
   return `${[...header, ...entries.map(([name, value]) => `${name}='${value}'`)].join("\n")}\n`;
+}
+
+/**
+ * The image of every service (and NODE_IMAGE, our Dockerfile's base). Until the settings carry
+ * the *_IMAGE variables, the pinned defaults are written; the environment of the compose process
+ * still overrides them, as compose lets it override any value of its env file.
+ */
+function imageEntries(images: ImageSettings): [string, string, boolean][] {
+  return Object.entries(images).map(([name, image]) => [name, image, false]);
 }
