@@ -31,6 +31,8 @@ export const BUILD_PROFILE = "demo";
 
 export interface ComposeTarget {
   readonly composeFile: string;
+  /** Defaults to COMPOSE_PROJECT_NAME's value `vllm-monitor`. */
+  readonly projectName?: string;
   /** build/compose.env; absent when it was never rendered (then `down` and `build` run without it). */
   readonly envFile?: string;
   /** Profiles to enable on top of COMPOSE_PROFILES from the env file. */
@@ -39,7 +41,7 @@ export interface ComposeTarget {
 
 /** The options every compose invocation starts with, in the order both implementations accept. */
 export function composeGlobalArgs(tool: ComposeTool, target: ComposeTarget): string[] {
-  const args = [...tool.prefix, "--project-name", COMPOSE_PROJECT_NAME];
+  const args = [...tool.prefix, "--project-name", target.projectName ?? COMPOSE_PROJECT_NAME];
   if (target.envFile !== undefined) args.push("--env-file", target.envFile);
   args.push("--file", target.composeFile);
   for (const profile of target.profiles ?? []) args.push("--profile", profile);
@@ -49,13 +51,21 @@ export function composeGlobalArgs(tool: ComposeTool, target: ComposeTarget): str
 export interface UpArgsOptions {
   /** Rebuild our own images first. */
   readonly build?: boolean;
+  /** Only these services (and what they depend on); all of the enabled profiles when empty. */
+  readonly services?: readonly string[];
 }
 
 /** `up -d`: start (or update) the stack in the background. */
 export function composeUpArgs(tool: ComposeTool, target: ComposeTarget, options: UpArgsOptions = {}): string[] {
   const args = [...composeGlobalArgs(tool, target), "up", "--detach", "--remove-orphans"];
   if (options.build === true) args.push("--build");
+  args.push(...(options.services ?? []));
   return args;
+}
+
+/** `config`: the compose file with every variable resolved, as YAML (for the image check). */
+export function composeConfigArgs(tool: ComposeTool, target: ComposeTarget): string[] {
+  return [...composeGlobalArgs(tool, target), "config"];
 }
 
 export interface DownArgsOptions {
