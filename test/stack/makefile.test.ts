@@ -25,6 +25,7 @@ const EXPECTED: Record<string, string> = {
   "docker-logs": "node -- bin/vllm-monitor.js logs --env-file .env --out build",
   clean: "node -- bin/vllm-monitor.js clean --env-file .env --out build",
   test: "bash scripts/install-test-deps.sh\nnpm test",
+  "test-docker": "bash scripts/test-docker.sh",
   generate: "npm run generate",
 };
 
@@ -62,6 +63,8 @@ describe("Makefile", () => {
     assert.match(plan, /if docker info >\/dev\/null 2>&1; then/);
     assert.match(plan, /node -- bin\/vllm-monitor\.js up --build --env-file \.env --out build;/);
     assert.match(plan, /else[\s\S]*node -- bin\/vllm-monitor\.js up --native --env-file \.env --out build;/);
+    // up exits 3 when it cannot get the images (it started nothing): then the native stack.
+    assert.match(plan, /if \[ \$status -eq 3 \]; then[\s\S]*up --native --env-file \.env --out build;/);
   });
 
   test("installs the npm dependencies first when node_modules is missing or stale", async () => {
