@@ -132,6 +132,11 @@ export async function ensureImages(options: EnsureImagesOptions): Promise<void> 
       "fix what compose reports above and run the command again",
     ]);
   }
+  const known = Object.keys(resolvedServices(config.stdout));
+  const unknown = options.services.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new UserError(`No such compose service: ${unknown.join(", ")}.`, [`name services of docker-compose.yml: ${known.join(", ")}`]);
+  }
   const present = new Set<string>();
   for (const image of referencedImages(config.stdout, options)) {
     if ((await capture("docker", ["image", "inspect", "--format", "{{.Id}}", image], options.env)).ok) present.add(image);

@@ -38,6 +38,14 @@ describe("up when the engine answers but an image cannot be pulled", suiteMode(p
     assert.deepEqual(await workspace.networks(), [], "a network was created");
   });
 
+  test("a service name docker-compose.yml does not have is refused with the names it has", async () => {
+    ready();
+    const up = await workspace.cli(["up", "prometheus", "grafanna"]);
+    assert.equal(up.code, 2, up.stderr);
+    assert.match(up.stderr, /No such compose service: grafanna\.\n\s+- name services of docker-compose\.yml: .*grafana/);
+    assert.deepEqual(await workspace.containers(), []);
+  });
+
   test("every missing image is reported at once, Grafana's and the Node.js base of our image among them", async () => {
     ready();
     const up = await workspace.cli(["up", "--build"], { PROMETHEUS_IMAGE: MISSING, GRAFANA_IMAGE: "vllm-monitor-test-missing/grafana:0.0.0", NODE_IMAGE: "vllm-monitor-test-missing/node:0.0.0" });
