@@ -17,7 +17,7 @@ DIST := dist/cli/main.js
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help prometheus-conf grafana-conf docker-build docker-run docker-stop docker-up docker-logs demo test clean generate
+.PHONY: help prometheus-conf grafana-conf docker-build docker-run docker-stop docker-up docker-logs demo test test-docker clean generate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | expand -t 18
@@ -50,10 +50,17 @@ docker-up: $(DIST) ## render configs, build, start, then stream the logs (Ctrl-C
 docker-logs: $(DIST) ## stream the compose stack's logs
 	$(CLI) logs $(OUTPUT)
 
-demo: $(DIST) ## start the stack: compose when a Docker engine answers, native processes otherwise
+# `up` exits 3 when an image can be neither found nor pulled, before it starts anything.
+demo: $(DIST) ## start the stack: compose when a Docker engine answers and its images can be had, native processes otherwise
 	@if docker info >/dev/null 2>&1; then \
 	  echo "make demo: a Docker engine answers: starting the compose stack"; \
-	  $(CLI) up --build $(IO); \
+	  $(CLI) up --build $(IO); status=$$?; \
+	  if [ $$status -eq 3 ]; then \
+	    echo "make demo: could not get the stack's images (see above): starting the native stack instead (Ctrl-C stops it)"; \
+	    $(CLI) up --native $(IO); \
+	  else \
+	    exit $$status; \
+	  fi; \
 	else \
 	  echo "make demo: no Docker engine answers: starting the native stack (Ctrl-C stops it)"; \
 	  $(CLI) up --native $(IO); \
@@ -62,6 +69,9 @@ demo: $(DIST) ## start the stack: compose when a Docker engine answers, native p
 test: node_modules/.package-lock.json ## typecheck and run the whole test suite (installs its Debian peers when root)
 	bash scripts/install-test-deps.sh
 	npm test
+
+test-docker: node_modules/.package-lock.json ## the compose end-to-end tests on a real Docker engine (starts one and builds the images when needed)
+	bash scripts/test-docker.sh
 
 clean: $(DIST) ## delete the rendered configs in OUT (they may hold secrets)
 	$(CLI) clean $(OUTPUT)

@@ -75,6 +75,10 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
         if (near !== undefined) notes.push(`${shownEnvFile}:${entry.line}: ${entry.name} is not a vllm-monitor variable; did you mean ${near}?`);
         continue;
       }
+      if ((ENV_VARIABLES[entry.name] as EnvVariable<unknown>).environmentOnly === true) {
+        notes.push(`${shownEnvFile}:${entry.line}: ${entry.name} is read from the environment only (export ${entry.name}=… before the command); this line is ignored`);
+        continue;
+      }
       if (entry.value !== "") raw.set(entry.name, { text: entry.value, source: { kind: "file", file: shownEnvFile, line: entry.line } });
       else raw.delete(entry.name);
     }

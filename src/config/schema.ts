@@ -10,7 +10,7 @@ export const ENV_GROUPS = {
   prometheus: "Prometheus and exporters",
   alerts: "Service levels and alerts",
   native: "Native mode only (`vllm-monitor up --native`, no Docker)",
-  images: "Container images (compose only)",
+  images: "Compose only: container images and the project",
 } as const;
 
 export type EnvGroup = keyof typeof ENV_GROUPS;
@@ -37,6 +37,8 @@ export interface EnvVariable<Output> {
   readonly path?: "file" | "executable" | "directory";
   /** Shown commented out in `.env_example`: most users never set it. */
   readonly advanced?: boolean;
+  /** Read from the process environment only, never from .env: commands that read no .env need the same value. */
+  readonly environmentOnly?: boolean;
 }
 
 const PROMETHEUS_DURATION = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
@@ -349,6 +351,7 @@ export const ENV_VARIABLES = {
     schema: headerToken,
     group: "native",
     advanced: true,
+    environmentOnly: true,
   },
   PROMETHEUS_IMAGE: image("prom/prometheus:v3.5.0", "Prometheus"),
   GRAFANA_IMAGE: image("grafana/grafana:12.1.1", "Grafana"),
@@ -357,6 +360,23 @@ export const ENV_VARIABLES = {
   DCGM_EXPORTER_IMAGE: image("nvcr.io/nvidia/k8s/dcgm-exporter:4.2.3-4.1.3-ubuntu22.04", "dcgm-exporter (GPU_EXPORTER=dcgm)"),
   NVIDIA_GPU_EXPORTER_IMAGE: image("utkuozdemir/nvidia_gpu_exporter:1.3.2", "nvidia_gpu_exporter (GPU_EXPORTER=nvidia-smi)"),
   BUSYBOX_IMAGE: image("busybox:1.37.0", "volume-init (one-shot chown of the named volumes)"),
+  NODE_IMAGE: {
+    ...image("node:20.20.2-bookworm-slim", "simulator"),
+    description: "The Node.js base our own image (the simulator) is built from: the NODE_IMAGE build argument of the Dockerfile.",
+  },
+  COMPOSE_PROJECT_NAME: {
+    description:
+      "Compose's project name: containers, networks and volumes are named after it, so two stacks (two fleets, or tests) can share one engine. Read from the environment only, so up, down and logs agree wherever they run.",
+    default: "vllm-monitor",
+    example: "fleet-b",
+    secret: false,
+    substitutable: false,
+    fix: "use lowercase letters, digits, - and _, starting with a letter or digit, or unset it for the default vllm-monitor",
+    schema: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: "is not a compose project name" }),
+    group: "images",
+    advanced: true,
+    environmentOnly: true,
+  },
 } as const satisfies Record<string, EnvVariable<unknown>>;
 
 export type EnvName = keyof typeof ENV_VARIABLES;

@@ -17,12 +17,6 @@ export interface ComposeTool {
 export const COMPOSE_PLUGIN: ComposeTool = { flavor: "plugin", command: "docker", prefix: ["compose"] };
 export const COMPOSE_STANDALONE: ComposeTool = { flavor: "standalone", command: "docker-compose", prefix: [] };
 
-/**
- * Fixed project name: volumes and containers are called `vllm-monitor_*` wherever the repository
- * was cloned (compose would otherwise name them after the folder).
- */
-export const COMPOSE_PROJECT_NAME = "vllm-monitor";
-
 /** Every profile docker-compose.yml declares; `down` names them all so no container is left. */
 export const COMPOSE_PROFILES = ["demo", "gpu", "nvidia-smi", "alerts"] as const;
 
@@ -31,6 +25,11 @@ export const BUILD_PROFILE = "demo";
 
 export interface ComposeTarget {
   readonly composeFile: string;
+  /**
+   * Always given (COMPOSE_PROJECT_NAME, default `vllm-monitor`): volumes and containers keep one
+   * name wherever the repository was cloned (compose would otherwise name them after the folder).
+   */
+  readonly projectName: string;
   /** build/compose.env; absent when it was never rendered (then `down` and `build` run without it). */
   readonly envFile?: string;
   /** Profiles to enable on top of COMPOSE_PROFILES from the env file. */
@@ -39,7 +38,7 @@ export interface ComposeTarget {
 
 /** The options every compose invocation starts with, in the order both implementations accept. */
 export function composeGlobalArgs(tool: ComposeTool, target: ComposeTarget): string[] {
-  const args = [...tool.prefix, "--project-name", COMPOSE_PROJECT_NAME];
+  const args = [...tool.prefix, "--project-name", target.projectName];
   if (target.envFile !== undefined) args.push("--env-file", target.envFile);
   args.push("--file", target.composeFile);
   for (const profile of target.profiles ?? []) args.push("--profile", profile);
@@ -49,13 +48,21 @@ export function composeGlobalArgs(tool: ComposeTool, target: ComposeTarget): str
 export interface UpArgsOptions {
   /** Rebuild our own images first. */
   readonly build?: boolean;
+  /** Only these services (and what they depend on); all of the enabled profiles when empty. */
+  readonly services?: readonly string[];
 }
 
 /** `up -d`: start (or update) the stack in the background. */
 export function composeUpArgs(tool: ComposeTool, target: ComposeTarget, options: UpArgsOptions = {}): string[] {
   const args = [...composeGlobalArgs(tool, target), "up", "--detach", "--remove-orphans"];
   if (options.build === true) args.push("--build");
+  args.push(...(options.services ?? []));
   return args;
+}
+
+/** `config`: the compose file with every variable resolved, as YAML (for the image check). */
+export function composeConfigArgs(tool: ComposeTool, target: ComposeTarget): string[] {
+  return [...composeGlobalArgs(tool, target), "config"];
 }
 
 export interface DownArgsOptions {

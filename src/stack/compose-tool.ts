@@ -2,6 +2,7 @@
  * Finds the compose implementation and checks that a Docker engine answers, turning every
  * failure into a UserError that says what to do (start Docker, install compose, or go native).
  */
+import { execFile } from "node:child_process";
 import { UserError } from "../errors.js";
 import { print, printError } from "../output.js";
 import { startProcess, type ExitInfo } from "../process/index.js";
@@ -33,7 +34,25 @@ export async function probe(command: string, args: readonly string[], env?: Node
   return { started, ok: outcome.code === 0, output: child.recentOutput() };
 }
 
-const NATIVE_HINT = "or run the stack without Docker: vllm-monitor up --native (make demo picks it by itself)";
+export interface CapturedRun {
+  /** False when the executable could not be started at all (not on PATH). */
+  readonly started: boolean;
+  readonly ok: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to completion with a bounded wait and returns all it printed, for parsing. */
+export function capture(command: string, args: readonly string[], env: NodeJS.ProcessEnv | undefined, timeoutMs = PROBE_TIMEOUT_MS): Promise<CapturedRun> {
+  return new Promise((resolve) => {
+    execFile(command, [...args], { env: env ?? process.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const notFound = (error as NodeJS.ErrnoException | null)?.code === "ENOENT";
+      resolve({ started: !notFound, ok: error === null, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+export const NATIVE_HINT = "or run the stack without Docker: vllm-monitor up --native (make demo picks it by itself)";
 
 /** Throws a UserError unless `docker info` answers, i.e. a Docker engine is reachable. */
 export async function requireDockerEngine(env?: NodeJS.ProcessEnv): Promise<void> {

@@ -3,9 +3,11 @@
  * implementation answers. Rendering the configs is the caller's job (the CLI's `up` renders
  * first); this module only needs the output folder that holds build/compose.env.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { environmentVariable } from "../config/load.js";
+import { defaultValue } from "../config/schema.js";
 import { UserError } from "../errors.js";
 import {
   composeBuildArgs,
@@ -16,6 +18,7 @@ import {
   type ComposeTarget,
   type ComposeTool,
 } from "./compose-args.js";
+import { activeProfiles, ensureImages } from "./compose-images.js";
 import { runCompose } from "./compose-tool.js";
 
 export { requireCompose } from "./compose-tool.js";
@@ -69,6 +72,15 @@ function composeEnvFile(outDir: string): string {
 }
 
 /**
+ * COMPOSE_PROJECT_NAME, compose's own variable, picks another project than `vllm-monitor`: two
+ * stacks side by side on one engine (two fleets, or tests that must not touch yours), each with
+ * its own containers, networks and volumes. Declared in the settings schema, read from the environment.
+ */
+export function composeProjectName(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return environmentVariable("COMPOSE_PROJECT_NAME", env) ?? defaultValue("COMPOSE_PROJECT_NAME");
+}
+
+/**
  * Everything a compose command needs, for a tool found by `requireCompose()`.
  * `requireEnvFile` is true for `up` and `logs`, which need the rendered compose.env.
  */
@@ -89,13 +101,32 @@ export function composeContext(tool: ComposeTool, options: ComposeStackOptions, 
   const baseEnv = hasEnvFile ? process.env : { ...process.env, ...PARSE_ONLY_ENV };
   return {
     tool,
-    target: { composeFile, envFile: hasEnvFile ? envFile : undefined },
+    target: { composeFile, projectName: composeProjectName(), envFile: hasEnvFile ? envFile : undefined },
     env: composeProcessEnv(options.outDir, baseEnv),
   };
 }
 
-/** `up -d` (optionally rebuilding our image first). Expects compose.env to be rendered already. */
-export async function composeUp(context: ComposeContext, options: { build?: boolean } = {}): Promise<void> {
+export interface ComposeUpOptions {
+  /** Rebuild our own image first. */
+  readonly build?: boolean;
+  /** Only these services (and what they depend on); every enabled one when empty. */
+  readonly services?: readonly string[];
+}
+
+/**
+ * `up -d` (optionally rebuilding our image first), once every image it needs is here or pulled.
+ * Expects compose.env to be rendered already.
+ */
+export async function composeUp(context: ComposeContext, options: ComposeUpOptions = {}): Promise<void> {
+  const envFileText = context.target.envFile === undefined ? undefined : readFileSync(context.target.envFile, "utf8");
+  await ensureImages({
+    tool: context.tool,
+    target: context.target,
+    env: context.env,
+    profiles: activeProfiles(context.env, envFileText),
+    services: options.services ?? [],
+    build: options.build === true,
+  });
   await runCompose(context.tool, composeUpArgs(context.tool, context.target, options), {
     env: context.env,
     purpose: "start the compose stack",

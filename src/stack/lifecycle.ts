@@ -20,6 +20,8 @@ import { collectStatus, type StackStatus } from "./status.js";
 import { print, printError } from "../output.js";
 
 export interface UpOptions {
+  /** Compose only: just these services and what they depend on; all when empty. */
+  readonly services: readonly string[];
   readonly outDir: string;
   readonly native: boolean;
   readonly detach: boolean;
@@ -31,6 +33,11 @@ export interface UpOptions {
 
 /** `up`: the native stack, or the compose one (rendered after the engine answers, then recorded). */
 export async function startStack(settings: Settings, options: UpOptions): Promise<void> {
+  if (options.native && options.services.length > 0) {
+    throw new UserError(`up --native starts the whole native stack; it takes no service names (got ${options.services.join(" ")}).`, [
+      "drop the service names, or leave out --native to start only those compose services",
+    ]);
+  }
   if (options.native) {
     await startNativeStack({ settings, outDir: options.outDir, detach: options.detach, detachedChild: options.detachedChild });
     return;
@@ -42,7 +49,7 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
   const { notes } = await configureStack(settings, { outDir: options.outDir, mode: "compose", part: "all" });
   for (const note of notes) printError(`note: ${note}\n`);
   const context = composeContext(tool, { outDir: options.outDir, composeFile: options.composeFile }, true);
-  await composeUp(context, { build: options.build });
+  await composeUp(context, { build: options.build, services: options.services });
   const grafanaUrl = `http://127.0.0.1:${settings.env.GRAFANA_PORT}/`;
   recordStack({
     kind: "compose",
@@ -55,7 +62,9 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
     grafanaUrl,
   });
   const watched = settings.demo ? "the built-in simulator" : "VLLM_TARGET";
-  print(`vllm-monitor: the stack is starting, watching ${watched}; Grafana: ${grafanaUrl} (stop with: vllm-monitor down)\n`);
+  const starting = options.services.length === 0 ? "the stack is starting" : `${options.services.join(", ")} (and what they depend on) are starting`;
+  const grafana = options.services.length === 0 || options.services.includes("grafana") ? `; Grafana: ${grafanaUrl}` : "";
+  print(`vllm-monitor: ${starting}, watching ${watched}${grafana} (stop with: vllm-monitor down)\n`);
   if (options.logs) await composeLogs(context, { follow: true });
 }
 

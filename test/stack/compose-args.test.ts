@@ -10,7 +10,7 @@ import {
   composeUpArgs,
 } from "../../src/stack/compose-args.js";
 
-const target = { composeFile: "/repo/docker-compose.yml", envFile: "/repo/build/compose.env" };
+const target = { composeFile: "/repo/docker-compose.yml", projectName: "vllm-monitor", envFile: "/repo/build/compose.env" };
 
 function profilesOf(args: readonly string[]): string[] {
   return args.flatMap((arg, index) => (arg === "--profile" ? [args[index + 1] ?? ""] : []));
@@ -50,7 +50,7 @@ describe("compose command lines", () => {
   });
 
   test("down and build work without an env file when none was rendered", () => {
-    const bare = { composeFile: target.composeFile };
+    const bare = { composeFile: target.composeFile, projectName: "vllm-monitor" };
     assert.ok(!composeDownArgs(COMPOSE_PLUGIN, bare).includes("--env-file"));
     assert.ok(!composeBuildArgs(COMPOSE_PLUGIN, bare).includes("--env-file"));
   });

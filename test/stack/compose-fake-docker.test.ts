@@ -61,9 +61,10 @@ describe("compose commands with a mock docker (no engine here)", () => {
     const out = join(root, "build");
     const result = await run(["up", "--env-file", join(root, ".env"), "--out", out, "--build", "--logs"]);
     assert.equal(result.code, 0, result.stderr);
-    const verbs = result.calls.map((call) => call.slice(1).find((arg) => ["info", "version", "up", "logs"].includes(arg)));
-    assert.deepEqual(verbs, ["info", "version", "up", "logs"]);
-    const up = result.calls[2] ?? [];
+    // `config` lists the services' images; the mock's is empty, so no image is looked up or pulled.
+    const verbs = result.calls.map((call) => call.slice(1).find((arg) => ["info", "version", "config", "up", "logs"].includes(arg)));
+    assert.deepEqual(verbs, ["info", "version", "config", "up", "logs"]);
+    const up = result.calls[3] ?? [];
     assert.ok(up.includes(join(out, "compose.env")));
     assert.deepEqual(up.slice(-4), ["up", "--detach", "--remove-orphans", "--build"]);
     assert.match(await readFile(join(out, "compose.env"), "utf8"), /^COMPOSE_PROFILES='demo'$/m);

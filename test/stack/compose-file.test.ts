@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { COMPOSE_PROFILES } from "../../src/stack/compose-args.js";
+import { defaultImages, IMAGE_SERVICES, isImageVariable } from "../../src/stack/images.js";
 import { parse } from "yaml";
 import { COMPOSE_FILE, makeOutputFolder, readComposeFile, renderOutputFolder, runCommand, sampleComposeEnv, REPO_ROOT, type ComposeFile, type ComposeService } from "./compose-fixture.js";
 
@@ -106,16 +107,34 @@ describe("docker-compose.yml, read as YAML", () => {
     }
   });
 
-  test("every pulled image is pinned to an exact version, never latest", async () => {
+  test("every pulled image comes from its own variable, defaulting to the pinned upstream image the settings schema declares", async () => {
     const { services } = await readComposeFile();
+    const used = new Set<string>();
     for (const [name, service] of Object.entries(services)) {
       assert.ok(service.image, `${name} has no image`);
       if (service.build !== undefined) continue; // our own image, built from this checkout
-      const tag = service.image.split("/").at(-1)?.split(":")[1];
-      assert.ok(tag !== undefined && tag !== "latest" && /\d+\.\d+/.test(tag), `${name}: ${service.image} is not pinned`);
+      const reference = /^\$\{([A-Z_]+):-([^}]+)\}$/.exec(service.image);
+      assert.ok(reference, `${name}: ${service.image} is not \${NAME_IMAGE:-default}`);
+      const [, variable = "", fallback = ""] = reference;
+      assert.ok(isImageVariable(variable), `${name}: ${variable} is not an image variable of the schema`);
+      assert.equal(fallback, defaultImages()[variable], `${name}: the default differs from defaultImages().${variable}`);
+      assert.equal(IMAGE_SERVICES[variable], name);
+      used.add(variable);
+      const tag = fallback.split("/").at(-1)?.split(":")[1];
+      assert.ok(tag !== undefined && tag !== "latest" && /\d+\.\d+/.test(tag), `${name}: ${fallback} is not pinned`);
     }
-    assert.match(services.prometheus?.image ?? "", /^prom\/prometheus:v3\.\d+\.\d+$/);
-    assert.match(services.grafana?.image ?? "", /^grafana\/grafana:12\.\d+\.\d+$/);
+    const nodeImage = (services.simulator?.build as { args?: Record<string, string> } | undefined)?.args?.NODE_IMAGE;
+    assert.equal(nodeImage, `\${NODE_IMAGE:-${defaultImages().NODE_IMAGE}}`);
+    assert.deepEqual([...used, "NODE_IMAGE"].sort(), Object.keys(defaultImages()).sort());
+    assert.match(defaultImages().PROMETHEUS_IMAGE, /^prom\/prometheus:v3\.\d+\.\d+$/);
+    assert.match(defaultImages().GRAFANA_IMAGE, /^grafana\/grafana:12\.\d+\.\d+$/);
+  });
+
+  test("the rendered compose.env carries every image variable, and the environment of compose overrides it", async () => {
+    const out = await renderOutputFolder("ADMIN_USER=admin\nADMIN_PASSWORD=not-a-real-password\n");
+    const text = await readFile(join(out, "compose.env"), "utf8");
+    for (const [variable, image] of Object.entries(defaultImages())) assert.match(text, new RegExp(`^${variable}='${image.replace(/[.]/g, "\\.")}'$`, "m"));
+    await rm(dirname(out), { recursive: true, force: true });
   });
 
   test("Grafana has anonymous access and sign-up off, and its credentials only from the environment", async () => {
@@ -156,8 +175,10 @@ describe("docker-compose.yml, read as YAML", () => {
 
   test("Prometheus's TSDB and Grafana's data live in named volumes the init service hands to the host user", async () => {
     const { services, volumes } = await readComposeFile();
-    assert.ok(services.prometheus?.volumes?.includes("prometheus-data:/prometheus"));
-    assert.ok(services.grafana?.volumes?.includes("grafana-data:/var/lib/grafana"));
+    // nocopy: Docker must not copy the images' data folders, owners included, over volume-init's chown.
+    const named = (service: string, target: string) => services[service]?.volumes?.find((volume) => typeof volume !== "string" && volume.target === target) as { type: string; source: string; volume?: { nocopy?: boolean } } | undefined;
+    assert.deepEqual(named("prometheus", "/prometheus"), { type: "volume", source: "prometheus-data", target: "/prometheus", volume: { nocopy: true } });
+    assert.deepEqual(named("grafana", "/var/lib/grafana"), { type: "volume", source: "grafana-data", target: "/var/lib/grafana", volume: { nocopy: true } });
     assert.ok("prometheus-data" in volumes && "grafana-data" in volumes);
     for (const name of ["prometheus", "grafana"]) {
       const service = services[name];

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { defaultImages } from "../../src/stack/images.js";
 import { REPO_ROOT } from "./compose-fixture.js";
 
 interface Instruction {
@@ -37,15 +38,25 @@ function contextSources(instruction: Instruction): string[] {
 }
 
 describe("the vllm-monitor image", () => {
-  test("is built in two stages from node 20, compiling in the first and running slim in the second", async () => {
+  test("is built in two stages on the Node.js base of the NODE_IMAGE argument, whose default is the schema's pinned node 20 slim", async () => {
     const froms = (await instructions()).filter((i) => i.keyword === "FROM");
     assert.equal(froms.length, 2);
-    for (const from of froms) assert.match(from.args, /^node:\$\{NODE_VERSION\}-bookworm/);
-    assert.match(froms[1]?.args ?? "", /-slim\b/);
+    for (const from of froms) assert.match(from.args, /^\$\{NODE_IMAGE\} AS /);
     const text = await readFile(join(REPO_ROOT, "Dockerfile"), "utf8");
-    assert.match(text, /ARG NODE_VERSION=20\.\d+\.\d+/);
+    assert.equal(/^ARG NODE_IMAGE=(.+)$/m.exec(text)?.[1], defaultImages().NODE_IMAGE);
+    assert.match(defaultImages().NODE_IMAGE, /^node:20\.\d+\.\d+-bookworm-slim$/);
     assert.match(text, /npm ci/);
     assert.match(text, /tsc -p tsconfig\.build\.json/);
+  });
+
+  test("takes a CA bundle for npm as the BUILD_CA_CERTS build argument, in the build stage only", async () => {
+    const all = await instructions();
+    const runtimeStart = all.findIndex((i) => i.keyword === "FROM" && i.args.endsWith("AS runtime"));
+    const declared = all.findIndex((i) => i.keyword === "ARG" && i.args.startsWith("BUILD_CA_CERTS"));
+    assert.ok(declared > 0 && declared < runtimeStart, "BUILD_CA_CERTS is not an argument of the build stage");
+    const npmCi = all.find((i) => i.keyword === "RUN" && i.args.includes("npm ci"));
+    assert.match(npmCi?.args ?? "", /NODE_EXTRA_CA_CERTS=/);
+    assert.ok(!all.slice(runtimeStart).some((i) => i.args.includes("BUILD_CA_CERTS")), "the runtime stage uses BUILD_CA_CERTS");
   });
 
   test("never copies .env, build/ or the whole context into a layer", async () => {

@@ -25,6 +25,7 @@ const EXPECTED: Record<string, string> = {
   "docker-logs": "node -- bin/vllm-monitor.js logs --out build",
   clean: "node -- bin/vllm-monitor.js clean --out build",
   test: "bash scripts/install-test-deps.sh\nnpm test",
+  "test-docker": "bash scripts/test-docker.sh",
   generate: "npm run generate",
 };
 
@@ -75,6 +76,8 @@ describe("Makefile", () => {
     assert.match(plan, /if docker info >\/dev\/null 2>&1; then/);
     assert.match(plan, /node -- bin\/vllm-monitor\.js up --build --out build;/);
     assert.match(plan, /else[\s\S]*node -- bin\/vllm-monitor\.js up --native --out build;/);
+    // up exits 3 when it cannot get the images (it started nothing): then the native stack.
+    assert.match(plan, /if \[ \$status -eq 3 \]; then[\s\S]*up --native --out build;/);
   });
 
   test("installs the npm dependencies first when node_modules is missing or stale", async () => {

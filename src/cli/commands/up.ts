@@ -18,6 +18,7 @@ export function register(program: Command): void {
   program
     .command("up")
     .description("render the configs into --out and start the stack (docker compose by default)")
+    .argument("[services...]", "compose only: start just these services and what they depend on, e.g. prometheus node-exporter")
     .addOption(envFileOption())
     .addOption(outOption())
     .option("--native", "run Prometheus, exporters and the simulator as plain processes, without Docker", false)
@@ -26,8 +27,9 @@ export function register(program: Command): void {
     .option("--build", "rebuild our own image (the simulator) before starting", false)
     .option("--logs", "follow the stack's logs after starting (Ctrl-C stops following, not the stack)", false)
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
-    .action(async (flags: UpFlags) => {
+    .action(async (services: string[], flags: UpFlags) => {
       await startStack(settingsFrom(flags), {
+        services,
         outDir: flags.out,
         native: flags.native || flags.detachedChild,
         detach: flags.detach,
