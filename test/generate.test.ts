@@ -82,3 +82,16 @@ describe(".env_example", () => {
     }
   });
 });
+
+describe("README's layout", () => {
+  test("names every folder of src/ and of the repository", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const layout = readme.slice(readme.indexOf("Layout ("));
+    const { readdirSync, statSync } = await import("node:fs");
+    const folders = [
+      ...readdirSync("src").filter((name) => statSync(join("src", name)).isDirectory()).map((name) => `src/${name}`),
+      ...readdirSync(".").filter((name) => !name.startsWith(".") && name !== "node_modules" && name !== "dist" && name !== "build" && statSync(name).isDirectory()).map((name) => `${name}/`),
+    ];
+    for (const folder of folders) assert.ok(layout.includes(`\`${folder}`), `README's layout does not name ${folder}`);
+  });
+});

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -7,9 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate } from "selfsigned";
 import { findFreePort } from "../../src/process/index.js";
+import { runCli as runCliInProcess } from "../helpers/cli.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const MAIN = join(REPO, "src/cli/main.ts");
+/** An empty registry: doctor sees no running stack. */
+const REGISTRY = mkdtempSync(join(tmpdir(), "doctor-registry-"));
 
 export interface RunningServer {
   readonly port: number;
@@ -73,18 +74,11 @@ export function writeEnvFile(lines: readonly string[]): { path: string; dir: str
   return { path, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs `vllm-monitor <args>` as a real process, with none of our variables inherited from the test's environment. */
-export function runCli(args: readonly string[]): Promise<CliResult> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(VLLM_|SCHEMA$|PROMETHEUS_|GRAFANA_)/.test(name)),
-  );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+/**
+ * Runs `vllm-monitor <args>` in this process, with none of our variables inherited from the test's
+ * environment and a stack registry of its own (so no running stack of the developer's is seen).
+ */
+export async function runCli(args: readonly string[]): Promise<CliResult> {
+  const { code, stdout, stderr } = await runCliInProcess(args, { cwd: REPO, env: { XDG_STATE_HOME: REGISTRY } });
+  return { code, stdout, stderr };
 }

@@ -60,7 +60,7 @@ describe("vllm-monitor conf and clean", () => {
       [`VLLM_METRICS_AUTH_TOKEN="${token}\\r\\nX-Evil: 1"`, `ADMIN_PASSWORD='${password}'\\`, "SCHEMA=gopher", "VLLM_TARGET=http://admin:${password}@host/x"].join("\n"),
     );
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile("npx", ["tsx", "src/cli/main.ts", "conf", "all", "--env-file", env, "--out", out], { timeout: 120_000 }, (error, stdout, stderr) => {
+      execFile(process.execPath, ["--import", "tsx", "src/cli/main.ts", "conf", "all", "--env-file", env, "--out", out], { timeout: 120_000 }, (error, stdout, stderr) => {
         resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
       });
     });

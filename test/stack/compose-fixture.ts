@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { OUTPUT_MARKER } from "../../src/render/layout.js";
+import { runCli as runCliInProcess } from "../helpers/cli.js";
 import { loadSettings } from "../../src/config/load.js";
 import { configureStack } from "../../src/stack/configure.js";
 
@@ -102,18 +103,9 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `vllm-monitor <args>` as a real process (TypeScript sources through tsx). */
+/** Runs `vllm-monitor <args>` in this process with `env` as its whole environment. */
 export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = REPO_ROOT): Promise<CliRun> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), ...args], {
-    cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolvePromise) => child.on("close", resolvePromise));
+  const { code, stdout, stderr } = await runCliInProcess(args, { cwd, env });
   return { code, stdout, stderr };
 }
 
