@@ -10,6 +10,7 @@ import type { ServiceName } from "../config/services.js";
 import { UserError } from "../errors.js";
 import { reloadPrometheus } from "../prometheus/client.js";
 import { gpuExporterService, nativeEndpoints } from "../render/endpoints.js";
+import { DEFAULT_OUT_DIR } from "../render/layout.js";
 import { removeOutputTree } from "../render/writer.js";
 import { composeContext, composeDown, composeLogs, composeReload, composeUp, requireCompose } from "./compose.js";
 import { configureStack, runningNativeStack, writeStackConfig } from "./configure.js";
@@ -93,7 +94,7 @@ export async function stopStack(options: DownOptions): Promise<void> {
     return;
   }
   // No record (e.g. started by an older version): stop the compose project by its fixed name.
-  const outDir = stack?.outDir ?? options.outDir ?? "build";
+  const outDir = stack?.outDir ?? options.outDir ?? DEFAULT_OUT_DIR;
   const tool = await requireCompose();
   await composeDown(composeContext(tool, { outDir, composeFile: options.composeFile ?? stack?.composeFile }, false), { volumes: options.volumes });
   forgetStack(outDir);
@@ -117,7 +118,7 @@ export async function showLogs(options: LogsOptions): Promise<void> {
     return;
   }
   const tool = await requireCompose();
-  const context = composeContext(tool, { outDir: stack?.outDir ?? options.outDir ?? "build", composeFile: options.composeFile ?? stack?.composeFile }, true);
+  const context = composeContext(tool, { outDir: stack?.outDir ?? options.outDir ?? DEFAULT_OUT_DIR, composeFile: options.composeFile ?? stack?.composeFile }, true);
   await composeLogs(context, { follow: options.follow, services: options.services });
 }
 

@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { METRICS_VERSIONS } from "../../catalog/index.js";
 import { environmentVariable } from "../../config/load.js";
+import { VLLM_DEFAULT_PORT } from "../../config/targets.js";
 import { UserError, isUserError } from "../../errors.js";
 import { DEFAULT_MODEL, GPU_FORMATS, LOAD_PROFILES, resolveOptions, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
 import { print } from "../../output.js";
@@ -40,7 +41,7 @@ export function register(program: Command): void {
     .command("simulate")
     .description("run simulated vLLM servers (OpenAI API, /metrics, optional dcgm-exporter or nvidia_gpu_exporter GPU metrics) with built-in load")
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--port <port>", "first port (instances use consecutive ports; 0 picks free ones)", "8000")
+    .option("--port <port>", "first port (instances use consecutive ports; 0 picks free ones)", String(VLLM_DEFAULT_PORT))
     .option("--model <name>", "served model name (repeatable; instances take them round-robin)", collect)
     .option("--engines <n>", "data-parallel engines per server, one `engine` label each (default 1)")
     .option("--seed <n>", "seed for arrivals, lengths and jitter; the same seed replays the same load")
