@@ -1,11 +1,11 @@
 import { after, before, describe, test } from "node:test";
-import { thresholds } from "../../src/mixin/index.js";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { METRICS_VERSIONS, countSeries, dcgm, metricsVersionSpec, nvidiaSmi, type MetricsVersion } from "../../src/catalog/index.js";
+import { thresholds } from "../../src/mixin/index.js";
+import { METRICS_VERSIONS, countSeries, dcgm, metricsVersionSpec, nvidiaSmi, vllm, type MetricsVersion } from "../../src/catalog/index.js";
+import { waitUntil } from "../../src/process/index.js";
 import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardOptions } from "../../src/dashboards/index.js";
 import {
   allSelectedValues,
@@ -23,7 +23,8 @@ import { NO_DATA_ALLOWLIST } from "./no-data-allowlist.js";
 import { NODE_JOB, NVIDIA_SMI_GPU_JOB, gpuJob, startFleet, vllmJob, type Fleet } from "./fleet.js";
 
 const MODELS = ["llama-3-8b", "qwen-2-7b"];
-const DATA_SECONDS = 25;
+/** Finished requests each version line must have served before the accuracy checks (about 25 s of steady load). */
+const FINISHED_REQUESTS = 150;
 const MAX_MODEL_LEN = 8192;
 
 interface Sample {
@@ -112,7 +113,14 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
       dir,
     );
     await fleet.prometheus.waitForScrapes(2);
-    await sleep(DATA_SECONDS * 1000);
+    const running = fleet;
+    await waitUntil(
+      async () => {
+        const finished = await running.prometheus.query(`sum by (job) (${vllm.requestSuccess.name})`);
+        return METRICS_VERSIONS.every((version) => (finished.find((sample) => sample.metric.job === vllmJob(version))?.value ?? 0) >= FINISHED_REQUESTS);
+      },
+      { what: `${FINISHED_REQUESTS} finished requests on every version line`, timeoutMs: 120_000, intervalMs: 1_000 },
+    );
     evalTime = Date.now() / 1000;
     for (const version of METRICS_VERSIONS) {
       const counts = await fleet.prometheus.queryData(`${countSeries(histogramSignals().ttft.families[0]!)}{job="${vllmJob(version)}"}[10m]`);

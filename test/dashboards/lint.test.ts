@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
-import { buildMixin, thresholds } from "../../src/mixin/index.js";
 import assert from "node:assert/strict";
+import { buildMixin, thresholds } from "../../src/mixin/index.js";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dcgm, knownSeriesNames, node, nvidiaSmi, scrape, vllm, vllmLegacy } from "../../src/catalog/index.js";
 import { MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID } from "../../src/dashboards/index.js";

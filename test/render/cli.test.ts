@@ -39,6 +39,17 @@ describe("vllm-monitor conf and clean", () => {
     assert.equal(existsSync(join(out, OUTPUT_LAYOUT.datasource)), false);
   });
 
+  test("conf renders the user's service levels and runbook address into the rules and dashboards it writes", async () => {
+    const { env, out } = workspace("ADMIN_PASSWORD=long-enough-pw\nSLO_TTFT_SECONDS=1\nSLO_E2E_SECONDS=30\nRUNBOOK_BASE_URL=https://wiki.example.com/runbooks\n");
+    assert.equal(await cli("conf", "all", "--env-file", env, "--out", out), 0);
+    const alerts = readFileSync(join(out, OUTPUT_LAYOUT.rulesDir, "vllm-alerts.yml"), "utf8");
+    assert.match(alerts, /:p95_rate5m > 1\n/);
+    assert.match(alerts, /:p95_rate5m > 30\n/);
+    assert.match(alerts, /runbook_url: https:\/\/wiki\.example\.com\/runbooks#scrapetargetdown/);
+    assert.match(readFileSync(join(out, OUTPUT_LAYOUT.dashboardsDir, "vllm-user-overview.json"), "utf8"), /Requests with TTFT ≤ 1s/);
+    assert.doesNotMatch(readFileSync("rules/vllm-alerts.yml", "utf8"), /wiki\.example\.com/, "the committed rules keep the defaults");
+  });
+
   test("clean refuses a folder vllm-monitor did not write and exits 2", async () => {
     const { out } = workspace("");
     mkdirSync(out);

@@ -1,9 +1,9 @@
 import { describe, test } from "node:test";
-import { buildMixin } from "../../src/mixin/index.js";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { buildMixin } from "../../src/mixin/index.js";
 import { parse as parseYaml } from "yaml";
 import { loadSettings, type Settings } from "../../src/config/load.js";
 import { isUserError } from "../../src/errors.js";

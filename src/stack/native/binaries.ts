@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
-import type { Settings } from "../../config/load.js";
+import { describeProblem, type Settings } from "../../config/load.js";
 import { UserError } from "../../errors.js";
 
 export interface Executable {
@@ -28,7 +28,7 @@ export interface GrafanaInstall extends Executable {
   readonly style: "grafana server" | "grafana-server";
 }
 
-type BinarySettings = Pick<Settings, "env">;
+type BinarySettings = Pick<Settings, "env" | "sources">;
 
 function isExecutableFile(path: string): boolean {
   try {
@@ -76,7 +76,7 @@ function findGrafana(settings: BinarySettings, searchPath: string, problems: str
   if (home !== undefined) {
     const inHome = ["grafana", "grafana-server"].map((name) => join(home, "bin", name)).find(isExecutableFile);
     if (inHome === undefined) {
-      problems.push(`GRAFANA_HOME=${home} has no bin/grafana or bin/grafana-server: point it at an unpacked Grafana release, or unset it`);
+      problems.push(describeProblem("GRAFANA_HOME", settings.sources.GRAFANA_HOME, `${home} has no bin/grafana or bin/grafana-server`));
       return undefined;
     }
     found = { path: inHome, source: "GRAFANA_HOME" };
@@ -86,7 +86,7 @@ function findGrafana(settings: BinarySettings, searchPath: string, problems: str
   if (found === undefined) return undefined;
   const homePath = grafanaHome(found.path, home);
   if (homePath === undefined) {
-    problems.push(`found Grafana at ${found.path} but not its home folder (conf/defaults.ini): set GRAFANA_HOME to the unpacked release`);
+    problems.push(describeProblem("GRAFANA_HOME", settings.sources.GRAFANA_HOME, `is needed: Grafana was found at ${found.path} (${found.source}) but not its home folder (conf/defaults.ini)`));
     return undefined;
   }
   const style = found.path.endsWith("grafana-server") ? "grafana-server" : "grafana server";
