@@ -12,9 +12,11 @@ CLI := node -- bin/vllm-monitor.js
 IO := $(if $(ENV_FILE),--env-file $(ENV_FILE) )--out $(OUT)
 OUTPUT := --out $(OUT)
 # The compiled CLI; rebuilt when a source file is newer. `npm ci` compiles it too (prepare script),
-# so node_modules is an order-only prerequisite: a fresh install is not followed by a second build.
+# so node_modules is an order-only prerequisite, and the recipe looks again when it runs: make
+# decided before `npm ci` ran, so a fresh install is not followed by a second build.
 DIST := dist/cli/main.js
 SOURCES := $(shell find src -name '*.ts' 2>/dev/null)
+BUILD_INPUTS := src package.json tsconfig.json tsconfig.build.json
 
 .DEFAULT_GOAL := help
 .PHONY: help prometheus-conf grafana-conf docker-build docker-run docker-stop docker-up docker-logs demo test test-docker clean generate
@@ -27,7 +29,7 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
 $(DIST): $(SOURCES) package-lock.json tsconfig.json tsconfig.build.json | node_modules/.package-lock.json
-	npm run build
+	@if [ ! -f $(DIST) ] || [ -n "$$(find $(BUILD_INPUTS) -newer $(DIST) -print -quit)" ]; then npm run build; fi
 
 prometheus-conf: $(DIST) ## render the Prometheus config (and token file, rules, targets) into OUT/prometheus (default build/)
 	$(CLI) conf prometheus $(IO) --mode compose
