@@ -98,8 +98,11 @@ export function composeReloadArgs(tool: ComposeTool, target: ComposeTarget): str
   return [...composeGlobalArgs(tool, target), "kill", "-s", "SIGHUP", "prometheus"];
 }
 
-/** `build`: our own images only (the simulator), whatever profiles the env file enables. */
+/**
+ * `build`: our own images only (the simulator), whatever profiles the env file enables.
+ * why: no `--pull`: a NODE_IMAGE loaded with `docker load` on an air-gapped host exists only locally.
+ */
 export function composeBuildArgs(tool: ComposeTool, target: ComposeTarget): string[] {
   const withBuildProfile: ComposeTarget = { ...target, profiles: [...(target.profiles ?? []), BUILD_PROFILE] };
-  return [...composeGlobalArgs(tool, withBuildProfile), "build", "--pull"];
+  return [...composeGlobalArgs(tool, withBuildProfile), "build"];
 }
