@@ -3,11 +3,13 @@ import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { buildMixin } from "../../src/mixin/index.js";
 import { runCli } from "../helpers/cli.js";
 import { useTemporaryDirs } from "../helpers/temporary.js";
 import { filesUnder, kubectlAvailable, kustomizeBuild, parseDocuments, validateObject, type ManifestObject } from "./objects.js";
 
 const temporaryDir = useTemporaryDirs();
+const dashboardCount = () => buildMixin().recordedDashboards.length;
 const TOKEN = "tok-3f9a1c7e-never-in-a-manifest";
 
 async function workspace(env: string): Promise<string> {
@@ -59,7 +61,7 @@ describe("vllm-monitor conf kubernetes", () => {
     assert.match(ttft.expr, /> 1$/);
     assert.equal(ttft.annotations?.runbook_url, "https://wiki.example.com/vllm/runbooks#vllmtimetofirsttokenhigh");
     assert.ok(find(objects, "ServiceMonitor", "vllm-monitor-dcgm-exporter"), "GPU_EXPORTER=dcgm renders the dcgm-exporter ServiceMonitor");
-    assert.equal(objects.filter((object) => object.kind === "ConfigMap").length, 2);
+    assert.equal(objects.filter((object) => object.kind === "ConfigMap").length, dashboardCount());
   });
 
   test("renders a ServiceMonitor without release label, token or dcgm-exporter from an empty .env", async () => {
@@ -93,7 +95,7 @@ describe("vllm-monitor conf kubernetes", () => {
     const dir = await workspace("GPU_EXPORTER=dcgm\n");
     assert.equal((await runCli(["conf", "kubernetes", "--preset", "production-stack"], { cwd: dir })).code, 0);
     const built = await kustomizeBuild(join(dir, "build", "kubernetes"));
-    assert.deepEqual(built.map((object) => object.kind).sort(), ["ConfigMap", "ConfigMap", "PodMonitor", "PrometheusRule", "ServiceMonitor"]);
+    assert.deepEqual(built.map((object) => object.kind).sort(), [...Array<string>(dashboardCount()).fill("ConfigMap"), "PodMonitor", "PrometheusRule", "ServiceMonitor"]);
     for (const object of built) assert.doesNotThrow(() => validateObject(object));
   });
 });

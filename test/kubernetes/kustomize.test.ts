@@ -7,11 +7,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { stringify } from "yaml";
+import { buildMixin } from "../../src/mixin/index.js";
 import { useTemporaryDirs } from "../helpers/temporary.js";
-import { KUBERNETES_ROOT, kubectlAvailable, kustomizationFolders, kustomizeBuild, parseDocuments, validateObject, type ManifestObject } from "./objects.js";
+import { KUBERNETES_ROOT, ROOT, kubectlAvailable, kustomizationFolders, kustomizeBuild, parseDocuments, validateObject, type ManifestObject } from "./objects.js";
 
 const temporaryDir = useTemporaryDirs();
 const skip = kubectlAvailable() ? false : "kubectl is not installed (it carries kustomize v5)";
@@ -78,6 +79,23 @@ describe("kubectl kustomize on deploy/kubernetes", { skip }, () => {
     for (const object of await kustomizeBuild(join(KUBERNETES_ROOT, "overlays", "without-release-label"))) {
       assert.equal(object.metadata.labels?.release, undefined, key(object));
       assert.equal(object.metadata.labels?.["app.kubernetes.io/part-of"], "vllm-monitor", key(object));
+    }
+  });
+
+  test("builds the README's own-overlay example next to a clone, as written", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Kubernetes"), readme.indexOf("## Dashboards"));
+    const example = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!).find((text) => text.includes("kind: Kustomization"));
+    assert.ok(example, "no kustomization example in the README's Kubernetes section");
+    const dir = temporaryDir("k8s-readme-");
+    await symlink(ROOT, join(dir, "vllm-monitor"));
+    await mkdir(join(dir, "overlay"));
+    await writeFile(join(dir, "overlay", "kustomization.yaml"), example);
+    const objects = await kustomizeBuild(join(dir, "overlay"));
+    assert.deepEqual(kinds(objects), [...Array<string>(buildMixin().recordedDashboards.length).fill("ConfigMap"), "PodMonitor", "PrometheusRule", "ServiceMonitor"]);
+    for (const object of objects) {
+      assert.equal(object.metadata.namespace, "observability", key(object));
+      assert.equal(object.metadata.labels?.release, "prometheus", key(object));
     }
   });
 
