@@ -18,6 +18,7 @@ test("the npm package carries everything up needs: the compose file, Alertmanage
     ".env_example",
     "dashboards/vllm-user-overview.json",
     "rules/vllm-alerts.yml",
+    "deploy/kubernetes/kustomization.yaml",
   ]) {
     assert.ok(files.has(needed), `the package lacks ${needed}`);
   }

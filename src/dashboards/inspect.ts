@@ -57,6 +57,8 @@ export function allSelectedValues(rateInterval = "1m"): Record<string, string> {
     model_name: ".*",
     engine: ".*",
     hostname: ".*",
+    namespace: ".*",
+    pod: ".*",
   };
 }
 

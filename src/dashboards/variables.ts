@@ -71,9 +71,31 @@ function hostnameVariable(): QueryVariableBuilder {
   );
 }
 
+const namespace = matcher("namespace", "=~", `$${VARIABLES.namespace}`);
+
+// why: the Prometheus Operator labels every target with its pod's namespace and pod; outside Kubernetes
+// the variables offer nothing and stay on All (`.*`), which also matches the missing label.
+function namespaceVariable(): QueryVariableBuilder {
+  return multiQuery(
+    VARIABLES.namespace,
+    "Namespace",
+    `label_values(${series(vllm.numRequestsRunning.name, [job, instance])}, namespace)`,
+    "Kubernetes namespace of the vLLM pods (empty outside Kubernetes, where All still matches).",
+  );
+}
+
+function podVariable(): QueryVariableBuilder {
+  return multiQuery(
+    VARIABLES.pod,
+    "Pod",
+    `label_values(${series(vllm.numRequestsRunning.name, [job, instance, namespace])}, pod)`,
+    "Kubernetes pod of each vLLM server (empty outside Kubernetes, where All still matches).",
+  );
+}
+
 /** Variables of the User overview, in the order Grafana shows them. */
 export function vllmVariables(): cog.Builder<VariableModel>[] {
-  return [datasourceVariable(), jobVariable(), instanceVariable(), modelNameVariable(), engineVariable()];
+  return [datasourceVariable(), jobVariable(), instanceVariable(), modelNameVariable(), engineVariable(), namespaceVariable(), podVariable()];
 }
 
 /** Variables of the Machine overview: the vLLM ones plus the GPU host. */

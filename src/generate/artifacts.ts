@@ -1,13 +1,18 @@
 /**
  * Everything `vllm-monitor generate` writes and `generate --check` (CI) compares: the mixin's
- * dashboards, rules and runbooks with the default settings, and `.env_example` from the schema.
+ * dashboards, rules and runbooks with the default settings, `.env_example` from the schema, and
+ * deploy/kubernetes (the same mixin as Prometheus Operator objects).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { envExampleText } from "../config/env-example.js";
 import type { DashboardFile } from "../dashboards/index.js";
+import { kubernetesTree } from "../kubernetes/index.js";
 import { buildMixin } from "../mixin/index.js";
 import { RUNBOOK_PATH } from "../rules/index.js";
+
+/** The kustomize base, components and overlays for the Prometheus Operator (src/kubernetes). */
+export const KUBERNETES_DIR = join("deploy", "kubernetes");
 
 export interface Artifact {
   /** Path relative to the project root. */
@@ -32,6 +37,7 @@ export function generatedArtifacts(): Artifact[] {
     ...mixin.ruleFiles.map((file) => ({ path: join("rules", file.fileName), content: file.content })),
     { path: RUNBOOK_PATH, content: mixin.runbooks },
     { path: ".env_example", content: envExampleText() },
+    ...kubernetesTree(mixin).map((file) => ({ path: join(KUBERNETES_DIR, file.path), content: file.content })),
   ];
 }
 

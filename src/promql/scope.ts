@@ -5,7 +5,7 @@ import { matcher, type Selector } from "./selector.js";
  * `$__rate_interval`; rules look at everything over a fixed window.
  */
 export interface Scope {
-  /** Matchers for vLLM series (job, instance, model_name, engine). */
+  /** Matchers for vLLM series (job, instance, model_name, engine, and namespace and pod on Kubernetes). */
   readonly vllm: Selector;
   /** Matchers for GPU exporter series, besides the hostname handling in gpu.ts. */
   readonly gpu: Selector;
@@ -27,6 +27,8 @@ export const VARIABLES = {
   modelName: "model_name",
   engine: "engine",
   hostname: "hostname",
+  namespace: "namespace",
+  pod: "pod",
 } as const;
 
 /** What Grafana substitutes in dashboard queries. */
@@ -34,7 +36,14 @@ export function grafanaScope(): Scope {
   const target = [matcher("job", "=~", `$${VARIABLES.job}`), matcher("instance", "=~", `$${VARIABLES.instance}`)];
   return {
     // why: V0 has no engine label; `engine=~".*"` (the All value) also matches the missing label.
-    vllm: [...target, matcher("model_name", "=~", `$${VARIABLES.modelName}`), matcher("engine", "=~", `$${VARIABLES.engine}`)],
+    vllm: [
+      ...target,
+      matcher("model_name", "=~", `$${VARIABLES.modelName}`),
+      matcher("engine", "=~", `$${VARIABLES.engine}`),
+      // why: Kubernetes targets carry namespace and pod; compose and native ones do not, and `.*` (All) matches the missing label.
+      matcher("namespace", "=~", `$${VARIABLES.namespace}`),
+      matcher("pod", "=~", `$${VARIABLES.pod}`),
+    ],
     gpu: target,
     node: target,
     target,

@@ -18,8 +18,12 @@ import { vllm, vllmLegacy, type MetricFamily } from "../catalog/index.js";
 
 export const RECORDING_WINDOW = "5m";
 
-/** Labels an `instance`-level recorded series keeps (besides `le` and family labels). */
-export const INSTANCE_LEVEL_LABELS = ["job", "instance", "model_name", "engine"] as const;
+/**
+ * Labels an `instance`-level recorded series keeps (besides `le` and family labels).
+ * why: `namespace` and `pod` (Kubernetes targets; absent elsewhere, where grouping by them is a no-op)
+ * are one per instance, so keeping them costs no series and lets the dashboards filter recorded series by them.
+ */
+export const INSTANCE_LEVEL_LABELS = ["job", "instance", "model_name", "engine", "namespace", "pod"] as const;
 /** Labels a `job_model_name`-level recorded series keeps. */
 export const MODEL_LEVEL_LABELS = ["job", "model_name"] as const;
 

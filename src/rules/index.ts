@@ -40,6 +40,7 @@ export function alertsYaml(thresholds: Thresholds, runbookBaseUrl: string): stri
 
 const RECORDING_NAMING = `# Names follow level:metric:operations.
 #   level instance        one series per scrape target, keeping job, instance, model_name, engine
+#                         (and namespace, pod on Kubernetes)
 #                         (and le / finished_reason): the dashboard variables still filter them, and
 #                         quantiles across instances are taken from summed bucket rates.
 #   level job_model_name  per job and model, for alerts.

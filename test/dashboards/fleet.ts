@@ -64,7 +64,7 @@ function hostPort(url: string): string {
 
 const NODE_COLLECTORS = ["cpu", "loadavg", "meminfo", "filesystem", "diskstats", "netdev", "stat", "time", "uname"];
 
-async function startNodeExporter(): Promise<{ process: ManagedProcess; target: string }> {
+export async function startNodeExporter(): Promise<{ process: ManagedProcess; target: string }> {
   const port = await findFreePort();
   const process = startProcess({
     name: "node_exporter",

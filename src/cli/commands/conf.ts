@@ -1,10 +1,11 @@
-/** `vllm-monitor conf prometheus|grafana|all`: render the configuration into the output folder. */
+/** `vllm-monitor conf prometheus|grafana|all|kubernetes`: render the configuration into the output folder. */
 import { Command, Option } from "commander";
 import { relative } from "node:path";
 import type { StackMode } from "../../render/layout.js";
 import type { StackPart } from "../../render/stack.js";
 import { configureStack } from "../../stack/configure.js";
 import { envFileOption, outOption, settingsFrom } from "../options.js";
+import { registerKubernetes } from "./conf-kubernetes.js";
 import { print, printError } from "../../output.js";
 
 interface ConfOptions {
@@ -35,6 +36,7 @@ export function register(program: Command): void {
         for (const path of result.removed) print(`removed stale ${shown(path)}\n`);
       });
   }
+  registerKubernetes(conf);
 }
 
 function shown(path: string): string {

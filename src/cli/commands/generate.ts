@@ -1,6 +1,5 @@
 /** `vllm-monitor generate`: write the committed artifacts (dashboards, rules, runbooks); `--check` reports stale ones. */
 import type { Command } from "commander";
-import { staleArtifacts, writeArtifacts } from "../../generate/artifacts.js";
 import { print, printError } from "../../output.js";
 
 interface GenerateOptions {
@@ -15,6 +14,8 @@ export function register(program: Command): void {
     .option("--check", "write nothing; exit 1 and list the files that are stale or missing", false)
     .option("--dir <path>", "the project root to write into", ".")
     .action(async (options: GenerateOptions) => {
+      // why: loaded on use: the mixin and the Kubernetes models would slow every other command's start.
+      const { staleArtifacts, writeArtifacts } = await import("../../generate/artifacts.js");
       if (options.check) {
         const stale = await staleArtifacts(options.dir);
         if (stale.length === 0) {
