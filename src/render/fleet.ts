@@ -1,0 +1,101 @@
+/**
+ * The parts of prometheus.yml that let one Prometheus (or agent) stand among many: the common
+ * `hostname` target label, remote write with its credentials in files, and agent mode's missing
+ * rules and alerting. Pure: values in, JSON-ready objects out (the renderer writes them).
+ */
+import { monitorName, type Settings } from "../config/load.js";
+import type { ExporterTarget } from "../config/exporter-targets.js";
+
+/** The target label every job carries: one host's vLLM, GPUs and node metrics share its value. */
+export const HOSTNAME_LABEL = "hostname";
+
+// why: an address on loopback (or Docker's host alias) is this machine, whatever it is called elsewhere.
+const LOCAL_HOSTS = "localhost|127(?:\\.[0-9]+){3}|\\[::1\\]|host\\.docker\\.internal";
+
+interface RelabelConfig {
+  readonly source_labels: readonly string[];
+  readonly regex: string;
+  readonly target_label: string;
+  readonly replacement: string;
+}
+
+/**
+ * `relabel_configs` that set `hostname` from the target's address when its file_sd group did not
+ * set one: loopback names become this machine's name, `[v6]:port` the address, `host:port` the host.
+ * A label given in file_sd wins, because each rule only matches while `hostname` is still empty.
+ */
+export function hostnameRelabelConfigs(localHostName: string): RelabelConfig[] {
+  const whenUnset = (address: string, replacement: string): RelabelConfig => ({
+    source_labels: [HOSTNAME_LABEL, "__address__"],
+    regex: `;${address}(?::[0-9]+)?`,
+    target_label: HOSTNAME_LABEL,
+    replacement,
+  });
+  return [
+    // why: `$` starts a group reference in a replacement; a host name holding one must stay literal.
+    whenUnset(`(?:${LOCAL_HOSTS})`, localHostName.replace(/\$/g, "$$$$")),
+    whenUnset("\\[([^\\]]+)\\]", "$1"),
+    whenUnset("([^:]+)", "$1"),
+  ];
+}
+
+/** One file_sd group of the stack's own targets on this machine, labelled with its name. */
+export function ownTargetGroups(addresses: readonly string[], hostName: string): { targets: string[]; labels: Record<string, string> }[] {
+  return addresses.length === 0 ? [] : [{ targets: [...addresses], labels: { [HOSTNAME_LABEL]: hostName } }];
+}
+
+const LOOPBACK = /^(?:localhost|127(?:\.[0-9]+){3}|\[::1\])(:[0-9]+)$/;
+
+/** `127.0.0.1:9100`, `localhost:9100` and `[::1]:9100` name one endpoint. */
+export function sameEndpoint(a: string, b: string): boolean {
+  const local = (address: string) => LOOPBACK.exec(address)?.[1];
+  const portA = local(a);
+  return a === b || (portA !== undefined && portA === local(b));
+}
+
+/**
+ * The stack's own exporters minus those the user lists too: the user's entry (with its labels,
+ * e.g. a hostname override) is the one scraped, never both.
+ */
+export function ownTargetsNotListed(own: readonly string[], listed: readonly ExporterTarget[]): string[] {
+  return own.filter((address) => !listed.some((target) => sameEndpoint(address, target.address)));
+}
+
+export interface RemoteWritePaths {
+  readonly tokenFile: string;
+  readonly passwordFile: string;
+  readonly caFile: string;
+}
+
+type FleetSettings = Pick<Settings, "env" | "hostName">;
+
+/**
+ * `remote_write` for REMOTE_WRITE_URL (empty without one): credentials only through files,
+ * and `write_relabel_configs` keeping just the series in `keep` (what dashboards and rules read).
+ */
+export function remoteWriteConfigs(settings: FleetSettings, paths: RemoteWritePaths, keep: readonly string[]): Record<string, unknown>[] {
+  const { env } = settings;
+  if (env.REMOTE_WRITE_URL === undefined) return [];
+  const escaped = keep.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return [
+    {
+      url: env.REMOTE_WRITE_URL,
+      ...(env.REMOTE_WRITE_BEARER_TOKEN === undefined ? {} : { authorization: { type: "Bearer", credentials_file: paths.tokenFile } }),
+      ...(env.REMOTE_WRITE_USERNAME === undefined ? {} : { basic_auth: { username: env.REMOTE_WRITE_USERNAME, password_file: paths.passwordFile } }),
+      ...(env.REMOTE_WRITE_CA_FILE === undefined ? {} : { tls_config: { ca_file: paths.caFile } }),
+      write_relabel_configs: [{ source_labels: ["__name__"], regex: escaped.join("|"), action: "keep" }],
+      // why: metadata covers every scraped family, kept or not; no dashboard or rule reads it.
+      metadata_config: { send: false },
+    },
+  ];
+}
+
+/** The external label that names this sender in the central store and on its alerts. */
+export function externalLabels(settings: FleetSettings): Record<string, string> {
+  return { monitor: monitorName(settings) };
+}
+
+/** Agent mode evaluates no rules and sends no alerts (Prometheus refuses both in an agent's config). */
+export function isAgent(settings: Pick<Settings, "env">): boolean {
+  return settings.env.PROMETHEUS_MODE === "agent";
+}
