@@ -267,5 +267,7 @@ export async function stopNativeStack(state: NativeState): Promise<void> {
   }
   await removeOutputTree(state.outDir).catch(() => false);
   forgetStack(state.outDir);
-  print(`vllm-monitor: the native stack is stopped (Prometheus data kept in ${nativePaths(state.workDir, state.outDir).prometheusData})\n`);
+  const paths = nativePaths(state.workDir, state.outDir);
+  const kept = state.prometheusMode === "agent" ? `the agent's write-ahead log (unsent samples) kept in ${paths.prometheusAgentData}` : `Prometheus data kept in ${paths.prometheusData}`;
+  print(`vllm-monitor: the native stack is stopped (${kept})\n`);
 }
