@@ -8,7 +8,7 @@ import { buildMixin, mixinConfig, seriesReadByMixin } from "../mixin/index.js";
 import { metricRelabelDrops } from "../rules/index.js";
 import { composeEnvText, type GrafanaAdmin, type HostUser } from "./compose-env.js";
 import type { StackEndpoints } from "./endpoints.js";
-import { HOSTNAME_LABEL, externalLabels, hostnameRelabelConfigs, isAgent, ownTargetGroups, ownTargetsNotListed, remoteWriteConfigs } from "./fleet.js";
+import { HOSTNAME_LABEL, exporterTargetGroups, fleetPlaceholders, isAgent, remoteWriteFiles, targetGroups, type FileSdGroup } from "./fleet.js";
 import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
 import type { PrometheusVersion } from "../prometheus/version.js";
@@ -118,29 +118,9 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   const fileSdFiles = (own: string, user: (typeof userFiles)[number]): string[] =>
     user === undefined ? [at(own)] : [at(own), options.mode === "native" ? user.source : at(user.copy)];
   const agent = isAgent(settings);
-  const { hostName } = settings;
-  const ownNode = ownTargetsNotListed(options.endpoints.nodeExporterTarget === undefined ? [] : [options.endpoints.nodeExporterTarget], [...settings.exporters.node.listed, ...settings.exporters.node.fromFile]);
-  const ownGpu = ownTargetsNotListed(options.endpoints.gpuTargets, [...settings.exporters.gpu.listed, ...settings.exporters.gpu.fromFile]);
-  const nodeGroups = [...ownTargetGroups(ownNode, hostName), ...exporterGroups(settings.exporters.node.listed)];
-  const gpuGroups = [...ownTargetGroups(ownGpu, hostName), ...exporterGroups(settings.exporters.gpu.listed)];
+  const exporterGroups = exporterTargetGroups(settings, options.endpoints);
   const mixin = buildMixin(mixinConfig(settings));
-  derived("EXTERNAL_LABELS", json(externalLabels(settings)), true);
-  derived("PROMETHEUS_RULE_FILES", json(agent ? [] : [`${at(OUTPUT_LAYOUT.rulesDir)}/*.yml`]), true);
-  const alertmanagers = options.endpoints.alertmanagerTarget === undefined ? [] : [options.endpoints.alertmanagerTarget];
-  derived("ALERTING_CONFIG", json(agent ? {} : { alertmanagers: [{ static_configs: [{ targets: alertmanagers }] }] }), true);
-  derived(
-    "REMOTE_WRITE_CONFIGS",
-    json(
-      remoteWriteConfigs(
-        settings,
-        { tokenFile: at(OUTPUT_LAYOUT.remoteWriteTokenFile), passwordFile: at(OUTPUT_LAYOUT.remoteWritePasswordFile), caFile: at(OUTPUT_LAYOUT.remoteWriteCaFile) },
-        seriesReadByMixin(mixin),
-      ),
-    ),
-    true,
-  );
-  derived("HOSTNAME_RELABEL_CONFIGS", json(hostnameRelabelConfigs(hostName)), true);
-  derived("PROMETHEUS_SELF_TARGETS", json(ownTargetGroups([options.endpoints.prometheusTarget], hostName)), true);
+  for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, seriesReadByMixin(mixin)))) derived(name, json(value), true);
   derived("VLLM_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.vllmTargets, vllmUserFile)), true);
   derived("NODE_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.nodeTargets, nodeUserFile)), true);
   derived("GPU_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.gpuTargets, gpuUserFile)), true);
@@ -160,19 +140,15 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
     if (options.mode === "compose") for (const user of userFiles) if (user !== undefined) files.push({ path: user.copy, content: await readFile(user.source) });
     if (env.VLLM_METRICS_AUTH_TOKEN !== undefined) files.push({ path: OUTPUT_LAYOUT.tokenFile, content: env.VLLM_METRICS_AUTH_TOKEN.reveal() });
     if (env.VLLM_TLS_CA_FILE !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(env.VLLM_TLS_CA_FILE) });
-    if (env.REMOTE_WRITE_URL !== undefined) {
-      if (env.REMOTE_WRITE_BEARER_TOKEN !== undefined) files.push({ path: OUTPUT_LAYOUT.remoteWriteTokenFile, content: env.REMOTE_WRITE_BEARER_TOKEN.reveal() });
-      if (env.REMOTE_WRITE_PASSWORD !== undefined) files.push({ path: OUTPUT_LAYOUT.remoteWritePasswordFile, content: env.REMOTE_WRITE_PASSWORD.reveal() });
-      if (env.REMOTE_WRITE_CA_FILE !== undefined) files.push({ path: OUTPUT_LAYOUT.remoteWriteCaFile, content: await readFile(env.REMOTE_WRITE_CA_FILE) });
-    }
+    files.push(...(await remoteWriteFiles(settings)));
     files.push({ path: OUTPUT_LAYOUT.vllmTargets, content: `${JSON.stringify(fileSdGroups(settings, options.endpoints), null, 2)}\n` });
-    files.push({ path: OUTPUT_LAYOUT.nodeTargets, content: `${JSON.stringify(nodeGroups, null, 2)}\n` });
-    files.push({ path: OUTPUT_LAYOUT.gpuTargets, content: `${JSON.stringify(gpuGroups, null, 2)}\n` });
+    files.push({ path: OUTPUT_LAYOUT.nodeTargets, content: `${JSON.stringify(exporterGroups.node, null, 2)}\n` });
+    files.push({ path: OUTPUT_LAYOUT.gpuTargets, content: `${JSON.stringify(exporterGroups.gpu, null, 2)}\n` });
     // why: an agent loads no rules; the central side renders them with `vllm-monitor conf rules`.
     if (!agent) files.push(...ruleOutputFiles(mixin.ruleFiles));
     const fragments: string[] = [];
     const scrapes = (groups: readonly unknown[], userFile: (typeof userFiles)[number]): boolean => groups.length > 0 || userFile !== undefined;
-    const wanted = [scrapes(nodeGroups, nodeUserFile) ? SCRAPE_FRAGMENTS.node : undefined, scrapes(gpuGroups, gpuUserFile) ? SCRAPE_FRAGMENTS.gpu : undefined];
+    const wanted = [scrapes(exporterGroups.node, nodeUserFile) ? SCRAPE_FRAGMENTS.node : undefined, scrapes(exporterGroups.gpu, gpuUserFile) ? SCRAPE_FRAGMENTS.gpu : undefined];
     for (const fragment of wanted) {
       if (fragment === undefined) continue;
       const rendered = await renderOne(templatesDir, fragment, values, problems);
@@ -206,26 +182,12 @@ function ruleOutputFiles(ruleFiles: readonly { fileName: string; content: string
   });
 }
 
-type FileSdGroup = { targets: string[]; labels: Record<string, string> };
-
 /** file_sd target groups for `targets/vllm.json`: one group per scheme and path, which labels carry; the demo's simulator is this host. */
 export function fileSdGroups(settings: Pick<Settings, "demo" | "targets" | "hostName">, endpoints: StackEndpoints): FileSdGroup[] {
   if (settings.demo) {
     return [{ targets: [endpoints.simulatorTarget ?? ""], labels: { __scheme__: "http", __metrics_path__: "/metrics", [HOSTNAME_LABEL]: settings.hostName } }];
   }
-  return exporterGroups(settings.targets);
-}
-
-/** Groups of targets by scheme and path (file_sd has no per-target scheme): the `hostname` label is left to relabeling. */
-function exporterGroups(targets: readonly { address: string; scheme: string; metricsPath: string }[]): FileSdGroup[] {
-  const groups = new Map<string, FileSdGroup>();
-  for (const target of targets) {
-    const key = `${target.scheme} ${target.metricsPath}`;
-    const group = groups.get(key) ?? { targets: [], labels: { __scheme__: target.scheme, __metrics_path__: target.metricsPath } };
-    group.targets.push(target.address);
-    groups.set(key, group);
-  }
-  return [...groups.values()];
+  return targetGroups(settings.targets);
 }
 
 async function renderOne(templatesDir: string, template: string, values: ReadonlyMap<string, TemplateValue>, problems: string[]): Promise<string | undefined> {
