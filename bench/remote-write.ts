@@ -102,7 +102,10 @@ try {
   const kept = stored.filter((name) => read.has(name));
   const plain = (await server.query(`count({instance="${instance}"})`))[0]?.value ?? Number.NaN;
   const inStore = (await store.query(`count({instance="${instance}", job="vllm"})`))[0]?.value ?? Number.NaN;
-  console.log(`series per instance: plain scrape ${plain} (incl. 5 scrape series), our scrape config ${stored.length + 5}, sent upstream ${kept.length + 1} (VictoriaMetrics holds ${inStore}) = ${(((kept.length + 1) / plain) * 100).toFixed(0)} % of a plain scrape`);
+  console.log(
+    `series per instance: plain scrape ${plain} (incl. 5 scrape series), a server with our scrape config ${stored.length + 5}, ` +
+    `an agent keeps and sends ${kept.length + 1} (VictoriaMetrics holds ${inStore}) = ${(((kept.length + 1) / plain) * 100).toFixed(0)} % of a plain scrape`,
+  );
   console.log(`after: ${conditions()}`);
 } finally {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);

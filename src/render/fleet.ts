@@ -99,18 +99,31 @@ type FleetSettings = Pick<Settings, "env" | "hostName">;
 export function remoteWriteConfigs(settings: FleetSettings, at: (relative: string) => string, keep: readonly string[]): Record<string, unknown>[] {
   const { env } = settings;
   if (env.REMOTE_WRITE_URL === undefined) return [];
-  const escaped = keep.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   return [
     {
       url: env.REMOTE_WRITE_URL,
       ...(env.REMOTE_WRITE_BEARER_TOKEN === undefined ? {} : { authorization: { type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.remoteWriteTokenFile) } }),
       ...(env.REMOTE_WRITE_USERNAME === undefined ? {} : { basic_auth: { username: env.REMOTE_WRITE_USERNAME, password_file: at(OUTPUT_LAYOUT.remoteWritePasswordFile) } }),
       ...(env.REMOTE_WRITE_CA_FILE === undefined ? {} : { tls_config: { ca_file: at(OUTPUT_LAYOUT.remoteWriteCaFile) } }),
-      write_relabel_configs: [{ source_labels: ["__name__"], regex: escaped.join("|"), action: "keep" }],
+      write_relabel_configs: [keepOnly(keep)],
       // why: metadata covers every scraped family, kept or not; no dashboard or rule reads it.
       metadata_config: { send: false },
     },
   ];
+}
+
+/** A relabel rule keeping only the series named in `names`. */
+function keepOnly(names: readonly string[]): { source_labels: string[]; regex: string; action: "keep" } {
+  return { source_labels: ["__name__"], regex: names.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), action: "keep" };
+}
+
+/**
+ * `metric_relabel_configs` an agent adds to every job: nothing reads a series here, so what remote
+ * write would not send is dropped at the scrape and never reaches the write-ahead log (less memory
+ * and CPU on every GPU node). A server keeps everything for its own dashboards and rules.
+ */
+export function agentScrapeKeep(settings: Pick<Settings, "env">, keep: readonly string[]): { source_labels: string[]; regex: string; action: "keep" }[] {
+  return isAgent(settings) ? [keepOnly(keep)] : [];
 }
 
 /** The external label that names this sender in the central store and on its alerts. */
@@ -152,6 +165,7 @@ export function fleetPlaceholders(
     ALERTING_CONFIG: agent ? {} : { alertmanagers: [{ static_configs: [{ targets: alertmanagers }] }] },
     REMOTE_WRITE_CONFIGS: remoteWriteConfigs(settings, at, readSeries),
     HOSTNAME_RELABEL_CONFIGS: hostnameRelabelConfigs(settings.hostName),
+    AGENT_METRIC_RELABEL_CONFIGS: agentScrapeKeep(settings, readSeries),
     PROMETHEUS_SELF_TARGETS: ownTargetGroups([endpoints.prometheusTarget], settings.hostName),
   };
 }

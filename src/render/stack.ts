@@ -8,7 +8,7 @@ import { buildMixin, mixinConfig, seriesReadByMixin } from "../mixin/index.js";
 import { metricRelabelDrops } from "../rules/index.js";
 import { composeEnvText, type GrafanaAdmin, type HostUser } from "./compose-env.js";
 import type { StackEndpoints } from "./endpoints.js";
-import { HOSTNAME_LABEL, exporterTargetGroups, fleetPlaceholders, isAgent, remoteWriteFiles, targetGroups, type FileSdGroup } from "./fleet.js";
+import { HOSTNAME_LABEL, agentScrapeKeep, exporterTargetGroups, fleetPlaceholders, isAgent, remoteWriteFiles, targetGroups, type FileSdGroup } from "./fleet.js";
 import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
 import type { PrometheusVersion } from "../prometheus/version.js";
@@ -120,7 +120,8 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   const agent = isAgent(settings);
   const exporterGroups = exporterTargetGroups(settings, options.endpoints);
   const mixin = buildMixin(mixinConfig(settings));
-  for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, seriesReadByMixin(mixin)))) derived(name, json(value), true);
+  const readSeries = seriesReadByMixin(mixin);
+  for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, readSeries))) derived(name, json(value), true);
   derived("VLLM_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.vllmTargets, vllmUserFile)), true);
   derived("NODE_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.nodeTargets, nodeUserFile)), true);
   derived("GPU_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.gpuTargets, gpuUserFile)), true);
@@ -130,7 +131,7 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
     json({ ...(env.VLLM_TLS_CA_FILE === undefined ? {} : { ca_file: at(OUTPUT_LAYOUT.caFile) }), insecure_skip_verify: env.VLLM_TLS_INSECURE_SKIP_VERIFY }),
     true,
   );
-  derived("VLLM_METRIC_RELABEL_CONFIGS", json(metricRelabelDrops()), true);
+  derived("VLLM_METRIC_RELABEL_CONFIGS", json([...metricRelabelDrops(), ...agentScrapeKeep(settings, readSeries)]), true);
   derived("PROMETHEUS_URL", options.endpoints.prometheusUrl);
   derived("GRAFANA_DASHBOARDS_DIR", at(OUTPUT_LAYOUT.dashboardsDir));
   derived("OPTIONAL_SCRAPE_CONFIGS", undefined, true);

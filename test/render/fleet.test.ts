@@ -29,7 +29,7 @@ interface PrometheusYaml {
   rule_files: string[];
   alerting: Record<string, unknown>;
   remote_write: RemoteWrite[];
-  scrape_configs: { job_name: string; file_sd_configs?: { files: string[] }[] }[];
+  scrape_configs: { job_name: string; file_sd_configs?: { files: string[] }[]; metric_relabel_configs?: { regex: string; action: string }[] }[];
 }
 
 const PORTS = "PROMETHEUS_PORT=19090\nSIMULATOR_PORT=18000\nSIMULATOR_GPU_PORT=19400\nNODE_EXPORTER_PORT=19100\n";
@@ -66,6 +66,11 @@ describe("rendering for a fleet", () => {
     assert.equal(statSync(join(out, OUTPUT_LAYOUT.remoteWriteTokenFile)).mode & 0o777, 0o600);
     assert.equal(readFileSync(join(out, OUTPUT_LAYOUT.remoteWriteCaFile), "utf8"), readFileSync(join(dir, "ca.pem"), "utf8"));
     assert.ok(!readFileSync(join(out, OUTPUT_LAYOUT.prometheusConfig), "utf8").includes("agent-token-42"), "the token is never inlined");
+    // Nothing reads a series on an agent: each job keeps at the scrape only what remote write sends.
+    for (const job of config.scrape_configs) {
+      const keep = job.metric_relabel_configs?.find((rule) => rule.action === "keep");
+      assert.equal(keep?.regex, remote?.write_relabel_configs[0]?.regex, `${job.job_name} keeps only the series sent`);
+    }
   });
 
   test("a server with remote write keeps its rules, sends basic auth through password_file, and promtool accepts it", async () => {
@@ -78,6 +83,7 @@ describe("rendering for a fleet", () => {
     assert.deepEqual(config.remote_write[0]?.basic_auth, { username: "tenant-1", password_file: join(out, OUTPUT_LAYOUT.remoteWritePasswordFile) });
     assert.equal(readFileSync(join(out, OUTPUT_LAYOUT.remoteWritePasswordFile), "utf8"), "s3cr3t-pw");
     assert.ok(!readFileSync(join(out, OUTPUT_LAYOUT.prometheusConfig), "utf8").includes("s3cr3t-pw"));
+    assert.ok(config.scrape_configs.every((job) => !(job.metric_relabel_configs ?? []).some((rule) => rule.action === "keep")), "a server keeps everything for its own dashboards and rules");
   });
 
   test("sends exactly the series some dashboard or rule reads", async () => {

@@ -1,5 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadSettings } from "../../src/config/load.js";
 import { Secret } from "../../src/config/secret.js";
 import { isUserError } from "../../src/errors.js";
@@ -9,8 +11,12 @@ import { agentFlag, parsePrometheusVersion, versionFromImage } from "../../src/p
 import { agentComposeServices } from "../../src/stack/lifecycle.js";
 import { nativePaths } from "../../src/stack/native/paths.js";
 import { planNativeProcesses, type NativePlanInput } from "../../src/stack/native/plan.js";
+import { recordStack } from "../../src/stack/registry.js";
 import { formatStatus, isHealthy, type StackStatus } from "../../src/stack/status.js";
+import { runCli } from "../helpers/cli.js";
+import { useTemporaryDirs } from "../helpers/temporary.js";
 
+const temporaryDir = useTemporaryDirs();
 const AGENT = { PROMETHEUS_MODE: "agent", REMOTE_WRITE_URL: "http://vm:8428/api/v1/write" };
 const settingsWith = (environment: Record<string, string>) => loadSettings({ cwd: "/nonexistent-folder", environment, hostName: "gpu-node-7" });
 
@@ -62,6 +68,21 @@ describe("agent mode", () => {
     assert.equal(versionFromImage("prom/prometheus@sha256:abcdef"), undefined);
     assert.equal(agentFlag({ major: 2, minor: 32, text: "2.32.0" }), "--enable-feature=agent");
     assert.throws(() => agentFlag({ major: 2, minor: 31, text: "2.31.1" }), (error: unknown) => isUserError(error) && /too old for agent mode/.test(error.message));
+  });
+
+  test("reload refuses to switch a running Prometheus between server and agent, and says to restart", async () => {
+    const dir = temporaryDir("vllm-monitor-agent-reload-");
+    writeFileSync(join(dir, ".env"), "PROMETHEUS_MODE=agent\nREMOTE_WRITE_URL=http://vm:8428/api/v1/write\n");
+    const environment = { XDG_STATE_HOME: join(dir, "state") };
+    // why: this test process stands in for a live supervisor; reload stops at the mode check, before any render or signal.
+    recordStack(
+      { kind: "native", supervisorPid: process.pid, phase: "running", startedAt: "2025-01-01T00:00:00.000Z", demo: true, outDir: join(dir, "build"), envFile: join(dir, ".env"), workDir: dir, logFile: join(dir, "native.log"), prometheusUrl: "http://127.0.0.1:1", prometheusMode: "server", processes: [] },
+      environment,
+    );
+    const result = await runCli(["reload"], { cwd: dir, env: environment });
+    assert.equal(result.code, 2, result.output);
+    assert.match(result.output, /PROMETHEUS_MODE is agent in \.env, but this Prometheus runs as a server; a reload cannot switch it/);
+    assert.match(result.output, /vllm-monitor down && vllm-monitor up --native/);
   });
 
   test("runs in compose only Prometheus and what it scrapes on this host, named as docker-compose.yml names them", () => {
