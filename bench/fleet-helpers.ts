@@ -4,7 +4,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { loadSettings } from "../src/config/load.js";
 import { parseExposition } from "../src/exposition/index.js";
-import { startProcess, waitUntil, type ManagedProcess } from "../src/process/index.js";
+import { isPortFree, startProcess, waitUntil, type ManagedProcess } from "../src/process/index.js";
 import { nativeEndpoints } from "../src/render/endpoints.js";
 import { OUTPUT_LAYOUT } from "../src/render/layout.js";
 import { renderStackConfig } from "../src/render/stack.js";
@@ -16,16 +16,32 @@ export interface SimulatorProcess {
   readonly addresses: string[];
 }
 
-/** `vllm-monitor simulate --instances N` as its own process (through tsx, like `npm run bench:simulator`). */
-export async function startSimulatorProcess(instances: number, load: string, seed: number): Promise<SimulatorProcess> {
+// why: below Linux's ephemeral range (32768+), where Prometheus's own connections and other processes' would otherwise land inside a block.
+const BLOCK_SEARCH_START = 12_000;
+const BLOCK_SEARCH_END = 32_000;
+
+/** The first port of `count` consecutive free ports below the ephemeral range, avoiding `taken`. */
+async function freeBlock(count: number, taken: ReadonlySet<number>): Promise<number> {
+  for (let first = BLOCK_SEARCH_START; first + count < BLOCK_SEARCH_END; first += count) {
+    let free = true;
+    for (let port = first; port < first + count && free; port += 1) free = !taken.has(port) && (await isPortFree(port));
+    if (free) return first;
+  }
+  throw new Error(`no ${count} consecutive free ports between ${BLOCK_SEARCH_START} and ${BLOCK_SEARCH_END}`);
+}
+
+/** `vllm-monitor simulate --instances N` as its own process (through tsx, like `npm run bench:simulator`), on its own block of ports. */
+export async function startSimulatorProcess(instances: number, load: string, seed: number, taken: ReadonlySet<number> = new Set()): Promise<SimulatorProcess> {
+  const port = await freeBlock(instances, taken);
   const child = startProcess({
     name: "simulate",
     command: process.execPath,
-    args: ["--import", "tsx", "src/cli/main.ts", "simulate", "--port", "0", "--instances", String(instances), "--load", load, "--seed", String(seed)],
+    args: ["--import", "tsx", "src/cli/main.ts", "simulate", "--port", String(port), "--instances", String(instances), "--load", load, "--seed", String(seed)],
   });
   let firstPort = 0;
   await waitUntil(
     () => {
+      if (child.child.exitCode !== null) throw new Error(`the simulator exited: ${child.recentOutput().slice(-5).join(" | ")}`);
       const lines = child.recentOutput();
       const match = lines.map((line) => /^\s+https?:\/\/[^:\s]+:(\d+)\/v1\b/.exec(line)).find((found) => found !== null);
       firstPort = Number(match?.[1] ?? 0);

@@ -40,7 +40,8 @@ const simulators: SimulatorProcess[] = [];
 try {
   for (let index = 0; index < processes; index += 1) {
     const share = Math.floor(targets / processes) + (index < targets % processes ? 1 : 0);
-    simulators.push(await startSimulatorProcess(share, values.load ?? "idle", index + 1));
+    const taken = new Set(simulators.flatMap((simulator) => simulator.addresses.map((address) => Number(address.split(":")[1]))));
+    simulators.push(await startSimulatorProcess(share, values.load ?? "idle", index + 1, taken));
   }
   const configFile = await renderedConfig(dir, simulators.flatMap((simulator) => simulator.addresses), [`SCRAPE_INTERVAL=${intervalSeconds}s`]);
   const prometheus = await startPrometheus({ config: readFileSync(configFile, "utf8") });
