@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The tests run against real Prometheus, promtool, node_exporter, Alertmanager and a compose parser
-# from Debian. Installs the missing ones when we are root with apt-get (CI, fresh dev machines);
+# The tests run against real Prometheus, promtool, node_exporter, Alertmanager, VictoriaMetrics (and
+# its vmalert) and a compose parser from Debian. Installs the missing ones when we are root with apt-get (CI, fresh dev machines);
 # otherwise prints the command to run and exits 2.
 set -euo pipefail
 
-packages=(prometheus prometheus-node-exporter prometheus-alertmanager docker-compose)
+packages=(prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics docker-compose)
 missing=()
-for tool in prometheus promtool prometheus-node-exporter prometheus-alertmanager docker-compose; do
+for tool in prometheus promtool prometheus-node-exporter prometheus-alertmanager victoria-metrics vmalert docker-compose; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -17,7 +17,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   # Debian starts these as services where it can; the tests start their own on free ports.
-  for service in prometheus prometheus-node-exporter prometheus-alertmanager; do
+  for service in prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics; do
     pkill -x "$service" 2>/dev/null || true
   done
   exit 0

@@ -1,10 +1,13 @@
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { parseEnvFile } from "./env-file.js";
 import { ENV_NAMES, ENV_VARIABLES, isEnvName, type EnvName, type EnvValues, type EnvVariable } from "./schema.js";
 import { Secret } from "./secret.js";
 import { readTargetsFile } from "./targets-file.js";
+import { resolveExporterTargets, type ExporterTargets } from "./exporter-targets.js";
+import { fleetChecks } from "./fleet.js";
 import { duplicateTargets, resolveTargets, type VllmTarget } from "./targets.js";
 
 /** The .env file read when no `--env-file` is given; it may be missing (demo mode). */
@@ -26,6 +29,10 @@ export interface Settings {
   readonly fileTargets: readonly VllmTarget[];
   /** True when VLLM_TARGET and VLLM_TARGETS_FILE are both empty: the built-in simulator is watched. */
   readonly demo: boolean;
+  /** node_exporter and GPU exporter endpoints on other hosts (NODE_/GPU_EXPORTER_TARGETS and their files). */
+  readonly exporters: ExporterTargets;
+  /** This machine's name: the `hostname` label of the stack's own targets and of loopback ones, and MONITOR_NAME's default. */
+  readonly hostName: string;
   /** The effective text of every substitutable variable (the template whitelist), defaults applied. */
   readonly substitutable: ReadonlyMap<EnvName, string | undefined>;
   readonly sources: Readonly<Record<EnvName, ValueSource>>;
@@ -41,6 +48,8 @@ export interface LoadSettingsOptions {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Base for a relative envFile; defaults to `process.cwd()`. */
   readonly cwd?: string;
+  /** This machine's name; defaults to `os.hostname()`. */
+  readonly hostName?: string;
 }
 
 interface RawValue {
@@ -127,6 +136,10 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   }
   const demo = effectiveText.get("VLLM_TARGET") === undefined && effectiveText.get("VLLM_TARGETS_FILE") === undefined;
   if (demo) notes.push("VLLM_TARGET is empty: watching the built-in simulator (demo mode)");
+  const exporters = resolveExporterTargets(env);
+  const fleet = fleetChecks(env);
+  for (const problem of [...exporters.problems, ...fleet.problems]) problems.push(describeProblem(problem.variable, sources[problem.variable], problem.message, undefined, problem.fix));
+  notes.push(...fleet.notes);
 
   if (problems.length > 0) {
     const where = fileText === undefined ? "the environment" : shownEnvFile;
@@ -136,7 +149,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const substitutable = new Map<EnvName, string | undefined>();
   for (const name of ENV_NAMES) if (ENV_VARIABLES[name].substitutable) substitutable.set(name, effectiveText.get(name));
 
-  return { env, targets, fileTargets, demo, substitutable, sources, envFile: { path: envPath, found: fileText !== undefined }, notes };
+  const hostName = options.hostName ?? hostname();
+  return { env, targets, fileTargets, demo, exporters: exporters.targets, hostName, substitutable, sources, envFile: { path: envPath, found: fileText !== undefined }, notes };
 }
 
 /**
@@ -167,12 +181,25 @@ export function describeSource(source: ValueSource | undefined): string {
 }
 
 /** The one message style for a bad variable: name, where it came from, what is wrong, how to fix it. */
-export function describeProblem(name: EnvName, source: ValueSource | undefined, message: string, text?: string): string {
+export function describeProblem(name: EnvName, source: ValueSource | undefined, message: string, text?: string, fix?: string): string {
   const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
-  // why: VLLM_TARGET's messages quote the bad item already, with any user:password redacted.
-  const echo = !variable.secret && text !== undefined && name !== "VLLM_TARGET";
-  const shown = variable.secret ? " (value hidden)" : echo ? ` (got ${JSON.stringify(truncate(text))})` : "";
-  return `${name} (${describeSource(source)}): ${message}${shown}. How to fix: ${variable.fix}`;
+  // why: target lists' messages quote the bad item already, with any user:password redacted.
+  const echo = !variable.secret && text !== undefined && !TARGET_LISTS.has(name);
+  const isSet = source !== undefined && source.kind !== "default";
+  const shown = variable.secret ? (isSet ? " (value hidden)" : "") : echo ? ` (got ${JSON.stringify(truncate(redactUserInfo(text)))})` : "";
+  return `${name} (${describeSource(source)}): ${message}${shown}. How to fix: ${fix ?? variable.fix}`;
+}
+
+const TARGET_LISTS: ReadonlySet<EnvName> = new Set(["VLLM_TARGET", "NODE_EXPORTER_TARGETS", "GPU_EXPORTER_TARGETS"]);
+
+/** `https://user:pw@host` → `https://***@host`: a URL's password is never echoed. */
+function redactUserInfo(text: string): string {
+  return text.replace(/\/\/[^/@\s]*@/g, "//***@");
+}
+
+/** MONITOR_NAME, or this host's name: the external label `monitor` of every series sent and every alert. */
+export function monitorName(settings: Pick<Settings, "env" | "hostName">): string {
+  return settings.env.MONITOR_NAME ?? settings.hostName;
 }
 
 function editDistance(a: string, b: string): number {

@@ -11,6 +11,7 @@ export const ENV_GROUPS = {
   alerts: "Service levels and alerts",
   native: "Native mode only (`vllm-monitor up --native`, no Docker)",
   images: "Compose only: container images and the project",
+  fleet: "Fleet: exporters on other hosts, remote write, agent mode",
 } as const;
 
 export type EnvGroup = keyof typeof ENV_GROUPS;
@@ -130,6 +131,46 @@ function nativeProgram(names: string, example: string): EnvVariable<string> {
     path: "executable",
     advanced: true,
   };
+}
+
+function exporterTargets(what: string, port: string, example: string, extra: string): EnvVariable<TargetSpec[]> {
+  return {
+    description:
+      `${what} endpoints on other hosts, in VLLM_TARGET's syntax (host, host:port, [ipv6]:port or http(s)://host:port/path); a bare host means port ${port}. ` +
+      `Every target's \`hostname\` label is its host (loopback: this host's name), so write a host the same way in VLLM_TARGET and here, or set hostname in a file_sd file. ${extra}`,
+    example,
+    secret: false,
+    substitutable: false,
+    fix: `list targets separated by commas, e.g. ${example}`,
+    schema: targetList,
+    group: "fleet",
+  };
+}
+
+function exporterTargetsFile(what: string, example: string): EnvVariable<string> {
+  return {
+    description:
+      `A Prometheus file_sd targets file (.json, .yml or .yaml) of more ${what} endpoints, re-read without a restart (compose: \`vllm-monitor reload\` refreshes the copy it mounts). ` +
+      "A `hostname` label on a group overrides the host taken from the address. Relative paths start at the .env file's folder.",
+    example,
+    secret: false,
+    substitutable: false,
+    fix: "point it at an existing .json, .yml or .yaml file in Prometheus file_sd format, or leave it empty",
+    schema: filePath.regex(/\.(json|ya?ml)$/i, { error: "must end in .json, .yml or .yaml (Prometheus file_sd reads only those)" }),
+    group: "fleet",
+    path: "file",
+  };
+}
+
+/** Why a remote-write URL cannot be used, or undefined. Never echoes a password the URL may hold. */
+function remoteWriteUrlProblem(text: string): string | undefined {
+  if (!URL.canParse(text)) return "is not a URL";
+  const url = new URL(text);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must start with http:// or https://";
+  if (url.username !== "" || url.password !== "") return "holds a user name or password; put them in REMOTE_WRITE_USERNAME and REMOTE_WRITE_PASSWORD";
+  if (url.hash !== "") return "has a #fragment";
+  if (/\s/.test(text)) return "contains whitespace";
+  return undefined;
 }
 
 export const ENV_VARIABLES = {
@@ -376,6 +417,92 @@ export const ENV_VARIABLES = {
     group: "images",
     advanced: true,
     environmentOnly: true,
+  },
+  NODE_EXPORTER_TARGETS: exporterTargets(
+    "node_exporter",
+    "9100",
+    "gpu-node-1:9100,gpu-node-2:9100",
+    "The stack's own node_exporter (this host) is scraped too, unless the list names its address.",
+  ),
+  NODE_EXPORTER_TARGETS_FILE: exporterTargetsFile("node_exporter", "./nodes.yml"),
+  GPU_EXPORTER_TARGETS: exporterTargets(
+    "GPU exporter (dcgm-exporter or nvidia_gpu_exporter)",
+    "9400 (9835 with GPU_EXPORTER=nvidia-smi)",
+    "gpu-node-1:9400,gpu-node-2:9835",
+    "Both exporters' formats may be mixed; GPU_EXPORTER still names the one beside this stack.",
+  ),
+  GPU_EXPORTER_TARGETS_FILE: exporterTargetsFile("GPU exporter", "./gpus.yml"),
+  PROMETHEUS_MODE: {
+    description:
+      "server: Prometheus stores, queries, evaluates rules and serves Grafana (the default). agent: a forwarder only (one per GPU node): it scrapes, keeps a write-ahead log and remote-writes to REMOTE_WRITE_URL; no local queries, rules, Alertmanager or Grafana (the central side runs them).",
+    default: "server",
+    example: "agent",
+    secret: false,
+    substitutable: false,
+    fix: "set PROMETHEUS_MODE=server or PROMETHEUS_MODE=agent",
+    schema: z.enum(["server", "agent"], { error: "must be server or agent" }),
+    group: "fleet",
+  },
+  REMOTE_WRITE_URL: {
+    description:
+      "Prometheus remote-write endpoint of a central store: VictoriaMetrics (http://vm:8428/api/v1/write), Mimir or Cortex (/api/v1/push), Thanos Receive (/api/v1/receive). Only the series the dashboards and rules read are sent. Empty: nothing is sent.",
+    example: "https://metrics.example.com/api/v1/write",
+    secret: false,
+    substitutable: false,
+    fix: "use an http(s) URL without user:password@ (credentials go in REMOTE_WRITE_BEARER_TOKEN or REMOTE_WRITE_USERNAME/REMOTE_WRITE_PASSWORD), e.g. http://vm:8428/api/v1/write",
+    schema: z.string().superRefine((text, context) => {
+      const problem = remoteWriteUrlProblem(text);
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+    }),
+    group: "fleet",
+  },
+  REMOTE_WRITE_BEARER_TOKEN: {
+    description:
+      "Bearer token sent with every remote write. Written to its own 0600 file, referenced by credentials_file; never inlined. Set this or REMOTE_WRITE_USERNAME/REMOTE_WRITE_PASSWORD, not both.",
+    example: "change-me",
+    secret: true,
+    substitutable: false,
+    fix: "put the token on one line without spaces, quotes around it are fine",
+    schema: headerToken,
+    group: "fleet",
+  },
+  REMOTE_WRITE_USERNAME: {
+    description: "Basic-auth user name for remote write (with REMOTE_WRITE_PASSWORD). Not a secret: it stays in the rendered prometheus.yml (mode 0600).",
+    example: "tenant-1",
+    secret: false,
+    substitutable: false,
+    fix: "use a user name on one line without a colon (basic auth cannot carry one)",
+    schema: z.string().regex(/^[^:\r\n]+$/, { error: "contains a colon or a line break, which basic auth cannot carry" }),
+    group: "fleet",
+  },
+  REMOTE_WRITE_PASSWORD: {
+    description: "Basic-auth password for remote write (with REMOTE_WRITE_USERNAME). Written to its own 0600 file, referenced by password_file; never inlined.",
+    example: "a-long-random-password",
+    secret: true,
+    substitutable: false,
+    fix: "put the password on one line",
+    schema: z.string().regex(/^[^\r\n]*$/, { error: "contains a line break" }),
+    group: "fleet",
+  },
+  REMOTE_WRITE_CA_FILE: {
+    description: "PEM file of the CA that signed the remote-write endpoint's certificate (https with a private CA). Relative paths start at the .env file's folder.",
+    example: "./certs/metrics-ca.pem",
+    secret: false,
+    substitutable: false,
+    fix: "point it at a readable PEM file, or leave it empty to use the system CAs",
+    schema: filePath,
+    group: "fleet",
+    path: "file",
+  },
+  MONITOR_NAME: {
+    description:
+      "Names this Prometheus in the central store: the external label monitor=<name> on every series it sends (and on its alerts), so many senders never collide. Default: this host's name.",
+    example: "gpu-node-7",
+    secret: false,
+    substitutable: false,
+    fix: "use one line of printable characters without quotes or backslashes, e.g. the host or cluster name",
+    schema: z.string().regex(/^[^\s"'\\]{1,128}$/, { error: "must be 1 to 128 printable characters without spaces, quotes or backslashes" }),
+    group: "fleet",
   },
 } as const satisfies Record<string, EnvVariable<unknown>>;
 

@@ -41,12 +41,12 @@ export function parseTargetList(value: string): { specs: TargetSpec[]; problems:
   return { specs, problems };
 }
 
-/** Fills in what an item left out: scheme from SCHEMA, path from VLLM_METRICS_PATH, port by rule. */
-export function resolveTargets(specs: readonly TargetSpec[], defaults: { scheme: Scheme; metricsPath: string }): VllmTarget[] {
+/** Fills in what an item left out: scheme from SCHEMA, path from VLLM_METRICS_PATH, port by rule (vLLM's 8000 unless `defaults.port`). */
+export function resolveTargets(specs: readonly TargetSpec[], defaults: { scheme: Scheme; metricsPath: string; port?: number }): VllmTarget[] {
   return specs.map((spec) => {
     const scheme = spec.scheme ?? defaults.scheme;
-    // why: a URL without a port means the scheme's port (a gateway); a bare host means vLLM's default.
-    const port = spec.port ?? (spec.scheme === undefined ? VLLM_DEFAULT_PORT : spec.scheme === "https" ? 443 : 80);
+    // why: a URL without a port means the scheme's port (a gateway); a bare host means the server's own default (vLLM's 8000, an exporter's).
+    const port = spec.port ?? (spec.scheme === undefined ? (defaults.port ?? VLLM_DEFAULT_PORT) : spec.scheme === "https" ? 443 : 80);
     return { address: `${spec.host}:${port}`, scheme, metricsPath: spec.metricsPath ?? defaults.metricsPath };
   });
 }
@@ -73,7 +73,7 @@ function parseUrlItem(item: string): TargetSpec | string {
   const scheme = url.protocol.replace(/:$/, "");
   if (scheme !== "http" && scheme !== "https") return `uses the scheme "${scheme}"; only http and https can be scraped`;
   if (url.username !== "" || url.password !== "") {
-    return "holds a user name or password; remove it and put the bearer token in VLLM_METRICS_AUTH_TOKEN";
+    return "holds a user name or password; remove it (a vLLM bearer token goes in VLLM_METRICS_AUTH_TOKEN)";
   }
   if (url.search !== "" || url.hash !== "") return "has a ?query or #fragment; give only scheme://host:port/path";
   const host = url.hostname;

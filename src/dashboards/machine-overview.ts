@@ -1,7 +1,7 @@
 import { dcgm, node, nvidiaSmi, vllm } from "../catalog/index.js";
 import * as gpu from "../promql/gpu.js";
 import * as host from "../promql/node.js";
-import { grafanaScope } from "../promql/scope.js";
+import { machineScope } from "../promql/scope.js";
 import { counterSignals } from "../promql/signals.js";
 import { counterRate, kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
 import type { Thresholds } from "../mixin/thresholds.js";
@@ -224,7 +224,7 @@ function scrapeRow(query: QueryOptions): RowSpec {
 
 /** What the hardware does: GPUs, engines, hosts, scrape health. */
 export function machineOverviewDashboard(options: DashboardOptions): Record<string, unknown> {
-  const query: QueryOptions = { scope: grafanaScope(), source: options.source };
+  const query: QueryOptions = { scope: machineScope(), source: options.source };
   return buildDashboard({
     uid: MACHINE_OVERVIEW_UID,
     title: "vLLM / Machine overview",

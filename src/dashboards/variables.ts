@@ -7,7 +7,7 @@ import {
   type VariableModel,
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { scrape, vllm } from "../catalog/index.js";
-import { gpuHostsQuery } from "../promql/gpu.js";
+import { hostsQuery } from "../promql/gpu.js";
 import { VARIABLES } from "../promql/scope.js";
 import { matcher, series } from "../promql/selector.js";
 import { datasourceRef } from "./panels.js";
@@ -65,10 +65,13 @@ function engineVariable(): QueryVariableBuilder {
 }
 
 function hostnameVariable(): QueryVariableBuilder {
-  const hosts = gpuHostsQuery({ vllm: [], gpu: [job], node: [], target: [], hostname: ".*", window: "" });
-  return multiQuery(VARIABLES.hostname, "GPU host", `query_result(${hosts})`, "GPU hosts (dcgm-exporter hostname/Hostname, or the nvidia-smi exporter's instance host).").regex(
-    '/hostname="([^"]+)"/',
-  );
+  const hosts = hostsQuery({ vllm: [], gpu: [job], node: [], target: [job], hostname: ".*", window: "" });
+  return multiQuery(
+    VARIABLES.hostname,
+    "Host",
+    `query_result(${hosts})`,
+    "Hosts: every target's hostname label (one host's vLLM, GPUs and node_exporter share it), or a GPU exporter's own host label.",
+  ).regex('/hostname="([^"]+)"/');
 }
 
 const namespace = matcher("namespace", "=~", `$${VARIABLES.namespace}`);
@@ -98,7 +101,7 @@ export function vllmVariables(): cog.Builder<VariableModel>[] {
   return [datasourceVariable(), jobVariable(), instanceVariable(), modelNameVariable(), engineVariable(), namespaceVariable(), podVariable()];
 }
 
-/** Variables of the Machine overview: the vLLM ones plus the GPU host. */
+/** Variables of the Machine overview: the vLLM ones plus the host. */
 export function machineVariables(): cog.Builder<VariableModel>[] {
   return [...vllmVariables(), hostnameVariable()];
 }

@@ -14,7 +14,7 @@ export function formatReport(report: DoctorReport): string {
   lines.push(
     report.ok
       ? `All good: ${report.targets.length} target${report.targets.length === 1 ? "" : "s"} checked.`
-      : `Problems found: ${failing} of ${report.targets.length} target${report.targets.length === 1 ? "" : "s"}${report.general.some((check) => check.status === "problem") ? ", and in Prometheus" : ""}.`,
+      : `Problems found: ${failing} of ${report.targets.length} target${report.targets.length === 1 ? "" : "s"}${generalProblems(report)}.`,
   );
   return `${lines.join("\n")}\n`;
 }
@@ -44,4 +44,12 @@ function checkLines(check: CheckResult, indent: string): string[] {
   if (check.fix !== undefined && check.status !== "ok") lines.push(`${indent}    fix: ${check.fix}`);
   else if (check.fix !== undefined) lines.push(`${indent}    note: ${check.fix}`);
   return lines;
+}
+
+const GENERAL_PLACES: Partial<Record<CheckResult["check"], string>> = { prometheus: "in Prometheus", "remote-write": "in remote write", config: "in the configuration" };
+
+/** `, and in Prometheus and in remote write` for the checks outside any target that found a problem. */
+function generalProblems(report: DoctorReport): string {
+  const places = [...new Set(report.general.filter((check) => check.status === "problem").map((check) => GENERAL_PLACES[check.check] ?? check.check))];
+  return places.length === 0 ? "" : `, and ${places.join(" and ")}`;
 }

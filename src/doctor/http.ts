@@ -32,10 +32,22 @@ export type ScrapeResponse =
 
 /** GETs the metrics page as Prometheus would: its Accept header, the bearer token, the CA. */
 export async function scrapeOnce(request: ScrapeRequest): Promise<ScrapeResponse> {
-  const host = unbracket(request.host);
   const headers: Record<string, string> = { Accept: SCRAPE_ACCEPT, "User-Agent": "vllm-monitor-doctor" };
   if (request.token !== undefined) headers.Authorization = `Bearer ${request.token}`;
-  const common = { host, port: request.port, path: request.path, method: "GET", headers, timeout: request.timeoutMs };
+  return exchange({ ...request, method: "GET", headers });
+}
+
+export interface ExchangeRequest extends Omit<ScrapeRequest, "token"> {
+  readonly method: "GET" | "POST";
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array;
+}
+
+/** One HTTP(S) request, bounded by `timeoutMs` as a whole; a failure to connect is a value, never a throw. */
+export async function exchange(request: ExchangeRequest): Promise<ScrapeResponse> {
+  const host = unbracket(request.host);
+  const headers = { ...request.headers, ...(request.body === undefined ? {} : { "Content-Length": String(request.body.length) }) };
+  const common = { host, port: request.port, path: request.path, method: request.method, headers, timeout: request.timeoutMs };
   return new Promise((resolve) => {
     const onResponse = (response: IncomingMessage): void => {
       const chunks: Buffer[] = [];
@@ -78,6 +90,6 @@ export async function scrapeOnce(request: ScrapeRequest): Promise<ScrapeResponse
     }
     client.once("timeout", () => client.destroy(Object.assign(new Error(`no answer within ${request.timeoutMs} ms`), { code: "ETIMEDOUT" })));
     client.once("error", fail);
-    client.end();
+    client.end(request.body === undefined ? undefined : Buffer.from(request.body));
   });
 }

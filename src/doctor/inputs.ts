@@ -58,7 +58,7 @@ export function loadForDoctor(flags: DoctorFlags, load: () => Settings): Setting
 }
 
 /** What to check and how, once the settings and flags are valid (see `loadForDoctor`). */
-export function planDoctor(settings: Settings, flags: DoctorFlags, running: RunningStack | undefined, caPem: string | undefined): DoctorPlan {
+export function planDoctor(settings: Settings, flags: DoctorFlags, running: RunningStack | undefined, caPem: string | undefined, remoteWriteCaPem?: string): DoctorPlan {
   const notes: string[] = [];
   const timeoutMs = Number(flags.timeout);
   const defaults = { scheme: settings.env.SCHEMA, metricsPath: settings.env.VLLM_METRICS_PATH };
@@ -88,6 +88,22 @@ export function planDoctor(settings: Settings, flags: DoctorFlags, running: Runn
       timeoutMs,
       prometheusUrl: flags.prometheusUrl ?? running?.prometheusUrl ?? `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
       applyCommand: running === undefined ? "vllm-monitor up" : "vllm-monitor reload",
+      agent: settings.env.PROMETHEUS_MODE === "agent",
+      ...remoteWriteProbe(settings, remoteWriteCaPem),
+    },
+  };
+}
+
+function remoteWriteProbe(settings: Settings, caPem: string | undefined): Pick<DoctorSettings, "remoteWrite"> {
+  const { env } = settings;
+  if (env.REMOTE_WRITE_URL === undefined) return {};
+  return {
+    remoteWrite: {
+      url: env.REMOTE_WRITE_URL,
+      ...(env.REMOTE_WRITE_BEARER_TOKEN === undefined ? {} : { token: env.REMOTE_WRITE_BEARER_TOKEN.reveal() }),
+      ...(env.REMOTE_WRITE_USERNAME === undefined ? {} : { username: env.REMOTE_WRITE_USERNAME }),
+      ...(env.REMOTE_WRITE_PASSWORD === undefined ? {} : { password: env.REMOTE_WRITE_PASSWORD.reveal() }),
+      ...(caPem === undefined ? {} : { caPem }),
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { DashboardFile } from "../dashboards/index.js";
 import type { RuleFile } from "../rules/index.js";
 import { checkTarget } from "./check-target.js";
+import { checkRemoteWrite, remoteWriteQueueChecks } from "./remote-write.js";
 import { dashboardPanels, recordingRules } from "./panels.js";
 import { fetchScrapeTargets, type Answer, type ScrapeTarget } from "../prometheus/client.js";
 import type { CheckResult, DoctorReport, DoctorSettings, DoctorTarget } from "./types.js";
@@ -30,6 +31,17 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
         : { check: "prometheus", status: "note", message: `Prometheus not reachable, scrape health skipped: ${prometheus.reason}`, fix: "start the stack (vllm-monitor up) or pass --prometheus-url" },
     );
   }
+  if (settings.agent === true) {
+    general.push({
+      check: "config",
+      status: "note",
+      message: "agent mode (PROMETHEUS_MODE=agent): Prometheus scrapes and forwards to REMOTE_WRITE_URL; dashboards and rules read the central store",
+    });
+  }
+  if (settings.remoteWrite !== undefined) {
+    general.push(await checkRemoteWrite({ ...settings.remoteWrite, timeoutMs: settings.timeoutMs }));
+    if (prometheus?.reachable === true && settings.prometheusUrl !== undefined) general.push(...(await remoteWriteQueueChecks(settings.prometheusUrl, settings.timeoutMs)));
+  }
   if (inputs.targets.length === 0) {
     general.push({ check: "config", status: "note", message: "no vLLM target configured (VLLM_TARGET is empty: the stack scrapes its built-in simulator)", fix: "set VLLM_TARGET, or pass --target URL" });
     if (prometheus?.reachable === true) {
@@ -51,12 +63,12 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     targets: reports,
     general,
   };
-  return settings.token === undefined ? report : hideSecret(report, settings.token);
+  const secrets = [settings.token, settings.remoteWrite?.token, settings.remoteWrite?.password].filter((secret): secret is string => secret !== undefined && secret !== "");
+  return secrets.reduce(hideSecret, report);
 }
 
 /** Replaces the secret wherever a server or an error message echoed it back. */
 function hideSecret(report: DoctorReport, secret: string): DoctorReport {
-  if (secret === "") return report;
   const escaped = JSON.stringify(secret).slice(1, -1);
   return JSON.parse(JSON.stringify(report).split(escaped).join("[hidden]")) as DoctorReport;
 }

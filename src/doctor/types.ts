@@ -1,5 +1,6 @@
 import type { ScrapeTarget } from "../prometheus/client.js";
 import type { Scheme } from "../config/targets.js";
+import type { RemoteWriteProbe } from "./remote-write.js";
 
 /** One endpoint to check, as VLLM_TARGET (or --target) resolves it. */
 export interface DoctorTarget {
@@ -23,12 +24,16 @@ export interface DoctorSettings {
   readonly prometheusUrl?: string;
   /** How a .env change reaches the running stack, named in fixes; default `vllm-monitor up`. */
   readonly applyCommand?: string;
+  /** REMOTE_WRITE_URL and its credentials (never printed), when set. */
+  readonly remoteWrite?: Omit<RemoteWriteProbe, "timeoutMs">;
+  /** PROMETHEUS_MODE=agent: Prometheus keeps no queryable data here. */
+  readonly agent?: boolean;
 }
 
 /** `ok` ✔, `problem` ✖ (exit 1), `note` ⚠ (worth knowing, not a failure). */
 export type CheckStatus = "ok" | "problem" | "note";
 
-export type CheckName = "config" | "dns" | "tcp" | "tls" | "http" | "body" | "generation" | "panels" | "prometheus";
+export type CheckName = "config" | "dns" | "tcp" | "tls" | "http" | "body" | "generation" | "panels" | "prometheus" | "remote-write";
 
 export interface CheckResult {
   readonly check: CheckName;

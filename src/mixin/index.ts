@@ -53,3 +53,4 @@ export function buildMixin(config: MixinConfig = defaultMixinConfig()): Mixin {
 }
 
 export { thresholds, defaultThresholdInputs, scaleDuration, durationSeconds, type Thresholds, type ThresholdInputs } from "./thresholds.js";
+export { seriesReadByMixin } from "./read-series.js";

@@ -4,6 +4,7 @@
  * callers get `reachable: false` and the reason, to print.
  */
 import { z } from "zod";
+import { parseExposition, type ExpositionSample } from "../exposition/index.js";
 
 const targetsResponse = z.object({
   status: z.literal("success"),
@@ -90,4 +91,74 @@ export async function reloadPrometheus(baseUrl: string, timeoutMs = 30_000): Pro
   } catch (error) {
     return { reachable: false, reason: describeFailure(url, error) };
   }
+}
+
+/** One remote-write queue as Prometheus's own metrics describe it (`prometheus_remote_storage_*`). */
+export interface RemoteWriteQueue {
+  readonly url: string;
+  readonly remoteName: string;
+  /** Samples Prometheus tried to send, the rejected ones included. */
+  readonly samplesTotal: number;
+  /** Rejected by the receiver (HTTP 4xx other than 429): dropped, never retried. */
+  readonly samplesFailed: number;
+  /** Sends that failed with a recoverable error (unreachable, 5xx, 429) and were tried again. */
+  readonly samplesRetried: number;
+  readonly samplesDropped: number;
+  /** Read from the write-ahead log, not yet sent. */
+  readonly samplesPending: number;
+  /** Seconds between the newest sample scraped and the newest one this queue sent; undefined before its first send. */
+  readonly lagSeconds: number | undefined;
+}
+
+const REMOTE_STORAGE = "prometheus_remote_storage_";
+
+/**
+ * The remote-write queues of a Prometheus (server or agent), from its own `/metrics`: an agent has
+ * no query API, and these counters are what its queue manager keeps.
+ */
+export async function fetchRemoteWriteQueues(baseUrl: string, timeoutMs = 5_000): Promise<Answer<RemoteWriteQueue[]>> {
+  const url = endpoint(baseUrl, "metrics");
+  if (url === undefined) return { reachable: false, reason: `"${baseUrl}" is not a URL` };
+  let text: string;
+  let contentType: string;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    text = await response.text();
+    contentType = response.headers.get("content-type") ?? "";
+    if (!response.ok) return { reachable: false, reason: `${url.origin} answered HTTP ${response.status} on ${url.pathname}` };
+  } catch (error) {
+    return { reachable: false, reason: describeFailure(url, error) };
+  }
+  let samples: ExpositionSample[];
+  try {
+    samples = parseExposition(text, { contentType }).families.flatMap((family) => family.samples).filter((sample) => sample.name.startsWith(REMOTE_STORAGE));
+  } catch (error) {
+    return { reachable: false, reason: `${url.origin}${url.pathname} is not a metrics page (${(error as Error).message})` };
+  }
+  const global = (name: string): number | undefined => samples.find((sample) => sample.name === REMOTE_STORAGE + name && sample.labels.url === undefined)?.value;
+  const newestScraped = global("highest_timestamp_in_seconds");
+  const queues = new Map<string, { url: string; remoteName: string; values: Map<string, number> }>();
+  for (const sample of samples) {
+    const { url: queueUrl, remote_name: remoteName } = sample.labels;
+    if (queueUrl === undefined || remoteName === undefined) continue;
+    const key = `${remoteName} ${queueUrl}`;
+    const queue = queues.get(key) ?? { url: queueUrl, remoteName, values: new Map<string, number>() };
+    queue.values.set(sample.name.slice(REMOTE_STORAGE.length), sample.value);
+    queues.set(key, queue);
+  }
+  const value = [...queues.values()].map((queue): RemoteWriteQueue => {
+    const get = (name: string): number => queue.values.get(name) ?? 0;
+    const newestSent = get("queue_highest_sent_timestamp_seconds");
+    return {
+      url: queue.url,
+      remoteName: queue.remoteName,
+      samplesTotal: get("samples_total"),
+      samplesFailed: get("samples_failed_total"),
+      samplesRetried: get("samples_retried_total"),
+      samplesDropped: get("samples_dropped_total"),
+      samplesPending: get("samples_pending"),
+      lagSeconds: newestSent > 0 && newestScraped !== undefined ? Math.max(0, newestScraped - newestSent) : undefined,
+    };
+  });
+  return { reachable: true, value };
 }

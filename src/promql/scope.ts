@@ -56,3 +56,14 @@ export function grafanaScope(): Scope {
 export function ruleScope(window: string): Scope {
   return { vllm: [], gpu: [], node: [], target: [], hostname: ".*", window };
 }
+
+/**
+ * The Machine overview's scope: vLLM, host and target series are filtered by the `hostname`
+ * variable too (every target of our configs carries that label), so one host's vLLM, GPUs and
+ * node_exporter show together. GPU series get the same filter through `hostname` in gpu.ts.
+ */
+export function machineScope(): Scope {
+  const scope = grafanaScope();
+  const host = matcher("hostname", "=~", `$${VARIABLES.hostname}`);
+  return { ...scope, vllm: [...scope.vllm, host], node: [...scope.node, host], target: [...scope.target, host] };
+}

@@ -5,7 +5,7 @@ import { vllm, vllmLegacy, type MetricFamily } from "../catalog/index.js";
  * vLLM versions (first preferred) and the name of its recording rule.
  *
  * Recording rule names follow `level:metric:operations` (prometheus.io naming):
- * - level `instance`: one series per scrape target and vLLM's own labels (`model_name`, `engine`,
+ * - level `instance`: one series per scrape target (its `hostname` too) and vLLM's own labels (`model_name`, `engine`,
  *   and `le` / `finished_reason` where the family has them); any other target label is summed away.
  *   Keeping these labels lets the dashboard variables still filter the recorded series, and a
  *   quantile across instances is then taken from summed bucket rates, never from per-instance
@@ -20,10 +20,11 @@ export const RECORDING_WINDOW = "5m";
 
 /**
  * Labels an `instance`-level recorded series keeps (besides `le` and family labels).
- * why: `namespace` and `pod` (Kubernetes targets; absent elsewhere, where grouping by them is a no-op)
- * are one per instance, so keeping them costs no series and lets the dashboards filter recorded series by them.
+ * why: `hostname` (the target's host), `namespace` and `pod` (Kubernetes targets; absent elsewhere, where
+ * grouping by them is a no-op) are one per instance, so keeping them costs no series and lets the
+ * dashboards filter recorded series by them.
  */
-export const INSTANCE_LEVEL_LABELS = ["job", "instance", "model_name", "engine", "namespace", "pod"] as const;
+export const INSTANCE_LEVEL_LABELS = ["job", "instance", "hostname", "model_name", "engine", "namespace", "pod"] as const;
 /** Labels a `job_model_name`-level recorded series keeps. */
 export const MODEL_LEVEL_LABELS = ["job", "model_name"] as const;
 

@@ -2,6 +2,7 @@ import type { Settings } from "../config/load.js";
 import { ENV_NAMES, ENV_VARIABLES, type EnvName } from "../config/schema.js";
 import type { Secret } from "../config/secret.js";
 import { UserError } from "../errors.js";
+import { agentFlag, type PrometheusVersion } from "../prometheus/version.js";
 
 export interface HostUser {
   readonly uid: number;
@@ -35,13 +36,30 @@ export function imageVariables(): EnvName[] {
  * which both compose v2 and docker-compose 1.x take literally (no `$` expansion). Holds Grafana's
  * admin credentials, so it is written 0600. Pure.
  */
-export function composeEnvText(settings: ComposeSettings, options: { outDir: string; hostUser: HostUser; grafanaAdmin?: GrafanaAdmin }): string {
+/**
+ * Two of Prometheus's arguments in docker-compose.yml, by mode: a server keeps its TSDB (15 days),
+ * an agent only a write-ahead log in a subfolder of the same volume, started with the agent flag
+ * of its major version. Pure.
+ */
+export function composePrometheusArgs(settings: Pick<Settings, "env">, version: PrometheusVersion | undefined): { storage: string; mode: string } {
+  if (settings.env.PROMETHEUS_MODE !== "agent") return { storage: "--storage.tsdb.path=/prometheus", mode: "--storage.tsdb.retention.time=15d" };
+  if (version === undefined) throw new Error("agent mode needs the Prometheus image's version (its flag differs between 2.x and 3.x)");
+  return { storage: "--storage.agent.path=/prometheus/agent", mode: agentFlag(version) };
+}
+
+export function composeEnvText(
+  settings: ComposeSettings,
+  options: { outDir: string; hostUser: HostUser; grafanaAdmin?: GrafanaAdmin; prometheusVersion?: PrometheusVersion },
+): string {
+  const prometheusArgs = composePrometheusArgs(settings, options.prometheusVersion);
   const entries: [string, string, boolean][] = [
     ["HOST_UID", String(options.hostUser.uid), false],
     ["HOST_GID", String(options.hostUser.gid), false],
     ["VLLM_MONITOR_OUT", options.outDir, false],
     ["GRAFANA_PORT", String(settings.env.GRAFANA_PORT), false],
     ["COMPOSE_PROFILES", composeProfiles(settings).join(","), false],
+    ["PROMETHEUS_STORAGE_ARG", prometheusArgs.storage, false],
+    ["PROMETHEUS_MODE_ARG", prometheusArgs.mode, false],
     ...imageVariables().map((name): [string, string, boolean] => [name, String(settings.env[name]), false]),
   ];
   if (options.grafanaAdmin !== undefined) {

@@ -23,6 +23,11 @@ export const OUTPUT_LAYOUT = {
   datasource: "grafana/provisioning/datasources/prometheus.yml",
   dashboardProvider: "grafana/provisioning/dashboards/vllm-monitor.yml",
   dashboardsDir: "grafana/dashboards",
+  nodeTargets: "prometheus/targets/node.json",
+  gpuTargets: "prometheus/targets/gpu.json",
+  remoteWriteTokenFile: "prometheus/secrets/remote_write_token",
+  remoteWritePasswordFile: "prometheus/secrets/remote_write_password",
+  remoteWriteCaFile: "prometheus/secrets/remote_write_ca.pem",
 } as const;
 
 export type StackMode = "compose" | "native";

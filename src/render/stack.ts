@@ -4,15 +4,17 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
-import { buildMixin, mixinConfig } from "../mixin/index.js";
+import { buildMixin, mixinConfig, seriesReadByMixin } from "../mixin/index.js";
 import { metricRelabelDrops } from "../rules/index.js";
 import { composeEnvText, type GrafanaAdmin, type HostUser } from "./compose-env.js";
 import type { StackEndpoints } from "./endpoints.js";
+import { HOSTNAME_LABEL, agentScrapeKeep, exporterTargetGroups, fleetPlaceholders, isAgent, remoteWriteFiles, targetGroups, type FileSdGroup } from "./fleet.js";
 import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
+import type { PrometheusVersion } from "../prometheus/version.js";
 
-/** Which half of the stack to render; compose.env is part of both. */
-export type StackPart = "prometheus" | "grafana" | "all";
+/** Which half of the stack to render; compose.env is part of both. `rules`: only the rule files, for a central ruler (vmalert, Mimir). */
+export type StackPart = "prometheus" | "grafana" | "all" | "rules";
 
 /** One file of the output folder, in memory. */
 export interface OutputFile {
@@ -33,6 +35,8 @@ export interface RenderStackOptions {
   readonly hostUser?: HostUser;
   /** Grafana's admin account for compose.env; needed to render Grafana's part. */
   readonly grafanaAdmin?: GrafanaAdmin;
+  /** The compose image's Prometheus version: compose.env's agent flag depends on it (PROMETHEUS_MODE=agent). */
+  readonly prometheusVersion?: PrometheusVersion;
 }
 
 export interface RenderedStack {
@@ -54,6 +58,8 @@ const SCRAPE_FRAGMENTS = {
   gpu: "prometheus/scrape/gpu.yml.template",
 } as const;
 
+const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text: "unknown" };
+
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function defaultTemplatesDir(): string {
@@ -70,6 +76,7 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   const outDir = resolve(options.outDir);
   const templatesDir = options.templatesDir ?? defaultTemplatesDir();
   const at = (relative: string): string => runtimePath(options.mode, outDir, relative);
+  if (part === "rules") return { files: ruleOutputFiles(buildMixin(mixinConfig(settings)).ruleFiles), ownedRoots: [OUTPUT_LAYOUT.rulesDir] };
   const withPrometheus = part !== "grafana";
   const withGrafana = part !== "prometheus";
   if (settings.demo && options.endpoints.simulatorTarget === undefined) {
@@ -82,9 +89,14 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   if (withGrafana && options.grafanaAdmin === undefined) throw new Error("rendering Grafana's files needs its admin account");
   files.push({
     path: OUTPUT_LAYOUT.composeEnv,
-    content: composeEnvText(settings, { outDir, hostUser, ...(options.grafanaAdmin === undefined ? {} : { grafanaAdmin: options.grafanaAdmin }) }),
+    content: composeEnvText(settings, {
+      outDir,
+      hostUser,
+      ...(options.grafanaAdmin === undefined ? {} : { grafanaAdmin: options.grafanaAdmin }),
+      // why: native mode passes no version; its compose.env is never used to start Prometheus, so any agent flag there is a placeholder.
+      prometheusVersion: options.prometheusVersion ?? NATIVE_PLACEHOLDER_VERSION,
+    }),
   });
-  const mixin = buildMixin(mixinConfig(settings));
   const { env } = settings;
 
   const values = new Map<string, TemplateValue>();
@@ -96,40 +108,48 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
 
   // Derived values are always whitelisted, whichever part renders, so a template never keeps a
   // placeholder by accident.
-  const userTargetsCopy = env.VLLM_TARGETS_FILE === undefined ? undefined : `${OUTPUT_LAYOUT.targetsDir}/user-${basename(env.VLLM_TARGETS_FILE)}`;
-  const targetFiles = [at(OUTPUT_LAYOUT.vllmTargets)];
-  if (env.VLLM_TARGETS_FILE !== undefined && userTargetsCopy !== undefined) targetFiles.push(options.mode === "native" ? env.VLLM_TARGETS_FILE : at(userTargetsCopy));
-  derived("PROMETHEUS_RULES_GLOB", `${at(OUTPUT_LAYOUT.rulesDir)}/*.yml`);
-  derived("PROMETHEUS_SELF_TARGET", options.endpoints.prometheusTarget);
-  derived("VLLM_TARGET_FILES", json(targetFiles), true);
+  // why: compose mounts only the output folder, so the user's file_sd files are copied into it (distinct prefixes: the names may clash).
+  const userFiles = [
+    { variable: env.VLLM_TARGETS_FILE, prefix: "user-" },
+    { variable: env.NODE_EXPORTER_TARGETS_FILE, prefix: "node-user-" },
+    { variable: env.GPU_EXPORTER_TARGETS_FILE, prefix: "gpu-user-" },
+  ].map(({ variable, prefix }) => (variable === undefined ? undefined : { source: variable, copy: `${OUTPUT_LAYOUT.targetsDir}/${prefix}${basename(variable)}` }));
+  const [vllmUserFile, nodeUserFile, gpuUserFile] = userFiles;
+  const fileSdFiles = (own: string, user: (typeof userFiles)[number]): string[] =>
+    user === undefined ? [at(own)] : [at(own), options.mode === "native" ? user.source : at(user.copy)];
+  const agent = isAgent(settings);
+  const exporterGroups = exporterTargetGroups(settings, options.endpoints);
+  const mixin = buildMixin(mixinConfig(settings));
+  const readSeries = seriesReadByMixin(mixin);
+  for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, readSeries))) derived(name, json(value), true);
+  derived("VLLM_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.vllmTargets, vllmUserFile)), true);
+  derived("NODE_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.nodeTargets, nodeUserFile)), true);
+  derived("GPU_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.gpuTargets, gpuUserFile)), true);
   derived("VLLM_AUTHORIZATION", env.VLLM_METRICS_AUTH_TOKEN === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }), true);
   derived(
     "VLLM_TLS_CONFIG",
     json({ ...(env.VLLM_TLS_CA_FILE === undefined ? {} : { ca_file: at(OUTPUT_LAYOUT.caFile) }), insecure_skip_verify: env.VLLM_TLS_INSECURE_SKIP_VERIFY }),
     true,
   );
-  derived("VLLM_METRIC_RELABEL_CONFIGS", json(metricRelabelDrops()), true);
-  derived("ALERTMANAGER_TARGETS", json(options.endpoints.alertmanagerTarget === undefined ? [] : [options.endpoints.alertmanagerTarget]), true);
-  derived("NODE_EXPORTER_TARGETS", options.endpoints.nodeExporterTarget === undefined ? undefined : json([options.endpoints.nodeExporterTarget]), true);
-  derived("GPU_TARGETS", json(options.endpoints.gpuTargets), true);
+  derived("VLLM_METRIC_RELABEL_CONFIGS", json([...metricRelabelDrops(), ...agentScrapeKeep(settings, readSeries)]), true);
   derived("PROMETHEUS_URL", options.endpoints.prometheusUrl);
   derived("GRAFANA_DASHBOARDS_DIR", at(OUTPUT_LAYOUT.dashboardsDir));
   derived("OPTIONAL_SCRAPE_CONFIGS", undefined, true);
 
   if (withPrometheus) {
     // why: compose mounts only the output folder; re-running `conf prometheus` refreshes the copy and file_sd picks it up live.
-    if (env.VLLM_TARGETS_FILE !== undefined && userTargetsCopy !== undefined && options.mode === "compose") {
-      files.push({ path: userTargetsCopy, content: await readFile(env.VLLM_TARGETS_FILE) });
-    }
+    if (options.mode === "compose") for (const user of userFiles) if (user !== undefined) files.push({ path: user.copy, content: await readFile(user.source) });
     if (env.VLLM_METRICS_AUTH_TOKEN !== undefined) files.push({ path: OUTPUT_LAYOUT.tokenFile, content: env.VLLM_METRICS_AUTH_TOKEN.reveal() });
     if (env.VLLM_TLS_CA_FILE !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(env.VLLM_TLS_CA_FILE) });
+    files.push(...(await remoteWriteFiles(settings)));
     files.push({ path: OUTPUT_LAYOUT.vllmTargets, content: `${JSON.stringify(fileSdGroups(settings, options.endpoints), null, 2)}\n` });
-    for (const rule of mixin.ruleFiles) {
-      if (!SAFE_FILE_NAME.test(rule.fileName) || !rule.fileName.endsWith(".yml")) throw new Error(`rule file name ${rule.fileName} must be a plain *.yml name`);
-      files.push({ path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: rule.content });
-    }
+    files.push({ path: OUTPUT_LAYOUT.nodeTargets, content: `${JSON.stringify(exporterGroups.node, null, 2)}\n` });
+    files.push({ path: OUTPUT_LAYOUT.gpuTargets, content: `${JSON.stringify(exporterGroups.gpu, null, 2)}\n` });
+    // why: an agent loads no rules; the central side renders them with `vllm-monitor conf rules`.
+    if (!agent) files.push(...ruleOutputFiles(mixin.ruleFiles));
     const fragments: string[] = [];
-    const wanted = [options.endpoints.nodeExporterTarget === undefined ? undefined : SCRAPE_FRAGMENTS.node, options.endpoints.gpuTargets.length > 0 ? SCRAPE_FRAGMENTS.gpu : undefined];
+    const scrapes = (groups: readonly unknown[], userFile: (typeof userFiles)[number]): boolean => groups.length > 0 || userFile !== undefined;
+    const wanted = [scrapes(exporterGroups.node, nodeUserFile) ? SCRAPE_FRAGMENTS.node : undefined, scrapes(exporterGroups.gpu, gpuUserFile) ? SCRAPE_FRAGMENTS.gpu : undefined];
     for (const fragment of wanted) {
       if (fragment === undefined) continue;
       const rendered = await renderOne(templatesDir, fragment, values, problems);
@@ -156,19 +176,19 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   return { files, ownedRoots };
 }
 
-/** file_sd target groups for `targets/vllm.json`: one group per scheme and path, which labels carry. */
-export function fileSdGroups(settings: Pick<Settings, "demo" | "targets">, endpoints: StackEndpoints): { targets: string[]; labels: Record<string, string> }[] {
-  const targets = settings.demo
-    ? [{ address: endpoints.simulatorTarget ?? "", scheme: "http", metricsPath: "/metrics" }]
-    : settings.targets.map((target) => ({ address: target.address, scheme: target.scheme, metricsPath: target.metricsPath }));
-  const groups = new Map<string, { targets: string[]; labels: Record<string, string> }>();
-  for (const target of targets) {
-    const key = `${target.scheme} ${target.metricsPath}`;
-    const group = groups.get(key) ?? { targets: [], labels: { __scheme__: target.scheme, __metrics_path__: target.metricsPath } };
-    group.targets.push(target.address);
-    groups.set(key, group);
+function ruleOutputFiles(ruleFiles: readonly { fileName: string; content: string }[]): OutputFile[] {
+  return ruleFiles.map((rule) => {
+    if (!SAFE_FILE_NAME.test(rule.fileName) || !rule.fileName.endsWith(".yml")) throw new Error(`rule file name ${rule.fileName} must be a plain *.yml name`);
+    return { path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: rule.content };
+  });
+}
+
+/** file_sd target groups for `targets/vllm.json`: one group per scheme and path, which labels carry; the demo's simulator is this host. */
+export function fileSdGroups(settings: Pick<Settings, "demo" | "targets" | "hostName">, endpoints: StackEndpoints): FileSdGroup[] {
+  if (settings.demo) {
+    return [{ targets: [endpoints.simulatorTarget ?? ""], labels: { __scheme__: "http", __metrics_path__: "/metrics", [HOSTNAME_LABEL]: settings.hostName } }];
   }
-  return [...groups.values()];
+  return targetGroups(settings.targets);
 }
 
 async function renderOne(templatesDir: string, template: string, values: ReadonlyMap<string, TemplateValue>, problems: string[]): Promise<string | undefined> {

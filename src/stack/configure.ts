@@ -9,7 +9,8 @@ import { composeEndpoints, nativeEndpoints } from "../render/endpoints.js";
 import type { StackMode } from "../render/layout.js";
 import { renderStackConfig, type RenderStackOptions, type StackPart } from "../render/stack.js";
 import { removeOutputTree, writeOutputTree, type WriteResult } from "../render/writer.js";
-import { configuredGrafanaAdmin, grafanaAdmin } from "./grafana-admin.js";
+import { configuredGrafanaAdmin, grafanaAdmin, lockedGrafanaAdmin } from "./grafana-admin.js";
+import { imageVersion } from "./prometheus-version.js";
 import { isAlive, readStack, type StackState } from "./registry.js";
 
 /** Renders the stack's files in memory, then writes them (see `writeOutputTree`). Nothing is written when rendering fails. */
@@ -49,19 +50,26 @@ function refuseWhileNativeRuns(outDir: string, doing: string): void {
 export async function configureStack(settings: Settings, options: ConfigureOptions): Promise<Configured> {
   refuseWhileNativeRuns(options.outDir, "rendering it again from here");
   const notes = [...settings.notes];
-  let admin = configuredGrafanaAdmin(settings);
-  if (options.part !== "prometheus") {
+  const agent = settings.env.PROMETHEUS_MODE === "agent";
+  // why: an agent runs no Grafana, so "all" means Prometheus's files (and compose.env) only.
+  const part = agent && options.part === "all" ? "prometheus" : options.part;
+  let admin = agent && options.mode === "compose" ? lockedGrafanaAdmin() : configuredGrafanaAdmin(settings);
+  if (part === "grafana" || part === "all") {
     const resolved = grafanaAdmin(settings);
     admin = resolved.admin;
     if (resolved.note !== undefined) notes.push(resolved.note);
   }
   const endpoints = options.mode === "compose" ? composeEndpoints(settings) : nativeEndpoints(settings);
+  // why: compose.env carries the agent flag, which differs between Prometheus 2.x and 3.x images.
+  const agentInCompose = options.mode === "compose" && part !== "rules" && agent;
+  const prometheusVersion = agentInCompose ? await imageVersion(settings.env.PROMETHEUS_IMAGE) : undefined;
   const result = await writeStackConfig(settings, {
     mode: options.mode,
     outDir: options.outDir,
     endpoints,
-    part: options.part,
+    part,
     ...(admin === undefined ? {} : { grafanaAdmin: admin }),
+    ...(prometheusVersion === undefined ? {} : { prometheusVersion }),
   });
   return { result, notes };
 }

@@ -56,3 +56,12 @@ function demoPassword(path: string): string {
   writeFileSync(path, `${password}\n`, { mode: 0o600 });
   return password;
 }
+
+/**
+ * An agent runs no Grafana, but compose still reads the whole file, Grafana's required variables
+ * included: an account with a random password nobody is told (and not kept), so a Grafana started
+ * by hand from this compose.env cannot be logged into with a known password.
+ */
+export function lockedGrafanaAdmin(): GrafanaAdmin {
+  return { user: new Secret("ADMIN_USER", "admin"), password: new Secret("ADMIN_PASSWORD", randomBytes(24).toString("base64url")) };
+}

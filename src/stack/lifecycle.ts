@@ -6,10 +6,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadSettings, type Settings } from "../config/load.js";
-import type { ServiceName } from "../config/services.js";
+import { service, type ServiceName } from "../config/services.js";
 import { UserError } from "../errors.js";
 import { reloadPrometheus } from "../prometheus/client.js";
-import { gpuExporterService, nativeEndpoints } from "../render/endpoints.js";
+import { expectedServices, gpuExporterService, nativeEndpoints } from "../render/endpoints.js";
 import { DEFAULT_OUT_DIR } from "../render/layout.js";
 import { removeOutputTree } from "../render/writer.js";
 import { composeContext, composeDown, composeLogs, composeReload, composeUp, requireCompose } from "./compose.js";
@@ -50,7 +50,10 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
   const { notes } = await configureStack(settings, { outDir: options.outDir, mode: "compose", part: "all" });
   for (const note of notes) printError(`note: ${note}\n`);
   const context = composeContext(tool, { outDir: options.outDir, composeFile: options.composeFile }, true);
-  await composeUp(context, { build: options.build, services: options.services });
+  const agent = settings.env.PROMETHEUS_MODE === "agent";
+  // why: an agent only forwards; Grafana and Alertmanager belong to the central side.
+  const services = options.services.length === 0 && agent ? agentComposeServices(settings) : options.services;
+  await composeUp(context, { build: options.build, services });
   const grafanaUrl = `http://127.0.0.1:${settings.env.GRAFANA_PORT}/`;
   recordStack({
     kind: "compose",
@@ -61,12 +64,19 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
     workDir: process.cwd(),
     composeFile: context.target.composeFile,
     grafanaUrl,
+    prometheusMode: settings.env.PROMETHEUS_MODE,
+    ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
   });
   const watched = settings.demo ? "the built-in simulator" : "VLLM_TARGET";
-  const starting = options.services.length === 0 ? "the stack is starting" : `${options.services.join(", ")} (and what they depend on) are starting`;
-  const grafana = options.services.length === 0 || options.services.includes("grafana") ? `; Grafana: ${grafanaUrl}` : "";
+  const starting = options.services.length === 0 ? (agent ? "the agent is starting" : "the stack is starting") : `${options.services.join(", ")} (and what they depend on) are starting`;
+  const grafana = agent ? `; forwarding to ${settings.env.REMOTE_WRITE_URL ?? "?"}` : options.services.length === 0 || options.services.includes("grafana") ? `; Grafana: ${grafanaUrl}` : "";
   print(`vllm-monitor: ${starting}, watching ${watched}${grafana} (stop with: vllm-monitor down)\n`);
   if (options.logs) await composeLogs(context, { follow: true });
+}
+
+/** The compose services an agent runs: Prometheus and what it scrapes on this host, from the service table. */
+export function agentComposeServices(settings: Settings): string[] {
+  return [...new Set([...expectedServices(settings)].map((name) => service(name).composeHost))];
 }
 
 function requireStack(outDir: string | undefined): StackState {
@@ -187,6 +197,12 @@ export async function reloadStack(options: { outDir?: string | undefined; envFil
     return { needRestart: settings.demo === stack.demo ? [] : ["VLLM_TARGET switched between demo mode and real targets: the simulator container starts or stops only with vllm-monitor up"] };
   }
   if (!isAlive(stack.supervisorPid)) throw new UserError("The native stack is not running: its supervisor is gone.", ["see why with: vllm-monitor status", "start it with: vllm-monitor up --native"]);
+  const startedAs = stack.prometheusMode ?? "server";
+  if (settings.env.PROMETHEUS_MODE !== startedAs) {
+    throw new UserError(`PROMETHEUS_MODE is ${settings.env.PROMETHEUS_MODE} in .env, but this Prometheus runs as ${startedAs === "agent" ? "an agent" : "a server"}; a reload cannot switch it.`, [
+      "restart the stack: vllm-monitor down && vllm-monitor up --native",
+    ]);
+  }
   const needRestart: string[] = [];
   const simulatorRuns = stack.processes.some((child) => child.name === "simulator");
   if (settings.demo && !simulatorRuns) {

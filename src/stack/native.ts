@@ -17,6 +17,8 @@ import { removeOutputTree } from "../render/writer.js";
 import { writeStackConfig } from "./configure.js";
 import { grafanaAdmin } from "./grafana-admin.js";
 import { locateBinaries } from "./native/binaries.js";
+import type { PrometheusVersion } from "../prometheus/version.js";
+import { binaryVersion } from "./prometheus-version.js";
 import { startDetached } from "./native/detach.js";
 import { nativePaths, type NativePaths } from "./native/paths.js";
 import { plannedServices, planNativeProcesses, type ProcessSpec } from "./native/plan.js";
@@ -85,13 +87,22 @@ const NO_GRAFANA_NOTE =
   "Grafana is not installed here, so no dashboards are served. Either install Grafana (or set GRAFANA_HOME to an unpacked release) and start again, " +
   "or import dashboards/*.json into a Grafana you already have and reach this Prometheus through an SSH tunnel: ssh -N -L 9090:127.0.0.1:PORT you@this-host";
 
+function agentNote(settings: Settings, version: PrometheusVersion | undefined): string {
+  return (
+    `agent mode (Prometheus ${version?.text ?? "?"}): scraping and forwarding to ${settings.env.REMOTE_WRITE_URL ?? "?"}; no local queries, rules, Alertmanager or Grafana. ` +
+    "Point Grafana at the central store, and run the rules there (vllm-monitor conf rules; README, Fleet)"
+  );
+}
+
 /** `up --native`: renders the configs and runs the stack until Ctrl-C / SIGTERM / `down`, or a child dies. */
 export async function startNativeStack(options: NativeStackOptions): Promise<void> {
   const { settings } = options;
   const paths = pathsOf(options);
   refuseIfRunning(paths);
   const binaries = locateBinaries(settings);
-  const admin = binaries.grafana === undefined ? undefined : grafanaAdmin(settings);
+  const agent = settings.env.PROMETHEUS_MODE === "agent";
+  const admin = binaries.grafana === undefined || agent ? undefined : grafanaAdmin(settings);
+  const prometheusVersion = agent ? await binaryVersion(binaries.prometheus.path, binaries.prometheus.source === "PATH" ? "PROMETHEUS_BIN" : binaries.prometheus.source) : undefined;
   const cli = selfInvocation();
   const alertmanagerConfig = alertmanagerConfigFile(paths.outDir);
   const specs = planNativeProcesses({
@@ -101,11 +112,13 @@ export async function startNativeStack(options: NativeStackOptions): Promise<voi
     cli,
     alertmanagerConfig: alertmanagerConfig.path,
     ...(admin === undefined ? {} : { grafanaAdmin: admin.admin }),
+    ...(prometheusVersion === undefined ? {} : { prometheusVersion }),
   });
 
   if (options.detachedChild !== true) {
     const notes = [...settings.notes, ...(admin?.note === undefined ? [] : [admin.note])];
-    if (binaries.grafana === undefined) notes.push(NO_GRAFANA_NOTE.replace("PORT", String(nativePort("prometheus", settings))));
+    if (agent) notes.push(agentNote(settings, prometheusVersion));
+    else if (binaries.grafana === undefined) notes.push(NO_GRAFANA_NOTE.replace("PORT", String(nativePort("prometheus", settings))));
     for (const note of notes) printError(`vllm-monitor: note: ${note}\n`);
   }
   await checkPortsFree(specs, LISTEN_HOST);
@@ -151,6 +164,8 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
     workDir: paths.workDir,
     logFile: paths.logFile,
     prometheusUrl: `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
+    prometheusMode: settings.env.PROMETHEUS_MODE,
+    ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
     processes: [],
   };
   const record = (next: Partial<NativeState>): void => {
@@ -162,7 +177,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
   try {
     record({});
     const runs = (name: ProcessSpec["name"]): boolean => input.specs.some((spec) => spec.name === name);
-    mkdirSync(paths.prometheusData, { recursive: true });
+    mkdirSync(settings.env.PROMETHEUS_MODE === "agent" ? paths.prometheusAgentData : paths.prometheusData, { recursive: true });
     if (runs("alertmanager")) mkdirSync(paths.alertmanagerData, { recursive: true });
     if (runs("grafana")) mkdirSync(paths.grafanaData, { recursive: true });
     await renderNativeConfig(settings, paths.outDir, input.specs);
@@ -252,5 +267,7 @@ export async function stopNativeStack(state: NativeState): Promise<void> {
   }
   await removeOutputTree(state.outDir).catch(() => false);
   forgetStack(state.outDir);
-  print(`vllm-monitor: the native stack is stopped (Prometheus data kept in ${nativePaths(state.workDir, state.outDir).prometheusData})\n`);
+  const paths = nativePaths(state.workDir, state.outDir);
+  const kept = state.prometheusMode === "agent" ? `the agent's write-ahead log (unsent samples) kept in ${paths.prometheusAgentData}` : `Prometheus data kept in ${paths.prometheusData}`;
+  print(`vllm-monitor: the native stack is stopped (${kept})\n`);
 }

@@ -26,6 +26,10 @@ const nativeState = z.object({
   workDir: z.string(),
   logFile: z.string(),
   prometheusUrl: z.string(),
+  /** PROMETHEUS_MODE it started with; absent in records of older versions (server). */
+  prometheusMode: z.enum(["server", "agent"]).optional(),
+  /** REMOTE_WRITE_URL it sends to, if any (a URL without credentials: the loader refuses user:password@). */
+  remoteWriteUrl: z.string().optional(),
   processes: z.array(z.object({ name: z.string(), pid: z.number().int(), command: z.string(), ports: z.array(portUse) })),
   /** The child whose death stopped the stack: its name, how it ended and its last lines. */
   failure: z.object({ name: z.string(), how: z.string(), at: z.string(), lastLines: z.array(z.string()) }).optional(),
@@ -40,6 +44,8 @@ const composeState = z.object({
   workDir: z.string(),
   composeFile: z.string(),
   grafanaUrl: z.string(),
+  prometheusMode: z.enum(["server", "agent"]).optional(),
+  remoteWriteUrl: z.string().optional(),
 });
 
 const stackState = z.discriminatedUnion("kind", [nativeState, composeState]);

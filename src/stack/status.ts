@@ -1,6 +1,7 @@
 /** What `vllm-monitor status` reports: the recorded stack, whether each process lives, and target health. */
-import { fetchScrapeTargets, type ScrapeTarget } from "../prometheus/client.js";
+import { fetchRemoteWriteQueues, fetchScrapeTargets, type RemoteWriteQueue, type ScrapeTarget } from "../prometheus/client.js";
 import { isAlive, type StackState } from "./registry.js";
+import { queueHealth, queuesHealthy } from "../prometheus/remote-write-health.js";
 
 export interface ProcessStatus {
   readonly name: string;
@@ -17,6 +18,10 @@ export interface StackStatus {
   readonly targets: readonly Pick<ScrapeTarget, "job" | "instance" | "health" | "lastError" | "scrapeUrl">[];
   /** Why target health could not be read from Prometheus. */
   readonly targetsError?: string;
+  /** The remote-write queues, when the stack sends to REMOTE_WRITE_URL. */
+  readonly remoteWrite?: readonly RemoteWriteQueue[];
+  /** Why the queues could not be read from Prometheus's /metrics. */
+  readonly remoteWriteError?: string;
 }
 
 export async function collectStatus(stack: StackState | undefined): Promise<StackStatus> {
@@ -25,13 +30,26 @@ export async function collectStatus(stack: StackState | undefined): Promise<Stac
   const processes = stack.processes.map((child) => ({ name: child.name, pid: child.pid, ports: child.ports.map((use) => use.port), alive: isAlive(child.pid) }));
   const running = isAlive(stack.supervisorPid);
   if (!running) return { running, stack, processes, targets: [] };
-  const targets = await fetchScrapeTargets(stack.prometheusUrl);
-  return targets.reachable ? { running, stack, processes, targets: targets.value } : { running, stack, processes, targets: [], targetsError: targets.reason };
+  const [targets, queues] = await Promise.all([
+    fetchScrapeTargets(stack.prometheusUrl),
+    stack.remoteWriteUrl === undefined ? undefined : fetchRemoteWriteQueues(stack.prometheusUrl),
+  ]);
+  const remoteWrite = queues === undefined ? {} : queues.reachable ? { remoteWrite: queues.value } : { remoteWriteError: queues.reason };
+  return targets.reachable
+    ? { running, stack, processes, targets: targets.value, ...remoteWrite }
+    : { running, stack, processes, targets: [], targetsError: targets.reason, ...remoteWrite };
 }
 
-/** True when the stack runs, every process lives and every scrape target is up. */
+/** True when the stack runs, every process lives, every scrape target is up and remote write delivers. */
 export function isHealthy(status: StackStatus): boolean {
-  return status.running && status.processes.every((child) => child.alive) && status.targetsError === undefined && status.targets.every((target) => target.health === "up");
+  return (
+    status.running &&
+    status.processes.every((child) => child.alive) &&
+    status.targetsError === undefined &&
+    status.targets.every((target) => target.health === "up") &&
+    status.remoteWriteError === undefined &&
+    queuesHealthy(status.remoteWrite ?? [])
+  );
 }
 
 function table(rows: readonly (readonly string[])[]): string[] {
@@ -44,7 +62,8 @@ export function formatStatus(status: StackStatus): string {
   const stack = status.stack;
   if (stack === undefined) return "No stack is running (start one with: vllm-monitor up, or vllm-monitor up --native).\n";
   if (stack.kind === "compose") {
-    return `Compose stack started ${stack.startedAt}${stack.demo ? " (demo mode with the simulator)" : ""}, configs in ${stack.outDir}\n  Grafana: ${stack.grafanaUrl}\n  containers: docker compose -p vllm-monitor ps · logs: vllm-monitor logs · stop: vllm-monitor down\n`;
+    const ui = stack.prometheusMode === "agent" ? `agent mode, forwarding to ${stack.remoteWriteUrl ?? "?"} (no Grafana here)` : `Grafana: ${stack.grafanaUrl}`;
+    return `Compose stack started ${stack.startedAt}${stack.demo ? " (demo mode with the simulator)" : ""}, configs in ${stack.outDir}\n  ${ui}\n  containers: docker compose -p vllm-monitor ps · logs: vllm-monitor logs · stop: vllm-monitor down\n`;
   }
   const lines: string[] = [];
   if (stack.phase === "failed" && stack.failure !== undefined) {
@@ -57,6 +76,7 @@ export function formatStatus(status: StackStatus): string {
     lines.push(`The native stack is not running: its supervisor (pid ${stack.supervisorPid}) is gone. Clean up with: vllm-monitor down`);
   } else {
     lines.push(`Native stack ${stack.phase}: supervisor pid ${stack.supervisorPid}, started ${stack.startedAt}, configs in ${stack.outDir}`);
+    if (stack.prometheusMode === "agent") lines.push(`Prometheus runs as an agent: it scrapes and forwards, and answers no queries (dashboards and rules read the central store)`);
   }
   lines.push("", ...table([["PROCESS", "PID", "PORTS", "STATE"], ...status.processes.map((child) => [child.name, String(child.pid), child.ports.join(","), child.alive ? "alive" : "dead"])]));
   lines.push("");
@@ -67,6 +87,12 @@ export function formatStatus(status: StackStatus): string {
     lines.push("Scrape targets: none yet");
   } else {
     lines.push(...table([["JOB", "INSTANCE", "HEALTH", "LAST ERROR"], ...status.targets.map((target) => [target.job, target.instance, target.health, target.lastError])]));
+  }
+  if (stack.remoteWriteUrl !== undefined) {
+    lines.push("");
+    if (status.remoteWriteError !== undefined) lines.push(`Remote write to ${stack.remoteWriteUrl}: could not read Prometheus's queue metrics (${status.remoteWriteError})`);
+    else if ((status.remoteWrite ?? []).length === 0) lines.push(`Remote write to ${stack.remoteWriteUrl}: no queue yet`);
+    for (const queue of status.remoteWrite ?? []) lines.push(`Remote write to ${queue.url}: ${queueHealth(queue).message}`);
   }
   return `${lines.join("\n")}\n`;
 }

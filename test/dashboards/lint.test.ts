@@ -106,7 +106,7 @@ describe("generated dashboards", () => {
     assert.equal(JSON.stringify(dashboards()), JSON.stringify(dashboards()));
   });
 
-  test("filter every vLLM query by job, instance, model and engine, GPU queries by host, host queries by instance", () => {
+  test("filter every vLLM query by job, instance, model and engine, GPU queries by host, host queries by instance, and every Machine overview query by host", () => {
     const vllmNames = new Set<string>([...Object.values(vllm), ...Object.values(vllmLegacy)].flatMap((family) => [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`]));
     for (const rule of recordingRules(thresholds())) vllmNames.add(rule.record);
     const gpuNames = new Set<string>([...Object.values(dcgm), ...Object.values(nvidiaSmi)].map((family) => family.name));
@@ -120,6 +120,8 @@ describe("generated dashboards", () => {
         else if (gpuNames.has(name)) ["$job", "$instance", "$hostname"].forEach((v) => needs.add(v));
         else if (nodeNames.has(name) || name === scrape.up.name) ["$job", "$instance"].forEach((v) => needs.add(v));
       }
+      // why: one host's vLLM, GPUs and node_exporter share the target label `hostname`; the Machine overview filters them all by it.
+      if (query.dashboardUid === MACHINE_OVERVIEW_UID && needs.size > 0) needs.add("$hostname");
       for (const variable of needs) if (!query.expr.includes(variable)) problems.push(`${where(query)} ignores ${variable}`);
     }
     assert.deepEqual(problems, []);

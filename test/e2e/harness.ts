@@ -40,6 +40,8 @@ export interface Workspace {
   cli(args: readonly string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult>;
   /** Starts `vllm-monitor <args>` without waiting for it (the foreground supervisor). */
   spawnCli(args: readonly string[]): ReturnType<typeof startProcess>;
+  /** Runs `vllm-monitor <args>` to completion as a real process: for tests that run side by side (in-process calls must not overlap). */
+  runCliProcess(args: readonly string[], options?: { env?: Readonly<Record<string, string>> }): Promise<CliResult>;
   /** Pids of the supervisor and its children as recorded in the registry (empty when none). */
   recordedPids(): number[];
   writeEnv(variables: Readonly<Record<string, string>>): void;
@@ -87,6 +89,14 @@ export async function createWorkspace(variables: Readonly<Record<string, string>
     return startProcess({ name: "vllm-monitor", command, args: full, cwd: dir, env });
   };
 
+  const runCliProcess = async (args: readonly string[], options: { env?: Readonly<Record<string, string>> } = {}): Promise<CliResult> => {
+    const { command, args: full } = cliCommand(args);
+    const output: string[] = [];
+    const child = startProcess({ name: "vllm-monitor", command, args: full, cwd: dir, env: { ...env, ...options.env }, onLine: (line) => output.push(line) });
+    const exit = await child.exited;
+    return { code: exit.code ?? 1, output: output.join("\n") };
+  };
+
   const cleanup = async (): Promise<void> => {
     const pids = recordedPids();
     if (pids.length > 0) await cli(["down"]).catch(() => undefined);
@@ -94,7 +104,7 @@ export async function createWorkspace(variables: Readonly<Record<string, string>
     rmSync(dir, { recursive: true, force: true });
   };
 
-  return { dir, envFile, env, ports, prometheusUrl: `http://127.0.0.1:${prometheus}`, cli, spawnCli, recordedPids, writeEnv, cleanup };
+  return { dir, envFile, env, ports, prometheusUrl: `http://127.0.0.1:${prometheus}`, cli, spawnCli, runCliProcess, recordedPids, writeEnv, cleanup };
 }
 
 export interface PromSample {

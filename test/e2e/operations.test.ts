@@ -46,7 +46,7 @@ describe("operating a running native stack", () => {
     const clean = await workspace.cli(["clean"], { cwd: workspace.dir });
     assert.equal(clean.code, 2, clean.output);
     assert.match(clean.output, /deleting its configuration would break every scrape/);
-    assert.match(readFileSync(join(workspace.dir, "build", "prometheus", "prometheus.yml"), "utf8"), new RegExp(`127\\.0\\.0\\.1:${workspace.ports.nodeExporter}`));
+    assert.match(readFileSync(join(workspace.dir, "build", "prometheus", "targets", "node.json"), "utf8"), new RegExp(`127\\.0\\.0\\.1:${workspace.ports.nodeExporter}`), "the native config is still in place");
     const down = await query(workspace.prometheusUrl, `${scrape.up.name} == 0`);
     assert.deepEqual(down, [], "no target went down");
   });

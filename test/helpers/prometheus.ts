@@ -48,6 +48,8 @@ export interface RunningPrometheus {
   /** e.g. http://127.0.0.1:40123 */
   readonly url: string;
   readonly dir: string;
+  /** Its process id (benchmarks read its memory and CPU from /proc). */
+  readonly pid: number;
   /** Instant query; vector results as numbers, scalars as one sample with no labels. */
   query(promql: string): Promise<VectorSample[]>;
   /** The raw `data` of an instant query (e.g. a range-vector selector gives a matrix). */
@@ -122,6 +124,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     return {
       url,
       dir,
+      pid: running.pid,
       query,
       queryData,
       targets,

@@ -18,7 +18,8 @@ import { checkPrometheusConfig } from "../helpers/promtool.js";
 import { useTemporaryDirs } from "../helpers/temporary.js";
 
 interface PrometheusYaml {
-  global: { scrape_interval: string; evaluation_interval: string };
+  global: { scrape_interval: string; evaluation_interval: string; external_labels: Record<string, string> };
+  remote_write: Record<string, unknown>[];
   rule_files: string[];
   alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
   scrape_configs: {
@@ -41,7 +42,7 @@ function workspace(envText: string, extraFiles: Record<string, string> = {}): { 
   writeFileSync(join(dir, ".env"), PORTS + envText);
   for (const [name, content] of Object.entries(extraFiles)) writeFileSync(join(dir, name), content);
   const out = join(dir, "build");
-  return { dir, out, config: () => loadSettings({ envFile: join(dir, ".env"), environment: {} }) };
+  return { dir, out, config: () => loadSettings({ envFile: join(dir, ".env"), environment: {}, hostName: "test-host" }) };
 }
 
 /** The admin account ADMIN_USER / ADMIN_PASSWORD give (the tests that render Grafana set both). */
@@ -81,10 +82,14 @@ describe("renderStackConfig and writeStackConfig", () => {
     );
     assert.equal(job(prometheus, "vllm")?.authorization, null);
     assert.ok(job(prometheus, "vllm")?.metric_relabel_configs?.some((drop) => drop.action === "drop" && new RegExp(`^${drop.regex}$`).test("vllm_x_created")));
-    assert.deepEqual(job(prometheus, "gpu")?.static_configs?.[0]?.targets, ["127.0.0.1:19400"]);
+    assert.deepEqual(job(prometheus, "gpu")?.file_sd_configs?.[0]?.files, [join(out, OUTPUT_LAYOUT.gpuTargets)]);
+    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.gpuTargets)), [{ targets: ["127.0.0.1:19400"], labels: { hostname: "test-host" } }]);
+    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.nodeTargets)), [{ targets: ["127.0.0.1:19100"], labels: { hostname: "test-host" } }]);
     assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.vllmTargets)), [
-      { targets: ["127.0.0.1:18000"], labels: { __scheme__: "http", __metrics_path__: "/metrics" } },
+      { targets: ["127.0.0.1:18000"], labels: { __scheme__: "http", __metrics_path__: "/metrics", hostname: "test-host" } },
     ]);
+    assert.deepEqual(prometheus.global.external_labels, { monitor: "test-host" });
+    assert.deepEqual(prometheus.remote_write, []);
     assert.equal(existsSync(join(out, OUTPUT_LAYOUT.tokenFile)), false);
   });
 
@@ -172,8 +177,9 @@ describe("renderStackConfig and writeStackConfig", () => {
     assert.deepEqual(vllm?.file_sd_configs?.[0]?.files, ["/etc/prometheus/targets/vllm.json", "/etc/prometheus/targets/user-fleet.json"]);
     assert.equal(vllm?.authorization?.credentials_file, "/etc/prometheus/secrets/vllm_token");
     assert.deepEqual(prometheus.rule_files, ["/etc/prometheus/rules/*.yml"]);
-    assert.deepEqual(job(prometheus, "node")?.static_configs?.[0]?.targets, ["node-exporter:9100"]);
-    assert.deepEqual(job(prometheus, "gpu")?.static_configs?.[0]?.targets, ["dcgm-exporter:9400"], "a targets file alone is not demo mode: no simulator");
+    assert.deepEqual(job(prometheus, "node")?.file_sd_configs?.[0]?.files, ["/etc/prometheus/targets/node.json"]);
+    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.nodeTargets)), [{ targets: ["node-exporter:9100"], labels: { hostname: "test-host" } }]);
+    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.gpuTargets)), [{ targets: ["dcgm-exporter:9400"], labels: { hostname: "test-host" } }], "a targets file alone is not demo mode: no simulator");
     assert.deepEqual(prometheus.alerting.alertmanagers[0]?.static_configs[0]?.targets, ["alertmanager:9093"]);
     assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.vllmTargets)), []);
     assert.equal(readFileSync(join(out, "prometheus/targets/user-fleet.json"), "utf8"), readFileSync(join(dir, "fleet.json"), "utf8"));
@@ -228,21 +234,23 @@ describe("renderStackConfig and writeStackConfig", () => {
     const { dir, config } = workspace("");
     const templates = join(dir, "templates");
     mkdirSync(join(templates, "prometheus/scrape"), { recursive: true });
-    writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${SCRAPE_INTERVAL}\nb: ${PROMETHEUS_URL_TYPO}\nc: '${GPU_TARGETS}'\n");
-    writeFileSync(join(templates, "prometheus/scrape/node.yml.template"), "- job_name: node\n  x: ${NODE_EXPORTER_TARGETS}\n");
+    writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${SCRAPE_INTERVAL}\nb: ${PROMETHEUS_URL_TYPO}\nc: '${GPU_TARGET_FILES}'\n");
+    writeFileSync(join(templates, "prometheus/scrape/node.yml.template"), "");
     writeFileSync(join(templates, "prometheus/scrape/gpu.yml.template"), "");
     const loaded = config();
-    const endpoints = { ...nativeEndpoints(loaded), nodeExporterTarget: undefined };
+    const endpoints = nativeEndpoints(loaded);
     const rendered = await renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates });
-    assert.match(String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content), /^a: 5s\nb: \$\{PROMETHEUS_URL_TYPO\}\nc: '\["127.0.0.1:19400"\]'/);
-    writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${NODE_EXPORTER_TARGETS}\nb: 1\nc: $NODE_EXPORTER_TARGETS\n");
+    const gpuFiles = JSON.stringify([join(dir, "build", OUTPUT_LAYOUT.gpuTargets)]);
+    assert.equal(String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content), `a: 5s\nb: \${PROMETHEUS_URL_TYPO}\nc: '${gpuFiles}'\n`);
+    // why: the scrape fragments render before the fragment list exists, so it has no value there.
+    writeFileSync(join(templates, "prometheus/scrape/node.yml.template"), "a: ${OPTIONAL_SCRAPE_CONFIGS}\nb: 1\nc: $OPTIONAL_SCRAPE_CONFIGS\n");
     await assert.rejects(
       renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates }),
       (error: unknown) =>
         isUserError(error) &&
         error.problems.length === 2 &&
-        /templates\/prometheus\/prometheus\.yml\.template:1: NODE_EXPORTER_TARGETS has no value/.test(error.message) &&
-        /templates\/prometheus\/prometheus\.yml\.template:3: NODE_EXPORTER_TARGETS has no value/.test(error.message),
+        /templates\/prometheus\/scrape\/node\.yml\.template:1: OPTIONAL_SCRAPE_CONFIGS has no value/.test(error.message) &&
+        /templates\/prometheus\/scrape\/node\.yml\.template:3: OPTIONAL_SCRAPE_CONFIGS has no value/.test(error.message),
     );
     assert.equal(existsSync(join(dir, "build")), false);
   });

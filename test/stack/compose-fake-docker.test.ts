@@ -21,6 +21,7 @@ case "$1" in
   compose)
     if [ -n "$FAKE_NO_PLUGIN" ]; then echo "docker: unknown command: docker compose" >&2; exit 1; fi
     [ "$2" = version ] && { echo "Docker Compose version v2.30.0"; exit 0; }
+    case " $* " in *" config "*) [ -n "$FAKE_COMPOSE_CONFIG" ] && printf '%s\\n' "$FAKE_COMPOSE_CONFIG" ;; esac
     exit "\${FAKE_COMPOSE_EXIT:-0}" ;;
 esac
 exit 0
@@ -71,6 +72,25 @@ describe("compose commands with a mock docker (no engine here)", () => {
     assert.ok(existsSync(join(out, "prometheus", "prometheus.yml")));
     assert.match(result.stdout, /Grafana: http:\/\/127\.0\.0\.1:3456\//);
     assert.doesNotMatch(result.stdout + result.stderr, /not-a-real-password/);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  test("up in agent mode starts only Prometheus and what it scrapes, with the agent flag of the image's version", async () => {
+    const root = await mkdtemp(join(tmpdir(), "vllm-monitor-up-"));
+    await writeFile(join(root, ".env"), "PROMETHEUS_MODE=agent\nREMOTE_WRITE_URL=http://vm:8428/api/v1/write\nVLLM_TARGET=\nPROMETHEUS_IMAGE=registry.example.com/prom/prometheus:v2.53.1\n", { mode: 0o600 });
+    const out = join(root, "build");
+    // why: `compose config` names the file's services (without images, so nothing is pulled).
+    const services = "services:\n  prometheus: {}\n  node-exporter: {}\n  simulator: {}\n  grafana: {}\n";
+    const result = await run(["up", "--env-file", join(root, ".env"), "--out", out], { FAKE_COMPOSE_CONFIG: services });
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /ADMIN_PASSWORD/, "an agent needs no Grafana password");
+    const up = result.calls.find((call) => call.includes("up")) ?? [];
+    assert.deepEqual(up.slice(up.indexOf("--remove-orphans") + 1), ["prometheus", "node-exporter", "simulator"]);
+    assert.match(await readFile(join(out, "compose.env"), "utf8"), /^PROMETHEUS_MODE_ARG='--enable-feature=agent'$/m);
+    assert.match(result.stdout, /the agent is starting, watching the built-in simulator; forwarding to http:\/\/vm:8428\/api\/v1\/write/);
+    assert.doesNotMatch(result.stdout, /Grafana:/);
+    assert.equal(existsSync(join(out, "grafana")), false, "no Grafana files for an agent");
+    assert.match(await readFile(join(out, "compose.env"), "utf8"), /^GF_SECURITY_ADMIN_PASSWORD='[A-Za-z0-9_-]{32}'$/m, "a password nobody knows keeps compose's parser happy");
     await rm(root, { recursive: true, force: true });
   });
 

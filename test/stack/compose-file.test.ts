@@ -49,6 +49,18 @@ describe("docker-compose.yml through a real compose parser (docker-compose confi
     });
   }
 
+  test("runs Prometheus as an agent with a write-ahead log when compose.env says so, and as a server with its TSDB by default", async () => {
+    const agent = await renderOutputFolder(`${credentials}PROMETHEUS_MODE=agent\nREMOTE_WRITE_URL=http://vm:8428/api/v1/write\nPROMETHEUS_IMAGE=prom/prometheus:v3.5.0\n`);
+    const server = await renderOutputFolder(credentials);
+    const commandOf = async (out: string) => {
+      const result = await config(out);
+      assert.equal(result.code, 0, result.stderr);
+      return (parse(result.stdout) as ComposeFile).services.prometheus?.command;
+    };
+    assert.deepEqual(await commandOf(agent), ["--config.file=/etc/prometheus/prometheus.yml", "--web.listen-address=:9090", "--storage.agent.path=/prometheus/agent", "--agent"]);
+    assert.deepEqual(await commandOf(server), ["--config.file=/etc/prometheus/prometheus.yml", "--web.listen-address=:9090", "--storage.tsdb.path=/prometheus", "--storage.tsdb.retention.time=15d"]);
+  });
+
   test("the rendered compose.env turns on the profile the .env asks for", async () => {
     const demo = await renderOutputFolder(`${credentials}VLLM_TARGET=\nGPU_EXPORTER=nvidia-smi\n`);
     folders.push(demo);

@@ -18,6 +18,10 @@ const PARTS: readonly { part: StackPart; description: string }[] = [
   { part: "prometheus", description: "write prometheus/ (prometheus.yml, targets, token file, rules) and compose.env" },
   { part: "grafana", description: "write grafana/ (datasource, dashboard provider, dashboards) and compose.env; needs ADMIN_PASSWORD unless in demo mode" },
   { part: "all", description: "write both Prometheus's and Grafana's files" },
+  {
+    part: "rules",
+    description: "write only prometheus/rules/*.yml (your SLOs, ALERT_FOR_SCALE, RUNBOOK_BASE_URL), for a central ruler: vmalert, or a Prometheus/Mimir ruler",
+  },
 ];
 
 export function register(program: Command): void {

@@ -19,7 +19,7 @@ interface DoctorFlags {
 export function register(program: Command): void {
   program
     .command("doctor")
-    .description("check each vLLM target (DNS, TCP, TLS, HTTP, token, metrics, dashboard panels) and say how to fix what is wrong")
+    .description("check each vLLM target (DNS, TCP, TLS, HTTP, token, metrics, dashboard panels) and the remote-write endpoint, and say how to fix what is wrong")
     .addOption(envFileOption())
     .option("--target <url>", "check this target instead of the .env ones (repeatable), e.g. https://vllm-host:8000/metrics", collect)
     .option("--timeout <ms>", "how long each network step may take", "5000")
@@ -27,8 +27,8 @@ export function register(program: Command): void {
     .option("--json", "print the report as JSON", false)
     .action(async (flags: DoctorFlags) => {
       const settings = loadForDoctor(flags, () => settingsFrom(flags));
-      const caFile = settings.env.VLLM_TLS_CA_FILE;
-      const plan = planDoctor(settings, flags, runningStackSummary(), caFile === undefined ? undefined : readFileSync(caFile, "utf8"));
+      const pem = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file, "utf8"));
+      const plan = planDoctor(settings, flags, runningStackSummary(), pem(settings.env.VLLM_TLS_CA_FILE), pem(settings.env.REMOTE_WRITE_CA_FILE));
       const mixin = buildMixin(mixinConfig(settings));
       const report = await runDoctor({ targets: plan.targets, settings: plan.settings, dashboards: mixin.recordedDashboards, rules: mixin.ruleFiles });
       if (!flags.json) for (const note of plan.notes) print(`${note}\n\n`);

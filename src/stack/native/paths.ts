@@ -17,6 +17,8 @@ export interface NativePaths {
   readonly logFile: string;
   /** Prometheus's TSDB, kept across restarts and `down`. */
   readonly prometheusData: string;
+  /** The agent's write-ahead log (PROMETHEUS_MODE=agent): unsent samples survive a restart. */
+  readonly prometheusAgentData: string;
   readonly alertmanagerData: string;
   readonly grafanaData: string;
   /** The rendered configs (default `build/`), deleted on stop. */
@@ -31,6 +33,7 @@ export function nativePaths(workDir: string, outDir: string): NativePaths {
     stateDir,
     logFile: resolve(stateDir, "native.log"),
     prometheusData: resolve(stateDir, "prometheus-data"),
+    prometheusAgentData: resolve(stateDir, "prometheus-agent-wal"),
     alertmanagerData: resolve(stateDir, "alertmanager-data"),
     grafanaData: resolve(stateDir, "grafana-data"),
     outDir: resolve(workDir, outDir),

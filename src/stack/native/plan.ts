@@ -10,6 +10,7 @@ import { nativePort, portVariable, type ServiceName } from "../../config/service
 import { UserError } from "../../errors.js";
 import { LISTEN_HOST } from "../../render/endpoints.js";
 import type { GrafanaAdmin } from "../../render/compose-env.js";
+import { agentFlag, type PrometheusVersion } from "../../prometheus/version.js";
 import type { GrafanaInstall, NativeBinaries } from "./binaries.js";
 import type { NativePaths } from "./paths.js";
 
@@ -53,6 +54,8 @@ export interface NativePlanInput {
   readonly alertmanagerConfig: string;
   /** Present when Grafana runs. */
   readonly grafanaAdmin?: GrafanaAdmin;
+  /** The installed Prometheus's version; needed in agent mode, whose flag differs between 2.x and 3.x. */
+  readonly prometheusVersion?: PrometheusVersion;
 }
 
 /** Files the stack reads inside the output folder; the renderer writes them there. */
@@ -90,7 +93,14 @@ export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">):
   };
 }
 
-export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settings" | "paths">): ProcessSpec {
+/** A server keeps a TSDB; an agent only a write-ahead log, in its own folder (the two formats must not meet). */
+function storageArgs(input: Pick<NativePlanInput, "settings" | "paths" | "prometheusVersion">): string[] {
+  if (input.settings.env.PROMETHEUS_MODE !== "agent") return [`--storage.tsdb.path=${input.paths.prometheusData}`];
+  if (input.prometheusVersion === undefined) throw new Error("agent mode needs the Prometheus version (its flag differs between 2.x and 3.x)");
+  return [agentFlag(input.prometheusVersion), `--storage.agent.path=${input.paths.prometheusAgentData}`];
+}
+
+export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settings" | "paths" | "prometheusVersion">): ProcessSpec {
   const { binaries, settings, paths } = input;
   const own = portUse("prometheus", settings);
   return {
@@ -100,7 +110,7 @@ export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settin
     args: [
       `--config.file=${renderedFiles(paths.outDir).prometheusConfig}`,
       `--web.listen-address=${listen(own.port)}`,
-      `--storage.tsdb.path=${paths.prometheusData}`,
+      ...storageArgs(input),
       // why: `vllm-monitor reload` re-reads the config, rules and targets (POST /-/reload) without a restart.
       "--web.enable-lifecycle",
     ],
@@ -178,12 +188,14 @@ export function grafanaSpec(grafana: GrafanaInstall, grafanaAdmin: GrafanaAdmin,
  */
 export function planNativeProcesses(input: NativePlanInput): ProcessSpec[] {
   const { binaries, settings } = input;
+  // why: an agent forwards; alerts and dashboards live on the central side, which reads what it sends.
+  const agent = settings.env.PROMETHEUS_MODE === "agent";
   const specs: ProcessSpec[] = [];
   if (settings.demo) specs.push(simulatorSpec(input));
   if (binaries.nodeExporter !== undefined) specs.push(nodeExporterSpec(binaries.nodeExporter.path, settings));
-  if (binaries.alertmanager !== undefined) specs.push(alertmanagerSpec(binaries.alertmanager.path, input));
+  if (binaries.alertmanager !== undefined && !agent) specs.push(alertmanagerSpec(binaries.alertmanager.path, input));
   specs.push(prometheusSpec(input));
-  if (binaries.grafana !== undefined && input.grafanaAdmin !== undefined) specs.push(grafanaSpec(binaries.grafana, input.grafanaAdmin, input));
+  if (binaries.grafana !== undefined && input.grafanaAdmin !== undefined && !agent) specs.push(grafanaSpec(binaries.grafana, input.grafanaAdmin, input));
   assertDistinctPorts(specs);
   return specs;
 }

@@ -1,0 +1,272 @@
+/**
+ * The fleet recipe with real processes: native agents (Debian's Prometheus 2.42 in agent mode,
+ * node_exporter, simulators with GPU pages) remote-writing into Debian's VictoriaMetrics, vmalert
+ * running our rules against it, a store outage, and a receiver that rejects the credentials.
+ * The three scenarios run side by side: the outage has to last a minute, the rest fits inside it;
+ * so every CLI call is a real process (in-process calls swap process.env and must not overlap).
+ */
+import { describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dcgm, nvidiaSmi, scrape } from "../../src/catalog/index.js";
+import { dashboardFiles, MACHINE_OVERVIEW_UID } from "../../src/dashboards/index.js";
+import {
+  allSelectedValues,
+  dashboardQueries,
+  dashboardVariable,
+  queryResultText,
+  regexVariableValue,
+  substituteVariables,
+  variableOptions,
+  type PanelQuery,
+} from "../../src/dashboards/inspect.js";
+import { buildMixin, seriesReadByMixin, thresholds } from "../../src/mixin/index.js";
+import { fetchRemoteWriteQueues } from "../../src/prometheus/client.js";
+import { waitUntil } from "../../src/process/index.js";
+import { OUTPUT_LAYOUT } from "../../src/render/layout.js";
+import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
+import { isAlive } from "../../src/stack/registry.js";
+import { startReceiver } from "../helpers/receiver.js";
+import { instantQuery, startVictoriaMetrics, startVmalert, type RunningVictoriaMetrics } from "../helpers/victoria-metrics.js";
+import { createWorkspace, type Workspace } from "./harness.js";
+import { describeEmpty, emptyPanels, rateIntervalFor, type EmptyPanel } from "./panels.js";
+
+const SCRAPE_SECONDS = 1;
+const OUTAGE_SECONDS = 60;
+
+const hostOf = (url: string): string => new URL(url).host;
+const key = (query: PanelQuery): string => `${query.dashboardUid} / ${query.panelTitle} / ${query.refId}`;
+
+/** A workspace whose stack is stopped by a real `down` process, then removed (see the header). */
+async function workspaceFor(t: TestContext): Promise<Workspace> {
+  const workspace = await createWorkspace();
+  t.after(async () => {
+    if (workspace.recordedPids().length > 0) await workspace.runCliProcess(["down"]);
+    await workspace.cleanup();
+  });
+  return workspace;
+}
+
+/** A native agent in its own workspace, sending to `writeUrl`; `extra` adds or overrides variables. */
+async function startAgent(t: TestContext, writeUrl: string, extra: Record<string, string>): Promise<Workspace> {
+  const workspace = await workspaceFor(t);
+  workspace.writeEnv({ PROMETHEUS_MODE: "agent", REMOTE_WRITE_URL: writeUrl, ...extra });
+  const up = await workspace.runCliProcess(["up", "--native", "--detach"]);
+  assert.equal(up.code, 0, up.output);
+  return workspace;
+}
+
+/** file_sd groups that name the host of their targets through the `hostname` override. */
+function targetsFile(workspace: Workspace, name: string, targets: readonly string[], hostname: string): string {
+  const path = join(workspace.dir, name);
+  writeFileSync(path, `${JSON.stringify([{ targets, labels: { hostname } }])}\n`);
+  return path;
+}
+
+/** What the Machine overview's `hostname` variable offers, as Grafana computes it from `query_result()`. */
+async function hostOptions(url: string, dashboard: Record<string, unknown>): Promise<string[]> {
+  const variable = dashboardVariable(dashboard, "hostname");
+  const inner = /^query_result\((.*)\)$/s.exec(variable?.query ?? "")?.[1] ?? "";
+  const time = Date.now() / 1000;
+  const samples = await instantQuery(url, substituteVariables(inner, allSelectedValues()), time);
+  return variableOptions(samples.map((sample) => queryResultText(sample.metric, String(sample.value), time)), variable?.regex);
+}
+
+/** Waits until every panel query of both dashboards (this variant) returns data from the store. */
+async function expectEveryPanelHasData(store: RunningVictoriaMetrics, source: "raw" | "recorded"): Promise<void> {
+  let empty: EmptyPanel[] = [];
+  await waitUntil(
+    async () => {
+      empty = await emptyPanels(store.url, SCRAPE_SECONDS, source);
+      return empty.length === 0;
+    },
+    { what: `every ${source} panel query to return data from VictoriaMetrics`, timeoutMs: 90_000, intervalMs: 2_000 },
+  ).catch(() => assert.fail(`${empty.length} ${source} panel queries return no data from VictoriaMetrics:\n${describeEmpty(empty)}`));
+}
+
+/** A stand-in Alertmanager for vmalert: records the alerts posted to /api/v2/alerts. */
+async function startAlertSink(t: TestContext): Promise<{ url: string; alerts: { labels: Record<string, string> }[] }> {
+  const alerts: { labels: Record<string, string> }[] = [];
+  const server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    request.on("end", () => {
+      if (request.url === "/api/v2/alerts" && body !== "") alerts.push(...(JSON.parse(body) as { labels: Record<string, string> }[]));
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, alerts };
+}
+
+describe("a fleet of native agents remote-writing into VictoriaMetrics", { concurrency: true }, () => {
+  test("two hosts in one store: every panel has data, the hostname variable separates them, and vmalert runs our rules there until ScrapeTargetDown fires", async (t) => {
+    const store = await startVictoriaMetrics();
+    t.after(() => store.remove());
+    const simulators: RunningSimulator[] = [];
+    t.after(() => Promise.all(simulators.map((simulator) => simulator.close())));
+    // Host A: dcgm-exporter's page, whose own `hostname` label is this machine's name; host B: nvidia-smi's, with none.
+    for (const gpuFormat of ["dcgm", "nvidia-smi"] as const) simulators.push(await startSimulator({ load: "steady", gpuPort: 0, gpuFormat, seed: simulators.length + 11 }));
+    const hosts = ["host-a", "host-b"];
+    const agents = await Promise.all(
+      hosts.map(async (hostname, index) => {
+        const simulator = simulators[index]!;
+        const workspace = await workspaceFor(t);
+        // why: both "hosts" run on this machine, so the file_sd override gives each its own name.
+        workspace.writeEnv({
+          PROMETHEUS_MODE: "agent",
+          REMOTE_WRITE_URL: store.writeUrl,
+          REMOTE_WRITE_BEARER_TOKEN: `token-of-${hostname}`,
+          MONITOR_NAME: `agent-${hostname}`,
+          VLLM_TARGETS_FILE: targetsFile(workspace, "vllm.json", [hostOf(simulator.urls[0]!)], hostname),
+          GPU_EXPORTER_TARGETS_FILE: targetsFile(workspace, "gpus.json", [hostOf(simulator.gpuUrl!)], hostname),
+          NODE_EXPORTER_TARGETS_FILE: targetsFile(workspace, "nodes.json", [`127.0.0.1:${workspace.ports.nodeExporter}`], hostname),
+        });
+        const up = await workspace.runCliProcess(["up", "--native", "--detach"]);
+        assert.equal(up.code, 0, up.output);
+        return { hostname, workspace, instances: new Set([hostOf(simulator.urls[0]!), hostOf(simulator.gpuUrl!), `127.0.0.1:${workspace.ports.nodeExporter}`]) };
+      }),
+    );
+    const [agentA] = agents;
+    assert.ok(agentA);
+    const config = readFileSync(join(agentA.workspace.dir, "build", OUTPUT_LAYOUT.prometheusConfig), "utf8");
+    assert.ok(!config.includes("token-of-host-a"), "the token is never inlined");
+    assert.equal(statSync(join(agentA.workspace.dir, "build", OUTPUT_LAYOUT.remoteWriteTokenFile)).mode & 0o777, 0o600);
+    const doctor = await agentA.workspace.runCliProcess(["doctor"]);
+    assert.match(doctor.output, /✔ remote-write endpoint .* accepts a write with REMOTE_WRITE_BEARER_TOKEN \(HTTP 204\)/, "VictoriaMetrics takes doctor's empty write");
+
+    // The central side: our rules (alert `for:` scaled down so the test need not wait minutes) in vmalert.
+    const sink = await startAlertSink(t);
+    const rulesDir = join(agentA.workspace.dir, "central");
+    const conf = await agentA.workspace.runCliProcess(["conf", "rules", "--out", rulesDir], { env: { ALERT_FOR_SCALE: "0.02" } });
+    assert.equal(conf.code, 0, conf.output);
+    const vmalert = await startVmalert({ rules: join(rulesDir, OUTPUT_LAYOUT.rulesDir, "*.yml"), store: store.url, notifierUrl: sink.url });
+    t.after(() => vmalert.stop());
+
+    // Every query of every panel of both dashboards, raw and through vmalert's recordings.
+    await expectEveryPanelHasData(store, "raw");
+    await expectEveryPanelHasData(store, "recorded");
+    const recorded = await store.query("count by (hostname) ({__name__=~\"instance:.+\"})");
+    assert.deepEqual(recorded.map((sample) => sample.metric.hostname).sort(), hosts, "vmalert wrote the recordings back, per host");
+    // Only what a dashboard or rule reads crossed the wire (plus what vmalert wrote back).
+    const names = ((await (await fetch(`${store.url}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data;
+    const read = new Set(seriesReadByMixin(buildMixin()));
+    assert.deepEqual(names.filter((name) => !read.has(name) && !/^(instance|job_model_name):/.test(name) && !name.startsWith("ALERTS")), [], "series nobody reads were sent");
+    const senders = await store.query(`count by (monitor) (${scrape.up.name})`);
+    assert.deepEqual(senders.map((sample) => sample.metric.monitor).sort(), ["agent-host-a", "agent-host-b"], "each agent's external label names it");
+
+    // The hostname variable lists both hosts, and picking one shows that host's vLLM, GPUs and node_exporter only.
+    for (const source of ["raw", "recorded"] as const) {
+      const machine = dashboardFiles({ source, thresholds: thresholds() }).find((file) => file.dashboard.uid === MACHINE_OVERVIEW_UID)!.dashboard;
+      const options = await hostOptions(store.url, machine);
+      for (const hostname of hosts) assert.ok(options.includes(hostname), `the hostname variable offers ${hostname}: ${options.join(", ")}`);
+      const gpuFamilies = [...Object.values(dcgm), ...Object.values(nvidiaSmi)].map((family) => family.name);
+      for (const agent of agents) {
+        const values = { ...allSelectedValues(rateIntervalFor(SCRAPE_SECONDS)), hostname: regexVariableValue([agent.hostname]) };
+        for (const query of dashboardQueries(machine)) {
+          const samples = await store.query(substituteVariables(query.expr, values));
+          // why: DCGM profiling (graphics engine active) has no nvidia-smi counterpart; host B's GPU page is nvidia-smi's.
+          const dcgmOnly = gpuFamilies.some((name) => query.expr.includes(name)) && !Object.values(nvidiaSmi).some((family) => query.expr.includes(family.name));
+          if (!(dcgmOnly && agent.hostname === "host-b")) assert.ok(samples.length > 0, `${source} ${key(query)} has no data for ${agent.hostname}`);
+          for (const sample of samples) {
+            const { hostname, instance } = sample.metric;
+            assert.ok(hostname === agent.hostname || (hostname === undefined && instance !== undefined && agent.instances.has(instance)), `${source} ${key(query)} for ${agent.hostname} shows ${JSON.stringify(sample.metric)}`);
+          }
+        }
+      }
+    }
+    // The dcgm page said this machine's name; the target's hostname replaced it and kept it as exported_hostname.
+    const dcgmHosts = await store.query(`count by (hostname, exported_hostname) (${dcgm.gpuTemp.name})`);
+    assert.deepEqual(dcgmHosts.map((sample) => sample.metric.hostname), ["host-a"]);
+    assert.ok((dcgmHosts[0]?.metric.exported_hostname ?? "") !== "");
+
+    // Host A's vLLM and GPU pages die: ScrapeTargetDown fires centrally, written back to the store and sent on.
+    await simulators[0]!.close();
+    simulators.shift();
+    await waitUntil(
+      async () => (await store.query('ALERTS{alertname="ScrapeTargetDown", alertstate="firing", hostname="host-a"}')).length >= 2,
+      { what: "ScrapeTargetDown firing for host-a's vLLM and GPU targets in VictoriaMetrics", timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    assert.ok(sink.alerts.some((alert) => alert.labels.alertname === "ScrapeTargetDown" && alert.labels.hostname === "host-a" && alert.labels.job === "vllm"), "vmalert sent it to the notifier");
+    assert.deepEqual(await store.query('ALERTS{alertname="ScrapeTargetDown", hostname="host-b"}'), [], "host B's targets are up");
+  });
+
+  test(`the samples of a ${OUTAGE_SECONDS} s store outage arrive after VictoriaMetrics restarts: one per scrape of every series`, async (t) => {
+    const began = Date.now();
+    const store = await startVictoriaMetrics();
+    t.after(() => store.remove());
+    // why: no simulator (the vLLM target is a free port): only the node job is counted, and the CPU goes to the rest of the suite.
+    const agent = await startAgent(t, store.writeUrl, { MONITOR_NAME: "agent-outage", VLLM_TARGET: "127.0.0.1:1" });
+    const selector = '{job="node", monitor="agent-outage"}';
+    await waitUntil(async () => (await store.query(selector)).length > 0, { what: "node series in VictoriaMetrics", timeoutMs: 60_000, intervalMs: 500 });
+
+    t.diagnostic(`agent up and sending ${Math.round((Date.now() - began) / 1000)} s after the test began`);
+    await store.stop();
+    const stoppedAt = Date.now() / 1000;
+    // The outage: until the agent's own queue says it is a minute behind the newest scrape.
+    await waitUntil(
+      async () => {
+        const queues = await fetchRemoteWriteQueues(agent.prometheusUrl);
+        const behind = queues.reachable && queues.value.some((queue) => (queue.lagSeconds ?? 0) >= OUTAGE_SECONDS);
+        return behind && Date.now() / 1000 - stoppedAt >= OUTAGE_SECONDS;
+      },
+      { what: `the agent's remote-write queue to fall ${OUTAGE_SECONDS} s behind`, timeoutMs: (OUTAGE_SECONDS + 60) * 1000, intervalMs: 1_000 },
+    );
+    const restartedAt = Date.now() / 1000;
+    await store.start();
+
+    const window = Math.floor(restartedAt - stoppedAt);
+    const expected = window / SCRAPE_SECONDS;
+    // why: VictoriaMetrics drops the name from count_over_time's output, so series of different names would collide; one name at a time.
+    const names = (await store.query(`count by (__name__) (${selector})`, stoppedAt)).map((sample) => sample.metric.__name__ ?? "");
+    assert.ok(names.length >= 5, `expected the node job's series names, got ${names.join(", ")}`);
+    let off: string[] = [];
+    const countOutage = async (): Promise<boolean> => {
+      off = [];
+      for (const name of names) {
+        const counts = await store.query(`count_over_time(${name}${selector}[${window}s])`, restartedAt);
+        if (counts.length === 0) off.push(`${name}: no samples`);
+        for (const sample of counts) if (Math.abs(sample.value - expected) > 1) off.push(`${name}${JSON.stringify(sample.metric)}: ${sample.value}`);
+      }
+      return off.length === 0;
+    };
+    // The backlog drains shard by shard after the restart: wait for it, bounded.
+    await waitUntil(countOutage, { what: "the outage's samples to arrive", timeoutMs: 90_000, intervalMs: 2_000 }).catch(() => undefined);
+    t.diagnostic(`outage ${window} s; the backlog had arrived ${Math.round(Date.now() / 1000 - restartedAt)} s after the restart`);
+    assert.deepEqual(off, [], `every series has ${expected} ± 1 samples in the ${window} s outage`);
+  });
+
+  test("a receiver that rejects the credentials: doctor says so, status shows the failing queue, scraping goes on", async (t) => {
+    const receiver = await startReceiver(`Basic ${Buffer.from("fleet:right-password").toString("base64")}`);
+    t.after(() => receiver.close());
+    const agent = await startAgent(t, receiver.writeUrl, { REMOTE_WRITE_USERNAME: "fleet", REMOTE_WRITE_PASSWORD: "wrong-password" });
+
+    let status = { code: -1, output: "" };
+    await waitUntil(
+      async () => {
+        status = await agent.runCliProcess(["status"]);
+        return /failing: the receiver rejected \d+ of \d+ samples/.test(status.output);
+      },
+      { what: "status to show the failing remote-write queue", timeoutMs: 60_000, intervalMs: 1_000 },
+    ).catch(() => assert.fail(`status never showed the failing queue:\n${status.output}`));
+    assert.equal(status.code, 1, status.output);
+    assert.match(status.output, /prometheus\s+\d+\s+\d+\s+alive/);
+    assert.doesNotMatch(status.output, /\bdead\b|\s+down\s+/, "every process lives and every target is up");
+    assert.ok((receiver.answered.get(401) ?? 0) > 0);
+
+    const doctor = await agent.runCliProcess(["doctor"]);
+    assert.equal(doctor.code, 1, doctor.output);
+    assert.match(doctor.output, /✖ remote-write endpoint .* rejects the credentials \(HTTP 401: unauthorized: bad credentials; sent: REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD\)/);
+    assert.match(doctor.output, /fix: check REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD/);
+    assert.match(doctor.output, /✖ Prometheus's queue to .*: failing/);
+    const fixed = await agent.runCliProcess(["doctor"], { env: { REMOTE_WRITE_PASSWORD: "right-password" } });
+    assert.match(fixed.output, /✔ remote-write endpoint .* accepts a write with REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD \(HTTP 204\)/);
+    for (const output of [status.output, doctor.output, fixed.output]) assert.ok(!output.includes("wrong-password") && !output.includes("right-password"), "a password is never printed");
+    for (const pid of agent.recordedPids()) assert.ok(isAlive(pid), `process ${pid} still runs`);
+  });
+});
+
