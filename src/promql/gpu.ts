@@ -11,18 +11,23 @@ import { matcher, series } from "./selector.js";
 
 const MIB = 1_048_576;
 
-/** A DCGM gauge filtered by host, with `Hostname` copied to `hostname`. */
-export function dcgmGauge(family: MetricFamily, scope: Scope): string {
-  const lowercase = series(family.name, [...scope.gpu, matcher("hostname", "=~", scope.hostname)]);
+/** Applied to each series selector before the host label is copied, e.g. a `rate(…[w])` of a counter. */
+export type SelectorFunction = (selector: string) => string;
+
+const asIs: SelectorFunction = (selector) => selector;
+
+/** A DCGM gauge (or, through `around`, a function of a DCGM counter) filtered by host, with `Hostname` copied to `hostname`. */
+export function dcgmGauge(family: MetricFamily, scope: Scope, around: SelectorFunction = asIs): string {
+  const lowercase = around(series(family.name, [...scope.gpu, matcher("hostname", "=~", scope.hostname)]));
   // why: dcgm-exporter before PR #655 wrote `Hostname`; those series have no `hostname`.
-  const capitalised = series(family.name, [...scope.gpu, matcher("hostname", "=", ""), matcher("Hostname", "=~", scope.hostname)]);
+  const capitalised = around(series(family.name, [...scope.gpu, matcher("hostname", "=", ""), matcher("Hostname", "=~", scope.hostname)]));
   return copyLabel(`${lowercase} or ${capitalised}`, "hostname", "Hostname");
 }
 
-/** An nvidia_gpu_exporter gauge filtered by host (the host part of `instance`), with `hostname` set. */
-export function nvidiaSmiGauge(family: MetricFamily, scope: Scope): string {
+/** An nvidia_gpu_exporter gauge (or a function of a counter, through `around`) filtered by host (the host part of `instance`), with `hostname` set. */
+export function nvidiaSmiGauge(family: MetricFamily, scope: Scope, around: SelectorFunction = asIs): string {
   const selector = [...scope.gpu, matcher("instance", "=~", `${scope.hostname}(:[0-9]+)?`)];
-  return copyLabel(series(family.name, selector), "hostname", "instance", "([^:]+).*");
+  return copyLabel(around(series(family.name, selector)), "hostname", "instance", "([^:]+).*");
 }
 
 /** Busy percentage (0–100): DCGM_FI_DEV_GPU_UTIL, or nvidia-smi's ratio × 100. */
