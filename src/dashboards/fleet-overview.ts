@@ -2,7 +2,7 @@ import type { Thresholds } from "../mixin/thresholds.js";
 import * as fleet from "../promql/fleet.js";
 import type { FleetQuery } from "../promql/fleet.js";
 import { DASHBOARD_UIDS, alertsAnnotation, linkTo } from "./navigation.js";
-import { buildDashboard, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
+import { buildDashboard, refId, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { fleetVariables } from "./variables.js";
 
@@ -238,7 +238,7 @@ function gpuRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
         targets: hostColumns.map((column) => ({ expr: fleet.fleetHost(column.key, query), legend: "", format: "table" as const, instant: true })),
         table: {
           labels: ["hostname"],
-          columns: hostColumns.map((column, index) => ({ refId: String.fromCharCode(65 + index), title: column.title, unit: column.unit, decimals: 1 })),
+          columns: hostColumns.map((column, index) => ({ refId: refId(index), title: column.title, unit: column.unit, decimals: column.unit === "none" || column.unit === "short" ? 0 : 1 })),
         },
       },
     ],

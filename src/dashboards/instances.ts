@@ -4,7 +4,7 @@ import * as instances from "../promql/instances.js";
 import { grafanaScope } from "../promql/scope.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations, userOverviewRowUrl } from "./navigation.js";
-import { buildDashboard, type RowSpec, type TargetSpec } from "./panels.js";
+import { buildDashboard, refId, type RowSpec, type TargetSpec } from "./panels.js";
 import { engineInternalsRow, optionalEngineRows } from "./rows/engine-internals.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { vllmVariables } from "./variables.js";
@@ -17,15 +17,16 @@ const BY_INSTANCE = ["job", "instance"] as const;
 
 function instanceTable(query: QueryOptions, thresholds: Thresholds): RowSpec {
   const columns = [
-    { title: "Running", unit: "short", expr: requestsRunning(query, BY_ROW) },
-    { title: "Waiting", unit: "short", expr: requestsWaiting(query, BY_ROW) },
-    { title: "KV cache", unit: "percentunit", expr: kvCacheUsage(query, BY_ROW, "max") },
-    { title: "TTFT p95", unit: "s", expr: instances.latencyP95("ttft", query, BY_ROW) },
-    { title: "E2E p95", unit: "s", expr: instances.latencyP95("e2e", query, BY_ROW) },
-    { title: "Tokens/s", unit: "short", expr: instances.tokensPerSecond(query, BY_ROW) },
-    { title: "Preemptions/s", unit: "short", expr: instances.preemptionsPerSecond(query, BY_ROW) },
-    { title: "Errors/s", unit: "short", expr: instances.errorsPerSecond(query, BY_ROW) },
-    { title: "Uptime", unit: "s", expr: instances.uptimeSeconds(query.scope, BY_ROW) },
+    { title: "Running", unit: "short", decimals: 0, expr: requestsRunning(query, BY_ROW) },
+    { title: "Waiting", unit: "short", decimals: 0, expr: requestsWaiting(query, BY_ROW) },
+    { title: "KV cache", unit: "percentunit", decimals: 1, expr: kvCacheUsage(query, BY_ROW, "max") },
+    { title: "TTFT p95", unit: "s", decimals: 3, expr: instances.latencyP95("ttft", query, BY_ROW) },
+    { title: "E2E p95", unit: "s", decimals: 2, expr: instances.latencyP95("e2e", query, BY_ROW) },
+    { title: "Tokens/s", unit: "short", decimals: 0, expr: instances.tokensPerSecond(query, BY_ROW) },
+    { title: "Preemptions/s", unit: "short", decimals: 2, expr: instances.preemptionsPerSecond(query, BY_ROW) },
+    { title: "Errors/s", unit: "short", decimals: 3, expr: instances.errorsPerSecond(query, BY_ROW) },
+    // why: a duration such as "3 days, 4 hours" reads better than seconds.
+    { title: "Uptime", unit: "dtdurations", decimals: 0, expr: instances.uptimeSeconds(query.scope, BY_ROW) },
   ];
   const targets: TargetSpec[] = columns.map((column) => ({ expr: column.expr, legend: "", format: "table", instant: true }));
   return {
@@ -46,7 +47,7 @@ function instanceTable(query: QueryOptions, thresholds: Thresholds): RowSpec {
         targets,
         table: {
           labels: ["job", "instance", "model_name", "engine"],
-          columns: columns.map((column, index) => ({ refId: String.fromCharCode(65 + index), title: column.title, unit: column.unit, decimals: column.unit === "s" ? 3 : 2 })),
+          columns: columns.map((column, index) => ({ refId: refId(index), title: column.title, unit: column.unit, decimals: column.decimals })),
           rowLinks: [{ column: "instance", title: "User overview of ${__data.fields.instance}", url: userOverviewRowUrl() }],
         },
       },
