@@ -96,7 +96,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
         fix: [
           "Add replicas or GPUs, or route traffic away from the slow model.",
           "Enable prefix caching or chunked prefill (`--enable-chunked-prefill`) for long prompts; cap `--max-num-batched-tokens` to keep decode going.",
-          "If the objective itself is wrong, change `ttft` in src/rules/thresholds.ts and regenerate (it must stay on a bucket edge).",
+          "If the objective itself is wrong, set `SLO_TTFT_SECONDS` in `.env` (a bucket edge of the histogram) and `vllm-monitor reload`.",
         ],
       },
     },
