@@ -216,6 +216,26 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
     }
   });
 
+  test("stacks queue, prefill and decode to the mean end-to-end latency, and prefill plus decode to the inference time, on every version", async () => {
+    const running = fleet!;
+    for (const variant of variants()) {
+      const phases = dashboardFiles(variant.options)
+        .flatMap((file) => dashboardQueries(file.dashboard))
+        .filter((query) => query.panelTitle === "Where the time goes (mean per request)");
+      assert.deepEqual(phases.map((query) => query.refId), ["A", "B", "C", "D", "E"], "queue, prefill, decode, inference, end-to-end");
+      for (const version of METRICS_VERSIONS) {
+        // why: a window longer than the run averages over every finished request.
+        const means = await Promise.all(phases.map(async (query) => instantQuery(running, substituteVariables(query.expr, versionValues(version, "1h")), evalTime)));
+        for (const model of MODELS) {
+          const [queue, prefill, decode, inference, e2e] = means.map((samples) => samples.find((sample) => sample.metric.model_name === model)?.value ?? Number.NaN);
+          const stacked = queue! + prefill! + decode!;
+          assert.ok(Math.abs(stacked - e2e!) <= 0.05 * e2e!, `${variant.name} ${version} ${model}: queue ${queue} + prefill ${prefill} + decode ${decode} = ${stacked}, E2E ${e2e}`);
+          assert.ok(Math.abs(prefill! + decode! - inference!) <= 0.05 * inference!, `${variant.name} ${version} ${model}: prefill + decode ${prefill! + decode!}, inference ${inference}`);
+        }
+      }
+    }
+  });
+
   for (const version of METRICS_VERSIONS) {
     for (const variant of variants()) {
       test(`returns data for every panel query against vLLM ${version} (${variant.name}), except the allow-listed ones`, async () => {
