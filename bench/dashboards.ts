@@ -1,37 +1,50 @@
 /**
  * Cost benchmark of the dashboards and the scrape config. Prints figures; asserts nothing.
  *
- *   npm run bench:dashboards
+ *   npm run bench:dashboards              # both parts
+ *   npm run bench:dashboards -- refresh   # only the dashboard refresh cost
  *
  * 1. Series stored per simulated vLLM instance, our scrape config (metric_relabel drops) against a
  *    plain scrape of the same target, for each metrics version, and what each dropped family costs.
- * 2. Time Prometheus takes to evaluate one full refresh of each dashboard over 1 h and 24 h with
- *    16 instances, from raw series and through the recording rules, side by side. Method: a day of
- *    synthetic samples at a 60 s interval (bench/synthetic-history.ts) backfilled with
- *    `promtool tsdb create-blocks-from openmetrics`, the instance-level recording rules backfilled
- *    with `promtool tsdb create-blocks-from rules`, then every panel query run as a range query
- *    the way Grafana would (step 60 s for 1 h, 120 s for 24 h; `$__rate_interval` = 4 × 60 s).
+ * 2. What one full refresh of a dashboard over 24 h costs Prometheus at 64 and at 256 instances,
+ *    side by side: the Fleet overview (aggregate recording rules only), the User overview from raw
+ *    series and the User overview through the instance-level recording rules. Method: for each fleet
+ *    size a fresh Prometheus 2.42 gets a day (plus the 5-minute rate window) of samples at the
+ *    default 5 s scrape and rule-evaluation interval, written in time order through its
+ *    remote-write receiver (bench/synthetic-history.ts: the raw series the User overview reads and
+ *    the recorded series of src/rules, whose names and labels bench/record-shapes.ts first checks
+ *    against the real rules); then every panel query runs as Grafana would send it (range queries,
+ *    step 120 s, `$__rate_interval` = 125 s; instant queries for tables), three times. Figures:
+ *    Prometheus' totalQueryableSamples (the same every run) and the median wall time.
  */
-import { buildMixin, thresholds } from "../src/mixin/index.js";
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { buildMixin } from "../src/mixin/index.js";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { METRICS_VERSIONS } from "../src/catalog/index.js";
-import { allSelectedValues, dashboardQueries, substituteVariables } from "../src/dashboards/inspect.js";
-import { findFreePort, startProcess, waitForHttp, type ManagedProcess } from "../src/process/index.js";
-import { droppedFamilies, metricRelabelDrops, recordingRules } from "../src/rules/index.js";
+import { FLEET_OVERVIEW_UID, USER_OVERVIEW_UID } from "../src/dashboards/index.js";
+import { allSelectedValues, dashboardPanels, dashboardQueries, substituteVariables } from "../src/dashboards/inspect.js";
+import { findFreePort, startProcess, waitForHttp, waitUntil, type ManagedProcess } from "../src/process/index.js";
+import { droppedFamilies, metricRelabelDrops } from "../src/rules/index.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { startPrometheus } from "../test/helpers/prometheus.js";
-import { writeSyntheticHistory } from "./synthetic-history.js";
+import { checkRecordShapes } from "./record-shapes.js";
+import { historySeries, writeHistory } from "./synthetic-history.js";
 
-const run = promisify(execFile);
-const INSTANCES = 16;
-const STEP_SECONDS = 60;
+/** The stack's default SCRAPE_INTERVAL, which is also its rule-evaluation interval. */
+const SCRAPE_SECONDS = 5;
+/** Fleet sizes compared; `npm run bench:dashboards -- refresh 8 32` measures others (e.g. a quick check). */
+const DEFAULT_SIZES = [64, 256] as const;
+const RANGE_SECONDS = 86_400;
+/** History before the range, so the first rates of the range have their window. */
+const HISTORY_MARGIN_SECONDS = 600;
+/** Grafana's interval for a 24 h range on a full-width panel, and its $__rate_interval: max(interval + scrape, 4 × scrape). */
+const STEP_SECONDS = 120;
+const RATE_INTERVAL_SECONDS = Math.max(STEP_SECONDS + SCRAPE_SECONDS, 4 * SCRAPE_SECONDS);
 const REPEATS = 3;
+const LONG_REFRESH_MS = 30_000;
 
 async function seriesPerInstance(): Promise<void> {
   console.log("## Series stored per simulated vLLM instance (1 engine, 1 model)\n");
@@ -79,9 +92,9 @@ interface PrometheusServer {
   readonly process: ManagedProcess;
 }
 
-async function startStoredPrometheus(dir: string): Promise<PrometheusServer> {
+async function startBenchPrometheus(dir: string): Promise<PrometheusServer> {
   const port = await findFreePort();
-  await writeFile(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 60s\nscrape_configs: []\n");
+  await writeFile(join(dir, "prometheus.yml"), `global:\n  scrape_interval: ${SCRAPE_SECONDS}s\nscrape_configs: []\n`);
   const process = startProcess({
     name: "prometheus",
     command: "/usr/bin/prometheus",
@@ -89,8 +102,10 @@ async function startStoredPrometheus(dir: string): Promise<PrometheusServer> {
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      "--web.enable-remote-write-receiver",
       "--storage.tsdb.retention.time=30d",
-      "--query.max-samples=200000000",
+      "--query.max-samples=500000000",
+      "--query.timeout=10m",
     ],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -103,11 +118,17 @@ async function startStoredPrometheus(dir: string): Promise<PrometheusServer> {
   return { url, process };
 }
 
-async function rangeQuery(url: string, expr: string, start: number, end: number, step: number): Promise<{ ms: number; samples: number }> {
+interface Cost {
+  readonly ms: number;
+  readonly samples: number;
+}
+
+async function runQuery(url: string, expr: string, instant: boolean, start: number, end: number): Promise<Cost> {
+  const path = instant
+    ? `query?query=${encodeURIComponent(expr)}&time=${end}`
+    : `query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${end}&step=${STEP_SECONDS}`;
   const began = performance.now();
-  const response = await fetch(`${url}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${end}&step=${step}&stats=all`, {
-    signal: AbortSignal.timeout(120_000),
-  });
+  const response = await fetch(`${url}/api/v1/${path}&stats=all`, { signal: AbortSignal.timeout(600_000) });
   const body = (await response.json()) as { status: string; error?: string; data?: { stats?: { samples?: { totalQueryableSamples?: number } } } };
   const ms = performance.now() - began;
   if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
@@ -119,84 +140,132 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function refreshCost(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "bench-dashboards-"));
+interface Variant {
+  readonly name: string;
+  readonly dashboard: Record<string, unknown>;
+}
+
+function variants(): Variant[] {
+  const mixin = buildMixin();
+  const pick = (files: typeof mixin.portableDashboards, uid: string) => files.find((file) => file.dashboard.uid === uid)!.dashboard;
+  return [
+    { name: "Fleet overview (aggregate rules)", dashboard: pick(mixin.recordedDashboards, FLEET_OVERVIEW_UID) },
+    { name: "User overview, raw series", dashboard: pick(mixin.portableDashboards, USER_OVERVIEW_UID) },
+    { name: "User overview, instance-level rules", dashboard: pick(mixin.recordedDashboards, USER_OVERVIEW_UID) },
+  ];
+}
+
+/** One refresh: every panel query, one after another, as Grafana would send it. */
+async function refresh(url: string, variant: Variant, end: number): Promise<Cost> {
+  const values = { ...allSelectedValues(`${RATE_INTERVAL_SECONDS}s`), __interval: `${STEP_SECONDS}s`, __range: `${RANGE_SECONDS}s`, __range_s: String(RANGE_SECONDS) };
+  const panels = dashboardPanels(variant.dashboard);
+  let ms = 0;
+  let samples = 0;
+  for (const panel of panels) {
+    for (const target of (panel.targets ?? []) as { expr?: string; instant?: boolean }[]) {
+      const cost = await runQuery(url, substituteVariables(target.expr ?? "", values), target.instant === true, end - RANGE_SECONDS, end);
+      ms += cost.ms;
+      samples += cost.samples;
+    }
+  }
+  return { ms, samples };
+}
+
+/** Waits while Prometheus' head spans more than a few hours: compaction must keep up with the writes. */
+async function keepHeadSmall(url: string): Promise<void> {
+  const span = async () => {
+    const body = (await (await fetch(`${url}/api/v1/status/tsdb`)).json()) as { data: { headStats: { minTime: number; maxTime: number } } };
+    return body.data.headStats.maxTime - body.data.headStats.minTime;
+  };
+  if ((await span()) <= 5 * 3_600_000) return;
+  await waitUntil(async () => (await span()) <= 4 * 3_600_000, { what: "the head to be compacted", timeoutMs: 900_000, intervalMs: 1_000 });
+}
+
+interface SizeResult {
+  readonly instances: number;
+  readonly series: number;
+  readonly samples: number;
+  readonly writeSeconds: number;
+  readonly costs: Map<string, Cost & { queries: number }>;
+}
+
+async function measureSize(instances: number): Promise<SizeResult> {
+  const dir = await mkdtemp(join(tmpdir(), `bench-dashboards-${instances}-`));
   let server: PrometheusServer | undefined;
   try {
-    const end = Math.floor(Date.now() / 1000 / 3600) * 3600 - 3600;
-    const start = end - 86_400 - 600;
-    const history = join(dir, "history.om");
-    let began = performance.now();
-    const series = await writeSyntheticHistory({ instances: INSTANCES, startSeconds: start, endSeconds: end, stepSeconds: STEP_SECONDS, file: history });
-    console.log(`\n## One dashboard refresh, ${INSTANCES} instances\n`);
-    console.log(`Synthetic history: ${series} series (${series / INSTANCES} per instance incl. 7 GPU series), 24 h at ${STEP_SECONDS} s, written in ${((performance.now() - began) / 1000).toFixed(0)} s.`);
-    began = performance.now();
     await mkdir(join(dir, "data"));
-    await run("promtool", ["tsdb", "create-blocks-from", "openmetrics", "-q", history, join(dir, "data")], { maxBuffer: 64 * 1024 * 1024 });
-    await rm(history);
-    console.log(`Backfilled raw blocks in ${((performance.now() - began) / 1000).toFixed(0)} s.`);
-
-    server = await startStoredPrometheus(dir);
-    // why: promtool backfills rules only from raw data; the per-model quantiles read other records, and no dashboard uses them.
-    const instanceRules = recordingRules(thresholds()).filter((rule) => rule.record.startsWith("instance:"));
-    await writeFile(join(dir, "rules.yml"), stringify({ groups: [{ name: "bench", interval: `${STEP_SECONDS}s`, rules: instanceRules }] }));
-    began = performance.now();
-    await run(
-      "promtool",
-      ["tsdb", "create-blocks-from", "rules", "-q", `--url=${server.url}`, `--start=${start}`, `--end=${end}`, `--output-dir=${join(dir, "rule-blocks")}`, join(dir, "rules.yml")],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    console.log(`Backfilled ${instanceRules.length} recording rules in ${((performance.now() - began) / 1000).toFixed(0)} s.`);
-    await server.process.stop();
-    for (const block of await readdir(join(dir, "rule-blocks"))) await rename(join(dir, "rule-blocks", block), join(dir, "data", block));
-    server = await startStoredPrometheus(dir);
-
-    const ranges = [
-      { name: "1 h", seconds: 3_600, step: 60 },
-      { name: "24 h", seconds: 86_400, step: 120 },
-    ];
-    const values = allSelectedValues(`${4 * STEP_SECONDS}s`);
-    console.log("\nMedian of 3 refreshes; every panel query run once per refresh, one after another. Samples = Prometheus' totalQueryableSamples.\n");
-    console.log("| dashboard | range | queries | raw series: time | raw: samples | recording rules: time | recorded: samples |");
-    console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    const variants = { raw: buildMixin().portableDashboards, recorded: buildMixin().recordedDashboards };
-    for (let index = 0; index < variants.raw.length; index += 1) {
-      for (const range of ranges) {
-        const figures: Record<string, { ms: number; samples: number }> = {};
-        let queryCount = 0;
-        for (const [name, files] of Object.entries(variants)) {
-          const queries = dashboardQueries(files[index]!.dashboard);
-          queryCount = queries.length;
-          const totals: number[] = [];
-          let samples = 0;
-          for (let repeat = 0; repeat < REPEATS; repeat += 1) {
-            let total = 0;
-            samples = 0;
-            for (const query of queries) {
-              const result = await rangeQuery(server.url, substituteVariables(query.expr, values), end - range.seconds, end, range.step);
-              total += result.ms;
-              samples += result.samples;
-            }
-            totals.push(total);
-          }
-          figures[name] = { ms: median(totals), samples };
-        }
-        const title = String(variants.raw[index]!.dashboard.title);
-        console.log(
-          `| ${title} | ${range.name} | ${queryCount} | ${figures.raw!.ms.toFixed(0)} ms | ${figures.raw!.samples.toLocaleString("en")} | ${figures.recorded!.ms.toFixed(0)} ms | ${figures.recorded!.samples.toLocaleString("en")} |`,
-        );
-      }
+    server = await startBenchPrometheus(dir);
+    const end = Math.floor(Date.now() / 1000 / 60) * 60 - 60;
+    const start = end - RANGE_SECONDS - HISTORY_MARGIN_SECONDS;
+    const began = performance.now();
+    const url = server.url;
+    const samples = await writeHistory(url, { instances, startSeconds: start, endSeconds: end, stepSeconds: SCRAPE_SECONDS }, () => keepHeadSmall(url));
+    const writeSeconds = (performance.now() - began) / 1000;
+    const costs = new Map<string, Cost & { queries: number }>();
+    for (const variant of variants()) {
+      const runs: Cost[] = [];
+      // why: a refresh that takes longer than LONG_REFRESH_MS is measured once; the machine's noise is small against it.
+      for (let repeat = 0; repeat < REPEATS && (runs[0]?.ms ?? 0) < LONG_REFRESH_MS; repeat += 1) runs.push(await refresh(url, variant, end));
+      const queries = dashboardQueries(variant.dashboard).length;
+      costs.set(variant.name, { ms: median(runs.map((run) => run.ms)), samples: runs[0]!.samples, queries });
     }
+    return { instances, series: historySeries({ instances }), samples, writeSeconds, costs };
   } finally {
     await server?.process.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+function millions(samples: number): string {
+  return `${(samples / 1e6).toFixed(samples < 1e7 ? 2 : 1)} M`;
+}
+
+async function refreshCost(sizes: readonly number[]): Promise<void> {
+  const SIZES = sizes;
+  console.log("\n## One dashboard refresh over 24 h, 5 s scrape and rule interval\n");
+  const shapeProblems = await checkRecordShapes();
+  if (shapeProblems.length > 0) throw new Error(`the synthetic recorded series differ from the rules':\n${shapeProblems.join("\n")}`);
+  console.log("Recorded series of the synthetic history: names and labels match what rules/vllm-recording.yml records (checked against a real Prometheus).");
+  const results: SizeResult[] = [];
+  for (const instances of SIZES) {
+    const result = await measureSize(instances);
+    results.push(result);
+    console.log(
+      `${instances} instances: ${result.series.toLocaleString("en")} series, ${millions(result.samples)} samples written in ${result.writeSeconds.toFixed(0)} s ` +
+        `(${(result.samples / result.writeSeconds / 1e6).toFixed(2)} M samples/s).`,
+    );
+  }
+  console.log(
+    `\nSamples = Prometheus' totalQueryableSamples of one refresh (every panel query); time = median of ${REPEATS} refreshes ` +
+      `(one when a refresh takes over ${LONG_REFRESH_MS / 1000} s) on this shared 2-core machine.\n`,
+  );
+  console.log(`| dashboard | queries | ${SIZES.map((size) => `${size} instances: samples | time`).join(" | ")} | samples ${SIZES[1]} / ${SIZES[0]} |`);
+  console.log(`| --- | ---: | ${SIZES.map(() => "---: | ---:").join(" | ")} | ---: |`);
+  for (const variant of variants()) {
+    const [small, large] = results.map((result) => result.costs.get(variant.name)!);
+    console.log(
+      `| ${variant.name} | ${small!.queries} | ${results.map((result) => `${millions(result.costs.get(variant.name)!.samples)} | ${(result.costs.get(variant.name)!.ms / 1000).toFixed(2)} s`).join(" | ")} | ${(large!.samples / small!.samples).toFixed(2)}× |`,
+    );
+  }
+  const fleet = variants()[0]!.name;
+  console.log("\nFleet overview against the User overview, same fleet size:\n");
+  console.log("| instances | raw User overview / Fleet: samples | time | recorded User overview / Fleet: samples | time |");
+  console.log("| ---: | ---: | ---: | ---: | ---: |");
+  for (const result of results) {
+    const fleetCost = result.costs.get(fleet)!;
+    const ratio = (name: string) => {
+      const cost = result.costs.get(name)!;
+      return `${(cost.samples / fleetCost.samples).toFixed(0)}× | ${(cost.ms / fleetCost.ms).toFixed(0)}×`;
+    };
+    console.log(`| ${result.instances} | ${ratio(variants()[1]!.name)} | ${ratio(variants()[2]!.name)} |`);
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2] as "series" | "refresh" | undefined;
+  const sizes = process.argv.slice(3).map(Number).filter((size) => Number.isInteger(size) && size > 0);
   if (only !== "refresh") await seriesPerInstance();
-  if (only !== "series") await refreshCost();
+  if (only !== "series") await refreshCost(sizes.length === 2 ? sizes : DEFAULT_SIZES);
 }
 
 await main();

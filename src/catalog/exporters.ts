@@ -11,6 +11,10 @@ function dcgmGauge(name: string, help: string, unit: string): MetricFamily {
   return { name, type: "gauge", help, labels: [...DCGM_LABELS], unit };
 }
 
+function dcgmCounter(name: string, help: string, unit: string): MetricFamily {
+  return { name, type: "counter", help, labels: [...DCGM_LABELS], unit };
+}
+
 /** dcgm-exporter default counters the dashboards and the simulator use (exporters.md G1). */
 export const dcgm = {
   gpuUtil: dcgmGauge("DCGM_FI_DEV_GPU_UTIL", "GPU utilization (in %).", "percent"),
@@ -33,6 +37,32 @@ export const dcgm = {
   grEngineActive: dcgmGauge("DCGM_FI_PROF_GR_ENGINE_ACTIVE", "Ratio of time the graphics engine is active.", "ratio"),
   tensorActive: dcgmGauge("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "Ratio of cycles the tensor (HMMA) pipe is active.", "ratio"),
   dramActive: dcgmGauge("DCGM_FI_PROF_DRAM_ACTIVE", "Ratio of cycles the device memory interface is active sending or receiving data.", "ratio"),
+  // Health fields of the default counters (exporters.md G1).
+  xidErrors: dcgmGauge("DCGM_FI_DEV_XID_ERRORS", "Value of the last XID error encountered.", "none"),
+  pcieReplayCounter: dcgmCounter("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "Total number of PCIe retries.", "retries"),
+  uncorrectableRemappedRows: dcgmCounter("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "Number of remapped rows for uncorrectable errors", "rows"),
+  correctableRemappedRows: dcgmCounter("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "Number of remapped rows for correctable errors", "rows"),
+  rowRemapFailure: dcgmGauge("DCGM_FI_DEV_ROW_REMAP_FAILURE", "Whether remapping of rows has failed", "none"),
+  // Optional fields: listed (commented out or absent) in dcgm-exporter's default CSV; add them to its collectors.
+  powerManagementLimit: dcgmGauge("DCGM_FI_DEV_POWER_MGMT_LIMIT", "Power management limit (in W).", "watts"),
+  powerViolation: dcgmCounter("DCGM_FI_DEV_POWER_VIOLATION", "Throttling duration due to power constraints (in us).", "microseconds"),
+  thermalViolation: dcgmCounter("DCGM_FI_DEV_THERMAL_VIOLATION", "Throttling duration due to thermal constraints (in us).", "microseconds"),
+  // Profiling (DCP) throughput, bytes per second; datacenter GPUs only, like the ratios above.
+  pcieTxBytes: dcgmGauge(
+    "DCGM_FI_PROF_PCIE_TX_BYTES",
+    "The rate of data transmitted over the PCIe bus - including both protocol headers and data payloads - in bytes per second.",
+    "bytes/s",
+  ),
+  pcieRxBytes: dcgmGauge(
+    "DCGM_FI_PROF_PCIE_RX_BYTES",
+    "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.",
+    "bytes/s",
+  ),
+  nvlinkTxBytes: dcgmGauge("DCGM_FI_PROF_NVLINK_TX_BYTES", "The rate of data transmitted over NVLink, not including protocol headers, in bytes per second.", "bytes/s"),
+  nvlinkRxBytes: dcgmGauge("DCGM_FI_PROF_NVLINK_RX_BYTES", "The rate of data received over NVLink, not including protocol headers, in bytes per second.", "bytes/s"),
+  // The default-counters PCIe throughput of recent dcgm-exporter releases: a counter in KB.
+  pcieTxThroughput: dcgmCounter("DCGM_FI_DEV_PCIE_TX_THROUGHPUT", "Total number of bytes transmitted through PCIe TX (in KB) via NVML.", "kilobytes"),
+  pcieRxThroughput: dcgmCounter("DCGM_FI_DEV_PCIE_RX_THROUGHPUT", "Total number of bytes received through PCIe RX (in KB) via NVML.", "kilobytes"),
 } as const;
 
 /** utkuozdemir/nvidia_gpu_exporter (nvidia-smi based), label `uuid` (exporters.md G2). */
@@ -46,6 +76,9 @@ export const nvidiaSmi = {
   powerLimitWatts: { name: "nvidia_smi_power_limit_watts", type: "gauge", help: "power.limit [W]", labels: ["uuid"], unit: "watts" },
   temperatureGpu: { name: "nvidia_smi_temperature_gpu", type: "gauge", help: "temperature.gpu", labels: ["uuid"], unit: "celsius" },
   clocksCurrentSmHz: { name: "nvidia_smi_clocks_current_sm_clock_hz", type: "gauge", help: "clocks.current.sm [MHz]", labels: ["uuid"], unit: "hertz" },
+  temperatureMemory: { name: "nvidia_smi_temperature_memory", type: "gauge", help: "temperature.memory", labels: ["uuid"], unit: "celsius" },
+  /** Only with the exporter's `nvml` backend; a child appears with the first Xid of a GPU. */
+  xidErrors: { name: "nvidia_smi_xid_errors_total", type: "counter", help: "Total number of XID errors.", labels: ["uuid", "xid"], unit: "errors" },
   gpuInfo: {
     name: "nvidia_smi_gpu_info",
     type: "gauge",
@@ -173,8 +206,10 @@ export const processCollector = {
   maxFds: { name: "process_max_fds", type: "gauge", help: "Maximum number of open file descriptors.", labels: [], unit: "none" },
 } as const satisfies Record<string, MetricFamily>;
 
-/** Series Prometheus itself attaches to every scrape. */
+/** Series Prometheus itself attaches to every scrape, and the one it writes for alerts. */
 export const scrape = {
+  /** One series per pending or firing alert, with the alert's labels (Prometheus' rule manager). */
+  alerts: { name: "ALERTS", type: "gauge", help: "Pending and firing alerts.", labels: ["alertname", "alertstate", "severity"], unit: "none" },
   up: { name: "up", type: "gauge", help: "1 if the last scrape of the target succeeded, 0 otherwise.", labels: ["job", "instance"], unit: "none" },
   scrapeDurationSeconds: {
     name: "scrape_duration_seconds",

@@ -2,6 +2,7 @@ export type { MetricFamily, MetricType } from "./types.js";
 export { bucketSeries, sumSeries, countSeries } from "./types.js";
 export * from "./buckets.js";
 export { vllm, vllmLegacy, VLLM_LABELS, FINISHED_REASONS, FINISHED_REASONS_V0 } from "./vllm.js";
+export { vllmFeatures, VLLM_FEATURE_FLAGS } from "./vllm-features.js";
 export { dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, DCGM_LABELS, DCGM_HOSTNAME_LABELS } from "./exporters.js";
 export { allFamilies, knownSeriesNames } from "./names.js";
 export { pythonRuntime } from "./runtime.js";
@@ -14,4 +15,5 @@ export {
   type MetricsVersionSpec,
   type VersionedFamily,
   type VersionSpecOptions,
+  type VllmFeature,
 } from "./versions.js";

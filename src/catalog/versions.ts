@@ -6,6 +6,7 @@ import {
 } from "./buckets.js";
 import type { MetricFamily } from "./types.js";
 import { FINISHED_REASONS, FINISHED_REASONS_V0, vllm, vllmLegacy } from "./vllm.js";
+import { vllmFeatures } from "./vllm-features.js";
 
 /**
  * vLLM release lines whose `/metrics` naming the simulator reproduces and the dashboards accept:
@@ -59,7 +60,16 @@ export type MetricSource =
   | "inference"
   | "prefill"
   | "decode"
-  | "prefillKvComputed";
+  | "prefillKvComputed"
+  | "specDrafts"
+  | "specDraftTokens"
+  | "specAcceptedTokens"
+  | "specAcceptedPerPosition"
+  | "specEmittedTokens"
+  | "loraInfo";
+
+/** Optional server features whose families appear only when switched on. */
+export type VllmFeature = "speculative" | "lora";
 
 export interface VersionedFamily {
   /** The family as this release writes it: name, type, HELP, labels (with `engine` or not), buckets. */
@@ -67,6 +77,8 @@ export interface VersionedFamily {
   readonly source: MetricSource;
   /** Values of the labels besides `model_name`/`engine` whose children exist from the start. */
   readonly labelValues?: Readonly<Record<string, readonly string[]>>;
+  /** Present only with this feature switched on. */
+  readonly feature?: VllmFeature;
 }
 
 export interface MetricsVersionSpec {
@@ -82,6 +94,10 @@ export interface MetricsVersionSpec {
 export interface VersionSpecOptions {
   /** `--max-model-len`; the token-count histograms derive their 1-2-5 buckets from it. */
   readonly maxModelLen: number;
+  /** `num_speculative_tokens` of `--speculative-config`; 0 or absent: no speculative decoding families. */
+  readonly speculativeTokens?: number;
+  /** `--enable-lora`: the LoRA info family is written. */
+  readonly lora?: boolean;
 }
 
 /** V0 cache_config_info labels (a subset of V0 CacheConfig fields; no model_name, no engine). */
@@ -107,6 +123,32 @@ function withoutEngine(family: MetricFamily): MetricFamily {
 
 function entry(family: MetricFamily, source: MetricSource, labelValues?: Record<string, readonly string[]>): VersionedFamily {
   return labelValues === undefined ? { family, source } : { family, source, labelValues };
+}
+
+function featureEntry(feature: VllmFeature, family: MetricFamily, source: MetricSource, labelValues?: Record<string, readonly string[]>): VersionedFamily {
+  return { ...entry(family, source, labelValues), feature };
+}
+
+/** V1 speculative decoding counters (all four since v0.8.5) and the LoRA info gauge. */
+function v1FeatureFamilies(positions: readonly string[]): VersionedFamily[] {
+  return [
+    featureEntry("speculative", vllmFeatures.specDecodeNumDrafts, "specDrafts"),
+    featureEntry("speculative", vllmFeatures.specDecodeNumDraftTokens, "specDraftTokens"),
+    featureEntry("speculative", vllmFeatures.specDecodeNumAcceptedTokens, "specAcceptedTokens"),
+    featureEntry("speculative", vllmFeatures.specDecodeNumAcceptedTokensPerPos, "specAcceptedPerPosition", { position: positions }),
+    featureEntry("lora", vllmFeatures.loraRequestsInfo, "loraInfo"),
+  ];
+}
+
+/** V0 speculative decoding counters (no drafts count, no per-position counter) and the LoRA info gauge. */
+function v0FeatureFamilies(): VersionedFamily[] {
+  const v0 = (family: MetricFamily): MetricFamily => withoutEngine(family);
+  return [
+    featureEntry("speculative", v0(vllmFeatures.specDecodeNumDraftTokens), "specDraftTokens"),
+    featureEntry("speculative", v0(vllmFeatures.specDecodeNumAcceptedTokens), "specAcceptedTokens"),
+    featureEntry("speculative", vllmFeatures.specDecodeNumEmittedTokens, "specEmittedTokens"),
+    featureEntry("lora", vllmFeatures.loraRequestsInfo, "loraInfo"),
+  ];
 }
 
 function currentFamilies(): VersionedFamily[] {
@@ -230,7 +272,12 @@ function v06Families(): VersionedFamily[] {
 
 /** Which families, names, HELP texts, labels and buckets a vLLM release line exposes by default. */
 export function metricsVersionSpec(version: MetricsVersion, options: VersionSpecOptions): MetricsVersionSpec {
-  const families = version === "current" ? currentFamilies() : version === "0.10" ? v010Families() : v06Families();
+  const positions = Array.from({ length: Math.max(0, options.speculativeTokens ?? 0) }, (_, index) => String(index));
+  const base = version === "current" ? currentFamilies() : version === "0.10" ? v010Families() : v06Families();
+  const features = version === "0.6" ? v0FeatureFamilies() : v1FeatureFamilies(positions);
+  const enabled = (feature: VllmFeature | undefined) =>
+    feature === undefined || (feature === "speculative" ? positions.length > 0 : options.lora === true);
+  const families = [...base, ...features].filter((item) => enabled(item.feature));
   const resolved = families.map((item) => ({ ...item, family: resolveBuckets(item.family, options.maxModelLen) }));
   const isV1 = version !== "0.6";
   return {

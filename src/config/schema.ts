@@ -364,6 +364,21 @@ export const ENV_VARIABLES = {
     group: "alerts",
     advanced: true,
   },
+  SLO_ITL_SECONDS: {
+    description:
+      "Inter-token latency objective in seconds: the p99 of vllm:inter_token_latency_seconds above it for 10 minutes fires VllmInterTokenLatencyHigh, and the ITL panels draw it as a line. Streaming that stalls longer than this feels stuck.",
+    default: "0.25",
+    example: "0.1",
+    secret: false,
+    substitutable: false,
+    fix: "use a positive number of seconds such as 0.1, 0.25 or 0.5",
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: "must be a positive number of seconds" })
+      .transform((text) => Number(text))
+      .refine((value) => value > 0 && value <= 80, { error: "must be above 0 and at most 80 (the histogram's top bucket)" }),
+    group: "alerts",
+  },
   NODE_EXPORTER_PORT: nativePort("9100", "node_exporter"),
   ALERTMANAGER_PORT: nativePort("9093", "Alertmanager"),
   SIMULATOR_PORT: nativePort("8000", "the simulated vLLM (demo mode)"),

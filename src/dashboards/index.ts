@@ -1,3 +1,5 @@
+import { fleetOverviewDashboard } from "./fleet-overview.js";
+import { instancesDashboard } from "./instances.js";
 import { machineOverviewDashboard } from "./machine-overview.js";
 import { userOverviewDashboard, type DashboardOptions } from "./user-overview.js";
 
@@ -13,8 +15,13 @@ export function dashboardFiles(options: DashboardOptions): DashboardFile[] {
   return [
     { fileName: "vllm-user-overview.json", dashboard: userOverviewDashboard(options) },
     { fileName: "vllm-machine-overview.json", dashboard: machineOverviewDashboard(options) },
+    { fileName: "vllm-instances.json", dashboard: instancesDashboard(options) },
+    { fileName: "vllm-fleet-overview.json", dashboard: fleetOverviewDashboard(options) },
   ];
 }
 
 export { userOverviewDashboard, USER_OVERVIEW_UID, type DashboardOptions } from "./user-overview.js";
 export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machine-overview.js";
+export { instancesDashboard, INSTANCES_UID } from "./instances.js";
+export { fleetOverviewDashboard, FLEET_OVERVIEW_UID } from "./fleet-overview.js";
+export { DASHBOARD_UIDS } from "./navigation.js";

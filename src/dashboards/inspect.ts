@@ -13,12 +13,28 @@ interface PanelModel {
   readonly type?: string;
   readonly title?: string;
   readonly targets?: readonly { expr?: string; refId?: string }[];
+  /** A collapsed row holds its panels. */
+  readonly panels?: readonly PanelModel[];
 }
 
-/** Non-row panels of a dashboard JSON model. */
+/** Non-row panels of a dashboard JSON model, those inside collapsed rows included. */
 export function dashboardPanels(dashboard: Record<string, unknown>): PanelModel[] {
   const panels = (dashboard.panels ?? []) as PanelModel[];
-  return panels.filter((panel) => panel.type !== "row");
+  return panels.flatMap((panel) => (panel.type === "row" ? [...(panel.panels ?? [])] : [panel]));
+}
+
+/** A Prometheus annotation query of a dashboard. */
+export interface AnnotationQuery {
+  readonly dashboardUid: string;
+  readonly name: string;
+  readonly expr: string;
+}
+
+export function dashboardAnnotations(dashboard: Record<string, unknown>): AnnotationQuery[] {
+  const annotations = (dashboard.annotations ?? {}) as { list?: readonly { name?: string; expr?: string }[] };
+  return (annotations.list ?? [])
+    .filter((annotation) => typeof annotation.expr === "string")
+    .map((annotation) => ({ dashboardUid: String(dashboard.uid), name: annotation.name ?? "", expr: annotation.expr ?? "" }));
 }
 
 /** Every target expression of every panel. */
@@ -52,6 +68,7 @@ export function allSelectedValues(rateInterval = "1m"): Record<string, string> {
     __rate_interval: rateInterval,
     __interval: "15s",
     __range: "1h",
+    __range_s: "3600",
     job: ".*",
     instance: ".*",
     model_name: ".*",

@@ -5,13 +5,13 @@ import { machineScope } from "../promql/scope.js";
 import { counterSignals } from "../promql/signals.js";
 import { counterRate, kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
 import type { Thresholds } from "../mixin/thresholds.js";
+import { DASHBOARD_UIDS, linkTo, standardAnnotations } from "./navigation.js";
 import { buildDashboard, type RowSpec } from "./panels.js";
+import { GPU_LEGEND, gpuHealthRow } from "./rows/gpu-health.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { machineVariables } from "./variables.js";
 
-export const MACHINE_OVERVIEW_UID = "vllm-machine-overview";
-
-const GPU_LEGEND = "{{hostname}} GPU {{gpu}}{{uuid}}";
+export const MACHINE_OVERVIEW_UID = DASHBOARD_UIDS.machine;
 const GPU_SOURCES = "dcgm-exporter (hostname or Hostname label) or nvidia_gpu_exporter (nvidia-smi; host from instance)";
 
 function gpuRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
@@ -46,14 +46,12 @@ function gpuRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         key: "machine/gpu-memory-ratio",
         kind: "timeseries",
         title: "GPU memory used %",
-        description: `${dcgm.fbUsed.name} / (${dcgm.fbUsed.name} + ${dcgm.fbFree.name}), or used / total from nvidia-smi. Alert at ${thresholds.gpuMemory.ratio * 100}%.`,
+        description:
+          `${dcgm.fbUsed.name} / (${dcgm.fbUsed.name} + ${dcgm.fbFree.name}), or used / total from nvidia-smi. Near --gpu-memory-utilization (0.9 by default) is normal: ` +
+          "vLLM reserves that share at start. Memory pressure is the headroom panel below and the KV cache usage.",
         unit: "percentunit",
         min: 0,
         max: 1,
-        thresholds: [
-          { value: null, color: "green" },
-          { value: thresholds.gpuMemory.ratio, color: "red" },
-        ],
         targets: [{ expr: gpu.gpuMemoryUsedRatio(scope), legend: GPU_LEGEND }],
       },
       {
@@ -70,6 +68,7 @@ function gpuRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         title: "GPU temperature",
         description: `Core temperature per GPU (${dcgm.gpuTemp.name} or ${nvidiaSmi.temperatureGpu.name}). Alert at ${thresholds.gpuTemperature.celsius} °C.`,
         unit: "celsius",
+        thresholdLine: true,
         thresholds: [
           { value: null, color: "green" },
           { value: thresholds.gpuTemperature.celsius, color: "red" },
@@ -104,6 +103,13 @@ function engineRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         unit: "percentunit",
         min: 0,
         max: 1,
+        legend: "table",
+        thresholdLine: true,
+        thresholds: [
+          { value: null, color: "green" },
+          { value: thresholds.kvCacheUsage.ratio, color: "red" },
+        ],
+        links: [linkTo("Instances: load balance", DASHBOARD_UIDS.instances, ["job", "instance", "model_name", "engine"])],
         targets: [{ expr: kvCacheUsage(query, byInstance, "max"), legend: "{{instance}} {{model_name}}" }],
       },
       {
@@ -231,6 +237,7 @@ export function machineOverviewDashboard(options: DashboardOptions): Record<stri
     description: `GPUs (${GPU_SOURCES}), vLLM engines, hosts (node_exporter) and scrape health.`,
     tags: ["vllm", "gpu", "node"],
     variables: machineVariables(),
-    rows: [gpuRow(query, options.thresholds), engineRow(query, options.thresholds), hostRow(query), scrapeRow(query)],
+    annotations: standardAnnotations(query.scope),
+    rows: [gpuRow(query, options.thresholds), gpuHealthRow(query, options.thresholds), engineRow(query, options.thresholds), hostRow(query), scrapeRow(query)],
   });
 }

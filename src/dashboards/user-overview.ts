@@ -20,10 +20,23 @@ import {
   type Source,
 } from "../promql/vllm.js";
 import type { Thresholds } from "../mixin/thresholds.js";
-import { buildDashboard, type RowSpec, type TargetSpec } from "./panels.js";
+import { DASHBOARD_UIDS, linkTo, standardAnnotations } from "./navigation.js";
+import { buildDashboard, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
+import { apiRow } from "./rows/api.js";
+import { requestPhasesRow } from "./rows/request-phases.js";
 import { vllmVariables } from "./variables.js";
 
-export const USER_OVERVIEW_UID = "vllm-user-overview";
+export const USER_OVERVIEW_UID = DASHBOARD_UIDS.user;
+
+/** A green-then-red threshold at an alert or objective, drawn as a dashed line on time series. */
+function alertLine(value: number): ThresholdStep[] {
+  return [
+    { value: null, color: "green" },
+    { value, color: "red" },
+  ];
+}
+
+const TO_INSTANCES = linkTo("Instances: which server is it?", DASHBOARD_UIDS.instances, ["job", "instance", "model_name", "engine"]);
 
 export interface DashboardOptions {
   /** `recorded` reads the recording rules of rules/vllm-recording.yml where that is cheaper. */
@@ -61,6 +74,8 @@ function trafficRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
           "Requests finished per second, by model and finished_reason (stop, length, abort, error, repetition). " +
           `Source: ${vllm.requestSuccess.name}, which counts every finished request, not only successful ones.`,
         unit: "reqps",
+        legend: "table",
+        links: [TO_INSTANCES],
         targets: [{ expr: counterRate(requests, query, ["model_name", "finished_reason"]), legend: "{{model_name}} {{finished_reason}}" }],
       },
       {
@@ -103,6 +118,7 @@ function trafficRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         description: `Requests in the running batch and in the queue, summed across engines and instances. Sources: ${vllm.numRequestsRunning.name}, ${vllm.numRequestsWaiting.name}.`,
         unit: "short",
         width: 4,
+        links: [TO_INSTANCES],
         targets: [
           { expr: requestsRunning(query, BY_MODEL), legend: "running {{model_name}}" },
           { expr: requestsWaiting(query, BY_MODEL), legend: "waiting {{model_name}}" },
@@ -112,7 +128,7 @@ function trafficRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
   };
 }
 
-function latencyRow(query: QueryOptions): RowSpec {
+function latencyRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
   const signals = histogramSignals();
   return {
     title: "Latency",
@@ -122,19 +138,30 @@ function latencyRow(query: QueryOptions): RowSpec {
         kind: "timeseries",
         title: "Time to first token",
         description:
-          `TTFT quantiles per model, from ${vllm.timeToFirstToken.name} buckets summed across engines and instances before the quantile.` +
+          `TTFT quantiles per model, from ${vllm.timeToFirstToken.name} buckets summed across engines and instances before the quantile; ` +
+          `the dashed line is the ${thresholds.ttft.seconds}s objective (SLO_TTFT_SECONDS).` +
           recordedNote(signals.ttft, query),
         unit: "s",
         width: 12,
+        legend: "table",
+        thresholdLine: true,
+        thresholds: alertLine(thresholds.ttft.seconds),
+        links: [TO_INSTANCES],
         targets: quantileTargets([0.5, 0.9, 0.95, 0.99], signals.ttft, query),
       },
       {
         key: "user/e2e-quantiles",
         kind: "timeseries",
         title: "End-to-end latency",
-        description: `Request latency from arrival to finish, per model, from ${vllm.e2eRequestLatency.name}.` + recordedNote(signals.e2e, query),
+        description:
+          `Request latency from arrival to finish, per model, from ${vllm.e2eRequestLatency.name}; the dashed line is the ${thresholds.e2e.seconds}s objective (SLO_E2E_SECONDS).` +
+          recordedNote(signals.e2e, query),
         unit: "s",
         width: 12,
+        legend: "table",
+        thresholdLine: true,
+        thresholds: alertLine(thresholds.e2e.seconds),
+        links: [TO_INSTANCES],
         targets: quantileTargets([0.5, 0.95, 0.99], signals.e2e, query),
       },
       {
@@ -157,8 +184,12 @@ function latencyRow(query: QueryOptions): RowSpec {
         title: "Inter-token latency and time per output token",
         description:
           `Inter-token latency quantiles (${vllm.interTokenLatency.name}, or ${vllmLegacy.timePerOutputToken.name} before vLLM 0.11) ` +
-          `and the per-request mean time per output token (${vllm.requestTimePerOutputToken.name}, vLLM ≥ 0.11 only).`,
+          `and the per-request mean time per output token (${vllm.requestTimePerOutputToken.name}, vLLM ≥ 0.11 only); ` +
+          `the dashed line is the ${thresholds.itl.seconds}s objective (SLO_ITL_SECONDS) that the p${Math.round(thresholds.itl.quantile * 100)} ITL alerts on.`,
         unit: "s",
+        legend: "table",
+        thresholdLine: true,
+        thresholds: alertLine(thresholds.itl.seconds),
         targets: [
           ...quantileTargets([0.5, 0.95, 0.99], signals.interTokenLatency, query, "ITL "),
           ...quantileTargets([0.5, 0.95], signals.requestTimePerOutputToken, query, "TPOT "),
@@ -171,6 +202,25 @@ function latencyRow(query: QueryOptions): RowSpec {
         description: `Requests per second in each TTFT bucket of ${vllm.timeToFirstToken.name}, summed across the selection.` + recordedNote(signals.ttft, query),
         unit: "s",
         targets: [{ expr: bucketRates(signals.ttft, query, []), legend: "{{le}}", format: "heatmap" }],
+      },
+      {
+        key: "user/itl-heatmap",
+        kind: "heatmap",
+        title: "Inter-token latency distribution",
+        description:
+          `Token gaps per second in each bucket of ${vllm.interTokenLatency.name} (or ${vllmLegacy.timePerOutputToken.name} before vLLM 0.11): ` +
+          "a band that climbs is a slower decode for everyone, a second band is a group of stalled streams." +
+          recordedNote(signals.interTokenLatency, query),
+        unit: "s",
+        targets: [{ expr: bucketRates(signals.interTokenLatency, query, []), legend: "{{le}}", format: "heatmap" }],
+      },
+      {
+        key: "user/e2e-heatmap",
+        kind: "heatmap",
+        title: "End-to-end latency distribution",
+        description: `Requests per second in each bucket of ${vllm.e2eRequestLatency.name}: short chats and long generations show as separate bands.` + recordedNote(signals.e2e, query),
+        unit: "s",
+        targets: [{ expr: bucketRates(signals.e2e, query, []), legend: "{{le}}", format: "heatmap" }],
       },
     ],
   };
@@ -292,6 +342,14 @@ export function userOverviewDashboard(options: DashboardOptions): Record<string,
       (options.source === "recorded" ? "Latency and rate panels read the recording rules of rules/vllm-recording.yml: load them into Prometheus." : ""),
     tags: ["vllm", "llm"],
     variables: vllmVariables(),
-    rows: [trafficRow(query, thresholds), sloRow(query, thresholds), latencyRow(query), tokensRow(query)],
+    annotations: standardAnnotations(query.scope),
+    rows: [
+      trafficRow(query, thresholds),
+      sloRow(query, thresholds),
+      latencyRow(query, thresholds),
+      requestPhasesRow(query),
+      tokensRow(query),
+      apiRow(query, thresholds),
+    ],
   });
 }

@@ -6,7 +6,8 @@ import {
   VariableSort,
   type VariableModel,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { scrape, vllm } from "../catalog/index.js";
+import { dcgm, node, nvidiaSmi, vllm } from "../catalog/index.js";
+import { AGGREGATES } from "../promql/aggregates.js";
 import { hostsQuery } from "../promql/gpu.js";
 import { VARIABLES } from "../promql/scope.js";
 import { matcher, series } from "../promql/selector.js";
@@ -37,12 +38,18 @@ function datasourceVariable(): DatasourceVariableBuilder {
   return new DatasourceVariableBuilder(VARIABLES.datasource).label("Data source").type("prometheus").description("The Prometheus that scrapes vLLM.");
 }
 
-function jobVariable(): QueryVariableBuilder {
-  return multiQuery(VARIABLES.job, "Job", `label_values(${scrape.up.name}, job)`, "Prometheus scrape jobs.");
+/** A vLLM gauge present in every version: the job and instance variables list only targets that have it. */
+const VLLM_SERIES = vllm.numRequestsRunning.name;
+/** The series of every exporter the Machine overview reads: vLLM, GPU exporters, node_exporter. */
+const MACHINE_SERIES = `{__name__=~"${[VLLM_SERIES, dcgm.gpuTemp.name, nvidiaSmi.temperatureGpu.name, node.unameInfo.name].join("|")}"}`;
+
+// why: scoped to the series the dashboard reads, not to `up`, so a shared Prometheus does not offer every job it scrapes.
+function jobVariable(seriesName = VLLM_SERIES, description = "Scrape jobs of vLLM servers."): QueryVariableBuilder {
+  return multiQuery(VARIABLES.job, "Job", `label_values(${seriesName}, job)`, description);
 }
 
-function instanceVariable(): QueryVariableBuilder {
-  return multiQuery(VARIABLES.instance, "Instance", `label_values(${series(scrape.up.name, [job])}, instance)`, "Scrape targets of the selected jobs.");
+function instanceVariable(selector = series(VLLM_SERIES, [job]), description = "vLLM servers of the selected jobs."): QueryVariableBuilder {
+  return multiQuery(VARIABLES.instance, "Instance", `label_values(${selector}, instance)`, description);
 }
 
 // why: scoped to a vLLM gauge present in every version, since node_exporter and others also emit model_name.
@@ -101,7 +108,22 @@ export function vllmVariables(): cog.Builder<VariableModel>[] {
   return [datasourceVariable(), jobVariable(), instanceVariable(), modelNameVariable(), engineVariable(), namespaceVariable(), podVariable()];
 }
 
-/** Variables of the Machine overview: the vLLM ones plus the host. */
+/** Variables of the Machine overview: the vLLM ones (job and instance also over GPU and node_exporter targets) plus the host. */
 export function machineVariables(): cog.Builder<VariableModel>[] {
-  return [...vllmVariables(), hostnameVariable()];
+  const machineJob = jobVariable(MACHINE_SERIES, "Scrape jobs of vLLM servers, GPU exporters and node_exporter.");
+  const machineInstance = instanceVariable(MACHINE_SERIES.replace("}", `, job=~"$${VARIABLES.job}"}`), "Targets of the selected jobs.");
+  return [datasourceVariable(), machineJob, machineInstance, modelNameVariable(), engineVariable(), namespaceVariable(), podVariable(), hostnameVariable()];
+}
+
+/**
+ * Variables of the Fleet overview: job and model only. Through the recording rules they read an
+ * aggregate (one series per job and model), so listing them costs the same at any fleet size.
+ */
+export function fleetVariables(source: "raw" | "recorded"): cog.Builder<VariableModel>[] {
+  const seriesName = source === "recorded" ? AGGREGATES.running : VLLM_SERIES;
+  return [
+    datasourceVariable(),
+    jobVariable(seriesName),
+    multiQuery(VARIABLES.modelName, "Model", `label_values(${series(seriesName, [job])}, model_name)`, "Served model names (first --served-model-name)."),
+  ];
 }

@@ -105,7 +105,7 @@ async function probeLayers(
   // why: without vLLM metrics every panel is empty; the generation check already says why.
   if (findings.generation === "none" || context.panels.length === 0) return identity;
   const coverage = panelCoverage(context.panels, sampleNames(parsed.document), findings.generation, context.records);
-  const total = context.panels.length - coverage.otherExporterPanels.length;
+  const total = context.panels.length - coverage.otherExporterPanels.length - coverage.optionalPanels.length;
   checks.push(
     coverage.emptyPanels.length === 0
       ? { check: "panels", status: "ok", message: `all ${total} dashboard panels fed by this target would show data` }

@@ -28,6 +28,10 @@ function targetLines(target: TargetReport): string[] {
       lines.push(`    - ${panel.dashboard} / ${panel.panel}: no ${panel.missing.join(", ")}`, `      why: ${panel.reason}`);
     }
   }
+  if ((target.optionalPanels ?? []).length > 0) {
+    lines.push("  Optional panels with nothing to show here (they say what they need):");
+    for (const panel of target.optionalPanels ?? []) lines.push(`    - ${panel.dashboard} / ${panel.panel}: needs ${panel.needs}`);
+  }
   if (target.otherExporterPanels.length > 0) {
     const byExporter = new Map<string, string[]>();
     for (const panel of target.otherExporterPanels) {

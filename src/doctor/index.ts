@@ -12,6 +12,7 @@ export type {
   DoctorSettings,
   DoctorTarget,
   EmptyPanel,
+  OptionalPanel,
   OtherExporterPanel,
   TargetReport,
   VllmGeneration,

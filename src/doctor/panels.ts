@@ -6,17 +6,28 @@ import {
   nvidiaSmi,
   processCollector,
   vllm,
+  vllmFeatures,
   vllmLegacy,
   type MetricFamily,
 } from "../catalog/index.js";
 import type { DashboardFile } from "../dashboards/index.js";
 import type { RuleFile } from "../rules/index.js";
-import type { EmptyPanel, OtherExporterPanel, VllmGeneration } from "./types.js";
+import type { EmptyPanel, OptionalPanel, OtherExporterPanel, VllmGeneration } from "./types.js";
 
 export interface PanelQueries {
   readonly dashboard: string;
   readonly panel: string;
   readonly exprs: readonly string[];
+  /** What an optional panel needs, from its "No data: needs …" text. */
+  readonly needs?: string;
+}
+
+const NEEDS = /^No data: needs (.+)$/;
+
+function needsOf(panel: Record<string, unknown>): string | undefined {
+  const fieldConfig = isRecord(panel.fieldConfig) ? panel.fieldConfig : {};
+  const defaults = isRecord(fieldConfig.defaults) ? fieldConfig.defaults : {};
+  return typeof defaults.noValue === "string" ? NEEDS.exec(defaults.noValue)?.[1] : undefined;
 }
 
 /** Every panel with queries, rows' nested panels included. Pure. */
@@ -31,7 +42,8 @@ export function dashboardPanels(files: readonly DashboardFile[]): PanelQueries[]
         const exprs = (Array.isArray(panel.targets) ? panel.targets : [])
           .map((target) => (isRecord(target) && typeof target.expr === "string" ? target.expr : ""))
           .filter((expr) => expr.trim() !== "");
-        if (exprs.length > 0) found.push({ dashboard: title, panel: typeof panel.title === "string" ? panel.title : "(untitled)", exprs });
+        const needs = needsOf(panel);
+        if (exprs.length > 0) found.push({ dashboard: title, panel: typeof panel.title === "string" ? panel.title : "(untitled)", exprs, ...(needs === undefined ? {} : { needs }) });
         visit(panel.panels);
       }
     };
@@ -96,7 +108,7 @@ function seriesOf(groups: readonly Record<string, MetricFamily>[]): Set<string> 
 
 function seriesGroups(): SeriesGroups {
   return {
-    target: seriesOf([vllm, vllmLegacy, httpServer, processCollector]),
+    target: seriesOf([vllm, vllmLegacy, vllmFeatures, httpServer, processCollector]),
     current: seriesOf([vllm]),
     process: seriesOf([processCollector]),
     gpu: seriesOf([dcgm, nvidiaSmi]),
@@ -107,6 +119,7 @@ function seriesGroups(): SeriesGroups {
 export interface PanelCoverage {
   readonly emptyPanels: EmptyPanel[];
   readonly otherExporterPanels: OtherExporterPanel[];
+  readonly optionalPanels: OptionalPanel[];
 }
 
 /**
@@ -123,6 +136,7 @@ export function panelCoverage(
   const known = new Set([...groups.target, ...groups.gpu, ...groups.node]);
   const emptyPanels: EmptyPanel[] = [];
   const otherExporterPanels: OtherExporterPanel[] = [];
+  const optionalPanels: OptionalPanel[] = [];
   for (const panel of panels) {
     const used = new Set(panel.exprs.flatMap((expr) => [...seriesInExpr(expr, known, records)]));
     const fromTarget = [...used].filter((name) => groups.target.has(name));
@@ -135,10 +149,14 @@ export function panelCoverage(
       continue;
     }
     if (fromTarget.some((name) => present.has(name))) continue;
+    if (panel.needs !== undefined) {
+      optionalPanels.push({ dashboard: panel.dashboard, panel: panel.panel, needs: panel.needs });
+      continue;
+    }
     const missing = fromTarget.sort();
     emptyPanels.push({ dashboard: panel.dashboard, panel: panel.panel, missing, reason: emptyReason(missing, generation, groups) });
   }
-  return { emptyPanels, otherExporterPanels };
+  return { emptyPanels, otherExporterPanels, optionalPanels };
 }
 
 function emptyReason(missing: readonly string[], generation: VllmGeneration, groups: SeriesGroups): string {

@@ -61,6 +61,13 @@ export interface EmptyPanel {
   readonly reason: string;
 }
 
+/** A panel that needs a vLLM flag or version this target does not have (its "No data: needs …" text). */
+export interface OptionalPanel {
+  readonly dashboard: string;
+  readonly panel: string;
+  readonly needs: string;
+}
+
 export interface OtherExporterPanel {
   readonly dashboard: string;
   readonly panel: string;
@@ -80,6 +87,8 @@ export interface TargetReport {
   readonly engines: readonly string[];
   readonly emptyPanels: readonly EmptyPanel[];
   readonly otherExporterPanels: readonly OtherExporterPanel[];
+  /** Empty panels whose feature is off here (speculative decoding, LoRA, a newer vLLM): information, not a problem. */
+  readonly optionalPanels?: readonly OptionalPanel[];
   readonly prometheus?: Pick<ScrapeTarget, "scrapeUrl" | "health" | "lastError" | "lastScrape">;
 }
 

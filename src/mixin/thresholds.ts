@@ -2,7 +2,7 @@
  * The thresholds of the mixin, owned here: the alerts, the SLO panels, the threshold lines of the
  * dashboards and the recording rules all read them from one `Thresholds` value, built by
  * `mixinConfig` from the settings. The latency objectives come from .env (SLO_TTFT_SECONDS,
- * SLO_E2E_SECONDS); the rest are constants below, each with when to change it.
+ * SLO_E2E_SECONDS, SLO_ITL_SECONDS); the rest are constants below, each with when to change it.
  */
 import { defaultValue } from "../config/schema.js";
 
@@ -24,8 +24,38 @@ export interface Thresholds {
   readonly targetDown: { readonly for: string };
   readonly vllmMetricsAbsent: { readonly for: string };
   readonly gpuTemperature: { readonly celsius: number; readonly for: string };
-  /** vLLM reserves `--gpu-memory-utilization` (0.9 by default) of each GPU: normal use sits near it. */
-  readonly gpuMemory: { readonly ratio: number; readonly for: string };
+  /**
+   * Free framebuffer memory below which a GPU is under memory pressure. Not a used share: vLLM
+   * reserves `--gpu-memory-utilization` (0.9 by default) of each GPU at start, so high use is normal.
+   */
+  readonly gpuMemory: { readonly freeBytes: number; readonly for: string };
+  /** Inter-token latency objective: `quantile` of token gaps within `seconds`. */
+  readonly itl: { readonly seconds: number; readonly quantile: number; readonly for: string };
+  /**
+   * The error objective (share of finished requests not failed by the server) and its multi-window
+   * burn-rate alerts: `factor` × the error budget over both windows.
+   */
+  readonly errorBudget: {
+    readonly objective: number;
+    /** Finished requests per 5 minutes below which one error is too large a share to mean anything. */
+    readonly minRequests: number;
+    readonly fast: BurnRate;
+    readonly slow: BurnRate;
+  };
+  /** Share of HTTP requests answered with a 5xx status by the vLLM API servers. */
+  readonly apiErrors: { readonly ratio: number; readonly minRequests: number; readonly for: string };
+  /** A new Xid error: how long the last-Xid gauge must show it (the condition lasts `window`). */
+  readonly gpuXid: { readonly window: string; readonly for: string };
+  readonly gpuRowRemap: { readonly for: string };
+  /** A GPU exporter whose GPUs reported within `window` but report no more, while vLLM serves. */
+  readonly gpuExporterVanished: { readonly window: string; readonly for: string };
+}
+
+export interface BurnRate {
+  readonly factor: number;
+  readonly longWindow: "1h" | "6h";
+  readonly shortWindow: "5m" | "30m";
+  readonly for: string;
 }
 
 /** Durations before `ALERT_FOR_SCALE` is applied. */
@@ -48,8 +78,25 @@ const BASE_THRESHOLDS = {
   vllmMetricsAbsent: { for: "5m" },
   // Lower to your GPUs' throttle point minus a margin (nvidia-smi -q: "GPU Slowdown Temp"); 85 °C suits H100/H200.
   gpuTemperature: { celsius: 85, for: "10m" },
-  // Raise above 0.97 only if vLLM runs with --gpu-memory-utilization above 0.95.
-  gpuMemory: { ratio: 0.97, for: "10m" },
+  // 1 GiB is what a CUDA graph capture or a second process needs; raise it on GPUs shared with other work.
+  gpuMemory: { freeBytes: 1024 ** 3, for: "15m" },
+  // ITL is judged at p99: one stall in a hundred tokens is what users notice while text streams.
+  itlQuantile: 0.99,
+  // 99.5 % of finished requests not failed by the server; fast burn pages (2 % of a 30-day budget in 1 h),
+  // slow burn opens a ticket (5 % in 6 h), as in Google's SRE workbook.
+  errorBudget: {
+    objective: 0.995,
+    minRequests: 100,
+    fast: { factor: 14.4, longWindow: "1h", shortWindow: "5m", for: "2m" },
+    slow: { factor: 6, longWindow: "6h", shortWindow: "30m", for: "15m" },
+  },
+  // 5xx answers from the API server itself: rejected, crashed or timed-out requests, which finished_reason never sees.
+  apiErrors: { ratio: 0.05, minRequests: 100, for: "10m" },
+  // Any new Xid matters; 10 minutes is how long the alert keeps showing one after the gauge changed.
+  gpuXid: { window: "10m", for: "1m" },
+  gpuRowRemap: { for: "1m" },
+  // Long enough to notice an exporter that left service discovery; shorter windows resolve while it is still gone.
+  gpuExporterVanished: { window: "6h", for: "5m" },
   // Long enough to skip a slow start or a burst; shorten for strict interactive objectives.
   latencyFor: "10m",
 } as const;
@@ -73,13 +120,19 @@ export function scaleDuration(duration: string, factor: number): string {
 export interface ThresholdInputs {
   readonly ttftSeconds: number;
   readonly e2eSeconds: number;
+  readonly itlSeconds: number;
   /** Multiplies every `for:` (ALERT_FOR_SCALE). */
   readonly forScale: number;
 }
 
 /** The schema's defaults: what the committed dashboards/ and rules/ use. */
 export function defaultThresholdInputs(): ThresholdInputs {
-  return { ttftSeconds: defaultValue("SLO_TTFT_SECONDS"), e2eSeconds: defaultValue("SLO_E2E_SECONDS"), forScale: defaultValue("ALERT_FOR_SCALE") };
+  return {
+    ttftSeconds: defaultValue("SLO_TTFT_SECONDS"),
+    e2eSeconds: defaultValue("SLO_E2E_SECONDS"),
+    itlSeconds: defaultValue("SLO_ITL_SECONDS"),
+    forScale: defaultValue("ALERT_FOR_SCALE"),
+  };
 }
 
 export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): Thresholds {
@@ -97,5 +150,15 @@ export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): 
     vllmMetricsAbsent: { for: scaled(base.vllmMetricsAbsent.for) },
     gpuTemperature: { ...base.gpuTemperature, for: scaled(base.gpuTemperature.for) },
     gpuMemory: { ...base.gpuMemory, for: scaled(base.gpuMemory.for) },
+    itl: { seconds: inputs.itlSeconds, quantile: base.itlQuantile, for: scaled(base.latencyFor) },
+    errorBudget: {
+      ...base.errorBudget,
+      fast: { ...base.errorBudget.fast, for: scaled(base.errorBudget.fast.for) },
+      slow: { ...base.errorBudget.slow, for: scaled(base.errorBudget.slow.for) },
+    },
+    apiErrors: { ...base.apiErrors, for: scaled(base.apiErrors.for) },
+    gpuXid: { ...base.gpuXid, for: scaled(base.gpuXid.for) },
+    gpuRowRemap: { for: scaled(base.gpuRowRemap.for) },
+    gpuExporterVanished: { ...base.gpuExporterVanished, for: scaled(base.gpuExporterVanished.for) },
   };
 }

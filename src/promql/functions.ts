@@ -24,6 +24,10 @@ export function maxBy(labels: readonly string[], expression: string): string {
   return `max${byClause(labels)} (${expression})`;
 }
 
+export function minBy(labels: readonly string[], expression: string): string {
+  return `min${byClause(labels)} (${expression})`;
+}
+
 /** `a or b or …`, parenthesised so it composes inside larger expressions. */
 export function firstOf(...expressions: readonly string[]): string {
   return expressions.length === 1 ? expressions[0]! : `(${expressions.join(" or ")})`;

@@ -14,14 +14,22 @@ import { matcher, series } from "./selector.js";
 
 const MIB = 1_048_576;
 
-/** A GPU exporter gauge filtered by host, with `hostname` set from the first label that has it. */
-export function gpuGauge(family: MetricFamily, scope: Scope): string {
+/** Applied to each series selector before the host label is copied, e.g. a `rate(…[w])` of a counter. */
+export type SelectorFunction = (selector: string) => string;
+
+const asIs: SelectorFunction = (selector) => selector;
+
+/**
+ * A GPU exporter gauge (or, through `around`, a function of a counter) filtered by host, with
+ * `hostname` set from the first label that has it.
+ */
+export function gpuGauge(family: MetricFamily, scope: Scope, around: SelectorFunction = asIs): string {
   // why: `=~".*"` (All) also matches a missing label; the other branches own the series without one.
-  const named = series(family.name, [...scope.gpu, matcher("hostname", "!=", ""), matcher("hostname", "=~", scope.hostname)]);
+  const named = around(series(family.name, [...scope.gpu, matcher("hostname", "!=", ""), matcher("hostname", "=~", scope.hostname)]));
   // why: dcgm-exporter before PR #655 wrote `Hostname`; those series have no `hostname`.
-  const capitalised = series(family.name, [...scope.gpu, matcher("hostname", "=", ""), matcher("Hostname", "!=", ""), matcher("Hostname", "=~", scope.hostname)]);
+  const capitalised = around(series(family.name, [...scope.gpu, matcher("hostname", "=", ""), matcher("Hostname", "!=", ""), matcher("Hostname", "=~", scope.hostname)]));
   // why: nvidia_gpu_exporter (and dcgm-exporter --no-hostname) write no host label: the target's host is the GPU's.
-  const unnamed = series(family.name, [...scope.gpu, matcher("hostname", "=", ""), matcher("Hostname", "=", ""), matcher("instance", "=~", `${scope.hostname}(:[0-9]+)?`)]);
+  const unnamed = around(series(family.name, [...scope.gpu, matcher("hostname", "=", ""), matcher("Hostname", "=", ""), matcher("instance", "=~", `${scope.hostname}(:[0-9]+)?`)]));
   return `(${named} or ${copyLabel(capitalised, "hostname", "Hostname")} or ${copyLabel(unnamed, "hostname", "instance", "([^:]+).*")})`;
 }
 

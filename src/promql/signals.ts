@@ -56,8 +56,12 @@ function histogram(key: string, families: readonly MetricFamily[], recordMean = 
 export function histogramSignals() {
   return {
     ttft: histogram("ttft", [vllm.timeToFirstToken]),
-    e2e: histogram("e2e", [vllm.e2eRequestLatency]),
+    e2e: histogram("e2e", [vllm.e2eRequestLatency], true),
     queueTime: histogram("queueTime", [vllm.requestQueueTime, vllmLegacy.timeInQueueRequests], true),
+    // why: the phases of a request (V0 ≥ 0.6.4, V1 ≥ 0.7.3); prefill + decode = inference.
+    prefillTime: histogram("prefillTime", [vllm.requestPrefillTime], true),
+    decodeTime: histogram("decodeTime", [vllm.requestDecodeTime], true),
+    inferenceTime: histogram("inferenceTime", [vllm.requestInferenceTime], true),
     // why: time_per_output_token_seconds is the pre-0.11 name of the same per-token histogram.
     interTokenLatency: histogram("interTokenLatency", [vllm.interTokenLatency, vllmLegacy.timePerOutputToken]),
     requestTimePerOutputToken: histogram("requestTimePerOutputToken", [vllm.requestTimePerOutputToken]),

@@ -1,11 +1,12 @@
-import { scrape, vllm, dcgm } from "../catalog/index.js";
-import { gpuMemoryUsedRatio, gpuTemperatureCelsius } from "../promql/gpu.js";
+import { scrape, vllm } from "../catalog/index.js";
 import { absent, allOn, compare, sumBy } from "../promql/functions.js";
 import { ruleScope } from "../promql/scope.js";
 import { series } from "../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
 import type { Thresholds } from "../mixin/thresholds.js";
+import { gpuAlerts } from "./alerts-gpu.js";
+import { objectiveAlerts } from "./alerts-objectives.js";
 
 export type Severity = "critical" | "warning";
 
@@ -95,7 +96,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
         fix: [
           "Add replicas or GPUs, or route traffic away from the slow model.",
           "Enable prefix caching or chunked prefill (`--enable-chunked-prefill`) for long prompts; cap `--max-num-batched-tokens` to keep decode going.",
-          "If the objective itself is wrong, change `ttft` in src/rules/thresholds.ts and regenerate (it must stay on a bucket edge).",
+          "If the objective itself is wrong, set `SLO_TTFT_SECONDS` in `.env` (a bucket edge of the histogram) and `vllm-monitor reload`.",
         ],
       },
     },
@@ -239,45 +240,6 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
   ];
 }
 
-function gpuAlerts(thresholds: Thresholds): AlertRule[] {
-  const scope = ruleScope(RECORDING_WINDOW);
-  return [
-    {
-      alert: "GpuTemperatureHigh",
-      group: "gpu",
-      expr: compare(gpuTemperatureCelsius(scope), ">", thresholds.gpuTemperature.celsius),
-      for: thresholds.gpuTemperature.for,
-      severity: "warning",
-      summary: "GPU on {{ $labels.hostname }} is hot",
-      description: `GPU {{ $labels.gpu }}{{ $labels.uuid }} on {{ $labels.hostname }} has been at {{ $value }} °C for ${thresholds.gpuTemperature.for} (threshold ${thresholds.gpuTemperature.celsius} °C).`,
-      runbook: {
-        meaning: "The GPU runs close to the temperature where it lowers its clocks.",
-        impact: "Thermal throttling: slower decode steps, higher inter-token latency; in the worst case hardware faults.",
-        diagnose: [
-          "Machine overview → GPU temperature beside GPU SM clock: a clock drop at the same time is throttling.",
-          `\`${dcgm.gpuTemp.name}\` per GPU; compare GPUs of the same host (one hot GPU: airflow or fan; all hot: room or rack).`,
-        ],
-        fix: ["Check fans, airflow and data-centre cooling.", "Lower the power limit (`nvidia-smi -pl`) as a stop-gap."],
-      },
-    },
-    {
-      alert: "GpuMemoryNearFull",
-      group: "gpu",
-      expr: compare(gpuMemoryUsedRatio(scope), ">", thresholds.gpuMemory.ratio),
-      for: thresholds.gpuMemory.for,
-      severity: "warning",
-      summary: "GPU memory on {{ $labels.hostname }} nearly full",
-      description: `GPU {{ $labels.gpu }}{{ $labels.uuid }} on {{ $labels.hostname }} uses {{ $value | humanizePercentage }} of its memory, above ${thresholds.gpuMemory.ratio * 100}% for ${thresholds.gpuMemory.for}.`,
-      runbook: {
-        meaning: "Almost no framebuffer memory is left. vLLM takes `--gpu-memory-utilization` (0.9 by default) at start, so usage near that is normal; above it, something else uses the GPU or the setting is too high.",
-        impact: "CUDA out-of-memory errors in vLLM (activations, CUDA graphs) or in other processes on the GPU.",
-        diagnose: ["Machine overview → GPU memory used and GPU memory used %.", "`nvidia-smi` on the host: which processes hold memory."],
-        fix: ["Lower `--gpu-memory-utilization`.", "Move other GPU processes off this GPU."],
-      },
-    },
-  ];
-}
-
 function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
   return [
     {
@@ -306,5 +268,5 @@ function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
 
 /** Every alert, in the order of docs/runbooks.md. */
 export function alertRules(thresholds: Thresholds): AlertRule[] {
-  return [...scrapeAlerts(thresholds), ...serviceAlerts(thresholds), ...gpuAlerts(thresholds)];
+  return [...scrapeAlerts(thresholds), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds)];
 }

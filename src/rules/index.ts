@@ -43,9 +43,12 @@ const RECORDING_NAMING = `# Names follow level:metric:operations.
 #                         (and namespace, pod on Kubernetes)
 #                         (and le / finished_reason): the dashboard variables still filter them, and
 #                         quantiles across instances are taken from summed bucket rates.
-#   level job_model_name  per job and model, for alerts.
+#   level job_model_name  per job and model, for alerts and the Fleet overview.
+#   level job_hostname    per job and GPU host (GPU and node_exporter series), for the Fleet overview.
+#   level job             per job, for the Fleet overview: its cost does not grow with instances.
 #   metric                the vLLM wire name with ':' -> '_' (and no _total once rated).
-#   operations            rate5m, pNN_rate5m (quantile of 5-minute bucket rates), ratio_rate5m.
+#   operations            rate5m, pNN_rate5m (quantile of 5-minute bucket rates), ratio_rate5m,
+#                         ratio_rate1h (a ratio of 5-minute rates averaged over 1h), sum, avg, max, count.
 `;
 
 export function recordingYaml(thresholds: Thresholds): string {

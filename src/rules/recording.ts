@@ -17,6 +17,7 @@ import {
   type HistogramSignal,
 } from "../promql/signals.js";
 import { bucketRates, counterRate, errorRatio, latencyQuantile, type QueryOptions } from "../promql/vllm.js";
+import { aggregateRules } from "../promql/aggregates.js";
 import type { Thresholds } from "../mixin/thresholds.js";
 
 export interface RecordingRule {
@@ -41,7 +42,9 @@ function meanParts(signal: HistogramSignal, raw: QueryOptions): RecordingRule[] 
 
 /**
  * Recording rules, in evaluation order: `instance`-level rates first (raw series, 5-minute
- * window), then `job_model_name` quantiles and ratios computed from them.
+ * window), then `job_model_name` quantiles and ratios computed from them, then the aggregates
+ * whose count does not grow with the instances (promql/aggregates.ts: per job and model, per GPU
+ * host, per job), which the Fleet overview and the burn-rate alerts read.
  */
 export function recordingRules(thresholds: Thresholds): RecordingRule[] {
   const raw: QueryOptions = { scope: ruleScope(RECORDING_WINDOW), source: "raw" };
@@ -59,6 +62,7 @@ export function recordingRules(thresholds: Thresholds): RecordingRule[] {
   const perModel: readonly [HistogramSignal, number][] = [
     [histograms.ttft, thresholds.ttft.quantile],
     [histograms.e2e, thresholds.e2e.quantile],
+    [histograms.interTokenLatency, thresholds.itl.quantile],
   ];
   for (const [signal, thresholdQuantile] of perModel) {
     for (const quantile of recordedQuantiles(thresholdQuantile)) {
@@ -66,5 +70,6 @@ export function recordingRules(thresholds: Thresholds): RecordingRule[] {
     }
   }
   rules.push({ record: errorRatioRecord(), expr: errorRatio(counters.requests, recorded, MODEL_LEVEL_LABELS) });
+  rules.push(...aggregateRules({ ttftSeconds: thresholds.ttft.seconds, e2eSeconds: thresholds.e2e.seconds }));
   return rules;
 }

@@ -27,6 +27,8 @@ export interface EngineConfig {
   readonly kvBlocks: number;
   /** false: every step takes no time (benchmark profile). */
   readonly latencies: boolean;
+  /** Distinct LoRA adapters one batch may hold (vLLM --max-loras); absent: no limit. */
+  readonly maxLoras?: number;
   readonly recordTokenTimes: boolean;
   readonly random: Random;
   readonly observer: EngineObserver;
@@ -79,6 +81,19 @@ export class Engine {
   /** Requests this engine holds, for least-loaded dispatch. */
   get load(): number {
     return this.running.length + this.waiting.length;
+  }
+
+  /** Whether a request for `adapter` may join a batch already holding `running` adapters. */
+  loraFits(adapter: string | undefined, running: ReadonlySet<string>): boolean {
+    const limit = this.config.maxLoras;
+    return adapter === undefined || limit === undefined || running.has(adapter) || running.size < limit;
+  }
+
+  /** The LoRA adapters of the running requests, and the adapter of each waiting one (base-model requests left out). */
+  loraUse(): { readonly running: ReadonlySet<string>; readonly waiting: readonly string[] } {
+    const adapterOf = (request: SimRequest) => request.spec.loraAdapter;
+    const running = new Set(this.running.map(adapterOf).filter((adapter): adapter is string => adapter !== undefined));
+    return { running, waiting: this.waiting.map(adapterOf).filter((adapter): adapter is string => adapter !== undefined) };
   }
 
   /** When the step in flight ends, or undefined when idle. */
@@ -168,6 +183,8 @@ export class Engine {
     if (preempted) return scheduled;
     while (this.waiting.length > 0 && this.running.length < this.config.maxNumSeqs && budget > 0) {
       const request = this.waiting[0] as SimRequest;
+      // why: a request whose adapter would exceed --max-loras waits (vLLM counts it as deferred).
+      if (!this.loraFits(request.spec.loraAdapter, this.loraUse().running)) break;
       const hits = this.lookUpPrefix(request);
       const tokens = Math.min(totalTokens(request) - request.computed, budget);
       if (!this.pool.allocate(request, this.blocksNeeded(request, tokens))) {

@@ -99,6 +99,11 @@ export class Family {
     return child;
   }
 
+  /** Drops the child with these label values (a gauge child that no longer applies). */
+  forget(values: readonly string[]): void {
+    this.children.delete(values.join("\u0001"));
+  }
+
   /** Records one histogram observation. */
   observe(child: Child, value: number): void {
     const counts = child.bucketCounts;
@@ -131,7 +136,9 @@ export class Family {
       } else if (this.definition.type === "summary") {
         out.push(`${name}_count${child.labelText} ${formatValue(child.count)}\n${name}_sum${child.labelText} ${formatValue(child.sum)}\n`);
       } else {
-        out.push(`${name}${child.labelText} ${formatValue(child.value)}\n`);
+        // why: vLLM's counters count whole things; some simulated ones accumulate expected (fractional) amounts.
+        const value = this.definition.type === "counter" ? Math.floor(child.value) : child.value;
+        out.push(`${name}${child.labelText} ${formatValue(value)}\n`);
       }
     }
     if (this.writeCreated && this.children.size > 0) {

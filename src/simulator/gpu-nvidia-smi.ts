@@ -27,8 +27,20 @@ export function renderNvidiaSmi(readings: readonly GpuReading[]): string {
   family(nvidiaSmi.powerDrawWatts, byUuid, (gpu) => hundredths(gpu.powerDrawWatts));
   family(nvidiaSmi.powerLimitWatts, byUuid, (gpu) => hundredths(gpu.powerLimitWatts));
   family(nvidiaSmi.temperatureGpu, byUuid, (gpu) => gpu.temperatureCelsius);
+  family(nvidiaSmi.temperatureMemory, byUuid, (gpu) => gpu.memoryTemperatureCelsius);
   family(nvidiaSmi.clocksCurrentSmHz, byUuid, (gpu) => gpu.smClockMhz * MHZ);
+  renderXidCounts(out, readings);
   return out.join("");
+}
+
+/**
+ * `nvidia_smi_xid_errors_total{uuid,xid}` as the exporter's nvml backend writes it: a child per
+ * GPU and Xid code seen, so the family is absent until the first Xid.
+ */
+function renderXidCounts(out: string[], readings: readonly GpuReading[]): void {
+  const lines = readings.flatMap((gpu) => [...gpu.xidCounts].map(([code, count]) => `${nvidiaSmi.xidErrors.name}${labelText({ uuid: exporterUuid(gpu), xid: String(code) })} ${count}\n`));
+  if (lines.length === 0) return;
+  out.push(`# HELP ${nvidiaSmi.xidErrors.name} ${nvidiaSmi.xidErrors.help}\n# TYPE ${nvidiaSmi.xidErrors.name} ${nvidiaSmi.xidErrors.type}\n`, ...lines);
 }
 
 // why: the exporter drops nvidia-smi's `GPU-` prefix and lower-cases the rest.

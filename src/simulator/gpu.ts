@@ -14,6 +14,18 @@ export interface GpuWorkload {
 export const GPU_FORMATS = ["dcgm", "nvidia-smi"] as const;
 export type GpuFormat = (typeof GPU_FORMATS)[number];
 
+/**
+ * Which dcgm-exporter fields are served: `all` (default counters plus profiling and the optional
+ * power-limit and violation fields, as a datacenter GPU with a full collectors CSV), or `defaults`
+ * (dcgm-exporter's default-counters.csv only, as on GeForce cards or without the profiling module).
+ */
+export const GPU_FIELD_SETS = ["all", "defaults"] as const;
+export type GpuFieldSet = (typeof GPU_FIELD_SETS)[number];
+
+/** Why a GPU lowers its clocks, as DCGM's violation counters name it. */
+export const THROTTLE_REASONS = ["thermal", "power"] as const;
+export type ThrottleReason = (typeof THROTTLE_REASONS)[number];
+
 /** One GPU at one moment, in nvidia-smi's units (MiB, MHz, W, °C, whole percent). */
 export interface GpuReading {
   readonly index: number;
@@ -39,11 +51,30 @@ export interface GpuReading {
   readonly smClockMhz: number;
   readonly memoryClockMhz: number;
   readonly energyMillijoules: number;
+  /** The last Xid code (0: none since the exporter started), and how many of each code occurred. */
+  readonly xid: number;
+  readonly xidCounts: ReadonlyMap<number, number>;
+  readonly rowRemapFailure: boolean;
+  readonly uncorrectableRemappedRows: number;
+  readonly correctableRemappedRows: number;
+  readonly pcieReplays: number;
+  /** Microseconds spent throttled, per cause. */
+  readonly powerViolationMicros: number;
+  readonly thermalViolationMicros: number;
+  /** Bytes per second over PCIe and NVLink. */
+  readonly pcieTxBytesPerSecond: number;
+  readonly pcieRxBytesPerSecond: number;
+  readonly nvlinkTxBytesPerSecond: number;
+  readonly nvlinkRxBytesPerSecond: number;
+  /** Cumulative PCIe traffic in KB (dcgm-exporter's default-counters throughput counters). */
+  readonly pcieTxKilobytes: number;
+  readonly pcieRxKilobytes: number;
 }
 
 export interface GpuFleetOptions {
   readonly gpus: number;
   readonly format: GpuFormat;
+  readonly fieldSet: GpuFieldSet;
   readonly hostname: string;
   readonly hostnameLabel: "hostname" | "Hostname";
   readonly random: Random;
@@ -63,6 +94,12 @@ const PARK_AFTER_SECONDS = 30;
 const MEMORY_CLOCK_MHZ = 3201;
 const GPU_NAME = "NVIDIA H200";
 const DRIVER_VERSION = "580.159.04";
+// why: an H200 moves a few GB/s to and from the host while serving, and far more over NVLink under tensor parallelism.
+const PCIE_LOAD_BYTES_PER_SECOND = 2.5e9;
+const PCIE_IDLE_BYTES_PER_SECOND = 4e6;
+const NVLINK_LOAD_BYTES_PER_SECOND = 60e9;
+/** Share of the SM clock left while a fault throttles the GPU. */
+const THROTTLED_CLOCK_SHARE = 0.55;
 
 interface GpuState {
   readonly index: number;
@@ -80,6 +117,18 @@ interface GpuState {
   smClock: number;
   energyMillijoules: number;
   fbUsed: number;
+  xid: number;
+  readonly xidCounts: Map<number, number>;
+  rowRemapFailure: boolean;
+  uncorrectableRemappedRows: number;
+  correctableRemappedRows: number;
+  pcieReplays: number;
+  powerViolationMicros: number;
+  thermalViolationMicros: number;
+  pcieTxKilobytes: number;
+  pcieRxKilobytes: number;
+  /** An injected throttle and the fleet time it ends at. */
+  throttle: { readonly reason: ThrottleReason; readonly until: number } | undefined;
 }
 
 function approach(current: number, target: number, dt: number, tau: number): number {
@@ -95,6 +144,8 @@ function approach(current: number, target: number, dt: number, tau: number): num
 export class GpuFleet {
   private readonly options: GpuFleetOptions;
   private readonly states: GpuState[];
+  /** Seconds the model has advanced, the clock of injected throttles. */
+  private elapsed = 0;
 
   constructor(options: GpuFleetOptions, workloads: readonly GpuWorkload[]) {
     this.options = options;
@@ -119,13 +170,51 @@ export class GpuFleet {
       smClock: 1980,
       energyMillijoules: 0,
       fbUsed: framebufferUsedMib(workloads),
+      xid: 0,
+      xidCounts: new Map(),
+      rowRemapFailure: false,
+      uncorrectableRemappedRows: 0,
+      correctableRemappedRows: 0,
+      pcieReplays: 0,
+      powerViolationMicros: 0,
+      thermalViolationMicros: 0,
+      pcieTxKilobytes: 0,
+      pcieRxKilobytes: 0,
+      throttle: undefined,
     };
+  }
+
+  private gpu(index: number): GpuState {
+    const state = this.states[index];
+    if (state === undefined) throw new RangeError(`no GPU ${index}: this simulator has GPUs 0 to ${this.states.length - 1}`);
+    return state;
+  }
+
+  /** Simulates an Xid error on a GPU: the last-Xid gauge takes the code, the count of that code grows. */
+  injectXid(index: number, code: number): void {
+    const gpu = this.gpu(index);
+    gpu.xid = code;
+    gpu.xidCounts.set(code, (gpu.xidCounts.get(code) ?? 0) + 1);
+  }
+
+  /** Throttles a GPU for `seconds`: clocks drop, the matching violation counter runs, heat or power sits at its limit. */
+  throttle(index: number, reason: ThrottleReason, seconds: number): void {
+    this.gpu(index).throttle = { reason, until: this.elapsed + seconds };
+  }
+
+  /** An uncorrectable memory error whose row could not be remapped: the GPU needs a reset or service. */
+  failRowRemap(index: number): void {
+    const gpu = this.gpu(index);
+    gpu.uncorrectableRemappedRows += 1;
+    gpu.rowRemapFailure = true;
   }
 
   /** Advances the thermal and power model by `dt` seconds. */
   update(dt: number): void {
     const random = this.options.random;
+    this.elapsed += dt;
     for (const gpu of this.states) {
+      if (gpu.throttle !== undefined && this.elapsed >= gpu.throttle.until) gpu.throttle = undefined;
       const busyNow = gpu.workloads.reduce((total, workload) => total + workload.busySeconds(), 0);
       gpu.busy = dt > 0 ? Math.min(1, Math.max(0, (busyNow - gpu.lastBusy) / dt)) : 0;
       gpu.lastBusy = busyNow;
@@ -143,8 +232,25 @@ export class GpuFleet {
       const heat = Math.min(1, Math.max(0, (gpu.temperature - 36) / 21));
       const throttled = 1980 - heat * 480 + (random.next() - 0.5) * 60;
       gpu.smClock = parked ? 345 : gpu.intensity > 0.3 ? Math.round(throttled / 15) * 15 : 1980;
+      if (gpu.throttle !== undefined) this.applyThrottle(gpu, gpu.throttle.reason, dt);
       gpu.energyMillijoules += gpu.power * dt * 1000;
       gpu.fbUsed = framebufferUsedMib(gpu.workloads);
+      gpu.pcieTxKilobytes += (pcieBytesPerSecond(gpu.busy) * 0.4 * dt) / 1024;
+      gpu.pcieRxKilobytes += (pcieBytesPerSecond(gpu.busy) * dt) / 1024;
+      // why: a healthy link retries now and then; a few per hour is normal, a steady rate is not.
+      if (random.chance(dt / 1800)) gpu.pcieReplays += 1;
+    }
+  }
+
+  private applyThrottle(gpu: GpuState, reason: ThrottleReason, dt: number): void {
+    gpu.smClock = Math.round((gpu.smClock * THROTTLED_CLOCK_SHARE) / 15) * 15;
+    if (reason === "thermal") {
+      gpu.temperature = approach(gpu.temperature, 90, dt, 4);
+      gpu.memoryTemperature = approach(gpu.memoryTemperature, 88, dt, 4);
+      gpu.thermalViolationMicros += dt * 1e6;
+    } else {
+      gpu.power = Math.min(gpu.power, POWER_LIMIT_W * 0.99);
+      gpu.powerViolationMicros += dt * 1e6;
     }
   }
 
@@ -171,6 +277,20 @@ export class GpuFleet {
       smClockMhz: Math.round(gpu.smClock),
       memoryClockMhz: MEMORY_CLOCK_MHZ,
       energyMillijoules: gpu.energyMillijoules,
+      xid: gpu.xid,
+      xidCounts: new Map(gpu.xidCounts),
+      rowRemapFailure: gpu.rowRemapFailure,
+      uncorrectableRemappedRows: gpu.uncorrectableRemappedRows,
+      correctableRemappedRows: gpu.correctableRemappedRows,
+      pcieReplays: gpu.pcieReplays,
+      powerViolationMicros: gpu.powerViolationMicros,
+      thermalViolationMicros: gpu.thermalViolationMicros,
+      pcieTxBytesPerSecond: pcieBytesPerSecond(gpu.busy) * 0.4,
+      pcieRxBytesPerSecond: pcieBytesPerSecond(gpu.busy),
+      nvlinkTxBytesPerSecond: gpu.intensity * NVLINK_LOAD_BYTES_PER_SECOND,
+      nvlinkRxBytesPerSecond: gpu.intensity * NVLINK_LOAD_BYTES_PER_SECOND * 0.98,
+      pcieTxKilobytes: gpu.pcieTxKilobytes,
+      pcieRxKilobytes: gpu.pcieRxKilobytes,
     }));
   }
 
@@ -179,7 +299,7 @@ export class GpuFleet {
     const readings = this.readings();
     return this.options.format === "nvidia-smi"
       ? renderNvidiaSmi(readings)
-      : renderDcgm(readings, { hostname: this.options.hostname, hostnameLabel: this.options.hostnameLabel });
+      : renderDcgm(readings, { hostname: this.options.hostname, hostnameLabel: this.options.hostnameLabel }, this.options.fieldSet);
   }
 }
 
@@ -190,6 +310,10 @@ function framebufferUsedMib(workloads: readonly GpuWorkload[]): number {
     (total, workload) => total + Math.round((WEIGHTS_MIB + (workload.usedBlocks() / Math.max(1, workload.totalBlocks())) * KV_POOL_MIB) / share),
     CONTEXT_MIB,
   );
+}
+
+function pcieBytesPerSecond(busy: number): number {
+  return PCIE_IDLE_BYTES_PER_SECOND + busy * PCIE_LOAD_BYTES_PER_SECOND;
 }
 
 function uuidFrom(random: Random): string {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { readFile } from "node:fs/promises";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -5,6 +6,7 @@ import { hostname } from "node:os";
 import { UserError } from "../errors.js";
 import { findFreePort } from "../process/index.js";
 import { GpuFleet } from "./gpu.js";
+import { FAULTS_PATH, injectFault, type GpuFaults } from "./gpu-faults.js";
 import { SimulatedInstance } from "./instance.js";
 import { resolveOptions, type ResolvedOptions, type SimulatorOptions } from "./options.js";
 import { Random } from "./random.js";
@@ -16,7 +18,9 @@ import { TruthWriter, truthRecord } from "./truth.js";
 export type { SimulatorOptions } from "./options.js";
 export { DEFAULT_MODEL, resolveOptions } from "./options.js";
 export { LOAD_PROFILES, type LoadProfile } from "./load.js";
-export { GPU_FORMATS, type GpuFormat } from "./gpu.js";
+export { GPU_FIELD_SETS, GPU_FORMATS, THROTTLE_REASONS, type GpuFieldSet, type GpuFormat, type ThrottleReason } from "./gpu.js";
+export { loraAdapterName } from "./load.js";
+export { FAULTS_PATH, type GpuFaults } from "./gpu-faults.js";
 export type { TruthRecord } from "./truth.js";
 
 export interface RunningSimulator {
@@ -28,6 +32,13 @@ export interface RunningSimulator {
   readonly caCertPem?: string;
   /** The seed in use (given or drawn), so a run can be replayed. */
   readonly seed: number;
+  /** Faults to inject into the simulated GPUs (with `gpuPort`); the GPU page serves them as `POST /faults/…` too. */
+  readonly gpuFaults?: GpuFaults;
+  /**
+   * Stops the built-in load and resolves once every engine has finished what it held (API
+   * requests still come in); the counters then stay put. Rejects after `timeoutMs`.
+   */
+  drain(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +68,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       maxNumBatchedTokens: resolved.maxNumBatchedTokens,
       kvBlocks: resolved.kvBlocks,
       maxModelLen: resolved.maxModelLen,
+      speculativeTokens: resolved.speculativeTokens,
+      loraAdapters: resolved.loraAdapters,
       minTickMs,
       recordTokenTimes: truth !== undefined,
       startPerfMs,
@@ -69,7 +82,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const handler = createHandler(instance, { token: resolved.token });
     return tls === undefined ? createHttpServer(handler) : createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
   });
-  let gpu: { server: Server; interval: NodeJS.Timeout; url: string } | undefined;
+  let gpu: { server: Server; interval: NodeJS.Timeout; url: string; faults: GpuFaults } | undefined;
   try {
     const firstPort = await listenConsecutive(servers, resolved.host, resolved.port);
     if (resolved.gpuPort !== undefined) gpu = await startGpuServer(resolved, instances);
@@ -77,9 +90,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const urlHost = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
     return {
       urls: servers.map((_, index) => `${scheme}://${urlHost}:${firstPort + index}`),
-      ...(gpu === undefined ? {} : { gpuUrl: gpu.url }),
+      ...(gpu === undefined ? {} : { gpuUrl: gpu.url, gpuFaults: gpu.faults }),
       ...(tls === undefined ? {} : { caCertPem: tls.cert }),
       seed: resolved.seed,
+      drain: async (timeoutMs = 120_000) => {
+        for (const instance of instances) instance.stopLoad();
+        const deadline = Date.now() + timeoutMs;
+        while (!instances.every((instance) => instance.idle())) {
+          if (Date.now() > deadline) throw new Error(`the simulated engines still held requests after ${timeoutMs} ms`);
+          await sleep(50);
+        }
+      },
       close: async () => {
         for (const instance of instances) instance.close();
         if (gpu !== undefined) {
@@ -158,7 +179,10 @@ async function listenConsecutive(servers: Server[], host: string, port: number):
   throw new UserError(`cannot listen on ${host}`, [`${range}: ${detail}; choose another --port (or --host)`]);
 }
 
-async function startGpuServer(options: ResolvedOptions, instances: readonly SimulatedInstance[]): Promise<{ server: Server; interval: NodeJS.Timeout; url: string }> {
+async function startGpuServer(
+  options: ResolvedOptions,
+  instances: readonly SimulatedInstance[],
+): Promise<{ server: Server; interval: NodeJS.Timeout; url: string; faults: GpuFaults }> {
   const workloads = instances.flatMap((instance) =>
     instance.engines.map((engine) => ({
       busySeconds: () => engine.busySeconds,
@@ -168,7 +192,14 @@ async function startGpuServer(options: ResolvedOptions, instances: readonly Simu
     })),
   );
   const fleet = new GpuFleet(
-    { gpus: options.gpus, format: options.gpuFormat, hostname: hostname(), hostnameLabel: options.gpuHostnameLabel, random: new Random(options.seed ^ 0x5bd1e995) },
+    {
+      gpus: options.gpus,
+      format: options.gpuFormat,
+      fieldSet: options.gpuFields,
+      hostname: hostname(),
+      hostnameLabel: options.gpuHostnameLabel,
+      random: new Random(options.seed ^ 0x5bd1e995),
+    },
     workloads,
   );
   let last = performance.now();
@@ -179,8 +210,19 @@ async function startGpuServer(options: ResolvedOptions, instances: readonly Simu
     last = now;
   };
   const interval = setInterval(update, GPU_UPDATE_MS);
+  const faults: GpuFaults = {
+    xid: (index, code) => fleet.injectXid(index, code),
+    throttle: (index, reason, seconds) => fleet.throttle(index, reason, seconds),
+    rowRemapFailure: (index) => fleet.failRowRemap(index),
+  };
   const server = createHttpServer((req, res) => {
-    if ((req.url ?? "/").split("?")[0] !== "/metrics") {
+    const url = new URL(req.url ?? "/", "http://simulator");
+    if (url.pathname.startsWith(FAULTS_PATH)) {
+      const outcome = injectFault(faults, req.method ?? "GET", url);
+      res.writeHead(outcome.status, { "content-type": "text/plain" }).end(`${outcome.message}\n`);
+      return;
+    }
+    if (url.pathname !== "/metrics") {
       res.writeHead(404, { "content-type": "text/plain" }).end("404 page not found\n");
       return;
     }
@@ -196,5 +238,5 @@ async function startGpuServer(options: ResolvedOptions, instances: readonly Simu
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.gpuPort;
   const urlHost = options.host.includes(":") ? `[${options.host}]` : options.host;
-  return { server, interval, url: `http://${urlHost}:${port}` };
+  return { server, interval, url: `http://${urlHost}:${port}`, faults };
 }

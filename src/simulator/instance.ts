@@ -1,7 +1,8 @@
 import { metricsVersionSpec, type MetricsVersion } from "../catalog/index.js";
 import { Engine, type EngineObserver, type StepReport } from "./engine.js";
 import { BLOCK_SIZE } from "./kv-cache.js";
-import { LoadGenerator, type LoadProfile } from "./load.js";
+import { INVALID_REQUEST_SHARE, LoadGenerator, type LoadProfile } from "./load.js";
+import { LoraInfo, maxLorasFor } from "./lora-info.js";
 import { Random } from "./random.js";
 import type { FinishedRequest, RequestListener, RequestSpec } from "./request.js";
 import { HttpMetrics, ProcessMetrics } from "./server-metrics.js";
@@ -19,6 +20,10 @@ export interface InstanceConfig {
   readonly maxNumBatchedTokens: number;
   readonly kvBlocks: number;
   readonly maxModelLen: number;
+  /** Draft tokens per speculative step; 0 is off. */
+  readonly speculativeTokens: number;
+  /** LoRA adapters of the built-in load; 0 is off. */
+  readonly loraAdapters: number;
   /** Shortest timer delay; many instances in one process use a coarser tick. */
   readonly minTickMs: number;
   readonly recordTokenTimes: boolean;
@@ -39,7 +44,10 @@ export class SimulatedInstance {
   readonly engines: Engine[];
   readonly metrics: VllmMetrics;
   readonly http: HttpMetrics;
+  private readonly lora: LoraInfo;
   private readonly load: LoadGenerator;
+  /** Draws for what the API layer does with built-in requests (invalid ones, endpoints). */
+  private readonly apiRandom: Random;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
@@ -47,13 +55,18 @@ export class SimulatedInstance {
   constructor(config: InstanceConfig) {
     this.config = config;
     const random = new Random(config.seed * 1_000_003 + config.index);
-    const spec = metricsVersionSpec(config.metricsVersion, { maxModelLen: config.maxModelLen });
+    const spec = metricsVersionSpec(config.metricsVersion, {
+      maxModelLen: config.maxModelLen,
+      speculativeTokens: config.speculativeTokens,
+      lora: config.loraAdapters > 0,
+    });
     const createdAt = config.startUnixMs / 1000;
     this.metrics = new VllmMetrics({
       spec,
       modelName: config.model,
       engines: config.engines,
       createdAt,
+      speculativeTokens: config.speculativeTokens,
       cacheConfig: {
         block_size: String(BLOCK_SIZE),
         cache_dtype: "auto",
@@ -64,6 +77,7 @@ export class SimulatedInstance {
       },
     });
     this.http = new HttpMetrics(spec.createdSeries, createdAt);
+    this.lora = new LoraInfo(spec, config.loraAdapters);
     const observer = this.observer();
     this.engines = Array.from(
       { length: config.engines },
@@ -74,12 +88,20 @@ export class SimulatedInstance {
           maxNumBatchedTokens: config.maxNumBatchedTokens,
           kvBlocks: config.kvBlocks,
           latencies: config.latencies,
+          ...(config.loraAdapters > 0 ? { maxLoras: maxLorasFor(config.loraAdapters) } : {}),
           recordTokenTimes: config.recordTokenTimes,
           random: random.fork(),
           observer,
         }),
     );
-    this.load = new LoadGenerator(config.load, { random: random.fork(), engines: config.engines, maxModelLen: config.maxModelLen, idPrefix: `load-${config.index}` });
+    this.load = new LoadGenerator(config.load, {
+      random: random.fork(),
+      engines: config.engines,
+      maxModelLen: config.maxModelLen,
+      idPrefix: `load-${config.index}`,
+      loraAdapters: config.loraAdapters,
+    });
+    this.apiRandom = random.fork();
     this.wake();
   }
 
@@ -94,9 +116,19 @@ export class SimulatedInstance {
       interToken: (engine: number, seconds: number) => metrics.interToken(engine, seconds),
       finished: (engine: number, request: FinishedRequest) => {
         metrics.finished(engine, request);
+        if (request.origin === "load") this.recordLoadHttp(request.reason === "error" ? 500 : 200, request.finish - request.arrival, request.finish);
         onFinished?.(this, request);
       },
     };
+  }
+
+  /**
+   * What the API server's HTTP metrics see of a built-in request: chat or plain completions, the
+   * status (streams that the engine fails still end in 500 here, as a non-streamed call would) and its duration.
+   */
+  private recordLoadHttp(status: number, seconds: number, at: number): void {
+    const handler = this.apiRandom.chance(0.8) ? "/v1/chat/completions" : "/v1/completions";
+    this.http.record(handler, "POST", status, 2_000, status === 200 ? 1_500 : 200, Math.max(0, seconds), this.unixTime(at));
   }
 
   /** Simulated seconds since the simulator started. */
@@ -135,7 +167,9 @@ export class SimulatedInstance {
     for (let arrival = this.load.nextArrival(); arrival !== undefined && arrival <= time; arrival = this.load.nextArrival()) {
       for (const engine of this.engines) engine.advanceTo(arrival);
       const spec = this.load.take();
-      this.leastLoaded().add(spec, undefined, arrival);
+      // why: the API server answers some requests with 400 (context too long, bad parameters) before the engine sees them.
+      if (this.apiRandom.chance(INVALID_REQUEST_SHARE)) this.recordLoadHttp(400, 0.002, arrival);
+      else this.leastLoaded().add(spec, undefined, arrival);
     }
     for (const engine of this.engines) engine.advanceTo(time);
   }
@@ -171,15 +205,36 @@ export class SimulatedInstance {
   renderMetrics(): string {
     const now = this.now();
     this.advanceTo(now);
+    const lora = this.engines.map((engine) => engine.loraUse());
+    this.lora.update(lora, this.unixTime(now));
     this.metrics.updateGauges(
-      this.engines.map((engine) => ({ running: engine.numRunning, waiting: engine.numWaiting, kvUsage: engine.pool.usage() })),
+      this.engines.map((engine, index) => ({
+        running: engine.numRunning,
+        waiting: engine.numWaiting,
+        deferred: this.lora.deferred(lora[index] as (typeof lora)[number]),
+        kvUsage: engine.pool.usage(),
+      })),
       now,
     );
     const out: string[] = [];
     this.config.processMetrics.render(out);
     this.metrics.render(out);
+    this.lora.render(out);
     this.http.render(out);
     return out.join("");
+  }
+
+  /** Stops the built-in load as of now; the engines finish what they hold. */
+  stopLoad(): void {
+    this.advanceTo(this.now());
+    this.load.stop();
+    this.wake();
+  }
+
+  /** No request waiting or running on any engine (as of now). */
+  idle(): boolean {
+    this.advanceTo(this.now());
+    return this.engines.every((engine) => engine.numRunning === 0 && engine.numWaiting === 0);
   }
 
   close(): void {

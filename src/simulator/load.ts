@@ -28,6 +28,14 @@ const SYSTEM_PROMPT_BLOCKS = [8, 24, 40, 64];
 const RECENT_PROMPTS = 32;
 const FIRST_UNIQUE_HASH = 1_000_000_000;
 
+/** The served name of the n-th simulated LoRA adapter (`--lora-modules name=path`). */
+export function loraAdapterName(index: number): string {
+  return `lora-${index}`;
+}
+
+/** Share of built-in requests the API server rejects before the engine sees them (HTTP 400: context too long, bad parameters). */
+export const INVALID_REQUEST_SHARE = 0.01;
+
 /**
  * Built-in clients: Poisson arrivals, log-normal prompt and output lengths, shared system prompts
  * and repeated conversations (prefix-cache hits), a few disconnects (abort), rare engine errors,
@@ -42,16 +50,20 @@ export class LoadGenerator {
   private readonly idPrefix: string;
   private readonly recent: { tokens: number; hashes: number[] }[] = [];
   private next: number | undefined;
+  private stopped = false;
   private counter = 0;
   private uniqueHash = FIRST_UNIQUE_HASH;
 
-  constructor(profile: LoadProfile, options: { random: Random; engines: number; maxModelLen: number; idPrefix: string }) {
+  private readonly loraAdapters: number;
+
+  constructor(profile: LoadProfile, options: { random: Random; engines: number; maxModelLen: number; idPrefix: string; loraAdapters?: number }) {
     this.profile = profile;
     this.shape = profile === "idle" ? undefined : SHAPES[profile];
     this.random = options.random;
     this.engines = options.engines;
     this.maxModelLen = options.maxModelLen;
     this.idPrefix = options.idPrefix;
+    this.loraAdapters = options.loraAdapters ?? 0;
     this.next = this.shape === undefined ? undefined : this.arrivalAfter(0);
   }
 
@@ -60,10 +72,16 @@ export class LoadGenerator {
     return this.next;
   }
 
+  /** No built-in request arrives after this. */
+  stop(): void {
+    this.stopped = true;
+    this.next = undefined;
+  }
+
   /** The request arriving at `nextArrival()`; schedules the one after. */
   take(): RequestSpec {
     const at = this.next ?? 0;
-    this.next = this.arrivalAfter(at);
+    this.next = this.stopped ? undefined : this.arrivalAfter(at);
     return this.request();
   }
 
@@ -105,6 +123,7 @@ export class LoadGenerator {
       ...(maxTokensParam === undefined ? {} : { maxTokensParam }),
       ...(random.chance(0.06) ? { abortAfterTokens: random.int(1, Math.max(1, Math.min(naturalLength, maxTokens))) } : {}),
       ...(random.chance(0.003) ? { errorAfterTokens: random.int(1, Math.max(1, Math.min(naturalLength, maxTokens))) } : {}),
+      ...(this.loraAdapters > 0 && random.chance(0.7) ? { loraAdapter: loraAdapterName(random.int(1, this.loraAdapters)) } : {}),
     };
     return spec;
   }

@@ -1,6 +1,6 @@
 import { METRICS_VERSIONS, type MetricsVersion } from "../catalog/index.js";
 import { UserError } from "../errors.js";
-import { GPU_FORMATS, type GpuFormat } from "./gpu.js";
+import { GPU_FIELD_SETS, GPU_FORMATS, type GpuFieldSet, type GpuFormat } from "./gpu.js";
 import { BLOCK_SIZE } from "./kv-cache.js";
 import { LOAD_PROFILES, type LoadProfile } from "./load.js";
 
@@ -32,6 +32,12 @@ export interface SimulatorOptions {
   gpus?: number;
   /** dcgm-exporter's host label: `hostname` (since PR #655, default) or the older `Hostname`. */
   gpuHostnameLabel?: "hostname" | "Hostname";
+  /** dcgm-exporter fields served: `all` (default) or `defaults` (default-counters.csv: no profiling). */
+  gpuFields?: GpuFieldSet;
+  /** Speculative decoding with this many draft tokens per step (vLLM `--speculative-config`); 0 (default) is off. */
+  speculativeTokens?: number;
+  /** LoRA adapters the built-in load spreads requests over (vLLM `--enable-lora`); 0 (default) is off. */
+  loraAdapters?: number;
   /** JSON lines of every finished request's true timings. */
   truthFile?: string;
   /** false: engine steps take no time (benchmark profile). */
@@ -57,6 +63,9 @@ export interface ResolvedOptions {
   readonly gpus: number;
   readonly gpuFormat: GpuFormat;
   readonly gpuHostnameLabel: "hostname" | "Hostname";
+  readonly gpuFields: GpuFieldSet;
+  readonly speculativeTokens: number;
+  readonly loraAdapters: number;
   readonly truthFile: string | undefined;
   readonly latencies: boolean;
   readonly maxNumSeqs: number;
@@ -87,6 +96,8 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   integerIn(problems, "--kv-blocks", options.kvBlocks, 1, 10_000_000);
   integerIn(problems, "--max-model-len", options.maxModelLen, 16, 1_048_576);
   integerIn(problems, "--max-num-batched-tokens", options.maxNumBatchedTokens, 16, 1_048_576);
+  integerIn(problems, "--speculative", options.speculativeTokens, 0, 16);
+  integerIn(problems, "--lora-adapters", options.loraAdapters, 0, 64);
   const instances = options.instances ?? 1;
   const port = options.port ?? 0;
   if (port > 0 && port + instances - 1 > 65535) problems.push(`--port ${port} with --instances ${instances} runs past port 65535; choose a lower --port`);
@@ -99,6 +110,12 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   }
   if (options.gpuFormat !== undefined && !GPU_FORMATS.includes(options.gpuFormat)) {
     problems.push(`--gpu-format must be one of ${GPU_FORMATS.join(", ")} (got ${String(options.gpuFormat)})`);
+  }
+  if (options.gpuFields !== undefined && !GPU_FIELD_SETS.includes(options.gpuFields)) {
+    problems.push(`--gpu-fields must be one of ${GPU_FIELD_SETS.join(", ")} (got ${String(options.gpuFields)})`);
+  }
+  if (options.gpuFormat === "nvidia-smi" && options.gpuFields !== undefined) {
+    problems.push("--gpu-fields applies to --gpu-format dcgm only: nvidia_gpu_exporter has no profiling fields; drop one of the two");
   }
   if (options.gpuFormat === "nvidia-smi" && options.gpuHostnameLabel !== undefined) {
     problems.push("--gpu-hostname-label applies to --gpu-format dcgm only: nvidia_gpu_exporter writes no host label (the host comes from the scrape target); drop one of the two");
@@ -130,6 +147,9 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     gpus: options.gpus ?? Math.min(8, engines * instances),
     gpuFormat: options.gpuFormat ?? "dcgm",
     gpuHostnameLabel: options.gpuHostnameLabel ?? "hostname",
+    gpuFields: options.gpuFields ?? "all",
+    speculativeTokens: options.speculativeTokens ?? 0,
+    loraAdapters: options.loraAdapters ?? 0,
     truthFile: options.truthFile,
     latencies: options.latencies ?? true,
     maxNumSeqs: options.maxNumSeqs ?? 256,

@@ -20,6 +20,8 @@ export interface RequestSpec {
   readonly errorAfterTokens?: number;
   /** Built-in clients give up when still queued after this long (seconds). */
   readonly patienceSeconds?: number;
+  /** The LoRA adapter the request asks for (the `model` of an OpenAI request naming an adapter). */
+  readonly loraAdapter?: string;
   readonly origin: "api" | "load";
 }
 

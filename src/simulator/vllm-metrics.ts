@@ -7,6 +7,8 @@ import type { FinishedRequest } from "./request.js";
 export interface EngineGauges {
   readonly running: number;
   readonly waiting: number;
+  /** Waiting requests held back by a transient constraint (here: the LoRA budget), part of `waiting`. */
+  readonly deferred: number;
   readonly kvUsage: number;
 }
 
@@ -18,6 +20,8 @@ export interface VllmMetricsOptions {
   readonly cacheConfig: Readonly<Record<string, string>>;
   /** Unix seconds, for `_created`. */
   readonly createdAt: number;
+  /** Draft tokens per speculative step (0: speculative decoding off). */
+  readonly speculativeTokens: number;
 }
 
 interface Binding {
@@ -32,6 +36,9 @@ interface Binding {
 const FLOPS_PER_TOKEN = 2 * 8e9;
 const WEIGHT_BYTES = 16e9;
 const KV_BYTES_PER_TOKEN = 131_072;
+/** Chance that the draft token at position 0 is accepted; each later position is accepted less often. */
+const FIRST_POSITION_ACCEPTANCE = 0.78;
+const ACCEPTANCE_DECAY = 0.8;
 
 /**
  * The `vllm:` families of one server for one release line, fed by engine events. Every child
@@ -49,7 +56,8 @@ export class VllmMetrics implements EngineObserver {
     this.options = options;
     const { spec } = options;
     this.engineSlots = spec.engineLabel ? options.engines : 1;
-    for (const entry of spec.families) {
+    // why: the LoRA info gauge has dynamic children (one per adapter set); LoraInfo writes it.
+    for (const entry of spec.families.filter((item) => item.source !== "loraInfo")) {
       const family = new Family(entry.family, spec.createdSeries);
       const extraName = entry.family.labels.find((label) => entry.labelValues?.[label] !== undefined);
       const extraValues = extraName === undefined ? [""] : (entry.labelValues?.[extraName] ?? [""]);
@@ -124,6 +132,29 @@ export class VllmMetrics implements EngineObserver {
     this.add("estimatedFlops", engine, tokens * FLOPS_PER_TOKEN);
     if (tokens > 0) this.add("estimatedReadBytes", engine, WEIGHT_BYTES + report.contextTokens * KV_BYTES_PER_TOKEN);
     this.add("estimatedWriteBytes", engine, tokens * KV_BYTES_PER_TOKEN);
+    this.speculate(engine, report.generatedTokens);
+  }
+
+  /**
+   * Speculative decoding of one step: every sequence that produced a token proposed k draft tokens;
+   * position i is accepted only if every earlier one was. Expected counts, so a busy server pays no
+   * random draw per sequence; the counters render their whole part.
+   */
+  private speculate(engine: number, sequences: number): void {
+    const k = this.options.speculativeTokens;
+    if (k === 0 || sequences === 0) return;
+    let accepted = 0;
+    let reach = 1;
+    for (let position = 0; position < k; position += 1) {
+      reach *= FIRST_POSITION_ACCEPTANCE * ACCEPTANCE_DECAY ** position;
+      this.add("specAcceptedPerPosition", engine, sequences * reach, String(position));
+      accepted += sequences * reach;
+    }
+    this.add("specDrafts", engine, sequences);
+    this.add("specDraftTokens", engine, sequences * k);
+    this.add("specAcceptedTokens", engine, accepted);
+    // why: V0 counted the bonus token of every draft as emitted too.
+    this.add("specEmittedTokens", engine, accepted + sequences);
   }
 
   preempted(engine: number): void {
@@ -175,7 +206,8 @@ export class VllmMetrics implements EngineObserver {
       engines.forEach((gauges, slot) => {
         this.setGauge("running", slot, gauges.running);
         this.setGauge("waiting", slot, gauges.waiting);
-        this.setGauge("waitingByReason", slot, gauges.waiting, 0);
+        this.setGauge("waitingByReason", slot, gauges.waiting - gauges.deferred, 0);
+        this.setGauge("waitingByReason", slot, gauges.deferred, 1);
         this.setGauge("kvUsage", slot, gauges.kvUsage);
       });
       return;

@@ -60,7 +60,8 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
 
   before(async () => {
     for (const pod of PODS) {
-      simulators.push(await startSimulator({ host: pod.host, model: pod.model, engines: 2, seed: 5, load: "steady", token: TOKEN, ...(pod === PODS[0] ? { gpuPort: 0 } : {}) }));
+      // why: speculative decoding and LoRA on, so every optional panel is proven with data too.
+      simulators.push(await startSimulator({ host: pod.host, model: pod.model, engines: 2, seed: 5, load: "steady", speculativeTokens: 3, loraAdapters: 2, token: TOKEN, ...(pod === PODS[0] ? { gpuPort: 0 } : {}) }));
     }
     nodeExporter = await startNodeExporter();
     const [first, second] = simulators.map((simulator) => hostPort(simulator.urls[0]!));

@@ -3,7 +3,8 @@
  * one evaluation before its `for:` elapses (not firing) and at the moment it does (firing, with
  * labels and annotations), and every recording rule is checked against hand-computed values.
  */
-import { dcgm, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
+import { dcgm, httpServer, node, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
+import { AGGREGATES, ERROR_RATIO_WINDOWS, errorRatioWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
 import { parse } from "yaml";
 import { buildMixin, defaultMixinConfig, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/rules/index.js";
@@ -30,6 +31,8 @@ interface AlertCase {
   readonly trueFromMinute: number;
   /** One firing alert per entry: its labels (besides alertname/severity) and `$value` as the template prints it. */
   readonly firing: readonly { labels: Record<string, string>; value: string }[];
+  /** An input that must keep the alert silent even after its `for:` (a guard of the expression). */
+  readonly silentWith?: readonly InputSeries[];
 }
 
 function labelText(labels: Record<string, string>): string {
@@ -152,14 +155,109 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
     },
     {
       alert: "GpuMemoryNearFull",
+      // why: 97 % used but 4 GiB free (vLLM's normal reservation on a big GPU) stays silent; 500 MiB free fires.
       input: [
         seriesOf(dcgm.fbUsed.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "79000x40"),
-        seriesOf(dcgm.fbFree.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "1000x40"),
+        seriesOf(dcgm.fbFree.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "500x40"),
+        seriesOf(dcgm.fbUsed.name, { ...dcgmLabels, gpu: "1", UUID: "GPU-cccc", hostname: "gpu-host-1" }, "136000x40"),
+        seriesOf(dcgm.fbFree.name, { ...dcgmLabels, gpu: "1", UUID: "GPU-cccc", hostname: "gpu-host-1" }, "4096x40"),
       ],
       trueFromMinute: 0,
-      firing: [{ labels: { ...dcgmLabels, hostname: "gpu-host-1" }, value: "98.75%" }],
+      firing: [{ labels: { ...dcgmLabels, hostname: "gpu-host-1" }, value: "500Mi" }],
+    },
+    {
+      alert: "VllmInterTokenLatencyHigh",
+      // why: every token gap lands in (0.3, 0.4] s: p99 = 0.3 + 0.1 × 0.99 = 0.399 s.
+      input: histogramInput(vllm.interTokenLatency, engine0, { "0.3": 0, "0.4": 60, "+Inf": 60 }),
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "399ms" }],
+    },
+    {
+      alert: "VllmErrorBudgetBurnFast",
+      input: burnInput(100),
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "10%" }],
+      // why: the same 10 % at 50 requests per 5 minutes is a handful of errors, not a burn rate.
+      silentWith: burnInput(10),
+    },
+    {
+      alert: "VllmErrorBudgetBurnSlow",
+      input: burnInput(100),
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "10%" }],
+      silentWith: burnInput(10),
+    },
+    {
+      alert: "VllmApiErrorsHigh",
+      input: [
+        seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, "0+90x40"),
+        seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+10x40"),
+        seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"),
+        // why: another Python service's HTTP errors in the same Prometheus are not the vLLM API's.
+        seriesOf(httpServer.requests.name, { job: "other-api", instance: "web-1:8080", handler: "/", method: "GET", status: "5xx" }, "0+100x40"),
+      ],
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm" }, value: "10%" }],
+      silentWith: [
+        seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, "0+9x40"),
+        seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+1x40"),
+        seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"),
+      ],
+    },
+    {
+      alert: "GpuXidError",
+      // why: dcgm-exporter's gauge changes 0 → 79; nvidia_gpu_exporter's Xid 48 child appears at 1 (increase alone would miss it).
+      input: [
+        seriesOf(dcgm.xidErrors.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "0 0 0 79x37"),
+        seriesOf(dcgm.xidErrors.name, { ...dcgmLabels, gpu: "1", UUID: "GPU-cccc", hostname: "gpu-host-1" }, "43x40"),
+        seriesOf(nvidiaSmi.xidErrors.name, { job: "nvidia", instance: "gpu-host-2:9835", uuid: "bbbb", xid: "48" }, "_ _ _ 1x37"),
+      ],
+      trueFromMinute: 3,
+      firing: [
+        { labels: { job: "dcgm", instance: "gpu-host-1:9400", hostname: "gpu-host-1", gpu: "0", UUID: "GPU-aaaa", xid: "79" }, value: "1" },
+        { labels: { job: "nvidia", instance: "gpu-host-2:9835", hostname: "gpu-host-2", uuid: "bbbb", xid: "48" }, value: "1" },
+      ],
+    },
+    {
+      alert: "GpuRowRemapFailure",
+      input: [
+        seriesOf(dcgm.rowRemapFailure.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "0 0 0 1x37"),
+        seriesOf(dcgm.rowRemapFailure.name, { ...dcgmLabels, gpu: "1", UUID: "GPU-cccc", hostname: "gpu-host-1" }, "0x40"),
+      ],
+      trueFromMinute: 3,
+      firing: [{ labels: { ...dcgmLabels, hostname: "gpu-host-1" }, value: "1" }],
+    },
+    {
+      alert: "GpuMetricsExporterVanished",
+      // why: the GPUs of gpu-host-1 report until minute 10, then go stale while vLLM keeps generating; gpu-host-3 keeps reporting.
+      input: [
+        seriesOf(dcgm.gpuTemp.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "50x10 stale"),
+        seriesOf(dcgm.gpuTemp.name, { ...dcgmLabels, instance: "gpu-host-3:9400", hostname: "gpu-host-3" }, "50x40"),
+        seriesOf(vllm.generationTokens.name, engine0, "0+600x40"),
+      ],
+      trueFromMinute: 11,
+      firing: [{ labels: { job: "dcgm", hostname: "gpu-host-1" }, value: "1" }],
     },
   ];
+}
+
+const httpTarget = { job: "vllm", instance: "gpu-host-1:8000", handler: "/v1/chat/completions", method: "POST" };
+
+/** 10 % of `perMinute` finished requests fail (client aborts are finished requests, not failures). */
+function burnInput(perMinute: 100 | 10): InputSeries[] {
+  const engine0 = { ...VLLM_TARGET, engine: "0" };
+  const share = (part: number) => `0+${(perMinute * part) / 100}x40`;
+  return [
+    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "stop" }, share(perMinute === 100 ? 85 : 80)),
+    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "error" }, share(10)),
+    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "abort" }, share(perMinute === 100 ? 5 : 10)),
+  ];
+}
+
+/** The guard case: with `silentWith` as input the alert stays silent past its `for:`. */
+function silentTest(rule: AlertRule, testCase: AlertCase) {
+  const after = testCase.trueFromMinute + minutes(rule.for) + 1;
+  return { interval: "1m", input_series: testCase.silentWith ?? [], alert_rule_test: [{ eval_time: `${after}m`, alertname: rule.alert, exp_alerts: [] }] };
 }
 
 function alertTest(rule: AlertRule, testCase: AlertCase, runbookBaseUrl: string) {
@@ -210,7 +308,8 @@ function recordingInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     const labels = { ...VLLM_TARGET, engine };
     for (const key of Object.keys(histograms) as (keyof typeof histograms)[]) {
       const family = familyFor(key);
-      input.push(...histogramInput(family, labels, { "0.5": 60, "1.0": 120, "+Inf": 120 }));
+      // why: the objectives' edges (2.5 s TTFT, 60 s E2E) hold every observation, so both SLO shares are 1.
+      input.push(...histogramInput(family, labels, { "0.5": 60, "1.0": 120, "2.5": 120, "60.0": 120, "+Inf": 120 }));
       input.push(seriesOf(sumSeries(family), labels, "0+90x40"), seriesOf(countSeries(family), labels, "0+120x40"));
       const signal = histograms[key];
       expected.push({ record: bucketRecord(signal), labels: { ...labels, le: "0.5" }, value: 1 });
@@ -238,11 +337,104 @@ function recordingInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
   }
   const modelLabels = { job: VLLM_TARGET.job, model_name: VLLM_TARGET.model_name };
   // why: half the observations ≤ 0.5, all ≤ 1.0, so for q ≥ 0.5 the quantile is 0.5 + 0.5 × (2q − 1) = q.
-  for (const signal of [histograms.ttft, histograms.e2e]) {
+  for (const signal of [histograms.ttft, histograms.e2e, histograms.interTokenLatency]) {
     for (const quantile of [0.5, 0.9, 0.95, 0.99]) expected.push({ record: quantileRecord(signal, quantile), labels: modelLabels, value: quantile });
   }
   // why: 15 errors of 75 finished requests a minute; the 15 aborts are not errors.
   expected.push({ record: errorRatioRecord(), labels: modelLabels, value: 0.2 });
+  const aggregates = aggregateInput();
+  return { input: [...input, ...aggregates.input], expected: [...expected, ...aggregates.expected] };
+}
+
+/**
+ * The aggregates (per job and model, per GPU host, per job) over the same vLLM input plus gauges,
+ * HTTP counters, two GPU exporters and a node_exporter.
+ */
+function aggregateInput(): { input: InputSeries[]; expected: ExpectedSample[] } {
+  const histograms = histogramSignals();
+  const model = { job: VLLM_TARGET.job, model_name: VLLM_TARGET.model_name };
+  const engine = (index: string) => ({ ...VLLM_TARGET, engine: index });
+  const dcgmHost = { job: "dcgm", instance: "gpu-host-1:9400", hostname: "gpu-host-1" };
+  const smiHost = { job: "nvidia", instance: "gpu-host-2:9835", uuid: "bbbb" };
+  const dcgmGpu = (gpu: string) => ({ ...dcgmHost, gpu, UUID: `GPU-${gpu}` });
+  const input: InputSeries[] = [
+    seriesOf(vllm.numRequestsRunning.name, engine("0"), "3x40"),
+    seriesOf(vllm.numRequestsRunning.name, engine("1"), "5x40"),
+    seriesOf(vllm.numRequestsWaiting.name, engine("0"), "1x40"),
+    seriesOf(vllm.numRequestsWaiting.name, engine("1"), "2x40"),
+    // why: the current KV name on one engine, the pre-0.9.2 one on the other.
+    seriesOf(vllm.kvCacheUsagePerc.name, engine("0"), "0.5x40"),
+    seriesOf(vllmLegacy.gpuCacheUsagePerc.name, engine("1"), "0.7x40"),
+    seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, "0+120x40"),
+    seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+30x40"),
+    seriesOf(dcgm.gpuTemp.name, dcgmGpu("0"), "50x40"),
+    seriesOf(dcgm.gpuTemp.name, dcgmGpu("1"), "60x40"),
+    seriesOf(dcgm.gpuUtil.name, dcgmGpu("0"), "40x40"),
+    seriesOf(dcgm.gpuUtil.name, dcgmGpu("1"), "80x40"),
+    seriesOf(dcgm.powerUsage.name, dcgmGpu("0"), "300x40"),
+    seriesOf(dcgm.powerUsage.name, dcgmGpu("1"), "500x40"),
+    seriesOf(dcgm.fbUsed.name, dcgmGpu("0"), "60000x40"),
+    seriesOf(dcgm.fbFree.name, dcgmGpu("0"), "20000x40"),
+    seriesOf(dcgm.fbUsed.name, dcgmGpu("1"), "70000x40"),
+    seriesOf(dcgm.fbFree.name, dcgmGpu("1"), "10000x40"),
+    seriesOf(dcgm.xidErrors.name, dcgmGpu("0"), "0x40"),
+    seriesOf(dcgm.xidErrors.name, dcgmGpu("1"), "43x40"),
+    seriesOf(nvidiaSmi.temperatureGpu.name, smiHost, "40x40"),
+    seriesOf(nvidiaSmi.utilizationGpuRatio.name, smiHost, "0.5x40"),
+    seriesOf(nvidiaSmi.powerDrawWatts.name, smiHost, "250x40"),
+    seriesOf(nvidiaSmi.memoryUsedBytes.name, smiHost, "40000000000x40"),
+    seriesOf(nvidiaSmi.memoryTotalBytes.name, smiHost, "80000000000x40"),
+    seriesOf(node.cpuSeconds.name, { job: "node", instance: "gpu-host-1:9100", cpu: "0", mode: "idle" }, "0+30x40"),
+    seriesOf(node.cpuSeconds.name, { job: "node", instance: "gpu-host-1:9100", cpu: "1", mode: "idle" }, "0+30x40"),
+    seriesOf(node.memoryTotalBytes.name, { job: "node", instance: "gpu-host-1:9100" }, "100x40"),
+    seriesOf(node.memoryAvailableBytes.name, { job: "node", instance: "gpu-host-1:9100" }, "25x40"),
+  ];
+  const host1 = { job: "dcgm", hostname: "gpu-host-1" };
+  const host2 = { job: "nvidia", hostname: "gpu-host-2" };
+  const at = (record: string, labels: Record<string, string>, value: number): ExpectedSample => ({ record, labels, value });
+  const expected: ExpectedSample[] = [
+    // why: two engines each finishing 45 stop, 15 error, 15 abort a minute.
+    at(AGGREGATES.requests, { ...model, finished_reason: "stop" }, 1.5),
+    at(AGGREGATES.requests, { ...model, finished_reason: "error" }, 0.5),
+    at(AGGREGATES.requests, { ...model, finished_reason: "abort" }, 0.5),
+    at(AGGREGATES.promptTokens, model, 20),
+    at(AGGREGATES.generationTokens, model, 10),
+    at(AGGREGATES.preemptions, model, 0.2),
+    at(AGGREGATES.running, model, 8),
+    at(AGGREGATES.waiting, model, 3),
+    at(AGGREGATES.kvUsageMax, model, 0.7),
+    at(AGGREGATES.kvUsageAvg, model, 0.6),
+    at(sloRatioRecord(histograms.ttft), model, 1),
+    at(sloRatioRecord(histograms.e2e), model, 1),
+    ...ERROR_RATIO_WINDOWS.map((window) => at(errorRatioWindowRecord(window), model, 0.2)),
+    at(AGGREGATES.httpRequests, { job: "vllm", status: "2xx" }, 2),
+    at(AGGREGATES.httpRequests, { job: "vllm", status: "5xx" }, 0.5),
+    at(AGGREGATES.http5xxRatio, { job: "vllm" }, 0.2),
+    at(AGGREGATES.gpus, host1, 2),
+    at(AGGREGATES.gpus, host2, 1),
+    at(AGGREGATES.gpuUtilisation, host1, 60),
+    at(AGGREGATES.gpuUtilisation, host2, 50),
+    at(AGGREGATES.gpuPower, host1, 800),
+    at(AGGREGATES.gpuPower, host2, 250),
+    at(AGGREGATES.gpuTemperature, host1, 60),
+    at(AGGREGATES.gpuTemperature, host2, 40),
+    at(AGGREGATES.gpuMemoryUsed, host1, 0.875),
+    at(AGGREGATES.gpuMemoryUsed, host2, 0.5),
+    at(AGGREGATES.gpuXid, host1, 43),
+    // why: two idle CPUs at 0.5 s/s each: half busy; 75 of 100 bytes not available.
+    at(AGGREGATES.hostCpuBusy, { job: "node", hostname: "gpu-host-1" }, 50),
+    at(AGGREGATES.hostMemoryUsed, { job: "node", hostname: "gpu-host-1" }, 0.75),
+    at(AGGREGATES.jobGpus, { job: "dcgm" }, 2),
+    at(AGGREGATES.jobGpus, { job: "nvidia" }, 1),
+    at(AGGREGATES.jobGpuUtilisation, { job: "dcgm" }, 60),
+    at(AGGREGATES.jobGpuUtilisation, { job: "nvidia" }, 50),
+    at(AGGREGATES.jobGpuUtilisationMax, { job: "dcgm" }, 60),
+    at(AGGREGATES.jobGpuUtilisationMax, { job: "nvidia" }, 50),
+    at(AGGREGATES.jobGpuPower, { job: "dcgm" }, 800),
+    at(AGGREGATES.jobGpuPower, { job: "nvidia" }, 250),
+    at(AGGREGATES.jobGpuTemperature, { job: "dcgm" }, 60),
+    at(AGGREGATES.jobGpuTemperature, { job: "nvidia" }, 40),
+  ];
   return { input, expected };
 }
 
@@ -285,10 +477,10 @@ function alertGroupNames(config: MixinConfig): string[] {
 /** The promtool test file (as an object to be written as YAML) for the given rule file names. */
 export function promtoolTestFile(ruleFileNames: readonly string[], config: MixinConfig = defaultMixinConfig()) {
   const cases = new Map(alertCases(config.thresholds).map((testCase) => [testCase.alert, testCase]));
-  const tests = buildMixin(config).alerts.map((rule) => {
+  const tests = buildMixin(config).alerts.flatMap((rule) => {
     const testCase = cases.get(rule.alert);
     if (!testCase) throw new Error(`no promtool case for alert ${rule.alert}`);
-    return alertTest(rule, testCase, config.runbookBaseUrl);
+    return [alertTest(rule, testCase, config.runbookBaseUrl), ...(testCase.silentWith === undefined ? [] : [silentTest(rule, testCase)])];
   });
   // why: promtool evaluates groups in map order unless told; alerts read what the recording group wrote in the same step.
   const groupOrder = [...new Set([...recordingGroupNames(config), ...alertGroupNames(config)])];

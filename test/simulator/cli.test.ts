@@ -60,5 +60,5 @@ test("vllm-monitor simulate reports every bad option at once and exits 2", async
   assert.match(output, /--load must be one of/);
   assert.match(output, /--port must be a whole number/);
   assert.match(output, /--gpu-format must be one of dcgm, nvidia-smi/);
-  assert.match(output, /--gpu-format and --gpu-hostname-label need --gpu-port/);
+  assert.match(output, /--gpu-format, --gpu-hostname-label and --gpu-fields need --gpu-port/);
 });

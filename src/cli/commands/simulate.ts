@@ -5,7 +5,16 @@ import { METRICS_VERSIONS } from "../../catalog/index.js";
 import { environmentVariable } from "../../config/load.js";
 import { VLLM_DEFAULT_PORT } from "../../config/targets.js";
 import { UserError, isUserError } from "../../errors.js";
-import { DEFAULT_MODEL, GPU_FORMATS, LOAD_PROFILES, resolveOptions, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
+import {
+  DEFAULT_MODEL,
+  FAULTS_PATH,
+  GPU_FIELD_SETS,
+  GPU_FORMATS,
+  LOAD_PROFILES,
+  resolveOptions,
+  startSimulator,
+  type SimulatorOptions,
+} from "../../simulator/index.js";
 import { print } from "../../output.js";
 
 interface SimulateFlags {
@@ -26,12 +35,18 @@ interface SimulateFlags {
   readonly gpus?: string;
   readonly gpuFormat: string;
   readonly gpuHostnameLabel?: string;
+  readonly gpuFields?: string;
+  readonly speculative?: string | boolean;
+  readonly loraAdapters?: string;
   readonly truthFile?: string;
   readonly latencies: boolean;
   readonly maxNumSeqs?: string;
   readonly kvBlocks?: string;
   readonly maxModelLen?: string;
 }
+
+/** Draft tokens per step when `--speculative` is given without a number. */
+const DEFAULT_SPECULATIVE_TOKENS = 3;
 
 /** Environment variable that may carry the token, so it stays out of `ps` (declared in the settings schema). */
 const TOKEN_ENV = "SIMULATOR_TOKEN";
@@ -57,6 +72,9 @@ export function register(program: Command): void {
     .option("--gpu-format <format>", `GPU metrics page: ${GPU_FORMATS.join(" or ")} (dcgm-exporter, or utkuozdemir/nvidia_gpu_exporter)`, "dcgm")
     .option("--gpus <n>", "simulated GPUs (default one per engine, at most 8)")
     .option("--gpu-hostname-label <name>", "dcgm-exporter host label: hostname (default) or Hostname (older releases)")
+    .option("--gpu-fields <set>", `dcgm-exporter fields: ${GPU_FIELD_SETS.join(" or ")} (default-counters.csv only: no profiling, as on GeForce cards)`)
+    .option("--speculative [tokens]", "speculative decoding with this many draft tokens per step (default 3), as vLLM --speculative-config")
+    .option("--lora-adapters <n>", "spread the built-in load over n LoRA adapters (lora-1 … lora-n), as vLLM --enable-lora")
     .option("--truth-file <file>", "write every finished request's true TTFT, ITL, queue and E2E times as JSON lines")
     .option("--no-latencies", "engine steps take no time (benchmark profile)")
     .option("--max-num-seqs <n>", "largest batch (vLLM --max-num-seqs, default 256)")
@@ -95,7 +113,10 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
   };
   const token = flags.token ?? environmentVariable(TOKEN_ENV)?.reveal();
   if ((flags.cert !== undefined || flags.key !== undefined || flags.writeCa !== undefined) && !flags.tls) problems.push("--cert, --key and --write-ca need --tls");
-  if ((flags.gpuFormat !== "dcgm" || flags.gpuHostnameLabel !== undefined) && flags.gpuPort === undefined) problems.push("--gpu-format and --gpu-hostname-label need --gpu-port (the port of the GPU metrics page)");
+  if ((flags.gpuFormat !== "dcgm" || flags.gpuHostnameLabel !== undefined || flags.gpuFields !== undefined) && flags.gpuPort === undefined) {
+    problems.push("--gpu-format, --gpu-hostname-label and --gpu-fields need --gpu-port (the port of the GPU metrics page)");
+  }
+  const speculativeTokens = flags.speculative === undefined ? undefined : flags.speculative === true ? DEFAULT_SPECULATIVE_TOKENS : integer("--speculative", String(flags.speculative));
   const options: SimulatorOptions = {
     host: flags.host,
     port: integer("--port", flags.port),
@@ -111,6 +132,9 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
     gpus: integer("--gpus", flags.gpus),
     gpuFormat: flags.gpuFormat as SimulatorOptions["gpuFormat"],
     gpuHostnameLabel: flags.gpuHostnameLabel as SimulatorOptions["gpuHostnameLabel"],
+    gpuFields: flags.gpuFields as SimulatorOptions["gpuFields"],
+    speculativeTokens,
+    loraAdapters: integer("--lora-adapters", flags.loraAdapters),
     truthFile: flags.truthFile,
     latencies: flags.latencies,
     maxNumSeqs: integer("--max-num-seqs", flags.maxNumSeqs),
@@ -135,7 +159,12 @@ function describe(flags: SimulateFlags, options: SimulatorOptions, urls: readonl
   const shown = urls.length <= 8 ? urls : [urls[0] as string, "…", urls[urls.length - 1] as string];
   for (const url of shown) lines.push(`  ${url}${url === "…" ? "" : "/v1  (metrics: " + url + "/metrics)"}`);
   lines.push(`  model${models.length === 1 ? "" : "s"}: ${models.join(", ")}`);
-  if (gpuUrl !== undefined) lines.push(`GPU metrics (${flags.gpuFormat === "nvidia-smi" ? "nvidia_gpu_exporter" : "dcgm-exporter"} format): ${gpuUrl}/metrics`);
+  if (options.speculativeTokens !== undefined && options.speculativeTokens > 0) lines.push(`  speculative decoding: ${options.speculativeTokens} draft tokens per step`);
+  if (options.loraAdapters !== undefined && options.loraAdapters > 0) lines.push(`  LoRA adapters: lora-1 … lora-${options.loraAdapters}`);
+  if (gpuUrl !== undefined) {
+    lines.push(`GPU metrics (${flags.gpuFormat === "nvidia-smi" ? "nvidia_gpu_exporter" : "dcgm-exporter"} format): ${gpuUrl}/metrics`);
+    lines.push(`  inject a fault: curl -X POST '${gpuUrl}${FAULTS_PATH}xid?gpu=0&code=79'  (or throttle?gpu=0&reason=thermal&seconds=60, row-remap?gpu=0)`);
+  }
   if (options.token !== undefined) lines.push(`bearer token required on /metrics and /v1/* (from ${flags.token !== undefined ? "--token" : TOKEN_ENV})`);
   if (flags.writeCa !== undefined) lines.push(`certificate to trust written to ${flags.writeCa}`);
   lines.push("press Ctrl+C to stop");

@@ -86,7 +86,8 @@ export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">):
     name: "simulator",
     services: ["simulator", "simulator-gpu"],
     command: cli.command,
-    args: [...cli.args, "simulate", "--host", LISTEN_HOST, "--port", String(vllmPort.port), "--gpu-port", String(gpuPort.port), "--load", "steady"],
+    // why: the demo turns on speculative decoding and LoRA so every panel, the optional rows too, has data.
+    args: [...cli.args, "simulate", "--host", LISTEN_HOST, "--port", String(vllmPort.port), "--gpu-port", String(gpuPort.port), "--load", "steady", "--speculative", "3", "--lora-adapters", "3"],
     env: {},
     ports: [vllmPort, gpuPort],
     readyUrl: url(vllmPort.port, "/health"),

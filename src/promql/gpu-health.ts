@@ -1,0 +1,113 @@
+import { dcgm, nvidiaSmi } from "../catalog/index.js";
+import { compare, firstOf, increase, rate, sumBy } from "./functions.js";
+import { gpuGauge } from "./gpu.js";
+import type { Scope } from "./scope.js";
+
+/**
+ * GPU health queries (the Machine overview's GPU health row and the GPU alerts), built on gpu.ts so
+ * every result carries `hostname`. Where nvidia_gpu_exporter has the same signal it is the fallback.
+ */
+
+const MIB = 1_048_576;
+// why: NVML counts PCIe throughput in KB of 1024 bytes.
+const KILOBYTE = 1_024;
+const MICROSECOND = 1e-6;
+
+/** The labels a per-GPU result keeps: host, the exporter's GPU index or uuid, and the scrape target. */
+export const GPU_IDENTITY = ["job", "instance", "hostname", "gpu", "UUID", "uuid"] as const;
+
+const rangeOf = (window: string) => (fn: "rate" | "increase" | "changes") => (selector: string) =>
+  fn === "rate" ? rate(selector, window) : fn === "increase" ? increase(selector, window) : `changes(${selector}[${window}])`;
+
+/** The code of the last Xid error per GPU (0: none since the exporter started); dcgm-exporter only. */
+export function xidLastCode(scope: Scope): string {
+  return gpuGauge(dcgm.xidErrors, scope);
+}
+
+/** Xid errors per GPU and code since the exporter started, from nvidia_gpu_exporter's nvml backend (no series until the first Xid). */
+export function xidCounts(scope: Scope): string {
+  return sumBy([...GPU_IDENTITY, "xid"], gpuGauge(nvidiaSmi.xidErrors, scope));
+}
+
+/** The Xid panel: dcgm-exporter's last code per GPU, or nvidia_gpu_exporter's count per GPU and code. */
+export function xidErrors(scope: Scope): string {
+  return firstOf(xidLastCode(scope), xidCounts(scope));
+}
+
+/**
+ * GPUs that reported an Xid within `window`, one series per GPU and code (label `xid`): value 1
+ * for dcgm-exporter, the number of new errors for nvidia_gpu_exporter.
+ * why: dcgm-exporter only keeps the last code, so a new Xid is that gauge changing to a non-zero
+ * code; nvidia_gpu_exporter's counter child appears with its first Xid at 1, which `increase`
+ * misses, so a child that did not exist `window` ago counts too.
+ */
+export function xidNew(scope: Scope, window: string): string {
+  const changed = compare(gpuGauge(dcgm.xidErrors, scope, rangeOf(window)("changes")), ">", 0);
+  const dcgmNew = `count_values by (${GPU_IDENTITY.join(", ")}) ("xid", ${compare(xidLastCode(scope), ">", 0)} and ${changed})`;
+  const counted = (selector: string) => `(${compare(increase(selector, window), ">", 0)} or (${selector} unless ${selector} offset ${window}))`;
+  const nvidiaNew = sumBy([...GPU_IDENTITY, "xid"], gpuGauge(nvidiaSmi.xidErrors, scope, counted));
+  return firstOf(dcgmNew, nvidiaNew);
+}
+
+/** 1 where the GPU failed to remap a row after an uncorrectable memory error. */
+export function rowRemapFailure(scope: Scope): string {
+  return gpuGauge(dcgm.rowRemapFailure, scope);
+}
+
+/** Rows remapped so far after uncorrectable errors (a spare-row budget running out). */
+export function uncorrectableRemappedRows(scope: Scope): string {
+  return gpuGauge(dcgm.uncorrectableRemappedRows, scope);
+}
+
+/** PCIe link retries per second. */
+export function pcieReplayRate(scope: Scope): string {
+  return gpuGauge(dcgm.pcieReplayCounter, scope, rangeOf(scope.window)("rate"));
+}
+
+/** Power draw as a share of the power limit (1 = at the cap). */
+export function powerOfLimit(scope: Scope): string {
+  return firstOf(
+    `${gpuGauge(dcgm.powerUsage, scope)} / ${gpuGauge(dcgm.powerManagementLimit, scope)}`,
+    `${gpuGauge(nvidiaSmi.powerDrawWatts, scope)} / ${gpuGauge(nvidiaSmi.powerLimitWatts, scope)}`,
+  );
+}
+
+export function memoryTemperatureCelsius(scope: Scope): string {
+  return firstOf(gpuGauge(dcgm.memoryTemp, scope), gpuGauge(nvidiaSmi.temperatureMemory, scope));
+}
+
+/** Share of time (0–1) the clocks were held down by the power limit or by heat (DCGM violation counters, µs). */
+export function throttledShare(reason: "power" | "thermal", scope: Scope): string {
+  const family = reason === "power" ? dcgm.powerViolation : dcgm.thermalViolation;
+  return `${gpuGauge(family, scope, rangeOf(scope.window)("rate"))} * ${MICROSECOND}`;
+}
+
+/** Tensor-core (HMMA) pipe activity, 0–1; DCGM profiling only. */
+export function tensorActive(scope: Scope): string {
+  return gpuGauge(dcgm.tensorActive, scope);
+}
+
+/**
+ * Device-memory activity, 0–1: DCGM profiling's DRAM_ACTIVE, else the default counters'
+ * MEM_COPY_UTIL, else nvidia-smi's memory utilisation (both: share of time memory was read or written).
+ */
+export function dramActive(scope: Scope): string {
+  return firstOf(gpuGauge(dcgm.dramActive, scope), `${gpuGauge(dcgm.memCopyUtil, scope)} / 100`, gpuGauge(nvidiaSmi.utilizationMemoryRatio, scope));
+}
+
+/** PCIe bytes per second in one direction: DCGM profiling, else the default counters' KB totals. */
+export function pcieBytesPerSecond(direction: "tx" | "rx", scope: Scope): string {
+  const profiling = direction === "tx" ? dcgm.pcieTxBytes : dcgm.pcieRxBytes;
+  const counter = direction === "tx" ? dcgm.pcieTxThroughput : dcgm.pcieRxThroughput;
+  return firstOf(gpuGauge(profiling, scope), `${gpuGauge(counter, scope, rangeOf(scope.window)("rate"))} * ${KILOBYTE}`);
+}
+
+/** NVLink bytes per second in one direction (DCGM profiling fields). */
+export function nvlinkBytesPerSecond(direction: "tx" | "rx", scope: Scope): string {
+  return gpuGauge(direction === "tx" ? dcgm.nvlinkTxBytes : dcgm.nvlinkRxBytes, scope);
+}
+
+/** Framebuffer memory not in use, in bytes: what is left for anything beyond vLLM's reserved pool. */
+export function gpuMemoryFreeBytes(scope: Scope): string {
+  return firstOf(`${gpuGauge(dcgm.fbFree, scope)} * ${MIB}`, gpuGauge(nvidiaSmi.memoryFreeBytes, scope));
+}
