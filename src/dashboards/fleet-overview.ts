@@ -2,7 +2,7 @@ import type { Thresholds } from "../mixin/thresholds.js";
 import * as fleet from "../promql/fleet.js";
 import type { FleetQuery } from "../promql/fleet.js";
 import { DASHBOARD_UIDS, alertsAnnotation, linkTo } from "./navigation.js";
-import { buildDashboard, refId, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
+import { alertLine, buildDashboard, refId, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { fleetVariables } from "./variables.js";
 
@@ -12,12 +12,6 @@ const TO_INSTANCES = linkTo("Instances of this job and model", DASHBOARD_UIDS.in
 const TO_MACHINES = linkTo("Machine overview", DASHBOARD_UIDS.machine, ["job"]);
 const PER_JOB_MODEL = "{{model_name}} ({{job}})";
 
-function line(value: number): ThresholdStep[] {
-  return [
-    { value: null, color: "green" },
-    { value, color: "red" },
-  ];
-}
 
 function quantiles(signal: "ttft" | "e2e" | "interTokenLatency", query: FleetQuery): TargetSpec[] {
   return [0.5, 0.95, 0.99].map((quantile) => ({ expr: fleet.fleetQuantile(signal, quantile, query), legend: `p${Math.round(quantile * 100)} ${PER_JOB_MODEL}` }));
@@ -77,7 +71,7 @@ function serviceRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
         width: 6,
         min: 0,
         thresholdLine: true,
-        thresholds: line(thresholds.errorRatio.ratio),
+        thresholds: alertLine(thresholds.errorRatio.ratio),
         links: [TO_INSTANCES],
         targets: [{ expr: fleet.fleetErrorRatio(query), legend: "{{model_name}}" }],
       },
@@ -94,7 +88,7 @@ function latencyRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
     unit: "s",
     legend: "table" as const,
     thresholdLine: true,
-    thresholds: line(objective),
+    thresholds: alertLine(objective),
     links: [TO_INSTANCES],
     targets: quantiles(signal, query),
   });
@@ -123,7 +117,7 @@ function capacityRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
         max: 1,
         legend: "table",
         thresholdLine: true,
-        thresholds: line(thresholds.kvCacheUsage.ratio),
+        thresholds: alertLine(thresholds.kvCacheUsage.ratio),
         links: [TO_INSTANCES],
         targets: [
           { expr: fleet.fleetKvUsage("max", query), legend: `fullest ${PER_JOB_MODEL}` },
@@ -220,7 +214,7 @@ function gpuRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
         unit: "celsius",
         width: 8,
         thresholdLine: true,
-        thresholds: line(thresholds.gpuTemperature.celsius),
+        thresholds: alertLine(thresholds.gpuTemperature.celsius),
         links: [TO_MACHINES],
         targets: [{ expr: fleet.fleetGpu("jobGpuTemperature", query), legend: "{{job}}" }],
       },

@@ -4,7 +4,7 @@ import * as instances from "../promql/instances.js";
 import { grafanaScope } from "../promql/scope.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations, userOverviewRowUrl } from "./navigation.js";
-import { buildDashboard, refId, type RowSpec, type TargetSpec } from "./panels.js";
+import { alertLine, buildDashboard, refId, type RowSpec, type TargetSpec } from "./panels.js";
 import { engineInternalsRow, optionalEngineRows } from "./rows/engine-internals.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { vllmVariables } from "./variables.js";
@@ -68,10 +68,7 @@ function sickInstanceRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         unit: "s",
         legend: "table",
         thresholdLine: true,
-        thresholds: [
-          { value: null, color: "green" },
-          { value: thresholds.ttft.seconds, color: "red" },
-        ],
+        thresholds: alertLine(thresholds.ttft.seconds),
         links: [toUser],
         targets: [{ expr: instances.latencyP95("ttft", query, [...BY_INSTANCE, "model_name"]), legend: "{{instance}} {{model_name}}" }],
       },
@@ -130,10 +127,7 @@ function loadBalanceRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         max: 1,
         legend: "table",
         thresholdLine: true,
-        thresholds: [
-          { value: null, color: "green" },
-          { value: thresholds.kvCacheUsage.ratio, color: "red" },
-        ],
+        thresholds: alertLine(thresholds.kvCacheUsage.ratio),
         targets: spread((aggregate) => instances.kvUsageSpread(query, aggregate)),
       },
     ],

@@ -6,7 +6,7 @@ import { counterSignals } from "../promql/signals.js";
 import { counterRate, kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
 import type { Thresholds } from "../mixin/thresholds.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations } from "./navigation.js";
-import { buildDashboard, type RowSpec } from "./panels.js";
+import { alertLine, buildDashboard, type RowSpec } from "./panels.js";
 import { GPU_LEGEND, gpuHealthRow } from "./rows/gpu-health.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { machineVariables } from "./variables.js";
@@ -69,10 +69,7 @@ function gpuRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         description: `Core temperature per GPU (${dcgm.gpuTemp.name} or ${nvidiaSmi.temperatureGpu.name}). Alert at ${thresholds.gpuTemperature.celsius} °C.`,
         unit: "celsius",
         thresholdLine: true,
-        thresholds: [
-          { value: null, color: "green" },
-          { value: thresholds.gpuTemperature.celsius, color: "red" },
-        ],
+        thresholds: alertLine(thresholds.gpuTemperature.celsius),
         targets: [{ expr: gpu.gpuTemperatureCelsius(scope), legend: GPU_LEGEND }],
       },
       {
@@ -105,10 +102,7 @@ function engineRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         max: 1,
         legend: "table",
         thresholdLine: true,
-        thresholds: [
-          { value: null, color: "green" },
-          { value: thresholds.kvCacheUsage.ratio, color: "red" },
-        ],
+        thresholds: alertLine(thresholds.kvCacheUsage.ratio),
         links: [linkTo("Instances: load balance", DASHBOARD_UIDS.instances, ["job", "instance", "model_name", "engine"])],
         targets: [{ expr: kvCacheUsage(query, byInstance, "max"), legend: "{{instance}} {{model_name}}" }],
       },

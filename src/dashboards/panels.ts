@@ -62,6 +62,14 @@ export interface ThresholdStep {
   readonly color: string;
 }
 
+/** Green below an alert threshold or objective, red from it; time series draw it as a dashed line. */
+export function alertLine(value: number): ThresholdStep[] {
+  return [
+    { value: null, color: "green" },
+    { value, color: "red" },
+  ];
+}
+
 /** How the series whose legend matches `match` (a regex) are drawn, against the panel's defaults. */
 export interface SeriesStyle {
   readonly match: string;

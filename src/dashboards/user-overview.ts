@@ -21,20 +21,13 @@ import {
 } from "../promql/vllm.js";
 import type { Thresholds } from "../mixin/thresholds.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations } from "./navigation.js";
-import { buildDashboard, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
+import { alertLine, buildDashboard, type RowSpec, type TargetSpec } from "./panels.js";
 import { apiRow } from "./rows/api.js";
 import { requestPhasesRow } from "./rows/request-phases.js";
 import { vllmVariables } from "./variables.js";
 
 export const USER_OVERVIEW_UID = DASHBOARD_UIDS.user;
 
-/** A green-then-red threshold at an alert or objective, drawn as a dashed line on time series. */
-function alertLine(value: number): ThresholdStep[] {
-  return [
-    { value: null, color: "green" },
-    { value, color: "red" },
-  ];
-}
 
 const TO_INSTANCES = linkTo("Instances: which server is it?", DASHBOARD_UIDS.instances, ["job", "instance", "model_name", "engine"]);
 
@@ -102,10 +95,7 @@ function trafficRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         unit: "percentunit",
         width: 4,
         min: 0,
-        thresholds: [
-          { value: null, color: "green" },
-          { value: thresholds.errorRatio.ratio, color: "red" },
-        ],
+        thresholds: alertLine(thresholds.errorRatio.ratio),
         targets: [
           { expr: errorRatio(requests, query, BY_MODEL), legend: "errors {{model_name}}" },
           { expr: outcomeRatio("abort", requests, query, BY_MODEL), legend: "aborted by client {{model_name}}" },

@@ -2,7 +2,7 @@ import { httpServer } from "../../catalog/index.js";
 import type { Thresholds } from "../../mixin/thresholds.js";
 import { http5xxRatio, httpMeanLatency, httpRequestRate } from "../../promql/http.js";
 import type { QueryOptions } from "../../promql/vllm.js";
-import type { RowSpec } from "../panels.js";
+import { alertLine, type RowSpec } from "../panels.js";
 
 const NO_MODEL = "HTTP metrics carry no model or engine label, so only the job and instance filters apply.";
 // why: the instrumentator creates a handler's series at its first request; a server that has answered none has no http_* series yet.
@@ -35,10 +35,7 @@ export function apiRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         min: 0,
         noValue: NO_REQUEST_YET,
         thresholdLine: true,
-        thresholds: [
-          { value: null, color: "green" },
-          { value: thresholds.apiErrors.ratio, color: "red" },
-        ],
+        thresholds: alertLine(thresholds.apiErrors.ratio),
         targets: [{ expr: http5xxRatio(scope, ["job"]), legend: "{{job}}" }],
       },
       {

@@ -2,7 +2,7 @@ import { dcgm, nvidiaSmi } from "../../catalog/index.js";
 import type { Thresholds } from "../../mixin/thresholds.js";
 import * as health from "../../promql/gpu-health.js";
 import type { QueryOptions } from "../../promql/vllm.js";
-import type { RowSpec } from "../panels.js";
+import { alertLine, type RowSpec } from "../panels.js";
 
 /** Legends name the host and the GPU: dcgm-exporter's index, or nvidia_gpu_exporter's uuid. */
 export const GPU_LEGEND = "{{hostname}} / GPU {{gpu}}{{uuid}}";
@@ -26,10 +26,7 @@ export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSp
         min: 0,
         // why: nvidia_gpu_exporter writes no Xid series until the first Xid; an empty panel is then the good news.
         noValue: "No Xid error reported",
-        thresholds: [
-          { value: null, color: "green" },
-          { value: 1, color: "red" },
-        ],
+        thresholds: alertLine(1),
         targets: [{ expr: health.xidErrors(scope), legend: `${GPU_LEGEND} {{xid}}` }],
       },
       {
@@ -66,10 +63,7 @@ export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSp
         min: 0,
         max: 1.05,
         thresholdLine: true,
-        thresholds: [
-          { value: null, color: "green" },
-          { value: 1, color: "red" },
-        ],
+        thresholds: alertLine(1),
         noValue: `No data: needs ${dcgm.powerManagementLimit.name} (${OPTIONAL_FIELDS}) or nvidia_gpu_exporter`,
         targets: [{ expr: health.powerOfLimit(scope), legend: GPU_LEGEND }],
       },
