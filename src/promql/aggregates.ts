@@ -1,5 +1,5 @@
 import { dcgm, httpServer, vllm } from "../catalog/index.js";
-import { avgBy, maxBy, sumBy } from "./functions.js";
+import { avgBy, copyLabel, maxBy, sumBy } from "./functions.js";
 import { gpuGauge, gpuMemoryUsedRatio, gpuPowerWatts, gpuTemperatureCelsius, gpuUtilisationPercent } from "./gpu.js";
 import { cpuBusyPercent, memoryUsedRatio } from "./node.js";
 import { ruleScope, type Scope } from "./scope.js";
@@ -141,10 +141,17 @@ export function gpuHostQuery(key: "gpus" | "gpuUtilisation" | "gpuPower" | "gpuT
   }
 }
 
-/** Per job and host from node_exporter (host taken from `instance`): CPU busy % and RAM used share. */
+/**
+ * Per job and host from node_exporter: CPU busy % and RAM used share. The host is the target's
+ * `hostname` label (our configs set it, the same one the host's vLLM and GPUs carry), else the host of `instance`.
+ */
 export function nodeHostQuery(key: "hostCpuBusy" | "hostMemoryUsed", scope: Scope): string {
-  const hostFromInstance = (expr: string) => `label_replace(${expr}, "hostname", "$1", "instance", "([^:]+).*")`;
-  return key === "hostCpuBusy" ? avgBy(HOST_LEVEL_LABELS, hostFromInstance(cpuBusyPercent(scope))) : maxBy(HOST_LEVEL_LABELS, hostFromInstance(memoryUsedRatio(scope)));
+  const measure = key === "hostCpuBusy" ? cpuBusyPercent : memoryUsedRatio;
+  const aggregate = key === "hostCpuBusy" ? avgBy : maxBy;
+  const named = measure({ ...scope, node: [...scope.node, matcher("hostname", "!=", "")] });
+  // why: a node_exporter scraped by another config has no `hostname`; its instance names the host.
+  const unnamed = copyLabel(measure({ ...scope, node: [...scope.node, matcher("hostname", "=", "")] }), "hostname", "instance", "([^:]+).*");
+  return `${aggregate(HOST_LEVEL_LABELS, named)} or ${aggregate(HOST_LEVEL_LABELS, unnamed)}`;
 }
 
 /** Per job over every GPU of the job: GPUs, mean and busiest-host utilisation, power, hottest GPU. */

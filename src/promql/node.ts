@@ -3,9 +3,9 @@ import { avgBy, rate, sumBy } from "./functions.js";
 import type { Scope } from "./scope.js";
 import { matcher, series } from "./selector.js";
 
-/** Host queries from node_exporter, one series per instance. */
+/** Host queries from node_exporter, one series per instance (keeping the target's `hostname` label where it has one). */
 
-const BY_HOST = ["job", "instance"] as const;
+const BY_HOST = ["job", "instance", "hostname"] as const;
 
 export function cpuBusyPercent(scope: Scope): string {
   const idle = rate(series(node.cpuSeconds.name, [...scope.node, matcher("mode", "=", "idle")]), scope.window);

@@ -27,6 +27,7 @@ import { buildMixin, seriesReadByMixin, thresholds } from "../../src/mixin/index
 import { fetchRemoteWriteQueues } from "../../src/prometheus/client.js";
 import { waitUntil } from "../../src/process/index.js";
 import { OUTPUT_LAYOUT } from "../../src/render/layout.js";
+import { AGGREGATES } from "../../src/promql/aggregates.js";
 import { recordingRules } from "../../src/rules/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { isAlive } from "../../src/stack/registry.js";
@@ -154,6 +155,11 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
     await expectEveryPanelHasData(store, "recorded");
     const recorded = await store.query("count by (hostname) ({__name__=~\"instance:.+\"})");
     assert.deepEqual(recorded.map((sample) => sample.metric.hostname).sort(), hosts, "vmalert wrote the recordings back, per host");
+    // The per-host aggregates of the Fleet overview name each host as its vLLM and GPUs do (the file_sd override), not by the instance's address.
+    for (const record of [AGGREGATES.hostCpuBusy, AGGREGATES.hostMemoryUsed, AGGREGATES.gpuPower]) {
+      const perHost = await store.query(`count by (hostname) (${record})`);
+      assert.deepEqual(perHost.map((sample) => sample.metric.hostname).sort(), hosts, `${record} per host`);
+    }
     // Only what a dashboard or rule reads crossed the wire (plus what vmalert wrote back).
     const names = ((await (await fetch(`${store.url}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data;
     const read = new Set(seriesReadByMixin(buildMixin()));
