@@ -20,6 +20,7 @@ import {
 } from "../../src/dashboards/inspect.js";
 import { histogramSignals } from "../../src/promql/signals.js";
 import type { TruthRecord } from "../../src/simulator/index.js";
+import { recordingRules } from "../../src/rules/index.js";
 import { NO_DATA_ALLOWLIST } from "./no-data-allowlist.js";
 import { NODE_JOB, NVIDIA_SMI_GPU_JOB, gpuJob, startFleet, vllmJob, type Fleet } from "./fleet.js";
 
@@ -33,11 +34,11 @@ interface Sample {
   readonly value: number;
 }
 
-/** The raw samples of a range-vector selector as of `time`. */
-async function rangeSamples(fleet: Fleet, expr: string, time: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+/** The `result` of an instant query at `time` (a vector, or a matrix for a range selector). */
+async function queryAt<T>(fleet: Fleet, expr: string, time: number): Promise<T[]> {
   const url = `${fleet.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}&time=${time}`;
   const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
-  const body = (await response.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+  const body = (await response.json()) as { status: string; error?: string; data: { result: T[] } };
   if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
   return body.data.result;
 }
@@ -51,7 +52,7 @@ async function rangeSamples(fleet: Fleet, expr: string, time: number): Promise<{
  */
 async function visibleToRate(fleet: Fleet, version: MetricsVersion, source: "ttft" | "e2e", asOf: number, windowSeconds: number): Promise<(record: TruthRecord, observedAt: number) => boolean> {
   const countNames = histogramSignals()[source].families.map((family) => countSeries(family));
-  const matrix = await rangeSamples(fleet, `{__name__=~"${countNames.join("|")}", job="${vllmJob(version)}"}[${windowSeconds}s]`, asOf);
+  const matrix = await queryAt<{ metric: Record<string, string>; values: [number, string][] }>(fleet, `{__name__=~"${countNames.join("|")}", job="${vllmJob(version)}"}[${windowSeconds}s]`, asOf);
   const spans = new Map<string, readonly [number, number]>();
   for (const series of matrix) {
     const times = series.values.map(([at]) => at);
@@ -65,20 +66,19 @@ async function visibleToRate(fleet: Fleet, version: MetricsVersion, source: "ttf
   };
 }
 
+const RECORDED_NAMES = recordingRules(thresholds()).map((rule) => rule.record);
+
 /** When the recorded series an expression reads were last evaluated at or before `time`; `time` itself for raw queries. */
 async function recordedAsOf(fleet: Fleet, expr: string, time: number): Promise<number> {
-  const records = [...new Set(expr.match(/\b(?:instance|job_model_name|job_hostname|job):[A-Za-z0-9_:]+/g) ?? [])];
+  const records = RECORDED_NAMES.filter((name) => expr.includes(name));
   if (records.length === 0) return time;
   const stamps = await instantQuery(fleet, `min(${records.map((name) => `max(timestamp({__name__="${name}"}))`).join(" or ")})`, time);
   return stamps[0]?.value ?? time;
 }
 
 async function instantQuery(fleet: Fleet, expr: string, time: number): Promise<Sample[]> {
-  const url = `${fleet.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}&time=${time}`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
-  const body = (await response.json()) as { status: string; error?: string; data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
-  if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
-  return body.data.result.map((item) => ({ metric: item.metric, value: Number(item.value[1]) }));
+  const result = await queryAt<{ metric: Record<string, string>; value: [number, string] }>(fleet, expr, time);
+  return result.map((item) => ({ metric: item.metric, value: Number(item.value[1]) }));
 }
 
 /** The variable values Grafana would send for one version: its jobs, everything else on All. */
