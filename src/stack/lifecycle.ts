@@ -64,6 +64,7 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
     workDir: process.cwd(),
     composeFile: context.target.composeFile,
     grafanaUrl,
+    composeCommand: [tool.command, ...tool.prefix, "-p", context.target.projectName].join(" "),
     prometheusMode: settings.env.PROMETHEUS_MODE,
     ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
   });

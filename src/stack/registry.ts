@@ -44,6 +44,8 @@ const composeState = z.object({
   workDir: z.string(),
   composeFile: z.string(),
   grafanaUrl: z.string(),
+  /** How to reach its containers by hand, e.g. `docker-compose -p vllm-monitor`; absent in records of older versions. */
+  composeCommand: z.string().optional(),
   prometheusMode: z.enum(["server", "agent"]).optional(),
   remoteWriteUrl: z.string().optional(),
 });

@@ -63,7 +63,7 @@ export function formatStatus(status: StackStatus): string {
   if (stack === undefined) return "No stack is running (start one with: vllm-monitor up, or vllm-monitor up --native).\n";
   if (stack.kind === "compose") {
     const ui = stack.prometheusMode === "agent" ? `agent mode, forwarding to ${stack.remoteWriteUrl ?? "?"} (no Grafana here)` : `Grafana: ${stack.grafanaUrl}`;
-    return `Compose stack started ${stack.startedAt}${stack.demo ? " (demo mode with the simulator)" : ""}, configs in ${stack.outDir}\n  ${ui}\n  containers: docker compose -p vllm-monitor ps · logs: vllm-monitor logs · stop: vllm-monitor down\n`;
+    return `Compose stack started ${stack.startedAt}${stack.demo ? " (demo mode with the simulator)" : ""}, configs in ${stack.outDir}\n  ${ui}\n  containers: ${stack.composeCommand ?? "docker compose -p vllm-monitor"} ps · logs: vllm-monitor logs · stop: vllm-monitor down\n`;
   }
   const lines: string[] = [];
   if (stack.phase === "failed" && stack.failure !== undefined) {

@@ -59,6 +59,13 @@ describe("status report", () => {
     assert.equal(isHealthy({ ...allUp, processes: [{ name: "prometheus", pid: 102, ports: [9090], alive: false }] }), false);
   });
 
+  test("names the compose command and project the stack was started with, so a second project's containers are found", () => {
+    const compose = { kind: "compose", startedAt: "2025-01-01T00:00:00.000Z", demo: false, outDir: "/srv/build-b", envFile: "/srv/.env", workDir: "/srv", composeFile: "/srv/docker-compose.yml", grafanaUrl: "http://127.0.0.1:3001/" } as const;
+    const status = (stack: StackStatus["stack"]): StackStatus => ({ running: true, stack, processes: [], targets: [] });
+    assert.match(formatStatus(status({ ...compose, composeCommand: "docker-compose -p second" })), /containers: docker-compose -p second ps/);
+    assert.match(formatStatus(status(compose)), /containers: docker compose -p vllm-monitor ps/, "a record of an older version");
+  });
+
   test("says no stack runs when nothing is recorded", async () => {
     const status = await collectStatus(undefined);
     assert.equal(status.running, false);
