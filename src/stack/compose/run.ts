@@ -28,7 +28,7 @@ export const COMPOSE_ENV_FILE_NAME = "compose.env";
 
 /** docker-compose.yml at the package root (two levels up from both src/stack and dist/stack). */
 export function defaultComposeFile(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "docker-compose.yml");
+  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "docker-compose.yml");
 }
 
 export interface ComposeStackOptions {

@@ -48,7 +48,7 @@ function pathsOf(options: Pick<NativeStackOptions, "cwd" | "outDir">): NativePat
 
 /** The repository's committed Alertmanager config, else a minimal one rendered into the output folder. */
 function alertmanagerConfigFile(outDir: string): { readonly path: string; readonly render: boolean } {
-  const committed = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "alertmanager", "alertmanager.yml");
+  const committed = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "alertmanager", "alertmanager.yml");
   if (existsSync(committed)) return { path: committed, render: false };
   return { path: join(outDir, "alertmanager", "alertmanager.yml"), render: true };
 }
