@@ -5,7 +5,8 @@ import { parse as parseYaml } from "yaml";
 import type { Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { buildMixin, mixinConfig, seriesReadByMixin } from "../mixin/index.js";
-import { metricRelabelDrops } from "../mixin/rules/index.js";
+import { metricRelabelDrops, type RuleFile } from "../mixin/rules/index.js";
+import { ruleFileText } from "./rule-file-text.js";
 import { composeEnvText, type GrafanaAdmin, type HostUser } from "./compose-env.js";
 import type { StackEndpoints } from "./endpoints.js";
 import { HOSTNAME_LABEL, agentScrapeKeep, exporterTargetGroups, fleetPlaceholders, isAgent, remoteWriteFiles, targetGroups, type FileSdGroup } from "./remote-write.js";
@@ -176,10 +177,10 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   return { files, ownedRoots };
 }
 
-function ruleOutputFiles(ruleFiles: readonly { fileName: string; content: string }[]): OutputFile[] {
+function ruleOutputFiles(ruleFiles: readonly RuleFile[]): OutputFile[] {
   return ruleFiles.map((rule) => {
     if (!SAFE_FILE_NAME.test(rule.fileName) || !rule.fileName.endsWith(".yml")) throw new Error(`rule file name ${rule.fileName} must be a plain *.yml name`);
-    return { path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: rule.content };
+    return { path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: ruleFileText(rule) };
   });
 }
 

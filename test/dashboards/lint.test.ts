@@ -95,7 +95,7 @@ describe("generated dashboards", () => {
       }
     };
     for (const dashboard of dashboards()) {
-      assert.equal(dashboard.__inputs, undefined);
+      assert.equal((dashboard as { __inputs?: unknown }).__inputs, undefined);
       walk(dashboard);
     }
     assert.ok(datasources.length > 40);

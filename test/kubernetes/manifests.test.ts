@@ -139,8 +139,9 @@ describe("deploy/kubernetes", () => {
 
   test("builds a ConfigMap per dashboard and every rule group, however many the mixin returns", () => {
     const mixin = buildMixin();
-    const extraDashboard = { fileName: "vllm-fleet-overview.json", dashboard: { uid: "vllm-fleet-overview", panels: [] } };
-    const extraRules = { fileName: "vllm-fleet.yml", content: "groups:\n  - name: vllm-monitor.fleet\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n" };
+    const first = mixin.recordedDashboards[0]!;
+    const extraDashboard = { ...first, fileName: "vllm-extra.json", dashboard: { ...first.dashboard, uid: "vllm-extra", panels: [] } };
+    const extraRules = { fileName: "vllm-fleet.yml", comment: [], groups: [{ name: "vllm-monitor.fleet", rules: [{ record: "job:up:sum", expr: "sum by (job) (up)" }] }] };
     const tree = kubernetesTree({ ...mixin, recordedDashboards: [...mixin.recordedDashboards, extraDashboard], ruleFiles: [...mixin.ruleFiles, extraRules] });
     const file = (path: string) => tree.find((item) => item.path === path)?.content ?? "";
     const configMaps = parseDocuments(file("base/vllm-monitor-dashboards.yaml")) as ManifestObject[];

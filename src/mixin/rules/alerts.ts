@@ -6,30 +6,8 @@ import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, hist
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
 import type { Thresholds } from "../config.js";
 import { gpuAlerts } from "./alerts-gpu.js";
+import type { AlertRule } from "./types.js";
 import { objectiveAlerts } from "./alerts-objectives.js";
-
-export type Severity = "critical" | "warning";
-
-/** What a runbook section says; rendered into docs/runbooks.md. */
-export interface Runbook {
-  readonly meaning: string;
-  readonly impact: string;
-  /** Where to look: panels and queries. */
-  readonly diagnose: readonly string[];
-  readonly fix: readonly string[];
-}
-
-export interface AlertRule {
-  readonly alert: string;
-  readonly group: "vllm" | "gpu" | "scrape";
-  readonly expr: string;
-  readonly for: string;
-  readonly severity: Severity;
-  readonly summary: string;
-  /** Must show the observed value (`{{ $value }}`). */
-  readonly description: string;
-  readonly runbook: Runbook;
-}
 
 export const RUNBOOK_PATH = "docs/runbooks.md";
 
