@@ -7,8 +7,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { envExampleText } from "../config/env-example.js";
 import type { DashboardFile } from "../mixin/dashboards/index.js";
-import { kubernetesTree } from "../kubernetes/index.js";
-import { buildMixin } from "../mixin/index.js";
+import { defaultKubernetesOptions, kubernetesSelectors, kubernetesTree } from "../kubernetes/index.js";
+import { buildMixin, defaultMixinConfig } from "../mixin/index.js";
 import { RUNBOOK_PATH } from "../mixin/rules/index.js";
 import { ruleFileText } from "../render/rule-file-text.js";
 
@@ -38,7 +38,7 @@ export function generatedArtifacts(): Artifact[] {
     ...mixin.ruleFiles.map((file) => ({ path: join("rules", file.fileName), content: ruleFileText(file) })),
     { path: RUNBOOK_PATH, content: mixin.runbooks },
     { path: ".env_example", content: envExampleText() },
-    ...kubernetesTree(mixin).map((file) => ({ path: join(KUBERNETES_DIR, file.path), content: file.content })),
+    ...kubernetesTree(buildMixin({ ...defaultMixinConfig(), selectors: kubernetesSelectors(defaultKubernetesOptions()) })).map((file) => ({ path: join(KUBERNETES_DIR, file.path), content: file.content })),
   ];
 }
 

@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
-import { buildMixin, mixinConfig, seriesReadByMixin } from "../mixin/index.js";
+import { buildMixin, mixinConfig, seriesReadByMixin, type MixinSelectors } from "../mixin/index.js";
+import { matcher } from "../promql/selector.js";
 import { metricRelabelDrops, type RuleFile } from "../mixin/rules/index.js";
 import { ruleFileText } from "./rule-file-text.js";
 import { composeEnvText, type GrafanaAdmin, type HostUser } from "./compose-env.js";
@@ -63,6 +64,13 @@ const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text
 
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/**
+ * The scrape jobs of our stack (`job_name` in templates/prometheus): what `conf rules` scopes its
+ * alerts to, since a central ruler evaluates them over a store other senders write into too.
+ */
+export const STACK_JOBS = ["vllm", "prometheus", "node", "gpu"] as const;
+const STACK_SELECTORS: MixinSelectors = { scrapeTargets: [[matcher("job", "=~", STACK_JOBS.join("|"))]] };
+
 export function defaultTemplatesDir(): string {
   return fileURLToPath(new URL("../../templates/", import.meta.url));
 }
@@ -77,7 +85,7 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   const outDir = resolve(options.outDir);
   const templatesDir = options.templatesDir ?? defaultTemplatesDir();
   const at = (relative: string): string => runtimePath(options.mode, outDir, relative);
-  if (part === "rules") return { files: ruleOutputFiles(buildMixin(mixinConfig(settings)).ruleFiles), ownedRoots: [OUTPUT_LAYOUT.rulesDir] };
+  if (part === "rules") return { files: ruleOutputFiles(buildMixin(mixinConfig(settings, STACK_SELECTORS)).ruleFiles), ownedRoots: [OUTPUT_LAYOUT.rulesDir] };
   const withPrometheus = part !== "grafana";
   const withGrafana = part !== "prometheus";
   if (settings.demo && options.endpoints.simulatorTarget === undefined) {

@@ -5,7 +5,7 @@ import { processCollector } from "../../src/catalog/index.js";
 import { defaultValue } from "../../src/config/schema.js";
 import { INSTANCES_UID, instancesDashboard, userOverviewDashboard, type DashboardModel } from "../../src/mixin/dashboards/index.js";
 import { allSelectedValues, dashboardAnnotations, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
-import { buildMixin, defaultThresholdInputs, thresholds } from "../../src/mixin/index.js";
+import { ALL_TARGETS, buildMixin, defaultThresholdInputs, thresholds } from "../../src/mixin/index.js";
 import { waitUntil } from "../../src/process/index.js";
 import { metricRelabelDrops } from "../../src/mixin/rules/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
@@ -28,7 +28,7 @@ describe("dashboard annotations and the uptime column against a real Prometheus"
     simulator = await startSimulator({ load: "burst", engines: 2, seed: 12 });
     gpus = await startSimulator({ load: "idle", gpuPort: 0, gpus: 2, seed: 14 });
     port = Number(new URL(simulator.urls[0]!).port);
-    const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL") });
+    const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL"), selectors: ALL_TARGETS });
     const files = Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, ruleFileText(file)]));
     prometheus = await startPrometheus({
       config: (dir) =>

@@ -4,7 +4,7 @@ import { ruleScope } from "../../promql/scope.js";
 import { series } from "../../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
-import type { Thresholds } from "../config.js";
+import { ALL_TARGETS, type MixinSelectors, type Thresholds } from "../config.js";
 import { gpuAlerts } from "./alerts-gpu.js";
 import type { AlertRule } from "./types.js";
 import { objectiveAlerts } from "./alerts-objectives.js";
@@ -218,12 +218,18 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
   ];
 }
 
-function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
+/** `up == 0` for the targets that are ours: every target, or those any of the selectors match. */
+function targetDown(selectors: MixinSelectors): string {
+  if (selectors.scrapeTargets.length === 0) return compare(series(scrape.up.name), "==", 0);
+  return selectors.scrapeTargets.map((selector) => compare(series(scrape.up.name, selector), "==", 0)).join(" or ");
+}
+
+function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertRule[] {
   return [
     {
       alert: "ScrapeTargetDown",
       group: "scrape",
-      expr: compare(series(scrape.up.name), "==", 0),
+      expr: targetDown(selectors),
       for: thresholds.targetDown.for,
       severity: "warning",
       summary: "Prometheus cannot scrape {{ $labels.instance }}",
@@ -245,6 +251,6 @@ function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
 }
 
 /** Every alert, in the order of docs/runbooks.md. */
-export function alertRules(thresholds: Thresholds): AlertRule[] {
-  return [...scrapeAlerts(thresholds), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds)];
+export function alertRules(thresholds: Thresholds, selectors: MixinSelectors = ALL_TARGETS): AlertRule[] {
+  return [...scrapeAlerts(thresholds, selectors), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds)];
 }

@@ -1,4 +1,4 @@
-import type { Thresholds } from "../config.js";
+import type { MixinConfig, Thresholds } from "../config.js";
 import { alertRules, runbookUrl } from "./alerts.js";
 import { recordingRules } from "./recording.js";
 import type { AlertRule, AlertingRuleObject, RuleFile } from "./types.js";
@@ -20,8 +20,9 @@ export function alertingRuleObject(rule: AlertRule, runbookBaseUrl: string): Ale
   };
 }
 
-function alertsFile(thresholds: Thresholds, runbookBaseUrl: string): RuleFile {
-  const rules = alertRules(thresholds);
+function alertsFile(config: MixinConfig): RuleFile {
+  const { runbookBaseUrl } = config;
+  const rules = alertRules(config.thresholds, config.selectors);
   const groups = [...new Set(rules.map((rule) => rule.group))].map((group) => ({
     name: `vllm-monitor.${group}.alerts`,
     rules: rules.filter((rule) => rule.group === group).map((rule) => alertingRuleObject(rule, runbookBaseUrl)),
@@ -50,8 +51,8 @@ function recordingFile(thresholds: Thresholds): RuleFile {
 }
 
 /** Every alerting and recording rule file the mixin ships, as objects (see src/mixin). Pure. */
-export function ruleFiles(thresholds: Thresholds, runbookBaseUrl: string): RuleFile[] {
-  return [recordingFile(thresholds), alertsFile(thresholds, runbookBaseUrl)];
+export function ruleFiles(config: MixinConfig): RuleFile[] {
+  return [recordingFile(config.thresholds), alertsFile(config)];
 }
 
 /** Every rule expression of some rule files, recording and alerting. */
