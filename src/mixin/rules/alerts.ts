@@ -48,7 +48,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
           `\`curl -s http://HOST:PORT/metrics | grep -c '^vllm:'\` from the Prometheus host: 0 means a wrong port/path, or Ray-exported names (\`ray_vllm_*\`) that these dashboards do not read.`,
         ],
         fix: [
-          "Start vLLM, or correct the target address in the scrape config (VLLM_TARGETS / file_sd).",
+          "Start vLLM, or correct the target address: VLLM_TARGET or VLLM_TARGETS_FILE in .env (then `vllm-monitor reload`), or the monitor's selector on Kubernetes.",
           "Behind a gateway that needs a token, give the scrape job its bearer token file.",
           "With `--api-server-count > 1`, make sure PROMETHEUS_MULTIPROC_DIR is on a local disk (vLLM #49983).",
         ],
