@@ -23,6 +23,7 @@ export function stackOutOption(): Option {
   return new Option("--out <dir>", "the output folder the stack was started with (default: the only running stack, from any folder)");
 }
 
-export function settingsFrom(options: { readonly envFile?: string }): Settings {
-  return loadSettings(options.envFile === undefined ? {} : { envFile: options.envFile });
+/** The settings of `--env-file` (or ./.env); `requireGrafanaAdmin` for commands that will run Grafana (see LoadSettingsOptions). */
+export function settingsFrom(options: { readonly envFile?: string }, needs: { readonly requireGrafanaAdmin?: boolean } = {}): Settings {
+  return loadSettings({ ...(options.envFile === undefined ? {} : { envFile: options.envFile }), ...needs });
 }
