@@ -8,7 +8,7 @@ import { ENV_NAMES, ENV_VARIABLES, isEnvName, type EnvName, type EnvValues, type
 import { Secret } from "./secret.js";
 import { readTargetsFile } from "./targets-file.js";
 import { resolveExporterTargets, type ExporterTargets } from "./exporter-targets.js";
-import { fleetChecks } from "./fleet.js";
+import { fleetChecks } from "./remote-write-settings.js";
 import { duplicateTargets, resolveTargets, type VllmTarget } from "./targets.js";
 
 /** Why a real stack's Grafana needs ADMIN_PASSWORD; said by the loader and by grafana-admin.ts alike. */
