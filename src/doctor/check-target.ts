@@ -260,7 +260,7 @@ function bodyCheck(body: string, contentType: string, target: DoctorTarget): { c
   }
 }
 
-function prometheusCheck(target: DoctorTarget, context: TargetContext, checks: CheckResult[]): TargetReport["prometheus"] {
+export function prometheusCheck(target: DoctorTarget, context: TargetContext, checks: CheckResult[]): TargetReport["prometheus"] {
   if (context.prometheus === undefined || !context.prometheus.reachable) return undefined;
   const found = findPrometheusTarget(context.prometheus.value, target);
   const where = context.prometheusUrl ?? "Prometheus";

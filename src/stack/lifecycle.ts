@@ -260,14 +260,6 @@ export async function reloadStack(options: StackChoice & { envFile?: string | un
  * The stack doctor checks, from any folder: the one `--stack` names, else the only running one.
  * Several running and none named: a UserError listing them (exit 2). None running: undefined.
  */
-/** What doctor needs of a stack: its kind, Prometheus and simulator addresses. */
-export function runningStackSummary(stack: StackState | undefined): { kind: "native" | "compose"; prometheusUrl?: string; simulatorAddress?: string } | undefined {
-  if (stack === undefined) return undefined;
-  if (stack.kind === "compose") return { kind: "compose" };
-  const simulator = stack.processes.find((child) => child.name === "simulator")?.ports[0]?.port;
-  return { kind: "native", prometheusUrl: stack.prometheusUrl, ...(simulator === undefined ? {} : { simulatorAddress: `127.0.0.1:${simulator}` }) };
-}
-
 /** The settings a running stack was started with: its own .env, read from the folder it was started in. */
 export function stackSettings(stack: StackState): Settings {
   return loadSettings({ ...(existsSync(stack.envFile) ? { envFile: stack.envFile } : {}), cwd: stack.workDir });

@@ -2,10 +2,11 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { formatReport, runDoctor } from "../../doctor/index.js";
-import { loadForDoctor, planDoctor } from "../../doctor/inputs.js";
+import { loadForDoctor, planDoctor, type RunningStack } from "../../doctor/inputs.js";
 import { buildMixin, mixinConfig } from "../../mixin/index.js";
-import { runningStackSummary, stackForDoctor, stackSettings } from "../../stack/lifecycle.js";
-import { stackName } from "../../stack/registry.js";
+import { stackForDoctor, stackSettings } from "../../stack/lifecycle.js";
+import { stackName, type StackState } from "../../stack/registry.js";
+import { LISTEN_HOST } from "../../render/endpoints.js";
 import { envFileOption, settingsFrom, stackNameOption } from "../options.js";
 import { print } from "../../output.js";
 
@@ -36,7 +37,7 @@ export function register(program: Command): void {
       const plan = planDoctor(settings, flags, runningStackSummary(stack), pem(settings.env.VLLM_TLS_CA_FILE), pem(settings.env.REMOTE_WRITE_CA_FILE));
       if (stack !== undefined && !flags.json) print(`checking the ${stack.kind} stack ${stackName(stack)} (started in ${stack.workDir} with ${stack.envFile})\n\n`);
       const mixin = buildMixin(mixinConfig(settings));
-      const report = await runDoctor({ targets: plan.targets, settings: plan.settings, dashboards: mixin.recordedDashboards, rules: mixin.ruleFiles });
+      const report = await runDoctor({ targets: plan.targets, exporters: plan.exporters, settings: plan.settings, dashboards: mixin.recordedDashboards, rules: mixin.ruleFiles });
       if (!flags.json) for (const note of plan.notes) print(`${note}\n\n`);
       print(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       process.exitCode = report.ok ? 0 : 1;
@@ -47,3 +48,18 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** What doctor needs of a stack: its kind, Prometheus and simulator addresses. */
+function runningStackSummary(stack: StackState | undefined): RunningStack | undefined {
+  if (stack === undefined) return undefined;
+  if (stack.kind === "compose") return { kind: "compose" };
+  const ports = (name: string): number[] => stack.processes.find((child) => child.name === name)?.ports.map((use) => use.port) ?? [];
+  const [simulator, simulatorGpu] = ports("simulator");
+  const node = ports("node-exporter")[0];
+  const at = (port: number | undefined): string[] => (port === undefined ? [] : [`${LISTEN_HOST}:${port}`]);
+  return {
+    kind: "native",
+    prometheusUrl: stack.prometheusUrl,
+    ...(simulator === undefined ? {} : { simulatorAddress: `${LISTEN_HOST}:${simulator}` }),
+    exporterAddresses: { node: at(node), gpu: at(simulatorGpu) },
+  };
+}
