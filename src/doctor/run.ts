@@ -4,7 +4,8 @@ import { checkExporter, type ExporterCheckTarget } from "./check-exporter.js";
 import { checkTarget } from "./check-target.js";
 import { checkRemoteWrite, remoteWriteQueueChecks } from "./remote-write.js";
 import { dashboardPanels, recordingRules } from "./panels.js";
-import { fetchScrapeTargets, type Answer, type ScrapeTarget } from "../prometheus/client.js";
+import type { Answer, ScrapeTarget } from "../prometheus/client.js";
+import { freshScrapeTargets, isStale, notScrapedSinceLoad } from "./fresh-targets.js";
 import type { CheckResult, DoctorReport, DoctorSettings, DoctorTarget, TargetReport } from "./types.js";
 
 /** Targets checked at the same time; a fleet of hundreds should not open hundreds of sockets. */
@@ -26,8 +27,11 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
   const { settings } = inputs;
   const general: CheckResult[] = [];
   let prometheus: Answer<ScrapeTarget[]> | undefined;
+  let configLoadedAt: string | undefined;
   if (settings.prometheusUrl !== undefined) {
-    prometheus = await fetchScrapeTargets(settings.prometheusUrl, settings.timeoutMs);
+    const fresh = await freshScrapeTargets(settings.prometheusUrl, settings.timeoutMs, settings.freshScrapeWaitMs);
+    prometheus = fresh.targets;
+    configLoadedAt = fresh.configLoadedAt;
     general.push(
       prometheus.reachable
         ? { check: "prometheus", status: "ok", message: `Prometheus at ${settings.prometheusUrl} answers (${prometheus.value.length} active targets)` }
@@ -53,12 +57,13 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     records: recordingRules(inputs.rules ?? []),
     ...(prometheus !== undefined ? { prometheus } : {}),
     ...(settings.prometheusUrl !== undefined ? { prometheusUrl: settings.prometheusUrl } : {}),
+    ...(configLoadedAt !== undefined ? { configLoadedAt } : {}),
     applyCommand: settings.applyCommand ?? "vllm-monitor up",
   };
   const vllmReports = await mapInBatches(inputs.targets, PARALLEL_TARGETS, (target) => checkTarget(target, settings, context));
   const exporterReports = await mapInBatches(inputs.exporters ?? [], PARALLEL_TARGETS, (target) => checkExporter(target, settings, context));
   const reports = [...vllmReports, ...exporterReports];
-  if (prometheus?.reachable === true) general.push(...otherScrapeTargets(prometheus.value, reports));
+  if (prometheus?.reachable === true) general.push(...otherScrapeTargets(prometheus.value, reports, configLoadedAt));
   const report: DoctorReport = {
     ok: reports.every((target) => target.ok) && !general.some((check) => check.status === "problem"),
     targets: reports,
@@ -72,12 +77,14 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
  * Every scrape target of Prometheus that no checked target stands for (the stack's own jobs,
  * Prometheus itself, targets of files doctor was not given): "All good" needs them all up too.
  */
-function otherScrapeTargets(targets: readonly ScrapeTarget[], reports: readonly TargetReport[]): CheckResult[] {
+function otherScrapeTargets(targets: readonly ScrapeTarget[], reports: readonly TargetReport[], configLoadedAt: string | undefined): CheckResult[] {
   const covered = new Set(reports.flatMap((report) => (report.prometheus === undefined ? [] : [report.prometheus.scrapeUrl])));
   return targets
-    .filter((target) => !covered.has(target.scrapeUrl) && target.health !== "up")
+    .filter((target) => !covered.has(target.scrapeUrl) && (target.health !== "up" || isStale(target, configLoadedAt)))
     .map((target) =>
-      target.health === "down"
+      isStale(target, configLoadedAt) && configLoadedAt !== undefined
+        ? notScrapedSinceLoad(target, configLoadedAt, `Prometheus target ${target.scrapeUrl} (job ${target.job})`)
+        : target.health === "down"
         ? { check: "prometheus", status: "problem", message: `Prometheus target ${target.scrapeUrl} (job ${target.job}) is down: ${target.lastError || "(no error given)"}` }
         : { check: "prometheus", status: "problem", message: `Prometheus target ${target.scrapeUrl} (job ${target.job}) has not been scraped yet (health ${target.health})`, fix: "run doctor again after one scrape interval" },
     );

@@ -6,7 +6,7 @@
  * in. Holds no secret.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
@@ -133,10 +133,11 @@ export function stackName(state: StackState): string {
 
 /**
  * True while a stack runs: a native one while its supervisor's pid lives. A compose stack has no
- * pid of ours (the engine runs it), so its record stands until `down` removes it.
+ * pid of ours (the engine runs it); it counts while the output folder its containers mount is
+ * there (`down` deletes both the folder and the record; a deleted folder leaves nothing to run on).
  */
 export function isLive(state: StackState): boolean {
-  return state.kind === "compose" || isAlive(state.supervisorPid);
+  return state.kind === "compose" ? existsSync(state.outDir) : isAlive(state.supervisorPid);
 }
 
 /** The stacks that run now. */

@@ -65,6 +65,25 @@ describe("the stack registry, as the commands use it", () => {
     assert.doesNotMatch(run.output, /dead-one/);
   });
 
+  test("counts a compose stack as running while the output folder its containers mount exists", async () => {
+    const { root, env } = workspace();
+    const compose = (name: string) => ({
+      kind: "compose" as const,
+      name,
+      startedAt: new Date().toISOString(),
+      demo: true,
+      outDir: join(root, name, "build"),
+      envFile: join(root, name, ".env"),
+      workDir: join(root, name),
+      composeFile: join(root, "docker-compose.yml"),
+      grafanaUrl: "http://127.0.0.1:3000/",
+    });
+    mkdirSync(join(root, "kept", "build"), { recursive: true });
+    recordStack(compose("kept"), env);
+    recordStack(compose("deleted"), env);
+    assert.deepEqual(liveStacks(env).map((stack) => stack.name), ["kept"]);
+  });
+
   test("logs for an unknown or stopped stack exits 2 at once and names the stacks it knows", async () => {
     const { root, env } = workspace();
     recordStack(await nativeStack(root, "alive-one", { live: true }), env);
