@@ -5,7 +5,7 @@
  * their scrape jobs send none.
  */
 import { dcgm, node, nvidiaSmi, type MetricFamily } from "../catalog/index.js";
-import type { ExporterKind } from "../config/exporter-targets.js";
+import { EXPORTERS, type ExporterKind } from "../config/exporter-targets.js";
 import { ExpositionSyntaxError, parseExposition, sampleNames } from "../exposition/index.js";
 import { scrapeOnce } from "./http.js";
 import { probeTcp, resolveHost, splitAddress } from "./network.js";
@@ -17,9 +17,10 @@ export interface ExporterCheckTarget extends DoctorTarget {
   readonly exporter: ExporterKind;
 }
 
-const EXPECTED: Readonly<Record<ExporterKind, { readonly title: string; readonly groups: readonly Readonly<Record<string, MetricFamily>>[] }>> = {
-  node: { title: "node_exporter", groups: [node] },
-  gpu: { title: "a GPU exporter (dcgm-exporter or nvidia_gpu_exporter)", groups: [dcgm, nvidiaSmi] },
+/** The catalog's families each exporter job should serve. */
+const FAMILIES: Readonly<Record<ExporterKind, readonly Readonly<Record<string, MetricFamily>>[]>> = {
+  node: [node],
+  gpu: [dcgm, nvidiaSmi],
 };
 
 export async function checkExporter(target: ExporterCheckTarget, settings: Pick<DoctorSettings, "timeoutMs">, context: TargetContext): Promise<TargetReport> {
@@ -43,7 +44,7 @@ export async function checkExporter(target: ExporterCheckTarget, settings: Pick<
 async function probeExporter(target: ExporterCheckTarget, timeoutMs: number, checks: CheckResult[]): Promise<void> {
   const { host, port } = splitAddress(target.address);
   const where = `${host}:${port}`;
-  const expected = EXPECTED[target.exporter];
+  const expected = { title: EXPORTERS[target.exporter].title, groups: FAMILIES[target.exporter] };
   const resolved = await resolveHost(host, timeoutMs);
   if (!resolved.ok) {
     checks.push({ check: "dns", status: "problem", message: `cannot resolve host ${host} (${resolved.code})`, fix: `check the host name in ${target.source}` });

@@ -8,7 +8,7 @@ import { nativePort } from "../config/services.js";
 import { parseTargetList, resolveTargets } from "../config/targets.js";
 import { UserError } from "../errors.js";
 import { gpuExporterService, LISTEN_HOST } from "../render/endpoints.js";
-import type { ExporterKind } from "../config/exporter-targets.js";
+import { EXPORTER_KINDS, EXPORTERS, type ExporterKind } from "../config/exporter-targets.js";
 import type { ExporterCheckTarget } from "./check-exporter.js";
 import type { DoctorSettings, DoctorTarget } from "./types.js";
 
@@ -105,14 +105,15 @@ export function planDoctor(settings: Settings, flags: DoctorFlags, running: Runn
 /** Every exporter target of the settings and of the running native stack, each address once. */
 function exporterTargets(settings: Settings, running: RunningStack | undefined): ExporterCheckTarget[] {
   const found: ExporterCheckTarget[] = [];
-  const files: Record<ExporterKind, string | undefined> = { node: settings.env.NODE_EXPORTER_TARGETS_FILE, gpu: settings.env.GPU_EXPORTER_TARGETS_FILE };
   for (const kind of EXPORTER_KINDS) {
     const beside = kind === "gpu" && running?.kind === "native" ? gpuExporterService(settings) : undefined;
     const own = [...(running?.exporterAddresses?.[kind] ?? []), ...(beside === undefined ? [] : [`${LISTEN_HOST}:${nativePort(beside, settings)}`])];
-    found.push(...own.map((address) => ({ address, scheme: "http" as const, metricsPath: "/metrics", source: `the running stack's own ${kind === "node" ? "node_exporter" : "GPU metrics"}`, exporter: kind })));
+    found.push(...own.map((address) => ({ address, scheme: "http" as const, metricsPath: "/metrics", source: `the running stack's own ${EXPORTERS[kind].job} job`, exporter: kind })));
     const lists = settings.exporters[kind];
-    found.push(...lists.listed.map((target) => ({ ...target, source: EXPORTER_LIST_VARIABLES[kind], exporter: kind })));
-    found.push(...lists.fromFile.map((target) => ({ ...target, source: `${EXPORTER_LIST_VARIABLES[kind]}_FILE (${files[kind] ?? ""})`, exporter: kind })));
+    const { listVariable, fileVariable } = EXPORTERS[kind];
+    const file = settings.env[fileVariable];
+    found.push(...lists.listed.map((target) => ({ ...target, source: listVariable, exporter: kind })));
+    found.push(...lists.fromFile.map((target) => ({ ...target, source: `${fileVariable} (${typeof file === "string" ? file : ""})`, exporter: kind })));
   }
   const seen = new Set<string>();
   return found.filter((target) => {
@@ -123,8 +124,6 @@ function exporterTargets(settings: Settings, running: RunningStack | undefined):
   });
 }
 
-const EXPORTER_KINDS: readonly ExporterKind[] = ["node", "gpu"];
-const EXPORTER_LIST_VARIABLES: Readonly<Record<ExporterKind, string>> = { node: "NODE_EXPORTER_TARGETS", gpu: "GPU_EXPORTER_TARGETS" };
 
 function remoteWriteProbe(settings: Settings, caPem: string | undefined): Pick<DoctorSettings, "remoteWrite"> {
   const { env } = settings;

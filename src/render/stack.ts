@@ -1,3 +1,4 @@
+import { EXPORTERS } from "../config/exporter-targets.js";
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,12 +52,6 @@ const OUTPUT_TEMPLATES = [
   { template: "grafana/provisioning/datasources/prometheus.yml.template", output: OUTPUT_LAYOUT.datasource, part: "grafana" },
   { template: "grafana/provisioning/dashboards/vllm-monitor.yml.template", output: OUTPUT_LAYOUT.dashboardProvider, part: "grafana" },
 ] as const;
-
-/** Optional scrape jobs: each fragment is a one-item YAML list, included only when its endpoint exists. */
-const SCRAPE_FRAGMENTS = {
-  node: "prometheus/scrape/node.yml.template",
-  gpu: "prometheus/scrape/gpu.yml.template",
-} as const;
 
 const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text: "unknown" };
 
@@ -149,7 +144,8 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
     if (!agent) files.push(...ruleOutputFiles(mixin.ruleFiles));
     const fragments: string[] = [];
     const scrapes = (groups: readonly unknown[], userFile: (typeof userFiles)[number]): boolean => groups.length > 0 || userFile !== undefined;
-    const wanted = [scrapes(exporterGroups.node, nodeUserFile) ? SCRAPE_FRAGMENTS.node : undefined, scrapes(exporterGroups.gpu, gpuUserFile) ? SCRAPE_FRAGMENTS.gpu : undefined];
+    // Optional scrape jobs: each exporter job's fragment is a one-item YAML list, included only when the job has a target.
+    const wanted = [scrapes(exporterGroups.node, nodeUserFile) ? EXPORTERS.node.fragment : undefined, scrapes(exporterGroups.gpu, gpuUserFile) ? EXPORTERS.gpu.fragment : undefined];
     for (const fragment of wanted) {
       if (fragment === undefined) continue;
       const rendered = await renderOne(templatesDir, fragment, values, problems);

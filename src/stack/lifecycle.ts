@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadSettings, type Settings } from "../config/load.js";
-import { service, type ServiceName } from "../config/services.js";
+import { service, servicesOfProcess, type ServiceName } from "../config/services.js";
 import { UserError } from "../errors.js";
 import { reloadPrometheus } from "../prometheus/client.js";
 import { expectedServices, gpuExporterService, nativeEndpoints } from "../render/endpoints.js";
@@ -189,10 +189,7 @@ async function followNativeLog(stack: NativeState, options: LogsOptions): Promis
 /** Services a running native stack provides, from the processes it recorded. */
 function recordedServices(stack: NativeState, settings: Settings): Set<ServiceName> {
   const services = new Set<ServiceName>(["prometheus"]);
-  for (const child of stack.processes) {
-    if (child.name === "simulator") services.add("simulator").add("simulator-gpu");
-    else if (child.name === "node-exporter" || child.name === "alertmanager" || child.name === "grafana") services.add(child.name);
-  }
+  for (const child of stack.processes) for (const name of servicesOfProcess(child.name)) services.add(name);
   const gpu = gpuExporterService(settings);
   if (gpu !== undefined) services.add(gpu);
   return services;
