@@ -15,11 +15,18 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages for the tests (missing: ${missing[*]})"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Debian would start these as services where it can, but the tests start their own on free ports:
+  # a policy-rc.d that exits 101 tells invoke-rc.d and deb-systemd-invoke not to start anything
+  # during the install, so no process ever has to be found and stopped afterwards (an existing
+  # policy is kept and put back).
+  policy=/usr/sbin/policy-rc.d
+  saved=""
+  if [ -e "$policy" ]; then saved="$(mktemp)"; cp -p "$policy" "$saved"; fi
+  restore_policy() { if [ -n "$saved" ]; then mv -f "$saved" "$policy"; else rm -f "$policy"; fi; }
+  trap restore_policy EXIT
+  printf '#!/bin/sh\n# written by vllm-monitor scripts/install-test-deps.sh for the length of one apt-get install\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
   apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-  # Debian starts these as services where it can; the tests start their own on free ports.
-  for service in prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics; do
-    pkill -x "$service" 2>/dev/null || true
-  done
   exit 0
 fi
 

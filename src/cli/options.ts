@@ -23,6 +23,12 @@ export function stackOutOption(): Option {
   return new Option("--out <dir>", "the output folder the stack was started with (default: the only running stack, from any folder)");
 }
 
-export function settingsFrom(options: { readonly envFile?: string }): Settings {
-  return loadSettings(options.envFile === undefined ? {} : { envFile: options.envFile });
+/** The settings of `--env-file` (or ./.env); `requireGrafanaAdmin` for commands that will run Grafana (see LoadSettingsOptions). */
+/** `--stack NAME` for commands that act on a running stack: its name in `vllm-monitor status`. */
+export function stackNameOption(): Option {
+  return new Option("--stack <name>", "the stack to act on, by the name status shows (its compose project, or the folder a native stack was started in); default: the only running one");
+}
+
+export function settingsFrom(options: { readonly envFile?: string }, needs: { readonly requireGrafanaAdmin?: boolean } = {}): Settings {
+  return loadSettings({ ...(options.envFile === undefined ? {} : { envFile: options.envFile }), ...needs });
 }

@@ -3,12 +3,16 @@ import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { parseEnvFile } from "./env-file.js";
+import { nearMiss } from "./near-miss.js";
 import { ENV_NAMES, ENV_VARIABLES, isEnvName, type EnvName, type EnvValues, type EnvVariable } from "./schema.js";
 import { Secret } from "./secret.js";
 import { readTargetsFile } from "./targets-file.js";
 import { resolveExporterTargets, type ExporterTargets } from "./exporter-targets.js";
 import { fleetChecks } from "./remote-write-settings.js";
 import { duplicateTargets, resolveTargets, type VllmTarget } from "./targets.js";
+
+/** Why a real stack's Grafana needs ADMIN_PASSWORD; said by the loader and by grafana-admin.ts alike. */
+export const MISSING_ADMIN_PASSWORD = "is missing; Grafana must not start with a default password";
 
 /** The .env file read when no `--env-file` is given; it may be missing (demo mode). */
 export const DEFAULT_ENV_FILE = ".env";
@@ -50,6 +54,12 @@ export interface LoadSettingsOptions {
   readonly cwd?: string;
   /** This machine's name; defaults to `os.hostname()`. */
   readonly hostName?: string;
+  /**
+   * The command will run Grafana (`up`, `conf grafana|all`): a real setup (not demo, not an agent)
+   * without ADMIN_PASSWORD is then one more problem of the same message, not a second error after
+   * the first is fixed.
+   */
+  readonly requireGrafanaAdmin?: boolean;
 }
 
 interface RawValue {
@@ -79,9 +89,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     problems.push(...parsed.problems);
     for (const entry of parsed.entries) {
       if (!isEnvName(entry.name)) {
-        // Other tools' variables may share the file; only likely typos get a note.
-        const near = ENV_NAMES.find((known) => editDistance(known, entry.name) <= 2);
-        if (near !== undefined) notes.push(`${shownEnvFile}:${entry.line}: ${entry.name} is not a vllm-monitor variable; did you mean ${near}?`);
+        // Other tools' variables may share the file; a near miss of ours is an error (see near-miss.ts).
+        const near = nearMiss(entry.name);
+        if (near !== undefined) problems.push(nearMissProblem(entry.name, near, `${shownEnvFile}:${entry.line}`));
         continue;
       }
       if ((ENV_VARIABLES[entry.name] as EnvVariable<unknown>).environmentOnly === true) {
@@ -91,6 +101,10 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       if (entry.value !== "") raw.set(entry.name, { text: entry.value, source: { kind: "file", file: shownEnvFile, line: entry.line } });
       else raw.delete(entry.name);
     }
+  }
+  for (const name of Object.keys(environment)) {
+    const near = isEnvName(name) || environment[name] === "" ? undefined : nearMiss(name, { pluralOnly: true });
+    if (near !== undefined) problems.push(nearMissProblem(name, near, "environment variable"));
   }
   for (const name of ENV_NAMES) {
     const fromEnvironment = environment[name];
@@ -140,6 +154,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const fleet = fleetChecks(env);
   for (const problem of [...exporters.problems, ...fleet.problems]) problems.push(describeProblem(problem.variable, sources[problem.variable], problem.message, undefined, problem.fix));
   notes.push(...fleet.notes);
+  if (options.requireGrafanaAdmin === true && !demo && env.PROMETHEUS_MODE !== "agent" && effectiveText.get("ADMIN_PASSWORD") === undefined) {
+    problems.push(describeProblem("ADMIN_PASSWORD", sources.ADMIN_PASSWORD, MISSING_ADMIN_PASSWORD));
+  }
 
   if (problems.length > 0) {
     const where = fileText === undefined ? "the environment" : shownEnvFile;
@@ -202,16 +219,9 @@ export function monitorName(settings: Pick<Settings, "env" | "hostName">): strin
   return settings.env.MONITOR_NAME ?? settings.hostName;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+/** A name that is not ours but close to one: the loader would ignore it, so it is an error with the fix. */
+function nearMissProblem(name: string, near: EnvName, where: string): string {
+  return `${name} (${where}): is not a vllm-monitor variable, so it would be ignored; did you mean ${near}? How to fix: rename it to ${near}`;
 }
 
 function truncate(text: string): string {

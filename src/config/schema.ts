@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { vllm } from "../catalog/index.js";
+import { durationSeconds, secondsDuration } from "../promql/duration.js";
+import { RECORDING_WINDOW } from "../promql/signals.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
 
@@ -41,6 +43,9 @@ export interface EnvVariable<Output> {
   /** Read from the process environment only, never from .env: commands that read no .env need the same value. */
   readonly environmentOnly?: boolean;
 }
+
+/** Samples a rate window must hold at the scrape interval; see SCRAPE_INTERVAL. */
+const MIN_SAMPLES_PER_WINDOW = 4;
 
 const PROMETHEUS_DURATION = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
 // why: compose.env carries these in single quotes, which can hold neither ' nor \ nor a line break.
@@ -287,11 +292,14 @@ export const ENV_VARIABLES = {
     example: "15s",
     secret: false,
     substitutable: true,
-    fix: "use a Prometheus duration such as 5s, 15s or 1m",
+    fix: `use a Prometheus duration from 1s to ${secondsDuration(durationSeconds(RECORDING_WINDOW) / MIN_SAMPLES_PER_WINDOW)}, such as 5s, 15s or 1m`,
     schema: z
       .string()
       .regex(PROMETHEUS_DURATION, { error: "is not a Prometheus duration" })
-      .refine((text) => /[1-9]/.test(text), { error: "must be longer than zero" }),
+      .refine((text) => /[1-9]/.test(text), { error: "must be longer than zero" })
+      .refine((text) => durationSeconds(text) * MIN_SAMPLES_PER_WINDOW <= durationSeconds(RECORDING_WINDOW), {
+        error: `leaves fewer than ${MIN_SAMPLES_PER_WINDOW} samples in the ${RECORDING_WINDOW} window the recording rules and alerts rate over: rate() needs two samples to give anything, and ${MIN_SAMPLES_PER_WINDOW} to survive a missed scrape (Prometheus's advice for rate windows)`,
+      }),
     group: "prometheus",
   },
   PROMETHEUS_PORT: {

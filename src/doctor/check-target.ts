@@ -4,6 +4,7 @@ import { scrapeOnce, type ScrapeResponse } from "./http.js";
 import { probeTcp, probeTls, resolveHost, splitAddress, type TlsHandshake } from "./network.js";
 import { panelCoverage, type PanelQueries } from "./panels.js";
 import type { Answer, ScrapeTarget } from "../prometheus/client.js";
+import { isStale, notScrapedSinceLoad } from "./fresh-targets.js";
 import { findPrometheusTarget } from "./prometheus.js";
 import type { CheckResult, DoctorSettings, DoctorTarget, TargetReport } from "./types.js";
 
@@ -31,6 +32,8 @@ export interface TargetContext {
   readonly records: ReadonlyMap<string, string>;
   readonly prometheus?: Answer<ScrapeTarget[]>;
   readonly prometheusUrl?: string;
+  /** When Prometheus loaded the configuration it runs: a target's result from before it is stale. */
+  readonly configLoadedAt?: string;
   /** How the user applies a .env change to the running stack: `vllm-monitor reload`, or `up` when none runs. */
   readonly applyCommand: string;
 }
@@ -260,7 +263,7 @@ function bodyCheck(body: string, contentType: string, target: DoctorTarget): { c
   }
 }
 
-function prometheusCheck(target: DoctorTarget, context: TargetContext, checks: CheckResult[]): TargetReport["prometheus"] {
+export function prometheusCheck(target: DoctorTarget, context: TargetContext, checks: CheckResult[]): TargetReport["prometheus"] {
   if (context.prometheus === undefined || !context.prometheus.reachable) return undefined;
   const found = findPrometheusTarget(context.prometheus.value, target);
   const where = context.prometheusUrl ?? "Prometheus";
@@ -268,7 +271,8 @@ function prometheusCheck(target: DoctorTarget, context: TargetContext, checks: C
     checks.push({ check: "prometheus", status: "note", message: `Prometheus at ${where} does not scrape this target`, fix: `apply the .env with \`${context.applyCommand}\`` });
     return undefined;
   }
-  if (found.health === "up") checks.push({ check: "prometheus", status: "ok", message: `Prometheus scrapes it: health up, last scrape ${found.lastScrape}` });
+  if (context.configLoadedAt !== undefined && isStale(found, context.configLoadedAt)) checks.push(notScrapedSinceLoad(found, context.configLoadedAt, "Prometheus: this target"));
+  else if (found.health === "up") checks.push({ check: "prometheus", status: "ok", message: `Prometheus scrapes it: health up, last scrape ${found.lastScrape}` });
   else if (found.health === "down") {
     const doctorFine = !checks.some((check) => check.status === "problem");
     checks.push({

@@ -7,7 +7,9 @@ import type { Settings } from "../config/load.js";
 import { nativePort } from "../config/services.js";
 import { parseTargetList, resolveTargets } from "../config/targets.js";
 import { UserError } from "../errors.js";
-import { LISTEN_HOST } from "../render/endpoints.js";
+import { gpuExporterService, LISTEN_HOST } from "../render/endpoints.js";
+import { EXPORTER_KINDS, EXPORTERS, type ExporterKind } from "../config/exporter-targets.js";
+import type { ExporterCheckTarget } from "./check-exporter.js";
 import type { DoctorSettings, DoctorTarget } from "./types.js";
 
 /** The stack doctor runs beside, if any: where its Prometheus and simulator listen. */
@@ -16,6 +18,8 @@ export interface RunningStack {
   readonly prometheusUrl?: string;
   /** `host:port` of the simulator a native demo stack runs. */
   readonly simulatorAddress?: string;
+  /** `host:port` of the exporters a native stack runs itself (its node_exporter, the simulator's GPU page). */
+  readonly exporterAddresses?: Readonly<Partial<Record<ExporterKind, readonly string[]>>>;
 }
 
 export interface DoctorFlags {
@@ -26,6 +30,8 @@ export interface DoctorFlags {
 
 export interface DoctorPlan {
   readonly targets: DoctorTarget[];
+  /** Exporter endpoints: NODE_/GPU_EXPORTER_TARGETS and their files, and the running native stack's own. */
+  readonly exporters: ExporterCheckTarget[];
   readonly settings: DoctorSettings;
   /** Said before the report (e.g. what demo mode checks). */
   readonly notes: string[];
@@ -80,6 +86,8 @@ export function planDoctor(settings: Settings, flags: DoctorFlags, running: Runn
   const token = settings.env.VLLM_METRICS_AUTH_TOKEN?.reveal();
   return {
     targets,
+    // why: --target means "check this instead of the .env's targets", exporters included.
+    exporters: flags.target === undefined ? exporterTargets(settings, running) : [],
     notes,
     settings: {
       ...(token !== undefined ? { token } : {}),
@@ -93,6 +101,29 @@ export function planDoctor(settings: Settings, flags: DoctorFlags, running: Runn
     },
   };
 }
+
+/** Every exporter target of the settings and of the running native stack, each address once. */
+function exporterTargets(settings: Settings, running: RunningStack | undefined): ExporterCheckTarget[] {
+  const found: ExporterCheckTarget[] = [];
+  for (const kind of EXPORTER_KINDS) {
+    const beside = kind === "gpu" && running?.kind === "native" ? gpuExporterService(settings) : undefined;
+    const own = [...(running?.exporterAddresses?.[kind] ?? []), ...(beside === undefined ? [] : [`${LISTEN_HOST}:${nativePort(beside, settings)}`])];
+    found.push(...own.map((address) => ({ address, scheme: "http" as const, metricsPath: "/metrics", source: `the running stack's own ${EXPORTERS[kind].job} job`, exporter: kind })));
+    const lists = settings.exporters[kind];
+    const { listVariable, fileVariable } = EXPORTERS[kind];
+    const file = settings.env[fileVariable];
+    found.push(...lists.listed.map((target) => ({ ...target, source: listVariable, exporter: kind })));
+    found.push(...lists.fromFile.map((target) => ({ ...target, source: `${fileVariable} (${typeof file === "string" ? file : ""})`, exporter: kind })));
+  }
+  const seen = new Set<string>();
+  return found.filter((target) => {
+    const key = `${target.scheme}://${target.address}${target.metricsPath}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 
 function remoteWriteProbe(settings: Settings, caPem: string | undefined): Pick<DoctorSettings, "remoteWrite"> {
   const { env } = settings;

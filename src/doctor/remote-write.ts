@@ -78,19 +78,37 @@ export async function checkRemoteWrite(probe: RemoteWriteProbe): Promise<CheckRe
           : `check ${credentials} (and the tenant or permissions the receiver gives them)`,
     };
   }
-  if (response.status === 404 || response.status === 405) {
+  // why: a receiver at the wrong path may still answer 400 (VictoriaMetrics: "unsupported path"), so only 2xx is success.
+  if (response.status === 404 || response.status === 405 || UNSUPPORTED_PATH.test(said)) {
     return {
       check: "remote-write",
       status: "problem",
-      message: `${where} answers HTTP ${response.status}: no remote-write receiver at that path`,
-      fix: "use the receiver's write path: VictoriaMetrics /api/v1/write, Mimir and Cortex /api/v1/push, Thanos Receive /api/v1/receive",
+      message: `${where} answers HTTP ${response.status}: no remote-write receiver at that path${said === "" ? "" : ` (it said: ${said})`}`,
+      fix: writePathFix(said, url),
     };
   }
-  if (response.status === 400 || response.status === 429) {
-    // why: the credentials passed (auth comes before the payload); this receiver only dislikes an empty write, or is busy.
-    return { check: "remote-write", status: "ok", message: `${where} answers and accepts ${credentials} (HTTP ${response.status} to an empty write${detail})` };
+  return {
+    check: "remote-write",
+    status: "problem",
+    message: `${where} answers HTTP ${response.status}${detail}: Prometheus would see every write fail`,
+    fix:
+      response.status === 429
+        ? "the central store is rate-limiting this sender: raise its ingestion limits for this tenant"
+        : `the receiver refused a valid (empty) write: check the path (${RECEIVER_PATHS}) and the central store's logs`,
+  };
+}
+
+const RECEIVER_PATHS = "VictoriaMetrics /api/v1/write, Mimir and Cortex /api/v1/push, Thanos Receive /api/v1/receive";
+const UNSUPPORTED_PATH = /unsupported path/i;
+
+/** The path to use: VictoriaMetrics names itself by its "unsupported path" answer; otherwise every receiver's path. */
+function writePathFix(said: string, url: URL): string {
+  if (UNSUPPORTED_PATH.test(said)) {
+    const fixed = new URL(url.href);
+    fixed.pathname = "/api/v1/write";
+    return `this is VictoriaMetrics, which takes remote write at /api/v1/write: set REMOTE_WRITE_URL=${fixed.href}`;
   }
-  return { check: "remote-write", status: "problem", message: `${where} answers HTTP ${response.status}${detail}`, fix: "the central store reports an error: check its logs" };
+  return `use the receiver's write path in REMOTE_WRITE_URL: ${RECEIVER_PATHS}`;
 }
 
 /** The running Prometheus's own view of its queues, one check each (nothing when it sends nowhere). */

@@ -25,6 +25,8 @@ export interface DoctorSettings {
   readonly applyCommand?: string;
   /** REMOTE_WRITE_URL and its credentials (never printed), when set. */
   readonly remoteWrite?: Omit<RemoteWriteProbe, "timeoutMs">;
+  /** The longest doctor waits for scrapes under a just-reloaded configuration (default 30 s). */
+  readonly freshScrapeWaitMs?: number;
   /** PROMETHEUS_MODE=agent: Prometheus keeps no queryable data here. */
   readonly agent?: boolean;
 }

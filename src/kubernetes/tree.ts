@@ -134,19 +134,25 @@ export function componentSpecs(mixin: Mixin, options: KubernetesOptions = defaul
   ];
 }
 
+const GPU_OPERATOR_SCRAPES =
+  "GPU metrics come from the GPU Operator's own dcgm-exporter ServiceMonitor (helm: --set dcgmExporter.serviceMonitor.enabled=true " +
+  "--set dcgmExporter.serviceMonitor.additionalLabels.release=kube-prometheus-stack); only where that is off, add ../../components/dcgm-exporter to your copy.";
+
 export function overlaySpecs(): OverlaySpec[] {
   const base = "../../base";
   const use = (...names: string[]) => names.map((name) => `../../components/${name}`);
   return [
+    // why: these stacks run on the GPU Operator, whose own ServiceMonitor (dcgmExporter.serviceMonitor) already scrapes
+    // dcgm-exporter; a second one would scrape every GPU twice under the same job and labels.
     {
       name: "production-stack",
-      description: "vLLM production-stack engines and GPU Operator GPUs, into kube-prometheus-stack (release kube-prometheus-stack, namespace monitoring).",
-      kustomization: kustomization({ resources: [base], components: use("production-stack", "dcgm-exporter") }),
+      description: `vLLM production-stack engines, into kube-prometheus-stack (release kube-prometheus-stack, namespace monitoring). ${GPU_OPERATOR_SCRAPES}`,
+      kustomization: kustomization({ resources: [base], components: use("production-stack") }),
     },
     {
       name: "llm-d",
-      description: "llm-d model servers and GPU Operator GPUs, into kube-prometheus-stack (release kube-prometheus-stack, namespace monitoring).",
-      kustomization: kustomization({ resources: [base], components: use("llm-d", "dcgm-exporter") }),
+      description: `llm-d model servers, into kube-prometheus-stack (release kube-prometheus-stack, namespace monitoring). ${GPU_OPERATOR_SCRAPES}`,
+      kustomization: kustomization({ resources: [base], components: use("llm-d") }),
     },
     {
       name: "service-monitor-with-token",

@@ -7,6 +7,7 @@
 import type { Settings } from "../config/load.js";
 import { defaultValue } from "../config/schema.js";
 import type { Selector } from "../promql/selector.js";
+import { durationSeconds } from "../promql/duration.js";
 
 export interface Thresholds {
   /** TTFT objective: `quantile` of requests get their first token within `seconds` (a bucket edge). */
@@ -103,14 +104,7 @@ const BASE_THRESHOLDS = {
   latencyFor: "10m",
 } as const;
 
-const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
-
-/** Seconds of a Prometheus duration such as `10m` or `1h30m`. */
-export function durationSeconds(duration: string): number {
-  let total = 0;
-  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|[smhdwy])/g)) total += Number(amount) * (UNIT_SECONDS[unit ?? "s"] ?? 1);
-  return total;
-}
+export { durationSeconds } from "../promql/duration.js";
 
 /** A duration scaled by `factor`, as whole seconds (or minutes when exact), at least 1s. */
 export function scaleDuration(duration: string, factor: number): string {

@@ -17,6 +17,8 @@ const targetsResponse = z.object({
         lastError: z.string(),
         lastScrape: z.string(),
         health: z.string(),
+        // Prometheus 2.27+; absent in older ones.
+        scrapeInterval: z.string().optional(),
       }),
     ),
   }),
@@ -31,6 +33,8 @@ export interface ScrapeTarget {
   readonly health: string;
   readonly lastError: string;
   readonly lastScrape: string;
+  /** Its job's scrape interval, e.g. `5s`, when Prometheus says. */
+  readonly scrapeInterval?: string;
 }
 
 export type Answer<T> = { readonly reachable: true; readonly value: T } | { readonly reachable: false; readonly reason: string };
@@ -68,9 +72,28 @@ export async function fetchScrapeTargets(baseUrl: string, timeoutMs = 5_000): Pr
         health: target.health,
         lastError: target.lastError,
         lastScrape: target.lastScrape,
+        ...(target.scrapeInterval === undefined ? {} : { scrapeInterval: target.scrapeInterval }),
       }))
       .sort((a, b) => a.job.localeCompare(b.job) || a.instance.localeCompare(b.instance));
     return { reachable: true, value: targets };
+  } catch (error) {
+    return { reachable: false, reason: describeFailure(url, error) };
+  }
+}
+
+const runtimeInfoResponse = z.object({ status: z.literal("success"), data: z.object({ lastConfigTime: z.string() }) });
+
+/** When Prometheus last loaded its configuration (start or reload), to the second. */
+export async function fetchLastConfigTime(baseUrl: string, timeoutMs = 5_000): Promise<Answer<string>> {
+  const url = endpoint(baseUrl, "api/v1/status/runtimeinfo");
+  if (url === undefined) return { reachable: false, reason: `"${baseUrl}" is not a URL` };
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) {
+      await response.arrayBuffer();
+      return { reachable: false, reason: `${url.origin} answered HTTP ${response.status} on ${url.pathname}` };
+    }
+    return { reachable: true, value: runtimeInfoResponse.parse(await response.json()).data.lastConfigTime };
   } catch (error) {
     return { reachable: false, reason: describeFailure(url, error) };
   }

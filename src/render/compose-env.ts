@@ -1,5 +1,6 @@
 import type { Settings } from "../config/load.js";
 import { ENV_NAMES, ENV_VARIABLES, type EnvName } from "../config/schema.js";
+import { profilesFor } from "../config/services.js";
 import type { Secret } from "../config/secret.js";
 import { UserError } from "../errors.js";
 import { agentFlag, type PrometheusVersion } from "../prometheus/version.js";
@@ -17,13 +18,9 @@ export interface GrafanaAdmin {
 
 type ComposeSettings = Pick<Settings, "env" | "demo">;
 
-/** COMPOSE_PROFILES for the settings: `demo` runs the simulator, `gpu` dcgm-exporter, `nvidia-smi` nvidia_gpu_exporter. */
+/** COMPOSE_PROFILES for the settings, from the service table: the demo's simulator, the GPU exporter GPU_EXPORTER names. */
 export function composeProfiles(settings: ComposeSettings): string[] {
-  const profiles: string[] = [];
-  if (settings.demo) profiles.push("demo");
-  if (settings.env.GPU_EXPORTER === "dcgm") profiles.push("gpu");
-  if (settings.env.GPU_EXPORTER === "nvidia-smi") profiles.push("nvidia-smi");
-  return profiles;
+  return profilesFor(settings);
 }
 
 /** The image variables docker-compose.yml reads (`image: ${PROMETHEUS_IMAGE}`). */

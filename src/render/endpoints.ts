@@ -1,5 +1,6 @@
 import type { Settings } from "../config/load.js";
-import { composeAddress, nativePort, type ServiceName } from "../config/services.js";
+import { EXPORTER_KINDS, type ExporterKind } from "../config/exporter-targets.js";
+import { composeAddress, gpuExporterServiceOf, nativePort, profilesFor, service, SERVICES, type Service, type ServiceName } from "../config/services.js";
 
 /**
  * Where the stack's own parts are, as Prometheus and Grafana reach them. Everything optional
@@ -12,51 +13,49 @@ export interface StackEndpoints {
   readonly prometheusTarget: string;
   /** Demo mode: the simulator's vLLM `host:port` (http, /metrics). Required when VLLM_TARGET is empty. */
   readonly simulatorTarget?: string;
-  readonly nodeExporterTarget?: string;
   readonly alertmanagerTarget?: string;
-  /** GPU metric endpoints (`host:port`): the simulator's GPU port in demo mode, dcgm-exporter, nvidia_gpu_exporter. */
-  readonly gpuTargets: readonly string[];
+  /**
+   * The stack's own exporter endpoints (`host:port`) by exporter job, from the services the table
+   * says each job scrapes: node_exporter; the simulator's GPU page in demo mode, the GPU exporter.
+   */
+  readonly exporterTargets: Readonly<Record<ExporterKind, readonly string[]>>;
 }
 
 type EndpointSettings = Pick<Settings, "env" | "demo">;
 
 /** The GPU exporter GPU_EXPORTER names, if any: it runs beside the stack, not in it (native mode). */
 export function gpuExporterService(settings: EndpointSettings): ServiceName | undefined {
-  const exporter = settings.env.GPU_EXPORTER;
-  return exporter === "dcgm" ? "dcgm-exporter" : exporter === "nvidia-smi" ? "nvidia-gpu-exporter" : undefined;
+  return gpuExporterServiceOf(settings.env.GPU_EXPORTER)?.name;
 }
 
 /**
- * The services a stack runs for these settings: Prometheus, node_exporter, the simulator in demo
- * mode, the GPU exporter GPU_EXPORTER names, and Alertmanager when asked for. Native mode passes
- * what it actually found installed instead.
+ * The services a stack runs for these settings, besides Grafana, from the service table: those
+ * without a profile (Prometheus, node_exporter), the profiles the settings start (the simulator
+ * in demo mode, the GPU exporter GPU_EXPORTER names), and Alertmanager's when asked for. Native
+ * mode passes what it actually found installed instead.
  */
 export function expectedServices(settings: EndpointSettings, options: { alertmanager?: boolean } = {}): Set<ServiceName> {
-  const running = new Set<ServiceName>(["prometheus", "node-exporter"]);
-  if (settings.demo) {
-    running.add("simulator");
-    running.add("simulator-gpu");
-  }
-  const gpu = gpuExporterService(settings);
-  if (gpu !== undefined) running.add(gpu);
-  if (options.alertmanager === true) running.add("alertmanager");
-  return running;
+  const profiles = new Set<string | undefined>([undefined, ...profilesFor(settings)]);
+  if (options.alertmanager === true) profiles.add(service("alertmanager").profile);
+  // why: nothing scrapes or alerts to Grafana, and an agent runs none.
+  return new Set(SERVICES.filter((row) => row.name !== "grafana" && profiles.has(row.profile)).map((row) => row.name));
 }
 
 function endpointsFrom(settings: EndpointSettings, running: ReadonlySet<ServiceName>, address: (name: ServiceName) => string): StackEndpoints {
   const at = (name: ServiceName): string | undefined => (running.has(name) ? address(name) : undefined);
   const simulatorTarget = settings.demo ? at("simulator") : undefined;
-  const nodeExporterTarget = at("node-exporter");
   const alertmanagerTarget = at("alertmanager");
-  const gpu = gpuExporterService(settings);
-  const gpuTargets = [settings.demo ? at("simulator-gpu") : undefined, gpu === undefined ? undefined : at(gpu)];
+  // why: a native stack switched out of demo mode keeps its simulator running, unscraped, until it restarts.
+  const scraped = (row: Service): boolean => settings.demo || row.profile !== service("simulator").profile;
+  const exporterTargets = Object.fromEntries(
+    EXPORTER_KINDS.map((kind) => [kind, SERVICES.filter((row) => row.scrapedAs === kind && scraped(row)).flatMap((row) => at(row.name) ?? [])]),
+  ) as Record<ExporterKind, string[]>;
   return {
     prometheusUrl: `http://${address("prometheus")}`,
     prometheusTarget: address("prometheus"),
     ...(simulatorTarget === undefined ? {} : { simulatorTarget }),
-    ...(nodeExporterTarget === undefined ? {} : { nodeExporterTarget }),
     ...(alertmanagerTarget === undefined ? {} : { alertmanagerTarget }),
-    gpuTargets: gpuTargets.filter((target): target is string => target !== undefined),
+    exporterTargets,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { monitorName, type Settings } from "../config/load.js";
-import type { ExporterTarget } from "../config/exporter-targets.js";
+import { EXPORTER_KINDS, type ExporterKind, type ExporterTarget } from "../config/exporter-targets.js";
 import type { StackEndpoints } from "./endpoints.js";
 import { OUTPUT_LAYOUT } from "./layout.js";
 
@@ -61,15 +61,14 @@ export function targetGroups(targets: readonly { address: string; scheme: string
   return [...groups.values()];
 }
 
-/** `targets/node.json` and `targets/gpu.json`: this host's exporters (unless listed by the user too), then the listed ones. */
-export function exporterTargetGroups(settings: Pick<Settings, "exporters" | "hostName">, endpoints: StackEndpoints): { node: FileSdGroup[]; gpu: FileSdGroup[] } {
-  const { node, gpu } = settings.exporters;
-  const ownNode = ownTargetsNotListed(endpoints.nodeExporterTarget === undefined ? [] : [endpoints.nodeExporterTarget], [...node.listed, ...node.fromFile]);
-  const ownGpu = ownTargetsNotListed(endpoints.gpuTargets, [...gpu.listed, ...gpu.fromFile]);
-  return {
-    node: [...ownTargetGroups(ownNode, settings.hostName), ...targetGroups(node.listed)],
-    gpu: [...ownTargetGroups(ownGpu, settings.hostName), ...targetGroups(gpu.listed)],
-  };
+/** Each exporter job's targets file (`targets/node.json`, `targets/gpu.json`): this host's exporters (unless listed by the user too), then the listed ones. */
+export function exporterTargetGroups(settings: Pick<Settings, "exporters" | "hostName">, endpoints: StackEndpoints): Record<ExporterKind, FileSdGroup[]> {
+  const groups = EXPORTER_KINDS.map((kind) => {
+    const { listed, fromFile } = settings.exporters[kind];
+    const own = ownTargetsNotListed(endpoints.exporterTargets[kind], [...listed, ...fromFile]);
+    return [kind, [...ownTargetGroups(own, settings.hostName), ...targetGroups(listed)]] as const;
+  });
+  return Object.fromEntries(groups) as Record<ExporterKind, FileSdGroup[]>;
 }
 
 const LOOPBACK = /^(?:localhost|127(?:\.[0-9]+){3}|\[::1\])(:[0-9]+)$/;

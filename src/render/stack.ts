@@ -1,3 +1,4 @@
+import { EXPORTERS } from "../config/exporter-targets.js";
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,12 +54,6 @@ const OUTPUT_TEMPLATES = [
   { template: "grafana/provisioning/datasources/prometheus.yml.template", output: OUTPUT_LAYOUT.datasource, part: "grafana" },
   { template: "grafana/provisioning/dashboards/vllm-monitor.yml.template", output: OUTPUT_LAYOUT.dashboardProvider, part: "grafana" },
 ] as const;
-
-/** Optional scrape jobs: each fragment is a one-item YAML list, included only when its endpoint exists. */
-const SCRAPE_FRAGMENTS = {
-  node: "prometheus/scrape/node.yml.template",
-  gpu: "prometheus/scrape/gpu.yml.template",
-} as const;
 
 const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text: "unknown" };
 
@@ -214,8 +209,8 @@ async function prometheusFiles(context: RenderContext): Promise<OutputFile[]> {
   if (!isAgent(settings)) files.push(...ruleOutputFiles(context.mixin.ruleFiles));
   const scrapes = (groups: readonly unknown[], userFile: UserTargetsFile | undefined): boolean => groups.length > 0 || userFile !== undefined;
   const wanted = [
-    scrapes(exporterGroups.node, userFiles.node) ? SCRAPE_FRAGMENTS.node : undefined,
-    scrapes(exporterGroups.gpu, userFiles.gpu) ? SCRAPE_FRAGMENTS.gpu : undefined,
+    scrapes(exporterGroups.node, userFiles.node) ? EXPORTERS.node.fragment : undefined,
+    scrapes(exporterGroups.gpu, userFiles.gpu) ? EXPORTERS.gpu.fragment : undefined,
   ];
   const fragments: string[] = [];
   for (const fragment of wanted) {

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { describeProblem, type Settings } from "../config/load.js";
+import { describeProblem, MISSING_ADMIN_PASSWORD, type Settings } from "../config/load.js";
 import { ENV_VARIABLES } from "../config/schema.js";
 import { Secret } from "../config/secret.js";
 import { UserError } from "../errors.js";
@@ -29,7 +29,7 @@ export function grafanaAdmin(settings: AdminSettings): ResolvedGrafanaAdmin {
   if (settings.env.ADMIN_PASSWORD !== undefined) return { admin: { user, password: settings.env.ADMIN_PASSWORD } };
   if (!settings.demo) {
     throw new UserError("Grafana needs an admin password (1 problem):", [
-      describeProblem("ADMIN_PASSWORD", settings.sources.ADMIN_PASSWORD, "is missing; Grafana must not start with a default password"),
+      describeProblem("ADMIN_PASSWORD", settings.sources.ADMIN_PASSWORD, MISSING_ADMIN_PASSWORD),
     ]);
   }
   const path = join(dirname(settings.envFile.path), DEMO_PASSWORD_FILE);

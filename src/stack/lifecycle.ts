@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadSettings, type Settings } from "../config/load.js";
-import { service, type ServiceName } from "../config/services.js";
+import { service, servicesOfProcess, type ServiceName } from "../config/services.js";
 import { UserError } from "../errors.js";
 import { reloadPrometheus } from "../prometheus/client.js";
 import { expectedServices, gpuExporterService, nativeEndpoints } from "../render/endpoints.js";
@@ -16,7 +16,7 @@ import { composeContext, composeDown, composeLogs, composeReload, composeUp, req
 import { configureStack, runningNativeStack, writeStackConfig } from "./configure.js";
 import { grafanaAdmin } from "./grafana-admin.js";
 import { startNativeStack, stopNativeStack } from "./native/run.js";
-import { findStack, forgetStack, isAlive, recordStack, type NativeState, type StackState } from "./registry.js";
+import { describeStacks, findStack, forgetStack, isAlive, isLive, listStacks, liveStacks, recordStack, stackName, type NativeState, type StackState } from "./registry.js";
 import { collectStatus, type StackStatus } from "./status.js";
 import { print, printError } from "../output.js";
 
@@ -57,6 +57,7 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
   const grafanaUrl = `http://127.0.0.1:${settings.env.GRAFANA_PORT}/`;
   recordStack({
     kind: "compose",
+    name: context.target.projectName,
     startedAt: new Date().toISOString(),
     demo: settings.demo,
     outDir: resolve(options.outDir),
@@ -80,18 +81,29 @@ export function agentComposeServices(settings: Settings): string[] {
   return [...new Set([...expectedServices(settings)].map((name) => service(name).composeHost))];
 }
 
-function requireStack(outDir: string | undefined): StackState {
-  const stack = findStack(outDir === undefined ? {} : { outDir });
-  if (stack === undefined) {
-    throw new UserError(outDir === undefined ? "No stack is running." : `No stack was started with --out ${outDir}.`, [
-      "start one with: vllm-monitor up (compose) or vllm-monitor up --native",
-    ]);
-  }
-  return stack;
+/** Which stack a command means: `--stack NAME`, `--out DIR`, or neither (the only running one). */
+export interface StackChoice {
+  readonly outDir?: string | undefined;
+  readonly stack?: string | undefined;
 }
 
-export interface DownOptions {
-  readonly outDir?: string | undefined;
+function lookUp(choice: StackChoice): StackState | undefined {
+  return findStack({ ...(choice.outDir === undefined ? {} : { outDir: choice.outDir }), ...(choice.stack === undefined ? {} : { name: choice.stack }) });
+}
+
+/** The chosen stack, which must be running: else a UserError (exit 2) naming the stacks vllm-monitor knows. */
+function requireStack(choice: StackChoice): StackState {
+  const stack = lookUp(choice);
+  if (stack !== undefined && isLive(stack)) return stack;
+  const known = listStacks();
+  const what = stack !== undefined ? `The ${stack.kind} stack ${stackName(stack)} is not running (its supervisor is gone).` : choice.outDir === undefined ? "No stack is running." : `No stack was started with --out ${choice.outDir}.`;
+  throw new UserError(what, [
+    ...(known.length === 0 ? ["no stack is recorded"] : ["the stacks vllm-monitor knows:", ...describeStacks(known)]),
+    "start one with: vllm-monitor up (compose) or vllm-monitor up --native",
+  ]);
+}
+
+export interface DownOptions extends StackChoice {
   readonly volumes: boolean;
   readonly keepConfig: boolean;
   readonly composeFile?: string | undefined;
@@ -99,7 +111,7 @@ export interface DownOptions {
 
 /** `down`: stops whichever stack runs (native or compose) and deletes its rendered configs. */
 export async function stopStack(options: DownOptions): Promise<void> {
-  const stack = findStack(options.outDir === undefined ? {} : { outDir: options.outDir });
+  const stack = lookUp(options);
   if (stack?.kind === "native") {
     await stopNativeStack(stack);
     return;
@@ -112,8 +124,7 @@ export async function stopStack(options: DownOptions): Promise<void> {
   if (!options.keepConfig && (await removeOutputTree(outDir))) print(`removed ${outDir}\n`);
 }
 
-export interface LogsOptions {
-  readonly outDir?: string | undefined;
+export interface LogsOptions extends StackChoice {
   readonly follow: boolean;
   readonly services: readonly string[];
   readonly composeFile?: string | undefined;
@@ -123,13 +134,23 @@ const LOG_TAIL_LINES = 100;
 
 /** `logs`: the native stack's log (followed until it stops), or the compose services' logs. */
 export async function showLogs(options: LogsOptions): Promise<void> {
-  const stack = findStack(options.outDir === undefined ? {} : { outDir: options.outDir });
-  if (stack?.kind === "native") {
+  // why: following the log of a stack that is not running would wait forever for lines.
+  const stack = requireStack(options);
+  if (stack.kind === "native") {
+    const runs = stack.processes.map((child) => child.name);
+    const unknown = options.services.filter((name) => !runs.includes(name));
+    if (unknown.length > 0) {
+      const stacks = listStacks().filter((other) => unknown.includes(stackName(other)));
+      throw new UserError(`The native stack ${stackName(stack)} runs no ${unknown.join(", ")}.`, [
+        `name its processes: ${runs.join(", ")}`,
+        ...stacks.map((other) => `${stackName(other)} is a stack: vllm-monitor logs --stack ${stackName(other)}`),
+      ]);
+    }
     await followNativeLog(stack, options);
     return;
   }
   const tool = await requireCompose();
-  const context = composeContext(tool, { outDir: stack?.outDir ?? options.outDir ?? DEFAULT_OUT_DIR, composeFile: options.composeFile ?? stack?.composeFile }, true);
+  const context = composeContext(tool, { outDir: stack.outDir, composeFile: options.composeFile ?? stack.composeFile }, true);
   await composeLogs(context, { follow: options.follow, services: options.services });
 }
 
@@ -168,10 +189,7 @@ async function followNativeLog(stack: NativeState, options: LogsOptions): Promis
 /** Services a running native stack provides, from the processes it recorded. */
 function recordedServices(stack: NativeState, settings: Settings): Set<ServiceName> {
   const services = new Set<ServiceName>(["prometheus"]);
-  for (const child of stack.processes) {
-    if (child.name === "simulator") services.add("simulator").add("simulator-gpu");
-    else if (child.name === "node-exporter" || child.name === "alertmanager" || child.name === "grafana") services.add(child.name);
-  }
+  for (const child of stack.processes) for (const name of servicesOfProcess(child.name)) services.add(name);
   const gpu = gpuExporterService(settings);
   if (gpu !== undefined) services.add(gpu);
   return services;
@@ -186,8 +204,8 @@ export interface ReloadResult {
  * `reload`: reads the .env again (the stack's own, unless `envFile` is given), re-renders the
  * running stack's configuration for its mode and makes Prometheus re-read it without a restart.
  */
-export async function reloadStack(options: { outDir?: string | undefined; envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
-  const stack = requireStack(options.outDir);
+export async function reloadStack(options: StackChoice & { envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
+  const stack = requireStack(options);
   const envFile = options.envFile ?? (existsSync(stack.envFile) ? stack.envFile : undefined);
   const settings = loadSettings({ ...(envFile === undefined ? {} : { envFile }), cwd: stack.workDir });
   for (const note of settings.notes) printError(`note: ${note}\n`);
@@ -235,21 +253,30 @@ export async function reloadStack(options: { outDir?: string | undefined; envFil
   return { needRestart: [...new Set(needRestart)] };
 }
 
-/** The one recorded stack, as doctor needs it: its kind, Prometheus and simulator addresses (none when zero or several run). */
-export function runningStackSummary(): { kind: "native" | "compose"; prometheusUrl?: string; simulatorAddress?: string } | undefined {
-  let stack: StackState | undefined;
-  try {
-    stack = findStack({});
-  } catch {
-    return undefined;
-  }
-  if (stack === undefined) return undefined;
-  if (stack.kind === "compose") return { kind: "compose" };
-  const simulator = stack.processes.find((child) => child.name === "simulator")?.ports[0]?.port;
-  return { kind: "native", prometheusUrl: stack.prometheusUrl, ...(simulator === undefined ? {} : { simulatorAddress: `127.0.0.1:${simulator}` }) };
+/**
+ * The stack doctor checks, from any folder: the one `--stack` names, else the only running one.
+ * Several running and none named: a UserError listing them (exit 2). None running: undefined.
+ */
+/** The settings a running stack was started with: its own .env, read from the folder it was started in. */
+export function stackSettings(stack: StackState): Settings {
+  return loadSettings({ ...(existsSync(stack.envFile) ? { envFile: stack.envFile } : {}), cwd: stack.workDir });
 }
 
-/** `status`: the recorded stack and its health. */
-export async function stackStatus(outDir: string | undefined): Promise<StackStatus> {
-  return collectStatus(findStack(outDir === undefined ? {} : { outDir }));
+export function stackForDoctor(name: string | undefined): StackState | undefined {
+  if (name !== undefined) return requireStack({ stack: name });
+  const live = liveStacks();
+  if (live.length <= 1) return live[0];
+  throw new UserError(`${live.length} stacks are running; say which one doctor checks with --stack NAME:`, describeStacks(live));
+}
+
+/**
+ * `status`: the chosen stack and its health; with no choice, every running stack (a stopped one
+ * only when it is the only record, so a crash's cause stays visible until `down`).
+ */
+export async function stackStatus(choice: StackChoice): Promise<StackStatus[]> {
+  if (choice.outDir !== undefined || choice.stack !== undefined) return [await collectStatus(lookUp(choice))];
+  const all = listStacks();
+  const live = all.filter(isLive);
+  if (live.length === 0) return [await collectStatus(all.length === 1 ? all[0] : undefined)];
+  return Promise.all(live.map((stack) => collectStatus(stack)));
 }

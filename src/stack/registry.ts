@@ -1,18 +1,30 @@
 /**
- * The running stacks of this user, so `status`, `down`, `logs` and `reload` find a stack from any
- * folder and whatever `--out` it was started with. One JSON file per stack, keyed by its output
- * folder, under `$XDG_STATE_HOME/vllm-monitor/stacks` (default `~/.local/state/…`). Holds no secret.
+ * The running stacks of this user, so `status`, `down`, `logs`, `reload` and `doctor` find a stack
+ * from any folder and whatever `--out` it was started with. One JSON file per stack, keyed by its
+ * output folder, under `$XDG_STATE_HOME/vllm-monitor/stacks` (default `~/.local/state/…`). Each
+ * record names its stack (`--stack NAME`), the user who started it and the folder it was started
+ * in. Holds no secret.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, userInfo } from "node:os";
+import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 
 const portUse = z.object({ port: z.number().int(), variable: z.string().optional() });
 
+/** Who started a stack and what it is called; absent in records of older versions. */
+const identity = {
+  /** What `--stack NAME` matches: the compose project name, or the native stack's folder name. */
+  name: z.string().optional(),
+  /** The user who started it, and their uid (a shared XDG_STATE_HOME must not mix users' stacks). */
+  user: z.string().optional(),
+  uid: z.number().int().optional(),
+};
+
 const nativeState = z.object({
+  ...identity,
   kind: z.literal("native"),
   supervisorPid: z.number().int(),
   /** `starting` until every process is ready, `failed` after a child died (kept for `status`). */
@@ -36,6 +48,7 @@ const nativeState = z.object({
 });
 
 const composeState = z.object({
+  ...identity,
   kind: z.literal("compose"),
   startedAt: z.string(),
   demo: z.boolean(),
@@ -88,7 +101,9 @@ export function recordStack(state: StackState, environment: Environment = proces
   const file = entryFile(state.outDir, environment);
   mkdirSync(registryDir(environment), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  const owner = userInfo();
+  const stamped: StackState = { ...state, name: stackName(state), user: state.user ?? owner.username, uid: state.uid ?? owner.uid };
+  writeFileSync(temp, `${JSON.stringify(stamped, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);
 }
 
@@ -96,7 +111,7 @@ export function forgetStack(outDir: string, environment: Environment = process.e
   rmSync(entryFile(outDir, environment), { force: true });
 }
 
-/** Every recorded stack, oldest first. */
+/** Every recorded stack of this user, oldest first, live or not. */
 export function listStacks(environment: Environment = process.env): StackState[] {
   let names: string[];
   try {
@@ -104,23 +119,70 @@ export function listStacks(environment: Environment = process.env): StackState[]
   } catch {
     return [];
   }
+  const uid = userInfo().uid;
   return names
     .map((name) => parse(join(registryDir(environment), name)))
-    .filter((state): state is StackState => state !== undefined)
+    .filter((state): state is StackState => state !== undefined && (state.uid === undefined || state.uid === uid))
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
+/** The name `--stack` matches: recorded, else (older records) the folder it was started in. */
+export function stackName(state: StackState): string {
+  return state.name ?? basename(state.workDir);
+}
+
 /**
- * The stack a command without a definite target means: the one rendered into `outDir` when
- * `--out` was given, else the only recorded one. Several recorded and no `--out`: a UserError
- * listing them. None: undefined.
+ * True while a stack runs: a native one while its supervisor's pid lives. A compose stack has no
+ * pid of ours (the engine runs it); it counts while the output folder its containers mount is
+ * there (`down` deletes both the folder and the record; a deleted folder leaves nothing to run on).
  */
-export function findStack(options: { outDir?: string; cwd?: string; environment?: Environment }): StackState | undefined {
+export function isLive(state: StackState): boolean {
+  return state.kind === "compose" ? existsSync(state.outDir) : isAlive(state.supervisorPid);
+}
+
+/** The stacks that run now. */
+export function liveStacks(environment: Environment = process.env): StackState[] {
+  return listStacks(environment).filter(isLive);
+}
+
+/** One line per stack, for messages that list them: name, state, kind, folder and output folder. */
+export function describeStacks(stacks: readonly StackState[]): string[] {
+  return stacks.map((stack) => `${stackName(stack)}: ${isLive(stack) ? "running" : "stopped"} ${stack.kind} stack of ${stack.user ?? "?"}, started ${stack.startedAt} in ${stack.workDir} (--out ${stack.outDir})`);
+}
+
+export interface FindStackOptions {
+  readonly outDir?: string;
+  /** `--stack NAME`: a recorded stack's name (or its output folder). */
+  readonly name?: string;
+  readonly cwd?: string;
+  readonly environment?: Environment;
+}
+
+/**
+ * The stack a command means: the one named by `--stack` or rendered into `--out`, else the only
+ * running one (the only recorded one when none runs, so `down` and `status` still reach a stack
+ * that died). Several running and none named: a UserError listing them. An unknown name: a
+ * UserError naming the known stacks. Nothing recorded: undefined.
+ */
+export function findStack(options: FindStackOptions): StackState | undefined {
   const environment = options.environment ?? process.env;
-  if (options.outDir !== undefined) return readStack(resolve(options.cwd ?? process.cwd(), options.outDir), environment);
-  const stacks = listStacks(environment);
-  if (stacks.length <= 1) return stacks[0];
-  throw new UserError(`${stacks.length} stacks are recorded; say which one with --out:`, stacks.map((stack) => `--out ${stack.outDir}  (${stack.kind}, started ${stack.startedAt})`));
+  const cwd = options.cwd ?? process.cwd();
+  if (options.name !== undefined) return namedStack(options.name, cwd, environment);
+  if (options.outDir !== undefined) return readStack(resolve(cwd, options.outDir), environment);
+  const all = listStacks(environment);
+  const live = all.filter(isLive);
+  if (live.length === 1) return live[0];
+  if (live.length > 1) throw new UserError(`${live.length} stacks are running; say which one with --stack NAME:`, describeStacks(live));
+  if (all.length > 1) throw new UserError(`No stack is running, and ${all.length} stopped ones are recorded; say which one with --stack NAME:`, describeStacks(all));
+  return all[0];
+}
+
+function namedStack(name: string, cwd: string, environment: Environment): StackState {
+  const all = listStacks(environment);
+  const matches = all.filter((stack) => stackName(stack) === name || stack.outDir === resolve(cwd, name));
+  if (matches.length === 1 && matches[0] !== undefined) return matches[0];
+  if (matches.length > 1) throw new UserError(`${matches.length} stacks are named ${name}; say which one with --out:`, describeStacks(matches));
+  throw new UserError(`No stack is named ${name}.`, all.length === 0 ? ["no stack is recorded: start one with vllm-monitor up (compose) or vllm-monitor up --native"] : ["the stacks vllm-monitor knows:", ...describeStacks(all)]);
 }
 
 /** True when a process with this pid exists (signal 0 checks without sending anything). */

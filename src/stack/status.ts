@@ -1,6 +1,6 @@
 /** What `vllm-monitor status` reports: the recorded stack, whether each process lives, and target health. */
 import { fetchRemoteWriteQueues, fetchScrapeTargets, type RemoteWriteQueue, type ScrapeTarget } from "../prometheus/client.js";
-import { isAlive, type StackState } from "./registry.js";
+import { isAlive, stackName, type StackState } from "./registry.js";
 import { queueHealth, queuesHealthy } from "../prometheus/remote-write-health.js";
 
 export interface ProcessStatus {
@@ -57,13 +57,18 @@ function table(rows: readonly (readonly string[])[]): string[] {
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join("  ").trimEnd());
 }
 
+/** ` by USER in FOLDER`, from the record. */
+function owner(stack: StackState): string {
+  return `${stack.user === undefined ? "" : ` by ${stack.user}`} in ${stack.workDir}`;
+}
+
 /** Plain-text report. Pure. */
 export function formatStatus(status: StackStatus): string {
   const stack = status.stack;
   if (stack === undefined) return "No stack is running (start one with: vllm-monitor up, or vllm-monitor up --native).\n";
   if (stack.kind === "compose") {
     const ui = stack.prometheusMode === "agent" ? `agent mode, forwarding to ${stack.remoteWriteUrl ?? "?"} (no Grafana here)` : `Grafana: ${stack.grafanaUrl}`;
-    return `Compose stack started ${stack.startedAt}${stack.demo ? " (demo mode with the simulator)" : ""}, configs in ${stack.outDir}\n  ${ui}\n  containers: ${stack.composeCommand ?? "docker compose -p vllm-monitor"} ps · logs: vllm-monitor logs · stop: vllm-monitor down\n`;
+    return `Compose stack ${stackName(stack)} started ${stack.startedAt}${stack.demo ? " (demo mode with the simulator)" : ""}${owner(stack)}, configs in ${stack.outDir}\n  ${ui}\n  containers: ${stack.composeCommand ?? "docker compose -p vllm-monitor"} ps · logs: vllm-monitor logs · stop: vllm-monitor down\n`;
   }
   const lines: string[] = [];
   if (stack.phase === "failed" && stack.failure !== undefined) {
@@ -75,7 +80,7 @@ export function formatStatus(status: StackStatus): string {
   if (!status.running) {
     lines.push(`The native stack is not running: its supervisor (pid ${stack.supervisorPid}) is gone. Clean up with: vllm-monitor down`);
   } else {
-    lines.push(`Native stack ${stack.phase}: supervisor pid ${stack.supervisorPid}, started ${stack.startedAt}, configs in ${stack.outDir}`);
+    lines.push(`Native stack ${stackName(stack)} ${stack.phase}: supervisor pid ${stack.supervisorPid}, started ${stack.startedAt}${owner(stack)}, configs in ${stack.outDir}`);
     if (stack.prometheusMode === "agent") lines.push(`Prometheus runs as an agent: it scrapes and forwards, and answers no queries (dashboards and rules read the central store)`);
   }
   lines.push("", ...table([["PROCESS", "PID", "PORTS", "STATE"], ...status.processes.map((child) => [child.name, String(child.pid), child.ports.join(","), child.alive ? "alive" : "dead"])]));

@@ -238,11 +238,38 @@ describe("loadSettings", () => {
     assert.match(loadError(() => loadSettings({ envFile: dir, environment: {} })), /is a folder/);
   });
 
-  test("notes a likely typo of a variable name, and takes the native variables as its own", () => {
-    const settings = load(envDir("VLLM_TARGE=h\nSIMULATOR_PORT=8123\n"));
-    assert.ok(settings.notes.some((note) => note.includes("VLLM_TARGE is not a vllm-monitor variable; did you mean VLLM_TARGET?")));
-    assert.ok(!settings.notes.some((note) => note.includes("SIMULATOR_PORT")));
+  test("refuses a SCRAPE_INTERVAL that leaves fewer than 4 samples in the rules' 5m rate window, and says why", () => {
+    const dir = envDir("SCRAPE_INTERVAL=2m\n");
+    const message = loadError(() => load(dir));
+    assert.ok(message.includes(`SCRAPE_INTERVAL (${join(dir, ".env")}:1): leaves fewer than 4 samples in the 5m window the recording rules and alerts rate over`), message);
+    assert.match(message, /rate\(\) needs two samples to give anything, and 4 to survive a missed scrape/);
+    assert.match(message, /\(got "2m"\)\. How to fix: use a Prometheus duration from 1s to 1m15s/);
+    assert.equal(load(envDir("SCRAPE_INTERVAL=1m15s\n")).env.SCRAPE_INTERVAL, "1m15s");
+    assert.match(loadError(() => load(envDir("SCRAPE_INTERVAL=76s\n"))), /fewer than 4 samples/);
+  });
+
+  test("takes the native variables as its own and another tool's variables silently", () => {
+    const settings = load(envDir("SIMULATOR_PORT=8123\nHF_TOKEN=x\nCUDA_VISIBLE_DEVICES=0\n"));
+    assert.ok(!settings.notes.some((note) => /SIMULATOR_PORT|HF_TOKEN|CUDA/.test(note)));
     assert.equal(settings.env.SIMULATOR_PORT, 8123);
+  });
+
+  test("refuses VLLM_TARGETS= in .env with a did-you-mean, instead of falling into demo mode", () => {
+    const dir = envDir("ADMIN_PASSWORD=a-long-password\nVLLM_TARGETS=gpu-1:8000\nVLLM_TARGE=h\nvllm_metrics_path=/m\nNODE_EXPORTER_TARGET=n:9100\n");
+    const message = loadError(() => load(dir));
+    const file = join(dir, ".env");
+    assert.ok(message.includes(`VLLM_TARGETS (${file}:2): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGET? How to fix: rename it to VLLM_TARGET`), message);
+    assert.ok(message.includes(`VLLM_TARGE (${file}:3): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGET?`), message);
+    assert.ok(message.includes(`vllm_metrics_path (${file}:4): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_METRICS_PATH?`), message);
+    assert.ok(message.includes(`NODE_EXPORTER_TARGET (${file}:5): is not a vllm-monitor variable, so it would be ignored; did you mean NODE_EXPORTER_TARGETS?`), message);
+    assert.match(message, /4 problems/);
+  });
+
+  test("refuses a plural/singular miss in the environment, but not vLLM's own VLLM_* variables", () => {
+    const dir = envDir("ADMIN_PASSWORD=a-long-password\nVLLM_TARGET=gpu-1:8000\n");
+    const message = loadError(() => loadSettings({ envFile: join(dir, ".env"), environment: { VLLM_TARGETS_FILES: "./x.yml", VLLM_TARGET_DEVICE: "cuda", VLLM_USE_V1: "1", VLLM_PORT: "8000" } }));
+    assert.match(message, /VLLM_TARGETS_FILES \(environment variable\): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGETS_FILE\?/);
+    assert.match(message, /\(1 problem\)/);
   });
 });
 

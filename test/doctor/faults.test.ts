@@ -227,11 +227,16 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
     // why: in-process, because node 20 itself claims `--env-file` after the script name and exits 9 when the file is missing.
     const written: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
+    const stateHome = process.env.XDG_STATE_HOME;
+    // An empty registry of its own: stacks running on this machine are not this test's.
+    process.env.XDG_STATE_HOME = join(envFile.dir, "state");
     process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
     try {
       assert.equal(await main(["node", "vllm-monitor", "doctor", "--env-file", join(envFile.dir, "missing.env")]), 2);
     } finally {
       process.stderr.write = write;
+      if (stateHome === undefined) delete process.env.XDG_STATE_HOME;
+      else process.env.XDG_STATE_HOME = stateHome;
     }
     assert.match(written.join(""), /missing\.env does not exist/);
   });

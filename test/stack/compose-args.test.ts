@@ -2,13 +2,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   COMPOSE_PLUGIN,
-  COMPOSE_PROFILES,
   COMPOSE_STANDALONE,
   composeBuildArgs,
   composeDownArgs,
   composeLogsArgs,
   composeUpArgs,
 } from "../../src/stack/compose/args.js";
+import { composeProfileNames } from "../../src/config/services.js";
 
 const target = { composeFile: "/repo/docker-compose.yml", projectName: "vllm-monitor", envFile: "/repo/build/compose.env" };
 
@@ -43,7 +43,7 @@ describe("compose command lines", () => {
 
   test("down enables every profile so no profiled container is left running", () => {
     const args = composeDownArgs(COMPOSE_PLUGIN, target);
-    assert.deepEqual(profilesOf(args), [...COMPOSE_PROFILES]);
+    assert.deepEqual(profilesOf(args), composeProfileNames());
     assert.deepEqual(args.slice(-2), ["down", "--remove-orphans"]);
     assert.ok(!args.includes("--volumes"));
     assert.ok(composeDownArgs(COMPOSE_PLUGIN, target, { volumes: true }).includes("--volumes"));

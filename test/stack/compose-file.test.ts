@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { COMPOSE_PROFILES } from "../../src/stack/compose/args.js";
-import { defaultImages, IMAGE_SERVICES, isImageVariable } from "../../src/stack/images.js";
+import { composeProfileNames, SERVICES } from "../../src/config/services.js";
+import { defaultImages, imageServices, isImageVariable } from "../../src/stack/images.js";
 import { parse } from "yaml";
 import { COMPOSE_FILE, makeOutputFolder, readComposeFile, renderOutputFolder, runCommand, sampleComposeEnv, REPO_ROOT, type ComposeFile, type ComposeService } from "./compose-fixture.js";
 
@@ -130,7 +130,7 @@ describe("docker-compose.yml, read as YAML", () => {
       const [, variable = "", fallback = ""] = reference;
       assert.ok(isImageVariable(variable), `${name}: ${variable} is not an image variable of the schema`);
       assert.equal(fallback, defaultImages()[variable], `${name}: the default differs from defaultImages().${variable}`);
-      assert.equal(IMAGE_SERVICES[variable], name);
+      assert.equal(imageServices()[variable], name);
       used.add(variable);
       const tag = fallback.split("/").at(-1)?.split(":")[1];
       assert.ok(tag !== undefined && tag !== "latest" && /\d+\.\d+/.test(tag), `${name}: ${fallback} is not pinned`);
@@ -223,7 +223,17 @@ describe("docker-compose.yml, read as YAML", () => {
   test("the profiles the CLI stops on down are exactly the file's profiles", async () => {
     const { services } = await readComposeFile();
     const declared = new Set(Object.values(services).flatMap((service) => service.profiles ?? []));
-    assert.deepEqual([...declared].sort(), [...COMPOSE_PROFILES].sort());
+    assert.deepEqual([...declared].sort(), composeProfileNames().sort());
+  });
+
+  test("every service of the service table is in the file under its host, with its profile and image variable", async () => {
+    const { services } = await readComposeFile();
+    for (const row of SERVICES) {
+      const service = services[row.composeHost];
+      assert.ok(service !== undefined, `${row.name}: no compose service ${row.composeHost}`);
+      assert.deepEqual(service.profiles ?? [], row.profile === undefined ? [] : [row.profile], row.name);
+      if (row.image !== undefined) assert.match(String(service.image), new RegExp(`^\\$\\{${row.image}:-`), row.name);
+    }
   });
 });
 

@@ -95,7 +95,7 @@ describe("the stack registry", () => {
     recordStack(nativeState({ outDir: "/srv/b", startedAt: "2025-01-02T00:00:00.000Z" }), environment);
     assert.equal(findStack({ outDir: "/srv/b", cwd: "/elsewhere", environment })?.outDir, "/srv/b");
     assert.equal(findStack({ outDir: "../srv/a", cwd: "/tmp", environment })?.outDir, "/srv/a");
-    assert.throws(() => findStack({ environment }), /2 stacks are recorded; say which one with --out/);
+    assert.throws(() => findStack({ environment }), /say which one with --stack NAME/);
     assert.deepEqual(listStacks(environment).map((stack) => stack.outDir), ["/srv/a", "/srv/b"]);
     assert.equal(findStack({ outDir: join("/srv", "c"), environment }), undefined);
   });

@@ -34,7 +34,7 @@ export function register(program: Command): void {
       .addOption(outOption())
       .addOption(new Option("--mode <mode>", "addresses and paths for docker compose or for native processes").choices(["compose", "native"]).default("compose"))
       .action(async (options: ConfOptions) => {
-        const { result, notes } = await configureStack(settingsFrom(options), { outDir: options.out, mode: options.mode, part });
+        const { result, notes } = await configureStack(settingsFrom(options, { requireGrafanaAdmin: part === "grafana" || part === "all" }), { outDir: options.out, mode: options.mode, part });
         for (const note of notes) printError(`note: ${note}\n`);
         for (const path of result.written) print(`wrote ${shown(path)}\n`);
         for (const path of result.removed) print(`removed stale ${shown(path)}\n`);

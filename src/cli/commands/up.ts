@@ -28,10 +28,13 @@ export function register(program: Command): void {
     .option("--logs", "follow the stack's logs after starting (Ctrl-C stops following, not the stack)", false)
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
     .action(async (services: string[], flags: UpFlags) => {
-      await startStack(settingsFrom(flags), {
+      // why: compose always runs Grafana (an agent excepted); native only when it is installed, which is known later.
+      const native = flags.native || flags.detachedChild;
+      const onlyOthers = services.length > 0 && !services.includes("grafana");
+      await startStack(settingsFrom(flags, { requireGrafanaAdmin: !native && !onlyOthers }), {
         services,
         outDir: flags.out,
-        native: flags.native || flags.detachedChild,
+        native,
         detach: flags.detach,
         detachedChild: flags.detachedChild,
         build: flags.build,

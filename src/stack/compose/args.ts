@@ -2,6 +2,7 @@
  * Pure argv builders for `docker compose` (v2 plugin) and `docker-compose` (v1). They never run
  * anything; `compose.ts` runs what they return.
  */
+import { composeProfileNames } from "../../config/services.js";
 
 /** Which compose implementation answers on this machine. */
 export type ComposeFlavor = "plugin" | "standalone";
@@ -16,9 +17,6 @@ export interface ComposeTool {
 
 export const COMPOSE_PLUGIN: ComposeTool = { flavor: "plugin", command: "docker", prefix: ["compose"] };
 export const COMPOSE_STANDALONE: ComposeTool = { flavor: "standalone", command: "docker-compose", prefix: [] };
-
-/** Every profile docker-compose.yml declares; `down` names them all so no container is left. */
-export const COMPOSE_PROFILES = ["demo", "gpu", "nvidia-smi", "alerts"] as const;
 
 /** The profile of the services we build ourselves (the simulator image). */
 export const BUILD_PROFILE = "demo";
@@ -72,7 +70,8 @@ export interface DownArgsOptions {
 
 /** `down` with every profile enabled, so profiled services started earlier are stopped too. */
 export function composeDownArgs(tool: ComposeTool, target: ComposeTarget, options: DownArgsOptions = {}): string[] {
-  const allProfiles: ComposeTarget = { ...target, profiles: [...COMPOSE_PROFILES] };
+  // why: every profile of the service table, so profiled services started earlier are stopped too.
+  const allProfiles: ComposeTarget = { ...target, profiles: composeProfileNames() };
   const args = [...composeGlobalArgs(tool, allProfiles), "down", "--remove-orphans"];
   if (options.volumes === true) args.push("--volumes");
   return args;

@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { describeProblem, type Settings } from "../../config/load.js";
+import { service, type ServiceName } from "../../config/services.js";
 import { UserError } from "../../errors.js";
 
 export interface Executable {
@@ -58,6 +59,14 @@ function find(variable: string, explicit: string | undefined, names: readonly st
   return found === undefined ? undefined : { path: found, source: "PATH" };
 }
 
+/** A service's program, by the service table's names and `*_BIN` variable. */
+function findService(name: ServiceName, settings: BinarySettings, searchPath: string): Executable | undefined {
+  const program = service(name).native;
+  if (program?.variable === undefined) throw new Error(`the service table names no program for ${name}`);
+  const explicit = settings.env[program.variable];
+  return find(program.variable, typeof explicit === "string" ? explicit : undefined, program.programs, searchPath);
+}
+
 const PROMETHEUS_INSTALL_HINTS = [
   "Debian/Ubuntu: sudo apt-get install prometheus (then `sudo systemctl disable --now prometheus` if you do not want the system service)",
   "any Linux: download the tarball from https://prometheus.io/download/ and unpack it",
@@ -74,14 +83,14 @@ function findGrafana(settings: BinarySettings, searchPath: string, problems: str
   const home = settings.env.GRAFANA_HOME;
   let found: Executable | undefined;
   if (home !== undefined) {
-    const inHome = ["grafana", "grafana-server"].map((name) => join(home, "bin", name)).find(isExecutableFile);
+    const inHome = (service("grafana").native?.programs ?? []).map((name) => join(home, "bin", name)).find(isExecutableFile);
     if (inHome === undefined) {
       problems.push(describeProblem("GRAFANA_HOME", settings.sources.GRAFANA_HOME, `${home} has no bin/grafana or bin/grafana-server`));
       return undefined;
     }
     found = { path: inHome, source: "GRAFANA_HOME" };
   } else {
-    found = find("GRAFANA_BIN", settings.env.GRAFANA_BIN, ["grafana", "grafana-server"], searchPath);
+    found = findService("grafana", settings, searchPath);
   }
   if (found === undefined) return undefined;
   const homePath = grafanaHome(found.path, home);
@@ -96,9 +105,9 @@ function findGrafana(settings: BinarySettings, searchPath: string, problems: str
 /** Finds every program; throws one UserError listing all problems (a missing Prometheus among them). */
 export function locateBinaries(settings: BinarySettings, searchPath: string = process.env.PATH ?? ""): NativeBinaries {
   const problems: string[] = [];
-  const prometheus = find("PROMETHEUS_BIN", settings.env.PROMETHEUS_BIN, ["prometheus"], searchPath);
-  const nodeExporter = find("NODE_EXPORTER_BIN", settings.env.NODE_EXPORTER_BIN, ["node_exporter", "prometheus-node-exporter"], searchPath);
-  const alertmanager = find("ALERTMANAGER_BIN", settings.env.ALERTMANAGER_BIN, ["alertmanager", "prometheus-alertmanager"], searchPath);
+  const prometheus = findService("prometheus", settings, searchPath);
+  const nodeExporter = findService("node-exporter", settings, searchPath);
+  const alertmanager = findService("alertmanager", settings, searchPath);
   const grafana = findGrafana(settings, searchPath, problems);
   if (prometheus === undefined) problems.unshift("Prometheus is not installed: no `prometheus` on PATH and PROMETHEUS_BIN is not set", ...PROMETHEUS_INSTALL_HINTS);
   if (problems.length > 0 || prometheus === undefined) {

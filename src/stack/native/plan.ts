@@ -6,15 +6,13 @@
  */
 import { join } from "node:path";
 import type { Settings } from "../../config/load.js";
-import { nativePort, portVariable, type ServiceName } from "../../config/services.js";
+import { nativePort, portVariable, servicesOfProcess, type ProcessName, type ServiceName } from "../../config/services.js";
 import { UserError } from "../../errors.js";
 import { LISTEN_HOST } from "../../render/endpoints.js";
 import type { GrafanaAdmin } from "../../render/compose-env.js";
 import { agentFlag, type PrometheusVersion } from "../../prometheus/version.js";
 import type { GrafanaInstall, NativeBinaries } from "./binaries.js";
 import type { NativePaths } from "./paths.js";
-
-export type ProcessName = "simulator" | "node-exporter" | "alertmanager" | "prometheus" | "grafana";
 
 export interface PortUse {
   readonly port: number;
@@ -84,7 +82,7 @@ export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">):
   const [vllmPort, gpuPort] = [portUse("simulator", settings), portUse("simulator-gpu", settings)];
   return {
     name: "simulator",
-    services: ["simulator", "simulator-gpu"],
+    services: servicesOfProcess("simulator"),
     command: cli.command,
     // why: the demo turns on speculative decoding and LoRA so every panel, the optional rows too, has data.
     args: [...cli.args, "simulate", "--host", LISTEN_HOST, "--port", String(vllmPort.port), "--gpu-port", String(gpuPort.port), "--load", "steady", "--speculative", "3", "--lora-adapters", "3"],
