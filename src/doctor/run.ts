@@ -1,9 +1,9 @@
 import type { DashboardFile } from "../mixin/dashboards/index.js";
-import type { RuleFile } from "../mixin/rules/index.js";
+import { recordsByName, type RuleFile } from "../mixin/rules/index.js";
 import { checkExporter, type ExporterCheckTarget } from "./check-exporter.js";
 import { checkTarget } from "./check-target.js";
 import { checkRemoteWrite, remoteWriteQueueChecks } from "./remote-write.js";
-import { dashboardPanels, recordingRules } from "./panels.js";
+import { panelQueries } from "./panels.js";
 import type { Answer, ScrapeTarget } from "../prometheus/client.js";
 import { freshScrapeTargets, isStale, notScrapedSinceLoad } from "./fresh-targets.js";
 import type { CheckResult, DoctorReport, DoctorSettings, DoctorTarget, TargetReport } from "./types.js";
@@ -53,8 +53,8 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     general.push({ check: "config", status: "note", message: "no vLLM target configured (VLLM_TARGET is empty: the stack scrapes its built-in simulator)", fix: "set VLLM_TARGET, or pass --target URL" });
   }
   const context = {
-    panels: dashboardPanels(inputs.dashboards),
-    records: recordingRules(inputs.rules ?? []),
+    panels: panelQueries(inputs.dashboards),
+    records: recordsByName(inputs.rules ?? []),
     ...(prometheus !== undefined ? { prometheus } : {}),
     ...(settings.prometheusUrl !== undefined ? { prometheusUrl: settings.prometheusUrl } : {}),
     ...(configLoadedAt !== undefined ? { configLoadedAt } : {}),
