@@ -96,7 +96,7 @@ function requireStack(choice: StackChoice): StackState {
   const stack = lookUp(choice);
   if (stack !== undefined && isLive(stack)) return stack;
   const known = listStacks();
-  const what = stack !== undefined ? `The ${stack.kind} stack ${stackName(stack)} is not running (its supervisor is gone).` : choice.outDir === undefined ? "No stack is running." : `No stack was started with --out ${choice.outDir}.`;
+  const what = stack !== undefined ? `The ${stack.kind} stack ${stackName(stack)} is not running (${stack.kind === "native" ? "its supervisor is gone" : `its output folder ${stack.outDir} is gone`}).` : choice.outDir === undefined ? "No stack is running." : `No stack was started with --out ${choice.outDir}.`;
   throw new UserError(what, [
     ...(known.length === 0 ? ["no stack is recorded"] : ["the stacks vllm-monitor knows:", ...describeStacks(known)]),
     "start one with: vllm-monitor up (compose) or vllm-monitor up --native",
