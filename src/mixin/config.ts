@@ -6,8 +6,8 @@
  */
 import type { Settings } from "../config/load.js";
 import { defaultValue } from "../config/schema.js";
-import type { Selector } from "../promql/selector.js";
 import { durationSeconds } from "../promql/duration.js";
+import type { Selector } from "../promql/selector.js";
 
 export interface Thresholds {
   /** TTFT objective: `quantile` of requests get their first token within `seconds` (a bucket edge). */

@@ -1,8 +1,8 @@
-import { EXPORTERS } from "../config/exporter-targets.js";
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
+import { EXPORTER_KINDS, EXPORTERS, type ExporterKind } from "../config/exporter-targets.js";
 import type { Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { buildMixin, mixinConfig, seriesReadByMixin, type Mixin, type MixinSelectors } from "../mixin/index.js";
@@ -55,6 +55,11 @@ const OUTPUT_TEMPLATES = [
   { template: "grafana/provisioning/dashboards/vllm-monitor.yml.template", output: OUTPUT_LAYOUT.dashboardProvider, part: "grafana" },
 ] as const;
 
+/** An exporter job's own targets file in the output folder, `prometheus/targets/<kind>.json`. */
+function exporterTargetsFile(kind: ExporterKind): string {
+  return `${OUTPUT_LAYOUT.targetsDir}/${kind}.json`;
+}
+
 const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text: "unknown" };
 
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -86,7 +91,8 @@ interface RenderContext {
   readonly at: (relative: string) => string;
   readonly mixin: Mixin;
   readonly exporterGroups: ReturnType<typeof exporterTargetGroups>;
-  readonly userFiles: { readonly vllm?: UserTargetsFile; readonly node?: UserTargetsFile; readonly gpu?: UserTargetsFile };
+  /** The user's file_sd files: VLLM_TARGETS_FILE and each exporter's (NODE_EXPORTER_TARGETS_FILE, …). */
+  readonly userFiles: { readonly vllm?: UserTargetsFile } & Partial<Record<ExporterKind, UserTargetsFile>>;
   /** The whitelist of the templates: what each `${NAME}` becomes. */
   readonly values: Map<string, TemplateValue>;
   /** Problems of every template, reported together. */
@@ -133,8 +139,13 @@ function renderContext(settings: Settings, options: RenderStackOptions): RenderC
     exporterGroups: exporterTargetGroups(settings, options.endpoints),
     userFiles: {
       ...optional("vllm", userFile(env.VLLM_TARGETS_FILE, "user-")),
-      ...optional("node", userFile(env.NODE_EXPORTER_TARGETS_FILE, "node-user-")),
-      ...optional("gpu", userFile(env.GPU_EXPORTER_TARGETS_FILE, "gpu-user-")),
+      ...Object.fromEntries(
+        EXPORTER_KINDS.flatMap((kind) => {
+          const source = env[EXPORTERS[kind].fileVariable];
+          const file = userFile(typeof source === "string" ? source : undefined, `${kind}-user-`);
+          return file === undefined ? [] : [[kind, file]];
+        }),
+      ),
     },
     values: new Map(),
     problems: [],
@@ -178,8 +189,8 @@ function fillTemplateValues(context: RenderContext): void {
   const readSeries = seriesReadByMixin(context.mixin);
   for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, readSeries))) derived(name, json(value), true);
   derived("VLLM_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.vllmTargets, userFiles.vllm)), true);
-  derived("NODE_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.nodeTargets, userFiles.node)), true);
-  derived("GPU_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.gpuTargets, userFiles.gpu)), true);
+  // NODE_TARGET_FILES, GPU_TARGET_FILES: what each exporter job's fragment reads.
+  for (const kind of EXPORTER_KINDS) derived(`${kind.toUpperCase()}_TARGET_FILES`, json(fileSdFiles(exporterTargetsFile(kind), userFiles[kind])), true);
   derived("VLLM_AUTHORIZATION", env.VLLM_METRICS_AUTH_TOKEN === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }), true);
   derived(
     "VLLM_TLS_CONFIG",
@@ -203,18 +214,14 @@ async function prometheusFiles(context: RenderContext): Promise<OutputFile[]> {
   if (env.VLLM_TLS_CA_FILE !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(env.VLLM_TLS_CA_FILE) });
   files.push(...(await remoteWriteFiles(settings)));
   files.push({ path: OUTPUT_LAYOUT.vllmTargets, content: `${JSON.stringify(fileSdGroups(settings, options.endpoints), null, 2)}\n` });
-  files.push({ path: OUTPUT_LAYOUT.nodeTargets, content: `${JSON.stringify(exporterGroups.node, null, 2)}\n` });
-  files.push({ path: OUTPUT_LAYOUT.gpuTargets, content: `${JSON.stringify(exporterGroups.gpu, null, 2)}\n` });
+  for (const kind of EXPORTER_KINDS) files.push({ path: exporterTargetsFile(kind), content: `${JSON.stringify(exporterGroups[kind], null, 2)}\n` });
   // why: an agent loads no rules; the central side renders them with `vllm-monitor conf rules`.
   if (!isAgent(settings)) files.push(...ruleOutputFiles(context.mixin.ruleFiles));
   const scrapes = (groups: readonly unknown[], userFile: UserTargetsFile | undefined): boolean => groups.length > 0 || userFile !== undefined;
-  const wanted = [
-    scrapes(exporterGroups.node, userFiles.node) ? EXPORTERS.node.fragment : undefined,
-    scrapes(exporterGroups.gpu, userFiles.gpu) ? EXPORTERS.gpu.fragment : undefined,
-  ];
+  // Optional scrape jobs: each exporter job's fragment is a one-item YAML list, included only when the job has a target.
+  const wanted = EXPORTER_KINDS.filter((kind) => scrapes(exporterGroups[kind], userFiles[kind])).map((kind) => EXPORTERS[kind].fragment);
   const fragments: string[] = [];
   for (const fragment of wanted) {
-    if (fragment === undefined) continue;
     const rendered = await renderOne(context.templatesDir, fragment, context.values, context.problems);
     if (rendered !== undefined) fragments.push(rendered.replace(/\n+$/, ""));
   }

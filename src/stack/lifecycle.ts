@@ -96,7 +96,7 @@ function requireStack(choice: StackChoice): StackState {
   const stack = lookUp(choice);
   if (stack !== undefined && isLive(stack)) return stack;
   const known = listStacks();
-  const what = stack !== undefined ? `The ${stack.kind} stack ${stackName(stack)} is not running (its supervisor is gone).` : choice.outDir === undefined ? "No stack is running." : `No stack was started with --out ${choice.outDir}.`;
+  const what = stack !== undefined ? `The ${stack.kind} stack ${stackName(stack)} is not running (${stack.kind === "native" ? "its supervisor is gone" : `its output folder ${stack.outDir} is gone`}).` : choice.outDir === undefined ? "No stack is running." : `No stack was started with --out ${choice.outDir}.`;
   throw new UserError(what, [
     ...(known.length === 0 ? ["no stack is recorded"] : ["the stacks vllm-monitor knows:", ...describeStacks(known)]),
     "start one with: vllm-monitor up (compose) or vllm-monitor up --native",
@@ -134,6 +134,13 @@ const LOG_TAIL_LINES = 100;
 
 /** `logs`: the native stack's log (followed until it stops), or the compose services' logs. */
 export async function showLogs(options: LogsOptions): Promise<void> {
+  const recorded = lookUp(options);
+  if (recorded === undefined && options.outDir !== undefined && options.stack === undefined) {
+    // An output folder no record names (a compose stack started by hand or by an older version): ask compose.
+    const tool = await requireCompose();
+    await composeLogs(composeContext(tool, { outDir: options.outDir, composeFile: options.composeFile }, true), { follow: options.follow, services: options.services });
+    return;
+  }
   // why: following the log of a stack that is not running would wait forever for lines.
   const stack = requireStack(options);
   if (stack.kind === "native") {

@@ -66,12 +66,14 @@ describe("operating a running native stack", () => {
     await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{job="node"}`, (samples) => samples.some((sample) => sample.value === 1));
   });
 
-  test("doctor checks the demo's simulator, and names reload for a target Prometheus does not scrape", async () => {
+  test("doctor checks the demo's simulator and the stack's own exporters, and names reload for a target Prometheus does not scrape", async () => {
     const demo = await workspace.cli(["doctor"], { cwd: workspace.dir });
     assert.equal(demo.code, 0, demo.output);
     assert.match(demo.output, /demo mode: checking the built-in simulator the stack watches, at 127\.0\.0\.1:\d+/);
     assert.match(demo.output, /Prometheus scrapes it: health up/);
-    assert.match(demo.output, /All good: 1 target checked/);
+    assert.match(demo.output, /\(from the running stack's own node job\)\n\s+✔ TCP connection[\s\S]*?✔ node_exporter: \d+ of the families the dashboards read/);
+    assert.match(demo.output, /\(from the running stack's own gpu job\)/);
+    assert.match(demo.output, /All good: 3 targets checked/, "the simulator, the stack's node_exporter and the simulator's GPU page");
 
     const elsewhere = await workspace.cli(["doctor", "--target", `http://${new URL(outsider.urls[0] ?? "").host}/metrics`], { cwd: workspace.dir });
     assert.match(elsewhere.output, /does not scrape this target/);

@@ -48,7 +48,8 @@ describe("compose commands with a mock docker (no engine here)", () => {
 
   async function run(args: readonly string[], extraEnv: Record<string, string> = {}) {
     const log = join(dir, `calls-${Math.random().toString(36).slice(2)}.log`);
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_DOCKER_LOG: log, ...extraEnv };
+    // A stack registry of this file's own: the stacks `up` records here are not the machine's.
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_DOCKER_LOG: log, XDG_STATE_HOME: join(dir, "state"), ...extraEnv };
     const result = await runCli(args, env);
     const lines = existsSync(log) ? (await readFile(log, "utf8")).trim().split("\n") : [];
     const calls = lines.filter((line) => line.startsWith("call|") || line.startsWith("v1|")).map((line) => line.split("|"));

@@ -7,6 +7,8 @@ import { buildMixin, mixinConfig } from "../../mixin/index.js";
 import { stackForDoctor, stackSettings } from "../../stack/lifecycle.js";
 import { stackName, type StackState } from "../../stack/registry.js";
 import { LISTEN_HOST } from "../../render/endpoints.js";
+import { EXPORTER_KINDS } from "../../config/exporter-targets.js";
+import { portVariable, SERVICES } from "../../config/services.js";
 import { envFileOption, settingsFrom, stackNameOption } from "../options.js";
 import { print } from "../../output.js";
 
@@ -48,18 +50,15 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** What doctor needs of a stack: its kind, Prometheus and simulator addresses. */
+/** What doctor needs of a stack: its kind, Prometheus, the simulator, and the exporters it runs itself (by the service table). */
 function runningStackSummary(stack: StackState | undefined): RunningStack | undefined {
   if (stack === undefined) return undefined;
   if (stack.kind === "compose") return { kind: "compose" };
-  const ports = (name: string): number[] => stack.processes.find((child) => child.name === name)?.ports.map((use) => use.port) ?? [];
-  const [simulator, simulatorGpu] = ports("simulator");
-  const node = ports("node-exporter")[0];
-  const at = (port: number | undefined): string[] => (port === undefined ? [] : [`${LISTEN_HOST}:${port}`]);
-  return {
-    kind: "native",
-    prometheusUrl: stack.prometheusUrl,
-    ...(simulator === undefined ? {} : { simulatorAddress: `${LISTEN_HOST}:${simulator}` }),
-    exporterAddresses: { node: at(node), gpu: at(simulatorGpu) },
-  };
+  const simulator = stack.processes.find((child) => child.name === "simulator")?.ports[0]?.port;
+  const scrapedAs = (process: string, variable: string | undefined) =>
+    SERVICES.find((row) => row.native?.process === process && variable !== undefined && portVariable(row.name) === variable)?.scrapedAs;
+  const exporterAddresses = Object.fromEntries(
+    EXPORTER_KINDS.map((kind) => [kind, stack.processes.flatMap((child) => child.ports.filter((use) => scrapedAs(child.name, use.variable) === kind).map((use) => `${LISTEN_HOST}:${use.port}`))]),
+  );
+  return { kind: "native", prometheusUrl: stack.prometheusUrl, ...(simulator === undefined ? {} : { simulatorAddress: `${LISTEN_HOST}:${simulator}` }), exporterAddresses };
 }

@@ -1,6 +1,8 @@
 /** `vllm-monitor up`: render the configs, then start the compose stack (or the native one). */
 import { Option, type Command } from "commander";
+import { service } from "../../config/services.js";
 import { startStack } from "../../stack/lifecycle.js";
+import { findOnPath } from "../../stack/native/binaries.js";
 import { envFileOption, outOption, settingsFrom } from "../options.js";
 
 interface UpFlags {
@@ -28,10 +30,11 @@ export function register(program: Command): void {
     .option("--logs", "follow the stack's logs after starting (Ctrl-C stops following, not the stack)", false)
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
     .action(async (services: string[], flags: UpFlags) => {
-      // why: compose always runs Grafana (an agent excepted); native only when it is installed, which is known later.
+      // why: compose always runs Grafana (an agent excepted); native mode when Grafana is installed (on PATH; GRAFANA_BIN/HOME are checked later).
       const native = flags.native || flags.detachedChild;
       const onlyOthers = services.length > 0 && !services.includes("grafana");
-      await startStack(settingsFrom(flags, { requireGrafanaAdmin: !native && !onlyOthers }), {
+      const grafanaInstalled = findOnPath(service("grafana").native?.programs ?? [], process.env.PATH ?? "") !== undefined;
+      await startStack(settingsFrom(flags, { requireGrafanaAdmin: native ? grafanaInstalled : !onlyOthers }), {
         services,
         outDir: flags.out,
         native,
