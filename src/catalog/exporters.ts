@@ -45,8 +45,9 @@ export const dcgm = {
   rowRemapFailure: dcgmGauge("DCGM_FI_DEV_ROW_REMAP_FAILURE", "Whether remapping of rows has failed", "none"),
   // Optional fields: listed (commented out or absent) in dcgm-exporter's default CSV; add them to its collectors.
   powerManagementLimit: dcgmGauge("DCGM_FI_DEV_POWER_MGMT_LIMIT", "Power management limit (in W).", "watts"),
-  powerViolation: dcgmCounter("DCGM_FI_DEV_POWER_VIOLATION", "Throttling duration due to power constraints (in us).", "microseconds"),
-  thermalViolation: dcgmCounter("DCGM_FI_DEV_THERMAL_VIOLATION", "Throttling duration due to thermal constraints (in us).", "microseconds"),
+  // why: NVML's violationTime and DCGM's dcgm_fields.h count nanoseconds; dcgm-exporter's CSV said "us" until late 2025.
+  powerViolation: dcgmCounter("DCGM_FI_DEV_POWER_VIOLATION", "Throttling duration due to power constraints (in ns).", "nanoseconds"),
+  thermalViolation: dcgmCounter("DCGM_FI_DEV_THERMAL_VIOLATION", "Throttling duration due to thermal constraints (in ns).", "nanoseconds"),
   // Profiling (DCP) throughput, bytes per second; datacenter GPUs only, like the ratios above.
   pcieTxBytes: dcgmGauge(
     "DCGM_FI_PROF_PCIE_TX_BYTES",
@@ -60,9 +61,10 @@ export const dcgm = {
   ),
   nvlinkTxBytes: dcgmGauge("DCGM_FI_PROF_NVLINK_TX_BYTES", "The rate of data transmitted over NVLink, not including protocol headers, in bytes per second.", "bytes/s"),
   nvlinkRxBytes: dcgmGauge("DCGM_FI_PROF_NVLINK_RX_BYTES", "The rate of data received over NVLink, not including protocol headers, in bytes per second.", "bytes/s"),
-  // The default-counters PCIe throughput of recent dcgm-exporter releases: a counter in KB.
-  pcieTxThroughput: dcgmCounter("DCGM_FI_DEV_PCIE_TX_THROUGHPUT", "Total number of bytes transmitted through PCIe TX (in KB) via NVML.", "kilobytes"),
-  pcieRxThroughput: dcgmCounter("DCGM_FI_DEV_PCIE_RX_THROUGHPUT", "Total number of bytes received through PCIe RX (in KB) via NVML.", "kilobytes"),
+  // why: NVML's PCIe throughput is a KB/s reading over a 20 ms window, not a byte total, and DCGM 2.x+
+  // answers it as not supported; no panel reads it (PCIe comes from the PROF_*_BYTES gauges above).
+  pcieTxThroughput: dcgmGauge("DCGM_FI_DEV_PCIE_TX_THROUGHPUT", "PCIe TX throughput (in KB/s) via NVML.", "kilobytes/s"),
+  pcieRxThroughput: dcgmGauge("DCGM_FI_DEV_PCIE_RX_THROUGHPUT", "PCIe RX throughput (in KB/s) via NVML.", "kilobytes/s"),
 } as const;
 
 /** utkuozdemir/nvidia_gpu_exporter (nvidia-smi based), label `uuid` (exporters.md G2). */
