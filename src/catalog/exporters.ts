@@ -84,8 +84,9 @@ export const nvidiaSmi = {
   gpuInfo: {
     name: "nvidia_smi_gpu_info",
     type: "gauge",
-    help: "A metric with a constant '1' value labeled by gpu uuid, name, driver_version.",
-    labels: ["uuid", "name", "driver_version", "index", "pci_bus_id"],
+    help: "A metric with a constant '1' value labeled by gpu uuid, name, driver_model_current, driver_model_pending, vbios_version, driver_version, pci_bus_id, serial, compute_cap, pci_sub_device_id, index, cuda_version.",
+    // why: the label set of a real nvidia_gpu_exporter page (test/fixtures/real/nvidia-smi), in the order the Go client sorts them.
+    labels: ["compute_cap", "cuda_version", "driver_model_current", "driver_model_pending", "driver_version", "index", "name", "pci_bus_id", "pci_sub_device_id", "serial", "uuid", "vbios_version"],
     unit: "none",
   },
 } as const satisfies Record<string, MetricFamily>;
