@@ -28,6 +28,17 @@ export function xidCounts(scope: Scope): string {
   return sumBy([...GPU_IDENTITY, "xid"], gpuGauge(nvidiaSmi.xidErrors, scope));
 }
 
+/**
+ * The Xid panel's one query: dcgm-exporter's last code and nvidia_gpu_exporter's counts, told apart
+ * by a `reading` label for the legend, since a code and a count are different things.
+ * why: one query, so the panel has data with either exporter (a second, count-only query stays
+ * empty on every dcgm-exporter host).
+ */
+export function xidReadings(scope: Scope): string {
+  const reading = (expr: string, text: string) => `label_replace(${expr}, "reading", "${text}", "", "")`;
+  return `(${reading(xidLastCode(scope), "last Xid code")} or ${reading(xidCounts(scope), "errors so far of Xid")})`;
+}
+
 /** Xid codes NVIDIA's exporter tiers as critical: the GPU needs a reset, a drain or service. */
 export const XID_CRITICAL_CODES = [48, 62, 64, 74, 79, 95, 119, 120] as const;
 /** Xid codes tiered as a warning (94: contained ECC error, the application was stopped, the GPU goes on). */

@@ -119,15 +119,12 @@ const DCGM_ONLY: Readonly<Record<string, string>> = {
   [`${MACHINE_OVERVIEW_UID} / NVLink and PCIe throughput / B`]: "DCGM profiling",
   [`${MACHINE_OVERVIEW_UID} / NVLink and PCIe throughput / C`]: "DCGM profiling (PCIe bytes/s gauges)",
   [`${MACHINE_OVERVIEW_UID} / NVLink and PCIe throughput / D`]: "DCGM profiling (PCIe bytes/s gauges)",
-  [`${MACHINE_OVERVIEW_UID} / Xid errors / A`]: "dcgm-exporter's last-Xid-code gauge; nvidia_gpu_exporter's count is ref B",
 };
 
 /** nvidia-smi-capable GPU queries that not every exporter job answers, each with the jobs that do. */
 function exportersAnswering(query: PanelQuery, all: readonly string[]): string[] {
   // why: the default-counters field set (the 0.6 fleet's exporter) has no power limit; its draw (ref A) shows.
   if (query.panelTitle === "Power against its limit" && query.refId === "B") return all.filter((job) => job !== gpuJob("0.6"));
-  // why: the Xid count is nvidia_gpu_exporter's; dcgm-exporter's last code is ref A.
-  if (query.panelTitle === "Xid errors") return all.filter((job) => job === NVIDIA_SMI_GPU_JOB);
   return [...all];
 }
 

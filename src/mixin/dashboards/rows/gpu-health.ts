@@ -29,10 +29,7 @@ export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSp
         min: 0,
         // why: nvidia_gpu_exporter writes no Xid series until the first Xid; an empty panel is then the good news.
         noValue: "No Xid error reported",
-        targets: [
-          { expr: health.xidLastCode(scope), legend: `${GPU_LEGEND}: last Xid code` },
-          { expr: health.xidCounts(scope), legend: `${GPU_LEGEND}: Xid {{xid}} errors so far` },
-        ],
+        targets: [{ expr: health.xidReadings(scope), legend: `${GPU_LEGEND}: {{reading}} {{xid}}` }],
       },
       {
         key: "machine/gpu-row-remap",
