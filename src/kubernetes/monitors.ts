@@ -95,12 +95,13 @@ export const DCGM_EXPORTER_JOB = GPU_OPERATOR_DCGM.serviceLabel.app;
  * keeps the dashboards' `job` variable and the alerts' scope the same whichever monitor is used.
  */
 export function vllmServiceMonitor(options: KubernetesOptions): ServiceMonitor {
+  const fields = endpointFields(options);
   return new ServiceMonitor({
     metadata: metadata(VLLM_MONITOR_NAME, options),
     spec: {
       selector: selectorOf(options.vllm.selector),
       namespaceSelector: namespaceSelectorOf(options.vllmNamespaces),
-      endpoints: [{ ...endpointFields(options), relabelings: [{ action: "replace", targetLabel: "job", replacement: vllmJob(options) }] }],
+      endpoints: [{ ...fields, relabelings: [...fields.relabelings, { action: "replace" as const, targetLabel: "job", replacement: vllmJob(options) }] }],
     },
   });
 }

@@ -14,6 +14,7 @@ import { allSelectedValues, dashboardPanels, substituteVariables } from "../../s
 import { cacheConfig } from "../../src/promql/engine.js";
 import { gpuMemoryUsedBytes, gpuPowerWatts, gpuTemperatureCelsius } from "../../src/promql/gpu.js";
 import { ruleScope } from "../../src/promql/scope.js";
+import { ruleFileText } from "../../src/render/rule-file-text.js";
 import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
 import { captureFamilies, readCapture, serveCaptures, type CaptureServer } from "./helpers.js";
 import { parseExposition } from "../../src/exposition/index.js";
@@ -84,7 +85,7 @@ describe("dashboards on real captures served to a real Prometheus", () => {
             job(VLLM_CAPTURE.name, { hostname: VLLM_CAPTURE.host }),
           ],
         }),
-      files: Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, file.content])),
+      files: Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, ruleFileText(file)])),
     });
     await prometheus.waitForScrapes(2);
   });
