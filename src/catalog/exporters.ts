@@ -45,8 +45,9 @@ export const dcgm = {
   rowRemapFailure: dcgmGauge("DCGM_FI_DEV_ROW_REMAP_FAILURE", "Whether remapping of rows has failed", "none"),
   // Optional fields: listed (commented out or absent) in dcgm-exporter's default CSV; add them to its collectors.
   powerManagementLimit: dcgmGauge("DCGM_FI_DEV_POWER_MGMT_LIMIT", "Power management limit (in W).", "watts"),
-  powerViolation: dcgmCounter("DCGM_FI_DEV_POWER_VIOLATION", "Throttling duration due to power constraints (in us).", "microseconds"),
-  thermalViolation: dcgmCounter("DCGM_FI_DEV_THERMAL_VIOLATION", "Throttling duration due to thermal constraints (in us).", "microseconds"),
+  // why: NVML's violationTime and DCGM's dcgm_fields.h count nanoseconds; dcgm-exporter's CSV said "us" until late 2025.
+  powerViolation: dcgmCounter("DCGM_FI_DEV_POWER_VIOLATION", "Throttling duration due to power constraints (in ns).", "nanoseconds"),
+  thermalViolation: dcgmCounter("DCGM_FI_DEV_THERMAL_VIOLATION", "Throttling duration due to thermal constraints (in ns).", "nanoseconds"),
   // Profiling (DCP) throughput, bytes per second; datacenter GPUs only, like the ratios above.
   pcieTxBytes: dcgmGauge(
     "DCGM_FI_PROF_PCIE_TX_BYTES",
@@ -60,9 +61,10 @@ export const dcgm = {
   ),
   nvlinkTxBytes: dcgmGauge("DCGM_FI_PROF_NVLINK_TX_BYTES", "The rate of data transmitted over NVLink, not including protocol headers, in bytes per second.", "bytes/s"),
   nvlinkRxBytes: dcgmGauge("DCGM_FI_PROF_NVLINK_RX_BYTES", "The rate of data received over NVLink, not including protocol headers, in bytes per second.", "bytes/s"),
-  // The default-counters PCIe throughput of recent dcgm-exporter releases: a counter in KB.
-  pcieTxThroughput: dcgmCounter("DCGM_FI_DEV_PCIE_TX_THROUGHPUT", "Total number of bytes transmitted through PCIe TX (in KB) via NVML.", "kilobytes"),
-  pcieRxThroughput: dcgmCounter("DCGM_FI_DEV_PCIE_RX_THROUGHPUT", "Total number of bytes received through PCIe RX (in KB) via NVML.", "kilobytes"),
+  // why: NVML's PCIe throughput is a KB/s reading over a 20 ms window, not a byte total, and DCGM 2.x+
+  // answers it as not supported; no panel reads it (PCIe comes from the PROF_*_BYTES gauges above).
+  pcieTxThroughput: dcgmGauge("DCGM_FI_DEV_PCIE_TX_THROUGHPUT", "PCIe TX throughput (in KB/s) via NVML.", "kilobytes/s"),
+  pcieRxThroughput: dcgmGauge("DCGM_FI_DEV_PCIE_RX_THROUGHPUT", "PCIe RX throughput (in KB/s) via NVML.", "kilobytes/s"),
 } as const;
 
 /** utkuozdemir/nvidia_gpu_exporter (nvidia-smi based), label `uuid` (exporters.md G2). */
@@ -82,8 +84,9 @@ export const nvidiaSmi = {
   gpuInfo: {
     name: "nvidia_smi_gpu_info",
     type: "gauge",
-    help: "A metric with a constant '1' value labeled by gpu uuid, name, driver_version.",
-    labels: ["uuid", "name", "driver_version", "index", "pci_bus_id"],
+    help: "A metric with a constant '1' value labeled by gpu uuid, name, driver_model_current, driver_model_pending, vbios_version, driver_version, pci_bus_id, serial, compute_cap, pci_sub_device_id, index, cuda_version.",
+    // why: the label set of a real nvidia_gpu_exporter page (test/fixtures/real/nvidia-smi), in the order the Go client sorts them.
+    labels: ["compute_cap", "cuda_version", "driver_model_current", "driver_model_pending", "driver_version", "index", "name", "pci_bus_id", "pci_sub_device_id", "serial", "uuid", "vbios_version"],
     unit: "none",
   },
 } as const satisfies Record<string, MetricFamily>;

@@ -42,6 +42,14 @@ function namespaceSelectorOf(namespaces: readonly string[]) {
   return namespaces.length === 0 ? { any: true } : { matchNames: [...namespaces] };
 }
 
+/**
+ * `hostname` = the node the pod runs on, on every target we scrape.
+ * why: the dashboards join vLLM, its GPUs and its host on `hostname`; compose and native configs set it
+ * from the host, and on Kubernetes the node is the host. It also replaces dcgm-exporter's own
+ * `hostname`/`Hostname` (the pod name on some setups) with the node name.
+ */
+export const NODE_HOSTNAME_RELABELING = { sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "hostname", action: "replace" } as const;
+
 /** What a PodMonitor endpoint and a ServiceMonitor endpoint share. */
 function endpointFields(options: KubernetesOptions) {
   return {
@@ -51,6 +59,7 @@ function endpointFields(options: KubernetesOptions) {
     ...(options.interval === undefined ? {} : { interval: options.interval }),
     ...(options.insecureSkipVerify ? { tlsConfig: { insecureSkipVerify: true } } : {}),
     ...(options.token === undefined ? {} : { authorization: bearerAuthorization(options.token) }),
+    relabelings: [{ ...NODE_HOSTNAME_RELABELING, sourceLabels: [...NODE_HOSTNAME_RELABELING.sourceLabels] }],
     metricRelabelings: metricRelabelings(),
   };
 }
@@ -86,12 +95,13 @@ export const DCGM_EXPORTER_JOB = GPU_OPERATOR_DCGM.serviceLabel.app;
  * keeps the dashboards' `job` variable and the alerts' scope the same whichever monitor is used.
  */
 export function vllmServiceMonitor(options: KubernetesOptions): ServiceMonitor {
+  const fields = endpointFields(options);
   return new ServiceMonitor({
     metadata: metadata(VLLM_MONITOR_NAME, options),
     spec: {
       selector: selectorOf(options.vllm.selector),
       namespaceSelector: namespaceSelectorOf(options.vllmNamespaces),
-      endpoints: [{ ...endpointFields(options), relabelings: [{ action: "replace", targetLabel: "job", replacement: vllmJob(options) }] }],
+      endpoints: [{ ...fields, relabelings: [...fields.relabelings, { action: "replace" as const, targetLabel: "job", replacement: vllmJob(options) }] }],
     },
   });
 }
@@ -99,7 +109,7 @@ export function vllmServiceMonitor(options: KubernetesOptions): ServiceMonitor {
 /**
  * The GPU Operator runs dcgm-exporter as a DaemonSet behind the Service `nvidia-dcgm-exporter` in its
  * own namespace. `jobLabel: app` names the job `nvidia-dcgm-exporter`, as the operator's own
- * ServiceMonitor does; the node name is kept as `node`.
+ * ServiceMonitor does; the node name is kept as `node` and set as `hostname`.
  */
 export function dcgmServiceMonitor(options: KubernetesOptions, gpuOperatorNamespace: string): ServiceMonitor {
   return new ServiceMonitor({
@@ -113,7 +123,10 @@ export function dcgmServiceMonitor(options: KubernetesOptions, gpuOperatorNamesp
           port: GPU_OPERATOR_DCGM.port,
           path: "/metrics",
           ...(options.interval === undefined ? {} : { interval: options.interval }),
-          relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" }],
+          relabelings: [
+            { sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" },
+            { ...NODE_HOSTNAME_RELABELING, sourceLabels: [...NODE_HOSTNAME_RELABELING.sourceLabels] },
+          ],
         },
       ],
     },

@@ -9,9 +9,8 @@ import type { Scope } from "./scope.js";
  */
 
 const MIB = 1_048_576;
-// why: NVML counts PCIe throughput in KB of 1024 bytes.
-const KILOBYTE = 1_024;
-const MICROSECOND = 1e-6;
+// why: DCGM's violation counters count nanoseconds (NVML violationTime), whatever older exporter CSVs said.
+const NANOSECOND = 1e-9;
 
 /** The labels a per-GPU result keeps: host, the exporter's GPU index or uuid, and the scrape target. */
 export const GPU_IDENTITY = ["job", "instance", "hostname", "gpu", "UUID", "uuid"] as const;
@@ -29,9 +28,30 @@ export function xidCounts(scope: Scope): string {
   return sumBy([...GPU_IDENTITY, "xid"], gpuGauge(nvidiaSmi.xidErrors, scope));
 }
 
-/** The Xid panel: dcgm-exporter's last code per GPU, or nvidia_gpu_exporter's count per GPU and code. */
-export function xidErrors(scope: Scope): string {
-  return firstOf(xidLastCode(scope), xidCounts(scope));
+/**
+ * The Xid panel's one query: dcgm-exporter's last code and nvidia_gpu_exporter's counts, told apart
+ * by a `reading` label for the legend, since a code and a count are different things.
+ * why: one query, so the panel has data with either exporter (a second, count-only query stays
+ * empty on every dcgm-exporter host).
+ */
+export function xidReadings(scope: Scope): string {
+  const reading = (expr: string, text: string) => `label_replace(${expr}, "reading", "${text}", "", "")`;
+  return `(${reading(xidLastCode(scope), "last Xid code")} or ${reading(xidCounts(scope), "errors so far of Xid")})`;
+}
+
+/** Xid codes NVIDIA's exporter tiers as critical: the GPU needs a reset, a drain or service. */
+export const XID_CRITICAL_CODES = [48, 62, 64, 74, 79, 95, 119, 120] as const;
+/** Xid codes tiered as a warning (94: contained ECC error, the application was stopped, the GPU goes on). */
+export const XID_WARNING_CODES = [94] as const;
+
+/** A constant series per code with label `xid`, to keep (`and on (xid)`) or drop (`unless on (xid)`) Xid results by code. */
+function xidCodeSet(codes: readonly number[]): string {
+  return `(${codes.map((code) => `label_replace(vector(1), "xid", "${code}", "", "")`).join(" or ")})`;
+}
+
+/** New Xid errors (see xidNew) whose code is in `codes`. */
+export function xidNewOfCodes(scope: Scope, window: string, codes: readonly number[]): string {
+  return `(${xidNew(scope, window)}) and on (xid) ${xidCodeSet(codes)}`;
 }
 
 /**
@@ -64,22 +84,19 @@ export function pcieReplayRate(scope: Scope): string {
   return gpuGauge(dcgm.pcieReplayCounter, scope, rangeOf(scope.window)("rate"));
 }
 
-/** Power draw as a share of the power limit (1 = at the cap). */
-export function powerOfLimit(scope: Scope): string {
-  return firstOf(
-    `${gpuGauge(dcgm.powerUsage, scope)} / ${gpuGauge(dcgm.powerManagementLimit, scope)}`,
-    `${gpuGauge(nvidiaSmi.powerDrawWatts, scope)} / ${gpuGauge(nvidiaSmi.powerLimitWatts, scope)}`,
-  );
+/** The power limit in watts, where the exporter states it (not in dcgm-exporter's default counters). */
+export function powerLimitWatts(scope: Scope): string {
+  return firstOf(gpuGauge(dcgm.powerManagementLimit, scope), gpuGauge(nvidiaSmi.powerLimitWatts, scope));
 }
 
 export function memoryTemperatureCelsius(scope: Scope): string {
   return firstOf(gpuGauge(dcgm.memoryTemp, scope), gpuGauge(nvidiaSmi.temperatureMemory, scope));
 }
 
-/** Share of time (0–1) the clocks were held down by the power limit or by heat (DCGM violation counters, µs). */
+/** Share of time (0–1) the clocks were held down by the power limit or by heat (DCGM violation counters, ns). */
 export function throttledShare(reason: "power" | "thermal", scope: Scope): string {
   const family = reason === "power" ? dcgm.powerViolation : dcgm.thermalViolation;
-  return `${gpuGauge(family, scope, rangeOf(scope.window)("rate"))} * ${MICROSECOND}`;
+  return `${gpuGauge(family, scope, rangeOf(scope.window)("rate"))} * ${NANOSECOND}`;
 }
 
 /** Tensor-core (HMMA) pipe activity, 0–1; DCGM profiling only. */
@@ -95,11 +112,9 @@ export function dramActive(scope: Scope): string {
   return firstOf(gpuGauge(dcgm.dramActive, scope), `${gpuGauge(dcgm.memCopyUtil, scope)} / 100`, gpuGauge(nvidiaSmi.utilizationMemoryRatio, scope));
 }
 
-/** PCIe bytes per second in one direction: DCGM profiling, else the default counters' KB totals. */
+/** PCIe bytes per second in one direction: DCGM's PROF_PCIE_*_BYTES, a gauge already in bytes/s (no rate). */
 export function pcieBytesPerSecond(direction: "tx" | "rx", scope: Scope): string {
-  const profiling = direction === "tx" ? dcgm.pcieTxBytes : dcgm.pcieRxBytes;
-  const counter = direction === "tx" ? dcgm.pcieTxThroughput : dcgm.pcieRxThroughput;
-  return firstOf(gpuGauge(profiling, scope), `${gpuGauge(counter, scope, rangeOf(scope.window)("rate"))} * ${KILOBYTE}`);
+  return gpuGauge(direction === "tx" ? dcgm.pcieTxBytes : dcgm.pcieRxBytes, scope);
 }
 
 /** NVLink bytes per second in one direction (DCGM profiling fields). */

@@ -58,12 +58,14 @@ export function ruleScope(window: string): Scope {
 }
 
 /**
- * The Machine overview's scope: vLLM, host and target series are filtered by the `hostname`
- * variable too (every target of our configs carries that label), so one host's vLLM, GPUs and
- * node_exporter show together. GPU series get the same filter through `hostname` in gpu.ts.
+ * The Machine overview's scope. vLLM series keep the vLLM variables and add the `hostname`
+ * variable; GPU, node_exporter and target series are filtered by `hostname` only.
+ * why: dashboard links carry vLLM's `job`/`instance` over, and those never match an exporter's
+ * target, so filtering exporter series by them emptied the GPU and host rows after a drill-down.
+ * GPU series get the host filter through `hostname` in gpu.ts.
  */
 export function machineScope(): Scope {
   const scope = grafanaScope();
   const host = matcher("hostname", "=~", `$${VARIABLES.hostname}`);
-  return { ...scope, vllm: [...scope.vllm, host], node: [...scope.node, host], target: [...scope.target, host] };
+  return { ...scope, vllm: [...scope.vllm, host], gpu: [], node: [host], target: [host] };
 }

@@ -120,7 +120,7 @@ describe("generated dashboards", () => {
     }
   });
 
-  test("filter every vLLM query by the job, instance, model and engine its series carry, GPU queries by host, host queries by instance, and every Machine overview query by host", () => {
+  test("filter every vLLM query by the job, instance, model and engine its series carry, GPU queries by host, host queries by instance, and every Machine overview query by host, its exporter queries by host only", () => {
     const withRecords = (family: MetricFamily) => [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`].map((name) => [name, family] as const);
     const vllmFamilies = new Map([...Object.values(vllm), ...Object.values(vllmLegacy), ...Object.values(vllmFeatures)].flatMap(withRecords));
     const gpuNames = new Set<string>([...Object.values(dcgm), ...Object.values(nvidiaSmi)].map((family) => family.name));
@@ -139,6 +139,10 @@ describe("generated dashboards", () => {
     for (const query of allQueries()) {
       const names = parsePromql(substituteVariables(query.expr, allSelectedValues())).names;
       const needs = new Set<string>();
+      const onMachine = query.dashboardUid === MACHINE_OVERVIEW_UID;
+      const readsVllm = names.some((name) => vllmFamilies.has(name) || records.has(name));
+      // why: a drill-down carries vLLM's job and instance, which never match an exporter's target (issue 17).
+      if (onMachine && !readsVllm && ["$job", "$instance"].some((variable) => query.expr.includes(variable))) problems.push(`${where(query)} filters exporter series by vLLM's job or instance`);
       for (const name of names) {
         const family = vllmFamilies.get(name);
         if (family !== undefined) {
@@ -147,8 +151,8 @@ describe("generated dashboards", () => {
           if (family.labels.includes("engine")) needs.add("$engine");
         } else if (records.has(name)) (recordLevels[name.split(":")[0] ?? ""] ?? []).forEach((v) => needs.add(v));
         // why: the Fleet overview's job variable lists vLLM jobs; its GPU and host aggregates are fleet-wide.
-        else if (gpuNames.has(name)) (query.dashboardUid === FLEET_OVERVIEW_UID ? [] : ["$job", "$instance", "$hostname"]).forEach((v) => needs.add(v));
-        else if (nodeNames.has(name) || name === scrape.up.name) (query.dashboardUid === FLEET_OVERVIEW_UID ? [] : ["$job", "$instance"]).forEach((v) => needs.add(v));
+        else if (gpuNames.has(name)) (query.dashboardUid === FLEET_OVERVIEW_UID ? [] : onMachine ? ["$hostname"] : ["$job", "$instance", "$hostname"]).forEach((v) => needs.add(v));
+        else if (nodeNames.has(name) || name === scrape.up.name) (query.dashboardUid === FLEET_OVERVIEW_UID ? [] : onMachine ? ["$hostname"] : ["$job", "$instance"]).forEach((v) => needs.add(v));
       }
       // why: one host's vLLM, GPUs and node_exporter share the target label `hostname`; the Machine overview filters them all by it.
       if (query.dashboardUid === MACHINE_OVERVIEW_UID && needs.size > 0) needs.add("$hostname");

@@ -54,7 +54,14 @@ describe("vllm-monitor conf kubernetes", () => {
     assert.deepEqual(podMonitor.selector.matchLabels, { "llm-d.ai/inferenceServing": "true" });
     assert.deepEqual(
       { ...podMonitor.podMetricsEndpoints[0], metricRelabelings: undefined },
-      { port: "metrics", path: "/vllm/metrics", interval: "15s", authorization: { type: "Bearer", credentials: { name: "vllm-monitor-scrape-token", key: "token" } }, metricRelabelings: undefined },
+      {
+        port: "metrics",
+        path: "/vllm/metrics",
+        interval: "15s",
+        authorization: { type: "Bearer", credentials: { name: "vllm-monitor-scrape-token", key: "token" } },
+        relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "hostname", action: "replace" }],
+        metricRelabelings: undefined,
+      },
     );
     const alerts = (find(objects, "PrometheusRule")!.spec as { groups: { rules: { alert?: string; expr: string; annotations?: Record<string, string> }[] }[] }).groups.flatMap((group) => group.rules);
     const ttft = alerts.find((rule) => rule.alert === "VllmTimeToFirstTokenHigh")!;

@@ -129,18 +129,18 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
     await prometheus?.stop();
   });
 
-  test("scrapes exactly the selected vLLM pods on their named port, labelled as the operator labels them", async () => {
+  test("scrapes exactly the selected vLLM pods on their named port, labelled as the operator labels them, with the node's name as hostname", async () => {
     const targets = (await prometheus!.targets()).filter((target) => target.labels.job === VLLM_JOB);
     const labels = targets.map((target) => target.labels).sort((a, b) => (a.pod ?? "").localeCompare(b.pod ?? ""));
     assert.deepEqual(
       labels,
-      PODS.map((pod, index) => ({ container: "vllm", endpoint: "http", instance: hostPort(simulators[index]!.urls[0]!), job: VLLM_JOB, namespace: pod.namespace, pod: pod.name })).sort((a, b) =>
+      PODS.map((pod, index) => ({ container: "vllm", endpoint: "http", hostname: "gpu-node-1", instance: hostPort(simulators[index]!.urls[0]!), job: VLLM_JOB, namespace: pod.namespace, pod: pod.name })).sort((a, b) =>
         a.pod.localeCompare(b.pod),
       ),
     );
     assert.ok(targets.every((target) => target.health === "up"), JSON.stringify(targets.map((target) => [target.labels.pod, target.health, target.lastError])));
     const gpu = (await prometheus!.targets()).find((target) => target.labels.job === "nvidia-dcgm-exporter");
-    assert.deepEqual({ ...gpu?.labels, instance: undefined }, { container: "nvidia-dcgm-exporter", endpoint: "gpu-metrics", instance: undefined, job: "nvidia-dcgm-exporter", namespace: "gpu-operator", node: "gpu-node-1", pod: "nvidia-dcgm-exporter-7xk2p", service: "nvidia-dcgm-exporter" });
+    assert.deepEqual({ ...gpu?.labels, instance: undefined }, { container: "nvidia-dcgm-exporter", endpoint: "gpu-metrics", hostname: "gpu-node-1", instance: undefined, job: "nvidia-dcgm-exporter", namespace: "gpu-operator", node: "gpu-node-1", pod: "nvidia-dcgm-exporter-7xk2p", service: "nvidia-dcgm-exporter" });
   });
 
   test("scrapes with the token of the Secret key the PodMonitor names, which the pods demand", async () => {

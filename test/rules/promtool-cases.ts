@@ -210,11 +210,28 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
         seriesOf(dcgm.xidErrors.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "0 0 0 79x37"),
         seriesOf(dcgm.xidErrors.name, { ...dcgmLabels, gpu: "1", UUID: "GPU-cccc", hostname: "gpu-host-1" }, "43x40"),
         seriesOf(nvidiaSmi.xidErrors.name, { job: "nvidia", instance: "gpu-host-2:9835", uuid: "bbbb", xid: "48" }, "_ _ _ 1x37"),
+        // why: 45 (a process was killed, e.g. a vLLM restart) and 94 (warning tier) are shown on the panel but do not page as critical.
+        seriesOf(dcgm.xidErrors.name, { ...dcgmLabels, gpu: "2", UUID: "GPU-dddd", hostname: "gpu-host-1" }, "0 0 0 45x37"),
+        seriesOf(nvidiaSmi.xidErrors.name, { job: "nvidia", instance: "gpu-host-2:9835", uuid: "bbbb", xid: "94" }, "_ _ _ 1+1x37"),
       ],
       trueFromMinute: 3,
       firing: [
         { labels: { job: "dcgm", instance: "gpu-host-1:9400", hostname: "gpu-host-1", gpu: "0", UUID: "GPU-aaaa", xid: "79" }, value: "1" },
         { labels: { job: "nvidia", instance: "gpu-host-2:9835", hostname: "gpu-host-2", uuid: "bbbb", xid: "48" }, value: "1" },
+      ],
+    },
+    {
+      alert: "GpuXidWarning",
+      // why: Xid 94 as a change of dcgm-exporter's last code and as a new nvidia_gpu_exporter count; 79 is critical, not a warning.
+      input: [
+        seriesOf(dcgm.xidErrors.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "0 0 0 94x37"),
+        seriesOf(dcgm.xidErrors.name, { ...dcgmLabels, gpu: "1", UUID: "GPU-cccc", hostname: "gpu-host-1" }, "0 0 0 79x37"),
+        seriesOf(nvidiaSmi.xidErrors.name, { job: "nvidia", instance: "gpu-host-2:9835", uuid: "bbbb", xid: "94" }, "_ _ _ 1x37"),
+      ],
+      trueFromMinute: 3,
+      firing: [
+        { labels: { job: "dcgm", instance: "gpu-host-1:9400", hostname: "gpu-host-1", gpu: "0", UUID: "GPU-aaaa", xid: "94" }, value: "1" },
+        { labels: { job: "nvidia", instance: "gpu-host-2:9835", hostname: "gpu-host-2", uuid: "bbbb", xid: "94" }, value: "1" },
       ],
     },
     {

@@ -2,7 +2,7 @@ import { dcgm, nvidiaSmi } from "../../catalog/index.js";
 import { AGGREGATES } from "../../promql/aggregates.js";
 import { compare } from "../../promql/functions.js";
 import { gpuTemperatureCelsius } from "../../promql/gpu.js";
-import { gpuMemoryFreeBytes, rowRemapFailure, xidNew } from "../../promql/gpu-health.js";
+import { gpuMemoryFreeBytes, rowRemapFailure, XID_CRITICAL_CODES, XID_WARNING_CODES, xidNewOfCodes } from "../../promql/gpu-health.js";
 import { ruleScope } from "../../promql/scope.js";
 import { RECORDING_WINDOW } from "../../promql/signals.js";
 import type { Thresholds } from "../config.js";
@@ -64,28 +64,48 @@ export function gpuAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "GpuXidError",
       group: "gpu",
-      expr: xidNew(scope, thresholds.gpuXid.window),
+      expr: xidNewOfCodes(scope, thresholds.gpuXid.window, XID_CRITICAL_CODES),
       for: thresholds.gpuXid.for,
       severity: "critical",
+      summary: "Xid {{ $labels.xid }} on GPU {{ $labels.gpu }}{{ $labels.uuid }} of {{ $labels.hostname }}",
+      description: `${GPU} reported critical Xid {{ $labels.xid }} within the last ${thresholds.gpuXid.window} ({{ $value }} new).`,
+      runbook: {
+        meaning:
+          `The NVIDIA driver logged an Xid that NVIDIA's exporter tiers as critical (${XID_CRITICAL_CODES.join(", ")}): the GPU itself failed. ` +
+          `dcgm-exporter only keeps the last code (\`${dcgm.xidErrors.name}\`, a gauge), so a new Xid is that gauge changing to one of these codes; ` +
+          `the same code twice in a row is only seen in the kernel log. nvidia_gpu_exporter's nvml backend counts every Xid (\`${nvidiaSmi.xidErrors.name}\`), ` +
+          "so there a new Xid is the count of its code going up. The codes: 48 double-bit ECC error; 62 internal micro-controller halt; " +
+          "64 ECC page retirement or row remapping failure; 74 NVLink error; 79 GPU has fallen off the bus; 95 uncontained ECC error; " +
+          "119 GSP RPC timeout; 120 GSP error. Other codes are shown on the Xid panel and page nobody: 13, 31, 43 and 45 come from the " +
+          "process (45 follows every killed or restarted vLLM), 94 raises GpuXidWarning.",
+        impact: "The GPU gives wrong results or none: vLLM on it crashes or hangs, and it stays broken until the GPU is reset or serviced.",
+        diagnose: [
+          "Machine overview → Xid errors and Row remapping: which GPU, which code, since when.",
+          "`dmesg -T | grep -i xid` on the host: the full message with the process and the PCI address.",
+          "`nvidia-smi -q -d ROW_REMAPPER,ECC` for the memory codes (48, 64, 95); `nvidia-smi nvlink -s` for 74.",
+        ],
+        fix: [
+          "48, 64, 95: drain the host, reset the GPU (`nvidia-smi -r` or reboot); if it recurs or a row remap failed, open an RMA case.",
+          "62, 79, 119, 120: drain the host and reboot it (a GPU off the bus or a hung GSP does not come back with `nvidia-smi -r`); update the driver or firmware if it recurs.",
+          "74: check the NVLink bridge or baseboard; reset the GPU; open a hardware case if it recurs.",
+        ],
+      },
+    },
+    {
+      alert: "GpuXidWarning",
+      group: "gpu",
+      expr: xidNewOfCodes(scope, thresholds.gpuXid.window, XID_WARNING_CODES),
+      for: thresholds.gpuXid.for,
+      severity: "warning",
       summary: "Xid {{ $labels.xid }} on GPU {{ $labels.gpu }}{{ $labels.uuid }} of {{ $labels.hostname }}",
       description: `${GPU} reported Xid {{ $labels.xid }} within the last ${thresholds.gpuXid.window} ({{ $value }} new).`,
       runbook: {
         meaning:
-          "The NVIDIA driver logged an Xid: a GPU error it detected. dcgm-exporter only keeps the last code " +
-          `(\`${dcgm.xidErrors.name}\`), so a new Xid is that gauge changing to a non-zero code; the same code twice in a row is only seen in the kernel log. ` +
-          `nvidia_gpu_exporter's nvml backend counts every Xid (\`${nvidiaSmi.xidErrors.name}\`).`,
-        impact:
-          "Depends on the code: 13, 31 and 43 usually kill the process that ran the kernel (vLLM crashes or fails requests); " +
-          "48, 63, 64, 74, 79, 92, 94, 95 point at memory, NVLink or a GPU that fell off the bus and needs a reset or service.",
-        diagnose: [
-          "Machine overview → Xid errors and Row remapping: which GPU, which code, since when.",
-          "`dmesg -T | grep -i xid` on the host: the full message with the process and the PCI address.",
-          "NVIDIA's Xid catalogue for the code; `nvidia-smi -q -d ROW_REMAPPER,ECC` for memory errors.",
-        ],
-        fix: [
-          "Application codes (13, 31, 43): restart the vLLM instance; if it repeats, suspect the model, the driver or CUDA versions.",
-          "Hardware codes (48, 74, 79, 92, 94, 95): drain the host, reset the GPU (`nvidia-smi -r` or reboot) and open a hardware case if it recurs.",
-        ],
+          `Xid ${XID_WARNING_CODES.join(", ")}: a contained ECC error. The driver stopped the application whose memory was hit; the GPU itself goes on. ` +
+          `Seen the same way as GpuXidError (a change of \`${dcgm.xidErrors.name}\` or an increase of \`${nvidiaSmi.xidErrors.name}\`).`,
+        impact: "The vLLM process on that GPU was killed or failed its requests; the GPU needs a reset to retire the bad memory page.",
+        diagnose: ["Machine overview → Xid errors and Row remapping.", "`nvidia-smi -q -d ROW_REMAPPER,ECC` on the host: pending remaps."],
+        fix: ["Restart the vLLM instance; reset the GPU at the next drain so the row is remapped.", "If it repeats on the same GPU, treat it as GpuXidError."],
       },
     },
     {

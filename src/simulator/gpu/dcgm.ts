@@ -10,7 +10,7 @@ export interface DcgmHost {
 /**
  * The GPUs as dcgm-exporter's page shows them: MiB, MHz, whole percent, one host label. With the
  * `defaults` field set only default-counters.csv is served: no profiling ratios or throughput, no
- * power limit or violation counters, PCIe traffic as the KB counters instead.
+ * power limit or violation counters, no PCIe traffic (DCGM 2.x+ answers the old KB/s PCIe fields as not supported).
  */
 export function renderDcgm(readings: readonly GpuReading[], host: DcgmHost, fieldSet: GpuFieldSet = "all"): string {
   const out: string[] = [];
@@ -37,14 +37,10 @@ export function renderDcgm(readings: readonly GpuReading[], host: DcgmHost, fiel
   family(dcgm.uncorrectableRemappedRows, (gpu) => integer(gpu.uncorrectableRemappedRows));
   family(dcgm.correctableRemappedRows, (gpu) => integer(gpu.correctableRemappedRows));
   family(dcgm.rowRemapFailure, (gpu) => (gpu.rowRemapFailure ? "1" : "0"));
-  if (fieldSet === "defaults") {
-    family(dcgm.pcieTxThroughput, (gpu) => integer(gpu.pcieTxKilobytes));
-    family(dcgm.pcieRxThroughput, (gpu) => integer(gpu.pcieRxKilobytes));
-    return out.join("");
-  }
+  if (fieldSet === "defaults") return out.join("");
   family(dcgm.powerManagementLimit, (gpu) => float(gpu.powerLimitWatts));
-  family(dcgm.powerViolation, (gpu) => integer(gpu.powerViolationMicros));
-  family(dcgm.thermalViolation, (gpu) => integer(gpu.thermalViolationMicros));
+  family(dcgm.powerViolation, (gpu) => integer(gpu.powerViolationNanos));
+  family(dcgm.thermalViolation, (gpu) => integer(gpu.thermalViolationNanos));
   family(dcgm.grEngineActive, (gpu) => float(gpu.busy * 0.97));
   family(dcgm.tensorActive, (gpu) => float(gpu.intensity * 0.6));
   family(dcgm.dramActive, (gpu) => float(gpu.busy * 0.45));

@@ -63,10 +63,8 @@ interface GpuState {
   uncorrectableRemappedRows: number;
   correctableRemappedRows: number;
   pcieReplays: number;
-  powerViolationMicros: number;
-  thermalViolationMicros: number;
-  pcieTxKilobytes: number;
-  pcieRxKilobytes: number;
+  powerViolationNanos: number;
+  thermalViolationNanos: number;
   /** An injected throttle and the fleet time it ends at. */
   throttle: { readonly reason: ThrottleReason; readonly until: number } | undefined;
 }
@@ -116,10 +114,8 @@ export class GpuFleet {
       uncorrectableRemappedRows: 0,
       correctableRemappedRows: 0,
       pcieReplays: 0,
-      powerViolationMicros: 0,
-      thermalViolationMicros: 0,
-      pcieTxKilobytes: 0,
-      pcieRxKilobytes: 0,
+      powerViolationNanos: 0,
+      thermalViolationNanos: 0,
       throttle: undefined,
     };
   }
@@ -175,8 +171,6 @@ export class GpuFleet {
       if (gpu.throttle !== undefined) this.applyThrottle(gpu, gpu.throttle.reason, dt);
       gpu.energyMillijoules += gpu.power * dt * 1000;
       gpu.fbUsed = framebufferUsedMib(gpu.workloads);
-      gpu.pcieTxKilobytes += (pcieBytesPerSecond(gpu.busy) * 0.4 * dt) / 1024;
-      gpu.pcieRxKilobytes += (pcieBytesPerSecond(gpu.busy) * dt) / 1024;
       // why: a healthy link retries now and then; a few per hour is normal, a steady rate is not.
       if (random.chance(dt / 1800)) gpu.pcieReplays += 1;
     }
@@ -187,10 +181,10 @@ export class GpuFleet {
     if (reason === "thermal") {
       gpu.temperature = approach(gpu.temperature, 90, dt, 4);
       gpu.memoryTemperature = approach(gpu.memoryTemperature, 88, dt, 4);
-      gpu.thermalViolationMicros += dt * 1e6;
+      gpu.thermalViolationNanos += dt * 1e9;
     } else {
       gpu.power = Math.min(gpu.power, POWER_LIMIT_W * 0.99);
-      gpu.powerViolationMicros += dt * 1e6;
+      gpu.powerViolationNanos += dt * 1e9;
     }
   }
 
@@ -223,14 +217,12 @@ export class GpuFleet {
       uncorrectableRemappedRows: gpu.uncorrectableRemappedRows,
       correctableRemappedRows: gpu.correctableRemappedRows,
       pcieReplays: gpu.pcieReplays,
-      powerViolationMicros: gpu.powerViolationMicros,
-      thermalViolationMicros: gpu.thermalViolationMicros,
+      powerViolationNanos: gpu.powerViolationNanos,
+      thermalViolationNanos: gpu.thermalViolationNanos,
       pcieTxBytesPerSecond: pcieBytesPerSecond(gpu.busy) * 0.4,
       pcieRxBytesPerSecond: pcieBytesPerSecond(gpu.busy),
       nvlinkTxBytesPerSecond: gpu.intensity * NVLINK_LOAD_BYTES_PER_SECOND,
       nvlinkRxBytesPerSecond: gpu.intensity * NVLINK_LOAD_BYTES_PER_SECOND * 0.98,
-      pcieTxKilobytes: gpu.pcieTxKilobytes,
-      pcieRxKilobytes: gpu.pcieRxKilobytes,
     }));
   }
 

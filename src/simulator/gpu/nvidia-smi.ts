@@ -48,8 +48,25 @@ function exporterUuid(gpu: GpuReading): string {
   return gpu.uuid.replace(/^GPU-/i, "").toLowerCase();
 }
 
+/**
+ * The identity labels, sorted as the Go client writes them; the fixed ones are those of the H200 in
+ * /work/shared/reference/gpu-samples (nvidia-smi -q: CUDA 13.0, VBIOS 96.00.A5.00.1A, compute capability 9.0).
+ */
 function identity(gpu: GpuReading): Record<string, string> {
-  return { uuid: exporterUuid(gpu), name: gpu.name, driver_version: gpu.driverVersion, index: String(gpu.index), pci_bus_id: gpu.pciBusId };
+  return {
+    compute_cap: "9.0",
+    cuda_version: "13.0",
+    driver_model_current: "[N/A]",
+    driver_model_pending: "[N/A]",
+    driver_version: gpu.driverVersion,
+    index: String(gpu.index),
+    name: gpu.name,
+    pci_bus_id: gpu.pciBusId,
+    pci_sub_device_id: "0x18BF10DE",
+    serial: `165372402636${gpu.index}`,
+    uuid: exporterUuid(gpu),
+    vbios_version: "96.00.A5.00.1A",
+  };
 }
 
 function labelText(labels: Record<string, string>): string {

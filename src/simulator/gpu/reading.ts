@@ -48,15 +48,12 @@ export interface GpuReading {
   readonly uncorrectableRemappedRows: number;
   readonly correctableRemappedRows: number;
   readonly pcieReplays: number;
-  /** Microseconds spent throttled, per cause. */
-  readonly powerViolationMicros: number;
-  readonly thermalViolationMicros: number;
+  /** Nanoseconds spent throttled, per cause (NVML's violationTime unit). */
+  readonly powerViolationNanos: number;
+  readonly thermalViolationNanos: number;
   /** Bytes per second over PCIe and NVLink. */
   readonly pcieTxBytesPerSecond: number;
   readonly pcieRxBytesPerSecond: number;
   readonly nvlinkTxBytesPerSecond: number;
   readonly nvlinkRxBytesPerSecond: number;
-  /** Cumulative PCIe traffic in KB (dcgm-exporter's default-counters throughput counters). */
-  readonly pcieTxKilobytes: number;
-  readonly pcieRxKilobytes: number;
 }

@@ -41,8 +41,9 @@ export function engineInternalsRow(scope: Scope): RowSpec {
         kind: "table",
         title: "KV cache capacity and configuration",
         description:
-          `Each engine's KV cache as vLLM configured it (${vllm.cacheConfigInfo.name}, one series whose labels are the settings): GPU blocks × block size = ` +
-          "tokens the cache holds, the cache dtype, --gpu-memory-utilization and prefix caching. The label set differs between vLLM versions.",
+          `Each engine's KV cache as vLLM configured it (${vllm.cacheConfigInfo.name}, one series whose labels are the settings). KV cache tokens is the ` +
+          "capacity vLLM states (kv_cache_size_tokens, vLLM 0.2x), else GPU blocks × block size: for hybrid attention/Mamba models the product overstates it. " +
+          "Also the cache dtype, --gpu-memory-utilization and prefix caching. The label set differs between vLLM versions.",
         unit: "short",
         width: 16,
         targets: [{ expr: engine.cacheConfig(scope), legend: "", format: "table", instant: true }],
@@ -50,8 +51,18 @@ export function engineInternalsRow(scope: Scope): RowSpec {
           labels: ["instance", "engine", ...engine.CACHE_CONFIG_COLUMNS],
           columns: [],
           transformations: [
-            { id: "convertFieldType", options: { conversions: [{ targetField: "num_gpu_blocks", destinationType: "number" }, { targetField: "block_size", destinationType: "number" }] } },
-            { id: "calculateField", options: { mode: "binary", binary: { left: "num_gpu_blocks", operator: "*", right: "block_size" }, alias: "KV cache tokens" } },
+            {
+              id: "convertFieldType",
+              options: {
+                conversions: ["kv_cache_size_tokens", "num_gpu_blocks", "block_size"].map((targetField) => ({ targetField, destinationType: "number" })),
+              },
+            },
+            { id: "calculateField", options: { mode: "binary", binary: { left: "num_gpu_blocks", operator: "*", right: "block_size" }, alias: "Blocks × block size" } },
+            // why: what vLLM states wins; older versions have no kv_cache_size_tokens, so the product stands in.
+            {
+              id: "calculateField",
+              options: { mode: "reduceRow", reduce: { include: ["kv_cache_size_tokens", "Blocks × block size"], reducer: "firstNotNull" }, alias: "KV cache tokens" },
+            },
             { id: "organize", options: { excludeByName: { Value: true, job: true } } },
           ],
         },

@@ -1,8 +1,9 @@
 import { dcgm, nvidiaSmi } from "../../../catalog/index.js";
 import type { Thresholds } from "../../config.js";
+import { gpuPowerWatts } from "../../../promql/gpu.js";
 import * as health from "../../../promql/gpu-health.js";
 import type { QueryOptions } from "../../../promql/vllm.js";
-import { alertLine, type RowSpec } from "../panels.js";
+import type { RowSpec } from "../panels.js";
 
 /** Legends name the host and the GPU: dcgm-exporter's index, or nvidia_gpu_exporter's uuid. */
 export const GPU_LEGEND = "{{hostname}} / GPU {{gpu}}{{uuid}}";
@@ -20,14 +21,15 @@ export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSp
         kind: "timeseries",
         title: "Xid errors",
         description:
-          `With dcgm-exporter, the code of the last Xid error each GPU reported (${dcgm.xidErrors.name}, 0 while there was none); with nvidia_gpu_exporter's nvml backend, ` +
-          `the Xid errors so far, one line per code named in the legend (${nvidiaSmi.xidErrors.name}). Any new non-zero code fires GpuXidError; the code says what failed.`,
+          `Two different readings. dcgm-exporter: the code of the last Xid error each GPU reported (${dcgm.xidErrors.name}, a gauge, 0 while there was none; ` +
+          `a second error with the same code does not change it). nvidia_gpu_exporter's nvml backend: how many Xid errors of each code a GPU reported so far ` +
+          `(${nvidiaSmi.xidErrors.name}, a counter, one line per code). Pages: codes ${health.XID_CRITICAL_CODES.join(", ")} (GpuXidError, critical) and ` +
+          `${health.XID_WARNING_CODES.join(", ")} (GpuXidWarning); other codes (e.g. 45, left by every killed vLLM process) are shown here and page nobody.`,
         unit: "none",
         min: 0,
         // why: nvidia_gpu_exporter writes no Xid series until the first Xid; an empty panel is then the good news.
         noValue: "No Xid error reported",
-        thresholds: alertLine(1),
-        targets: [{ expr: health.xidErrors(scope), legend: `${GPU_LEGEND} {{xid}}` }],
+        targets: [{ expr: health.xidReadings(scope), legend: `${GPU_LEGEND}: {{reading}} {{xid}}` }],
       },
       {
         key: "machine/gpu-row-remap",
@@ -57,15 +59,14 @@ export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSp
         kind: "timeseries",
         title: "Power against its limit",
         description:
-          `Power draw as a share of the power limit: ${dcgm.powerUsage.name} / ${dcgm.powerManagementLimit.name} (${OPTIONAL_FIELDS}), ` +
-          `or ${nvidiaSmi.powerDrawWatts.name} / ${nvidiaSmi.powerLimitWatts.name}. At 100 % the GPU lowers its clocks to stay under the cap.`,
-        unit: "percentunit",
+          `Power draw per GPU (${dcgm.powerUsage.name} or ${nvidiaSmi.powerDrawWatts.name}) and, where the exporter states it, the power limit ` +
+          `(${dcgm.powerManagementLimit.name}: ${OPTIONAL_FIELDS}; or ${nvidiaSmi.powerLimitWatts.name}). At the limit the GPU lowers its clocks to stay under the cap.`,
+        unit: "watt",
         min: 0,
-        max: 1.05,
-        thresholdLine: true,
-        thresholds: alertLine(1),
-        noValue: `No data: needs ${dcgm.powerManagementLimit.name} (${OPTIONAL_FIELDS}) or nvidia_gpu_exporter`,
-        targets: [{ expr: health.powerOfLimit(scope), legend: GPU_LEGEND }],
+        targets: [
+          { expr: gpuPowerWatts(scope), legend: `${GPU_LEGEND}: draw` },
+          { expr: health.powerLimitWatts(scope), legend: `${GPU_LEGEND}: limit` },
+        ],
       },
       {
         key: "machine/gpu-throttling",
@@ -73,7 +74,7 @@ export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSp
         title: "Clock throttling",
         description:
           `Share of time the clocks were held down by the power limit or by heat, from the violation counters ${dcgm.powerViolation.name} and ` +
-          `${dcgm.thermalViolation.name} (microseconds; ${OPTIONAL_FIELDS}). Set it beside GPU SM clock: a clock drop without throttling is idle parking.`,
+          `${dcgm.thermalViolation.name} (nanoseconds; ${OPTIONAL_FIELDS}). Set it beside GPU SM clock: a clock drop without throttling is idle parking.`,
         unit: "percentunit",
         min: 0,
         max: 1,
@@ -113,8 +114,8 @@ export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSp
         title: "NVLink and PCIe throughput",
         description:
           `Bytes per second over NVLink (${dcgm.nvlinkTxBytes.name}, ${dcgm.nvlinkRxBytes.name}: tensor-parallel traffic between GPUs) and PCIe ` +
-          `(${dcgm.pcieTxBytes.name}, ${dcgm.pcieRxBytes.name}, or the default counters' ${dcgm.pcieTxThroughput.name} totals: weights loading, KV offload). ` +
-          "The NVLink fields come with DCGM profiling on NVLink GPUs.",
+          `(${dcgm.pcieTxBytes.name}, ${dcgm.pcieRxBytes.name}: weights loading, KV offload). Both are gauges already in bytes per second. ` +
+          "They come with DCGM profiling on datacenter GPUs; the NVLink fields only on NVLink GPUs.",
         unit: "Bps",
         legend: "table",
         targets: [

@@ -1,0 +1,50 @@
+/**
+ * Serving the real /metrics captures of test/fixtures/real to a real Prometheus: a static HTTP
+ * server on a free 127.0.0.1 port answers `/NAME` with the file's bytes, unchanged.
+ *
+ *   const server = await serveCaptures({ t4: "dcgm/dcgm-exporter-tesla-t4-460.106.00.prom" });
+ *   after(() => server.close());
+ *   server.target("t4"); // "127.0.0.1:40123", path /t4
+ */
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AddressInfo } from "node:net";
+import { parseExposition } from "../../src/exposition/index.js";
+
+export const REAL_ROOT = fileURLToPath(new URL("../fixtures/real/", import.meta.url));
+
+export interface CaptureServer {
+  /** host:port of the server; every capture is at path `/NAME`. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export async function readCapture(file: string): Promise<string> {
+  return readFile(join(REAL_ROOT, file), "utf8");
+}
+
+/** Family names a capture holds. */
+export async function captureFamilies(file: string): Promise<Set<string>> {
+  return new Set(parseExposition(await readCapture(file)).families.map((family) => family.name));
+}
+
+export async function serveCaptures(files: Readonly<Record<string, string>>): Promise<CaptureServer> {
+  const bodies = new Map<string, string>();
+  for (const [name, file] of Object.entries(files)) bodies.set(`/${name}`, await readCapture(file));
+  const server = createServer((request, response) => {
+    const body = bodies.get(request.url ?? "");
+    if (body === undefined) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    address: `127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
