@@ -8,6 +8,7 @@ import { Secret } from "./secret.js";
 import { readTargetsFile } from "./targets-file.js";
 import { resolveExporterTargets, type ExporterTargets } from "./exporter-targets.js";
 import { fleetChecks } from "./fleet.js";
+import { alertChecks } from "../alerting/destinations.js";
 import { duplicateTargets, resolveTargets, type VllmTarget } from "./targets.js";
 
 /** The .env file read when no `--env-file` is given; it may be missing (demo mode). */
@@ -138,7 +139,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   if (demo) notes.push("VLLM_TARGET is empty: watching the built-in simulator (demo mode)");
   const exporters = resolveExporterTargets(env);
   const fleet = fleetChecks(env);
-  for (const problem of [...exporters.problems, ...fleet.problems]) problems.push(describeProblem(problem.variable, sources[problem.variable], problem.message, undefined, problem.fix));
+  for (const problem of [...exporters.problems, ...fleet.problems, ...alertChecks(env, sources)]) problems.push(describeProblem(problem.variable, sources[problem.variable], problem.message, undefined, problem.fix));
   notes.push(...fleet.notes);
 
   if (problems.length > 0) {

@@ -12,6 +12,7 @@ import { HOSTNAME_LABEL, agentScrapeKeep, exporterTargetGroups, fleetPlaceholder
 import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
 import type { PrometheusVersion } from "../prometheus/version.js";
+import { ALERTMANAGER_LAYOUT, alertmanagerFiles } from "../alerting/render.js";
 
 /** Which half of the stack to render; compose.env is part of both. `rules`: only the rule files, for a central ruler (vmalert, Mimir). */
 export type StackPart = "prometheus" | "grafana" | "all" | "rules";
@@ -37,6 +38,8 @@ export interface RenderStackOptions {
   readonly grafanaAdmin?: GrafanaAdmin;
   /** The compose image's Prometheus version: compose.env's agent flag depends on it (PROMETHEUS_MODE=agent). */
   readonly prometheusVersion?: PrometheusVersion;
+  /** The Alertmanager that will run, when known: a secret its version cannot read from a file is refused. */
+  readonly alertmanagerVersion?: { readonly version: PrometheusVersion; readonly which: string };
 }
 
 export interface RenderedStack {
@@ -147,6 +150,18 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
     files.push({ path: OUTPUT_LAYOUT.gpuTargets, content: `${JSON.stringify(exporterGroups.gpu, null, 2)}\n` });
     // why: an agent loads no rules; the central side renders them with `vllm-monitor conf rules`.
     if (!agent) files.push(...ruleOutputFiles(mixin.ruleFiles));
+    // why: Alertmanager's config is rendered whenever Prometheus sends to one (ALERT_* destinations, or native mode finding it installed).
+    if (!agent && options.endpoints.alertmanagerTarget !== undefined) {
+      const alertmanagerAt = (relative: string): string => runtimePath(options.mode, outDir, relative);
+      files.push(
+        ...(await alertmanagerFiles(settings, {
+          at: alertmanagerAt,
+          templatesDir,
+          alerts: mixin.alerts,
+          ...(options.alertmanagerVersion === undefined ? {} : { version: options.alertmanagerVersion }),
+        })),
+      );
+    }
     const fragments: string[] = [];
     const scrapes = (groups: readonly unknown[], userFile: (typeof userFiles)[number]): boolean => groups.length > 0 || userFile !== undefined;
     const wanted = [scrapes(exporterGroups.node, nodeUserFile) ? SCRAPE_FRAGMENTS.node : undefined, scrapes(exporterGroups.gpu, gpuUserFile) ? SCRAPE_FRAGMENTS.gpu : undefined];
@@ -172,7 +187,7 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   }
   if (problems.length > 0) throw new UserError("cannot render the configuration templates:", problems);
 
-  const ownedRoots = [...(withPrometheus ? [OUTPUT_LAYOUT.prometheusDir] : []), ...(withGrafana ? [OUTPUT_LAYOUT.grafanaDir] : [])];
+  const ownedRoots = [...(withPrometheus ? [OUTPUT_LAYOUT.prometheusDir, ALERTMANAGER_LAYOUT.dir] : []), ...(withGrafana ? [OUTPUT_LAYOUT.grafanaDir] : [])];
   return { files, ownedRoots };
 }
 
