@@ -7,8 +7,10 @@ import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } fro
 import type { Thresholds } from "../mixin/thresholds.js";
 import { gpuAlerts } from "./alerts-gpu.js";
 import { objectiveAlerts } from "./alerts-objectives.js";
+import { metaAlerts } from "./alerts-meta.js";
 
-export type Severity = "critical" | "warning";
+/** `none`: never reaches a person (the Watchdog heartbeat). */
+export type Severity = "critical" | "warning" | "none";
 
 /** What a runbook section says; rendered into docs/runbooks.md. */
 export interface Runbook {
@@ -21,7 +23,7 @@ export interface Runbook {
 
 export interface AlertRule {
   readonly alert: string;
-  readonly group: "vllm" | "gpu" | "scrape";
+  readonly group: "vllm" | "gpu" | "scrape" | "meta";
   readonly expr: string;
   readonly for: string;
   readonly severity: Severity;
@@ -268,5 +270,5 @@ function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
 
 /** Every alert, in the order of docs/runbooks.md. */
 export function alertRules(thresholds: Thresholds): AlertRule[] {
-  return [...scrapeAlerts(thresholds), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds)];
+  return [...scrapeAlerts(thresholds), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds), ...metaAlerts()];
 }

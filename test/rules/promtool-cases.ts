@@ -238,6 +238,12 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       trueFromMinute: 11,
       firing: [{ labels: { job: "dcgm", hostname: "gpu-host-1" }, value: "1" }],
     },
+    {
+      alert: "Watchdog",
+      input: [],
+      trueFromMinute: 0,
+      firing: [{ labels: {}, value: "1" }],
+    },
   ];
 }
 
