@@ -105,4 +105,47 @@ describe("a real Alertmanager with every destination set", () => {
     assert.match(mail, /Test notification from vllm-monitor alert test/);
     assert.match(mail, /To: oncall@example\.com/);
   });
+
+  test("a down target suppresses the latency and saturation alerts of its instance, and a critical alert the warning of the same alert and instance", async () => {
+    const target = { job: "vllm", instance: "gpu-host-9:8000" };
+    const now = new Date();
+    const alert = (labels: Record<string, string>) => ({ labels, annotations: { summary: labels.alertname ?? "" }, startsAt: now.toISOString() });
+    const posted = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([
+        alert({ ...target, alertname: "ScrapeTargetDown", severity: "warning", hostname: "gpu-host-9" }),
+        alert({ ...target, alertname: "VllmQueueBuilding", severity: "warning", model_name: "llama" }),
+        alert({ ...target, alertname: "VllmKvCacheNearFull", severity: "warning", model_name: "llama" }),
+        alert({ job: "vllm", instance: "gpu-host-8:8000", alertname: "VllmQueueBuilding", severity: "warning", model_name: "llama" }),
+        alert({ job: "dcgm", instance: "gpu-host-7:9400", alertname: "GpuTemperatureHigh", severity: "critical", hostname: "gpu-host-7" }),
+        alert({ job: "dcgm", instance: "gpu-host-7:9400", alertname: "GpuTemperatureHigh", severity: "warning", hostname: "gpu-host-7" }),
+      ]),
+    });
+    assert.ok(posted.ok, `HTTP ${posted.status}`);
+    interface ApiAlert {
+      readonly labels: Record<string, string>;
+      readonly status: { readonly state: string; readonly inhibitedBy: readonly string[] };
+    }
+    const states = new Map<string, string>();
+    await waitUntil(
+      async () => {
+        const alerts = (await (await fetch(`${alertmanagerUrl}/api/v2/alerts`)).json()) as ApiAlert[];
+        states.clear();
+        for (const entry of alerts) states.set(`${entry.labels.alertname}/${entry.labels.instance}/${entry.labels.severity}`, entry.status.state);
+        return states.get("VllmQueueBuilding/gpu-host-9:8000/warning") === "suppressed" && states.get("GpuTemperatureHigh/gpu-host-7:9400/warning") === "suppressed";
+      },
+      { what: "Alertmanager to apply its inhibit rules", timeoutMs: 20_000, intervalMs: 250 },
+    );
+    assert.equal(states.get("ScrapeTargetDown/gpu-host-9:8000/warning"), "active");
+    assert.equal(states.get("VllmKvCacheNearFull/gpu-host-9:8000/warning"), "suppressed");
+    assert.equal(states.get("VllmQueueBuilding/gpu-host-8:8000/warning"), "active", "another instance's alert is not inhibited");
+    assert.equal(states.get("GpuTemperatureHigh/gpu-host-7:9400/critical"), "active");
+
+    // The down target's own notification goes out; its inhibited alerts never do.
+    const names = (): string[] => (sinks.received.get("/webhook") as WebhookBody[] | undefined ?? []).flatMap((body) => body.alerts.map((entry) => `${entry.labels.alertname}/${entry.labels.instance}`));
+    await waitUntil(() => names().includes("ScrapeTargetDown/gpu-host-9:8000") && names().includes("VllmQueueBuilding/gpu-host-8:8000"), { what: "the target-down notification", timeoutMs: 90_000, intervalMs: 500 });
+    assert.ok(!names().includes("VllmQueueBuilding/gpu-host-9:8000"), `no notification for the inhibited alert: ${names().join(", ")}`);
+    assert.ok(!names().includes("VllmKvCacheNearFull/gpu-host-9:8000"));
+  });
 });
