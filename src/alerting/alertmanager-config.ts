@@ -4,7 +4,7 @@
  * only as paths of their 0600 files (`*_file` options). Pure; render.ts writes it.
  */
 import type { AlertDestination } from "../config/schema.js";
-import { configuredDestinations, severityRoutes, type AlertEnv } from "./destinations.js";
+import { configuredDestinations, severityRoutes, type AlertEnv } from "../config/alert-destinations.js";
 
 /** Labels every notification is grouped by: one message per alert and affected model or host. */
 export const GROUP_BY = ["alertname", "job", "model_name", "hostname"] as const;

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { Settings } from "../config/load.js";
-import type { AlertRule } from "../rules/index.js";
+import type { AlertRule } from "../mixin/rules/index.js";
 import type { PrometheusVersion } from "../prometheus/version.js";
 import { alertmanagerConfig, type AlertmanagerConfig } from "./alertmanager-config.js";
 import { checkAlertmanagerVersion } from "./versions.js";

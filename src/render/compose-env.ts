@@ -3,7 +3,7 @@ import { ENV_NAMES, ENV_VARIABLES, type EnvName } from "../config/schema.js";
 import type { Secret } from "../config/secret.js";
 import { UserError } from "../errors.js";
 import { agentFlag, type PrometheusVersion } from "../prometheus/version.js";
-import { alertingConfigured } from "../alerting/destinations.js";
+import { alertingConfigured } from "../config/alert-destinations.js";
 
 export interface HostUser {
   readonly uid: number;

@@ -6,7 +6,7 @@
 import type { Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { composeEndpoints, expectedServices, nativeEndpoints } from "../render/endpoints.js";
-import { alertingConfigured } from "../alerting/destinations.js";
+import { alertingConfigured } from "../config/alert-destinations.js";
 import { versionFromImage } from "../prometheus/version.js";
 import type { StackMode } from "../render/layout.js";
 import { renderStackConfig, type RenderStackOptions, type StackPart } from "../render/stack.js";

@@ -1,11 +1,11 @@
 /** `vllm-monitor alert test`: send a synthetic alert through Alertmanager to every destination and report each. */
 import type { Command } from "commander";
-import { configuredDestinations } from "../../alerting/destinations.js";
+import { configuredDestinations } from "../../config/alert-destinations.js";
 import { sendTestAlert } from "../../alerting/test-alert.js";
 import { nativePort } from "../../config/services.js";
 import { UserError } from "../../errors.js";
 import { findStack } from "../../stack/registry.js";
-import { runbookUrl } from "../../rules/index.js";
+import { runbookUrl } from "../../mixin/rules/index.js";
 import { envFileOption, settingsFrom } from "../options.js";
 import { print } from "../../output.js";
 
