@@ -57,7 +57,7 @@ describe("docker-compose.yml through a real compose parser (docker-compose confi
       assert.equal(result.code, 0, result.stderr);
       return (parse(result.stdout) as ComposeFile).services.prometheus?.command;
     };
-    assert.deepEqual(await commandOf(agent), ["--config.file=/etc/prometheus/prometheus.yml", "--web.listen-address=:9090", "--storage.agent.path=/prometheus/agent", "--agent"]);
+    assert.deepEqual(await commandOf(agent), ["--config.file=/etc/prometheus/prometheus.yml", "--web.listen-address=:9090", "--storage.agent.path=/prometheus/agent", "--agent", "--log.format=logfmt"]);
     assert.deepEqual(await commandOf(server), ["--config.file=/etc/prometheus/prometheus.yml", "--web.listen-address=:9090", "--storage.tsdb.path=/prometheus", "--storage.tsdb.retention.time=15d", "--log.format=logfmt"]);
   });
 
