@@ -402,6 +402,22 @@ export const ENV_VARIABLES = {
     schema: bucketEdgeSeconds(vllm.timeToFirstToken.buckets),
     group: "alerts",
   },
+  SLO_AVAILABILITY: {
+    description:
+      "Availability objective in percent: the share of finished requests that the server does not fail (finished_reason error) over 30 days. Drives the four burn-rate alerts " +
+      "(14.4x over 1h and 5m and 6x over 6h and 30m page; 3x over 1d and 2h and 1x over 3d and 6h open a ticket).",
+    default: "99.5",
+    example: "99.9",
+    secret: false,
+    substitutable: false,
+    fix: "use a percentage from 90 to 99.99, e.g. 99.5 or 99.9",
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: "must be a percentage such as 99.5" })
+      .transform((text) => Number(text))
+      .refine((value) => value >= 90 && value <= 99.99, { error: "must be from 90 to 99.99" }),
+    group: "alerts",
+  },
   SLO_E2E_SECONDS: {
     description:
       "End-to-end latency objective in seconds: drives the SLO panels, the E2E alert and the threshold line on the E2E panel. Must be a bucket boundary of vllm:e2e_request_latency_seconds.",

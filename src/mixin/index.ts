@@ -36,7 +36,7 @@ export function defaultMixinConfig(): MixinConfig {
 export function mixinConfig(settings: Pick<Settings, "env">): MixinConfig {
   const { env } = settings;
   return {
-    thresholds: thresholds({ ttftSeconds: env.SLO_TTFT_SECONDS, e2eSeconds: env.SLO_E2E_SECONDS, itlSeconds: env.SLO_ITL_SECONDS, forScale: env.ALERT_FOR_SCALE }),
+    thresholds: thresholds({ ttftSeconds: env.SLO_TTFT_SECONDS, e2eSeconds: env.SLO_E2E_SECONDS, itlSeconds: env.SLO_ITL_SECONDS, availabilityPercent: env.SLO_AVAILABILITY, forScale: env.ALERT_FOR_SCALE }),
     runbookBaseUrl: env.RUNBOOK_BASE_URL,
   };
 }
