@@ -2,7 +2,7 @@
  * Alerts about the alerting pipeline itself: the always-firing Watchdog that a dead man's switch
  * listens for (ALERT_DEADMANS_URL).
  */
-import type { AlertRule } from "./alerts.js";
+import type { AlertRule } from "./types.js";
 
 /** Fires for as long as Prometheus evaluates rules and reaches Alertmanager. */
 export function metaAlerts(): AlertRule[] {

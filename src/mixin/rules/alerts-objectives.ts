@@ -3,7 +3,7 @@ import { AGGREGATES, errorRatioWindowRecord, requestRateWindowRecord } from "../
 import { allOn, compare } from "../../promql/functions.js";
 import { histogramSignals, quantileRecord } from "../../promql/signals.js";
 import { durationSeconds, type BurnRate, type Thresholds } from "../config.js";
-import type { AlertRule } from "./alerts.js";
+import type { AlertRule } from "./types.js";
 
 const PER_MODEL = ["job", "model_name"] as const;
 
