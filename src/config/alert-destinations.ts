@@ -3,7 +3,6 @@
  * the loader reports the problems together with every other variable's.
  */
 import type { VariableProblem } from "./exporter-targets.js";
-import type { ValueSource } from "./load.js";
 import { ALERT_DESTINATIONS, type AlertDestination, type EnvName, type EnvValues } from "./schema.js";
 
 export type AlertEnv = Pick<
@@ -56,7 +55,8 @@ export function severityRoutes(env: AlertEnv): SeverityRoutes {
 const EMAIL_PARTS = ["ALERT_EMAIL_TO", "ALERT_EMAIL_FROM", "ALERT_SMTP_HOST"] as const;
 
 /** Checks across the alert variables: e-mail needs its three parts, SMTP auth both halves, a route only what is configured. */
-export function alertChecks(env: AlertEnv, sources: Readonly<Record<EnvName, ValueSource>>): VariableProblem[] {
+// why: only whether a value is a default matters here; load.ts's ValueSource would make the two files import each other.
+export function alertChecks(env: AlertEnv, sources: Readonly<Record<EnvName, { readonly kind: string }>>): VariableProblem[] {
   const problems: VariableProblem[] = [];
   const emailSet = [...EMAIL_PARTS, "ALERT_SMTP_USERNAME", "ALERT_SMTP_PASSWORD"].some((name) => env[name as keyof AlertEnv] !== undefined);
   if (emailSet) {
