@@ -51,6 +51,8 @@ export interface Thresholds {
   readonly gpuRowRemap: { readonly for: string };
   /** A GPU exporter whose GPUs reported within `window` but report no more, while vLLM serves. */
   readonly gpuExporterVanished: { readonly window: string; readonly for: string };
+  /** Prometheus and Alertmanager failing at their own jobs: how long each failure must last. */
+  readonly pipeline: { readonly ruleFailuresFor: string; readonly reloadFailedFor: string; readonly remoteWriteFor: string; readonly remoteWriteBehindSeconds: number; readonly notificationsFor: string };
 }
 
 export interface BurnRate {
@@ -108,6 +110,9 @@ const BASE_THRESHOLDS = {
   gpuExporterVanished: { window: "6h", for: "5m" },
   // Long enough to skip a slow start or a burst; shorten for strict interactive objectives.
   latencyFor: "10m",
+  // As prometheus-mixin: a rule failing for 15m is not a one-off timeout; a remote-write queue two minutes
+  // behind cannot keep up (its write-ahead log holds about two hours); failed notifications for 10m are not a blip.
+  pipeline: { ruleFailuresFor: "15m", reloadFailedFor: "10m", remoteWriteFor: "15m", remoteWriteBehindSeconds: 120, notificationsFor: "10m" },
 } as const;
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
@@ -172,6 +177,13 @@ export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): 
     gpuXid: { ...base.gpuXid, for: scaled(base.gpuXid.for) },
     gpuRowRemap: { for: scaled(base.gpuRowRemap.for) },
     gpuExporterVanished: { ...base.gpuExporterVanished, for: scaled(base.gpuExporterVanished.for) },
+    pipeline: {
+      ruleFailuresFor: scaled(base.pipeline.ruleFailuresFor),
+      reloadFailedFor: scaled(base.pipeline.reloadFailedFor),
+      remoteWriteFor: scaled(base.pipeline.remoteWriteFor),
+      remoteWriteBehindSeconds: base.pipeline.remoteWriteBehindSeconds,
+      notificationsFor: scaled(base.pipeline.notificationsFor),
+    },
   };
 }
 

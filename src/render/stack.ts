@@ -61,6 +61,7 @@ const OUTPUT_TEMPLATES = [
 const SCRAPE_FRAGMENTS = {
   node: "prometheus/scrape/node.yml.template",
   gpu: "prometheus/scrape/gpu.yml.template",
+  alertmanager: "prometheus/scrape/alertmanager.yml.template",
 } as const;
 
 const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text: "unknown" };
@@ -230,6 +231,7 @@ async function prometheusFiles(context: RenderContext): Promise<OutputFile[]> {
   const wanted = [
     scrapes(exporterGroups.node, userFiles.node) ? SCRAPE_FRAGMENTS.node : undefined,
     scrapes(exporterGroups.gpu, userFiles.gpu) ? SCRAPE_FRAGMENTS.gpu : undefined,
+    !isAgent(settings) && options.endpoints.alertmanagerTarget !== undefined ? SCRAPE_FRAGMENTS.alertmanager : undefined,
   ];
   const fragments: string[] = [];
   for (const fragment of wanted) {

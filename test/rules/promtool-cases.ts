@@ -3,7 +3,7 @@
  * one evaluation before its `for:` elapses (not firing) and at the moment it does (firing, with
  * labels and annotations), and every recording rule is checked against hand-computed values.
  */
-import { dcgm, httpServer, node, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
+import { dcgm, httpServer, node, nvidiaSmi, pipeline, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
 import { AGGREGATES, ERROR_RATIO_WINDOWS, REQUEST_RATE_WINDOWS, errorRatioWindowRecord, requestRateWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
 import { buildMixin, defaultMixinConfig, durationSeconds, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/mixin/rules/index.js";
@@ -71,6 +71,8 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
   // why: five times the threshold, so the 5-minute rate is above it from the first minute despite extrapolation.
   const preemptionsPerMinute = Math.round(thresholds.preemptions.perSecond * 5 * 60);
   const dcgmLabels = { job: "dcgm", instance: "gpu-host-1:9400", gpu: "0", UUID: "GPU-aaaa" };
+  const promSelf = { job: "prometheus", instance: "localhost:9090" };
+  const remote = { remote_name: "central", url: "http://vm:8428/api/v1/write" };
   return [
     {
       alert: "ScrapeTargetDown",
@@ -245,6 +247,47 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       input: [],
       trueFromMinute: 0,
       firing: [{ labels: {}, value: "1" }],
+    },
+    {
+      alert: "PrometheusRuleEvaluationFailures",
+      // why: one failed evaluation a minute: 5 in every 5 minutes.
+      input: [seriesOf(pipeline.ruleEvaluationFailures.name, { ...promSelf, rule_group: "vllm-monitor.recording" }, "0+1x40")],
+      trueFromMinute: 1,
+      firing: [{ labels: { ...promSelf, rule_group: "vllm-monitor.recording" }, value: "5" }],
+    },
+    {
+      alert: "PrometheusConfigReloadFailed",
+      input: [seriesOf(pipeline.configLastReloadSuccessful.name, promSelf, "0x40")],
+      trueFromMinute: 0,
+      firing: [{ labels: promSelf, value: "0" }],
+      silentWith: [seriesOf(pipeline.configLastReloadSuccessful.name, promSelf, "1x40")],
+    },
+    {
+      alert: "PrometheusRemoteWriteFailing",
+      input: [seriesOf(pipeline.remoteWriteSamplesFailed.name, { ...promSelf, ...remote }, "0+60x40")],
+      trueFromMinute: 1,
+      firing: [{ labels: { ...promSelf, ...remote }, value: "1" }],
+    },
+    {
+      alert: "PrometheusRemoteWriteBehind",
+      // why: the newest sample appended is always 300 s ahead of the newest one sent.
+      input: [
+        seriesOf(pipeline.remoteWriteHighestTimestamp.name, promSelf, "1000+60x40"),
+        seriesOf(pipeline.remoteWriteHighestSentTimestamp.name, { ...promSelf, ...remote }, "700+60x40"),
+      ],
+      trueFromMinute: 0,
+      firing: [{ labels: { ...promSelf, ...remote }, value: "5m 0s" }],
+      // why: 60 s behind is a queue keeping up.
+      silentWith: [
+        seriesOf(pipeline.remoteWriteHighestTimestamp.name, promSelf, "1000+60x40"),
+        seriesOf(pipeline.remoteWriteHighestSentTimestamp.name, { ...promSelf, ...remote }, "940+60x40"),
+      ],
+    },
+    {
+      alert: "AlertmanagerNotificationsFailing",
+      input: [seriesOf(pipeline.alertmanagerNotificationsFailed.name, { job: "alertmanager", instance: "localhost:9093", integration: "slack" }, "0+60x40")],
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "alertmanager", instance: "localhost:9093", integration: "slack" }, value: "1" }],
     },
   ];
 }

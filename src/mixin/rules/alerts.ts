@@ -253,5 +253,5 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
 
 /** Every alert, in the order of docs/runbooks.md. */
 export function alertRules(thresholds: Thresholds, selectors: MixinSelectors = ALL_TARGETS): AlertRule[] {
-  return [...scrapeAlerts(thresholds, selectors), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds), ...metaAlerts()];
+  return [...scrapeAlerts(thresholds, selectors), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds), ...metaAlerts(thresholds)];
 }
