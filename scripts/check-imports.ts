@@ -15,7 +15,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ["mixin/config.ts"],
   ["mixin/dashboards", "mixin/rules"],
   ["mixin"],
-  ["prometheus", "render", "kubernetes"],
+  ["prometheus", "render", "kubernetes", "alerting"],
   ["generate", "stack", "doctor", "simulator"],
   ["cli"],
 ];

@@ -2,13 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 
-test("the npm package carries everything up needs: the compose file, Alertmanager's config, the templates and what the image is built from", () => {
+test("the npm package carries everything up needs: the compose file, the templates (Alertmanager's among them) and what the image is built from", () => {
   const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as { files: { path: string }[] }[];
   const files = new Set(packed[0]?.files.map((file) => file.path));
   for (const needed of [
     "bin/vllm-monitor.js",
     "docker-compose.yml",
-    "alertmanager/alertmanager.yml",
+    "templates/alertmanager/vllm-monitor.tmpl",
     "templates/prometheus/prometheus.yml.template",
     "templates/grafana/provisioning/datasources/prometheus.yml.template",
     "Dockerfile",

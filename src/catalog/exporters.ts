@@ -229,3 +229,49 @@ export const scrape = {
     unit: "none",
   },
 } as const satisfies Record<string, MetricFamily>;
+
+/** What Prometheus and Alertmanager say about themselves (their own /metrics), for the pipeline's self-monitoring alerts. */
+export const pipeline = {
+  ruleEvaluationFailures: {
+    name: "prometheus_rule_evaluation_failures_total",
+    type: "counter",
+    help: "The total number of rule evaluation failures.",
+    labels: ["rule_group"],
+    unit: "none",
+  },
+  configLastReloadSuccessful: {
+    name: "prometheus_config_last_reload_successful",
+    type: "gauge",
+    help: "Whether the last configuration reload attempt was successful.",
+    labels: [],
+    unit: "none",
+  },
+  remoteWriteSamplesFailed: {
+    name: "prometheus_remote_storage_samples_failed_total",
+    type: "counter",
+    help: "Total number of samples which failed on send to remote storage, non-recoverable errors.",
+    labels: ["remote_name", "url"],
+    unit: "none",
+  },
+  remoteWriteHighestTimestamp: {
+    name: "prometheus_remote_storage_highest_timestamp_in_seconds",
+    type: "gauge",
+    help: "Highest timestamp that has come into the remote storage via the Appender interface, in seconds since epoch.",
+    labels: [],
+    unit: "seconds",
+  },
+  remoteWriteHighestSentTimestamp: {
+    name: "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
+    type: "gauge",
+    help: "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.",
+    labels: ["remote_name", "url"],
+    unit: "seconds",
+  },
+  alertmanagerNotificationsFailed: {
+    name: "alertmanager_notifications_failed_total",
+    type: "counter",
+    help: "The total number of failed notifications.",
+    labels: ["integration"],
+    unit: "none",
+  },
+} as const satisfies Record<string, MetricFamily>;

@@ -9,6 +9,7 @@ import { Secret } from "./secret.js";
 import { readTargetsFile } from "./targets-file.js";
 import { resolveExporterTargets, type ExporterTargets } from "./exporter-targets.js";
 import { fleetChecks } from "./remote-write-settings.js";
+import { alertChecks } from "./alert-destinations.js";
 import { duplicateTargets, resolveTargets, type VllmTarget } from "./targets.js";
 
 /** Why a real stack's Grafana needs ADMIN_PASSWORD; said by the loader and by grafana-admin.ts alike. */
@@ -152,7 +153,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   if (demo) notes.push("VLLM_TARGET is empty: watching the built-in simulator (demo mode)");
   const exporters = resolveExporterTargets(env);
   const fleet = fleetChecks(env);
-  for (const problem of [...exporters.problems, ...fleet.problems]) problems.push(describeProblem(problem.variable, sources[problem.variable], problem.message, undefined, problem.fix));
+  for (const problem of [...exporters.problems, ...fleet.problems, ...alertChecks(env, sources)]) problems.push(describeProblem(problem.variable, sources[problem.variable], problem.message, undefined, problem.fix));
   notes.push(...fleet.notes);
   if (options.requireGrafanaAdmin === true && !demo && env.PROMETHEUS_MODE !== "agent" && effectiveText.get("ADMIN_PASSWORD") === undefined) {
     problems.push(describeProblem("ADMIN_PASSWORD", sources.ADMIN_PASSWORD, MISSING_ADMIN_PASSWORD));

@@ -178,6 +178,60 @@ function remoteWriteUrlProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** Why a notification URL cannot be used, or undefined. Never echoes the URL (it may be a secret). */
+function alertUrlProblem(text: string): string | undefined {
+  if (/\s/.test(text)) return "contains whitespace";
+  if (!URL.canParse(text)) return "is not a URL";
+  const url = new URL(text);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must start with http:// or https://";
+  // why: Go templates in alertmanager.yml would read {{ in a URL as template code.
+  if (/[{}]/.test(text)) return "contains { or }";
+  return undefined;
+}
+
+function alertUrl(description: string, example: string): EnvVariable<string> {
+  return {
+    description,
+    example,
+    secret: false,
+    substitutable: false,
+    fix: `use an absolute http(s) URL, e.g. ${example}`,
+    schema: z.string().superRefine((text, context) => {
+      const problem = alertUrlProblem(text);
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+    }),
+    group: "alerts",
+  };
+}
+
+/** The destinations an alert can go to; ALERT_ROUTE_* list them. */
+export const ALERT_DESTINATIONS = ["pagerduty", "slack", "email", "webhook"] as const;
+export type AlertDestination = (typeof ALERT_DESTINATIONS)[number];
+
+function alertRoute(severity: string, defaultList: string): EnvVariable<AlertDestination[]> & { default: string } {
+  return {
+    description: `Where ${severity} alerts go: a comma-separated list of pagerduty, slack, email, webhook (or none). Destinations in the default that are not configured are skipped; one you name must be configured.`,
+    default: defaultList,
+    example: defaultList,
+    secret: false,
+    substitutable: false,
+    fix: `list destinations separated by commas, e.g. ${defaultList}, or none`,
+    schema: z.string().transform((text, context): AlertDestination[] => {
+      const items = text.split(",").map((item) => item.trim().toLowerCase()).filter((item) => item !== "");
+      if (items.length === 1 && items[0] === "none") return [];
+      const known: AlertDestination[] = [];
+      for (const item of items) {
+        const found = ALERT_DESTINATIONS.find((destination) => destination === item);
+        if (found === undefined) context.issues.push({ code: "custom", message: `names ${JSON.stringify(item)}, which is not one of ${ALERT_DESTINATIONS.join(", ")}`, input: text });
+        else if (!known.includes(found)) known.push(found);
+      }
+      return known;
+    }),
+    group: "alerts",
+    advanced: true,
+  };
+}
+
 export const ENV_VARIABLES = {
   ADMIN_USER: {
     description: "Grafana admin user name. Reaches Grafana only at run time (environment), never a file in an image.",
@@ -312,6 +366,28 @@ export const ENV_VARIABLES = {
     schema: port,
     group: "prometheus",
   },
+  PROMETHEUS_RETENTION_TIME: {
+    description: "How long Prometheus keeps samples (--storage.tsdb.retention.time), in both modes. Whichever of this and PROMETHEUS_RETENTION_SIZE is reached first deletes the oldest data.",
+    default: "15d",
+    example: "30d",
+    secret: false,
+    substitutable: false,
+    fix: "use a Prometheus duration such as 15d, 30d or 8w",
+    schema: z
+      .string()
+      .regex(PROMETHEUS_DURATION, { error: "is not a Prometheus duration" })
+      .refine((text) => /[1-9]/.test(text), { error: "must be longer than zero" }),
+    group: "prometheus",
+  },
+  PROMETHEUS_RETENTION_SIZE: {
+    description: "Most disk the TSDB may use (--storage.tsdb.retention.size), e.g. 50GB; empty: no size limit, only PROMETHEUS_RETENTION_TIME. In both modes.",
+    example: "50GB",
+    secret: false,
+    substitutable: false,
+    fix: "use a size with a unit Prometheus accepts: B, KB, MB, GB, TB, PB, EB, e.g. 50GB",
+    schema: z.string().regex(/^\d+(KB|MB|GB|TB|PB|EB|B)$/, { error: "is not a size such as 512MB or 50GB" }),
+    group: "prometheus",
+  },
   GPU_EXPORTER: {
     description:
       "GPU metrics source: dcgm (NVIDIA dcgm-exporter, datacenter GPUs), nvidia-smi (nvidia_gpu_exporter, any NVIDIA GPU, no DCGM needed) or none. In demo mode the simulator serves GPU metrics either way.",
@@ -332,6 +408,22 @@ export const ENV_VARIABLES = {
     substitutable: false,
     fix: "pick one of the listed boundaries, e.g. 1, 2.5 or 5",
     schema: bucketEdgeSeconds(vllm.timeToFirstToken.buckets),
+    group: "alerts",
+  },
+  SLO_AVAILABILITY: {
+    description:
+      "Availability objective in percent: the share of finished requests that the server does not fail (finished_reason error) over 30 days. Drives the four burn-rate alerts " +
+      "(14.4x over 1h and 5m and 6x over 6h and 30m page; 3x over 1d and 2h and 1x over 3d and 6h open a ticket).",
+    default: "99.5",
+    example: "99.9",
+    secret: false,
+    substitutable: false,
+    fix: "use a percentage from 90 to 99.99, e.g. 99.5 or 99.9",
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: "must be a percentage such as 99.5" })
+      .transform((text) => Number(text))
+      .refine((value) => value >= 90 && value <= 99.99, { error: "must be from 90 to 99.99" }),
     group: "alerts",
   },
   SLO_E2E_SECONDS: {
@@ -386,6 +478,118 @@ export const ENV_VARIABLES = {
       .transform((text) => Number(text))
       .refine((value) => value > 0 && value <= 80, { error: "must be above 0 and at most 80 (the histogram's top bucket)" }),
     group: "alerts",
+  },
+  ALERT_WEBHOOK_URL: alertUrl(
+    "Generic webhook that receives every notification (critical and warning, firing and resolved) as Alertmanager's webhook JSON: a chat bridge, an incident tool, a script. Kept in the rendered alertmanager.yml (mode 0600), not a secret file: put no token in it.",
+    "https://hooks.example.com/alertmanager",
+  ),
+  ALERT_SLACK_WEBHOOK_URL: {
+    description:
+      "Slack incoming-webhook URL (chat): gets critical and warning notifications. A secret: written only to its own 0600 file, referenced by api_url_file; never in alertmanager.yml, logs or output.",
+    example: "https://hooks.slack.com/services/T000/B000/XXXX",
+    secret: true,
+    substitutable: false,
+    fix: "paste the incoming-webhook URL Slack gave you (https://hooks.slack.com/services/...), on one line",
+    schema: z.string().superRefine((text, context) => {
+      const problem = alertUrlProblem(text);
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+    }),
+    group: "alerts",
+  },
+  ALERT_PAGERDUTY_ROUTING_KEY: {
+    description: "PagerDuty Events API v2 integration (routing) key (the pager): gets critical notifications. A secret: written only to its own 0600 file, referenced by routing_key_file.",
+    example: "0123456789abcdef0123456789abcdef",
+    secret: true,
+    substitutable: false,
+    fix: "copy the 32-character Integration Key of an Events API v2 integration, on one line without spaces",
+    schema: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, { error: "must be 8 to 128 letters, digits, - or _ (an Events API v2 integration key)" }),
+    group: "alerts",
+  },
+  ALERT_PAGERDUTY_URL: {
+    description: "PagerDuty Events API v2 endpoint; change it only for a proxy or a PagerDuty-compatible service.",
+    default: "https://events.pagerduty.com/v2/enqueue",
+    example: "https://events.eu.pagerduty.com/v2/enqueue",
+    secret: false,
+    substitutable: false,
+    fix: "use an absolute http(s) URL, e.g. https://events.pagerduty.com/v2/enqueue",
+    schema: z.string().superRefine((text, context) => {
+      const problem = alertUrlProblem(text);
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+    }),
+    group: "alerts",
+    advanced: true,
+  },
+  ALERT_EMAIL_TO: {
+    description: "Where warning notifications are mailed (with ALERT_EMAIL_FROM and ALERT_SMTP_HOST): one address, or several separated by commas.",
+    example: "oncall@example.com",
+    secret: false,
+    substitutable: false,
+    fix: "write one or more addresses separated by commas, e.g. oncall@example.com,ml-team@example.com",
+    schema: z.string().regex(/^\s*[^\s@,"'\\]+@[^\s@,"'\\]+(\s*,\s*[^\s@,"'\\]+@[^\s@,"'\\]+)*\s*$/, { error: "is not a comma-separated list of e-mail addresses" }),
+    group: "alerts",
+  },
+  ALERT_EMAIL_FROM: {
+    description: "Sender address of alert e-mails.",
+    example: "alertmanager@example.com",
+    secret: false,
+    substitutable: false,
+    fix: "write one address, e.g. alertmanager@example.com",
+    schema: z.string().regex(/^[^\s@,"'\\]+@[^\s@,"'\\]+$/, { error: "is not an e-mail address" }),
+    group: "alerts",
+  },
+  ALERT_SMTP_HOST: {
+    description: "SMTP server as host:port (Alertmanager needs the port; 587 for STARTTLS submission, 25 for a local relay).",
+    example: "smtp.example.com:587",
+    secret: false,
+    substitutable: false,
+    fix: "write host:port, e.g. smtp.example.com:587",
+    schema: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, { error: "must be host:port, e.g. smtp.example.com:587" }),
+    group: "alerts",
+  },
+  ALERT_SMTP_USERNAME: {
+    description: "SMTP login (with ALERT_SMTP_PASSWORD); empty: no authentication (a local relay).",
+    example: "alertmanager@example.com",
+    secret: false,
+    substitutable: false,
+    fix: "write the login on one line without quotes",
+    schema: z.string().regex(/^[^\s"'\\]+$/, { error: "contains spaces, quotes or backslashes" }),
+    group: "alerts",
+  },
+  ALERT_SMTP_PASSWORD: {
+    description: "SMTP password (with ALERT_SMTP_USERNAME). A secret: written only to its own 0600 file, referenced by auth_password_file.",
+    example: "a-long-random-password",
+    secret: true,
+    substitutable: false,
+    fix: "put the password on one line",
+    schema: z.string().regex(/^[^\r\n]*$/, { error: "contains a line break" }),
+    group: "alerts",
+  },
+  ALERT_SMTP_REQUIRE_TLS: {
+    description: "true: Alertmanager insists on STARTTLS before it sends mail (the default; set false only for a relay on this host or a test sink).",
+    default: "true",
+    example: "false",
+    secret: false,
+    substitutable: false,
+    fix: "set it to true or false",
+    schema: booleanText,
+    group: "alerts",
+    advanced: true,
+  },
+  ALERT_DEADMANS_URL: alertUrl(
+    "Dead man's switch (e.g. a healthchecks.io or Cronitor ping URL): the always-firing Watchdog alert is sent here every few minutes, so the external service raises the alarm when the pings stop (the stack, Prometheus or Alertmanager is dead). Nothing else goes there.",
+    "https://hc-ping.com/your-check-uuid",
+  ),
+  ALERT_ROUTE_CRITICAL: alertRoute("critical", "pagerduty,slack,webhook"),
+  ALERT_ROUTE_WARNING: alertRoute("warning", "slack,email,webhook"),
+  ALERT_DASHBOARD_URL: {
+    description: "Grafana's address as the people who get notifications reach it: their links to the dashboards start here. Default: http://127.0.0.1:GRAFANA_PORT (this host).",
+    example: "https://grafana.example.com",
+    secret: false,
+    substitutable: false,
+    fix: "use an absolute http(s) URL without a #fragment, e.g. https://grafana.example.com",
+    schema: z.string().refine((text) => /^https?:\/\/[^\s#{}]+$/.test(text) && URL.canParse(text), { error: "must be an absolute http(s) URL without spaces, braces or #" }),
+    group: "alerts",
+    advanced: true,
   },
   NODE_EXPORTER_PORT: nativePort("9100", "node_exporter"),
   ALERTMANAGER_PORT: nativePort("9093", "Alertmanager"),

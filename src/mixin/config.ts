@@ -42,8 +42,8 @@ export interface Thresholds {
     readonly objective: number;
     /** Finished requests per 5 minutes below which one error is too large a share to mean anything. */
     readonly minRequests: number;
-    readonly fast: BurnRate;
-    readonly slow: BurnRate;
+    /** Multiwindow, multi-burn-rate tiers (SRE workbook, kubernetes-mixin): two page, two open a ticket. */
+    readonly tiers: readonly BurnRate[];
   };
   /** Share of HTTP requests answered with a 5xx status by the vLLM API servers. */
   readonly apiErrors: { readonly ratio: number; readonly minRequests: number; readonly for: string };
@@ -52,13 +52,18 @@ export interface Thresholds {
   readonly gpuRowRemap: { readonly for: string };
   /** A GPU exporter whose GPUs reported within `window` but report no more, while vLLM serves. */
   readonly gpuExporterVanished: { readonly window: string; readonly for: string };
+  /** Prometheus and Alertmanager failing at their own jobs: how long each failure must last. */
+  readonly pipeline: { readonly ruleFailuresFor: string; readonly reloadFailedFor: string; readonly remoteWriteFor: string; readonly remoteWriteBehindSeconds: number; readonly notificationsFor: string };
 }
 
 export interface BurnRate {
+  readonly alert: string;
   readonly factor: number;
-  readonly longWindow: "1h" | "6h";
-  readonly shortWindow: "5m" | "30m";
+  readonly longWindow: "1h" | "6h" | "1d" | "3d";
+  readonly shortWindow: "5m" | "30m" | "2h" | "6h";
   readonly for: string;
+  /** critical pages, warning opens a ticket. */
+  readonly severity: "critical" | "warning";
 }
 
 /** Durations before `ALERT_FOR_SCALE` is applied. */
@@ -85,13 +90,17 @@ const BASE_THRESHOLDS = {
   gpuMemory: { freeBytes: 1024 ** 3, for: "15m" },
   // ITL is judged at p99: one stall in a hundred tokens is what users notice while text streams.
   itlQuantile: 0.99,
-  // 99.5 % of finished requests not failed by the server; fast burn pages (2 % of a 30-day budget in 1 h),
-  // slow burn opens a ticket (5 % in 6 h), as in Google's SRE workbook.
+  // The objective is SLO_AVAILABILITY. Four tiers as in Google's SRE workbook and kubernetes-mixin: 2 % of a
+  // 30-day budget in 1 h or 5 % in 6 h pages; 10 % in 1 d or 10 % in 3 d opens a ticket. Each tier needs
+  // `minRequests` finished requests over its long window: fewer make one error too large a share.
   errorBudget: {
-    objective: 0.995,
     minRequests: 100,
-    fast: { factor: 14.4, longWindow: "1h", shortWindow: "5m", for: "2m" },
-    slow: { factor: 6, longWindow: "6h", shortWindow: "30m", for: "15m" },
+    tiers: [
+      { alert: "VllmErrorBudgetBurnFast", factor: 14.4, longWindow: "1h", shortWindow: "5m", for: "2m", severity: "critical" },
+      { alert: "VllmErrorBudgetBurnHigh", factor: 6, longWindow: "6h", shortWindow: "30m", for: "15m", severity: "critical" },
+      { alert: "VllmErrorBudgetBurnSlow", factor: 3, longWindow: "1d", shortWindow: "2h", for: "1h", severity: "warning" },
+      { alert: "VllmErrorBudgetBurnSteady", factor: 1, longWindow: "3d", shortWindow: "6h", for: "3h", severity: "warning" },
+    ],
   },
   // 5xx answers from the API server itself: rejected, crashed or timed-out requests, which finished_reason never sees.
   apiErrors: { ratio: 0.05, minRequests: 100, for: "10m" },
@@ -102,6 +111,9 @@ const BASE_THRESHOLDS = {
   gpuExporterVanished: { window: "6h", for: "5m" },
   // Long enough to skip a slow start or a burst; shorten for strict interactive objectives.
   latencyFor: "10m",
+  // As prometheus-mixin: a rule failing for 15m is not a one-off timeout; a remote-write queue two minutes
+  // behind cannot keep up (its write-ahead log holds about two hours); failed notifications for 10m are not a blip.
+  pipeline: { ruleFailuresFor: "15m", reloadFailedFor: "10m", remoteWriteFor: "15m", remoteWriteBehindSeconds: 120, notificationsFor: "10m" },
 } as const;
 
 export { durationSeconds } from "../promql/duration.js";
@@ -117,6 +129,8 @@ export interface ThresholdInputs {
   readonly ttftSeconds: number;
   readonly e2eSeconds: number;
   readonly itlSeconds: number;
+  /** SLO_AVAILABILITY, in percent. */
+  readonly availabilityPercent: number;
   /** Multiplies every `for:` (ALERT_FOR_SCALE). */
   readonly forScale: number;
 }
@@ -127,6 +141,7 @@ export function defaultThresholdInputs(): ThresholdInputs {
     ttftSeconds: defaultValue("SLO_TTFT_SECONDS"),
     e2eSeconds: defaultValue("SLO_E2E_SECONDS"),
     itlSeconds: defaultValue("SLO_ITL_SECONDS"),
+    availabilityPercent: defaultValue("SLO_AVAILABILITY"),
     forScale: defaultValue("ALERT_FOR_SCALE"),
   };
 }
@@ -148,14 +163,21 @@ export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): 
     gpuMemory: { ...base.gpuMemory, for: scaled(base.gpuMemory.for) },
     itl: { seconds: inputs.itlSeconds, quantile: base.itlQuantile, for: scaled(base.latencyFor) },
     errorBudget: {
-      ...base.errorBudget,
-      fast: { ...base.errorBudget.fast, for: scaled(base.errorBudget.fast.for) },
-      slow: { ...base.errorBudget.slow, for: scaled(base.errorBudget.slow.for) },
+      objective: Math.round(inputs.availabilityPercent * 1e4) / 1e6,
+      minRequests: base.errorBudget.minRequests,
+      tiers: base.errorBudget.tiers.map((tier) => ({ ...tier, for: scaled(tier.for) })),
     },
     apiErrors: { ...base.apiErrors, for: scaled(base.apiErrors.for) },
     gpuXid: { ...base.gpuXid, for: scaled(base.gpuXid.for) },
     gpuRowRemap: { for: scaled(base.gpuRowRemap.for) },
     gpuExporterVanished: { ...base.gpuExporterVanished, for: scaled(base.gpuExporterVanished.for) },
+    pipeline: {
+      ruleFailuresFor: scaled(base.pipeline.ruleFailuresFor),
+      reloadFailedFor: scaled(base.pipeline.reloadFailedFor),
+      remoteWriteFor: scaled(base.pipeline.remoteWriteFor),
+      remoteWriteBehindSeconds: base.pipeline.remoteWriteBehindSeconds,
+      notificationsFor: scaled(base.pipeline.notificationsFor),
+    },
   };
 }
 
@@ -188,7 +210,7 @@ export function defaultMixinConfig(): MixinConfig {
 export function mixinConfig(settings: Pick<Settings, "env">, selectors: MixinSelectors = ALL_TARGETS): MixinConfig {
   const { env } = settings;
   return {
-    thresholds: thresholds({ ttftSeconds: env.SLO_TTFT_SECONDS, e2eSeconds: env.SLO_E2E_SECONDS, itlSeconds: env.SLO_ITL_SECONDS, forScale: env.ALERT_FOR_SCALE }),
+    thresholds: thresholds({ ttftSeconds: env.SLO_TTFT_SECONDS, e2eSeconds: env.SLO_E2E_SECONDS, itlSeconds: env.SLO_ITL_SECONDS, availabilityPercent: env.SLO_AVAILABILITY, forScale: env.ALERT_FOR_SCALE }),
     runbookBaseUrl: env.RUNBOOK_BASE_URL,
     selectors,
   };

@@ -27,8 +27,12 @@ export const HOST_LEVEL_LABELS = ["job", "hostname"] as const;
 export const JOB_LEVEL_LABELS = ["job"] as const;
 
 /** Burn-rate windows of the error objective besides the 5-minute one (signals.ts `errorRatioRecord`). */
-export const ERROR_RATIO_WINDOWS = ["30m", "1h", "6h"] as const;
+export const ERROR_RATIO_WINDOWS = ["30m", "1h", "2h", "6h", "1d", "3d"] as const;
 export type ErrorRatioWindow = (typeof ERROR_RATIO_WINDOWS)[number] | typeof RECORDING_WINDOW;
+
+/** Long windows of the burn-rate tiers: each has a recorded request rate, the traffic gate of its alert. */
+export const REQUEST_RATE_WINDOWS = ["1h", "6h", "1d", "3d"] as const;
+export type RequestRateWindow = (typeof REQUEST_RATE_WINDOWS)[number];
 
 const model = (metric: string, operations: string) => `job_model_name:${metric}:${operations}`;
 const host = (metric: string, operations: string) => `job_hostname:${metric}:${operations}`;
@@ -74,6 +78,11 @@ export function sloRatioRecord(signal: HistogramSignal): string {
 /** `job_model_name:vllm_request_errors:ratio_rate1h`; the 5-minute window is signals.ts' record. */
 export function errorRatioWindowRecord(window: ErrorRatioWindow): string {
   return window === RECORDING_WINDOW ? errorRatioRecord() : errorRatioRecord().replace(new RegExp(`rate${RECORDING_WINDOW}$`), `rate${window}`);
+}
+
+/** `job_model_name:vllm_requests_finished:rate1h`: finished requests per second of a job and model, averaged over the window. */
+export function requestRateWindowRecord(window: RequestRateWindow): string {
+  return model("vllm_requests_finished", `rate${window}`);
 }
 
 export interface AggregateRule {
@@ -194,6 +203,8 @@ export function aggregateRules(options: AggregateOptions): AggregateRule[] {
       record: errorRatioWindowRecord(window),
       expr: `${sumBy(byModel, `avg_over_time(${series(AGGREGATES.requests, [error])}[${window}])`)} / ${sumBy(byModel, `avg_over_time(${AGGREGATES.requests}[${window}])`)}`,
     })),
+    // why: the traffic gate of each burn-rate tier, over its long window: enough requests for a ratio to mean something.
+    ...REQUEST_RATE_WINDOWS.map((window) => ({ record: requestRateWindowRecord(window), expr: sumBy(byModel, `avg_over_time(${AGGREGATES.requests}[${window}])`) })),
     {
       record: AGGREGATES.httpRequests,
       expr: `${sumBy(["job", "status"], `rate(${series(httpServer.requests.name)}[${RECORDING_WINDOW}])`)} and on (job) ${vllmJobs}`,

@@ -4,6 +4,7 @@ import { profilesFor } from "../config/services.js";
 import type { Secret } from "../config/secret.js";
 import { UserError } from "../errors.js";
 import { agentFlag, type PrometheusVersion } from "../prometheus/version.js";
+import { alertingConfigured } from "../config/alert-destinations.js";
 
 export interface HostUser {
   readonly uid: number;
@@ -18,9 +19,11 @@ export interface GrafanaAdmin {
 
 type ComposeSettings = Pick<Settings, "env" | "demo">;
 
-/** COMPOSE_PROFILES for the settings, from the service table: the demo's simulator, the GPU exporter GPU_EXPORTER names. */
+/** COMPOSE_PROFILES for the settings, from the service table: the demo's simulator, the GPU exporter GPU_EXPORTER names, and `alerts` (Alertmanager) when an ALERT_* destination is set. */
 export function composeProfiles(settings: ComposeSettings): string[] {
-  return profilesFor(settings);
+  const profiles: string[] = profilesFor(settings);
+  if (settings.env.PROMETHEUS_MODE !== "agent" && alertingConfigured(settings.env)) profiles.push("alerts");
+  return profiles;
 }
 
 /** The image variables docker-compose.yml reads (`image: ${PROMETHEUS_IMAGE}`). */
@@ -34,15 +37,24 @@ export function imageVariables(): EnvName[] {
  * admin credentials, so it is written 0600. Pure.
  */
 /**
- * Two of Prometheus's arguments in docker-compose.yml, by mode: a server keeps its TSDB (15 days),
+ * Three of Prometheus's arguments in docker-compose.yml, by mode: a server keeps its TSDB (PROMETHEUS_RETENTION_TIME/SIZE),
  * an agent only a write-ahead log in a subfolder of the same volume, started with the agent flag
  * of its major version. Pure.
  */
-export function composePrometheusArgs(settings: Pick<Settings, "env">, version: PrometheusVersion | undefined): { storage: string; mode: string } {
-  if (settings.env.PROMETHEUS_MODE !== "agent") return { storage: "--storage.tsdb.path=/prometheus", mode: "--storage.tsdb.retention.time=15d" };
+export function composePrometheusArgs(settings: Pick<Settings, "env">, version: PrometheusVersion | undefined): { storage: string; mode: string; size: string } {
+  const { env } = settings;
+  if (env.PROMETHEUS_MODE !== "agent") {
+    // why: the compose file has a fixed slot for the size flag; with no size set it carries a flag that changes nothing.
+    const size = env.PROMETHEUS_RETENTION_SIZE === undefined ? NEUTRAL_FLAG : `--storage.tsdb.retention.size=${env.PROMETHEUS_RETENTION_SIZE}`;
+    return { storage: "--storage.tsdb.path=/prometheus", mode: `--storage.tsdb.retention.time=${env.PROMETHEUS_RETENTION_TIME}`, size };
+  }
   if (version === undefined) throw new Error("agent mode needs the Prometheus image's version (its flag differs between 2.x and 3.x)");
-  return { storage: "--storage.agent.path=/prometheus/agent", mode: agentFlag(version) };
+  // why: an agent exits when given any --storage.tsdb.* flag, so its size slot carries the neutral flag.
+  return { storage: "--storage.agent.path=/prometheus/agent", mode: agentFlag(version), size: NEUTRAL_FLAG };
 }
+
+/** Prometheus's default log format, said again: fills an argument slot without changing anything. */
+const NEUTRAL_FLAG = "--log.format=logfmt";
 
 export function composeEnvText(
   settings: ComposeSettings,
@@ -57,6 +69,7 @@ export function composeEnvText(
     ["COMPOSE_PROFILES", composeProfiles(settings).join(","), false],
     ["PROMETHEUS_STORAGE_ARG", prometheusArgs.storage, false],
     ["PROMETHEUS_MODE_ARG", prometheusArgs.mode, false],
+    ["PROMETHEUS_RETENTION_SIZE_ARG", prometheusArgs.size, false],
     ...imageVariables().map((name): [string, string, boolean] => [name, String(settings.env[name]), false]),
   ];
   if (options.grafanaAdmin !== undefined) {

@@ -33,8 +33,9 @@ export const OUTPUT_LAYOUT = {
 export type StackMode = "compose" | "native";
 
 /** Where the compose file mounts the output folders inside the containers. */
-const CONTAINER_ROOTS: Readonly<Record<"prometheus" | "grafana/provisioning" | "grafana/dashboards", string>> = {
+const CONTAINER_ROOTS: Readonly<Record<"prometheus" | "alertmanager" | "grafana/provisioning" | "grafana/dashboards", string>> = {
   prometheus: "/etc/prometheus",
+  alertmanager: "/etc/alertmanager",
   "grafana/provisioning": "/etc/grafana/provisioning",
   "grafana/dashboards": "/var/lib/grafana/dashboards",
 };

@@ -166,5 +166,7 @@ export function fleetPlaceholders(
     HOSTNAME_RELABEL_CONFIGS: hostnameRelabelConfigs(settings.hostName),
     AGENT_METRIC_RELABEL_CONFIGS: agentScrapeKeep(settings, readSeries),
     PROMETHEUS_SELF_TARGETS: ownTargetGroups([endpoints.prometheusTarget], settings.hostName),
+    // why: AlertmanagerNotificationsFailing reads Alertmanager's own counters; none when no Alertmanager runs.
+    ALERTMANAGER_SELF_TARGETS: agent ? [] : ownTargetGroups(alertmanagers, settings.hostName),
   };
 }

@@ -15,6 +15,7 @@ import { HOSTNAME_LABEL, agentScrapeKeep, exporterTargetGroups, fleetPlaceholder
 import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
 import type { PrometheusVersion } from "../prometheus/version.js";
+import { ALERTMANAGER_LAYOUT, alertmanagerFiles } from "../alerting/render.js";
 
 /** Which half of the stack to render; compose.env is part of both. `rules`: only the rule files, for a central ruler (vmalert, Mimir). */
 export type StackPart = "prometheus" | "grafana" | "all" | "rules";
@@ -40,6 +41,8 @@ export interface RenderStackOptions {
   readonly grafanaAdmin?: GrafanaAdmin;
   /** The compose image's Prometheus version: compose.env's agent flag depends on it (PROMETHEUS_MODE=agent). */
   readonly prometheusVersion?: PrometheusVersion;
+  /** The Alertmanager that will run, when known: a secret its version cannot read from a file is refused. */
+  readonly alertmanagerVersion?: { readonly version: PrometheusVersion; readonly which: string };
 }
 
 export interface RenderedStack {
@@ -59,6 +62,9 @@ const OUTPUT_TEMPLATES = [
 function exporterTargetsFile(kind: ExporterKind): string {
   return `${OUTPUT_LAYOUT.targetsDir}/${kind}.json`;
 }
+
+/** Prometheus scrapes the stack's own Alertmanager (its notification failures alert), a one-item YAML list. */
+const ALERTMANAGER_SCRAPE_FRAGMENT = "prometheus/scrape/alertmanager.yml.template";
 
 const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text: "unknown" };
 
@@ -119,7 +125,7 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   if (withGrafana) files.push(...grafanaDashboardFiles(context.mixin));
   files.push(...(await templateOutputs(context, { withPrometheus, withGrafana })));
   if (context.problems.length > 0) throw new UserError("cannot render the configuration templates:", context.problems);
-  const ownedRoots = [...(withPrometheus ? [OUTPUT_LAYOUT.prometheusDir] : []), ...(withGrafana ? [OUTPUT_LAYOUT.grafanaDir] : [])];
+  const ownedRoots = [...(withPrometheus ? [OUTPUT_LAYOUT.prometheusDir, ALERTMANAGER_LAYOUT.dir] : []), ...(withGrafana ? [OUTPUT_LAYOUT.grafanaDir] : [])];
   return { files, ownedRoots };
 }
 
@@ -217,9 +223,23 @@ async function prometheusFiles(context: RenderContext): Promise<OutputFile[]> {
   for (const kind of EXPORTER_KINDS) files.push({ path: exporterTargetsFile(kind), content: `${JSON.stringify(exporterGroups[kind], null, 2)}\n` });
   // why: an agent loads no rules; the central side renders them with `vllm-monitor conf rules`.
   if (!isAgent(settings)) files.push(...ruleOutputFiles(context.mixin.ruleFiles));
+  // why: Alertmanager's config is rendered whenever Prometheus sends to one (ALERT_* destinations, or native mode finding it installed).
+  if (!isAgent(settings) && options.endpoints.alertmanagerTarget !== undefined) {
+    files.push(
+      ...(await alertmanagerFiles(settings, {
+        at: (relative) => runtimePath(options.mode, context.outDir, relative),
+        templatesDir: context.templatesDir,
+        alerts: context.mixin.alerts,
+        ...(options.alertmanagerVersion === undefined ? {} : { version: options.alertmanagerVersion }),
+      })),
+    );
+  }
   const scrapes = (groups: readonly unknown[], userFile: UserTargetsFile | undefined): boolean => groups.length > 0 || userFile !== undefined;
-  // Optional scrape jobs: each exporter job's fragment is a one-item YAML list, included only when the job has a target.
-  const wanted = EXPORTER_KINDS.filter((kind) => scrapes(exporterGroups[kind], userFiles[kind])).map((kind) => EXPORTERS[kind].fragment);
+  // Optional scrape jobs: each fragment is a one-item YAML list, included only when the job has a target.
+  const wanted = [
+    ...EXPORTER_KINDS.filter((kind) => scrapes(exporterGroups[kind], userFiles[kind])).map((kind) => EXPORTERS[kind].fragment),
+    ...(!isAgent(settings) && options.endpoints.alertmanagerTarget !== undefined ? [ALERTMANAGER_SCRAPE_FRAGMENT] : []),
+  ];
   const fragments: string[] = [];
   for (const fragment of wanted) {
     const rendered = await renderOne(context.templatesDir, fragment, context.values, context.problems);

@@ -5,7 +5,9 @@
  */
 import type { Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
-import { composeEndpoints, nativeEndpoints } from "../render/endpoints.js";
+import { composeEndpoints, expectedServices, nativeEndpoints } from "../render/endpoints.js";
+import { alertingConfigured } from "../config/alert-destinations.js";
+import { versionFromImage } from "../prometheus/version.js";
 import type { StackMode } from "../render/layout.js";
 import { renderStackConfig, type RenderStackOptions, type StackPart } from "../render/stack.js";
 import { removeOutputTree, writeOutputTree, type WriteResult } from "../render/writer.js";
@@ -59,7 +61,11 @@ export async function configureStack(settings: Settings, options: ConfigureOptio
     admin = resolved.admin;
     if (resolved.note !== undefined) notes.push(resolved.note);
   }
-  const endpoints = options.mode === "compose" ? composeEndpoints(settings) : nativeEndpoints(settings);
+  // why: the stack runs Alertmanager (compose: profile alerts) whenever a notification has somewhere to go.
+  const alerting = alertingConfigured(settings.env) && !agent;
+  const services = expectedServices(settings, { alertmanager: alerting });
+  const endpoints = options.mode === "compose" ? composeEndpoints(settings, services) : nativeEndpoints(settings, services);
+  const alertmanagerImageVersion = options.mode === "compose" && alerting ? versionFromImage(settings.env.ALERTMANAGER_IMAGE) : undefined;
   // why: compose.env carries the agent flag, which differs between Prometheus 2.x and 3.x images.
   const agentInCompose = options.mode === "compose" && part !== "rules" && agent;
   const prometheusVersion = agentInCompose ? await imageVersion(settings.env.PROMETHEUS_IMAGE) : undefined;
@@ -70,6 +76,7 @@ export async function configureStack(settings: Settings, options: ConfigureOptio
     part,
     ...(admin === undefined ? {} : { grafanaAdmin: admin }),
     ...(prometheusVersion === undefined ? {} : { prometheusVersion }),
+    ...(alertmanagerImageVersion === undefined ? {} : { alertmanagerVersion: { version: alertmanagerImageVersion, which: `ALERTMANAGER_IMAGE ${settings.env.ALERTMANAGER_IMAGE}` } }),
   });
   return { result, notes };
 }

@@ -257,6 +257,14 @@ export async function reloadStack(options: StackChoice & { envFile?: string | un
   });
   const reloaded = await reloadPrometheus(stack.prometheusUrl);
   if (!reloaded.reachable) throw new UserError(`Prometheus did not reload: ${reloaded.reason}`, ["its log: vllm-monitor logs prometheus"], 1);
+  const alertmanagerPort = stack.processes.find((child) => child.name === "alertmanager")?.ports[0]?.port;
+  if (alertmanagerPort !== undefined) {
+    // why: Alertmanager re-reads alertmanager.yml (new ALERT_* destinations) on POST /-/reload, keeping its silences and notification log.
+    const answer = await fetch(`http://127.0.0.1:${alertmanagerPort}/-/reload`, { method: "POST" }).catch((error: Error) => error);
+    if (answer instanceof Error || !answer.ok) {
+      throw new UserError(`Alertmanager did not reload its configuration: ${answer instanceof Error ? answer.message : `HTTP ${answer.status} ${(await answer.text()).trim()}`}`, ["its log: vllm-monitor logs alertmanager"], 1);
+    }
+  }
   return { needRestart: [...new Set(needRestart)] };
 }
 

@@ -3,9 +3,9 @@
  * one evaluation before its `for:` elapses (not firing) and at the moment it does (firing, with
  * labels and annotations), and every recording rule is checked against hand-computed values.
  */
-import { dcgm, httpServer, node, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
-import { AGGREGATES, ERROR_RATIO_WINDOWS, errorRatioWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
-import { buildMixin, defaultMixinConfig, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
+import { dcgm, httpServer, node, nvidiaSmi, pipeline, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
+import { AGGREGATES, ERROR_RATIO_WINDOWS, REQUEST_RATE_WINDOWS, errorRatioWindowRecord, requestRateWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
+import { buildMixin, defaultMixinConfig, durationSeconds, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/mixin/rules/index.js";
 import {
   bucketRecord,
@@ -32,6 +32,8 @@ interface AlertCase {
   readonly firing: readonly { labels: Record<string, string>; value: string }[];
   /** An input that must keep the alert silent even after its `for:` (a guard of the expression). */
   readonly silentWith?: readonly InputSeries[];
+  /** More such inputs (e.g. a burn rate just under the tier's factor, and too little traffic). */
+  readonly silentAlso?: readonly (readonly InputSeries[])[];
 }
 
 function labelText(labels: Record<string, string>): string {
@@ -58,9 +60,9 @@ export function expandTemplate(template: string, labels: Record<string, string>,
 }
 
 function minutes(duration: string): number {
-  const match = /^(\d+)m$/.exec(duration);
-  if (!match) throw new Error(`unexpected duration ${duration}`);
-  return Number(match[1]);
+  const seconds = durationSeconds(duration);
+  if (seconds === 0 || seconds % 60 !== 0) throw new Error(`unexpected duration ${duration}`);
+  return seconds / 60;
 }
 
 export function alertCases(thresholds: Thresholds): AlertCase[] {
@@ -69,6 +71,8 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
   // why: five times the threshold, so the 5-minute rate is above it from the first minute despite extrapolation.
   const preemptionsPerMinute = Math.round(thresholds.preemptions.perSecond * 5 * 60);
   const dcgmLabels = { job: "dcgm", instance: "gpu-host-1:9400", gpu: "0", UUID: "GPU-aaaa" };
+  const promSelf = { job: "prometheus", instance: "localhost:9090" };
+  const remote = { remote_name: "central", url: "http://vm:8428/api/v1/write" };
   return [
     {
       alert: "ScrapeTargetDown",
@@ -171,21 +175,22 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       trueFromMinute: 1,
       firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "399ms" }],
     },
-    {
-      alert: "VllmErrorBudgetBurnFast",
-      input: burnInput(100),
-      trueFromMinute: 1,
-      firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "10%" }],
-      // why: the same 10 % at 50 requests per 5 minutes is a handful of errors, not a burn rate.
-      silentWith: burnInput(10),
-    },
-    {
-      alert: "VllmErrorBudgetBurnSlow",
-      input: burnInput(100),
-      trueFromMinute: 1,
-      firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "10%" }],
-      silentWith: burnInput(10),
-    },
+    ...thresholds.errorBudget.tiers.map((tier): AlertCase => {
+      const length = minutes(tier.for) + 5;
+      const limit = tier.factor * (1 - thresholds.errorBudget.objective);
+      // why: requests per minute that bring fewer than minRequests over the long window.
+      const quiet = (thresholds.errorBudget.minRequests * 0.9) / (durationSeconds(tier.longWindow) / 60);
+      return {
+        alert: tier.alert,
+        // why: 12 requests a minute (60 per 5 minutes, which a 5-minute gate would have ignored) with 10 % errors burns every tier.
+        input: burnInput(12, 0.1, length),
+        trueFromMinute: 1,
+        firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "10%" }],
+        // why: half the tier's burn factor, at plenty of traffic.
+        silentWith: burnInput(100, limit / 2, length),
+        silentAlso: [burnInput(quiet, 0.5, length)],
+      };
+    }),
     {
       alert: "VllmApiErrorsHigh",
       input: [
@@ -254,26 +259,73 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       trueFromMinute: 11,
       firing: [{ labels: { job: "dcgm", hostname: "gpu-host-1" }, value: "1" }],
     },
+    {
+      alert: "Watchdog",
+      input: [],
+      trueFromMinute: 0,
+      firing: [{ labels: {}, value: "1" }],
+    },
+    {
+      alert: "PrometheusRuleEvaluationFailures",
+      // why: one failed evaluation a minute: 5 in every 5 minutes.
+      input: [seriesOf(pipeline.ruleEvaluationFailures.name, { ...promSelf, rule_group: "vllm-monitor.recording" }, "0+1x40")],
+      trueFromMinute: 1,
+      firing: [{ labels: { ...promSelf, rule_group: "vllm-monitor.recording" }, value: "5" }],
+    },
+    {
+      alert: "PrometheusConfigReloadFailed",
+      input: [seriesOf(pipeline.configLastReloadSuccessful.name, promSelf, "0x40")],
+      trueFromMinute: 0,
+      firing: [{ labels: promSelf, value: "0" }],
+      silentWith: [seriesOf(pipeline.configLastReloadSuccessful.name, promSelf, "1x40")],
+    },
+    {
+      alert: "PrometheusRemoteWriteFailing",
+      input: [seriesOf(pipeline.remoteWriteSamplesFailed.name, { ...promSelf, ...remote }, "0+60x40")],
+      trueFromMinute: 1,
+      firing: [{ labels: { ...promSelf, ...remote }, value: "1" }],
+    },
+    {
+      alert: "PrometheusRemoteWriteBehind",
+      // why: the newest sample appended is always 300 s ahead of the newest one sent.
+      input: [
+        seriesOf(pipeline.remoteWriteHighestTimestamp.name, promSelf, "1000+60x40"),
+        seriesOf(pipeline.remoteWriteHighestSentTimestamp.name, { ...promSelf, ...remote }, "700+60x40"),
+      ],
+      trueFromMinute: 0,
+      firing: [{ labels: { ...promSelf, ...remote }, value: "5m 0s" }],
+      // why: 60 s behind is a queue keeping up.
+      silentWith: [
+        seriesOf(pipeline.remoteWriteHighestTimestamp.name, promSelf, "1000+60x40"),
+        seriesOf(pipeline.remoteWriteHighestSentTimestamp.name, { ...promSelf, ...remote }, "940+60x40"),
+      ],
+    },
+    {
+      alert: "AlertmanagerNotificationsFailing",
+      input: [seriesOf(pipeline.alertmanagerNotificationsFailed.name, { job: "alertmanager", instance: "localhost:9093", integration: "slack" }, "0+60x40")],
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "alertmanager", instance: "localhost:9093", integration: "slack" }, value: "1" }],
+    },
   ];
 }
 
 const httpTarget = { job: "vllm", instance: "gpu-host-1:8000", handler: "/v1/chat/completions", method: "POST" };
 
-/** 10 % of `perMinute` finished requests fail (client aborts are finished requests, not failures). */
-function burnInput(perMinute: 100 | 10): InputSeries[] {
+/** `perMinute` finished requests a minute for `length` minutes: `errorShare` of them fail, 5 % are client aborts (not failures). */
+function burnInput(perMinute: number, errorShare: number, length: number): InputSeries[] {
   const engine0 = { ...VLLM_TARGET, engine: "0" };
-  const share = (part: number) => `0+${(perMinute * part) / 100}x40`;
+  const share = (part: number) => `0+${perMinute * part}x${length}`;
   return [
-    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "stop" }, share(perMinute === 100 ? 85 : 80)),
-    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "error" }, share(10)),
-    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "abort" }, share(perMinute === 100 ? 5 : 10)),
+    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "stop" }, share(0.95 - errorShare)),
+    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "error" }, share(errorShare)),
+    seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "abort" }, share(0.05)),
   ];
 }
 
-/** The guard case: with `silentWith` as input the alert stays silent past its `for:`. */
-function silentTest(rule: AlertRule, testCase: AlertCase) {
+/** The guard case: with `input` (silentWith, silentAlso) the alert stays silent past its `for:`. */
+function silentTest(rule: AlertRule, testCase: AlertCase, input: readonly InputSeries[] = testCase.silentWith ?? []) {
   const after = testCase.trueFromMinute + minutes(rule.for) + 1;
-  return { interval: "1m", input_series: testCase.silentWith ?? [], alert_rule_test: [{ eval_time: `${after}m`, alertname: rule.alert, exp_alerts: [] }] };
+  return { interval: "1m", input_series: input, alert_rule_test: [{ eval_time: `${after}m`, alertname: rule.alert, exp_alerts: [] }] };
 }
 
 function alertTest(rule: AlertRule, testCase: AlertCase, runbookBaseUrl: string) {
@@ -423,6 +475,9 @@ function aggregateInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     at(sloRatioRecord(histograms.ttft), model, 1),
     at(sloRatioRecord(histograms.e2e), model, 1),
     ...ERROR_RATIO_WINDOWS.map((window) => at(errorRatioWindowRecord(window), model, 0.2)),
+    // why: 150 finished requests a minute (2.5/s) from minute 0, but the 5-minute rates of the first four minutes
+    // see fewer than five minutes of counting (0.5, 1, 1.5, 2 /s), so every window's average at minute 10 is 2/s.
+    ...REQUEST_RATE_WINDOWS.map((window) => at(requestRateWindowRecord(window), model, 2)),
     at(AGGREGATES.httpRequests, { job: "vllm", status: "2xx" }, 2),
     at(AGGREGATES.httpRequests, { job: "vllm", status: "5xx" }, 0.5),
     at(AGGREGATES.http5xxRatio, { job: "vllm" }, 0.2),
@@ -468,9 +523,10 @@ function recordingTest() {
     input_series: input,
     promql_expr_test: [...byRecord.entries()].flatMap(([record, samples]) =>
       samples.map((sample) => ({
-        expr: `${record}${labelText(sample.labels)}`,
+        // why: promtool 2.42 compares floats exactly, and a sum's last bit depends on the order of its series.
+        expr: `round(${record}${labelText(sample.labels)} * 1e9) / 1e9`,
         eval_time: "10m",
-        exp_samples: [{ labels: `${record}${labelText(sample.labels)}`, value: sample.value }],
+        exp_samples: [{ labels: labelText(sample.labels), value: sample.value }],
       })),
     ),
   };
@@ -496,7 +552,11 @@ export function promtoolTestFile(ruleFileNames: readonly string[], config: Mixin
   const tests = buildMixin(config).alerts.flatMap((rule) => {
     const testCase = cases.get(rule.alert);
     if (!testCase) throw new Error(`no promtool case for alert ${rule.alert}`);
-    return [alertTest(rule, testCase, config.runbookBaseUrl), ...(testCase.silentWith === undefined ? [] : [silentTest(rule, testCase)])];
+    return [
+      alertTest(rule, testCase, config.runbookBaseUrl),
+      ...(testCase.silentWith === undefined ? [] : [silentTest(rule, testCase)]),
+      ...(testCase.silentAlso ?? []).map((input) => silentTest(rule, testCase, input)),
+    ];
   });
   // why: promtool evaluates groups in map order unless told; alerts read what the recording group wrote in the same step.
   const groupOrder = [...new Set([...recordingGroupNames(config), ...alertGroupNames(config)])];

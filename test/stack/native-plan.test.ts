@@ -38,6 +38,7 @@ describe("native process plan", () => {
       "--config.file=/work/site/build/prometheus/prometheus.yml",
       "--web.listen-address=127.0.0.1:9090",
       "--storage.tsdb.path=/work/site/.vllm-monitor/prometheus-data",
+      "--storage.tsdb.retention.time=15d",
       "--web.enable-lifecycle",
     ]);
     assert.deepEqual(prometheus.ports, [{ port: 9090, variable: "PROMETHEUS_PORT" }]);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import * as alert from "./alert.js";
 import * as build from "./build.js";
 import * as clean from "./clean.js";
 import * as conf from "./conf.js";
@@ -16,6 +17,7 @@ import * as up from "./up.js";
  * add a new command by importing it here.
  */
 export function registerCommands(program: Command): void {
+  alert.register(program);
   build.register(program);
   clean.register(program);
   conf.register(program);

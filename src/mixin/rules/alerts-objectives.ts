@@ -1,34 +1,30 @@
 import { httpServer, vllm } from "../../catalog/index.js";
-import { AGGREGATES, errorRatioWindowRecord } from "../../promql/aggregates.js";
+import { AGGREGATES, errorRatioWindowRecord, requestRateWindowRecord } from "../../promql/aggregates.js";
 import { allOn, compare } from "../../promql/functions.js";
 import { histogramSignals, quantileRecord } from "../../promql/signals.js";
-import type { BurnRate, Thresholds } from "../config.js";
+import { durationSeconds, type BurnRate, type Thresholds } from "../config.js";
 import type { AlertRule } from "./types.js";
 
 const PER_MODEL = ["job", "model_name"] as const;
 
-/** Finished requests per 5 minutes of a job and model, from the recorded 5-minute rates. */
-function requestsPerFiveMinutes(): string {
-  return `sum by (job, model_name) (${AGGREGATES.requests}) * 300`;
-}
-
-function burnRateAlert(name: string, burn: BurnRate, thresholds: Thresholds, severity: AlertRule["severity"]): AlertRule {
+function burnRateAlert(burn: BurnRate, thresholds: Thresholds): AlertRule {
   const budget = Math.round((1 - thresholds.errorBudget.objective) * 1e6) / 1e6;
   const limit = Math.round(burn.factor * budget * 1e6) / 1e6;
-  const objective = `${Math.round(thresholds.errorBudget.objective * 1000) / 10}%`;
-  const fast = burn.longWindow === "1h";
+  const objective = `${Math.round(thresholds.errorBudget.objective * 1e5) / 1e3}%`;
+  const pages = burn.severity === "critical";
+  const longSeconds = durationSeconds(burn.longWindow);
   return {
-    alert: name,
+    alert: burn.alert,
     group: "vllm",
     expr: allOn(
       PER_MODEL,
       compare(errorRatioWindowRecord(burn.longWindow), ">", limit),
       compare(errorRatioWindowRecord(burn.shortWindow), ">", limit),
-      // why: below a hundred requests in 5 minutes a single error is a large share and the burn rate means nothing.
-      compare(requestsPerFiveMinutes(), ">=", thresholds.errorBudget.minRequests),
+      // why: the gate is on the long window: a quiet model with a steady error share still burns its budget, while a few requests make no ratio.
+      compare(`${requestRateWindowRecord(burn.longWindow)} * ${longSeconds}`, ">=", thresholds.errorBudget.minRequests),
     ),
     for: burn.for,
-    severity,
+    severity: burn.severity,
     summary: `{{ $labels.model_name }} burns its error budget ${burn.factor}× too fast`,
     description:
       `{{ $value | humanizePercentage }} of finished requests of {{ $labels.model_name }} (job {{ $labels.job }}) failed over the last ${burn.longWindow}, ` +
@@ -38,8 +34,11 @@ function burnRateAlert(name: string, burn: BurnRate, thresholds: Thresholds, sev
         `The objective is that ${objective} of finished requests are not failed by the server (finished_reason error; client aborts do not count). ` +
         `At ${burn.factor}× the budget rate the whole 30-day budget lasts ${Math.round((30 / burn.factor) * 10) / 10} days. ` +
         `Both the ${burn.longWindow} and the ${burn.shortWindow} error share must be above ${limit * 100}%: the long window proves it is not a blip, ` +
-        `the short one that it is still happening${fast ? " (this is the fast pair: page now)" : " (this is the slow pair: fix it this week)"}.`,
-      impact: fast ? "Users get failed answers right now, at a rate that spends a month of budget in two days." : "A steady trickle of failed answers that will spend the month's budget before it ends.",
+        `the short one that it is still happening${pages ? " (a paging tier: act now)" : " (a ticket tier: fix it within days)"}. ` +
+        `Fewer than ${thresholds.errorBudget.minRequests} finished requests over ${burn.longWindow} never fire it.`,
+      impact: pages
+        ? `Users get failed answers right now, at a rate that spends the 30-day budget in ${Math.round((30 / burn.factor) * 10) / 10} days.`
+        : "A steady trickle of failed answers that will spend the month's budget before it ends.",
       diagnose: [
         "Fleet overview → Error ratio per model, then the Instances dashboard: is it one instance (its errors/s column) or all of them?",
         "User overview → Completed, failed and aborted requests for the model, and the vLLM log of the failing instances.",
@@ -48,7 +47,7 @@ function burnRateAlert(name: string, burn: BurnRate, thresholds: Thresholds, sev
       fix: [
         "Take a failing instance out of the load balancer and restart it; fix what its log reports (memory, a broken adapter, bad input).",
         "If every instance fails, roll back the last model, adapter or vLLM change.",
-        "Change the objective (`errorBudget` in src/mixin/config.ts) only if the product promises less.",
+        "Change the objective (SLO_AVAILABILITY in .env) only if the product promises less.",
       ],
     },
   };
@@ -84,8 +83,7 @@ export function objectiveAlerts(thresholds: Thresholds): AlertRule[] {
         ],
       },
     },
-    burnRateAlert("VllmErrorBudgetBurnFast", thresholds.errorBudget.fast, thresholds, "critical"),
-    burnRateAlert("VllmErrorBudgetBurnSlow", thresholds.errorBudget.slow, thresholds, "warning"),
+    ...thresholds.errorBudget.tiers.map((tier) => burnRateAlert(tier, thresholds)),
     {
       alert: "VllmApiErrorsHigh",
       group: "vllm",

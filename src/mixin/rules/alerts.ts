@@ -8,6 +8,7 @@ import { ALL_TARGETS, type MixinSelectors, type Thresholds } from "../config.js"
 import { gpuAlerts } from "./alerts-gpu.js";
 import type { AlertRule } from "./types.js";
 import { objectiveAlerts } from "./alerts-objectives.js";
+import { metaAlerts } from "./alerts-meta.js";
 
 export const RUNBOOK_PATH = "docs/runbooks.md";
 
@@ -252,5 +253,5 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
 
 /** Every alert, in the order of docs/runbooks.md. */
 export function alertRules(thresholds: Thresholds, selectors: MixinSelectors = ALL_TARGETS): AlertRule[] {
-  return [...scrapeAlerts(thresholds, selectors), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds)];
+  return [...scrapeAlerts(thresholds, selectors), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds), ...metaAlerts(thresholds)];
 }

@@ -1,6 +1,7 @@
 /** The mixin's rule objects: what every alert module builds and every edge (generate, render, kubernetes) writes. */
 
-export type Severity = "critical" | "warning";
+/** `none`: never reaches a person (the Watchdog heartbeat). */
+export type Severity = "critical" | "warning" | "none";
 
 /** What a runbook section says; rendered into docs/runbooks.md. */
 export interface Runbook {
@@ -13,7 +14,7 @@ export interface Runbook {
 
 export interface AlertRule {
   readonly alert: string;
-  readonly group: "vllm" | "gpu" | "scrape";
+  readonly group: "vllm" | "gpu" | "scrape" | "meta";
   readonly expr: string;
   readonly for: string;
   readonly severity: Severity;

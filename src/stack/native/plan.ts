@@ -94,7 +94,14 @@ export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">):
 
 /** A server keeps a TSDB; an agent only a write-ahead log, in its own folder (the two formats must not meet). */
 function storageArgs(input: Pick<NativePlanInput, "settings" | "paths" | "prometheusVersion">): string[] {
-  if (input.settings.env.PROMETHEUS_MODE !== "agent") return [`--storage.tsdb.path=${input.paths.prometheusData}`];
+  const { env } = input.settings;
+  if (env.PROMETHEUS_MODE !== "agent") {
+    return [
+      `--storage.tsdb.path=${input.paths.prometheusData}`,
+      `--storage.tsdb.retention.time=${env.PROMETHEUS_RETENTION_TIME}`,
+      ...(env.PROMETHEUS_RETENTION_SIZE === undefined ? [] : [`--storage.tsdb.retention.size=${env.PROMETHEUS_RETENTION_SIZE}`]),
+    ];
+  }
   if (input.prometheusVersion === undefined) throw new Error("agent mode needs the Prometheus version (its flag differs between 2.x and 3.x)");
   return [agentFlag(input.prometheusVersion), `--storage.agent.path=${input.paths.prometheusAgentData}`];
 }

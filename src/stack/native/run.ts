@@ -4,10 +4,9 @@
  * the supervisor in the background. It records itself in the registry, so `status`, `logs`,
  * `reload` and `down` find it from any folder.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import type { Settings } from "../../config/load.js";
 import { nativePort } from "../../config/services.js";
 import { UserError } from "../../errors.js";
@@ -26,6 +25,9 @@ import { selfInvocation } from "./self.js";
 import { ChildDeathError, checkPortsFree, childDeathError, describeExit, isStartupAborted, startSupervised, type ChildDeath, type Supervised } from "./supervisor.js";
 import { forgetStack, isAlive, readStack, recordStack, type NativeState } from "../registry.js";
 import { print, printError } from "../../output.js";
+import { alertingConfigured } from "../../config/alert-destinations.js";
+import { ALERTMANAGER_LAYOUT } from "../../alerting/render.js";
+import { alertmanagerVersion, type KnownAlertmanager } from "./alertmanager-version.js";
 
 export interface NativeStackOptions {
   readonly settings: Settings;
@@ -44,19 +46,6 @@ const SIGNAL_SETTLE_MS = 500;
 
 function pathsOf(options: Pick<NativeStackOptions, "cwd" | "outDir">): NativePaths {
   return nativePaths(options.cwd ?? process.cwd(), options.outDir);
-}
-
-/** The repository's committed Alertmanager config, else a minimal one rendered into the output folder. */
-function alertmanagerConfigFile(outDir: string): { readonly path: string; readonly render: boolean } {
-  const committed = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "alertmanager", "alertmanager.yml");
-  if (existsSync(committed)) return { path: committed, render: false };
-  return { path: join(outDir, "alertmanager", "alertmanager.yml"), render: true };
-}
-
-function writeMinimalAlertmanagerConfig(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  // why: alerts stay visible in Alertmanager's UI; a receiver with no destination sends nothing.
-  writeFileSync(path, "route:\n  receiver: default\nreceivers:\n  - name: default\n", { mode: 0o600 });
 }
 
 /** Refuses a second stack on the same output folder, or on the same `.vllm-monitor/` data. */
@@ -104,13 +93,21 @@ export async function startNativeStack(options: NativeStackOptions): Promise<voi
   const admin = binaries.grafana === undefined || agent ? undefined : grafanaAdmin(settings);
   const prometheusVersion = agent ? await binaryVersion(binaries.prometheus.path, binaries.prometheus.source === "PATH" ? "PROMETHEUS_BIN" : binaries.prometheus.source) : undefined;
   const cli = selfInvocation();
-  const alertmanagerConfig = alertmanagerConfigFile(paths.outDir);
+  if (!agent && alertingConfigured(settings.env) && binaries.alertmanager === undefined) {
+    throw new UserError("Alerts have a destination in .env (ALERT_*), but Alertmanager is not installed, so no notification could be sent.", [
+      "Debian/Ubuntu: sudo apt-get install prometheus-alertmanager (then `sudo systemctl disable --now prometheus-alertmanager` if you do not want the system service)",
+      "any Linux: the tarball from https://prometheus.io/download/; put `alertmanager` on PATH or set ALERTMANAGER_BIN",
+      "or empty every ALERT_* destination to run without notifications",
+    ]);
+  }
+  // why: asked before anything starts, so a secret this version cannot keep in a file stops `up` with nothing half-started.
+  const knownAlertmanager = binaries.alertmanager === undefined || agent ? undefined : await alertmanagerVersion(binaries.alertmanager);
   const specs = planNativeProcesses({
     binaries,
     settings,
     paths,
     cli,
-    alertmanagerConfig: alertmanagerConfig.path,
+    alertmanagerConfig: join(paths.outDir, ALERTMANAGER_LAYOUT.config),
     ...(admin === undefined ? {} : { grafanaAdmin: admin.admin }),
     ...(prometheusVersion === undefined ? {} : { prometheusVersion }),
   });
@@ -130,13 +127,13 @@ export async function startNativeStack(options: NativeStackOptions): Promise<voi
     print(summary(started?.kind === "native" ? started : undefined, pid, paths.logFile));
     return;
   }
-  await runSupervisor(options, paths, { specs, renderAlertmanagerConfig: alertmanagerConfig.render ? alertmanagerConfig.path : undefined });
+  await runSupervisor(options, paths, { specs, alertmanager: knownAlertmanager });
 }
 
 interface SupervisorInput {
   readonly specs: ProcessSpec[];
-  /** Set when no committed Alertmanager config exists and a minimal one must be written here. */
-  readonly renderAlertmanagerConfig?: string | undefined;
+  /** The installed Alertmanager's version, when it runs. */
+  readonly alertmanager?: KnownAlertmanager | undefined;
 }
 
 async function runSupervisor(options: NativeStackOptions, paths: NativePaths, input: SupervisorInput): Promise<void> {
@@ -180,8 +177,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
     mkdirSync(settings.env.PROMETHEUS_MODE === "agent" ? paths.prometheusAgentData : paths.prometheusData, { recursive: true });
     if (runs("alertmanager")) mkdirSync(paths.alertmanagerData, { recursive: true });
     if (runs("grafana")) mkdirSync(paths.grafanaData, { recursive: true });
-    await renderNativeConfig(settings, paths.outDir, input.specs);
-    if (input.renderAlertmanagerConfig !== undefined && runs("alertmanager")) writeMinimalAlertmanagerConfig(input.renderAlertmanagerConfig);
+    await renderNativeConfig(settings, paths.outDir, input.specs, input.alertmanager);
 
     let supervised: Supervised;
     try {
@@ -223,7 +219,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
 }
 
 /** Renders prometheus.yml, secrets, targets, rules and Grafana provisioning for the processes planned. */
-export async function renderNativeConfig(settings: Settings, outDir: string, specs: readonly ProcessSpec[]): Promise<void> {
+export async function renderNativeConfig(settings: Settings, outDir: string, specs: readonly ProcessSpec[], alertmanager?: KnownAlertmanager): Promise<void> {
   const running = plannedServices(specs);
   const externalGpu = gpuExporterService(settings);
   if (externalGpu !== undefined) running.add(externalGpu);
@@ -235,6 +231,7 @@ export async function renderNativeConfig(settings: Settings, outDir: string, spe
     endpoints: nativeEndpoints(settings, running),
     part: grafana === undefined ? "prometheus" : "all",
     ...(admin === undefined ? {} : { grafanaAdmin: admin }),
+    ...(alertmanager === undefined ? {} : { alertmanagerVersion: alertmanager }),
   });
 }
 
