@@ -2,6 +2,7 @@ import { z } from "zod";
 import { vllm } from "../catalog/index.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
+import { DEFAULT_SCRAPE_LIMITS, SCRAPE_LIMIT_KINDS, scrapeLimitSchema, type ScrapeLimitKind, type ScrapeLimitOverride } from "./scrape-limits.js";
 
 /** Sections of `.env_example`, in the order they appear there. */
 export const ENV_GROUPS = {
@@ -162,6 +163,25 @@ function exporterTargetsFile(what: string, example: string): EnvVariable<string>
   };
 }
 
+function scrapeLimit(kind: ScrapeLimitKind, what: string, example: string): EnvVariable<ScrapeLimitOverride> {
+  const defaults = Object.entries(DEFAULT_SCRAPE_LIMITS)
+    .filter(([job]) => !SCRAPE_LIMIT_KINDS[kind].fileSdOnly || job !== "prometheus")
+    .map(([job, limits]) => `${job}=${limits[kind]}`)
+    .join(", ");
+  return {
+    description:
+      `Prometheus's ${kind} per scrape job: ${what} A target over it is marked down with the reason (status and doctor name it) and nothing of that scrape is stored. ` +
+      `A bare value sets every job, job=value one job (jobs: vllm, gpu, node${SCRAPE_LIMIT_KINDS[kind].fileSdOnly ? "" : ", prometheus"}). Defaults: ${defaults}${kind === "body_size_limit" ? " bytes" : ""}.`,
+    example,
+    secret: false,
+    substitutable: false,
+    fix: `write a value or job=value items separated by commas, e.g. ${example}`,
+    schema: scrapeLimitSchema(kind),
+    group: "prometheus",
+    advanced: true,
+  };
+}
+
 /** Why a remote-write URL cannot be used, or undefined. Never echoes a password the URL may hold. */
 function remoteWriteUrlProblem(text: string): string | undefined {
   if (!URL.canParse(text)) return "is not a URL";
@@ -304,6 +324,12 @@ export const ENV_VARIABLES = {
     schema: port,
     group: "prometheus",
   },
+  SCRAPE_SAMPLE_LIMIT: scrapeLimit("sample_limit", "the most series one target may export.", "vllm=200000"),
+  SCRAPE_LABEL_LIMIT: scrapeLimit("label_limit", "the most labels one series may carry.", "vllm=128"),
+  SCRAPE_LABEL_NAME_LENGTH_LIMIT: scrapeLimit("label_name_length_limit", "the longest label name.", "512"),
+  SCRAPE_LABEL_VALUE_LENGTH_LIMIT: scrapeLimit("label_value_length_limit", "the longest label value (vLLM's LoRA adapter lists are one value).", "vllm=16384"),
+  SCRAPE_BODY_SIZE_LIMIT: scrapeLimit("body_size_limit", "the largest /metrics page, uncompressed (B, KB, MB or GB).", "vllm=128MB"),
+  SCRAPE_TARGET_LIMIT: scrapeLimit("target_limit", "the most targets one file_sd job may list.", "vllm=20000"),
   GPU_EXPORTER: {
     description:
       "GPU metrics source: dcgm (NVIDIA dcgm-exporter, datacenter GPUs), nvidia-smi (nvidia_gpu_exporter, any NVIDIA GPU, no DCGM needed) or none. In demo mode the simulator serves GPU metrics either way.",

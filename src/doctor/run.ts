@@ -46,7 +46,12 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     general.push({ check: "config", status: "note", message: "no vLLM target configured (VLLM_TARGET is empty: the stack scrapes its built-in simulator)", fix: "set VLLM_TARGET, or pass --target URL" });
     if (prometheus?.reachable === true) {
       for (const target of prometheus.value.filter((candidate) => candidate.health === "down")) {
-        general.push({ check: "prometheus", status: "problem", message: `Prometheus target ${target.scrapeUrl} is down: ${target.lastError || "(no error given)"}` });
+        general.push({
+          check: "prometheus",
+          status: "problem",
+          message: `Prometheus target ${target.scrapeUrl} is down: ${target.lastError || "(no error given)"}`,
+          ...(target.limitAdvice === undefined ? {} : { fix: target.limitAdvice }),
+        });
       }
     }
   }

@@ -12,6 +12,7 @@ import { HOSTNAME_LABEL, agentScrapeKeep, exporterTargetGroups, fleetPlaceholder
 import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
 import type { PrometheusVersion } from "../prometheus/version.js";
+import { SCRAPE_JOBS, scrapeLimitsOf } from "../config/scrape-limits.js";
 
 /** Which half of the stack to render; compose.env is part of both. `rules`: only the rule files, for a central ruler (vmalert, Mimir). */
 export type StackPart = "prometheus" | "grafana" | "all" | "rules";
@@ -132,6 +133,17 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
     true,
   );
   derived("VLLM_METRIC_RELABEL_CONFIGS", json([...metricRelabelDrops(), ...agentScrapeKeep(settings, readSeries)]), true);
+  const limitOverrides = {
+    sample_limit: env.SCRAPE_SAMPLE_LIMIT,
+    label_limit: env.SCRAPE_LABEL_LIMIT,
+    label_name_length_limit: env.SCRAPE_LABEL_NAME_LENGTH_LIMIT,
+    label_value_length_limit: env.SCRAPE_LABEL_VALUE_LENGTH_LIMIT,
+    body_size_limit: env.SCRAPE_BODY_SIZE_LIMIT,
+    target_limit: env.SCRAPE_TARGET_LIMIT,
+  };
+  for (const job of SCRAPE_JOBS) {
+    for (const [kind, value] of Object.entries(scrapeLimitsOf(job, limitOverrides))) derived(`${job.toUpperCase()}_${kind.toUpperCase()}`, json(value), true);
+  }
   derived("PROMETHEUS_URL", options.endpoints.prometheusUrl);
   derived("GRAFANA_DASHBOARDS_DIR", at(OUTPUT_LAYOUT.dashboardsDir));
   derived("OPTIONAL_SCRAPE_CONFIGS", undefined, true);

@@ -1,5 +1,5 @@
-import { scrape, vllm } from "../catalog/index.js";
-import { absent, allOn, compare, sumBy } from "../promql/functions.js";
+import { prometheusSelf, scrape, vllm } from "../catalog/index.js";
+import { absent, allOn, compare, increase, sumBy } from "../promql/functions.js";
 import { ruleScope } from "../promql/scope.js";
 import { series } from "../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../promql/signals.js";
@@ -260,6 +260,28 @@ function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
         fix: [
           "Start the exporter or server, or fix its address.",
           "For 401/403, configure the scrape job's bearer token; for TLS errors, the CA file or `insecure_skip_verify`.",
+        ],
+      },
+    },
+    {
+      alert: "ScrapeLimitExceeded",
+      group: "scrape",
+      // why: the counters live on Prometheus's own page and name no target; ScrapeTargetDown names it.
+      expr: `${compare(increase(series(prometheusSelf.scrapesExceededSampleLimit.name), "5m"), ">", 0)} or ${compare(increase(series(prometheusSelf.scrapesExceededBodySizeLimit.name), "5m"), ">", 0)}`,
+      for: thresholds.targetDown.for,
+      severity: "warning",
+      summary: "Prometheus {{ $labels.instance }} refuses scrapes over a scrape limit",
+      description: `{{ $value }} scrapes in 5 minutes sent more series or a larger page than the job's limit, and were refused whole (nothing of them is stored).`,
+      runbook: {
+        meaning: "A target exports more series than its job's sample_limit (or a page larger than body_size_limit): a cardinality bomb, or a fleet that outgrew the defaults.",
+        impact: "That target's panels go blank and its alerts cannot fire; the rest of the stack is protected.",
+        diagnose: [
+          "`vllm-monitor status` and `vllm-monitor doctor` name the target, the series it sent and the limit.",
+          `\`${scrape.scrapeSamplesScraped.name}\` per target: the series each one sent at its last scrape.`,
+        ],
+        fix: [
+          "Expected growth (more engines, LoRA adapters): raise SCRAPE_SAMPLE_LIMIT (or SCRAPE_BODY_SIZE_LIMIT) for that job in .env, e.g. SCRAPE_SAMPLE_LIMIT=vllm=200000, and apply it.",
+          "A bug (a label holding request ids, user names or prompts): fix the exporter; the limit keeps Prometheus alive meanwhile.",
         ],
       },
     },

@@ -15,7 +15,7 @@ export interface StackStatus {
   readonly running: boolean;
   readonly stack?: StackState;
   readonly processes: readonly ProcessStatus[];
-  readonly targets: readonly Pick<ScrapeTarget, "job" | "instance" | "health" | "lastError" | "scrapeUrl">[];
+  readonly targets: readonly Pick<ScrapeTarget, "job" | "instance" | "health" | "lastError" | "scrapeUrl" | "limitAdvice">[];
   /** Why target health could not be read from Prometheus. */
   readonly targetsError?: string;
   /** The remote-write queues, when the stack sends to REMOTE_WRITE_URL. */
@@ -87,6 +87,7 @@ export function formatStatus(status: StackStatus): string {
     lines.push("Scrape targets: none yet");
   } else {
     lines.push(...table([["JOB", "INSTANCE", "HEALTH", "LAST ERROR"], ...status.targets.map((target) => [target.job, target.instance, target.health, target.lastError])]));
+    for (const target of status.targets) if (target.limitAdvice !== undefined) lines.push(`${target.job} ${target.instance}: ${target.limitAdvice}`);
   }
   if (stack.remoteWriteUrl !== undefined) {
     lines.push("");

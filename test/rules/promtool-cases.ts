@@ -3,7 +3,7 @@
  * one evaluation before its `for:` elapses (not firing) and at the moment it does (firing, with
  * labels and annotations), and every recording rule is checked against hand-computed values.
  */
-import { dcgm, httpServer, node, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
+import { dcgm, httpServer, node, nvidiaSmi, prometheusSelf, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
 import { AGGREGATES, ERROR_RATIO_WINDOWS, errorRatioWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
 import { parse } from "yaml";
 import { buildMixin, defaultMixinConfig, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
@@ -76,6 +76,17 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       input: [seriesOf(scrape.up.name, { job: "node", instance: "gpu-host-1:9100" }, "0x40")],
       trueFromMinute: 0,
       firing: [{ labels: { job: "node", instance: "gpu-host-1:9100" }, value: "0" }],
+    },
+    {
+      alert: "ScrapeLimitExceeded",
+      // why: one refused scrape a minute; from minute 1 the 5-minute increase is above 0 (4 when it fires: samples 0..4, no extrapolation below zero).
+      input: [seriesOf(prometheusSelf.scrapesExceededSampleLimit.name, { job: "prometheus", instance: "localhost:9090" }, "0+1x40")],
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "prometheus", instance: "localhost:9090" }, value: "4" }],
+      silentWith: [
+        seriesOf(prometheusSelf.scrapesExceededSampleLimit.name, { job: "prometheus", instance: "localhost:9090" }, "0x40"),
+        seriesOf(prometheusSelf.scrapesExceededBodySizeLimit.name, { job: "prometheus", instance: "localhost:9090" }, "0x40"),
+      ],
     },
     {
       alert: "VllmMetricsAbsent",
