@@ -209,7 +209,7 @@ async function renderOne(templatesDir: string, template: string, values: Readonl
   const format = formatOf(template);
   const result = renderTemplateCollecting(text, values, { fileName, format });
   if (result.problems.length > 0) {
-    problems.push(...result.problems);
+    for (const problem of result.problems) problems.push(problem);
     return undefined;
   }
   // A template that renders to something unparsable is our bug, not the user's: keep the stack.

@@ -2,6 +2,7 @@
 import { fetchRemoteWriteQueues, fetchScrapeTargets, type RemoteWriteQueue, type ScrapeTarget } from "../prometheus/client.js";
 import { isAlive, type StackState } from "./registry.js";
 import { queueHealth, queuesHealthy } from "../prometheus/remote-write-health.js";
+import { escapeControl } from "../text/echo.js";
 
 export interface ProcessStatus {
   readonly name: string;
@@ -57,8 +58,15 @@ function table(rows: readonly (readonly string[])[]): string[] {
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join("  ").trimEnd());
 }
 
-/** Plain-text report. Pure. */
+/** Plain-text report; control characters escaped, since last errors quote what targets answered. Pure. */
 export function formatStatus(status: StackStatus): string {
+  return formatStatusLines(status)
+    .split("\n")
+    .map(escapeControl)
+    .join("\n");
+}
+
+function formatStatusLines(status: StackStatus): string {
   const stack = status.stack;
   if (stack === undefined) return "No stack is running (start one with: vllm-monitor up, or vllm-monitor up --native).\n";
   if (stack.kind === "compose") {
