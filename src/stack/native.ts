@@ -4,7 +4,8 @@
  * the supervisor in the background. It records itself in the registry, so `status`, `logs`,
  * `reload` and `down` find it from any folder.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+import { ensurePrivateFolder } from "../render/private-files.js";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -54,7 +55,7 @@ function alertmanagerConfigFile(outDir: string): { readonly path: string; readon
 }
 
 function writeMinimalAlertmanagerConfig(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  ensurePrivateFolder(dirname(path));
   // why: alerts stay visible in Alertmanager's UI; a receiver with no destination sends nothing.
   writeFileSync(path, "route:\n  receiver: default\nreceivers:\n  - name: default\n", { mode: 0o600 });
 }
@@ -145,7 +146,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
   const onSignal = (): void => stopRequest.abort();
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
-  mkdirSync(paths.stateDir, { recursive: true });
+  ensurePrivateFolder(paths.stateDir);
   // why: `vllm-monitor logs` reads this file; a detached supervisor's stdout already is it.
   if (options.detachedChild !== true) writeFileSync(paths.logFile, "", { mode: 0o644 });
   const writeLine = (text: string): void => {
@@ -177,9 +178,9 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
   try {
     record({});
     const runs = (name: ProcessSpec["name"]): boolean => input.specs.some((spec) => spec.name === name);
-    mkdirSync(settings.env.PROMETHEUS_MODE === "agent" ? paths.prometheusAgentData : paths.prometheusData, { recursive: true });
-    if (runs("alertmanager")) mkdirSync(paths.alertmanagerData, { recursive: true });
-    if (runs("grafana")) mkdirSync(paths.grafanaData, { recursive: true });
+    ensurePrivateFolder(settings.env.PROMETHEUS_MODE === "agent" ? paths.prometheusAgentData : paths.prometheusData);
+    if (runs("alertmanager")) ensurePrivateFolder(paths.alertmanagerData);
+    if (runs("grafana")) ensurePrivateFolder(paths.grafanaData);
     await renderNativeConfig(settings, paths.outDir, input.specs);
     if (input.renderAlertmanagerConfig !== undefined && runs("alertmanager")) writeMinimalAlertmanagerConfig(input.renderAlertmanagerConfig);
 

@@ -4,7 +4,8 @@
  * folder, under `$XDG_STATE_HOME/vllm-monitor/stacks` (default `~/.local/state/…`). Holds no secret.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { ensurePrivateFolder } from "../render/private-files.js";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
@@ -86,7 +87,7 @@ export function readStack(outDir: string, environment: Environment = process.env
 /** Writes atomically (temp file + rename) so a reader never sees half a file. */
 export function recordStack(state: StackState, environment: Environment = process.env): void {
   const file = entryFile(state.outDir, environment);
-  mkdirSync(registryDir(environment), { recursive: true, mode: 0o700 });
+  ensurePrivateFolder(registryDir(environment));
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);

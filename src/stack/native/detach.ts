@@ -3,7 +3,8 @@
  * `.vllm-monitor/native.log`, waits until its registry entry says every process is ready, and returns.
  */
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { ensurePrivateFolder } from "../../render/private-files.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../../errors.js";
 import type { NativePaths } from "./paths.js";
@@ -23,7 +24,7 @@ function logTail(file: string): string[] {
 
 /** Starts the supervisor in the background; resolves with its pid once Prometheus is ready. */
 export async function startDetached(cli: CliInvocation, upArgs: readonly string[], paths: NativePaths, readState: () => StackState | undefined): Promise<number> {
-  mkdirSync(paths.stateDir, { recursive: true });
+  ensurePrivateFolder(paths.stateDir);
   const log = openSync(paths.logFile, "w", 0o644);
   const child = spawn(cli.command, [...cli.args, ...upArgs], { detached: true, stdio: ["ignore", log, log], env: process.env, cwd: paths.workDir });
   closeSync(log);
