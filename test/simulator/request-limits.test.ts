@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { after, describe, test } from "node:test";
 import { waitUntil } from "../../src/process/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
-import { MAX_BODY_BYTES } from "../../src/simulator/server.js";
+import { MAX_BODY_BYTES } from "../../src/simulator/http/server.js";
 import { startPrometheus } from "../helpers/prometheus.js";
 
 interface Answer {
