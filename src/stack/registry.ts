@@ -31,7 +31,18 @@ const nativeState = z.object({
   prometheusMode: z.enum(["server", "agent"]).optional(),
   /** REMOTE_WRITE_URL it sends to, if any (a URL without credentials: the loader refuses user:password@). */
   remoteWriteUrl: z.string().optional(),
-  processes: z.array(z.object({ name: z.string(), pid: z.number().int(), command: z.string(), ports: z.array(portUse) })),
+  processes: z.array(
+    z.object({
+      name: z.string(),
+      pid: z.number().int(),
+      command: z.string(),
+      ports: z.array(portUse),
+      /** Times the supervisor restarted it after it died, how it last ended, and whether it keeps failing. */
+      restarts: z.number().int().optional(),
+      lastExit: z.string().optional(),
+      failing: z.boolean().optional(),
+    }),
+  ),
   /** The child whose death stopped the stack: its name, how it ended and its last lines. */
   failure: z.object({ name: z.string(), how: z.string(), at: z.string(), lastLines: z.array(z.string()) }).optional(),
 });

@@ -9,6 +9,10 @@ export interface ProcessStatus {
   readonly pid: number;
   readonly ports: readonly number[];
   readonly alive: boolean;
+  /** Restarts by the supervisor after the child died, and how it last ended. */
+  readonly restarts?: number;
+  readonly lastExit?: string;
+  readonly failing?: boolean;
 }
 
 export interface StackStatus {
@@ -28,7 +32,15 @@ export interface StackStatus {
 export async function collectStatus(stack: StackState | undefined): Promise<StackStatus> {
   if (stack === undefined) return { running: false, processes: [], targets: [] };
   if (stack.kind === "compose") return { running: true, stack, processes: [], targets: [], targetsError: "Prometheus has no host port in the compose stack; see its targets in Grafana (Machine overview → Targets up)" };
-  const processes = stack.processes.map((child) => ({ name: child.name, pid: child.pid, ports: child.ports.map((use) => use.port), alive: isAlive(child.pid) }));
+  const processes = stack.processes.map((child) => ({
+    name: child.name,
+    pid: child.pid,
+    ports: child.ports.map((use) => use.port),
+    alive: isAlive(child.pid),
+    ...(child.restarts === undefined ? {} : { restarts: child.restarts }),
+    ...(child.lastExit === undefined ? {} : { lastExit: child.lastExit }),
+    ...(child.failing === undefined ? {} : { failing: child.failing }),
+  }));
   const running = isAlive(stack.supervisorPid);
   if (!running) return { running, stack, processes, targets: [] };
   const [targets, queues] = await Promise.all([
@@ -45,7 +57,7 @@ export async function collectStatus(stack: StackState | undefined): Promise<Stac
 export function isHealthy(status: StackStatus): boolean {
   return (
     status.running &&
-    status.processes.every((child) => child.alive) &&
+    status.processes.every((child) => child.alive && child.failing !== true) &&
     status.targetsError === undefined &&
     status.targets.every((target) => target.health === "up") &&
     status.remoteWriteError === undefined &&
@@ -86,7 +98,15 @@ function formatStatusLines(status: StackStatus): string {
     lines.push(`Native stack ${stack.phase}: supervisor pid ${stack.supervisorPid}, started ${stack.startedAt}, configs in ${stack.outDir}`);
     if (stack.prometheusMode === "agent") lines.push(`Prometheus runs as an agent: it scrapes and forwards, and answers no queries (dashboards and rules read the central store)`);
   }
-  lines.push("", ...table([["PROCESS", "PID", "PORTS", "STATE"], ...status.processes.map((child) => [child.name, String(child.pid), child.ports.join(","), child.alive ? "alive" : "dead"])]));
+  const restarted = status.processes.some((child) => child.lastExit !== undefined);
+  const processRow = (child: ProcessStatus): string[] => {
+    const state = child.failing === true ? "failing" : child.alive ? "alive" : "dead";
+    return [child.name, String(child.pid), child.ports.join(","), state, ...(restarted ? [String(child.restarts ?? 0), child.lastExit ?? ""] : [])];
+  };
+  lines.push("", ...table([["PROCESS", "PID", "PORTS", "STATE", ...(restarted ? ["RESTARTS", "LAST EXIT"] : [])], ...status.processes.map(processRow)]));
+  for (const child of status.processes) {
+    if (child.failing === true) lines.push(`${child.name} keeps failing (${child.lastExit ?? "died"}; restarted ${child.restarts ?? 0} times): see its lines in ${stack.logFile}; the rest of the stack keeps running`);
+  }
   lines.push("");
   if (!status.running) return `${lines.join("\n")}\n`;
   if (status.targetsError !== undefined) {

@@ -192,6 +192,10 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
         signal: stopRequest.signal,
         onStarted: (spec, child: ManagedProcess) =>
           record({ processes: [...state.processes, { name: spec.name, pid: child.pid, command: spec.command, ports: spec.ports.map((use) => ({ ...use })) }] }),
+        onRestarted: (spec, child, info) =>
+          record({
+            processes: state.processes.map((entry) => (entry.name === spec.name ? { ...entry, ...(child === undefined ? {} : { pid: child.pid }), ...info } : entry)),
+          }),
       });
     } catch (error) {
       if (isStartupAborted(error)) return;
