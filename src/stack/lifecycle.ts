@@ -2,6 +2,7 @@
  * What `up`, `down`, `logs`, `reload` and `status` do, for either kind of stack. The running stack
  * is found in the registry, so these work from any folder; `--out` picks one when several run.
  */
+import { lockStack, withStackLock } from "./lock.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -43,6 +44,19 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
     await startNativeStack({ settings, outDir: options.outDir, detach: options.detach, detachedChild: options.detachedChild });
     return;
   }
+  const lock = await lockStack(options.outDir, "up");
+  try {
+    await startComposeLocked(settings, options);
+  } finally {
+    lock.release();
+  }
+  if (options.logs) {
+    const tool = await requireCompose();
+    await composeLogs(composeContext(tool, { outDir: options.outDir, composeFile: options.composeFile }, true), { follow: true });
+  }
+}
+
+async function startComposeLocked(settings: Settings, options: UpOptions): Promise<void> {
   const native = runningNativeStack(options.outDir);
   if (native !== undefined) throw new UserError(`A native stack runs from ${native.outDir}.`, ["stop it first with: vllm-monitor down, or pass another --out"]);
   // Docker first: without an engine, rendering secrets into --out would be wasted work.
@@ -72,7 +86,6 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
   const starting = options.services.length === 0 ? (agent ? "the agent is starting" : "the stack is starting") : `${options.services.join(", ")} (and what they depend on) are starting`;
   const grafana = agent ? `; forwarding to ${settings.env.REMOTE_WRITE_URL ?? "?"}` : options.services.length === 0 || options.services.includes("grafana") ? `; Grafana: ${grafanaUrl}` : "";
   print(`vllm-monitor: ${starting}, watching ${watched}${grafana} (stop with: vllm-monitor down)\n`);
-  if (options.logs) await composeLogs(context, { follow: true });
 }
 
 /** The compose services an agent runs: Prometheus and what it scrapes on this host, from the service table. */
@@ -99,6 +112,12 @@ export interface DownOptions {
 
 /** `down`: stops whichever stack runs (native or compose) and deletes its rendered configs. */
 export async function stopStack(options: DownOptions): Promise<void> {
+  const found = findStack(options.outDir === undefined ? {} : { outDir: options.outDir });
+  // why: waits for an `up` on the same stack until it has recorded itself, so down then stops what it started.
+  await withStackLock(options.outDir ?? found?.outDir ?? DEFAULT_OUT_DIR, "down", () => stopLocked(options));
+}
+
+async function stopLocked(options: DownOptions): Promise<void> {
   const stack = findStack(options.outDir === undefined ? {} : { outDir: options.outDir });
   if (stack?.kind === "native") {
     await stopNativeStack(stack);
@@ -187,6 +206,11 @@ export interface ReloadResult {
  * running stack's configuration for its mode and makes Prometheus re-read it without a restart.
  */
 export async function reloadStack(options: { outDir?: string | undefined; envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
+  const found = requireStack(options.outDir);
+  return withStackLock(found.outDir, "reload", () => reloadLocked(options));
+}
+
+async function reloadLocked(options: { outDir?: string | undefined; envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
   const stack = requireStack(options.outDir);
   const envFile = options.envFile ?? (existsSync(stack.envFile) ? stack.envFile : undefined);
   const settings = loadSettings({ ...(envFile === undefined ? {} : { envFile }), cwd: stack.workDir });

@@ -12,6 +12,7 @@ import type { CliInvocation } from "./plan.js";
 import type { StackState } from "../registry.js";
 
 const START_TIMEOUT_MS = 360_000;
+const STOP_WAIT_MS = 30_000;
 const LOG_TAIL_LINES = 20;
 
 function logTail(file: string): string[] {
@@ -22,8 +23,18 @@ function logTail(file: string): string[] {
   }
 }
 
-/** Starts the supervisor in the background; resolves with its pid once Prometheus is ready. */
-export async function startDetached(cli: CliInvocation, upArgs: readonly string[], paths: NativePaths, readState: () => StackState | undefined): Promise<number> {
+/**
+ * Starts the supervisor in the background; resolves with its pid once Prometheus is ready.
+ * `onSpawned` runs as soon as it has a pid (to record it). Ctrl-C or SIGTERM while it starts
+ * stops it and everything it started, and says so.
+ */
+export async function startDetached(
+  cli: CliInvocation,
+  upArgs: readonly string[],
+  paths: NativePaths,
+  readState: () => StackState | undefined,
+  onSpawned: (pid: number) => void = () => undefined,
+): Promise<number> {
   ensurePrivateFolder(paths.stateDir);
   const log = openSync(paths.logFile, "w", 0o644);
   const child = spawn(cli.command, [...cli.args, ...upArgs], { detached: true, stdio: ["ignore", log, log], env: process.env, cwd: paths.workDir });
@@ -36,9 +47,28 @@ export async function startDetached(cli: CliInvocation, upArgs: readonly string[
     exitCode = 1;
   });
   const pid = child.pid ?? -1;
+  if (pid > 0) onSpawned(pid);
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted = signal;
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
   const deadline = Date.now() + START_TIMEOUT_MS;
   try {
     for (;;) {
+      if (interrupted !== undefined) {
+        // why: the supervisor stops what it started on SIGTERM and removes its record; waiting for it keeps the promise we print.
+        child.kill("SIGTERM");
+        const stopBy = Date.now() + STOP_WAIT_MS;
+        while (exitCode === undefined && Date.now() < stopBy) await sleep(100);
+        if (exitCode === undefined) child.kill("SIGKILL");
+        throw new UserError(
+          `Interrupted (${interrupted}) while the native stack was starting: stopped it and every process it had started (supervisor pid ${pid}).`,
+          [`its log: ${paths.logFile}`],
+          130,
+        );
+      }
       if (exitCode !== undefined) {
         const tail = logTail(paths.logFile);
         throw new UserError(`The native stack stopped while starting (exit code ${exitCode}); its log ${paths.logFile} ends with:`, tail, exitCode === 2 ? 2 : 1);
@@ -52,6 +82,7 @@ export async function startDetached(cli: CliInvocation, upArgs: readonly string[
       await sleep(200);
     }
   } finally {
+    for (const signal of signals) process.off(signal, onSignal);
     child.unref();
   }
 }

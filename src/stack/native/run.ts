@@ -27,6 +27,7 @@ import { selfInvocation } from "./self.js";
 import { ChildDeathError, checkPortsFree, childDeathError, describeExit, isStartupAborted, startSupervised, type ChildDeath, type Supervised } from "./supervisor.js";
 import { forgetStack, isAlive, readStack, recordStack, type NativeState } from "../registry.js";
 import { print, printError } from "../../output.js";
+import { lockStack, type StackLock } from "../lock.js";
 
 export interface NativeStackOptions {
   readonly settings: Settings;
@@ -64,6 +65,8 @@ function writeMinimalAlertmanagerConfig(path: string): void {
 function refuseIfRunning(paths: NativePaths): void {
   const state = readStack(paths.outDir);
   if (state === undefined) return;
+  // why: a detached supervisor finds the record its parent wrote for it before it started.
+  if (state.kind === "native" && state.supervisorPid === process.pid) return;
   if (state.kind === "compose") {
     throw new UserError(`The compose stack uses ${state.outDir}.`, ["stop it with: vllm-monitor down, or pass another --out"]);
   }
@@ -97,8 +100,18 @@ function agentNote(settings: Settings, version: PrometheusVersion | undefined): 
 
 /** `up --native`: renders the configs and runs the stack until Ctrl-C / SIGTERM / `down`, or a child dies. */
 export async function startNativeStack(options: NativeStackOptions): Promise<void> {
-  const { settings } = options;
   const paths = pathsOf(options);
+  // why: the lock covers "is one running?" until this run is recorded, so two `up`s cannot both pass; a detached child's parent holds it.
+  const lock = options.detachedChild === true ? undefined : await lockStack(paths.outDir, options.detach === true ? "up --native --detach" : "up --native");
+  try {
+    await startLocked(options, paths, lock);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function startLocked(options: NativeStackOptions, paths: NativePaths, lock: StackLock | undefined): Promise<void> {
+  const { settings } = options;
   refuseIfRunning(paths);
   const binaries = locateBinaries(settings);
   const agent = settings.env.PROMETHEUS_MODE === "agent";
@@ -126,18 +139,43 @@ export async function startNativeStack(options: NativeStackOptions): Promise<voi
   if (options.detach === true) {
     const childArgs = ["up", "--native", "--detached-child", "--out", paths.outDir];
     if (settings.envFile.found) childArgs.push("--env-file", settings.envFile.path);
-    const pid = await startDetached(cli, childArgs, paths, () => readStack(paths.outDir));
+    const pid = await startDetached(cli, childArgs, paths, () => readStack(paths.outDir), (childPid) => {
+      // why: recorded before the child starts anything, so `down` meanwhile finds and stops it.
+      recordStack(initialState(settings, paths, childPid));
+      lock?.release();
+    });
     const started = readStack(paths.outDir);
     print(summary(started?.kind === "native" ? started : undefined, pid, paths.logFile));
     return;
   }
-  await runSupervisor(options, paths, { specs, renderAlertmanagerConfig: alertmanagerConfig.render ? alertmanagerConfig.path : undefined });
+  await runSupervisor(options, paths, { specs, renderAlertmanagerConfig: alertmanagerConfig.render ? alertmanagerConfig.path : undefined, lock });
+}
+
+/** The record of a stack that is starting: written before any process starts. */
+function initialState(settings: Settings, paths: NativePaths, supervisorPid: number): NativeState {
+  return {
+    kind: "native",
+    supervisorPid,
+    phase: "starting",
+    startedAt: new Date().toISOString(),
+    demo: settings.demo,
+    outDir: paths.outDir,
+    envFile: settings.envFile.path,
+    workDir: paths.workDir,
+    logFile: paths.logFile,
+    prometheusUrl: `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
+    prometheusMode: settings.env.PROMETHEUS_MODE,
+    ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
+    processes: [],
+  };
 }
 
 interface SupervisorInput {
   readonly specs: ProcessSpec[];
   /** Set when no committed Alertmanager config exists and a minimal one must be written here. */
   readonly renderAlertmanagerConfig?: string | undefined;
+  /** Released once this run is recorded. */
+  readonly lock?: StackLock | undefined;
 }
 
 async function runSupervisor(options: NativeStackOptions, paths: NativePaths, input: SupervisorInput): Promise<void> {
@@ -154,21 +192,10 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
     if (options.detachedChild !== true) appendFileSync(paths.logFile, `${text}\n`);
   };
 
-  const state: NativeState = {
-    kind: "native",
-    supervisorPid: process.pid,
-    phase: "starting",
-    startedAt: new Date().toISOString(),
-    demo: settings.demo,
-    outDir: paths.outDir,
-    envFile: settings.envFile.path,
-    workDir: paths.workDir,
-    logFile: paths.logFile,
-    prometheusUrl: `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
-    prometheusMode: settings.env.PROMETHEUS_MODE,
-    ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
-    processes: [],
-  };
+  const state: NativeState = initialState(settings, paths, process.pid);
+  // why: a failed start removes only an output folder this run created, never one that was there before.
+  const createdOutDir = !existsSync(paths.outDir);
+  let reachedRunning = false;
   const record = (next: Partial<NativeState>): void => {
     Object.assign(state, next);
     recordStack(state);
@@ -177,6 +204,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
   let death: ChildDeath | undefined;
   try {
     record({});
+    input.lock?.release();
     const runs = (name: ProcessSpec["name"]): boolean => input.specs.some((spec) => spec.name === name);
     ensurePrivateFolder(settings.env.PROMETHEUS_MODE === "agent" ? paths.prometheusAgentData : paths.prometheusData);
     if (runs("alertmanager")) ensurePrivateFolder(paths.alertmanagerData);
@@ -203,6 +231,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
       throw error;
     }
     record({ phase: "running" });
+    reachedRunning = true;
     writeLine(summary(state, process.pid, paths.logFile).trimEnd());
 
     const stopped = new Promise<"stop">((resolveStop) => {
@@ -219,7 +248,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
       throw childDeathError(outcome);
     }
   } finally {
-    await removeOutputTree(paths.outDir).catch(() => false);
+    if (createdOutDir || reachedRunning) await removeOutputTree(paths.outDir).catch(() => false);
     if (death === undefined) forgetStack(paths.outDir);
     // why: `status` names the child that died, with its last lines, after the supervisor is gone.
     else record({ phase: "failed", failure: { name: death.name, how: describeExit(death.exit), at: new Date().toISOString(), lastLines: [...death.lastLines].slice(-15) } });
