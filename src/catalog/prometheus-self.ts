@@ -22,5 +22,6 @@ export const prometheusSelf = {
   walWritesFailed: { name: "prometheus_tsdb_wal_writes_failed_total", type: "counter", help: "Total number of write log writes that failed.", labels: [], unit: "none" },
   walCorruptions: { name: "prometheus_tsdb_wal_corruptions_total", type: "counter", help: "Total number of WAL corruptions.", labels: [], unit: "none" },
   compactionsFailed: { name: "prometheus_tsdb_compactions_failed_total", type: "counter", help: "Total number of compactions that failed for the partition.", labels: [], unit: "none" },
+  headMaxTimeSeconds: { name: "prometheus_tsdb_head_max_time_seconds", type: "gauge", help: "Maximum timestamp of the head block.", labels: [], unit: "seconds" },
   headSeries: { name: "prometheus_tsdb_head_series", type: "gauge", help: "Total number of series in the head block.", labels: [], unit: "none" },
 } as const satisfies Record<string, MetricFamily>;

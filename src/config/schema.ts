@@ -330,6 +330,18 @@ export const ENV_VARIABLES = {
   SCRAPE_LABEL_VALUE_LENGTH_LIMIT: scrapeLimit("label_value_length_limit", "the longest label value (vLLM's LoRA adapter lists are one value).", "vllm=16384"),
   SCRAPE_BODY_SIZE_LIMIT: scrapeLimit("body_size_limit", "the largest /metrics page, uncompressed (B, KB, MB or GB).", "vllm=128MB"),
   SCRAPE_TARGET_LIMIT: scrapeLimit("target_limit", "the most targets one file_sd job may list.", "vllm=20000"),
+  PROMETHEUS_RETENTION_SIZE: {
+    description:
+      "The most disk Prometheus's TSDB may take before it deletes its oldest blocks, in Prometheus's size syntax (e.g. 10GB, 500MB). " +
+      "Native mode, when empty: 80 % of what the data folder's file system offers at start (free space plus the TSDB's own size), so a full disk never stops storing.",
+    example: "10GB",
+    secret: false,
+    substitutable: false,
+    fix: "use a whole number and a unit: B, KB, MB, GB, TB or PB (e.g. 10GB), or leave it empty",
+    schema: z.string().regex(/^\d+(B|KB|MB|GB|TB|PB|EB)$/, { error: "is not a Prometheus size such as 10GB or 500MB" }),
+    group: "prometheus",
+    advanced: true,
+  },
   GPU_EXPORTER: {
     description:
       "GPU metrics source: dcgm (NVIDIA dcgm-exporter, datacenter GPUs), nvidia-smi (nvidia_gpu_exporter, any NVIDIA GPU, no DCGM needed) or none. In demo mode the simulator serves GPU metrics either way.",

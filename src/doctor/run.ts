@@ -4,6 +4,7 @@ import { checkTarget } from "./check-target.js";
 import { checkRemoteWrite, remoteWriteQueueChecks } from "./remote-write.js";
 import { dashboardPanels, recordingRules } from "./panels.js";
 import { fetchScrapeTargets, type Answer, type ScrapeTarget } from "../prometheus/client.js";
+import { fetchStorageHealth } from "../prometheus/storage.js";
 import type { CheckResult, DoctorReport, DoctorSettings, DoctorTarget } from "./types.js";
 
 /** Targets checked at the same time; a fleet of hundreds should not open hundreds of sockets. */
@@ -30,6 +31,13 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
         ? { check: "prometheus", status: "ok", message: `Prometheus at ${settings.prometheusUrl} answers (${prometheus.value.length} active targets)` }
         : { check: "prometheus", status: "note", message: `Prometheus not reachable, scrape health skipped: ${prometheus.reason}`, fix: "start the stack (vllm-monitor up) or pass --prometheus-url" },
     );
+  }
+  if (prometheus?.reachable === true && settings.prometheusUrl !== undefined && settings.agent !== true) {
+    const storage = await fetchStorageHealth(settings.prometheusUrl, { timeoutMs: settings.timeoutMs });
+    for (const problem of storage?.problems ?? []) {
+      const [message, fix] = problem.split(". How to fix: ");
+      general.push({ check: "prometheus", status: "problem", message: `Prometheus ${message ?? problem}`, ...(fix === undefined ? {} : { fix }) });
+    }
   }
   if (settings.agent === true) {
     general.push({

@@ -3,6 +3,8 @@ import { fetchRemoteWriteQueues, fetchScrapeTargets, type RemoteWriteQueue, type
 import { isAlive, type StackState } from "./registry.js";
 import { queueHealth, queuesHealthy } from "../prometheus/remote-write-health.js";
 import { escapeControl } from "../text/echo.js";
+import { fetchStorageHealth, type StorageHealth } from "../prometheus/storage.js";
+import { nativePaths } from "./native/paths.js";
 
 export interface ProcessStatus {
   readonly name: string;
@@ -27,6 +29,8 @@ export interface StackStatus {
   readonly remoteWrite?: readonly RemoteWriteQueue[];
   /** Why the queues could not be read from Prometheus's /metrics. */
   readonly remoteWriteError?: string;
+  /** Whether Prometheus stores what it scrapes (server mode). */
+  readonly storage?: StorageHealth;
 }
 
 export async function collectStatus(stack: StackState | undefined): Promise<StackStatus> {
@@ -43,14 +47,16 @@ export async function collectStatus(stack: StackState | undefined): Promise<Stac
   }));
   const running = isAlive(stack.supervisorPid);
   if (!running) return { running, stack, processes, targets: [] };
-  const [targets, queues] = await Promise.all([
+  const [targets, queues, storageHealth] = await Promise.all([
     fetchScrapeTargets(stack.prometheusUrl),
     stack.remoteWriteUrl === undefined ? undefined : fetchRemoteWriteQueues(stack.prometheusUrl),
+    stack.prometheusMode === "agent" ? undefined : fetchStorageHealth(stack.prometheusUrl, { dataDir: nativePaths(stack.workDir, stack.outDir).prometheusData }),
   ]);
   const remoteWrite = queues === undefined ? {} : queues.reachable ? { remoteWrite: queues.value } : { remoteWriteError: queues.reason };
+  const storage = storageHealth === undefined ? {} : { storage: storageHealth };
   return targets.reachable
-    ? { running, stack, processes, targets: targets.value, ...remoteWrite }
-    : { running, stack, processes, targets: [], targetsError: targets.reason, ...remoteWrite };
+    ? { running, stack, processes, targets: targets.value, ...remoteWrite, ...storage }
+    : { running, stack, processes, targets: [], targetsError: targets.reason, ...remoteWrite, ...storage };
 }
 
 /** True when the stack runs, every process lives, every scrape target is up and remote write delivers. */
@@ -61,6 +67,7 @@ export function isHealthy(status: StackStatus): boolean {
     status.targetsError === undefined &&
     status.targets.every((target) => target.health === "up") &&
     status.remoteWriteError === undefined &&
+    status.storage?.storing !== false &&
     queuesHealthy(status.remoteWrite ?? [])
   );
 }
@@ -117,6 +124,7 @@ function formatStatusLines(status: StackStatus): string {
     lines.push(...table([["JOB", "INSTANCE", "HEALTH", "LAST ERROR"], ...status.targets.map((target) => [target.job, target.instance, target.health, target.lastError])]));
     for (const target of status.targets) if (target.limitAdvice !== undefined) lines.push(`${target.job} ${target.instance}: ${target.limitAdvice}`);
   }
+  if (status.storage !== undefined && status.storage.problems.length > 0) lines.push("", ...status.storage.problems.map((problem) => `Prometheus storage: ${problem}`));
   if (stack.remoteWriteUrl !== undefined) {
     lines.push("");
     if (status.remoteWriteError !== undefined) lines.push(`Remote write to ${stack.remoteWriteUrl}: could not read Prometheus's queue metrics (${status.remoteWriteError})`);

@@ -89,6 +89,28 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       ],
     },
     {
+      alert: "PrometheusNotStoring",
+      // why: its own up is stored for the first 10 minutes, then nothing (the disk filled).
+      input: [seriesOf(scrape.up.name, { job: "prometheus", instance: "localhost:9090" }, "1x10 _x30")],
+      trueFromMinute: 16,
+      firing: [{ labels: { job: "prometheus" }, value: "1" }],
+      silentWith: [seriesOf(scrape.up.name, { job: "prometheus", instance: "localhost:9090" }, "1x40")],
+    },
+    {
+      alert: "DiskPredictedFullIn4h",
+      // why: 10 GiB of 100 GiB free, losing 100 MiB a minute: empty in under 2 hours.
+      input: [
+        seriesOf(node.filesystemAvailBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${10 * 1024 ** 3}-${100 * 1024 ** 2}x40`),
+        seriesOf(node.filesystemSizeBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${100 * 1024 ** 3}x40`),
+      ],
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, value: "-15Gi" }],
+      silentWith: [
+        seriesOf(node.filesystemAvailBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${10 * 1024 ** 3}x40`),
+        seriesOf(node.filesystemSizeBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${100 * 1024 ** 3}x40`),
+      ],
+    },
+    {
       alert: "VllmMetricsAbsent",
       input: [seriesOf(scrape.up.name, { job: "vllm", instance: "gpu-host-1:8000" }, "1x40")],
       trueFromMinute: 0,

@@ -1,7 +1,7 @@
-import { prometheusSelf, scrape, vllm } from "../../catalog/index.js";
+import { node, prometheusSelf, scrape, vllm } from "../../catalog/index.js";
 import { absent, allOn, compare, increase, sumBy } from "../../promql/functions.js";
 import { ruleScope } from "../../promql/scope.js";
-import { series } from "../../promql/selector.js";
+import { matcher, series } from "../../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
 import type { Thresholds } from "../config.js";
@@ -283,6 +283,38 @@ function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
           "Expected growth (more engines, LoRA adapters): raise SCRAPE_SAMPLE_LIMIT (or SCRAPE_BODY_SIZE_LIMIT) for that job in .env, e.g. SCRAPE_SAMPLE_LIMIT=vllm=200000, and apply it.",
           "A bug (a label holding request ids, user names or prompts): fix the exporter; the limit keeps Prometheus alive meanwhile.",
         ],
+      },
+    },
+    {
+      alert: "PrometheusNotStoring",
+      group: "scrape",
+      // why: with its disk full Prometheus stores nothing, its own `up` included; the rule still evaluates and notifies, so absence is the signal.
+      expr: absent(series(scrape.up.name, [matcher("job", "=", "prometheus")])),
+      for: "2m",
+      severity: "critical",
+      summary: "Prometheus stores nothing it scrapes (disk full or not writable)",
+      description: "No sample of Prometheus's own scrape was stored for 2 minutes (absent = {{ $value }}): every dashboard and alert reads stale data.",
+      runbook: {
+        meaning: "Appends to the TSDB fail: usually the data folder's disk is full, or it turned read-only. Prometheus keeps scraping and every target still shows up = 1.",
+        impact: "Nothing new is stored: dashboards stop, alerts on fresh data cannot fire, and at the next restart Prometheus repairs its WAL and drops what it could not write.",
+        diagnose: ["`vllm-monitor status` or `vllm-monitor doctor`: \"not storing: …\" with the free space of the data folder.", "`df -h` on the data folder (native: .vllm-monitor/prometheus-data)."],
+        fix: ["Free space on that file system; Prometheus resumes storing by itself.", "Set PROMETHEUS_RETENTION_SIZE below the disk's size so old blocks are deleted in time."],
+      },
+    },
+    {
+      alert: "DiskPredictedFullIn4h",
+      group: "scrape",
+      // why: a linear fit of the last hour, the node-mixin's way; the 40 % guard keeps big, slowly filling disks quiet.
+      expr: `predict_linear(${series(node.filesystemAvailBytes.name, [matcher("fstype", "!=", "")])}[1h], 4 * 3600) < 0 and ${series(node.filesystemAvailBytes.name, [matcher("fstype", "!=", "")])} / ${series(node.filesystemSizeBytes.name, [matcher("fstype", "!=", "")])} < 0.4`,
+      for: "15m",
+      severity: "warning",
+      summary: "{{ $labels.mountpoint }} on {{ $labels.instance }} will be full within 4 hours",
+      description: "At the rate of the last hour, {{ $labels.mountpoint }} ({{ $labels.device }}) runs out of space within 4 hours (free space predicted in 4 h: {{ $value | humanize1024 }}B). If it holds Prometheus's data, storing stops then.",
+      runbook: {
+        meaning: "A file system is filling at a rate that exhausts it within 4 hours; Prometheus's own TSDB is a usual cause when no size retention is set.",
+        impact: "When it is full, Prometheus (if its data lives there) stops storing, and PrometheusNotStoring fires.",
+        diagnose: ["Machine overview → disk panels for the host.", "`du -sh` of the data folder (native: .vllm-monitor/prometheus-data)."],
+        fix: ["Free space, or move the data folder to a larger disk.", "Set PROMETHEUS_RETENTION_SIZE (e.g. 10GB) so Prometheus deletes its oldest blocks in time."],
       },
     },
   ];

@@ -56,6 +56,8 @@ export interface NativePlanInput {
   readonly grafanaAdmin?: GrafanaAdmin;
   /** The installed Prometheus's version; needed in agent mode, whose flag differs between 2.x and 3.x. */
   readonly prometheusVersion?: PrometheusVersion;
+  /** `--storage.tsdb.retention.size` (PROMETHEUS_RETENTION_SIZE, or the default sized from free space). */
+  readonly retentionSize?: string;
 }
 
 /** Files the stack reads inside the output folder; the renderer writes them there. */
@@ -95,13 +97,15 @@ export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">):
 }
 
 /** A server keeps a TSDB; an agent only a write-ahead log, in its own folder (the two formats must not meet). */
-function storageArgs(input: Pick<NativePlanInput, "settings" | "paths" | "prometheusVersion">): string[] {
-  if (input.settings.env.PROMETHEUS_MODE !== "agent") return [`--storage.tsdb.path=${input.paths.prometheusData}`];
+function storageArgs(input: Pick<NativePlanInput, "settings" | "paths" | "prometheusVersion" | "retentionSize">): string[] {
+  if (input.settings.env.PROMETHEUS_MODE !== "agent") {
+    return [`--storage.tsdb.path=${input.paths.prometheusData}`, ...(input.retentionSize === undefined ? [] : [`--storage.tsdb.retention.size=${input.retentionSize}`])];
+  }
   if (input.prometheusVersion === undefined) throw new Error("agent mode needs the Prometheus version (its flag differs between 2.x and 3.x)");
   return [agentFlag(input.prometheusVersion), `--storage.agent.path=${input.paths.prometheusAgentData}`];
 }
 
-export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settings" | "paths" | "prometheusVersion">): ProcessSpec {
+export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settings" | "paths" | "prometheusVersion" | "retentionSize">): ProcessSpec {
   const { binaries, settings, paths } = input;
   const own = portUse("prometheus", settings);
   return {

@@ -21,6 +21,7 @@ import { locateBinaries } from "./binaries.js";
 import type { PrometheusVersion } from "../../prometheus/version.js";
 import { binaryVersion } from "../prometheus-version.js";
 import { startDetached } from "./detach.js";
+import { defaultRetentionSize } from "./retention.js";
 import { nativePaths, type NativePaths } from "./paths.js";
 import { plannedServices, planNativeProcesses, type ProcessSpec } from "./plan.js";
 import { selfInvocation } from "./self.js";
@@ -127,6 +128,7 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
     alertmanagerConfig: alertmanagerConfig.path,
     ...(admin === undefined ? {} : { grafanaAdmin: admin.admin }),
     ...(prometheusVersion === undefined ? {} : { prometheusVersion }),
+    retentionSize: settings.env.PROMETHEUS_RETENTION_SIZE ?? defaultRetentionSize(paths.prometheusData),
   });
 
   if (options.detachedChild !== true) {
