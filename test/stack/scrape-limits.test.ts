@@ -49,7 +49,7 @@ describe("scrape limits", () => {
     await servePage(bombPort as number, bombPage());
     await servePage(normalPort as number, NORMAL_PAGE);
     const dir = temporaryDir("vllm-monitor-limits-");
-    writeFileSync(join(dir, ".env"), `VLLM_TARGET=127.0.0.1:${bombPort},127.0.0.1:${normalPort}\nSCRAPE_INTERVAL=1s\nPROMETHEUS_PORT=${prometheusPort}\n`);
+    writeFileSync(join(dir, ".env"), `VLLM_TARGET=127.0.0.1:${bombPort},127.0.0.1:${normalPort}\nSCRAPE_INTERVAL=3s\nPROMETHEUS_PORT=${prometheusPort}\n`);
     const settings = loadSettings({ envFile: join(dir, ".env"), environment: {}, hostName: "test-host" });
     const out = join(dir, "build");
     const rendered = await renderStackConfig(settings, { mode: "native", outDir: out, endpoints: nativeEndpoints(settings), part: "prometheus" });
@@ -64,13 +64,14 @@ describe("scrape limits", () => {
         const targets = await prometheus.targets();
         return targets.some((target) => target.labels.instance === bomb && /sample limit/.test(target.lastError));
       },
-      { what: "the 200,000-series target refused for its sample limit", timeoutMs: 60_000, intervalMs: 250 },
+      { what: "the 200,000-series target refused for its sample limit", timeoutMs: 120_000, intervalMs: 250 },
     );
-    // Five more scrapes of the normal target after the bomb was refused: it is not starved.
+    // why: a 3 s interval (and timeout) leaves a loaded machine time to read the 200,000 lines, so the refusal is the limit's, not a timeout's.
+    // Three more scrapes of the normal target after the bomb was refused: it is not starved.
     const scrapedBefore = (await prometheus.query(`count_over_time(up{instance="${normal}"}[1h])`))[0]?.value ?? 0;
-    await waitUntil(async () => ((await prometheus.query(`count_over_time(up{instance="${normal}"}[1h])`))[0]?.value ?? 0) >= scrapedBefore + 5, {
-      what: "five more scrapes of the normal target",
-      timeoutMs: 60_000,
+    await waitUntil(async () => ((await prometheus.query(`count_over_time(up{instance="${normal}"}[1h])`))[0]?.value ?? 0) >= scrapedBefore + 3, {
+      what: "three more scrapes of the normal target",
+      timeoutMs: 120_000,
       intervalMs: 250,
     });
     assert.deepEqual((await prometheus.query(`up{instance="${normal}"}`)).map((sample) => sample.value), [1]);
