@@ -141,11 +141,21 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
   if (options.detach === true) {
     const childArgs = ["up", "--native", "--detached-child", "--out", paths.outDir];
     if (settings.envFile.found) childArgs.push("--env-file", settings.envFile.path);
-    const pid = await startDetached(cli, childArgs, paths, () => readStack(paths.outDir), (childPid) => {
-      // why: recorded before the child starts anything, so `down` meanwhile finds and stops it.
-      recordStack(initialState(settings, paths, childPid));
-      lock?.release();
-    });
+    let childPid: number | undefined;
+    let pid: number;
+    try {
+      pid = await startDetached(cli, childArgs, paths, () => readStack(paths.outDir), (spawned) => {
+        childPid = spawned;
+        // why: recorded before the child starts anything, so `down` meanwhile finds and stops it.
+        recordStack(initialState(settings, paths, spawned));
+        lock?.release();
+      });
+    } catch (error) {
+      // A child that died before it could clean up leaves the record written for it.
+      const left = readStack(paths.outDir);
+      if (left?.kind === "native" && left.supervisorPid === childPid && !isAlive(left.supervisorPid) && left.phase !== "failed") forgetStack(paths.outDir);
+      throw error;
+    }
     const started = readStack(paths.outDir);
     print(summary(started?.kind === "native" ? started : undefined, pid, paths.logFile));
     return;
