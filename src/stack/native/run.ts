@@ -22,7 +22,7 @@ import type { PrometheusVersion } from "../../prometheus/version.js";
 import { binaryVersion } from "../prometheus-version.js";
 import { startDetached } from "./detach.js";
 import { defaultRetentionSize } from "./retention.js";
-import { nativePaths, type NativePaths } from "./paths.js";
+import { nativePaths, runLogFile, type NativePaths } from "./paths.js";
 import { plannedServices, planNativeProcesses, type ProcessSpec } from "./plan.js";
 import { selfInvocation } from "./self.js";
 import { ChildDeathError, checkPortsFree, childDeathError, describeExit, isStartupAborted, startSupervised, type ChildDeath, type Supervised } from "./supervisor.js";
@@ -157,7 +157,7 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
       throw error;
     }
     const started = readStack(paths.outDir);
-    print(summary(started?.kind === "native" ? started : undefined, pid, paths.logFile));
+    print(summary(started?.kind === "native" ? started : undefined, pid, runLogFile(paths, pid)));
     return;
   }
   await runSupervisor(options, paths, { specs, renderAlertmanagerConfig: alertmanagerConfig.render ? alertmanagerConfig.path : undefined, lock });
@@ -174,7 +174,7 @@ function initialState(settings: Settings, paths: NativePaths, supervisorPid: num
     outDir: paths.outDir,
     envFile: settings.envFile.path,
     workDir: paths.workDir,
-    logFile: paths.logFile,
+    logFile: runLogFile(paths, supervisorPid),
     prometheusUrl: `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
     prometheusMode: settings.env.PROMETHEUS_MODE,
     ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
@@ -198,10 +198,11 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
   for (const signal of signals) process.on(signal, onSignal);
   ensurePrivateFolder(paths.stateDir);
   // why: `vllm-monitor logs` reads this file; a detached supervisor's stdout already is it.
-  if (options.detachedChild !== true) writeFileSync(paths.logFile, "", { mode: 0o644 });
+  const logFile = runLogFile(paths, process.pid);
+  if (options.detachedChild !== true) writeFileSync(logFile, "", { mode: 0o644 });
   const writeLine = (text: string): void => {
     print(`${text}\n`);
-    if (options.detachedChild !== true) appendFileSync(paths.logFile, `${text}\n`);
+    if (options.detachedChild !== true) appendFileSync(logFile, `${text}\n`);
   };
 
   const state: NativeState = initialState(settings, paths, process.pid);
@@ -244,7 +245,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
     }
     record({ phase: "running" });
     reachedRunning = true;
-    writeLine(summary(state, process.pid, paths.logFile).trimEnd());
+    writeLine(summary(state, process.pid, logFile).trimEnd());
 
     const stopped = new Promise<"stop">((resolveStop) => {
       if (stopRequest.signal.aborted) resolveStop("stop");
