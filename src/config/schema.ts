@@ -2,7 +2,7 @@ import { z } from "zod";
 import { vllm } from "../catalog/index.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
-import { DEFAULT_SCRAPE_LIMITS, SCRAPE_LIMIT_KINDS, scrapeLimitSchema, type ScrapeLimitKind, type ScrapeLimitOverride } from "./scrape-limits.js";
+import { DEFAULT_SCRAPE_LIMITS, SCRAPE_LIMIT_KINDS, scrapeLimitSchema, sizeText, type ScrapeLimitKind, type ScrapeLimitOverride } from "./scrape-limits.js";
 
 /** Sections of `.env_example`, in the order they appear there. */
 export const ENV_GROUPS = {
@@ -166,12 +166,12 @@ function exporterTargetsFile(what: string, example: string): EnvVariable<string>
 function scrapeLimit(kind: ScrapeLimitKind, what: string, example: string): EnvVariable<ScrapeLimitOverride> {
   const defaults = Object.entries(DEFAULT_SCRAPE_LIMITS)
     .filter(([job]) => !SCRAPE_LIMIT_KINDS[kind].fileSdOnly || job !== "prometheus")
-    .map(([job, limits]) => `${job}=${limits[kind]}`)
+    .map(([job, limits]) => `${job}=${kind === "body_size_limit" ? sizeText(limits[kind]) : limits[kind]}`)
     .join(", ");
   return {
     description:
       `Prometheus's ${kind} per scrape job: ${what} A target over it is marked down with the reason (status and doctor name it) and nothing of that scrape is stored. ` +
-      `A bare value sets every job, job=value one job (jobs: vllm, gpu, node${SCRAPE_LIMIT_KINDS[kind].fileSdOnly ? "" : ", prometheus"}). Defaults: ${defaults}${kind === "body_size_limit" ? " bytes" : ""}.`,
+      `A bare value sets every job, job=value one job (jobs: vllm, gpu, node${SCRAPE_LIMIT_KINDS[kind].fileSdOnly ? "" : ", prometheus"}). Defaults: ${defaults}.`,
     example,
     secret: false,
     substitutable: false,

@@ -101,7 +101,7 @@ export function scrapeLimitsOf(job: ScrapeJob, overrides: Readonly<Partial<Recor
 }
 
 /** `33554432` → `32MB`: Prometheus's size syntax, in the largest unit that divides the value. */
-function sizeText(bytes: number): string {
+export function sizeText(bytes: number): string {
   for (const unit of ["GB", "MB", "KB"] as const) {
     const factor = SIZE_UNITS[unit] ?? 1;
     if (bytes % factor === 0) return `${bytes / factor}${unit}`;
