@@ -45,18 +45,17 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
     return;
   }
   const lock = await lockStack(options.outDir, "up");
+  let context: ReturnType<typeof composeContext>;
   try {
-    await startComposeLocked(settings, options);
+    context = await startComposeLocked(settings, options);
   } finally {
     lock.release();
   }
-  if (options.logs) {
-    const tool = await requireCompose();
-    await composeLogs(composeContext(tool, { outDir: options.outDir, composeFile: options.composeFile }, true), { follow: true });
-  }
+  // why: following the logs lasts until Ctrl-C; the stack is recorded by now, so the lock is not held for it.
+  if (options.logs) await composeLogs(context, { follow: true });
 }
 
-async function startComposeLocked(settings: Settings, options: UpOptions): Promise<void> {
+async function startComposeLocked(settings: Settings, options: UpOptions): Promise<ReturnType<typeof composeContext>> {
   const native = runningNativeStack(options.outDir);
   if (native !== undefined) throw new UserError(`A native stack runs from ${native.outDir}.`, ["stop it first with: vllm-monitor down, or pass another --out"]);
   // Docker first: without an engine, rendering secrets into --out would be wasted work.
@@ -86,6 +85,7 @@ async function startComposeLocked(settings: Settings, options: UpOptions): Promi
   const starting = options.services.length === 0 ? (agent ? "the agent is starting" : "the stack is starting") : `${options.services.join(", ")} (and what they depend on) are starting`;
   const grafana = agent ? `; forwarding to ${settings.env.REMOTE_WRITE_URL ?? "?"}` : options.services.length === 0 || options.services.includes("grafana") ? `; Grafana: ${grafanaUrl}` : "";
   print(`vllm-monitor: ${starting}, watching ${watched}${grafana} (stop with: vllm-monitor down)\n`);
+  return context;
 }
 
 /** The compose services an agent runs: Prometheus and what it scrapes on this host, from the service table. */
