@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 /** Lowest floor first. A path is placed by its longest matching prefix (relative to src/). */
 export const FLOORS: readonly (readonly string[])[] = [
-  ["errors.ts", "output.ts", "exposition", "process"],
+  ["errors.ts", "output.ts", "text", "exposition", "process"],
   ["catalog"],
   ["config", "promql"],
   ["mixin/config.ts"],

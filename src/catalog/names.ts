@@ -1,11 +1,12 @@
 import { dcgm, httpServer, node, nvidiaSmi, pipeline, processCollector, scrape } from "./exporters.js";
+import { prometheusSelf } from "./prometheus-self.js";
 import type { MetricFamily } from "./types.js";
 import { vllm, vllmLegacy } from "./vllm.js";
 import { vllmFeatures } from "./vllm-features.js";
 
 /** Every family the catalog declares, current and legacy. */
 export function allFamilies(): MetricFamily[] {
-  return [vllm, vllmLegacy, vllmFeatures, dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, pipeline].flatMap((group) =>
+  return [vllm, vllmLegacy, vllmFeatures, dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, pipeline, prometheusSelf].flatMap((group) =>
     Object.values(group as Record<string, MetricFamily>),
   );
 }

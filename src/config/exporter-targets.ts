@@ -91,7 +91,7 @@ function resolveKind(kind: ExporterKind, env: ExporterEnv): { list: ExporterTarg
   if (file !== undefined) {
     const read = readTargetsFile(file, EXPORTER_DEFAULTS);
     fromFile = read.targets;
-    problems.push(...read.problems.map((message) => ({ variable: fileVariable, message })));
+    for (const message of read.problems) problems.push({ variable: fileVariable, message });
   }
   for (const duplicate of duplicateTargets([...listed, ...fromFile])) {
     problems.push({ variable: listVariable, message: `lists ${duplicate} more than once (${listVariable} and ${fileVariable} together)` });

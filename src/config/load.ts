@@ -11,6 +11,7 @@ import { resolveExporterTargets, type ExporterTargets } from "./exporter-targets
 import { fleetChecks } from "./remote-write-settings.js";
 import { alertChecks } from "./alert-destinations.js";
 import { duplicateTargets, resolveTargets, type VllmTarget } from "./targets.js";
+import { echo, hasControl, MAX_PROBLEMS } from "../text/echo.js";
 
 /** Why a real stack's Grafana needs ADMIN_PASSWORD; said by the loader and by grafana-admin.ts alike. */
 export const MISSING_ADMIN_PASSWORD = "is missing; Grafana must not start with a default password";
@@ -87,7 +88,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     notes.push(`no ${shownEnvFile} file found: using defaults (copy .env_example to ${shownEnvFile} to configure)`);
   } else {
     const parsed = parseEnvFile(fileText, shownEnvFile);
-    problems.push(...parsed.problems);
+    // why: push(...list) throws a RangeError past ~120,000 arguments (150,000 bad lines).
+    for (const problem of parsed.problems) problems.push(problem);
+    const firstLine = new Map<string, number>();
     for (const entry of parsed.entries) {
       if (!isEnvName(entry.name)) {
         // Other tools' variables may share the file; a near miss of ours is an error (see near-miss.ts).
@@ -99,6 +102,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
         notes.push(`${shownEnvFile}:${entry.line}: ${entry.name} is read from the environment only (export ${entry.name}=… before the command); this line is ignored`);
         continue;
       }
+      const earlier = firstLine.get(entry.name);
+      if (earlier !== undefined) notes.push(`${shownEnvFile}:${entry.line}: ${entry.name} is set again (first at line ${earlier}); the later line wins, as in shells and docker compose`);
+      firstLine.set(entry.name, entry.line);
       if (entry.value !== "") raw.set(entry.name, { text: entry.value, source: { kind: "file", file: shownEnvFile, line: entry.line } });
       else raw.delete(entry.name);
     }
@@ -187,8 +193,12 @@ export function environmentVariable<K extends EnvName>(name: K, environment: Rea
 function parseVariable(name: EnvName, text: string, source: ValueSource): { ok: true; value: unknown } | { ok: false; problem: string } {
   const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
   const result = variable.schema.safeParse(text);
+  // why: every setting ends up in a label, a path, a URL or a header, where ESC or NUL corrupts output or terminals.
+  if (result.success && hasControl(text)) return { ok: false, problem: describeProblem(name, source, "contains a control character (such as ESC, NUL or a line break)", text) };
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, problem: describeProblem(name, source, result.error.issues.map((issue) => issue.message).join("; "), text) };
+  const messages = result.error.issues.map((issue) => issue.message);
+  const shown = messages.length > MAX_PROBLEMS ? [...messages.slice(0, MAX_PROBLEMS), `… and ${(messages.length - MAX_PROBLEMS).toLocaleString("en-US")} more`] : messages;
+  return { ok: false, problem: describeProblem(name, source, shown.join("; "), text) };
 }
 
 /** `.env:4`, `environment variable`, or `not set`. */
@@ -202,9 +212,9 @@ export function describeSource(source: ValueSource | undefined): string {
 export function describeProblem(name: EnvName, source: ValueSource | undefined, message: string, text?: string, fix?: string): string {
   const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
   // why: target lists' messages quote the bad item already, with any user:password redacted.
-  const echo = !variable.secret && text !== undefined && !TARGET_LISTS.has(name);
+  const quote = !variable.secret && text !== undefined && !TARGET_LISTS.has(name);
   const isSet = source !== undefined && source.kind !== "default";
-  const shown = variable.secret ? (isSet ? " (value hidden)" : "") : echo ? ` (got ${JSON.stringify(truncate(redactUserInfo(text)))})` : "";
+  const shown = variable.secret ? (isSet ? " (value hidden)" : "") : quote ? ` (got "${echo(redactUserInfo(text))}")` : "";
   return `${name} (${describeSource(source)}): ${message}${shown}. How to fix: ${fix ?? variable.fix}`;
 }
 
@@ -223,10 +233,6 @@ export function monitorName(settings: Pick<Settings, "env" | "hostName">): strin
 /** A name that is not ours but close to one: the loader would ignore it, so it is an error with the fix. */
 function nearMissProblem(name: string, near: EnvName, where: string): string {
   return `${name} (${where}): is not a vllm-monitor variable, so it would be ignored; did you mean ${near}? How to fix: rename it to ${near}`;
-}
-
-function truncate(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function readEnvFileText(path: string, shownAs: string, explicit: boolean): string | undefined {

@@ -4,6 +4,7 @@ import { durationSeconds, secondsDuration } from "../promql/duration.js";
 import { RECORDING_WINDOW } from "../promql/signals.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
+import { DEFAULT_SCRAPE_LIMITS, SCRAPE_LIMIT_KINDS, scrapeLimitSchema, sizeText, type ScrapeLimitKind, type ScrapeLimitOverride } from "./scrape-limits.js";
 
 /** Sections of `.env_example`, in the order they appear there. */
 export const ENV_GROUPS = {
@@ -164,6 +165,25 @@ function exporterTargetsFile(what: string, example: string): EnvVariable<string>
     schema: filePath.regex(/\.(json|ya?ml)$/i, { error: "must end in .json, .yml or .yaml (Prometheus file_sd reads only those)" }),
     group: "fleet",
     path: "file",
+  };
+}
+
+function scrapeLimit(kind: ScrapeLimitKind, what: string, example: string): EnvVariable<ScrapeLimitOverride> {
+  const defaults = Object.entries(DEFAULT_SCRAPE_LIMITS)
+    .filter(([job]) => !SCRAPE_LIMIT_KINDS[kind].fileSdOnly || job !== "prometheus")
+    .map(([job, limits]) => `${job}=${kind === "body_size_limit" ? sizeText(limits[kind]) : limits[kind]}`)
+    .join(", ");
+  return {
+    description:
+      `Prometheus's ${kind} per scrape job: ${what} A target over it is marked down with the reason (status and doctor name it) and nothing of that scrape is stored. ` +
+      `A bare value sets every job, job=value one job (jobs: vllm, gpu, node${SCRAPE_LIMIT_KINDS[kind].fileSdOnly ? "" : ", prometheus"}). Defaults: ${defaults}.`,
+    example,
+    secret: false,
+    substitutable: false,
+    fix: `write a value or job=value items separated by commas, e.g. ${example}`,
+    schema: scrapeLimitSchema(kind),
+    group: "prometheus",
+    advanced: true,
   };
 }
 
@@ -379,14 +399,23 @@ export const ENV_VARIABLES = {
       .refine((text) => /[1-9]/.test(text), { error: "must be longer than zero" }),
     group: "prometheus",
   },
+  SCRAPE_SAMPLE_LIMIT: scrapeLimit("sample_limit", "the most series one target may export.", "vllm=200000"),
+  SCRAPE_LABEL_LIMIT: scrapeLimit("label_limit", "the most labels one series may carry.", "vllm=128"),
+  SCRAPE_LABEL_NAME_LENGTH_LIMIT: scrapeLimit("label_name_length_limit", "the longest label name.", "512"),
+  SCRAPE_LABEL_VALUE_LENGTH_LIMIT: scrapeLimit("label_value_length_limit", "the longest label value (vLLM's LoRA adapter lists are one value).", "vllm=16384"),
+  SCRAPE_BODY_SIZE_LIMIT: scrapeLimit("body_size_limit", "the largest /metrics page, uncompressed (B, KB, MB or GB).", "vllm=128MB"),
+  SCRAPE_TARGET_LIMIT: scrapeLimit("target_limit", "the most targets one file_sd job may list.", "vllm=20000"),
   PROMETHEUS_RETENTION_SIZE: {
-    description: "Most disk the TSDB may use (--storage.tsdb.retention.size), e.g. 50GB; empty: no size limit, only PROMETHEUS_RETENTION_TIME. In both modes.",
-    example: "50GB",
+    description:
+      "The most disk Prometheus's TSDB may take before it deletes its oldest blocks, in Prometheus's size syntax (e.g. 10GB, 500MB). " +
+      "Native mode, when empty: 80 % of what the data folder's file system offers at start (free space plus the TSDB's own size), so a full disk never stops storing. When set, it applies in both modes.",
+    example: "10GB",
     secret: false,
     substitutable: false,
-    fix: "use a size with a unit Prometheus accepts: B, KB, MB, GB, TB, PB, EB, e.g. 50GB",
-    schema: z.string().regex(/^\d+(KB|MB|GB|TB|PB|EB|B)$/, { error: "is not a size such as 512MB or 50GB" }),
+    fix: "use a whole number and a unit: B, KB, MB, GB, TB or PB (e.g. 10GB), or leave it empty",
+    schema: z.string().regex(/^\d+(B|KB|MB|GB|TB|PB|EB)$/, { error: "is not a Prometheus size such as 10GB or 500MB" }),
     group: "prometheus",
+    advanced: true,
   },
   GPU_EXPORTER: {
     description:

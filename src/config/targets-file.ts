@@ -1,3 +1,4 @@
+import { echo, hasControl } from "../text/echo.js";
 /**
  * Reads a Prometheus file_sd file (VLLM_TARGETS_FILE) and checks it the way Prometheus will:
  * a list of `{ targets: [host:port, …], labels: {…} }` groups, no other keys, label names that
@@ -49,7 +50,7 @@ export function parseTargetsFile(text: string, fileName: string, defaults: { sch
     const labels = group.get("labels", true);
     for (const pair of group.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : "";
-      if (!GROUP_KEYS.has(key)) problems.push(`${at(pair.key as Node)}: unknown key "${key}"; a group holds only targets and labels`);
+      if (!GROUP_KEYS.has(key)) problems.push(`${at(pair.key as Node)}: unknown key "${echo(key)}"; a group holds only targets and labels`);
     }
     if (labels !== undefined && labels !== null) {
       if (!isMap(labels)) {
@@ -57,12 +58,13 @@ export function parseTargetsFile(text: string, fileName: string, defaults: { sch
       } else {
         for (const pair of labels.items) {
           const name = isScalar(pair.key) ? String(pair.key.value) : "";
-          if (!LABEL_NAME.test(name)) problems.push(`${at(pair.key as Node)}: "${name}" is not a valid label name (letters, digits and _, not starting with a digit)`);
+          if (!LABEL_NAME.test(name)) problems.push(`${at(pair.key as Node)}: "${echo(name)}" is not a valid label name (letters, digits and _, not starting with a digit)`);
           if (!isScalar(pair.value)) {
-            problems.push(`${at(pair.key as Node)}: the value of label ${name} must be a plain string`);
+            problems.push(`${at(pair.key as Node)}: the value of label ${echo(name)} must be a plain string`);
             continue;
           }
           const value = String(pair.value.value);
+          if (hasControl(value)) problems.push(`${at(pair.value)}: the value of label ${echo(name)} contains a control character (such as ESC or NUL), which would reach every series of these targets`);
           if (name === "__scheme__") {
             if (value === "http" || value === "https") scheme = value;
             else problems.push(`${at(pair.value)}: __scheme__ must be http or https`);
@@ -82,12 +84,12 @@ export function parseTargetsFile(text: string, fileName: string, defaults: { sch
     for (const item of list.items) {
       const address = isScalar(item) ? String(item.value) : "";
       if (address.includes("/")) {
-        problems.push(`${at(item as Node)}: target "${address}" has a scheme or path, which Prometheus rejects in file_sd; write host:port and put the scheme and path in labels __scheme__ and __metrics_path__`);
+        problems.push(`${at(item as Node)}: target "${echo(address)}" has a scheme or path, which Prometheus rejects in file_sd; write host:port and put the scheme and path in labels __scheme__ and __metrics_path__`);
         continue;
       }
       const spec = parseHostItem(address);
       if (typeof spec === "string") {
-        problems.push(`${at(item as Node)}: target "${address}" ${spec}`);
+        problems.push(`${at(item as Node)}: target "${echo(address)}" ${spec}`);
         continue;
       }
       // why: Prometheus gives a file_sd address without a port the scheme's port, not vLLM's 8000.

@@ -1,3 +1,4 @@
+import { echo } from "../text/echo.js";
 import { isIPv6 } from "node:net";
 
 export type Scheme = "http" | "https";
@@ -35,7 +36,7 @@ export function parseTargetList(value: string): { specs: TargetSpec[]; problems:
   for (const item of value.split(",").map((part) => part.trim())) {
     if (item === "") continue;
     const parsed = item.includes("://") ? parseUrlItem(item) : parseHostItem(item);
-    if (typeof parsed === "string") problems.push(`item "${redactUserInfo(item)}" ${parsed}`);
+    if (typeof parsed === "string") problems.push(`item "${echo(redactUserInfo(item))}" ${parsed}`);
     else specs.push(parsed);
   }
   return { specs, problems };

@@ -273,7 +273,9 @@ export function prometheusCheck(target: DoctorTarget, context: TargetContext, ch
   }
   if (context.configLoadedAt !== undefined && isStale(found, context.configLoadedAt)) checks.push(notScrapedSinceLoad(found, context.configLoadedAt, "Prometheus: this target"));
   else if (found.health === "up") checks.push({ check: "prometheus", status: "ok", message: `Prometheus scrapes it: health up, last scrape ${found.lastScrape}` });
-  else if (found.health === "down") {
+  else if (found.health === "down" && found.limitAdvice !== undefined) {
+    checks.push({ check: "prometheus", status: "problem", message: `Prometheus refuses its scrapes: ${found.lastError}`, fix: found.limitAdvice });
+  } else if (found.health === "down") {
     const doctorFine = !checks.some((check) => check.status === "problem");
     checks.push({
       check: "prometheus",

@@ -1,8 +1,12 @@
+import { escapeControl } from "../text/echo.js";
 import type { CheckResult, DoctorReport, TargetReport } from "./types.js";
 
 const MARK = { ok: "✔", problem: "✖", note: "⚠" } as const;
 
-/** The human report: one block per target, a ✔/✖/⚠ line per check, each ✖ with its fix. Pure. */
+/**
+ * The human report: one block per target, a ✔/✖/⚠ line per check, each ✖ with its fix. Messages
+ * quote targets' answers, so every control character is escaped: a body must not drive the terminal. Pure.
+ */
 export function formatReport(report: DoctorReport): string {
   const lines: string[] = [];
   if (report.general.length > 0) {
@@ -16,7 +20,7 @@ export function formatReport(report: DoctorReport): string {
       ? `All good: ${report.targets.length} target${report.targets.length === 1 ? "" : "s"} checked.`
       : `Problems found: ${failing} of ${report.targets.length} target${report.targets.length === 1 ? "" : "s"}${generalProblems(report)}.`,
   );
-  return `${lines.join("\n")}\n`;
+  return `${lines.map(escapeControl).join("\n")}\n`;
 }
 
 function targetLines(target: TargetReport): string[] {

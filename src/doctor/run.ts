@@ -5,6 +5,7 @@ import { checkTarget } from "./check-target.js";
 import { checkRemoteWrite, remoteWriteQueueChecks } from "./remote-write.js";
 import { panelQueries } from "./panels.js";
 import type { Answer, ScrapeTarget } from "../prometheus/client.js";
+import { fetchStorageHealth } from "../prometheus/storage.js";
 import { freshScrapeTargets, isStale, notScrapedSinceLoad } from "./fresh-targets.js";
 import type { CheckResult, DoctorReport, DoctorSettings, DoctorTarget, TargetReport } from "./types.js";
 
@@ -38,6 +39,13 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
         : { check: "prometheus", status: "note", message: `Prometheus not reachable, scrape health skipped: ${prometheus.reason}`, fix: "start the stack (vllm-monitor up) or pass --prometheus-url" },
     );
   }
+  if (prometheus?.reachable === true && settings.prometheusUrl !== undefined && settings.agent !== true) {
+    const storage = await fetchStorageHealth(settings.prometheusUrl, { timeoutMs: settings.timeoutMs });
+    for (const problem of storage?.problems ?? []) {
+      const [message, fix] = problem.split(". How to fix: ");
+      general.push({ check: "prometheus", status: "problem", message: `Prometheus ${message ?? problem}`, ...(fix === undefined ? {} : { fix }) });
+    }
+  }
   if (settings.agent === true) {
     general.push({
       check: "config",
@@ -51,6 +59,16 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
   }
   if (inputs.targets.length === 0) {
     general.push({ check: "config", status: "note", message: "no vLLM target configured (VLLM_TARGET is empty: the stack scrapes its built-in simulator)", fix: "set VLLM_TARGET, or pass --target URL" });
+    if (prometheus?.reachable === true) {
+      for (const target of prometheus.value.filter((candidate) => candidate.health === "down")) {
+        general.push({
+          check: "prometheus",
+          status: "problem",
+          message: `Prometheus target ${target.scrapeUrl} is down: ${target.lastError || "(no error given)"}`,
+          ...(target.limitAdvice === undefined ? {} : { fix: target.limitAdvice }),
+        });
+      }
+    }
   }
   const context = {
     panels: panelQueries(inputs.dashboards),

@@ -90,7 +90,7 @@ export interface TargetReport {
   readonly otherExporterPanels: readonly OtherExporterPanel[];
   /** Empty panels whose feature is off here (speculative decoding, LoRA, a newer vLLM): information, not a problem. */
   readonly optionalPanels?: readonly OptionalPanel[];
-  readonly prometheus?: Pick<ScrapeTarget, "scrapeUrl" | "health" | "lastError" | "lastScrape">;
+  readonly prometheus?: Pick<ScrapeTarget, "scrapeUrl" | "health" | "lastError" | "lastScrape" | "limitAdvice">;
 }
 
 export interface DoctorReport {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseExposition, type ExpositionSample } from "../exposition/index.js";
+import { limitAdviceByTarget } from "./limits.js";
 
 const targetsResponse = z.object({
   status: z.literal("success"),
@@ -35,6 +36,8 @@ export interface ScrapeTarget {
   readonly lastScrape: string;
   /** Its job's scrape interval, e.g. `5s`, when Prometheus says. */
   readonly scrapeInterval?: string;
+  /** When a scrape limit refused the target: what it sent, the limit, and the variable to raise. */
+  readonly limitAdvice?: string;
 }
 
 export type Answer<T> = { readonly reachable: true; readonly value: T } | { readonly reachable: false; readonly reason: string };
@@ -75,7 +78,8 @@ export async function fetchScrapeTargets(baseUrl: string, timeoutMs = 5_000): Pr
         ...(target.scrapeInterval === undefined ? {} : { scrapeInterval: target.scrapeInterval }),
       }))
       .sort((a, b) => a.job.localeCompare(b.job) || a.instance.localeCompare(b.instance));
-    return { reachable: true, value: targets };
+    const advice = await limitAdviceByTarget(baseUrl, targets, timeoutMs);
+    return { reachable: true, value: targets.map((target) => ({ ...target, ...(advice.has(`${target.job} ${target.instance}`) ? { limitAdvice: advice.get(`${target.job} ${target.instance}`) } : {}) })) };
   } catch (error) {
     return { reachable: false, reason: describeFailure(url, error) };
   }

@@ -16,6 +16,7 @@ import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
 import type { PrometheusVersion } from "../prometheus/version.js";
 import { ALERTMANAGER_LAYOUT, alertmanagerFiles } from "../alerting/render.js";
+import { SCRAPE_JOBS, scrapeLimitsOf } from "../config/scrape-limits.js";
 
 /** Which half of the stack to render; compose.env is part of both. `rules`: only the rule files, for a central ruler (vmalert, Mimir). */
 export type StackPart = "prometheus" | "grafana" | "all" | "rules";
@@ -204,6 +205,17 @@ function fillTemplateValues(context: RenderContext): void {
     true,
   );
   derived("VLLM_METRIC_RELABEL_CONFIGS", json([...metricRelabelDrops(), ...agentScrapeKeep(settings, readSeries)]), true);
+  const limitOverrides = {
+    sample_limit: env.SCRAPE_SAMPLE_LIMIT,
+    label_limit: env.SCRAPE_LABEL_LIMIT,
+    label_name_length_limit: env.SCRAPE_LABEL_NAME_LENGTH_LIMIT,
+    label_value_length_limit: env.SCRAPE_LABEL_VALUE_LENGTH_LIMIT,
+    body_size_limit: env.SCRAPE_BODY_SIZE_LIMIT,
+    target_limit: env.SCRAPE_TARGET_LIMIT,
+  };
+  for (const job of SCRAPE_JOBS) {
+    for (const [kind, value] of Object.entries(scrapeLimitsOf(job, limitOverrides))) derived(`${job.toUpperCase()}_${kind.toUpperCase()}`, json(value), true);
+  }
   derived("PROMETHEUS_URL", options.endpoints.prometheusUrl);
   derived("GRAFANA_DASHBOARDS_DIR", at(OUTPUT_LAYOUT.dashboardsDir));
   derived("OPTIONAL_SCRAPE_CONFIGS", undefined, true);
@@ -289,7 +301,7 @@ async function renderOne(templatesDir: string, template: string, values: Readonl
   const format = formatOf(template);
   const result = renderTemplateCollecting(text, values, { fileName, format });
   if (result.problems.length > 0) {
-    problems.push(...result.problems);
+    for (const problem of result.problems) problems.push(problem);
     return undefined;
   }
   // A template that renders to something unparsable is our bug, not the user's: keep the stack.

@@ -34,6 +34,9 @@ export interface RenderResult {
 }
 
 // `$$` (kept as is), `${NAME}` or `$NAME`. `${NAME:-x}` and `${__rate_interval}`-style names fall through untouched.
+/** Braced upper-case names belong to vllm-monitor; Grafana's `${__rate_interval}` and `${job}` stay untouched. */
+const SETTINGS_NAMESPACE = /^[A-Z][A-Z0-9_]*$/;
+
 const PLACEHOLDER = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
 
 /**
@@ -51,9 +54,15 @@ export function renderTemplateCollecting(text: string, values: TemplateValues, o
     const name = braced ?? bare;
     if (dollar !== undefined || name === undefined) return match;
     const entry = values.get(name);
-    if (entry === undefined) return match;
+    // why: `${UPPER_CASE}` is the settings' namespace; left as written, Prometheus would fail on it much later.
+    const claimed = braced !== undefined && SETTINGS_NAMESPACE.test(braced);
+    if (entry === undefined && !claimed) return match;
     while (lineIndex + 1 < lineStarts.length && (lineStarts[lineIndex + 1] ?? Infinity) <= offset) lineIndex += 1;
     const where = `${options.fileName}:${lineIndex + 1}`;
+    if (entry === undefined) {
+      problems.push(`${where}: \${${name}} is neither a setting of .env_example nor a value vllm-monitor computes; fix the name, or declare it in src/config/schema.ts with substitutable: true`);
+      return match;
+    }
     if (entry.value === undefined) {
       problems.push(`${where}: ${name} has no value${entry.hint === undefined ? "" : `; ${entry.hint}`}`);
       return match;

@@ -3,6 +3,7 @@ import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/prom
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { UserError } from "../errors.js";
 import { OUTPUT_MARKER } from "./layout.js";
+import { ensurePrivateFolder } from "./private-files.js";
 import type { OutputFile } from "./stack.js";
 
 export interface WriteResult {
@@ -87,11 +88,10 @@ async function prepareOutputFolder(root: string): Promise<void> {
       "pass an empty or new folder with --out (the default is build)",
     ]);
   }
-  if (info === undefined) {
-    await mkdir(root, { recursive: true, mode: DIR_MODE });
-    await chmod(root, DIR_MODE);
-  }
+  // why: an existing folder keeps its mode (0777 would let anyone swap the token file); one of another user is refused.
+  ensurePrivateFolder(root);
   await writeFile(join(root, OUTPUT_MARKER), MARKER_TEXT, { mode: FILE_MODE });
+  await chmod(join(root, OUTPUT_MARKER), FILE_MODE);
 }
 
 async function makeFolders(root: string, folder: string): Promise<void> {

@@ -4,7 +4,8 @@
  * and reused, so logging in works across restarts. Only this module writes that file.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync } from "node:fs";
+import { ensurePrivateFolder, writePrivateFile } from "../render/private-files.js";
 import { dirname, join } from "node:path";
 import { describeProblem, MISSING_ADMIN_PASSWORD, type Settings } from "../config/load.js";
 import { ENV_VARIABLES } from "../config/schema.js";
@@ -44,16 +45,20 @@ export function configuredGrafanaAdmin(settings: Pick<Settings, "env">): Grafana
 }
 
 function demoPassword(path: string): string {
+  // why: a folder others can write lets them swap the password file; it is tightened (or refused) before reading.
+  ensurePrivateFolder(dirname(path));
   try {
     const existing = readFileSync(path, "utf8").trim();
-    if (existing.length >= 8 && ENV_VARIABLES.ADMIN_PASSWORD.schema.safeParse(existing).success) return existing;
+    if (existing.length >= 8 && ENV_VARIABLES.ADMIN_PASSWORD.schema.safeParse(existing).success) {
+      chmodSync(path, 0o600);
+      return existing;
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // why: base64url has no quote, backslash or `$`, so compose's env file carries it unchanged.
   const password = randomBytes(18).toString("base64url");
-  writeFileSync(path, `${password}\n`, { mode: 0o600 });
+  writePrivateFile(path, `${password}\n`);
   return password;
 }
 

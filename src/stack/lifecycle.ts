@@ -2,6 +2,7 @@
  * What `up`, `down`, `logs`, `reload` and `status` do, for either kind of stack. The running stack
  * is found in the registry, so these work from any folder; `--out` picks one when several run.
  */
+import { lockStack, withStackLock } from "./lock.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -43,6 +44,18 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
     await startNativeStack({ settings, outDir: options.outDir, detach: options.detach, detachedChild: options.detachedChild });
     return;
   }
+  const lock = await lockStack(options.outDir, "up");
+  let context: ReturnType<typeof composeContext>;
+  try {
+    context = await startComposeLocked(settings, options);
+  } finally {
+    lock.release();
+  }
+  // why: following the logs lasts until Ctrl-C; the stack is recorded by now, so the lock is not held for it.
+  if (options.logs) await composeLogs(context, { follow: true });
+}
+
+async function startComposeLocked(settings: Settings, options: UpOptions): Promise<ReturnType<typeof composeContext>> {
   const native = runningNativeStack(options.outDir);
   if (native !== undefined) throw new UserError(`A native stack runs from ${native.outDir}.`, ["stop it first with: vllm-monitor down, or pass another --out"]);
   // Docker first: without an engine, rendering secrets into --out would be wasted work.
@@ -73,7 +86,7 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
   const starting = options.services.length === 0 ? (agent ? "the agent is starting" : "the stack is starting") : `${options.services.join(", ")} (and what they depend on) are starting`;
   const grafana = agent ? `; forwarding to ${settings.env.REMOTE_WRITE_URL ?? "?"}` : options.services.length === 0 || options.services.includes("grafana") ? `; Grafana: ${grafanaUrl}` : "";
   print(`vllm-monitor: ${starting}, watching ${watched}${grafana} (stop with: vllm-monitor down)\n`);
-  if (options.logs) await composeLogs(context, { follow: true });
+  return context;
 }
 
 /** The compose services an agent runs: Prometheus and what it scrapes on this host, from the service table. */
@@ -111,6 +124,12 @@ export interface DownOptions extends StackChoice {
 
 /** `down`: stops whichever stack runs (native or compose) and deletes its rendered configs. */
 export async function stopStack(options: DownOptions): Promise<void> {
+  const found = lookUp(options);
+  // why: waits for an `up` on the same stack until it has recorded itself, so down then stops what it started.
+  await withStackLock(options.outDir ?? found?.outDir ?? DEFAULT_OUT_DIR, "down", () => stopLocked(options));
+}
+
+async function stopLocked(options: DownOptions): Promise<void> {
   const stack = lookUp(options);
   if (stack?.kind === "native") {
     await stopNativeStack(stack);
@@ -212,6 +231,11 @@ export interface ReloadResult {
  * running stack's configuration for its mode and makes Prometheus re-read it without a restart.
  */
 export async function reloadStack(options: StackChoice & { envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
+  const found = requireStack(options);
+  return withStackLock(found.outDir, "reload", () => reloadLocked(options));
+}
+
+async function reloadLocked(options: StackChoice & { envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
   const stack = requireStack(options);
   const envFile = options.envFile ?? (existsSync(stack.envFile) ? stack.envFile : undefined);
   const settings = loadSettings({ ...(envFile === undefined ? {} : { envFile }), cwd: stack.workDir });

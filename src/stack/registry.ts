@@ -6,7 +6,8 @@
  * in. Holds no secret.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { ensurePrivateFolder } from "../render/private-files.js";
 import { homedir, userInfo } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
@@ -42,7 +43,18 @@ const nativeState = z.object({
   prometheusMode: z.enum(["server", "agent"]).optional(),
   /** REMOTE_WRITE_URL it sends to, if any (a URL without credentials: the loader refuses user:password@). */
   remoteWriteUrl: z.string().optional(),
-  processes: z.array(z.object({ name: z.string(), pid: z.number().int(), command: z.string(), ports: z.array(portUse) })),
+  processes: z.array(
+    z.object({
+      name: z.string(),
+      pid: z.number().int(),
+      command: z.string(),
+      ports: z.array(portUse),
+      /** Times the supervisor restarted it after it died, how it last ended, and whether it keeps failing. */
+      restarts: z.number().int().optional(),
+      lastExit: z.string().optional(),
+      failing: z.boolean().optional(),
+    }),
+  ),
   /** The child whose death stopped the stack: its name, how it ended and its last lines. */
   failure: z.object({ name: z.string(), how: z.string(), at: z.string(), lastLines: z.array(z.string()) }).optional(),
 });
@@ -99,7 +111,7 @@ export function readStack(outDir: string, environment: Environment = process.env
 /** Writes atomically (temp file + rename) so a reader never sees half a file. */
 export function recordStack(state: StackState, environment: Environment = process.env): void {
   const file = entryFile(state.outDir, environment);
-  mkdirSync(registryDir(environment), { recursive: true, mode: 0o700 });
+  ensurePrivateFolder(registryDir(environment));
   const temp = `${file}.${process.pid}.tmp`;
   const owner = userInfo();
   const stamped: StackState = { ...state, name: stackName(state), user: state.user ?? owner.username, uid: state.uid ?? owner.uid };

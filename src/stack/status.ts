@@ -2,12 +2,19 @@
 import { fetchRemoteWriteQueues, fetchScrapeTargets, type RemoteWriteQueue, type ScrapeTarget } from "../prometheus/client.js";
 import { isAlive, stackName, type StackState } from "./registry.js";
 import { queueHealth, queuesHealthy } from "../prometheus/remote-write-health.js";
+import { escapeControl } from "../text/echo.js";
+import { fetchStorageHealth, type StorageHealth } from "../prometheus/storage.js";
+import { nativePaths } from "./native/paths.js";
 
 export interface ProcessStatus {
   readonly name: string;
   readonly pid: number;
   readonly ports: readonly number[];
   readonly alive: boolean;
+  /** Restarts by the supervisor after the child died, and how it last ended. */
+  readonly restarts?: number;
+  readonly lastExit?: string;
+  readonly failing?: boolean;
 }
 
 export interface StackStatus {
@@ -15,39 +22,52 @@ export interface StackStatus {
   readonly running: boolean;
   readonly stack?: StackState;
   readonly processes: readonly ProcessStatus[];
-  readonly targets: readonly Pick<ScrapeTarget, "job" | "instance" | "health" | "lastError" | "scrapeUrl">[];
+  readonly targets: readonly Pick<ScrapeTarget, "job" | "instance" | "health" | "lastError" | "scrapeUrl" | "limitAdvice">[];
   /** Why target health could not be read from Prometheus. */
   readonly targetsError?: string;
   /** The remote-write queues, when the stack sends to REMOTE_WRITE_URL. */
   readonly remoteWrite?: readonly RemoteWriteQueue[];
   /** Why the queues could not be read from Prometheus's /metrics. */
   readonly remoteWriteError?: string;
+  /** Whether Prometheus stores what it scrapes (server mode). */
+  readonly storage?: StorageHealth;
 }
 
 export async function collectStatus(stack: StackState | undefined): Promise<StackStatus> {
   if (stack === undefined) return { running: false, processes: [], targets: [] };
   if (stack.kind === "compose") return { running: true, stack, processes: [], targets: [], targetsError: "Prometheus has no host port in the compose stack; see its targets in Grafana (Machine overview → Targets up)" };
-  const processes = stack.processes.map((child) => ({ name: child.name, pid: child.pid, ports: child.ports.map((use) => use.port), alive: isAlive(child.pid) }));
+  const processes = stack.processes.map((child) => ({
+    name: child.name,
+    pid: child.pid,
+    ports: child.ports.map((use) => use.port),
+    alive: isAlive(child.pid),
+    ...(child.restarts === undefined ? {} : { restarts: child.restarts }),
+    ...(child.lastExit === undefined ? {} : { lastExit: child.lastExit }),
+    ...(child.failing === undefined ? {} : { failing: child.failing }),
+  }));
   const running = isAlive(stack.supervisorPid);
   if (!running) return { running, stack, processes, targets: [] };
-  const [targets, queues] = await Promise.all([
+  const [targets, queues, storageHealth] = await Promise.all([
     fetchScrapeTargets(stack.prometheusUrl),
     stack.remoteWriteUrl === undefined ? undefined : fetchRemoteWriteQueues(stack.prometheusUrl),
+    stack.prometheusMode === "agent" ? undefined : fetchStorageHealth(stack.prometheusUrl, { dataDir: nativePaths(stack.workDir, stack.outDir).prometheusData }),
   ]);
   const remoteWrite = queues === undefined ? {} : queues.reachable ? { remoteWrite: queues.value } : { remoteWriteError: queues.reason };
+  const storage = storageHealth === undefined ? {} : { storage: storageHealth };
   return targets.reachable
-    ? { running, stack, processes, targets: targets.value, ...remoteWrite }
-    : { running, stack, processes, targets: [], targetsError: targets.reason, ...remoteWrite };
+    ? { running, stack, processes, targets: targets.value, ...remoteWrite, ...storage }
+    : { running, stack, processes, targets: [], targetsError: targets.reason, ...remoteWrite, ...storage };
 }
 
 /** True when the stack runs, every process lives, every scrape target is up and remote write delivers. */
 export function isHealthy(status: StackStatus): boolean {
   return (
     status.running &&
-    status.processes.every((child) => child.alive) &&
+    status.processes.every((child) => child.alive && child.failing !== true) &&
     status.targetsError === undefined &&
     status.targets.every((target) => target.health === "up") &&
     status.remoteWriteError === undefined &&
+    status.storage?.storing !== false &&
     queuesHealthy(status.remoteWrite ?? [])
   );
 }
@@ -62,8 +82,15 @@ function owner(stack: StackState): string {
   return `${stack.user === undefined ? "" : ` by ${stack.user}`} in ${stack.workDir}`;
 }
 
-/** Plain-text report. Pure. */
+/** Plain-text report; control characters escaped, since last errors quote what targets answered. Pure. */
 export function formatStatus(status: StackStatus): string {
+  return formatStatusLines(status)
+    .split("\n")
+    .map(escapeControl)
+    .join("\n");
+}
+
+function formatStatusLines(status: StackStatus): string {
   const stack = status.stack;
   if (stack === undefined) return "No stack is running (start one with: vllm-monitor up, or vllm-monitor up --native).\n";
   if (stack.kind === "compose") {
@@ -83,7 +110,15 @@ export function formatStatus(status: StackStatus): string {
     lines.push(`Native stack ${stackName(stack)} ${stack.phase}: supervisor pid ${stack.supervisorPid}, started ${stack.startedAt}${owner(stack)}, configs in ${stack.outDir}`);
     if (stack.prometheusMode === "agent") lines.push(`Prometheus runs as an agent: it scrapes and forwards, and answers no queries (dashboards and rules read the central store)`);
   }
-  lines.push("", ...table([["PROCESS", "PID", "PORTS", "STATE"], ...status.processes.map((child) => [child.name, String(child.pid), child.ports.join(","), child.alive ? "alive" : "dead"])]));
+  const restarted = status.processes.some((child) => child.lastExit !== undefined);
+  const processRow = (child: ProcessStatus): string[] => {
+    const state = child.failing === true ? "failing" : child.alive ? "alive" : "dead";
+    return [child.name, String(child.pid), child.ports.join(","), state, ...(restarted ? [String(child.restarts ?? 0), child.lastExit ?? ""] : [])];
+  };
+  lines.push("", ...table([["PROCESS", "PID", "PORTS", "STATE", ...(restarted ? ["RESTARTS", "LAST EXIT"] : [])], ...status.processes.map(processRow)]));
+  for (const child of status.processes) {
+    if (child.failing === true) lines.push(`${child.name} keeps failing (${child.lastExit ?? "died"}; restarted ${child.restarts ?? 0} times): see its lines in ${stack.logFile}; the rest of the stack keeps running`);
+  }
   lines.push("");
   if (!status.running) return `${lines.join("\n")}\n`;
   if (status.targetsError !== undefined) {
@@ -92,7 +127,9 @@ export function formatStatus(status: StackStatus): string {
     lines.push("Scrape targets: none yet");
   } else {
     lines.push(...table([["JOB", "INSTANCE", "HEALTH", "LAST ERROR"], ...status.targets.map((target) => [target.job, target.instance, target.health, target.lastError])]));
+    for (const target of status.targets) if (target.limitAdvice !== undefined) lines.push(`${target.job} ${target.instance}: ${target.limitAdvice}`);
   }
+  if (status.storage !== undefined && status.storage.problems.length > 0) lines.push("", ...status.storage.problems.map((problem) => `Prometheus storage: ${problem}`));
   if (stack.remoteWriteUrl !== undefined) {
     lines.push("");
     if (status.remoteWriteError !== undefined) lines.push(`Remote write to ${stack.remoteWriteUrl}: could not read Prometheus's queue metrics (${status.remoteWriteError})`);

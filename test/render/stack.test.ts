@@ -239,9 +239,15 @@ describe("renderStackConfig and writeStackConfig", () => {
     writeFileSync(join(templates, "prometheus/scrape/gpu.yml.template"), "");
     const loaded = config();
     const endpoints = nativeEndpoints(loaded);
+    // An undeclared ${NAME} of the settings' namespace fails here, not later in Prometheus.
+    await assert.rejects(
+      renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates }),
+      (error: unknown) => isUserError(error) && /templates\/prometheus\/prometheus\.yml\.template:2: \$\{PROMETHEUS_URL_TYPO\} is neither a setting/.test(error.message),
+    );
+    writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${SCRAPE_INTERVAL}\nb: ${prometheus_url_typo}\nc: '${GPU_TARGET_FILES}'\n");
     const rendered = await renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates });
     const gpuFiles = JSON.stringify([join(dir, "build", OUTPUT_LAYOUT.gpuTargets)]);
-    assert.equal(String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content), `a: 5s\nb: \${PROMETHEUS_URL_TYPO}\nc: '${gpuFiles}'\n`);
+    assert.equal(String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content), `a: 5s\nb: \${prometheus_url_typo}\nc: '${gpuFiles}'\n`);
     // why: the scrape fragments render before the fragment list exists, so it has no value there.
     writeFileSync(join(templates, "prometheus/scrape/node.yml.template"), "a: ${OPTIONAL_SCRAPE_CONFIGS}\nb: 1\nc: $OPTIONAL_SCRAPE_CONFIGS\n");
     await assert.rejects(

@@ -3,7 +3,7 @@
  * one evaluation before its `for:` elapses (not firing) and at the moment it does (firing, with
  * labels and annotations), and every recording rule is checked against hand-computed values.
  */
-import { dcgm, httpServer, node, nvidiaSmi, pipeline, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
+import { dcgm, httpServer, node, nvidiaSmi, pipeline, prometheusSelf, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
 import { AGGREGATES, ERROR_RATIO_WINDOWS, REQUEST_RATE_WINDOWS, errorRatioWindowRecord, requestRateWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
 import { buildMixin, defaultMixinConfig, durationSeconds, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/mixin/rules/index.js";
@@ -79,6 +79,39 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       input: [seriesOf(scrape.up.name, { job: "node", instance: "gpu-host-1:9100" }, "0x40")],
       trueFromMinute: 0,
       firing: [{ labels: { job: "node", instance: "gpu-host-1:9100" }, value: "0" }],
+    },
+    {
+      alert: "ScrapeLimitExceeded",
+      // why: one refused scrape a minute; from minute 1 the 5-minute increase is above 0 (4 when it fires: samples 0..4, no extrapolation below zero).
+      input: [seriesOf(prometheusSelf.scrapesExceededSampleLimit.name, { job: "prometheus", instance: "localhost:9090" }, "0+1x40")],
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "prometheus", instance: "localhost:9090" }, value: "4" }],
+      silentWith: [
+        seriesOf(prometheusSelf.scrapesExceededSampleLimit.name, { job: "prometheus", instance: "localhost:9090" }, "0x40"),
+        seriesOf(prometheusSelf.scrapesExceededBodySizeLimit.name, { job: "prometheus", instance: "localhost:9090" }, "0x40"),
+      ],
+    },
+    {
+      alert: "PrometheusNotStoring",
+      // why: its own up is stored for the first 10 minutes, then nothing (the disk filled).
+      input: [seriesOf(scrape.up.name, { job: "prometheus", instance: "localhost:9090" }, "1x10 _x30")],
+      trueFromMinute: 16,
+      firing: [{ labels: { job: "prometheus" }, value: "1" }],
+      silentWith: [seriesOf(scrape.up.name, { job: "prometheus", instance: "localhost:9090" }, "1x40")],
+    },
+    {
+      alert: "DiskPredictedFullIn4h",
+      // why: 10 GiB of 100 GiB free, losing 100 MiB a minute: empty in under 2 hours.
+      input: [
+        seriesOf(node.filesystemAvailBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${10 * 1024 ** 3}-${100 * 1024 ** 2}x40`),
+        seriesOf(node.filesystemSizeBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${100 * 1024 ** 3}x40`),
+      ],
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, value: "-15Gi" }],
+      silentWith: [
+        seriesOf(node.filesystemAvailBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${10 * 1024 ** 3}x40`),
+        seriesOf(node.filesystemSizeBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${100 * 1024 ** 3}x40`),
+      ],
     },
     {
       alert: "VllmMetricsAbsent",

@@ -1,4 +1,5 @@
 /** `vllm-monitor clean`: delete the output folder (rendered configs, token file, compose.env). */
+import { withStackLock } from "../../stack/lock.js";
 import type { Command } from "commander";
 import { cleanOutput } from "../../stack/configure.js";
 import { outOption, unusedEnvFileOption } from "../options.js";
@@ -11,7 +12,7 @@ export function register(program: Command): void {
     .addOption(outOption())
     .addOption(unusedEnvFileOption())
     .action(async (options: { out: string }) => {
-      const removed = await cleanOutput(options.out);
+      const removed = await withStackLock(options.out, "clean", () => cleanOutput(options.out));
       print(removed ? `removed ${options.out}\n` : `nothing to clean: ${options.out} does not exist\n`);
     });
 }

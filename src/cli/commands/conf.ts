@@ -4,6 +4,7 @@ import { relative } from "node:path";
 import type { StackMode } from "../../render/layout.js";
 import type { StackPart } from "../../render/stack.js";
 import { configureStack } from "../../stack/configure.js";
+import { withStackLock } from "../../stack/lock.js";
 import { envFileOption, outOption, settingsFrom } from "../options.js";
 import { registerKubernetes } from "./conf-kubernetes.js";
 import { print, printError } from "../../output.js";
@@ -34,7 +35,8 @@ export function register(program: Command): void {
       .addOption(outOption())
       .addOption(new Option("--mode <mode>", "addresses and paths for docker compose or for native processes").choices(["compose", "native"]).default("compose"))
       .action(async (options: ConfOptions) => {
-        const { result, notes } = await configureStack(settingsFrom(options, { requireGrafanaAdmin: part === "grafana" || part === "all" }), { outDir: options.out, mode: options.mode, part });
+        const settings = settingsFrom(options, { requireGrafanaAdmin: part === "grafana" || part === "all" });
+        const { result, notes } = await withStackLock(options.out, `conf ${part}`, () => configureStack(settings, { outDir: options.out, mode: options.mode, part }));
         for (const note of notes) printError(`note: ${note}\n`);
         for (const path of result.written) print(`wrote ${shown(path)}\n`);
         for (const path of result.removed) print(`removed stale ${shown(path)}\n`);

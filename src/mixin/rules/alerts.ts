@@ -1,7 +1,7 @@
-import { scrape, vllm } from "../../catalog/index.js";
-import { absent, allOn, compare, sumBy } from "../../promql/functions.js";
+import { node, prometheusSelf, scrape, vllm } from "../../catalog/index.js";
+import { absent, allOn, compare, increase, sumBy } from "../../promql/functions.js";
 import { ruleScope } from "../../promql/scope.js";
-import { series } from "../../promql/selector.js";
+import { matcher, series } from "../../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
 import { ALL_TARGETS, type MixinSelectors, type Thresholds } from "../config.js";
@@ -246,6 +246,60 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
           "Start the exporter or server, or fix its address.",
           "For 401/403, configure the scrape job's bearer token; for TLS errors, the CA file or `insecure_skip_verify`.",
         ],
+      },
+    },
+    {
+      alert: "ScrapeLimitExceeded",
+      group: "scrape",
+      // why: the counters live on Prometheus's own page and name no target; ScrapeTargetDown names it.
+      expr: `${compare(increase(series(prometheusSelf.scrapesExceededSampleLimit.name), "5m"), ">", 0)} or ${compare(increase(series(prometheusSelf.scrapesExceededBodySizeLimit.name), "5m"), ">", 0)}`,
+      for: thresholds.targetDown.for,
+      severity: "warning",
+      summary: "Prometheus {{ $labels.instance }} refuses scrapes over a scrape limit",
+      description: `{{ $value }} scrapes in 5 minutes sent more series or a larger page than the job's limit, and were refused whole (nothing of them is stored).`,
+      runbook: {
+        meaning: "A target exports more series than its job's sample_limit (or a page larger than body_size_limit): a cardinality bomb, or a fleet that outgrew the defaults.",
+        impact: "That target's panels go blank and its alerts cannot fire; the rest of the stack is protected.",
+        diagnose: [
+          "`vllm-monitor status` and `vllm-monitor doctor` name the target, the series it sent and the limit.",
+          `\`${scrape.scrapeSamplesScraped.name}\` per target: the series each one sent at its last scrape.`,
+        ],
+        fix: [
+          "Expected growth (more engines, LoRA adapters): raise SCRAPE_SAMPLE_LIMIT (or SCRAPE_BODY_SIZE_LIMIT) for that job in .env, e.g. SCRAPE_SAMPLE_LIMIT=vllm=200000, and apply it.",
+          "A bug (a label holding request ids, user names or prompts): fix the exporter; the limit keeps Prometheus alive meanwhile.",
+        ],
+      },
+    },
+    {
+      alert: "PrometheusNotStoring",
+      group: "scrape",
+      // why: with its disk full Prometheus stores nothing, its own `up` included; the rule still evaluates and notifies, so absence is the signal.
+      expr: absent(series(scrape.up.name, [matcher("job", "=", "prometheus")])),
+      for: "2m",
+      severity: "critical",
+      summary: "Prometheus stores nothing it scrapes (disk full or not writable)",
+      description: "No sample of Prometheus's own scrape was stored for 2 minutes (absent = {{ $value }}): every dashboard and alert reads stale data.",
+      runbook: {
+        meaning: "Appends to the TSDB fail: usually the data folder's disk is full, or it turned read-only. Prometheus keeps scraping and every target still shows up = 1.",
+        impact: "Nothing new is stored: dashboards stop, alerts on fresh data cannot fire, and at the next restart Prometheus repairs its WAL and drops what it could not write.",
+        diagnose: ["`vllm-monitor status` or `vllm-monitor doctor`: \"not storing: …\" with the free space of the data folder.", "`df -h` on the data folder (native: .vllm-monitor/prometheus-data)."],
+        fix: ["Free space on that file system; Prometheus resumes storing by itself.", "Set PROMETHEUS_RETENTION_SIZE below the disk's size so old blocks are deleted in time."],
+      },
+    },
+    {
+      alert: "DiskPredictedFullIn4h",
+      group: "scrape",
+      // why: a linear fit of the last hour, the node-mixin's way; the 40 % guard keeps big, slowly filling disks quiet.
+      expr: `predict_linear(${series(node.filesystemAvailBytes.name, [matcher("fstype", "!=", "")])}[1h], 4 * 3600) < 0 and ${series(node.filesystemAvailBytes.name, [matcher("fstype", "!=", "")])} / ${series(node.filesystemSizeBytes.name, [matcher("fstype", "!=", "")])} < 0.4`,
+      for: "15m",
+      severity: "warning",
+      summary: "{{ $labels.mountpoint }} on {{ $labels.instance }} will be full within 4 hours",
+      description: "At the rate of the last hour, {{ $labels.mountpoint }} ({{ $labels.device }}) runs out of space within 4 hours (free space predicted in 4 h: {{ $value | humanize1024 }}B). If it holds Prometheus's data, storing stops then.",
+      runbook: {
+        meaning: "A file system is filling at a rate that exhausts it within 4 hours; Prometheus's own TSDB is a usual cause when no size retention is set.",
+        impact: "When it is full, Prometheus (if its data lives there) stops storing, and PrometheusNotStoring fires.",
+        diagnose: ["Machine overview → disk panels for the host.", "`du -sh` of the data folder (native: .vllm-monitor/prometheus-data)."],
+        fix: ["Free space, or move the data folder to a larger disk.", "Set PROMETHEUS_RETENTION_SIZE (e.g. 10GB) so Prometheus deletes its oldest blocks in time."],
       },
     },
   ];

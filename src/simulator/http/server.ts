@@ -15,6 +15,8 @@ import {
   promptBlockHashes,
   chatPromptText,
   completionPromptText,
+  contextLengthMessage,
+  promptTokenEstimate,
   tokenText,
   usageChunk,
   type ChatRequest,
@@ -25,7 +27,8 @@ import type { FinishedRequest, RequestSpec } from "../engine/request.js";
 
 /** What `vllm --version` would say for each metrics version. */
 const VLLM_VERSIONS = { current: "0.28.0", "0.10": "0.10.1.1", "0.6": "0.6.6.post1" } as const;
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** The largest request body read; a larger one is answered 413 before it is read whole. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const JSON_TYPE = "application/json";
 
 export interface HandlerOptions {
@@ -67,11 +70,11 @@ export function createHandler(instance: SimulatedInstance, options: HandlerOptio
       case "/v1/models":
         return send(res, 200, JSON_TYPE, modelList([instance.config.model], Math.floor(instance.unixTime(0)), instance.config.maxModelLen));
       case "/v1/completions":
-        return void readJson(req, res, completionRequest, (body) =>
+        return void readJson(req, res, completionRequest, instance.config.maxModelLen, (body) =>
           generate(instance, res, { kind: "completion", body, prompt: completionPromptText(body), maxTokens: body.max_tokens ?? undefined }),
         );
       case "/v1/chat/completions":
-        return void readJson(req, res, chatRequest, (body) =>
+        return void readJson(req, res, chatRequest, instance.config.maxModelLen, (body) =>
           generate(instance, res, { kind: "chat", body, prompt: chatPromptText(body), maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined }),
         );
       default:
@@ -98,20 +101,43 @@ function badRequest(res: ServerResponse, message: string): void {
   send(res, 400, JSON_TYPE, errorBody(400, message, "BadRequestError"));
 }
 
-function readJson<T>(req: IncomingMessage, res: ServerResponse, schema: ZodType<T>, then: (body: T) => void): void {
+/** 413 and the connection closed: the rest of an oversized body is never read. */
+function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+  const body = errorBody(413, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`, "RequestEntityTooLarge");
+  res.writeHead(413, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), connection: "close" });
+  res.end(body, () => req.destroy());
+}
+
+/**
+ * Reads a JSON body within MAX_BODY_BYTES, refuses a prompt longer than the context from a cheap
+ * count (before any per-element validation), then validates it.
+ */
+function readJson<T>(req: IncomingMessage, res: ServerResponse, schema: ZodType<T>, maxModelLen: number, then: (body: T) => void): void {
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return tooLarge(req, res);
   const chunks: Buffer[] = [];
   let size = 0;
+  let refused = false;
   req.on("data", (chunk: Buffer) => {
     size += chunk.length;
     if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    else if (!refused) {
+      refused = true;
+      chunks.length = 0;
+      tooLarge(req, res);
+    }
   });
   req.on("end", () => {
-    if (size > MAX_BODY_BYTES) return badRequest(res, `request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (refused) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
     } catch (error) {
       return badRequest(res, `Invalid JSON body: ${(error as Error).message}`);
+    }
+    const estimate = promptTokenEstimate(parsed);
+    if (estimate !== undefined && estimate >= maxModelLen) {
+      const requested = (parsed as { max_tokens?: unknown }).max_tokens;
+      return badRequest(res, contextLengthMessage(maxModelLen, estimate, typeof requested === "number" ? requested : 0));
     }
     const result = schema.safeParse(parsed);
     if (!result.success) {
@@ -136,10 +162,7 @@ function generate(instance: SimulatedInstance, res: ServerResponse, generation: 
     return send(res, 404, JSON_TYPE, errorBody(404, `The model \`${body.model}\` does not exist.`, "NotFoundError", "model"));
   }
   if (prompt.tokens + (requestedMax ?? 0) > maxModelLen || prompt.tokens >= maxModelLen) {
-    return badRequest(
-      res,
-      `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${prompt.tokens + (requestedMax ?? 0)} tokens (${prompt.tokens} in the messages, ${requestedMax ?? 0} in the completion). Please reduce the length of the messages or completion.`,
-    );
+    return badRequest(res, contextLengthMessage(maxModelLen, prompt.tokens, requestedMax ?? 0));
   }
   const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replace(/-/g, "")}`;
   const who: ResponseIdentity = { id, created: Math.floor(Date.now() / 1000), model };

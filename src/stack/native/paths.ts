@@ -13,8 +13,6 @@ export interface NativePaths {
   readonly workDir: string;
   /** `.vllm-monitor/`: log and data folders. */
   readonly stateDir: string;
-  /** Every line of every process, in the foreground and detached alike (`vllm-monitor logs`). */
-  readonly logFile: string;
   /** Prometheus's TSDB, kept across restarts and `down`. */
   readonly prometheusData: string;
   /** The agent's write-ahead log (PROMETHEUS_MODE=agent): unsent samples survive a restart. */
@@ -25,13 +23,20 @@ export interface NativePaths {
   readonly outDir: string;
 }
 
+/**
+ * One run's log: every line of every process, in the foreground and detached alike (`vllm-monitor
+ * logs`), named after its supervisor's pid so two runs never share a file. Pure.
+ */
+export function runLogFile(paths: Pick<NativePaths, "stateDir">, supervisorPid: number): string {
+  return resolve(paths.stateDir, `native-${supervisorPid}.log`);
+}
+
 /** Resolves every native path against `workDir`. Pure. */
 export function nativePaths(workDir: string, outDir: string): NativePaths {
   const stateDir = resolve(workDir, STATE_DIR_NAME);
   return {
     workDir: resolve(workDir),
     stateDir,
-    logFile: resolve(stateDir, "native.log"),
     prometheusData: resolve(stateDir, "prometheus-data"),
     prometheusAgentData: resolve(stateDir, "prometheus-agent-wal"),
     alertmanagerData: resolve(stateDir, "alertmanager-data"),

@@ -54,6 +54,8 @@ export interface NativePlanInput {
   readonly grafanaAdmin?: GrafanaAdmin;
   /** The installed Prometheus's version; needed in agent mode, whose flag differs between 2.x and 3.x. */
   readonly prometheusVersion?: PrometheusVersion;
+  /** `--storage.tsdb.retention.size` (PROMETHEUS_RETENTION_SIZE, or the default sized from free space). */
+  readonly retentionSize?: string;
 }
 
 /** Files the stack reads inside the output folder; the renderer writes them there. */
@@ -93,20 +95,22 @@ export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">):
 }
 
 /** A server keeps a TSDB; an agent only a write-ahead log, in its own folder (the two formats must not meet). */
-function storageArgs(input: Pick<NativePlanInput, "settings" | "paths" | "prometheusVersion">): string[] {
+function storageArgs(input: Pick<NativePlanInput, "settings" | "paths" | "prometheusVersion" | "retentionSize">): string[] {
   const { env } = input.settings;
   if (env.PROMETHEUS_MODE !== "agent") {
+    // why: retentionSize is PROMETHEUS_RETENTION_SIZE, or in native mode a default from the data folder's free space.
+    const size = env.PROMETHEUS_RETENTION_SIZE ?? input.retentionSize;
     return [
       `--storage.tsdb.path=${input.paths.prometheusData}`,
       `--storage.tsdb.retention.time=${env.PROMETHEUS_RETENTION_TIME}`,
-      ...(env.PROMETHEUS_RETENTION_SIZE === undefined ? [] : [`--storage.tsdb.retention.size=${env.PROMETHEUS_RETENTION_SIZE}`]),
+      ...(size === undefined ? [] : [`--storage.tsdb.retention.size=${size}`]),
     ];
   }
   if (input.prometheusVersion === undefined) throw new Error("agent mode needs the Prometheus version (its flag differs between 2.x and 3.x)");
   return [agentFlag(input.prometheusVersion), `--storage.agent.path=${input.paths.prometheusAgentData}`];
 }
 
-export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settings" | "paths" | "prometheusVersion">): ProcessSpec {
+export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settings" | "paths" | "prometheusVersion" | "retentionSize">): ProcessSpec {
   const { binaries, settings, paths } = input;
   const own = portUse("prometheus", settings);
   return {

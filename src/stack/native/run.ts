@@ -4,7 +4,8 @@
  * the supervisor in the background. It records itself in the registry, so `status`, `logs`,
  * `reload` and `down` find it from any folder.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+import { ensurePrivateFolder } from "../../render/private-files.js";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Settings } from "../../config/load.js";
@@ -19,7 +20,8 @@ import { locateBinaries } from "./binaries.js";
 import type { PrometheusVersion } from "../../prometheus/version.js";
 import { binaryVersion } from "../prometheus-version.js";
 import { startDetached } from "./detach.js";
-import { nativePaths, type NativePaths } from "./paths.js";
+import { defaultRetentionSize } from "./retention.js";
+import { nativePaths, runLogFile, type NativePaths } from "./paths.js";
 import { plannedServices, planNativeProcesses, type ProcessSpec } from "./plan.js";
 import { selfInvocation } from "./self.js";
 import { ChildDeathError, checkPortsFree, childDeathError, describeExit, isStartupAborted, startSupervised, type ChildDeath, type Supervised } from "./supervisor.js";
@@ -28,6 +30,7 @@ import { print, printError } from "../../output.js";
 import { alertingConfigured } from "../../config/alert-destinations.js";
 import { ALERTMANAGER_LAYOUT } from "../../alerting/render.js";
 import { alertmanagerVersion, type KnownAlertmanager } from "./alertmanager-version.js";
+import { lockStack, type StackLock } from "../lock.js";
 
 export interface NativeStackOptions {
   readonly settings: Settings;
@@ -52,6 +55,8 @@ function pathsOf(options: Pick<NativeStackOptions, "cwd" | "outDir">): NativePat
 function refuseIfRunning(paths: NativePaths): void {
   const state = readStack(paths.outDir);
   if (state === undefined) return;
+  // why: a detached supervisor finds the record its parent wrote for it before it started.
+  if (state.kind === "native" && state.supervisorPid === process.pid) return;
   if (state.kind === "compose") {
     throw new UserError(`The compose stack uses ${state.outDir}.`, ["stop it with: vllm-monitor down, or pass another --out"]);
   }
@@ -85,8 +90,18 @@ function agentNote(settings: Settings, version: PrometheusVersion | undefined): 
 
 /** `up --native`: renders the configs and runs the stack until Ctrl-C / SIGTERM / `down`, or a child dies. */
 export async function startNativeStack(options: NativeStackOptions): Promise<void> {
-  const { settings } = options;
   const paths = pathsOf(options);
+  // why: the lock covers "is one running?" until this run is recorded, so two `up`s cannot both pass; a detached child's parent holds it.
+  const lock = options.detachedChild === true ? undefined : await lockStack(paths.outDir, options.detach === true ? "up --native --detach" : "up --native");
+  try {
+    await startLocked(options, paths, lock);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function startLocked(options: NativeStackOptions, paths: NativePaths, lock: StackLock | undefined): Promise<void> {
+  const { settings } = options;
   refuseIfRunning(paths);
   const binaries = locateBinaries(settings);
   const agent = settings.env.PROMETHEUS_MODE === "agent";
@@ -110,6 +125,7 @@ export async function startNativeStack(options: NativeStackOptions): Promise<voi
     alertmanagerConfig: join(paths.outDir, ALERTMANAGER_LAYOUT.config),
     ...(admin === undefined ? {} : { grafanaAdmin: admin.admin }),
     ...(prometheusVersion === undefined ? {} : { prometheusVersion }),
+    retentionSize: settings.env.PROMETHEUS_RETENTION_SIZE ?? defaultRetentionSize(paths.prometheusData),
   });
 
   if (options.detachedChild !== true) {
@@ -122,18 +138,53 @@ export async function startNativeStack(options: NativeStackOptions): Promise<voi
   if (options.detach === true) {
     const childArgs = ["up", "--native", "--detached-child", "--out", paths.outDir];
     if (settings.envFile.found) childArgs.push("--env-file", settings.envFile.path);
-    const pid = await startDetached(cli, childArgs, paths, () => readStack(paths.outDir));
+    let childPid: number | undefined;
+    let pid: number;
+    try {
+      pid = await startDetached(cli, childArgs, paths, () => readStack(paths.outDir), (spawned) => {
+        childPid = spawned;
+        // why: recorded before the child starts anything, so `down` meanwhile finds and stops it.
+        recordStack(initialState(settings, paths, spawned));
+        lock?.release();
+      });
+    } catch (error) {
+      // A child that died before it could clean up leaves the record written for it.
+      const left = readStack(paths.outDir);
+      if (left?.kind === "native" && left.supervisorPid === childPid && !isAlive(left.supervisorPid) && left.phase !== "failed") forgetStack(paths.outDir);
+      throw error;
+    }
     const started = readStack(paths.outDir);
-    print(summary(started?.kind === "native" ? started : undefined, pid, paths.logFile));
+    print(summary(started?.kind === "native" ? started : undefined, pid, runLogFile(paths, pid)));
     return;
   }
-  await runSupervisor(options, paths, { specs, alertmanager: knownAlertmanager });
+  await runSupervisor(options, paths, { specs, alertmanager: knownAlertmanager, lock });
+}
+
+/** The record of a stack that is starting: written before any process starts. */
+function initialState(settings: Settings, paths: NativePaths, supervisorPid: number): NativeState {
+  return {
+    kind: "native",
+    supervisorPid,
+    phase: "starting",
+    startedAt: new Date().toISOString(),
+    demo: settings.demo,
+    outDir: paths.outDir,
+    envFile: settings.envFile.path,
+    workDir: paths.workDir,
+    logFile: runLogFile(paths, supervisorPid),
+    prometheusUrl: `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
+    prometheusMode: settings.env.PROMETHEUS_MODE,
+    ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
+    processes: [],
+  };
 }
 
 interface SupervisorInput {
   readonly specs: ProcessSpec[];
   /** The installed Alertmanager's version, when it runs. */
   readonly alertmanager?: KnownAlertmanager | undefined;
+  /** Released once this run is recorded. */
+  readonly lock?: StackLock | undefined;
 }
 
 async function runSupervisor(options: NativeStackOptions, paths: NativePaths, input: SupervisorInput): Promise<void> {
@@ -142,29 +193,19 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
   const onSignal = (): void => stopRequest.abort();
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
-  mkdirSync(paths.stateDir, { recursive: true });
+  ensurePrivateFolder(paths.stateDir);
   // why: `vllm-monitor logs` reads this file; a detached supervisor's stdout already is it.
-  if (options.detachedChild !== true) writeFileSync(paths.logFile, "", { mode: 0o644 });
+  const logFile = runLogFile(paths, process.pid);
+  if (options.detachedChild !== true) writeFileSync(logFile, "", { mode: 0o644 });
   const writeLine = (text: string): void => {
     print(`${text}\n`);
-    if (options.detachedChild !== true) appendFileSync(paths.logFile, `${text}\n`);
+    if (options.detachedChild !== true) appendFileSync(logFile, `${text}\n`);
   };
 
-  const state: NativeState = {
-    kind: "native",
-    supervisorPid: process.pid,
-    phase: "starting",
-    startedAt: new Date().toISOString(),
-    demo: settings.demo,
-    outDir: paths.outDir,
-    envFile: settings.envFile.path,
-    workDir: paths.workDir,
-    logFile: paths.logFile,
-    prometheusUrl: `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
-    prometheusMode: settings.env.PROMETHEUS_MODE,
-    ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
-    processes: [],
-  };
+  const state: NativeState = initialState(settings, paths, process.pid);
+  // why: a failed start removes only an output folder this run created, never one that was there before.
+  const createdOutDir = !existsSync(paths.outDir);
+  let reachedRunning = false;
   const record = (next: Partial<NativeState>): void => {
     Object.assign(state, next);
     recordStack(state);
@@ -173,10 +214,11 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
   let death: ChildDeath | undefined;
   try {
     record({});
+    input.lock?.release();
     const runs = (name: ProcessSpec["name"]): boolean => input.specs.some((spec) => spec.name === name);
-    mkdirSync(settings.env.PROMETHEUS_MODE === "agent" ? paths.prometheusAgentData : paths.prometheusData, { recursive: true });
-    if (runs("alertmanager")) mkdirSync(paths.alertmanagerData, { recursive: true });
-    if (runs("grafana")) mkdirSync(paths.grafanaData, { recursive: true });
+    ensurePrivateFolder(settings.env.PROMETHEUS_MODE === "agent" ? paths.prometheusAgentData : paths.prometheusData);
+    if (runs("alertmanager")) ensurePrivateFolder(paths.alertmanagerData);
+    if (runs("grafana")) ensurePrivateFolder(paths.grafanaData);
     await renderNativeConfig(settings, paths.outDir, input.specs, input.alertmanager);
 
     let supervised: Supervised;
@@ -187,6 +229,10 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
         signal: stopRequest.signal,
         onStarted: (spec, child: ManagedProcess) =>
           record({ processes: [...state.processes, { name: spec.name, pid: child.pid, command: spec.command, ports: spec.ports.map((use) => ({ ...use })) }] }),
+        onRestarted: (spec, child, info) =>
+          record({
+            processes: state.processes.map((entry) => (entry.name === spec.name ? { ...entry, ...(child === undefined ? {} : { pid: child.pid }), ...info } : entry)),
+          }),
       });
     } catch (error) {
       if (isStartupAborted(error)) return;
@@ -194,7 +240,8 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
       throw error;
     }
     record({ phase: "running" });
-    writeLine(summary(state, process.pid, paths.logFile).trimEnd());
+    reachedRunning = true;
+    writeLine(summary(state, process.pid, logFile).trimEnd());
 
     const stopped = new Promise<"stop">((resolveStop) => {
       if (stopRequest.signal.aborted) resolveStop("stop");
@@ -210,7 +257,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
       throw childDeathError(outcome);
     }
   } finally {
-    await removeOutputTree(paths.outDir).catch(() => false);
+    if (createdOutDir || reachedRunning) await removeOutputTree(paths.outDir).catch(() => false);
     if (death === undefined) forgetStack(paths.outDir);
     // why: `status` names the child that died, with its last lines, after the supervisor is gone.
     else record({ phase: "failed", failure: { name: death.name, how: describeExit(death.exit), at: new Date().toISOString(), lastLines: [...death.lastLines].slice(-15) } });

@@ -1,6 +1,7 @@
 /**
  * Runs the planned processes: refuses busy ports up front, starts each in order and waits until
- * it serves, prefixes its output with its name, reports the first one that dies, and stops them
+ * it serves, prefixes its output with its name, restarts one that dies once the stack runs (with
+ * backoff; a child that keeps failing is reported while the rest keeps running), and stops them
  * all (last started first).
  */
 import { UserError } from "../../errors.js";
@@ -11,6 +12,26 @@ import type { ProcessSpec } from "./plan.js";
 const READY_TIMEOUT_MS = 300_000;
 const STOP_GRACE_MS = 10_000;
 const REPORTED_LINES = 15;
+/** First restart delay; doubled after each quick death, up to RESTART_MAX_DELAY_MS. */
+const RESTART_FIRST_DELAY_MS = 1_000;
+const RESTART_MAX_DELAY_MS = 30_000;
+/** A child that lived this long before dying starts its backoff over. */
+const RESTART_RESET_AFTER_MS = 60_000;
+/** Quick deaths in a row after which a child is reported as failing (it is still retried). */
+const FAILING_AFTER = 5;
+
+/** What the supervisor knows about a child it restarted: shown by `status`. */
+export interface RestartInfo {
+  readonly restarts: number;
+  readonly lastExit: string;
+  /** Died quickly FAILING_AFTER times in a row: it keeps failing. */
+  readonly failing: boolean;
+}
+
+/** The delay before the next restart after `quickDeaths` deaths in a row. */
+export function restartDelayMs(quickDeaths: number, firstDelayMs = RESTART_FIRST_DELAY_MS): number {
+  return Math.min(RESTART_MAX_DELAY_MS, firstDelayMs * 2 ** Math.max(0, quickDeaths - 1));
+}
 
 /** Every busy port of every spec, all at once, each naming the variable that moves it. */
 export async function checkPortsFree(specs: readonly ProcessSpec[], host: string): Promise<void> {
@@ -76,9 +97,13 @@ export interface SuperviseOptions {
   readonly writeLine: (text: string) => void;
   /** Called once a process started (before it is ready), to record its pid. */
   readonly onStarted?: (spec: ProcessSpec, process: ManagedProcess) => void;
+  /** Called when a child that died after startup was started again (or is waiting to be). */
+  readonly onRestarted?: (spec: ProcessSpec, process: ManagedProcess | undefined, info: RestartInfo) => void;
   /** Aborted by Ctrl-C / SIGTERM: startup stops waiting and everything started is stopped. */
   readonly signal: AbortSignal;
   readonly readyTimeoutMs?: number;
+  /** The first restart delay (default 1 s); tests shorten it. */
+  readonly restartFirstDelayMs?: number;
 }
 
 class StartupAborted extends Error {}
@@ -110,12 +135,16 @@ export async function startSupervised(specs: readonly ProcessSpec[], options: Su
   const aborted = abortPromise(options.signal);
   aborted.catch(() => undefined);
 
+  let running = false;
+  const timers = new Set<NodeJS.Timeout>();
   const stopAll = async (): Promise<void> => {
     stopping = true;
+    for (const timer of timers) clearTimeout(timer);
     for (const child of [...processes].reverse()) await child.stop(STOP_GRACE_MS);
   };
 
-  for (const spec of specs) {
+  const launch = (spec: ProcessSpec, slot: number, history: { restarts: number; quickDeaths: number }): ManagedProcess => {
+    const startedAt = Date.now();
     const child = startProcess({
       name: spec.name,
       command: spec.command,
@@ -123,10 +152,31 @@ export async function startSupervised(specs: readonly ProcessSpec[], options: Su
       env: { ...options.baseEnv, ...spec.env },
       onLine: (line) => options.writeLine(prefix(spec.name, line)),
     });
-    processes.push(child);
+    processes[slot] = child;
     void child.exited.then((exit) => {
-      if (!stopping) reportDeath({ name: spec.name, exit, lastLines: child.recentOutput() });
+      if (stopping) return;
+      // why: before the stack runs, a death fails `up`; afterwards one child's death must not stop the others.
+      if (!running) return reportDeath({ name: spec.name, exit, lastLines: child.recentOutput() });
+      const quickDeaths = Date.now() - startedAt >= RESTART_RESET_AFTER_MS ? 1 : history.quickDeaths + 1;
+      const delay = restartDelayMs(quickDeaths, options.restartFirstDelayMs);
+      const info = { restarts: history.restarts, lastExit: describeExit(exit), failing: quickDeaths >= FAILING_AFTER };
+      options.writeLine(
+        `vllm-monitor: ${spec.name} ${info.lastExit}${info.failing ? ` (${quickDeaths} times in a row: it keeps failing)` : ""}; restarting it in ${delay / 1000}s, the rest keeps running`,
+      );
+      options.onRestarted?.(spec, undefined, info);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (stopping) return;
+        const next = launch(spec, slot, { restarts: history.restarts + 1, quickDeaths });
+        options.onRestarted?.(spec, next, { ...info, restarts: history.restarts + 1 });
+      }, delay);
+      timers.add(timer);
     });
+    return child;
+  };
+
+  for (const spec of specs) {
+    const child = launch(spec, processes.length, { restarts: 0, quickDeaths: 0 });
     options.onStarted?.(spec, child);
     const died = child.exited.then((exit) => ({ name: spec.name, exit, lastLines: child.recentOutput() }));
     // why: the readiness poll must end as soon as the race is lost, or it keeps the CLI alive until its timeout.
@@ -150,5 +200,6 @@ export async function startSupervised(specs: readonly ProcessSpec[], options: Su
       throw error;
     }
   }
+  running = true;
   return { processes, firstDeath, stopAll };
 }

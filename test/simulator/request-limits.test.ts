@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { after, describe, test } from "node:test";
+import { waitUntil } from "../../src/process/index.js";
+import { startSimulator } from "../../src/simulator/index.js";
+import { MAX_BODY_BYTES } from "../../src/simulator/http/server.js";
+import { startPrometheus } from "../helpers/prometheus.js";
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * POSTs a body and resolves with the answer as soon as it comes, even when the server answers
+ * before the body is sent and closes the connection (413): fetch would report a broken upload.
+ */
+function post(url: string, body: Buffer, options: { chunked?: boolean } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { "content-type": "application/json" };
+    if (options.chunked !== true) headers["content-length"] = body.length;
+    const outgoing = request(url, { method: "POST", headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("error", reject);
+    });
+    // why: the server closing mid-upload is the point of the 413 case; the answer already arrived.
+    outgoing.on("error", (error) => (outgoing.writableEnded ? undefined : reject(error)));
+    for (let offset = 0; offset < body.length; offset += 1024 * 1024) outgoing.write(body.subarray(offset, offset + 1024 * 1024));
+    outgoing.end();
+  });
+}
+
+describe("simulator request limits", () => {
+  test("huge prompts are refused like vLLM (400 for the context, 413 for the body) before any per-element work, and no scrape fails meanwhile", async () => {
+    // The bodies are built first: building them is the client's work, not the server's.
+    // 1.6 million token ids (13 MB): validated element by element, this took 14 s.
+    const tokenIdsBody = Buffer.from(JSON.stringify({ prompt: Array.from({ length: 1_600_000 }, (_, index) => index % 50_000), max_tokens: 5 }));
+    // A batch of 400,000 short token lists fits the context one by one: answered at once, not after 11 s of validation.
+    const batchBody = Buffer.from(JSON.stringify({ prompt: Array.from({ length: 400_000 }, () => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), max_tokens: 5 }));
+    const chatBody = Buffer.from(JSON.stringify({ messages: [{ role: "user", content: "x".repeat(14_000_000) }] }));
+    const oversized = Buffer.alloc(MAX_BODY_BYTES + 1024 * 1024, 0x20);
+    const simulator = await startSimulator({ port: 0, load: "idle", seed: 1 });
+    after(() => simulator.close());
+    const url = simulator.urls[0] as string;
+    const target = new URL(url).host;
+    const prometheus = await startPrometheus({
+      config: `global: {scrape_interval: 3s, scrape_timeout: 3s, evaluation_interval: 3s}\nscrape_configs: [{job_name: sim, static_configs: [{targets: ["${target}"]}]}]\n`,
+    });
+    after(() => prometheus.stop());
+    await prometheus.waitForScrapes(2, { job: "sim" });
+
+    const completions = `${url}/v1/completions`;
+    const tokenIds = await post(completions, tokenIdsBody);
+    assert.equal(tokenIds.status, 400);
+    assert.match(tokenIds.body, /This model's maximum context length is \d+ tokens\. However, you requested 1600005 tokens \(1600000 in the messages, 5 in the completion\)/);
+    const batch = await post(completions, batchBody);
+    assert.equal(batch.status, 200);
+    const chat = await post(`${url}/v1/chat/completions`, chatBody);
+    assert.equal(chat.status, 400);
+    assert.match(chat.body, /maximum context length/);
+
+    const declared = await post(completions, oversized);
+    assert.equal(declared.status, 413);
+    assert.match(declared.body, /"code":413/);
+    const streamed = await post(completions, oversized, { chunked: true });
+    assert.equal(streamed.status, 413);
+
+    // Three more scrapes after the last request: with a 3 s timeout, a blocked event loop shows as up = 0.
+    const scrapes = async () => (await prometheus.query('count_over_time(up{job="sim"}[1h])'))[0]?.value ?? 0;
+    const seen = await scrapes();
+    await waitUntil(async () => (await scrapes()) >= seen + 3, { what: "three more scrapes", timeoutMs: 60_000, intervalMs: 250 });
+    assert.deepEqual((await prometheus.query('min_over_time(up{job="sim"}[1h])')).map((sample) => sample.value), [1], "every scrape succeeded");
+  });
+});
