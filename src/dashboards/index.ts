@@ -1,7 +1,8 @@
-import { fleetOverviewDashboard } from "./fleet-overview.js";
-import { instancesDashboard } from "./instances.js";
-import { machineOverviewDashboard } from "./machine-overview.js";
-import { userOverviewDashboard, type DashboardOptions } from "./user-overview.js";
+import { fleetOverviewSpec } from "./fleet-overview.js";
+import { instancesSpec } from "./instances.js";
+import { machineOverviewSpec } from "./machine-overview.js";
+import { buildDashboard, type DashboardSpec } from "./panels.js";
+import { userOverviewSpec, type DashboardOptions } from "./user-overview.js";
 
 /** A generated dashboard: written to dashboards/<fileName> (committed) and provisioned into Grafana. */
 export interface DashboardFile {
@@ -10,14 +11,26 @@ export interface DashboardFile {
   readonly dashboard: Record<string, unknown>;
 }
 
-/** Every dashboard the project ships. Pure: builds fresh objects on every call. */
-export function dashboardFiles(options: DashboardOptions): DashboardFile[] {
+/** A dashboard as typed rows, panels and variables: Grafana's JSON and the Perses spec are both built from it. */
+export interface NamedDashboardSpec {
+  /** The file name without extension, e.g. `vllm-user-overview`. */
+  readonly name: string;
+  readonly spec: DashboardSpec;
+}
+
+/** Every dashboard the project ships, as typed specs. Pure: builds fresh objects on every call. */
+export function dashboardSpecs(options: DashboardOptions): NamedDashboardSpec[] {
   return [
-    { fileName: "vllm-user-overview.json", dashboard: userOverviewDashboard(options) },
-    { fileName: "vllm-machine-overview.json", dashboard: machineOverviewDashboard(options) },
-    { fileName: "vllm-instances.json", dashboard: instancesDashboard(options) },
-    { fileName: "vllm-fleet-overview.json", dashboard: fleetOverviewDashboard(options) },
+    { name: "vllm-user-overview", spec: userOverviewSpec(options) },
+    { name: "vllm-machine-overview", spec: machineOverviewSpec(options) },
+    { name: "vllm-instances", spec: instancesSpec(options) },
+    { name: "vllm-fleet-overview", spec: fleetOverviewSpec(options) },
   ];
+}
+
+/** Every dashboard the project ships, as Grafana JSON models. */
+export function dashboardFiles(options: DashboardOptions): DashboardFile[] {
+  return dashboardSpecs(options).map(({ name, spec }) => ({ fileName: `${name}.json`, dashboard: buildDashboard(spec) }));
 }
 
 export { userOverviewDashboard, USER_OVERVIEW_UID, type DashboardOptions } from "./user-overview.js";
@@ -25,3 +38,4 @@ export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machine-overvi
 export { instancesDashboard, INSTANCES_UID } from "./instances.js";
 export { fleetOverviewDashboard, FLEET_OVERVIEW_UID } from "./fleet-overview.js";
 export { DASHBOARD_UIDS } from "./navigation.js";
+export type { DashboardSpec, PanelSpec, RowSpec, TargetSpec, ThresholdStep, LinkSpec, SeriesStyle } from "./panels.js";

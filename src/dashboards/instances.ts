@@ -4,7 +4,7 @@ import * as instances from "../promql/instances.js";
 import { grafanaScope } from "../promql/scope.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../promql/vllm.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations, userOverviewRowUrl } from "./navigation.js";
-import { alertLine, buildDashboard, refId, type RowSpec, type TargetSpec } from "./panels.js";
+import { alertLine, buildDashboard, refId, type RowSpec, type TargetSpec, type DashboardSpec } from "./panels.js";
 import { engineInternalsRow, optionalEngineRows } from "./rows/engine-internals.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { vllmVariables } from "./variables.js";
@@ -135,9 +135,10 @@ function loadBalanceRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
 }
 
 /** Which vLLM server or engine is sick, how evenly the load is spread, and the engines' internals. */
-export function instancesDashboard(options: DashboardOptions): Record<string, unknown> {
+/** The dashboard as typed rows and variables: Grafana's JSON and the Perses spec are both built from it. */
+export function instancesSpec(options: DashboardOptions): DashboardSpec {
   const query: QueryOptions = { scope: grafanaScope(), source: options.source };
-  return buildDashboard({
+  return {
     uid: INSTANCES_UID,
     title: "vLLM / Instances",
     description:
@@ -154,5 +155,9 @@ export function instancesDashboard(options: DashboardOptions): Record<string, un
       engineInternalsRow(query.scope),
       ...optionalEngineRows(query.scope),
     ],
-  });
+  };
+}
+
+export function instancesDashboard(options: DashboardOptions): Record<string, unknown> {
+  return buildDashboard(instancesSpec(options));
 }

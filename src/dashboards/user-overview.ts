@@ -21,7 +21,7 @@ import {
 } from "../promql/vllm.js";
 import type { Thresholds } from "../mixin/thresholds.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations } from "./navigation.js";
-import { alertLine, buildDashboard, type RowSpec, type TargetSpec } from "./panels.js";
+import { alertLine, buildDashboard, type RowSpec, type TargetSpec, type DashboardSpec } from "./panels.js";
 import { apiRow } from "./rows/api.js";
 import { requestPhasesRow } from "./rows/request-phases.js";
 import { vllmVariables } from "./variables.js";
@@ -321,10 +321,11 @@ function sloRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
 }
 
 /** What the people sending requests feel: traffic, latency, tokens, service level. */
-export function userOverviewDashboard(options: DashboardOptions): Record<string, unknown> {
+/** The dashboard as typed rows and variables: Grafana's JSON and the Perses spec are both built from it. */
+export function userOverviewSpec(options: DashboardOptions): DashboardSpec {
   const thresholds = options.thresholds;
   const query: QueryOptions = { scope: grafanaScope(), source: options.source };
-  return buildDashboard({
+  return {
     uid: USER_OVERVIEW_UID,
     title: "vLLM / User overview",
     description:
@@ -341,5 +342,9 @@ export function userOverviewDashboard(options: DashboardOptions): Record<string,
       tokensRow(query),
       apiRow(query, thresholds),
     ],
-  });
+  };
+}
+
+export function userOverviewDashboard(options: DashboardOptions): Record<string, unknown> {
+  return buildDashboard(userOverviewSpec(options));
 }
