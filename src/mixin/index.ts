@@ -7,6 +7,7 @@
 import type { Settings } from "../config/load.js";
 import { defaultValue } from "../config/schema.js";
 import { dashboardFiles, type DashboardFile } from "../dashboards/index.js";
+import { persesDashboardFiles, type PersesDashboardFile } from "../perses/index.js";
 import { alertRules, ruleFiles, runbooksMarkdown, type AlertRule, type RuleFile } from "../rules/index.js";
 import { thresholds, type Thresholds } from "./thresholds.js";
 
@@ -21,6 +22,8 @@ export interface Mixin {
   readonly portableDashboards: readonly DashboardFile[];
   /** The same dashboards reading our recording rules where cheaper: what our stack provisions. */
   readonly recordedDashboards: readonly DashboardFile[];
+  /** The portable dashboards as Perses dashboards (committed under dashboards/perses/, drawn by the viewer). */
+  readonly persesDashboards: readonly PersesDashboardFile[];
   readonly ruleFiles: readonly RuleFile[];
   readonly alerts: readonly AlertRule[];
   /** docs/runbooks.md. */
@@ -46,6 +49,7 @@ export function buildMixin(config: MixinConfig = defaultMixinConfig()): Mixin {
   return {
     portableDashboards: dashboardFiles({ source: "raw", thresholds: config.thresholds }),
     recordedDashboards: dashboardFiles({ source: "recorded", thresholds: config.thresholds }),
+    persesDashboards: persesDashboardFiles(config.thresholds),
     ruleFiles: ruleFiles(config.thresholds, config.runbookBaseUrl),
     alerts: alertRules(config.thresholds),
     runbooks: runbooksMarkdown(config.thresholds),
