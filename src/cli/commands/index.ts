@@ -10,6 +10,7 @@ import * as reload from "./reload.js";
 import * as simulate from "./simulate.js";
 import * as status from "./status.js";
 import * as up from "./up.js";
+import * as view from "./view.js";
 
 /**
  * Registers every CLI command. Each command is one module exporting `register(program)`;
@@ -27,4 +28,5 @@ export function registerCommands(program: Command): void {
   simulate.register(program);
   status.register(program);
   up.register(program);
+  view.register(program);
 }
