@@ -9,6 +9,7 @@ import * as logs from "./logs.js";
 import * as reload from "./reload.js";
 import * as simulate from "./simulate.js";
 import * as status from "./status.js";
+import * as top from "./top.js";
 import * as up from "./up.js";
 import * as view from "./view.js";
 
@@ -27,6 +28,7 @@ export function registerCommands(program: Command): void {
   reload.register(program);
   simulate.register(program);
   status.register(program);
+  top.register(program);
   up.register(program);
   view.register(program);
 }
