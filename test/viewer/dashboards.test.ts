@@ -73,26 +73,32 @@ describe("the viewer in Chromium over the demo stack", { skip }, () => {
     await workspace?.cleanup();
   });
 
+  async function dashboardProblems(dashboard: PersesDashboard, screenshots: string): Promise<string[]> {
+    const problems: string[] = [];
+    const name = dashboard.metadata.name;
+    const panels = Object.values(dashboard.spec.panels);
+    const url = `${viewer.url}projects/${dashboard.metadata.project}/dashboards/${name}?start=5m&refresh=0s`;
+    const view = await viewDashboard(browser, url, panels.length, join(screenshots, `${name}.png`));
+    problems.push(...view.pageErrors.map((error) => `${name}: ${error}`));
+    if (view.panels.length !== panels.length) problems.push(`${name}: ${view.panels.length} panels drawn of ${panels.length}: ${view.panels.map((panel) => panel.title).join(", ")}`);
+    for (const state of view.panels) {
+      const panel = panels.find((candidate) => candidate.spec.display.name === state.title);
+      if (panel === undefined) problems.push(`${name}: a panel titled "${state.title}" is not in the dashboard`);
+      else if (state.error !== undefined) problems.push(`${name} / ${state.title}: shows an error: ${state.error}`);
+      else if (looksEmpty(state, panel) && (await panelHasData(workspace.prometheusUrl, panel))) problems.push(`${name} / ${state.title}: shows No data, but its query has data in Prometheus`);
+    }
+    return problems;
+  }
+
   test("draws every panel of every dashboard with data, without a JavaScript error or a panel error", async () => {
     const screenshots = process.env.VIEWER_SCREENSHOTS ?? temporaryDir("viewer-screenshots-");
     mkdirSync(screenshots, { recursive: true });
     const problems: string[] = [];
     for (const dashboard of dashboards) {
-      const name = dashboard.metadata.name;
-      const panels = Object.values(dashboard.spec.panels);
-      const url = `${viewer.url}projects/${dashboard.metadata.project}/dashboards/${name}?start=5m&refresh=0s`;
-      const view = await viewDashboard(browser, url, panels.length, join(screenshots, `${name}.png`));
-      problems.push(...view.pageErrors.map((error) => `${name}: ${error}`));
-      assert.equal(view.panels.length, panels.length, `${name}: ${view.panels.length} panels drawn of ${panels.length}: ${view.panels.map((panel) => panel.title).join(", ")}`);
-      for (const state of view.panels) {
-        const panel = panels.find((candidate) => candidate.spec.display.name === state.title);
-        if (panel === undefined) {
-          problems.push(`${name}: a panel titled "${state.title}" is not in the dashboard`);
-          continue;
-        }
-        if (state.error !== undefined) problems.push(`${name} / ${state.title}: shows an error: ${state.error}`);
-        else if (looksEmpty(state, panel) && (await panelHasData(workspace.prometheusUrl, panel))) problems.push(`${name} / ${state.title}: shows No data, but its query has data in Prometheus`);
-      }
+      // why: the first look can come right after the first samples; a person would look again at the next refresh.
+      let found = await dashboardProblems(dashboard, screenshots);
+      if (found.length > 0) found = await dashboardProblems(dashboard, screenshots);
+      problems.push(...found);
     }
     assert.deepEqual(problems, []);
   });
