@@ -6,10 +6,11 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { envExampleText } from "../config/env-example.js";
-import type { DashboardFile } from "../dashboards/index.js";
-import { kubernetesTree } from "../kubernetes/index.js";
-import { buildMixin } from "../mixin/index.js";
-import { RUNBOOK_PATH } from "../rules/index.js";
+import type { DashboardFile } from "../mixin/dashboards/index.js";
+import { defaultKubernetesOptions, kubernetesSelectors, kubernetesTree } from "../kubernetes/index.js";
+import { buildMixin, defaultMixinConfig } from "../mixin/index.js";
+import { RUNBOOK_PATH } from "../mixin/rules/index.js";
+import { ruleFileText } from "../render/rule-file-text.js";
 
 /** The kustomize base, components and overlays for the Prometheus Operator (src/kubernetes). */
 export const KUBERNETES_DIR = join("deploy", "kubernetes");
@@ -35,10 +36,10 @@ export function generatedArtifacts(): Artifact[] {
     ...dashboardArtifacts("dashboards", mixin.portableDashboards),
     ...dashboardArtifacts(join("dashboards", "with-recording-rules"), mixin.recordedDashboards),
     ...mixin.persesDashboards.map((file) => ({ path: join("dashboards", "perses", file.fileName), content: `${JSON.stringify(file.dashboard, null, 2)}\n` })),
-    ...mixin.ruleFiles.map((file) => ({ path: join("rules", file.fileName), content: file.content })),
+    ...mixin.ruleFiles.map((file) => ({ path: join("rules", file.fileName), content: ruleFileText(file) })),
     { path: RUNBOOK_PATH, content: mixin.runbooks },
     { path: ".env_example", content: envExampleText() },
-    ...kubernetesTree(mixin).map((file) => ({ path: join(KUBERNETES_DIR, file.path), content: file.content })),
+    ...kubernetesTree(buildMixin({ ...defaultMixinConfig(), selectors: kubernetesSelectors(defaultKubernetesOptions()) })).map((file) => ({ path: join(KUBERNETES_DIR, file.path), content: file.content })),
   ];
 }
 

@@ -3,7 +3,7 @@
  * (github.com/perses/perses-operator, API perses.dev/v1alpha2: the dashboard spec sits under
  * `spec.config`; the operator files each one in the Perses project named after its namespace).
  */
-import type { PersesDashboardFile } from "../perses/index.js";
+import type { PersesDashboardFile } from "../mixin/perses/index.js";
 import { commonLabels, type KubernetesOptions } from "./options.js";
 
 export const PERSES_API_VERSION = "perses.dev/v1alpha2";

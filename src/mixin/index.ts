@@ -1,28 +1,20 @@
 /**
- * The mixin: dashboards, alert and recording rules and runbooks built together from one config,
- * so a threshold or the runbook address changes everywhere at once. `generate` writes it with the
- * defaults (the committed dashboards/, rules/ and docs/runbooks.md); `conf` renders it with the
- * user's settings into the output folder.
+ * The mixin: dashboards, alert and recording rules and runbooks built together from one config
+ * (src/mixin/config.ts: thresholds, objectives, selectors), so a threshold or the runbook address
+ * changes everywhere at once. It hands out typed objects; `generate`, the renderer and the
+ * Kubernetes manifests write them as JSON or YAML at their edge.
  */
-import type { Settings } from "../config/load.js";
-import { defaultValue } from "../config/schema.js";
-import { dashboardFiles, type DashboardFile } from "../dashboards/index.js";
-import { persesDashboardFiles, type PersesDashboardFile } from "../perses/index.js";
-import { alertRules, ruleFiles, runbooksMarkdown, type AlertRule, type RuleFile } from "../rules/index.js";
-import { thresholds, type Thresholds } from "./thresholds.js";
-
-export interface MixinConfig {
-  readonly thresholds: Thresholds;
-  /** Every alert's runbook_url is this plus `#anchor`. */
-  readonly runbookBaseUrl: string;
-}
+import { defaultMixinConfig, type MixinConfig } from "./config.js";
+import { dashboardFiles, type DashboardFile } from "./dashboards/index.js";
+import { persesDashboardFiles, type PersesDashboardFile } from "./perses/index.js";
+import { alertRules, ruleFiles, runbooksMarkdown, type AlertRule, type RuleFile } from "./rules/index.js";
 
 export interface Mixin {
   /** Dashboards reading raw series (committed under dashboards/): they work against any Prometheus. */
   readonly portableDashboards: readonly DashboardFile[];
   /** The same dashboards reading our recording rules where cheaper: what our stack provisions. */
   readonly recordedDashboards: readonly DashboardFile[];
-  /** The portable dashboards as Perses dashboards (committed under dashboards/perses/, drawn by the viewer). */
+  /** The portable dashboards as Perses dashboards (committed under dashboards/perses/, drawn by the built-in viewer). */
   readonly persesDashboards: readonly PersesDashboardFile[];
   readonly ruleFiles: readonly RuleFile[];
   readonly alerts: readonly AlertRule[];
@@ -30,31 +22,30 @@ export interface Mixin {
   readonly runbooks: string;
 }
 
-/** The schema's defaults: what the committed artifacts are generated from. */
-export function defaultMixinConfig(): MixinConfig {
-  return { thresholds: thresholds(), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL") };
-}
-
-/** The user's service levels, `for:` scale and runbook address, from the settings. */
-export function mixinConfig(settings: Pick<Settings, "env">): MixinConfig {
-  const { env } = settings;
-  return {
-    thresholds: thresholds({ ttftSeconds: env.SLO_TTFT_SECONDS, e2eSeconds: env.SLO_E2E_SECONDS, itlSeconds: env.SLO_ITL_SECONDS, forScale: env.ALERT_FOR_SCALE }),
-    runbookBaseUrl: env.RUNBOOK_BASE_URL,
-  };
-}
-
 /** Everything the mixin ships, built fresh. Pure. */
 export function buildMixin(config: MixinConfig = defaultMixinConfig()): Mixin {
+  const portableDashboards = dashboardFiles({ source: "raw", thresholds: config.thresholds });
   return {
-    portableDashboards: dashboardFiles({ source: "raw", thresholds: config.thresholds }),
+    portableDashboards,
+    persesDashboards: persesDashboardFiles(portableDashboards),
     recordedDashboards: dashboardFiles({ source: "recorded", thresholds: config.thresholds }),
-    persesDashboards: persesDashboardFiles(config.thresholds),
-    ruleFiles: ruleFiles(config.thresholds, config.runbookBaseUrl),
-    alerts: alertRules(config.thresholds),
+    ruleFiles: ruleFiles(config),
+    alerts: alertRules(config.thresholds, config.selectors),
     runbooks: runbooksMarkdown(config.thresholds),
   };
 }
 
-export { thresholds, defaultThresholdInputs, scaleDuration, durationSeconds, type Thresholds, type ThresholdInputs } from "./thresholds.js";
+export {
+  ALL_TARGETS,
+  defaultMixinConfig,
+  mixinConfig,
+  thresholds,
+  defaultThresholdInputs,
+  scaleDuration,
+  durationSeconds,
+  type MixinConfig,
+  type MixinSelectors,
+  type Thresholds,
+  type ThresholdInputs,
+} from "./config.js";
 export { seriesReadByMixin } from "./read-series.js";

@@ -4,7 +4,7 @@
  */
 import { Box, Text, useApp, useInput } from "ink";
 import { createElement as h, useEffect, useState, type ReactElement } from "react";
-import type { Thresholds } from "../mixin/thresholds.js";
+import type { Thresholds } from "../mixin/config.js";
 import type { HostColumn, RowColumn } from "./queries.js";
 import { cellText, fleetTotal, level, SORT_KEYS, sortRows, type Level, type SortKey, type TopRow } from "./rows.js";
 

@@ -1,5 +1,5 @@
 /** The lines `top` shows: rows joined from the column queries, a fleet total, sorting and alert levels. Pure. */
-import type { Thresholds } from "../mixin/thresholds.js";
+import type { Thresholds } from "../mixin/config.js";
 import { ROW_LABELS, type HostColumn, type RowColumn } from "./queries.js";
 
 export interface Sample {

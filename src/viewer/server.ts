@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Secret } from "../config/secret.js";
-import type { PersesDashboardFile } from "../perses/index.js";
+import type { PersesDashboardFile } from "../mixin/perses/index.js";
 import { PROXY_PREFIX, proxyDecision } from "./proxy.js";
 
 /** The page built by scripts/build-viewer.mjs; two levels up from both src/viewer and dist/viewer. */

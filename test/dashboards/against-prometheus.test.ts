@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { thresholds } from "../../src/mixin/index.js";
 import { METRICS_VERSIONS, countSeries, dcgm, metricsVersionSpec, nvidiaSmi, vllm, type MetricsVersion } from "../../src/catalog/index.js";
 import { waitUntil } from "../../src/process/index.js";
-import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardOptions } from "../../src/dashboards/index.js";
+import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardModel, type DashboardOptions } from "../../src/mixin/dashboards/index.js";
 import {
   allSelectedValues,
   dashboardQueries,
@@ -17,10 +17,10 @@ import {
   substituteVariables,
   variableOptions,
   type PanelQuery,
-} from "../../src/dashboards/inspect.js";
+} from "../../src/mixin/dashboards/inspect.js";
 import { histogramSignals } from "../../src/promql/signals.js";
 import type { TruthRecord } from "../../src/simulator/index.js";
-import { recordingRules } from "../../src/rules/index.js";
+import { recordingRules } from "../../src/mixin/rules/index.js";
 import { NO_DATA_ALLOWLIST } from "./no-data-allowlist.js";
 import { NODE_JOB, NVIDIA_SMI_GPU_JOB, gpuJob, startFleet, vllmJob, type Fleet } from "./fleet.js";
 
@@ -131,7 +131,7 @@ function exportersAnswering(query: PanelQuery, all: readonly string[]): string[]
 const readsAny = (expr: string, families: readonly { name: string }[]) => families.some((family) => expr.includes(family.name));
 
 /** The GPU hosts Grafana offers in the `hostname` variable for these variable values. */
-async function gpuHostOptions(fleet: Fleet, dashboard: Record<string, unknown>, values: Record<string, string>, time: number): Promise<string[]> {
+async function gpuHostOptions(fleet: Fleet, dashboard: DashboardModel, values: Record<string, string>, time: number): Promise<string[]> {
   const variable = dashboardVariable(dashboard, "hostname");
   const inner = /^query_result\((.*)\)$/s.exec(variable?.query ?? "")?.[1];
   assert.ok(inner, `the hostname variable is not a query_result(): ${variable?.query}`);

@@ -1,10 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { dashboardSpecs } from "../../src/dashboards/index.js";
-import { defaultMixinConfig, buildMixin } from "../../src/mixin/index.js";
-import { persesDashboard, persesPanelName } from "../../src/perses/index.js";
+import { buildMixin } from "../../src/mixin/index.js";
+import { persesDashboard, persesPanelName } from "../../src/mixin/perses/index.js";
 
-const specs = () => dashboardSpecs({ source: "raw", thresholds: defaultMixinConfig().thresholds });
+const specs = () => buildMixin().portableDashboards.map((file) => ({ name: file.fileName.replace(/\.json$/, ""), spec: file.spec }));
 
 describe("Perses dashboards", () => {
   test("hold every Grafana panel with the same title, queries and legends, laid out in one grid per row", () => {

@@ -2,9 +2,8 @@
 import type { Command } from "commander";
 import { Secret } from "../../config/secret.js";
 import { UserError } from "../../errors.js";
-import { mixinConfig } from "../../mixin/index.js";
+import { buildMixin, mixinConfig } from "../../mixin/index.js";
 import { print } from "../../output.js";
-import { persesDashboardFiles } from "../../perses/index.js";
 import { LISTEN_HOST } from "../../render/endpoints.js";
 import { runningStackSummary } from "../../stack/lifecycle.js";
 import { nativePort } from "../../config/services.js";
@@ -43,7 +42,7 @@ export function register(program: Command): void {
       const viewer = await startViewer({
         prometheusUrl,
         ...(token === undefined ? {} : { bearerToken: token }),
-        dashboards: persesDashboardFiles(mixinConfig(settings).thresholds),
+        dashboards: buildMixin(mixinConfig(settings)).persesDashboards,
         port,
       }).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
