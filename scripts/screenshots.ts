@@ -21,7 +21,7 @@ import { launchBrowser, viewDashboard } from "../test/viewer/browser.js";
 const OUT = fileURLToPath(new URL("../docs/screenshots/", import.meta.url));
 const DATA_SECONDS = Number(process.env.SCREENSHOT_DATA_SECONDS ?? "90");
 const SOCKET = `vllm-monitor-screenshots-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
+const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
 mkdirSync(OUT, { recursive: true });

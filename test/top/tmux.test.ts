@@ -20,7 +20,7 @@ function tmuxAvailable(): boolean {
 
 const skip = tmuxAvailable() ? false : "tmux is not installed";
 const SOCKET = `vllm-monitor-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
+const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
 describe("vllm-monitor top under tmux", { skip }, () => {
