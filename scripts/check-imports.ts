@@ -15,8 +15,8 @@ export const FLOORS: readonly (readonly string[])[] = [
   ["mixin/config.ts"],
   ["mixin/dashboards", "mixin/rules"],
   ["mixin"],
-  ["prometheus", "render", "kubernetes", "alerting"],
-  ["generate", "stack", "doctor", "simulator"],
+  ["prometheus", "render", "kubernetes", "alerting", "viewer"],
+  ["generate", "stack", "doctor", "simulator", "top"],
   ["cli"],
 ];
 

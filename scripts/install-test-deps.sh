@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The tests run against real Prometheus, promtool, node_exporter, Alertmanager, VictoriaMetrics (and
-# its vmalert) and a compose parser from Debian. Installs the missing ones when we are root with apt-get (CI, fresh dev machines);
+# its vmalert), a compose parser, and Chromium and tmux (the viewer's browser test, `top` under tmux) from Debian. Installs the missing ones when we are root with apt-get (CI, fresh dev machines);
 # otherwise prints the command to run and exits 2.
 set -euo pipefail
 
-packages=(prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics docker-compose)
+packages=(prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics docker-compose chromium tmux)
 missing=()
-for tool in prometheus promtool prometheus-node-exporter prometheus-alertmanager victoria-metrics vmalert docker-compose; do
+for tool in prometheus promtool prometheus-node-exporter prometheus-alertmanager victoria-metrics vmalert docker-compose chromium tmux; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -25,7 +25,7 @@ export type ServiceImageVariable = "PROMETHEUS_IMAGE" | "GRAFANA_IMAGE" | "NODE_
 export type ComposeProfile = "demo" | "gpu" | "nvidia-smi" | "alerts";
 
 /** The native processes: a service's process, or the one that also serves it (the simulator's GPU page). */
-export type ProcessName = "simulator" | "node-exporter" | "alertmanager" | "prometheus" | "grafana";
+export type ProcessName = "simulator" | "node-exporter" | "alertmanager" | "prometheus" | "grafana" | "viewer";
 
 /** The scrape jobs of exporters, whose targets file and fragment exporter-targets.ts describes. */
 export type ExporterKind = "node" | "gpu";

@@ -6,6 +6,7 @@
  */
 import { defaultMixinConfig, type MixinConfig } from "./config.js";
 import { dashboardFiles, type DashboardFile } from "./dashboards/index.js";
+import { persesDashboardFiles, type PersesDashboardFile } from "./perses/index.js";
 import { alertRules, ruleFiles, runbooksMarkdown, type AlertRule, type RuleFile } from "./rules/index.js";
 
 export interface Mixin {
@@ -13,6 +14,8 @@ export interface Mixin {
   readonly portableDashboards: readonly DashboardFile[];
   /** The same dashboards reading our recording rules where cheaper: what our stack provisions. */
   readonly recordedDashboards: readonly DashboardFile[];
+  /** The portable dashboards as Perses dashboards (committed under dashboards/perses/, drawn by the built-in viewer). */
+  readonly persesDashboards: readonly PersesDashboardFile[];
   readonly ruleFiles: readonly RuleFile[];
   readonly alerts: readonly AlertRule[];
   /** docs/runbooks.md. */
@@ -21,8 +24,10 @@ export interface Mixin {
 
 /** Everything the mixin ships, built fresh. Pure. */
 export function buildMixin(config: MixinConfig = defaultMixinConfig()): Mixin {
+  const portableDashboards = dashboardFiles({ source: "raw", thresholds: config.thresholds });
   return {
-    portableDashboards: dashboardFiles({ source: "raw", thresholds: config.thresholds }),
+    portableDashboards,
+    persesDashboards: persesDashboardFiles(portableDashboards),
     recordedDashboards: dashboardFiles({ source: "recorded", thresholds: config.thresholds }),
     ruleFiles: ruleFiles(config),
     alerts: alertRules(config.thresholds, config.selectors),

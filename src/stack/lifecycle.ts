@@ -319,3 +319,17 @@ export async function stackStatus(choice: StackChoice): Promise<StackStatus[]> {
   if (live.length === 0) return [await collectStatus(all.length === 1 ? all[0] : undefined)];
   return Promise.all(live.map((stack) => collectStatus(stack)));
 }
+
+/** The one recorded stack, as doctor needs it: its kind, Prometheus and simulator addresses (none when zero or several run). */
+export function runningStackSummary(): { kind: "native" | "compose"; prometheusUrl?: string; simulatorAddress?: string } | undefined {
+  let stack: StackState | undefined;
+  try {
+    stack = findStack({});
+  } catch {
+    return undefined;
+  }
+  if (stack === undefined) return undefined;
+  if (stack.kind === "compose") return { kind: "compose" };
+  const simulator = stack.processes.find((child) => child.name === "simulator")?.ports[0]?.port;
+  return { kind: "native", prometheusUrl: stack.prometheusUrl, ...(simulator === undefined ? {} : { simulatorAddress: `127.0.0.1:${simulator}` }) };
+}

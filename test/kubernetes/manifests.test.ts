@@ -47,10 +47,10 @@ function inlineCredentials(value: unknown, path: string): string[] {
 }
 
 describe("deploy/kubernetes", () => {
-  test("validates every committed object against the Kubernetes and Prometheus Operator schemas", async () => {
+  test("validates every committed object against the Kubernetes, Prometheus Operator and Perses operator schemas", async () => {
     const objects = await committedObjects();
     const kinds = new Set(objects.map(({ object }) => object.kind));
-    assert.deepEqual([...kinds].sort(), ["ConfigMap", "PodMonitor", "PrometheusRule", "ServiceMonitor"]);
+    assert.deepEqual([...kinds].sort(), ["ConfigMap", "PersesDashboard", "PodMonitor", "PrometheusRule", "ServiceMonitor"]);
     for (const { file, object } of objects) assert.doesNotThrow(() => validateObject(object), file);
   });
 
@@ -60,6 +60,16 @@ describe("deploy/kubernetes", () => {
     broken.spec.podMetricsEndpoints[0]!.interval = "30 seconds";
     assert.throws(() => validateObject(broken as unknown as ManifestObject), /interval must match pattern/);
     assert.throws(() => validateObject({ apiVersion: "v1", kind: "Secret", metadata: { name: "token" } }), /not a kind we ship/);
+  });
+
+  test("ships one PersesDashboard per dashboard, each the committed dashboards/perses spec", async () => {
+    const dashboards = await ofKind("PersesDashboard");
+    const perses = buildMixin().persesDashboards;
+    assert.deepEqual(dashboards.map(({ object }) => object.metadata.name).sort(), perses.map((file) => file.dashboard.metadata.name).sort());
+    for (const { object } of dashboards) {
+      const committed = JSON.parse(await readFile(join(ROOT, "dashboards", "perses", `${object.metadata.name}.json`), "utf8")) as { spec: unknown };
+      assert.deepEqual(object.spec?.config, committed.spec, object.metadata.name);
+    }
   });
 
   test("puts every group of every rules/*.yml file in order into the one PrometheusRule, ScrapeTargetDown scoped to the mixin's jobs", async () => {

@@ -27,8 +27,8 @@ function input(binaries: Partial<NativeBinaries>, demo = true, environment: Reco
 
 describe("native process plan", () => {
   test("starts the simulator before Prometheus in demo mode and leaves it out with a real target", () => {
-    assert.deepEqual(planNativeProcesses(input({})).map((spec) => spec.name), ["simulator", "prometheus"]);
-    assert.deepEqual(planNativeProcesses(input({}, false)).map((spec) => spec.name), ["prometheus"]);
+    assert.deepEqual(planNativeProcesses(input({})).map((spec) => spec.name), ["simulator", "prometheus", "viewer"]);
+    assert.deepEqual(planNativeProcesses(input({}, false)).map((spec) => spec.name), ["prometheus", "viewer"]);
   });
 
   test("runs Prometheus on 127.0.0.1 with the rendered config, a kept TSDB and the lifecycle API", () => {
@@ -48,7 +48,7 @@ describe("native process plan", () => {
     const specs = planNativeProcesses(
       input({ nodeExporter: { path: "/usr/bin/prometheus-node-exporter", source: "PATH" }, alertmanager: { path: "/usr/bin/prometheus-alertmanager", source: "PATH" } }),
     );
-    assert.deepEqual(specs.map((spec) => spec.name), ["simulator", "node-exporter", "alertmanager", "prometheus"]);
+    assert.deepEqual(specs.map((spec) => spec.name), ["simulator", "node-exporter", "alertmanager", "prometheus", "viewer"]);
     assert.deepEqual(specs[1]?.args, ["--web.listen-address=127.0.0.1:9100", "--no-collector.systemd"]);
     assert.ok(specs[2]?.args.includes("--cluster.listen-address="));
     assert.ok(specs[2]?.args.includes("--web.listen-address=127.0.0.1:9093"));
@@ -56,11 +56,17 @@ describe("native process plan", () => {
 
   test("takes each port from its variable, and refuses two processes on one port naming both variables", () => {
     const moved = planNativeProcesses(input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, { PROMETHEUS_PORT: "19090", NODE_EXPORTER_PORT: "19100" }));
-    assert.deepEqual(moved.map((spec) => spec.ports[0]?.port), [8000, 19100, 19090]);
+    assert.deepEqual(moved.map((spec) => spec.ports[0]?.port), [8000, 19100, 19090, 3000]);
     assert.throws(
       () => planNativeProcesses(input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, { PROMETHEUS_PORT: "9100" })),
       (error: unknown) => isUserError(error) && /PROMETHEUS_PORT and NODE_EXPORTER_PORT are both 9100/.test(error.message),
     );
+  });
+
+  test("serves the built-in viewer on Grafana's port, reading this stack's Prometheus, when no Grafana is installed", () => {
+    const viewer = planNativeProcesses(input({})).find((spec) => spec.name === "viewer");
+    assert.deepEqual(viewer?.args, ["/pkg/dist/cli/main.js", "view", "--prometheus", "http://127.0.0.1:9090", "--port", "3000"]);
+    assert.deepEqual(viewer?.ports, [{ port: 3000, variable: "GRAFANA_PORT" }]);
   });
 
   test("runs the simulator through the package's own CLI with both of its ports", () => {

@@ -10,7 +10,9 @@ import * as logs from "./logs.js";
 import * as reload from "./reload.js";
 import * as simulate from "./simulate.js";
 import * as status from "./status.js";
+import * as top from "./top.js";
 import * as up from "./up.js";
+import * as view from "./view.js";
 
 /**
  * Registers every CLI command. Each command is one module exporting `register(program)`;
@@ -28,5 +30,7 @@ export function registerCommands(program: Command): void {
   reload.register(program);
   simulate.register(program);
   status.register(program);
+  top.register(program);
   up.register(program);
+  view.register(program);
 }

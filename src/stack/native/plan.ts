@@ -193,6 +193,25 @@ export function grafanaSpec(grafana: GrafanaInstall, grafanaAdmin: GrafanaAdmin,
 }
 
 /**
+ * The built-in dashboard viewer (`vllm-monitor view`) where no Grafana is installed: the same
+ * address Grafana would have (GRAFANA_PORT on 127.0.0.1), reading this stack's Prometheus.
+ */
+export function viewerSpec(input: Pick<NativePlanInput, "cli" | "settings">): ProcessSpec {
+  const { cli, settings } = input;
+  const own = portUse("grafana", settings);
+  const prometheus = portUse("prometheus", settings);
+  return {
+    name: "viewer",
+    services: [],
+    command: cli.command,
+    args: [...cli.args, "view", "--prometheus", url(prometheus.port, ""), "--port", String(own.port)],
+    env: {},
+    ports: [own],
+    readyUrl: url(own.port, "/api/dashboards"),
+  };
+}
+
+/**
  * Every process in start order: what Prometheus scrapes first, then Prometheus, then Grafana.
  * Two planned processes on one port are an error naming both variables.
  */
@@ -206,6 +225,7 @@ export function planNativeProcesses(input: NativePlanInput): ProcessSpec[] {
   if (binaries.alertmanager !== undefined && !agent) specs.push(alertmanagerSpec(binaries.alertmanager.path, input));
   specs.push(prometheusSpec(input));
   if (binaries.grafana !== undefined && input.grafanaAdmin !== undefined && !agent) specs.push(grafanaSpec(binaries.grafana, input.grafanaAdmin, input));
+  else if (!agent) specs.push(viewerSpec(input));
   assertDistinctPorts(specs);
   return specs;
 }

@@ -78,8 +78,8 @@ function refuseIfRunning(paths: NativePaths): void {
 }
 
 const NO_GRAFANA_NOTE =
-  "Grafana is not installed here, so no dashboards are served. Either install Grafana (or set GRAFANA_HOME to an unpacked release) and start again, " +
-  "or import dashboards/*.json into a Grafana you already have and reach this Prometheus through an SSH tunnel: ssh -N -L 9090:127.0.0.1:PORT you@this-host";
+  "Grafana is not installed here, so the built-in viewer serves the dashboards at http://127.0.0.1:VIEWER (Perses; install Grafana or set GRAFANA_HOME for Grafana instead). " +
+  "From another machine: ssh -N -L VIEWER:127.0.0.1:VIEWER you@this-host, then open http://localhost:VIEWER";
 
 function agentNote(settings: Settings, version: PrometheusVersion | undefined): string {
   return (
@@ -131,7 +131,7 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
   if (options.detachedChild !== true) {
     const notes = [...settings.notes, ...(admin?.note === undefined ? [] : [admin.note])];
     if (agent) notes.push(agentNote(settings, prometheusVersion));
-    else if (binaries.grafana === undefined) notes.push(NO_GRAFANA_NOTE.replace("PORT", String(nativePort("prometheus", settings))));
+    else if (binaries.grafana === undefined) notes.push(NO_GRAFANA_NOTE.replaceAll("VIEWER", String(nativePort("grafana", settings))));
     for (const note of notes) printError(`vllm-monitor: note: ${note}\n`);
   }
   await checkPortsFree(specs, LISTEN_HOST);
