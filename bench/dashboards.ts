@@ -12,7 +12,7 @@
  *    size a fresh Prometheus 2.42 gets a day (plus the 5-minute rate window) of samples at the
  *    default 5 s scrape and rule-evaluation interval, written in time order through its
  *    remote-write receiver (bench/synthetic-history.ts: the raw series the User overview reads and
- *    the recorded series of src/rules, whose names and labels bench/record-shapes.ts first checks
+ *    the recorded series of src/mixin/rules, whose names and labels bench/record-shapes.ts first checks
  *    against the real rules); then every panel query runs as Grafana would send it (range queries,
  *    step 120 s, `$__rate_interval` = 125 s; instant queries for tables), three times. Figures:
  *    Prometheus' totalQueryableSamples (the same every run) and the median wall time.
@@ -24,10 +24,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { METRICS_VERSIONS } from "../src/catalog/index.js";
-import { FLEET_OVERVIEW_UID, USER_OVERVIEW_UID } from "../src/dashboards/index.js";
-import { allSelectedValues, dashboardPanels, dashboardQueries, substituteVariables } from "../src/dashboards/inspect.js";
+import { FLEET_OVERVIEW_UID, USER_OVERVIEW_UID } from "../src/mixin/dashboards/index.js";
+import { allSelectedValues, dashboardPanels, dashboardQueries, substituteVariables } from "../src/mixin/dashboards/inspect.js";
 import { findFreePort, startProcess, waitForHttp, waitUntil, type ManagedProcess } from "../src/process/index.js";
-import { droppedFamilies, metricRelabelDrops } from "../src/rules/index.js";
+import { droppedFamilies, metricRelabelDrops } from "../src/mixin/rules/index.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { startPrometheus } from "../test/helpers/prometheus.js";
 import { checkRecordShapes } from "./record-shapes.js";

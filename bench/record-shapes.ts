@@ -7,7 +7,7 @@
 import { buildMixin, thresholds } from "../src/mixin/index.js";
 import { waitUntil } from "../src/process/index.js";
 import { AGGREGATES } from "../src/promql/aggregates.js";
-import { recordingRules } from "../src/rules/index.js";
+import { recordingRules } from "../src/mixin/rules/index.js";
 import { startPrometheus } from "../test/helpers/prometheus.js";
 import { generatedShapes, writeHistory } from "./synthetic-history.js";
 

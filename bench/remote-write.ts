@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { metricRelabelDrops } from "../src/rules/index.js";
+import { metricRelabelDrops } from "../src/mixin/rules/index.js";
 import { buildMixin, seriesReadByMixin } from "../src/mixin/index.js";
 import { parseExposition } from "../src/exposition/index.js";
 import { fetchRemoteWriteQueues, type RemoteWriteQueue } from "../src/prometheus/client.js";

@@ -2,7 +2,7 @@
  * A day of samples for a simulated vLLM fleet, written into a real Prometheus through remote write
  * at the scrape interval: every raw series the User overview reads, every recording rule the
  * recorded dashboards read (instance-level rates, per job and model, per GPU host, per job), with
- * the names and labels of src/promql and src/rules. Values follow a daily wave per instance; only
+ * the names and labels of src/promql and src/mixin/rules. Values follow a daily wave per instance; only
  * the number of series and samples matters for query cost.
  *
  * Recorded series are written here rather than evaluated: promtool would take hours to backfill

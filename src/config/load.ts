@@ -7,7 +7,7 @@ import { ENV_NAMES, ENV_VARIABLES, isEnvName, type EnvName, type EnvValues, type
 import { Secret } from "./secret.js";
 import { readTargetsFile } from "./targets-file.js";
 import { resolveExporterTargets, type ExporterTargets } from "./exporter-targets.js";
-import { fleetChecks } from "./fleet.js";
+import { fleetChecks } from "./remote-write-settings.js";
 import { duplicateTargets, resolveTargets, type VllmTarget } from "./targets.js";
 
 /** The .env file read when no `--env-file` is given; it may be missing (demo mode). */

@@ -10,8 +10,8 @@ import {
   vllmLegacy,
   type MetricFamily,
 } from "../catalog/index.js";
-import type { DashboardFile } from "../dashboards/index.js";
-import type { RuleFile } from "../rules/index.js";
+import type { DashboardFile } from "../mixin/dashboards/index.js";
+import type { RuleFile } from "../mixin/rules/index.js";
 import type { EmptyPanel, OptionalPanel, OtherExporterPanel, VllmGeneration } from "./types.js";
 
 export interface PanelQueries {

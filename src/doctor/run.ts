@@ -1,5 +1,5 @@
-import type { DashboardFile } from "../dashboards/index.js";
-import type { RuleFile } from "../rules/index.js";
+import type { DashboardFile } from "../mixin/dashboards/index.js";
+import type { RuleFile } from "../mixin/rules/index.js";
 import { checkTarget } from "./check-target.js";
 import { checkRemoteWrite, remoteWriteQueueChecks } from "./remote-write.js";
 import { dashboardPanels, recordingRules } from "./panels.js";

@@ -6,10 +6,10 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { envExampleText } from "../config/env-example.js";
-import type { DashboardFile } from "../dashboards/index.js";
+import type { DashboardFile } from "../mixin/dashboards/index.js";
 import { kubernetesTree } from "../kubernetes/index.js";
 import { buildMixin } from "../mixin/index.js";
-import { RUNBOOK_PATH } from "../rules/index.js";
+import { RUNBOOK_PATH } from "../mixin/rules/index.js";
 
 /** The kustomize base, components and overlays for the Prometheus Operator (src/kubernetes). */
 export const KUBERNETES_DIR = join("deploy", "kubernetes");

@@ -4,7 +4,7 @@
  * `grafana_folder` annotation (read when the sidecar's folderAnnotation is set to it).
  */
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
-import type { DashboardFile } from "../dashboards/index.js";
+import type { DashboardFile } from "../mixin/dashboards/index.js";
 import { commonLabels, type KubernetesOptions } from "./options.js";
 
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;

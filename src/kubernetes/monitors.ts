@@ -5,7 +5,7 @@
  */
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
-import { droppedFamilies } from "../rules/drops.js";
+import { droppedFamilies } from "../mixin/rules/drops.js";
 import { commonLabels, type KubernetesOptions, type LabelSelector, type TokenSecretRef } from "./options.js";
 
 /** Name of the vLLM PodMonitor or ServiceMonitor; a PodMonitor's scrape job is `<namespace>/<name>`. */
@@ -15,7 +15,7 @@ export const DCGM_MONITOR_NAME = "vllm-monitor-dcgm-exporter";
 /** The GPU Operator's dcgm-exporter Service: label `app: nvidia-dcgm-exporter`, port `gpu-metrics` (9400). */
 export const GPU_OPERATOR_DCGM = { serviceLabel: { app: "nvidia-dcgm-exporter" }, port: "gpu-metrics" } as const;
 
-/** `metricRelabelings` dropping the families src/rules/drops.ts lists, as the operator spells them. */
+/** `metricRelabelings` dropping the families src/mixin/rules/drops.ts lists, as the operator spells them. */
 export function metricRelabelings(): { sourceLabels: string[]; regex: string; action: "drop" }[] {
   return droppedFamilies().map((family) => ({ sourceLabels: ["__name__"], regex: family.regex, action: "drop" }));
 }

@@ -4,7 +4,7 @@
  */
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { parse } from "yaml";
-import type { RuleFile } from "../rules/index.js";
+import type { RuleFile } from "../mixin/rules/index.js";
 import { commonLabels, type KubernetesOptions } from "./options.js";
 
 export const PROMETHEUS_RULE_NAME = "vllm-monitor";

@@ -6,9 +6,9 @@
  */
 import type { Settings } from "../config/load.js";
 import { defaultValue } from "../config/schema.js";
-import { dashboardFiles, type DashboardFile } from "../dashboards/index.js";
-import { alertRules, ruleFiles, runbooksMarkdown, type AlertRule, type RuleFile } from "../rules/index.js";
-import { thresholds, type Thresholds } from "./thresholds.js";
+import { dashboardFiles, type DashboardFile } from "./dashboards/index.js";
+import { alertRules, ruleFiles, runbooksMarkdown, type AlertRule, type RuleFile } from "./rules/index.js";
+import { thresholds, type Thresholds } from "./config.js";
 
 export interface MixinConfig {
   readonly thresholds: Thresholds;
@@ -52,5 +52,5 @@ export function buildMixin(config: MixinConfig = defaultMixinConfig()): Mixin {
   };
 }
 
-export { thresholds, defaultThresholdInputs, scaleDuration, durationSeconds, type Thresholds, type ThresholdInputs } from "./thresholds.js";
+export { thresholds, defaultThresholdInputs, scaleDuration, durationSeconds, type Thresholds, type ThresholdInputs } from "./config.js";
 export { seriesReadByMixin } from "./read-series.js";

@@ -6,9 +6,9 @@
  */
 import { parse } from "yaml";
 import { knownSeriesNames } from "../catalog/index.js";
-import type { DashboardFile } from "../dashboards/index.js";
-import { dashboardQueries } from "../dashboards/inspect.js";
-import type { RuleFile } from "../rules/index.js";
+import type { DashboardFile } from "./dashboards/index.js";
+import { dashboardQueries } from "./dashboards/inspect.js";
+import type { RuleFile } from "./rules/index.js";
 
 interface MixinParts {
   readonly portableDashboards: readonly DashboardFile[];

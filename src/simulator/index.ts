@@ -5,23 +5,23 @@ import { createServer as createHttpsServer } from "node:https";
 import { hostname } from "node:os";
 import { UserError } from "../errors.js";
 import { findFreePort } from "../process/index.js";
-import { GpuFleet } from "./gpu.js";
-import { FAULTS_PATH, injectFault, type GpuFaults } from "./gpu-faults.js";
-import { SimulatedInstance } from "./instance.js";
+import { GpuFleet } from "./gpu/gpu.js";
+import { FAULTS_PATH, injectFault, type GpuFaults } from "./gpu/faults.js";
+import { SimulatedInstance } from "./engine/instance.js";
 import { resolveOptions, type ResolvedOptions, type SimulatorOptions } from "./options.js";
-import { Random } from "./random.js";
-import { createHandler } from "./server.js";
-import { ProcessMetrics } from "./server-metrics.js";
-import { selfSignedCertificate, type TlsMaterial } from "./tls.js";
-import { TruthWriter, truthRecord } from "./truth.js";
+import { Random } from "./engine/random.js";
+import { createHandler } from "./http/server.js";
+import { ProcessMetrics } from "./http/server-metrics.js";
+import { selfSignedCertificate, type TlsMaterial } from "./http/tls.js";
+import { TruthWriter, truthRecord } from "./engine/truth.js";
 
 export type { SimulatorOptions } from "./options.js";
 export { DEFAULT_MODEL, resolveOptions } from "./options.js";
-export { LOAD_PROFILES, type LoadProfile } from "./load.js";
-export { GPU_FIELD_SETS, GPU_FORMATS, THROTTLE_REASONS, type GpuFieldSet, type GpuFormat, type ThrottleReason } from "./gpu.js";
-export { loraAdapterName } from "./load.js";
-export { FAULTS_PATH, type GpuFaults } from "./gpu-faults.js";
-export type { TruthRecord } from "./truth.js";
+export { LOAD_PROFILES, type LoadProfile } from "./engine/load.js";
+export { GPU_FIELD_SETS, GPU_FORMATS, THROTTLE_REASONS, type GpuFieldSet, type GpuFormat, type ThrottleReason } from "./gpu/gpu.js";
+export { loraAdapterName } from "./engine/load.js";
+export { FAULTS_PATH, type GpuFaults } from "./gpu/faults.js";
+export type { TruthRecord } from "./engine/truth.js";
 
 export interface RunningSimulator {
   /** Base URL of each instance, e.g. http://127.0.0.1:8000. */

@@ -1,8 +1,8 @@
 import { KV_CONNECTORS, METRICS_VERSIONS, type KvConnector, type MetricsVersion } from "../catalog/index.js";
 import { UserError } from "../errors.js";
-import { GPU_FIELD_SETS, GPU_FORMATS, type GpuFieldSet, type GpuFormat } from "./gpu.js";
-import { BLOCK_SIZE } from "./kv-cache.js";
-import { LOAD_PROFILES, type LoadProfile } from "./load.js";
+import { GPU_FIELD_SETS, GPU_FORMATS, type GpuFieldSet, type GpuFormat } from "./gpu/gpu.js";
+import { BLOCK_SIZE } from "./engine/kv-cache.js";
+import { LOAD_PROFILES, type LoadProfile } from "./engine/load.js";
 
 export interface SimulatorOptions {
   /** Default 127.0.0.1. */

@@ -5,7 +5,7 @@
  */
 import { UserError } from "../errors.js";
 import { parsePrometheusVersion, versionFromImage, type PrometheusVersion } from "../prometheus/version.js";
-import { capture } from "./compose-tool.js";
+import { capture } from "./compose/tool.js";
 
 /** Runs `<binary> --version`. */
 export async function binaryVersion(binary: string, variable: string): Promise<PrometheusVersion> {

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { thresholds } from "../../src/mixin/index.js";
 import { METRICS_VERSIONS, countSeries, dcgm, metricsVersionSpec, nvidiaSmi, vllm, type MetricsVersion } from "../../src/catalog/index.js";
 import { waitUntil } from "../../src/process/index.js";
-import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardOptions } from "../../src/dashboards/index.js";
+import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardOptions } from "../../src/mixin/dashboards/index.js";
 import {
   allSelectedValues,
   dashboardQueries,
@@ -17,10 +17,10 @@ import {
   substituteVariables,
   variableOptions,
   type PanelQuery,
-} from "../../src/dashboards/inspect.js";
+} from "../../src/mixin/dashboards/inspect.js";
 import { histogramSignals } from "../../src/promql/signals.js";
 import type { TruthRecord } from "../../src/simulator/index.js";
-import { recordingRules } from "../../src/rules/index.js";
+import { recordingRules } from "../../src/mixin/rules/index.js";
 import { NO_DATA_ALLOWLIST } from "./no-data-allowlist.js";
 import { NODE_JOB, NVIDIA_SMI_GPU_JOB, gpuJob, startFleet, vllmJob, type Fleet } from "./fleet.js";
 

@@ -3,11 +3,11 @@ import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { processCollector } from "../../src/catalog/index.js";
 import { defaultValue } from "../../src/config/schema.js";
-import { INSTANCES_UID, instancesDashboard, userOverviewDashboard } from "../../src/dashboards/index.js";
-import { allSelectedValues, dashboardAnnotations, dashboardQueries, substituteVariables } from "../../src/dashboards/inspect.js";
+import { INSTANCES_UID, instancesDashboard, userOverviewDashboard } from "../../src/mixin/dashboards/index.js";
+import { allSelectedValues, dashboardAnnotations, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { buildMixin, defaultThresholdInputs, thresholds } from "../../src/mixin/index.js";
 import { waitUntil } from "../../src/process/index.js";
-import { metricRelabelDrops } from "../../src/rules/index.js";
+import { metricRelabelDrops } from "../../src/mixin/rules/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type { MetricsVersion } from "../../src/catalog/index.js";
 import { findFreePort, startProcess, waitForHttp, type ManagedProcess } from "../../src/process/index.js";
-import { metricRelabelDrops } from "../../src/rules/index.js";
+import { metricRelabelDrops } from "../../src/mixin/rules/index.js";
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
 

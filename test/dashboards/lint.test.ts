@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { buildMixin, thresholds } from "../../src/mixin/index.js";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dcgm, knownSeriesNames, node, nvidiaSmi, scrape, vllm, vllmFeatures, vllmLegacy, type MetricFamily } from "../../src/catalog/index.js";
-import { DASHBOARD_UIDS, FLEET_OVERVIEW_UID, INSTANCES_UID, MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID } from "../../src/dashboards/index.js";
-import { allSelectedValues, dashboardAnnotations, dashboardPanels, dashboardQueries, substituteVariables } from "../../src/dashboards/inspect.js";
-import { metricNamesIn } from "../../src/dashboards/metric-names.js";
-import { recordingRules } from "../../src/rules/index.js";
+import { DASHBOARD_UIDS, FLEET_OVERVIEW_UID, INSTANCES_UID, MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID } from "../../src/mixin/dashboards/index.js";
+import { allSelectedValues, dashboardAnnotations, dashboardPanels, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
+import { metricNamesIn } from "../../src/mixin/dashboards/metric-names.js";
+import { recordingRules } from "../../src/mixin/rules/index.js";
 
 /** Series names a vector selector of the PromQL text names, or a parse error. */
 function parsePromql(expr: string): { errors: string[]; names: string[]; ranges: string[] } {

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { IMAGES_UNAVAILABLE_EXIT_CODE } from "../../src/stack/compose-images.js";
+import { IMAGES_UNAVAILABLE_EXIT_CODE } from "../../src/stack/compose/images.js";
 import { REPO_ROOT, runCommand } from "../stack/compose-fixture.js";
 import { dockerPrerequisites, suiteMode } from "./engine.js";
 import { createComposeWorkspace, type ComposeWorkspace } from "./workspace.js";

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { dcgm, node, vllm, vllmLegacy } from "../../src/catalog/index.js";
-import type { DashboardFile } from "../../src/dashboards/index.js";
+import type { DashboardFile } from "../../src/mixin/dashboards/index.js";
 import { classifyGeneration, dashboardPanels, panelCoverage, recordingRules, seriesInExpr } from "../../src/doctor/index.js";
 import { parseExposition, sampleNames } from "../../src/exposition/index.js";
 import { currentVllmPage, rayVllmPage, tenEraVllmPage, v0VllmPage } from "./pages.js";

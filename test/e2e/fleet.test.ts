@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dcgm, nvidiaSmi, scrape } from "../../src/catalog/index.js";
-import { dashboardFiles, MACHINE_OVERVIEW_UID } from "../../src/dashboards/index.js";
+import { dashboardFiles, MACHINE_OVERVIEW_UID } from "../../src/mixin/dashboards/index.js";
 import {
   allSelectedValues,
   dashboardQueries,
@@ -22,13 +22,13 @@ import {
   substituteVariables,
   variableOptions,
   type PanelQuery,
-} from "../../src/dashboards/inspect.js";
+} from "../../src/mixin/dashboards/inspect.js";
 import { buildMixin, seriesReadByMixin, thresholds } from "../../src/mixin/index.js";
 import { fetchRemoteWriteQueues } from "../../src/prometheus/client.js";
 import { waitUntil } from "../../src/process/index.js";
 import { OUTPUT_LAYOUT } from "../../src/render/layout.js";
 import { AGGREGATES } from "../../src/promql/aggregates.js";
-import { recordingRules } from "../../src/rules/index.js";
+import { recordingRules } from "../../src/mixin/rules/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { isAlive } from "../../src/stack/registry.js";
 import { startReceiver } from "../helpers/receiver.js";

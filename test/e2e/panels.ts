@@ -3,8 +3,8 @@
  * would send them with every variable on "All", and which of them return no data.
  */
 import { thresholds } from "../../src/mixin/index.js";
-import { dashboardFiles, type DashboardOptions } from "../../src/dashboards/index.js";
-import { allSelectedValues, dashboardQueries, substituteVariables, type PanelQuery } from "../../src/dashboards/inspect.js";
+import { dashboardFiles, type DashboardOptions } from "../../src/mixin/dashboards/index.js";
+import { allSelectedValues, dashboardQueries, substituteVariables, type PanelQuery } from "../../src/mixin/dashboards/inspect.js";
 import { query } from "./harness.js";
 
 export interface EmptyPanel {

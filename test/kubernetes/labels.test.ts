@@ -15,7 +15,7 @@ import { buildMixin } from "../../src/mixin/index.js";
 import { grafanaScope } from "../../src/promql/scope.js";
 import { series } from "../../src/promql/selector.js";
 import { DEFAULT_TOKEN_SECRET, defaultKubernetesOptions, vllmPodMonitor } from "../../src/kubernetes/index.js";
-import { allSelectedValues, dashboardQueries, dashboardVariable, regexVariableValue, substituteVariables, type PanelQuery } from "../../src/dashboards/inspect.js";
+import { allSelectedValues, dashboardQueries, dashboardVariable, regexVariableValue, substituteVariables, type PanelQuery } from "../../src/mixin/dashboards/inspect.js";
 import type { ManagedProcess } from "../../src/process/index.js";
 import { waitUntil } from "../../src/process/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { kubernetesTree } from "../../src/kubernetes/index.js";
 import { buildMixin } from "../../src/mixin/index.js";
-import { metricRelabelDrops } from "../../src/rules/index.js";
+import { metricRelabelDrops } from "../../src/mixin/rules/index.js";
 import { runCli } from "../helpers/cli.js";
 import { runPromtool } from "../helpers/promtool.js";
 import { useTemporaryDirs } from "../helpers/temporary.js";

@@ -7,7 +7,7 @@ import { dcgm, httpServer, node, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeri
 import { AGGREGATES, ERROR_RATIO_WINDOWS, errorRatioWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
 import { parse } from "yaml";
 import { buildMixin, defaultMixinConfig, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
-import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/rules/index.js";
+import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/mixin/rules/index.js";
 import {
   bucketRecord,
   counterRecord,

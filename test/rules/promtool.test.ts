@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { buildMixin, thresholds } from "../../src/mixin/index.js";
-import { recordingRules } from "../../src/rules/index.js";
+import { recordingRules } from "../../src/mixin/rules/index.js";
 import { alertCases, promtoolTestFile, testedRecords } from "./promtool-cases.js";
 
 const run = promisify(execFile);

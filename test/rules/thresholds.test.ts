@@ -2,9 +2,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { knownSeriesNames } from "../../src/catalog/index.js";
 import { loadSettings } from "../../src/config/load.js";
-import { allSelectedValues, dashboardQueries, substituteVariables } from "../../src/dashboards/inspect.js";
+import { allSelectedValues, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { buildMixin, defaultThresholdInputs, mixinConfig, scaleDuration, thresholds } from "../../src/mixin/index.js";
-import { droppedFamilies, recordingRules } from "../../src/rules/index.js";
+import { droppedFamilies, recordingRules } from "../../src/mixin/rules/index.js";
 
 describe("the mixin's thresholds", () => {
   test("move the alert, the SLO panels, the threshold lines and the runbook links together from the settings", () => {

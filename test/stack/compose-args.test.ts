@@ -8,7 +8,7 @@ import {
   composeDownArgs,
   composeLogsArgs,
   composeUpArgs,
-} from "../../src/stack/compose-args.js";
+} from "../../src/stack/compose/args.js";
 
 const target = { composeFile: "/repo/docker-compose.yml", projectName: "vllm-monitor", envFile: "/repo/build/compose.env" };
 
@@ -69,7 +69,7 @@ describe("compose command lines", () => {
 });
 
 test("the compose commands look for compose.env where the renderer writes it", async () => {
-  const { COMPOSE_ENV_FILE_NAME } = await import("../../src/stack/compose.js");
+  const { COMPOSE_ENV_FILE_NAME } = await import("../../src/stack/compose/run.js");
   const { OUTPUT_LAYOUT } = await import("../../src/render/layout.js");
   assert.equal(COMPOSE_ENV_FILE_NAME, OUTPUT_LAYOUT.composeEnv);
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { COMPOSE_PROFILES } from "../../src/stack/compose-args.js";
+import { COMPOSE_PROFILES } from "../../src/stack/compose/args.js";
 import { defaultImages, IMAGE_SERVICES, isImageVariable } from "../../src/stack/images.js";
 import { parse } from "yaml";
 import { COMPOSE_FILE, makeOutputFolder, readComposeFile, renderOutputFolder, runCommand, sampleComposeEnv, REPO_ROOT, type ComposeFile, type ComposeService } from "./compose-fixture.js";

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { activeProfiles, neededImages } from "../../src/stack/compose-images.js";
-import { composeProjectName } from "../../src/stack/compose.js";
+import { activeProfiles, neededImages } from "../../src/stack/compose/images.js";
+import { composeProjectName } from "../../src/stack/compose/run.js";
 
 // The shape `docker-compose config` (1.29) prints: every service, whatever the profiles.
 const CONFIG = `

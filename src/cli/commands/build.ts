@@ -1,6 +1,6 @@
 /** `vllm-monitor build`: build our own image (the simulator) with docker compose. */
 import type { Command } from "commander";
-import { composeBuild, composeContext, requireCompose } from "../../stack/compose.js";
+import { composeBuild, composeContext, requireCompose } from "../../stack/compose/run.js";
 import { outOption, unusedEnvFileOption } from "../options.js";
 
 interface BuildOptions {

@@ -45,7 +45,7 @@ export function registerKubernetes(conf: Command): void {
     .action(async (options: ConfKubernetesOptions) => {
       const { envFile, out, ...choices } = options;
       // why: loaded on use: the Kubernetes models and their schemas would slow every other command's start.
-      const { writeKubernetesConfig } = await import("../../render/kubernetes.js");
+      const { writeKubernetesConfig } = await import("../../kubernetes/settings.js");
       const configured = await writeKubernetesConfig(settingsFrom({ ...(envFile === undefined ? {} : { envFile }) }), { ...choices, outDir: out });
       for (const note of configured.notes) printError(`note: ${note}\n`);
       for (const path of configured.result.written) print(`wrote ${shown(path)}\n`);

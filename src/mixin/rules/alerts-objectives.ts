@@ -1,0 +1,115 @@
+import { httpServer, vllm } from "../../catalog/index.js";
+import { AGGREGATES, errorRatioWindowRecord } from "../../promql/aggregates.js";
+import { allOn, compare } from "../../promql/functions.js";
+import { histogramSignals, quantileRecord } from "../../promql/signals.js";
+import type { BurnRate, Thresholds } from "../config.js";
+import type { AlertRule } from "./alerts.js";
+
+const PER_MODEL = ["job", "model_name"] as const;
+
+/** Finished requests per 5 minutes of a job and model, from the recorded 5-minute rates. */
+function requestsPerFiveMinutes(): string {
+  return `sum by (job, model_name) (${AGGREGATES.requests}) * 300`;
+}
+
+function burnRateAlert(name: string, burn: BurnRate, thresholds: Thresholds, severity: AlertRule["severity"]): AlertRule {
+  const budget = Math.round((1 - thresholds.errorBudget.objective) * 1e6) / 1e6;
+  const limit = Math.round(burn.factor * budget * 1e6) / 1e6;
+  const objective = `${Math.round(thresholds.errorBudget.objective * 1000) / 10}%`;
+  const fast = burn.longWindow === "1h";
+  return {
+    alert: name,
+    group: "vllm",
+    expr: allOn(
+      PER_MODEL,
+      compare(errorRatioWindowRecord(burn.longWindow), ">", limit),
+      compare(errorRatioWindowRecord(burn.shortWindow), ">", limit),
+      // why: below a hundred requests in 5 minutes a single error is a large share and the burn rate means nothing.
+      compare(requestsPerFiveMinutes(), ">=", thresholds.errorBudget.minRequests),
+    ),
+    for: burn.for,
+    severity,
+    summary: `{{ $labels.model_name }} burns its error budget ${burn.factor}× too fast`,
+    description:
+      `{{ $value | humanizePercentage }} of finished requests of {{ $labels.model_name }} (job {{ $labels.job }}) failed over the last ${burn.longWindow}, ` +
+      `and over ${burn.shortWindow} too: ${burn.factor} times the ${budget * 100}% budget of the ${objective} objective.`,
+    runbook: {
+      meaning:
+        `The objective is that ${objective} of finished requests are not failed by the server (finished_reason error; client aborts do not count). ` +
+        `At ${burn.factor}× the budget rate the whole 30-day budget lasts ${Math.round((30 / burn.factor) * 10) / 10} days. ` +
+        `Both the ${burn.longWindow} and the ${burn.shortWindow} error share must be above ${limit * 100}%: the long window proves it is not a blip, ` +
+        `the short one that it is still happening${fast ? " (this is the fast pair: page now)" : " (this is the slow pair: fix it this week)"}.`,
+      impact: fast ? "Users get failed answers right now, at a rate that spends a month of budget in two days." : "A steady trickle of failed answers that will spend the month's budget before it ends.",
+      diagnose: [
+        "Fleet overview → Error ratio per model, then the Instances dashboard: is it one instance (its errors/s column) or all of them?",
+        "User overview → Completed, failed and aborted requests for the model, and the vLLM log of the failing instances.",
+        `Query: \`${errorRatioWindowRecord(burn.longWindow)}\` and \`sum by (instance) (rate(${vllm.requestSuccess.name}{finished_reason="error"}[5m]))\`.`,
+      ],
+      fix: [
+        "Take a failing instance out of the load balancer and restart it; fix what its log reports (memory, a broken adapter, bad input).",
+        "If every instance fails, roll back the last model, adapter or vLLM change.",
+        "Change the objective (`errorBudget` in src/mixin/config.ts) only if the product promises less.",
+      ],
+    },
+  };
+}
+
+/** Alerts on the service objectives: inter-token latency, the error budget, the HTTP API. */
+export function objectiveAlerts(thresholds: Thresholds): AlertRule[] {
+  const itl = histogramSignals().interTokenLatency;
+  const itlQuantile = Math.round(thresholds.itl.quantile * 100);
+  const apiLimit = thresholds.apiErrors.ratio;
+  return [
+    {
+      alert: "VllmInterTokenLatencyHigh",
+      group: "vllm",
+      expr: compare(quantileRecord(itl, thresholds.itl.quantile), ">", thresholds.itl.seconds),
+      for: thresholds.itl.for,
+      severity: "warning",
+      summary: `p${itlQuantile} inter-token latency of {{ $labels.model_name }} above ${thresholds.itl.seconds}s`,
+      description: `p${itlQuantile} inter-token latency of model {{ $labels.model_name }} (job {{ $labels.job }}) is {{ $value | humanizeDuration }}, above the ${thresholds.itl.seconds}s objective (SLO_ITL_SECONDS) for ${thresholds.itl.for}.`,
+      runbook: {
+        meaning: `More than ${100 - itlQuantile}% of the gaps between streamed tokens are longer than ${thresholds.itl.seconds}s: text arrives in stalls.`,
+        impact: "Streaming feels stuck; voice and agent pipelines that consume tokens as they come fall behind.",
+        diagnose: [
+          "User overview → Inter-token latency and the ITL heatmap: all requests slower, or a tail of long gaps?",
+          "Instances → Tokens per engine step: large prefill chunks in the same steps as decodes stretch every gap (chunked prefill).",
+          "Machine overview → GPU SM clock and Clock throttling: a throttled GPU decodes slower.",
+          `Query: \`${quantileRecord(itl, thresholds.itl.quantile)}\`.`,
+        ],
+        fix: [
+          "Lower `--max-num-batched-tokens` so prefill chunks interrupt decoding less, or lower `--max-num-seqs` for smaller batches.",
+          "Add replicas; move long-prompt traffic to its own instances (or prefill/decode disaggregation).",
+          "Fix cooling or power limits if the clocks drop under load.",
+        ],
+      },
+    },
+    burnRateAlert("VllmErrorBudgetBurnFast", thresholds.errorBudget.fast, thresholds, "critical"),
+    burnRateAlert("VllmErrorBudgetBurnSlow", thresholds.errorBudget.slow, thresholds, "warning"),
+    {
+      alert: "VllmApiErrorsHigh",
+      group: "vllm",
+      expr: allOn(
+        ["job"],
+        compare(AGGREGATES.http5xxRatio, ">", apiLimit),
+        compare(`sum by (job) (${AGGREGATES.httpRequests}) * 300`, ">=", thresholds.apiErrors.minRequests),
+      ),
+      for: thresholds.apiErrors.for,
+      severity: "warning",
+      summary: "The vLLM API of job {{ $labels.job }} answers with 5xx",
+      description: `{{ $value | humanizePercentage }} of HTTP requests to the vLLM servers of job {{ $labels.job }} got a 5xx status over ${"5m"}, above ${apiLimit * 100}% for ${thresholds.apiErrors.for}.`,
+      runbook: {
+        meaning:
+          `The OpenAI-compatible API server answers many requests with 500-599 (\`${httpServer.requests.name}\`, status 5xx): ` +
+          "the engine failed them, the engine process died under the API server, or requests timed out inside it. These failures may never reach vLLM's finished_reason counters.",
+        impact: "Clients get errors instead of answers; SDKs retry, which adds load.",
+        diagnose: [
+          "User overview → API: requests by status and handler, and which handler returns 5xx.",
+          "The API server log: tracebacks, `EngineDeadError`, `AsyncEngineDeadError`, out-of-memory.",
+          `Query: \`sum by (instance, handler) (rate(${httpServer.requests.name}{status="5xx"}[5m]))\`.`,
+        ],
+        fix: ["Restart instances whose engine died; fix what the log reports.", "If only one handler fails (e.g. /v1/embeddings), check the model supports it."],
+      },
+    },
+  ];
+}

@@ -1,0 +1,272 @@
+import { scrape, vllm } from "../../catalog/index.js";
+import { absent, allOn, compare, sumBy } from "../../promql/functions.js";
+import { ruleScope } from "../../promql/scope.js";
+import { series } from "../../promql/selector.js";
+import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../../promql/signals.js";
+import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
+import type { Thresholds } from "../config.js";
+import { gpuAlerts } from "./alerts-gpu.js";
+import { objectiveAlerts } from "./alerts-objectives.js";
+
+export type Severity = "critical" | "warning";
+
+/** What a runbook section says; rendered into docs/runbooks.md. */
+export interface Runbook {
+  readonly meaning: string;
+  readonly impact: string;
+  /** Where to look: panels and queries. */
+  readonly diagnose: readonly string[];
+  readonly fix: readonly string[];
+}
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly group: "vllm" | "gpu" | "scrape";
+  readonly expr: string;
+  readonly for: string;
+  readonly severity: Severity;
+  readonly summary: string;
+  /** Must show the observed value (`{{ $value }}`). */
+  readonly description: string;
+  readonly runbook: Runbook;
+}
+
+export const RUNBOOK_PATH = "docs/runbooks.md";
+
+/** GitHub's anchor for a `## Name` heading. */
+export function runbookAnchor(alert: string): string {
+  return alert.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-");
+}
+
+/** The alert's section in the runbooks at `baseUrl` (RUNBOOK_BASE_URL). */
+export function runbookUrl(baseUrl: string, alert: string): string {
+  return `${baseUrl}#${runbookAnchor(alert)}`;
+}
+
+const PER_INSTANCE = ["job", "instance", "model_name"] as const;
+
+function serviceAlerts(thresholds: Thresholds): AlertRule[] {
+  // why: these alerts read gauges, which have no recording rule; rates come from the recorded series directly.
+  const raw: QueryOptions = { scope: ruleScope(RECORDING_WINDOW), source: "raw" };
+  const signals = histogramSignals();
+  const counters = counterSignals();
+  const ttftQuantile = Math.round(thresholds.ttft.quantile * 100);
+  const e2eQuantile = Math.round(thresholds.e2e.quantile * 100);
+  return [
+    {
+      alert: "VllmMetricsAbsent",
+      group: "vllm",
+      expr: absent(series(vllm.numRequestsRunning.name)),
+      for: thresholds.vllmMetricsAbsent.for,
+      severity: "critical",
+      summary: "No vLLM metrics reach Prometheus",
+      description: `No ${vllm.numRequestsRunning.name} series has been scraped for ${thresholds.vllmMetricsAbsent.for} (absent = {{ $value }}): every vLLM target is down, unreachable, refused the scrape or serves no vLLM metrics.`,
+      runbook: {
+        meaning: "Prometheus holds no vLLM series at all: no dashboard panel or vLLM alert can work.",
+        impact: "Monitoring is blind. The servers may be fine or down; nothing tells you which.",
+        diagnose: [
+          "Machine overview → Targets up: are the vLLM targets listed, and at 0?",
+          "Prometheus → Status → Targets: the scrape error (connection refused, 401/403, timeout, TLS).",
+          `\`curl -s http://HOST:PORT/metrics | grep -c '^vllm:'\` from the Prometheus host: 0 means a wrong port/path, or Ray-exported names (\`ray_vllm_*\`) that these dashboards do not read.`,
+        ],
+        fix: [
+          "Start vLLM, or correct the target address in the scrape config (VLLM_TARGETS / file_sd).",
+          "Behind a gateway that needs a token, give the scrape job its bearer token file.",
+          "With `--api-server-count > 1`, make sure PROMETHEUS_MULTIPROC_DIR is on a local disk (vLLM #49983).",
+        ],
+      },
+    },
+    {
+      alert: "VllmTimeToFirstTokenHigh",
+      group: "vllm",
+      expr: compare(quantileRecord(signals.ttft, thresholds.ttft.quantile), ">", thresholds.ttft.seconds),
+      for: thresholds.ttft.for,
+      severity: "warning",
+      summary: `p${ttftQuantile} time to first token of {{ $labels.model_name }} above ${thresholds.ttft.seconds}s`,
+      description: `p${ttftQuantile} TTFT of model {{ $labels.model_name }} (job {{ $labels.job }}) is {{ $value | humanizeDuration }} over the last ${RECORDING_WINDOW}, above the ${thresholds.ttft.seconds}s objective for ${thresholds.ttft.for}.`,
+      runbook: {
+        meaning: `Fewer than ${thresholds.ttft.quantile * 100}% of requests get their first token within ${thresholds.ttft.seconds}s.`,
+        impact: "Users wait before anything streams back; interactive clients time out or retry, which adds load.",
+        diagnose: [
+          "User overview → Queue time: if queue p95 rose with TTFT, requests wait for a batch slot (capacity).",
+          "User overview → Prompt length: longer prompts take longer to prefill.",
+          "Machine overview → KV cache usage and User overview → Preemptions: a full cache stalls admissions.",
+          `Query: \`${quantileRecord(signals.ttft, thresholds.ttft.quantile)}\`.`,
+        ],
+        fix: [
+          "Add replicas or GPUs, or route traffic away from the slow model.",
+          "Enable prefix caching or chunked prefill (`--enable-chunked-prefill`) for long prompts; cap `--max-num-batched-tokens` to keep decode going.",
+          "If the objective itself is wrong, set `SLO_TTFT_SECONDS` in `.env` (a bucket edge of the histogram) and `vllm-monitor reload`.",
+        ],
+      },
+    },
+    {
+      alert: "VllmEndToEndLatencyHigh",
+      group: "vllm",
+      expr: compare(quantileRecord(signals.e2e, thresholds.e2e.quantile), ">", thresholds.e2e.seconds),
+      for: thresholds.e2e.for,
+      severity: "warning",
+      summary: `p${e2eQuantile} end-to-end latency of {{ $labels.model_name }} above ${thresholds.e2e.seconds}s`,
+      description: `p${e2eQuantile} end-to-end latency of model {{ $labels.model_name }} (job {{ $labels.job }}) is {{ $value | humanizeDuration }}, above the ${thresholds.e2e.seconds}s objective for ${thresholds.e2e.for}.`,
+      runbook: {
+        meaning: `Fewer than ${thresholds.e2e.quantile * 100}% of requests finish within ${thresholds.e2e.seconds}s of arrival.`,
+        impact: "Complete answers arrive late; batch jobs and agents built on the API slow down.",
+        diagnose: [
+          "User overview → Output length: longer generations take longer without anything being wrong.",
+          "User overview → Inter-token latency: slower decode steps mean a saturated or throttled GPU (Machine overview → GPU SM clock, temperature).",
+          "User overview → Queue time and Running and waiting requests: time spent before the request even starts.",
+        ],
+        fix: [
+          "Add capacity, or lower `--max-num-seqs` if inter-token latency is the problem (smaller batches decode faster).",
+          "Cap `max_tokens` at the clients if outputs grew.",
+          "Fix cooling or power limits if the SM clock drops under load.",
+        ],
+      },
+    },
+    {
+      alert: "VllmQueueBuilding",
+      group: "vllm",
+      expr: compare(requestsWaiting(raw, PER_INSTANCE), ">", thresholds.queueWaiting.requests),
+      for: thresholds.queueWaiting.for,
+      severity: "warning",
+      summary: "Requests pile up in the queue of {{ $labels.instance }}",
+      description: `{{ $value }} requests for {{ $labels.model_name }} have been waiting on {{ $labels.instance }} for more than ${thresholds.queueWaiting.for} (threshold ${thresholds.queueWaiting.requests}).`,
+      runbook: {
+        meaning: "More requests arrive than the engine admits into its running batch.",
+        impact: "Queue time, and with it TTFT and end-to-end latency, grows with every request.",
+        diagnose: [
+          "User overview → Running and waiting requests: running flat at its maximum while waiting climbs means saturation.",
+          "Machine overview → KV cache usage: near 100% means the cache, not `--max-num-seqs`, is the limit.",
+          "If running is 0 at the same time, see VllmEngineNotServing.",
+        ],
+        fix: [
+          "Add replicas, or spread the load across existing ones.",
+          "Raise `--max-num-seqs` if the KV cache has room; raise `--gpu-memory-utilization` for more cache.",
+          "Shed load at the gateway (rate limits, `--max-num-queued-reqs` on recent vLLM).",
+        ],
+      },
+    },
+    {
+      alert: "VllmKvCacheNearFull",
+      group: "vllm",
+      expr: compare(kvCacheUsage(raw, PER_INSTANCE, "max"), ">", thresholds.kvCacheUsage.ratio),
+      for: thresholds.kvCacheUsage.for,
+      severity: "warning",
+      summary: "KV cache of {{ $labels.instance }} nearly full",
+      description: `KV-cache usage of {{ $labels.model_name }} on {{ $labels.instance }} is {{ $value | humanizePercentage }} (fullest engine), above ${thresholds.kvCacheUsage.ratio * 100}% for ${thresholds.kvCacheUsage.for}.`,
+      runbook: {
+        meaning: "The engine has almost no free KV blocks: new requests wait and running ones get preempted.",
+        impact: "Throughput drops (recomputation after preemption) and latency rises.",
+        diagnose: [
+          "Machine overview → KV cache usage, next to Running and waiting requests.",
+          "User overview → Preemptions: non-zero confirms the cache is the bottleneck.",
+          "User overview → Prompt length and Output length: longer contexts need more blocks per request.",
+        ],
+        fix: [
+          "Raise `--gpu-memory-utilization` or use a quantised KV cache (`--kv-cache-dtype fp8`).",
+          "Lower `--max-num-seqs` or `--max-model-len` so fewer or shorter sequences share the cache.",
+          "Add tensor-parallel GPUs or replicas.",
+        ],
+      },
+    },
+    {
+      alert: "VllmPreemptionsSustained",
+      group: "vllm",
+      expr: compare(sumBy(PER_INSTANCE, counterRecord(counters.preemptions)), ">", thresholds.preemptions.perSecond),
+      for: thresholds.preemptions.for,
+      severity: "warning",
+      summary: "{{ $labels.instance }} keeps preempting requests",
+      description: `{{ $labels.instance }} preempts {{ printf "%.2f" $value }} requests per second for {{ $labels.model_name }}, above ${thresholds.preemptions.perSecond}/s for ${thresholds.preemptions.for}.`,
+      runbook: {
+        meaning: "The scheduler keeps evicting running requests because the KV cache ran out.",
+        impact: "Evicted requests are recomputed: wasted GPU time, higher latency, lower throughput.",
+        diagnose: [
+          "User overview → Preemptions, Machine overview → KV cache usage.",
+          `Query: \`sum by (instance) (rate(${vllm.numPreemptions.name}[5m]))\`.`,
+        ],
+        fix: ["As for VllmKvCacheNearFull: more cache memory, fewer or shorter concurrent sequences, or more capacity."],
+      },
+    },
+    {
+      alert: "VllmRequestErrorsHigh",
+      group: "vllm",
+      expr: compare(errorRatioRecord(), ">", thresholds.errorRatio.ratio),
+      for: thresholds.errorRatio.for,
+      severity: "warning",
+      summary: "Many requests of {{ $labels.model_name }} fail on the server",
+      description: `{{ $value | humanizePercentage }} of finished requests of {{ $labels.model_name }} (job {{ $labels.job }}) ended in finished_reason="error" over ${RECORDING_WINDOW}, above ${thresholds.errorRatio.ratio * 100}% for ${thresholds.errorRatio.for}. Client aborts are not counted.`,
+      runbook: {
+        meaning:
+          "A large share of requests finish with `finished_reason` error: the server failed them. Client aborts (timeouts, closed connections) are not counted; the User overview shows them beside the errors.",
+        impact: "Users get no or partial answers.",
+        diagnose: [
+          "User overview → Completed, failed and aborted requests, and Error ratio: which models fail, and since when.",
+          "The vLLM server log around the start of the alert: invalid requests, out-of-memory and NaN logits show up there.",
+          `Query: \`sum by (finished_reason) (rate(${vllm.requestSuccess.name}[5m]))\`.`,
+        ],
+        fix: [
+          "Fix what the log reports: bad requests at the client, memory (`--gpu-memory-utilization`, `--max-model-len`), or a broken model or adapter.",
+          "If aborts rise too, latency is the cause clients give up on: see the latency alerts.",
+        ],
+      },
+    },
+    {
+      alert: "VllmEngineNotServing",
+      group: "vllm",
+      expr: allOn(
+        PER_INSTANCE,
+        compare(requestsWaiting(raw, PER_INSTANCE), ">", 0),
+        compare(requestsRunning(raw, PER_INSTANCE), "==", 0),
+        compare(sumBy(PER_INSTANCE, counterRecord(counters.generationTokens)), "==", 0),
+      ),
+      for: thresholds.notServing.for,
+      severity: "critical",
+      summary: "{{ $labels.instance }} is up but not serving",
+      description: `{{ $value }} requests for {{ $labels.model_name }} wait on {{ $labels.instance }} while none runs and no token was generated for ${thresholds.notServing.for}.`,
+      runbook: {
+        meaning: "The server answers health checks and scrapes, but its engine makes no progress.",
+        impact: "Every request to this instance hangs; a load balancer keeps sending more because /health is 200.",
+        diagnose: [
+          "User overview → Running and waiting requests for this instance: waiting > 0, running 0.",
+          `Is the engine asleep? \`${vllm.engineSleepState.name}{sleep_state="awake"}\` = 0 means sleep mode was entered.`,
+          "The vLLM log: a dead engine core process, a stuck KV transfer, or a LoRA adapter that fails to load.",
+        ],
+        fix: [
+          "Wake the engine (`POST /wake_up`) if it sleeps; otherwise restart the instance.",
+          "Take it out of the load balancer until it serves again.",
+        ],
+      },
+    },
+  ];
+}
+
+function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
+  return [
+    {
+      alert: "ScrapeTargetDown",
+      group: "scrape",
+      expr: compare(series(scrape.up.name), "==", 0),
+      for: thresholds.targetDown.for,
+      severity: "warning",
+      summary: "Prometheus cannot scrape {{ $labels.instance }}",
+      description: `The scrape of {{ $labels.instance }} (job {{ $labels.job }}) has failed for ${thresholds.targetDown.for} (up = {{ $value }}).`,
+      runbook: {
+        meaning: "A target in the scrape config does not answer, or answers with an error.",
+        impact: "Its panels go blank and its alerts cannot fire.",
+        diagnose: [
+          "Machine overview → Targets up.",
+          "Prometheus → Status → Targets: the last error (refused, timeout, 401/403, TLS, HTTP 500).",
+        ],
+        fix: [
+          "Start the exporter or server, or fix its address.",
+          "For 401/403, configure the scrape job's bearer token; for TLS errors, the CA file or `insecure_skip_verify`.",
+        ],
+      },
+    },
+  ];
+}
+
+/** Every alert, in the order of docs/runbooks.md. */
+export function alertRules(thresholds: Thresholds): AlertRule[] {
+  return [...scrapeAlerts(thresholds), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds)];
+}

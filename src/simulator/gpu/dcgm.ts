@@ -1,0 +1,71 @@
+import { dcgm, type MetricFamily } from "../../catalog/index.js";
+import type { GpuFieldSet, GpuReading } from "./gpu.js";
+
+export interface DcgmHost {
+  readonly hostname: string;
+  /** `hostname` since dcgm-exporter PR #655, `Hostname` before. */
+  readonly hostnameLabel: "hostname" | "Hostname";
+}
+
+/**
+ * The GPUs as dcgm-exporter's page shows them: MiB, MHz, whole percent, one host label. With the
+ * `defaults` field set only default-counters.csv is served: no profiling ratios or throughput, no
+ * power limit or violation counters, PCIe traffic as the KB counters instead.
+ */
+export function renderDcgm(readings: readonly GpuReading[], host: DcgmHost, fieldSet: GpuFieldSet = "all"): string {
+  const out: string[] = [];
+  const labels = readings.map((gpu) => labelText(gpu, host));
+  const family = (definition: MetricFamily, value: (gpu: GpuReading) => string): void => {
+    out.push(`# HELP ${definition.name} ${definition.help}\n# TYPE ${definition.name} ${definition.type}\n`);
+    readings.forEach((gpu, index) => out.push(`${definition.name}${labels[index] as string} ${value(gpu)}\n`));
+  };
+  const integer = (value: number) => String(Math.round(value));
+  const float = (value: number) => value.toFixed(6);
+  family(dcgm.smClock, (gpu) => integer(gpu.smClockMhz));
+  family(dcgm.memClock, (gpu) => integer(gpu.memoryClockMhz));
+  family(dcgm.memoryTemp, (gpu) => integer(gpu.memoryTemperatureCelsius));
+  family(dcgm.gpuTemp, (gpu) => integer(gpu.temperatureCelsius));
+  family(dcgm.powerUsage, (gpu) => float(gpu.powerDrawWatts));
+  family(dcgm.totalEnergyConsumption, (gpu) => integer(gpu.energyMillijoules));
+  family(dcgm.pcieReplayCounter, (gpu) => integer(gpu.pcieReplays));
+  family(dcgm.gpuUtil, (gpu) => integer(gpu.utilizationPercent));
+  family(dcgm.memCopyUtil, (gpu) => integer(gpu.memoryUtilizationPercent));
+  family(dcgm.xidErrors, (gpu) => integer(gpu.xid));
+  family(dcgm.fbFree, (gpu) => integer(gpu.memoryFreeMib));
+  family(dcgm.fbUsed, (gpu) => integer(gpu.memoryUsedMib));
+  family(dcgm.fbReserved, (gpu) => integer(gpu.memoryReservedMib));
+  family(dcgm.uncorrectableRemappedRows, (gpu) => integer(gpu.uncorrectableRemappedRows));
+  family(dcgm.correctableRemappedRows, (gpu) => integer(gpu.correctableRemappedRows));
+  family(dcgm.rowRemapFailure, (gpu) => (gpu.rowRemapFailure ? "1" : "0"));
+  if (fieldSet === "defaults") {
+    family(dcgm.pcieTxThroughput, (gpu) => integer(gpu.pcieTxKilobytes));
+    family(dcgm.pcieRxThroughput, (gpu) => integer(gpu.pcieRxKilobytes));
+    return out.join("");
+  }
+  family(dcgm.powerManagementLimit, (gpu) => float(gpu.powerLimitWatts));
+  family(dcgm.powerViolation, (gpu) => integer(gpu.powerViolationMicros));
+  family(dcgm.thermalViolation, (gpu) => integer(gpu.thermalViolationMicros));
+  family(dcgm.grEngineActive, (gpu) => float(gpu.busy * 0.97));
+  family(dcgm.tensorActive, (gpu) => float(gpu.intensity * 0.6));
+  family(dcgm.dramActive, (gpu) => float(gpu.busy * 0.45));
+  family(dcgm.pcieTxBytes, (gpu) => integer(gpu.pcieTxBytesPerSecond));
+  family(dcgm.pcieRxBytes, (gpu) => integer(gpu.pcieRxBytesPerSecond));
+  family(dcgm.nvlinkTxBytes, (gpu) => integer(gpu.nvlinkTxBytesPerSecond));
+  family(dcgm.nvlinkRxBytes, (gpu) => integer(gpu.nvlinkRxBytesPerSecond));
+  return out.join("");
+}
+
+function labelText(gpu: GpuReading, host: DcgmHost): string {
+  // why: dcgm-exporter writes labels in this order, not sorted.
+  const values: Record<string, string> = {
+    gpu: String(gpu.index),
+    UUID: gpu.uuid,
+    pci_bus_id: gpu.pciBusId,
+    device: `nvidia${gpu.index}`,
+    modelName: gpu.name,
+    [host.hostnameLabel]: host.hostname,
+  };
+  return `{${Object.entries(values)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(",")}}`;
+}

@@ -1,0 +1,214 @@
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ZodType } from "zod";
+import type { SimulatedInstance } from "../engine/instance.js";
+import {
+  DONE_EVENT,
+  chatChunk,
+  chatRequest,
+  chatResponse,
+  completionChunk,
+  completionRequest,
+  completionResponse,
+  errorBody,
+  modelList,
+  promptBlockHashes,
+  chatPromptText,
+  completionPromptText,
+  tokenText,
+  usageChunk,
+  type ChatRequest,
+  type CompletionRequest,
+  type ResponseIdentity,
+} from "./openai.js";
+import type { FinishedRequest, RequestSpec } from "../engine/request.js";
+
+/** What `vllm --version` would say for each metrics version. */
+const VLLM_VERSIONS = { "0.32": "0.32.0", current: "0.28.0", "0.10": "0.10.1.1", "0.6": "0.6.6.post1" } as const;
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const JSON_TYPE = "application/json";
+
+export interface HandlerOptions {
+  readonly token?: string;
+}
+
+/** The request handler of one simulated vLLM OpenAI server. */
+export function createHandler(instance: SimulatedInstance, options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const expected = options.token === undefined ? undefined : Buffer.from(`Bearer ${options.token}`);
+  const authorized = (req: IncomingMessage): boolean => {
+    if (expected === undefined) return true;
+    const given = Buffer.from(req.headers.authorization ?? "");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+
+  return (req, res) => {
+    const started = performance.now();
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const method = req.method ?? "GET";
+    const route = ROUTES[path];
+    const handler = route === undefined ? "none" : path;
+    res.once("close", () => {
+      const requestBytes = Number(req.headers["content-length"] ?? 0) || 0;
+      const responseBytes = Number(res.getHeader("content-length") ?? 0) || 0;
+      instance.http.record(handler, method, res.statusCode, requestBytes, responseBytes, (performance.now() - started) / 1000, Date.now() / 1000);
+    });
+    if (route === undefined) return send(res, 404, JSON_TYPE, JSON.stringify({ detail: "Not Found" }));
+    if (route.method !== method) return send(res, 405, JSON_TYPE, JSON.stringify({ detail: "Method Not Allowed" }));
+    if (route.protected && !authorized(req)) return send(res, 401, JSON_TYPE, JSON.stringify({ error: "Unauthorized" }));
+    switch (path) {
+      case "/health":
+        return send(res, 200, JSON_TYPE, "");
+      case "/version":
+        return send(res, 200, JSON_TYPE, JSON.stringify({ version: VLLM_VERSIONS[instance.config.metricsVersion] }));
+      case "/metrics": {
+        const contentType = instance.config.metricsVersion === "current" || instance.config.metricsVersion === "0.32" ? "text/plain; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
+        return send(res, 200, contentType, instance.renderMetrics());
+      }
+      case "/sleep": {
+        // why: vLLM's dev-mode endpoint (VLLM_SERVER_DEV_MODE=1); level 1 offloads weights, level 2 discards them.
+        const level = new URL(req.url ?? "/", "http://simulator").searchParams.get("level") ?? "1";
+        if (level !== "1" && level !== "2") return badRequest(res, `level must be 1 or 2 (got ${level})`);
+        instance.sleep(level === "1" ? 1 : 2);
+        return send(res, 200, JSON_TYPE, "");
+      }
+      case "/wake_up":
+        instance.wakeUp();
+        return send(res, 200, JSON_TYPE, "");
+      case "/is_sleeping":
+        return send(res, 200, JSON_TYPE, JSON.stringify({ is_sleeping: instance.sleeping }));
+      case "/v1/models":
+        return send(res, 200, JSON_TYPE, modelList([instance.config.model], Math.floor(instance.unixTime(0)), instance.config.maxModelLen));
+      case "/v1/completions":
+        return void readJson(req, res, completionRequest, (body) =>
+          generate(instance, res, { kind: "completion", body, prompt: completionPromptText(body), maxTokens: body.max_tokens ?? undefined }),
+        );
+      case "/v1/chat/completions":
+        return void readJson(req, res, chatRequest, (body) =>
+          generate(instance, res, { kind: "chat", body, prompt: chatPromptText(body), maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined }),
+        );
+      default:
+        return send(res, 404, JSON_TYPE, JSON.stringify({ detail: "Not Found" }));
+    }
+  };
+}
+
+const ROUTES: Record<string, { method: string; protected: boolean }> = {
+  "/health": { method: "GET", protected: false },
+  "/version": { method: "GET", protected: false },
+  "/metrics": { method: "GET", protected: true },
+  "/v1/models": { method: "GET", protected: true },
+  "/sleep": { method: "POST", protected: true },
+  "/wake_up": { method: "POST", protected: true },
+  "/is_sleeping": { method: "GET", protected: true },
+  "/v1/completions": { method: "POST", protected: true },
+  "/v1/chat/completions": { method: "POST", protected: true },
+};
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function badRequest(res: ServerResponse, message: string): void {
+  send(res, 400, JSON_TYPE, errorBody(400, message, "BadRequestError"));
+}
+
+function readJson<T>(req: IncomingMessage, res: ServerResponse, schema: ZodType<T>, then: (body: T) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  });
+  req.on("end", () => {
+    if (size > MAX_BODY_BYTES) return badRequest(res, `request body larger than ${MAX_BODY_BYTES} bytes`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch (error) {
+      return badRequest(res, `Invalid JSON body: ${(error as Error).message}`);
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
+      return badRequest(res, problems.join("; "));
+    }
+    then(result.data);
+  });
+}
+
+interface Generation {
+  readonly kind: "completion" | "chat";
+  readonly body: CompletionRequest | ChatRequest;
+  readonly prompt: { readonly text: string; readonly tokens: number };
+  readonly maxTokens: number | undefined;
+}
+
+function generate(instance: SimulatedInstance, res: ServerResponse, generation: Generation): void {
+  const { kind, body, prompt, maxTokens: requestedMax } = generation;
+  const { model, maxModelLen } = instance.config;
+  if (body.model != null && body.model !== model) {
+    return send(res, 404, JSON_TYPE, errorBody(404, `The model \`${body.model}\` does not exist.`, "NotFoundError", "model"));
+  }
+  if (prompt.tokens + (requestedMax ?? 0) > maxModelLen || prompt.tokens >= maxModelLen) {
+    return badRequest(
+      res,
+      `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${prompt.tokens + (requestedMax ?? 0)} tokens (${prompt.tokens} in the messages, ${requestedMax ?? 0} in the completion). Please reduce the length of the messages or completion.`,
+    );
+  }
+  const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replace(/-/g, "")}`;
+  const who: ResponseIdentity = { id, created: Math.floor(Date.now() / 1000), model };
+  const seed = prompt.text.length + prompt.tokens;
+  const maxTokens = Math.min(requestedMax ?? maxModelLen - prompt.tokens, maxModelLen - prompt.tokens);
+  // why: an LLM stops at EOS after a log-normal-ish length; ignore_eos runs to max_tokens.
+  const natural = body.ignore_eos === true ? maxTokens : 16 + ((prompt.tokens * 2654435761) % 240);
+  const spec: RequestSpec = {
+    id,
+    promptTokens: prompt.tokens,
+    promptBlockHashes: promptBlockHashes(prompt.text, prompt.tokens),
+    maxTokens,
+    naturalLength: natural,
+    origin: "api",
+    ...(requestedMax === undefined ? {} : { maxTokensParam: requestedMax }),
+  };
+  if (instance.admissionRejected()) {
+    return send(res, 503, JSON_TYPE, errorBody(503, "The server is overloaded: too many requests are queued (--max-num-queued-reqs).", "ServiceUnavailableError"));
+  }
+  const stream = body.stream === true;
+  const includeUsage = stream && body.stream_options?.include_usage === true;
+  let engineIndex = -1;
+  let text = "";
+  let done = false;
+  res.once("close", () => {
+    if (!done) {
+      done = true;
+      instance.abort(id, engineIndex);
+    }
+  });
+  if (stream) {
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+    if (kind === "chat") res.write(chatChunk(who, { role: "assistant", content: "" }, null));
+  }
+  const finishStream = (finished: FinishedRequest): void => {
+    if (kind === "chat") res.write(chatChunk(who, {}, finished.reason));
+    else res.write(completionChunk(who, "", finished.reason));
+    if (includeUsage) res.write(usageChunk(who, kind === "chat" ? "chat.completion.chunk" : "text_completion", finished.promptTokens, finished.generationTokens));
+    res.end(DONE_EVENT);
+  };
+  engineIndex = instance.submit(spec, {
+    onToken: (index) => {
+      const piece = tokenText(seed, index);
+      if (!stream) text += piece;
+      else if (kind === "chat") res.write(chatChunk(who, { content: piece }, null));
+      else res.write(completionChunk(who, piece, null));
+    },
+    onFinish: (finished) => {
+      if (done) return;
+      done = true;
+      if (stream) return finishStream(finished);
+      if (finished.reason === "error") return send(res, 500, JSON_TYPE, errorBody(500, "The engine failed while generating this request.", "InternalServerError"));
+      const respond = kind === "chat" ? chatResponse : completionResponse;
+      send(res, 200, JSON_TYPE, respond(who, text, finished.reason, finished.promptTokens, finished.generationTokens));
+    },
+  });
+}
