@@ -4,6 +4,7 @@ export * from "./buckets.js";
 export { vllm, vllmLegacy, VLLM_LABELS, FINISHED_REASONS, FINISHED_REASONS_V0, ADMISSION_REJECTION_REASONS, SLEEP_STATES } from "./vllm.js";
 export { vllmKvResidency, vllmNixl, vllmOffload } from "./vllm-kv.js";
 export { VLLM_SOURCE_CHECKED } from "./upstream.js";
+export { GPU_PEAKS, type GpuPeak } from "./gpu-peaks.js";
 export { vllmFeatures, VLLM_FEATURE_FLAGS } from "./vllm-features.js";
 export { dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, DCGM_LABELS, DCGM_HOSTNAME_LABELS } from "./exporters.js";
 export { allFamilies, knownSeriesNames } from "./names.js";

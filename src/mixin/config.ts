@@ -49,6 +49,10 @@ export interface Thresholds {
   readonly gpuRowRemap: { readonly for: string };
   /** A GPU exporter whose GPUs reported within `window` but report no more, while vLLM serves. */
   readonly gpuExporterVanished: { readonly window: string; readonly for: string };
+  /** Share of API requests refused by vLLM's admission caps (HTTP 503, load shedding) that means too little capacity. */
+  readonly loadShedding: { readonly ratio: number; readonly for: string };
+  /** One peak for every GPU (GPU_PEAK_TFLOPS, GPU_PEAK_MEMORY_BANDWIDTH_GBPS); unset: the GPU model's row of catalog/gpu-peaks.ts. */
+  readonly gpuPeak: { readonly flopsPerSecond?: number; readonly memoryBytesPerSecond?: number };
 }
 
 export interface BurnRate {
@@ -99,6 +103,8 @@ const BASE_THRESHOLDS = {
   gpuExporterVanished: { window: "6h", for: "5m" },
   // Long enough to skip a slow start or a burst; shorten for strict interactive objectives.
   latencyFor: "10m",
+  // 1 % of requests refused for 15 minutes is capacity missing, not a burst the cap absorbed; lower it where any refusal costs.
+  loadShedding: { ratio: 0.01, for: "15m" },
 } as const;
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
@@ -123,6 +129,10 @@ export interface ThresholdInputs {
   readonly itlSeconds: number;
   /** Multiplies every `for:` (ALERT_FOR_SCALE). */
   readonly forScale: number;
+  /** GPU_PEAK_TFLOPS; undefined: from the GPU model. */
+  readonly gpuPeakTflops?: number;
+  /** GPU_PEAK_MEMORY_BANDWIDTH_GBPS; undefined: from the GPU model. */
+  readonly gpuPeakMemoryGbps?: number;
 }
 
 /** The schema's defaults: what the committed dashboards/ and rules/ use. */
@@ -160,5 +170,10 @@ export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): 
     gpuXid: { ...base.gpuXid, for: scaled(base.gpuXid.for) },
     gpuRowRemap: { for: scaled(base.gpuRowRemap.for) },
     gpuExporterVanished: { ...base.gpuExporterVanished, for: scaled(base.gpuExporterVanished.for) },
+    loadShedding: { ...base.loadShedding, for: scaled(base.loadShedding.for) },
+    gpuPeak: {
+      ...(inputs.gpuPeakTflops === undefined ? {} : { flopsPerSecond: inputs.gpuPeakTflops * 1e12 }),
+      ...(inputs.gpuPeakMemoryGbps === undefined ? {} : { memoryBytesPerSecond: inputs.gpuPeakMemoryGbps * 1e9 }),
+    },
   };
 }

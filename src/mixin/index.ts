@@ -36,7 +36,14 @@ export function defaultMixinConfig(): MixinConfig {
 export function mixinConfig(settings: Pick<Settings, "env">): MixinConfig {
   const { env } = settings;
   return {
-    thresholds: thresholds({ ttftSeconds: env.SLO_TTFT_SECONDS, e2eSeconds: env.SLO_E2E_SECONDS, itlSeconds: env.SLO_ITL_SECONDS, forScale: env.ALERT_FOR_SCALE }),
+    thresholds: thresholds({
+      ttftSeconds: env.SLO_TTFT_SECONDS,
+      e2eSeconds: env.SLO_E2E_SECONDS,
+      itlSeconds: env.SLO_ITL_SECONDS,
+      forScale: env.ALERT_FOR_SCALE,
+      ...(env.GPU_PEAK_TFLOPS === undefined ? {} : { gpuPeakTflops: env.GPU_PEAK_TFLOPS }),
+      ...(env.GPU_PEAK_MEMORY_BANDWIDTH_GBPS === undefined ? {} : { gpuPeakMemoryGbps: env.GPU_PEAK_MEMORY_BANDWIDTH_GBPS }),
+    }),
     runbookBaseUrl: env.RUNBOOK_BASE_URL,
   };
 }

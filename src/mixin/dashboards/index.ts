@@ -1,5 +1,6 @@
 import { fleetOverviewDashboard } from "./fleet-overview.js";
 import { instancesDashboard } from "./instances.js";
+import { kvCacheDashboard } from "./kv-cache.js";
 import { machineOverviewDashboard } from "./machine-overview.js";
 import { userOverviewDashboard, type DashboardOptions } from "./user-overview.js";
 
@@ -17,6 +18,7 @@ export function dashboardFiles(options: DashboardOptions): DashboardFile[] {
     { fileName: "vllm-machine-overview.json", dashboard: machineOverviewDashboard(options) },
     { fileName: "vllm-instances.json", dashboard: instancesDashboard(options) },
     { fileName: "vllm-fleet-overview.json", dashboard: fleetOverviewDashboard(options) },
+    { fileName: "vllm-kv-cache.json", dashboard: kvCacheDashboard(options) },
   ];
 }
 
@@ -24,4 +26,5 @@ export { userOverviewDashboard, USER_OVERVIEW_UID, type DashboardOptions } from 
 export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machine-overview.js";
 export { instancesDashboard, INSTANCES_UID } from "./instances.js";
 export { fleetOverviewDashboard, FLEET_OVERVIEW_UID } from "./fleet-overview.js";
+export { kvCacheDashboard, KV_CACHE_UID } from "./kv-cache.js";
 export { DASHBOARD_UIDS } from "./navigation.js";
