@@ -82,7 +82,7 @@ function sleepRow(scope: Scope): RowSpec {
 function mfuRow(scope: Scope, thresholds: Thresholds): RowSpec {
   const flag = VLLM_FEATURE_FLAGS.mfu;
   const zero =
-    `No data: the counters stay at 0 unless vLLM runs with ${flag} (vLLM 2026 releases; ${vllm.estimatedFlopsPerGpu.name} is always registered, ` +
+    `No data: needs ${flag}. The counters stay at 0 without it (vLLM 2026 releases register ${vllm.estimatedFlopsPerGpu.name} always, ` +
     "so 0 while tokens flow means the flag is off)";
   const peak = "against the peak of the host's GPU model (dcgm-exporter modelName or nvidia_gpu_exporter name; table in catalog/gpu-peaks.ts, GPU_PEAK_TFLOPS / GPU_PEAK_MEMORY_BANDWIDTH_GBPS override it)";
   const noPeak = `${zero}; or no GPU exporter reports this host's GPU model (set GPU_PEAK_TFLOPS / GPU_PEAK_MEMORY_BANDWIDTH_GBPS)`;
