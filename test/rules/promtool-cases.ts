@@ -33,6 +33,8 @@ interface AlertCase {
   readonly firing: readonly { labels: Record<string, string>; value: string }[];
   /** An input that must keep the alert silent even after its `for:` (a guard of the expression). */
   readonly silentWith?: readonly InputSeries[];
+  /** More such guard inputs, each its own test. */
+  readonly alsoSilentWith?: readonly (readonly InputSeries[])[];
 }
 
 function labelText(labels: Record<string, string>): string {
@@ -136,9 +138,18 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
         seriesOf(vllm.numRequestsWaiting.name, engine0, "3x40"),
         seriesOf(vllm.numRequestsRunning.name, engine0, "0x40"),
         seriesOf(vllm.generationTokens.name, engine0, "1000x40"),
+        seriesOf(vllm.engineSleepState.name, { ...engine0, sleep_state: "awake" }, "1x40"),
       ],
       trueFromMinute: 1,
       firing: [{ labels: VLLM_TARGET, value: "3" }],
+      // why: the same stalled engine after POST /sleep (level 1): it idles on purpose.
+      silentWith: [
+        seriesOf(vllm.numRequestsWaiting.name, engine0, "3x40"),
+        seriesOf(vllm.numRequestsRunning.name, engine0, "0x40"),
+        seriesOf(vllm.generationTokens.name, engine0, "1000x40"),
+        seriesOf(vllm.engineSleepState.name, { ...engine0, sleep_state: "awake" }, "0x40"),
+        seriesOf(vllm.engineSleepState.name, { ...engine0, sleep_state: "weights_offloaded" }, "1x40"),
+      ],
     },
     {
       alert: "GpuTemperatureHigh",
@@ -179,6 +190,8 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "10%" }],
       // why: the same 10 % at 50 requests per 5 minutes is a handful of errors, not a burn rate.
       silentWith: burnInput(10),
+      // why: heavy load shedding (503s) while every finished request succeeds spends no error budget.
+      alsoSilentWith: [[...sheddingInput(50), ...burnInput(100).filter((item) => !item.series.includes('finished_reason="error"'))]],
     },
     {
       alert: "VllmErrorBudgetBurnSlow",
@@ -203,6 +216,16 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
         seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+1x40"),
         seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"),
       ],
+      // why: the same 10 % of 5xx, every one a 503 of the admission caps: load shedding, not failure.
+      alsoSilentWith: [sheddingInput(10)],
+    },
+    {
+      alert: "VllmLoadShedding",
+      input: sheddingInput(10),
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm" }, value: "10%" }],
+      // why: a refusal now and then (0.5 %) is the cap absorbing a burst.
+      silentWith: sheddingInput(0.5),
     },
     {
       alert: "GpuXidError",
@@ -242,6 +265,17 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
 }
 
 const httpTarget = { job: "vllm", instance: "gpu-host-1:8000", handler: "/v1/chat/completions", method: "POST" };
+
+/** 100 HTTP requests a minute, `percent` of them refused with 503 by the admission caps (the instrumentator counts them as 5xx). */
+function sheddingInput(percent: number): InputSeries[] {
+  const engine0 = { ...VLLM_TARGET, engine: "0" };
+  return [
+    seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, `0+${100 - percent}x40`),
+    seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, `0+${percent}x40`),
+    seriesOf(vllm.admissionRejections.name, { job: "vllm", instance: httpTarget.instance, reason: "max_num_queued_reqs" }, `0+${percent}x40`),
+    seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"),
+  ];
+}
 
 /** 10 % of `perMinute` finished requests fail (client aborts are finished requests, not failures). */
 function burnInput(perMinute: 100 | 10): InputSeries[] {
@@ -367,6 +401,8 @@ function aggregateInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     seriesOf(vllmLegacy.gpuCacheUsagePerc.name, engine("1"), "0.7x40"),
     seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, "0+120x40"),
     seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+30x40"),
+    // why: half of the 5xx are 503s of load shedding.
+    seriesOf(vllm.admissionRejections.name, { job: "vllm", instance: httpTarget.instance, reason: "max_num_queued_reqs" }, "0+15x40"),
     seriesOf(dcgm.gpuTemp.name, dcgmGpu("0"), "50x40"),
     seriesOf(dcgm.gpuTemp.name, dcgmGpu("1"), "60x40"),
     seriesOf(dcgm.gpuUtil.name, dcgmGpu("0"), "40x40"),
@@ -409,7 +445,9 @@ function aggregateInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     ...ERROR_RATIO_WINDOWS.map((window) => at(errorRatioWindowRecord(window), model, 0.2)),
     at(AGGREGATES.httpRequests, { job: "vllm", status: "2xx" }, 2),
     at(AGGREGATES.httpRequests, { job: "vllm", status: "5xx" }, 0.5),
-    at(AGGREGATES.http5xxRatio, { job: "vllm" }, 0.2),
+    at(AGGREGATES.admissionRejections, { job: "vllm", reason: "max_num_queued_reqs" }, 0.25),
+    // why: 0.5 5xx/s minus 0.25 shed of 2.5 requests/s.
+    at(AGGREGATES.http5xxRatio, { job: "vllm" }, 0.1),
     at(AGGREGATES.gpus, host1, 2),
     at(AGGREGATES.gpus, host2, 1),
     at(AGGREGATES.gpuUtilisation, host1, 60),
@@ -480,7 +518,11 @@ export function promtoolTestFile(ruleFileNames: readonly string[], config: Mixin
   const tests = buildMixin(config).alerts.flatMap((rule) => {
     const testCase = cases.get(rule.alert);
     if (!testCase) throw new Error(`no promtool case for alert ${rule.alert}`);
-    return [alertTest(rule, testCase, config.runbookBaseUrl), ...(testCase.silentWith === undefined ? [] : [silentTest(rule, testCase)])];
+    return [
+      alertTest(rule, testCase, config.runbookBaseUrl),
+      ...(testCase.silentWith === undefined ? [] : [silentTest(rule, testCase)]),
+      ...(testCase.alsoSilentWith ?? []).map((input) => silentTest(rule, { ...testCase, silentWith: input })),
+    ];
   });
   // why: promtool evaluates groups in map order unless told; alerts read what the recording group wrote in the same step.
   const groupOrder = [...new Set([...recordingGroupNames(config), ...alertGroupNames(config)])];
