@@ -12,6 +12,7 @@ export { pythonRuntime } from "./runtime.js";
 export {
   METRICS_VERSIONS,
   KV_CONNECTORS,
+  connectorIncludes,
   metricsVersionSpec,
   createdFamilyName,
   type MetricsVersion,

@@ -131,9 +131,14 @@ export interface VersionSpecOptions {
   readonly kvConnector?: KvConnector;
 }
 
-/** KV connectors whose families the catalog knows: NIXL (disaggregated prefill) and CPU offloading. */
-export const KV_CONNECTORS = ["nixl", "offload"] as const;
+/** KV connectors whose families the catalog knows: NIXL (disaggregated prefill), CPU offloading, or both (vLLM's MultiConnector). */
+export const KV_CONNECTORS = ["nixl", "offload", "multi"] as const;
 export type KvConnector = (typeof KV_CONNECTORS)[number];
+
+/** Whether a connector setting includes NIXL or offloading. */
+export function connectorIncludes(connector: KvConnector | undefined, part: "nixl" | "offload"): boolean {
+  return connector === part || connector === "multi";
+}
 
 /** V0 cache_config_info labels (a subset of V0 CacheConfig fields; no model_name, no engine). */
 const V0_CACHE_CONFIG_LABELS = ["block_size", "cache_dtype", "enable_prefix_caching", "gpu_memory_utilization", "num_cpu_blocks", "num_gpu_blocks"];
@@ -350,8 +355,8 @@ export function metricsVersionSpec(version: MetricsVersion, options: VersionSpec
     speculative: positions.length > 0,
     lora: options.lora === true,
     kvCacheMetrics: options.kvCacheMetrics === true,
-    nixl: options.kvConnector === "nixl",
-    offload: options.kvConnector === "offload",
+    nixl: connectorIncludes(options.kvConnector, "nixl"),
+    offload: connectorIncludes(options.kvConnector, "offload"),
   };
   const enabled = (feature: VllmFeature | undefined) => feature === undefined || switchedOn[feature];
   const families = [...base, ...features].filter((item) => enabled(item.feature));

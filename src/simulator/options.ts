@@ -42,7 +42,7 @@ export interface SimulatorOptions {
   enableMfuMetrics?: boolean;
   /** vLLM `--kv-cache-metrics`: KV block residency histograms (V1 2026 lines). */
   kvCacheMetrics?: boolean;
-  /** A KV connector: `nixl` (disaggregated prefill, external prefix cache) or `offload` (CPU offloading). */
+  /** A KV connector: `nixl` (disaggregated prefill, external prefix cache), `offload` (CPU offloading) or `multi` (both). */
   kvConnector?: KvConnector;
   /** Every built-in request carries one image, so the multimodal cache counters move. */
   multimodal?: boolean;

@@ -82,7 +82,7 @@ export function register(program: Command): void {
     .option("--lora-adapters <n>", "spread the built-in load over n LoRA adapters (lora-1 … lora-n), as vLLM --enable-lora")
     .option("--enable-mfu-metrics", "count the estimated FLOPs and bytes (vLLM --enable-mfu-metrics; without it they stay 0 from 0.32 on)")
     .option("--kv-cache-metrics", "KV block residency histograms (vLLM --kv-cache-metrics)")
-    .option("--kv-connector <connector>", `a KV connector's metrics: ${KV_CONNECTORS.join(" or ")} (vLLM --kv-transfer-config NixlConnector, or --kv-offloading-size)`)
+    .option("--kv-connector <connector>", `a KV connector's metrics: ${KV_CONNECTORS.join(" or ")} (vLLM --kv-transfer-config NixlConnector, --kv-offloading-size, or both: multi)`)
     .option("--multimodal", "every built-in request carries an image, so the multimodal cache counters move")
     .option("--max-num-queued-reqs <n>", "refuse arrivals with HTTP 503 while this many requests wait (vLLM --max-num-queued-reqs; counted from 0.32 on)")
     .option("--truth-file <file>", "write every finished request's true TTFT, ITL, queue and E2E times as JSON lines")

@@ -1,4 +1,4 @@
-import type { KvConnector, MetricSource, MetricsVersionSpec, VersionedFamily } from "../../catalog/index.js";
+import { connectorIncludes, type KvConnector, type MetricSource, type MetricsVersionSpec, type VersionedFamily } from "../../catalog/index.js";
 import type { EngineObserver, StepReport } from "../engine/engine.js";
 import { Family, type Child } from "./exposition.js";
 import type { FinishedRequest } from "../engine/request.js";
@@ -200,7 +200,7 @@ export class VllmMetrics implements EngineObserver {
       this.add("mmCacheQueries", engine, 1);
       this.add("mmCacheHits", engine, cachedTokens > 0 ? 1 : 0);
     }
-    if (this.options.kvConnector === "offload" && cachedTokens > 0) this.offloadTransfer(engine, "load", cachedTokens);
+    if (connectorIncludes(this.options.kvConnector, "offload") && cachedTokens > 0) this.offloadTransfer(engine, "load", cachedTokens);
   }
 
   /**
@@ -208,7 +208,7 @@ export class VllmMetrics implements EngineObserver {
    * missed are looked up at the prefill peer, and a share of them arrives over NIXL. Returns the tokens received.
    */
   private externalKv(engine: number, missedTokens: number): number {
-    if (this.options.kvConnector !== "nixl" || missedTokens <= 0) return 0;
+    if (!connectorIncludes(this.options.kvConnector, "nixl") || missedTokens <= 0) return 0;
     const received = Math.floor(missedTokens * EXTERNAL_SHARE);
     this.add("externalPrefixQueries", engine, missedTokens);
     this.add("externalPrefixHits", engine, received);
@@ -257,7 +257,7 @@ export class VllmMetrics implements EngineObserver {
     this.observe("requestPreemptions", engine, request.preemptions);
     if (request.scheduled === undefined) return;
     this.residency(engine, request);
-    if (this.options.kvConnector === "offload") this.offloadTransfer(engine, "store", request.promptTokens + request.generationTokens);
+    if (connectorIncludes(this.options.kvConnector, "offload")) this.offloadTransfer(engine, "store", request.promptTokens + request.generationTokens);
     this.observe("queue", engine, request.scheduled - request.arrival);
     this.observe("inference", engine, request.finish - request.scheduled);
     this.observe("prefillKvComputed", engine, request.promptTokens - request.cachedTokens);
