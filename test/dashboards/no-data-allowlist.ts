@@ -59,6 +59,8 @@ export const NO_DATA_ALLOWLIST: readonly NoDataAllowance[] = [
     ["NIXL transfer throughput", "B"],
     ["NIXL transfer time", "A"],
     ["NIXL transfer time", "B"],
+    ["NIXL descriptors per transfer", "A"],
+    ["NIXL descriptors per transfer", "B"],
     ["NIXL failures", "A"],
     ["NIXL failures", "B"],
     ["NIXL failures", "C"],
@@ -67,6 +69,7 @@ export const NO_DATA_ALLOWLIST: readonly NoDataAllowance[] = [
     ["Offload time per transfer", "A"],
     ["Offload time per transfer", "B"],
     ["Offload time per transfer", "C"],
+    ["Offload time per transfer", "D"],
     ["Offload allocation failures", "A"],
   ].map(([panelTitle, refId]) => ({ dashboardUid: KV, panelTitle: panelTitle!, refId: refId!, versions: ["0.10", "0.6"] as const, reason: NEWEST_V1_REASON })),
   ...[

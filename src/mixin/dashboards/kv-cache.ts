@@ -227,6 +227,15 @@ function nixlRow(scope: Scope): RowSpec {
           { expr: workload.histogramFamilyQuantile(0.95, vllmNixl.postTime, scope, BY_MODEL), legend: "post p95 {{model_name}}" },
         ],
       },
+      quantilePanel(
+        "kv/nixl-descriptors",
+        "NIXL descriptors per transfer",
+        vllmNixl.numDescriptors,
+        "short",
+        `Memory descriptors one NIXL transfer carried (${vllmNixl.numDescriptors.name}), p50 and p95: many small descriptors (non-contiguous blocks) make transfers slower than their bytes suggest.`,
+        needs,
+        scope,
+      ),
       {
         key: "kv/nixl-failures",
         kind: "timeseries",
@@ -268,13 +277,14 @@ function offloadRow(scope: Scope): RowSpec {
         key: "kv/offload-time",
         kind: "timeseries",
         title: "Offload time per transfer",
-        description: `Mean seconds per store and load (${vllmOffload.storeTime.name} over the transfers of ${vllmOffload.storeSize.name}), and p95 of one lookup call (${vllmOffload.lookupSyncDelay.name}).`,
+        description: `Mean seconds per store and load (${vllmOffload.storeTime.name} over the transfers of ${vllmOffload.storeSize.name}), p95 of one lookup call (${vllmOffload.lookupSyncDelay.name}), and p95 of a deferred lookup until it resolved (${vllmOffload.lookupAsyncDelay.name}).`,
         unit: "s",
         noValue: needs,
         targets: [
           { expr: kv.offloadSecondsPerTransfer("store", scope, BY_MODEL), legend: "store {{model_name}}" },
           { expr: kv.offloadSecondsPerTransfer("load", scope, BY_MODEL), legend: "load {{model_name}}" },
           { expr: workload.histogramFamilyQuantile(0.95, vllmOffload.lookupSyncDelay, scope, BY_MODEL), legend: "lookup p95 {{model_name}}" },
+          { expr: workload.histogramFamilyQuantile(0.95, vllmOffload.lookupAsyncDelay, scope, BY_MODEL), legend: "deferred lookup p95 {{model_name}}" },
         ],
       },
       {
