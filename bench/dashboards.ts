@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { METRICS_VERSIONS } from "../src/catalog/index.js";
-import { FLEET_OVERVIEW_UID, USER_OVERVIEW_UID } from "../src/mixin/dashboards/index.js";
+import { FLEET_OVERVIEW_UID, USER_OVERVIEW_UID, type DashboardModel } from "../src/mixin/dashboards/index.js";
 import { allSelectedValues, dashboardPanels, dashboardQueries, substituteVariables } from "../src/mixin/dashboards/inspect.js";
 import { findFreePort, startProcess, waitForHttp, waitUntil, type ManagedProcess } from "../src/process/index.js";
 import { droppedFamilies, metricRelabelDrops } from "../src/mixin/rules/index.js";
@@ -142,7 +142,7 @@ function median(values: readonly number[]): number {
 
 interface Variant {
   readonly name: string;
-  readonly dashboard: Record<string, unknown>;
+  readonly dashboard: DashboardModel;
 }
 
 function variants(): Variant[] {

@@ -10,11 +10,12 @@ import { AGGREGATES } from "../src/promql/aggregates.js";
 import { recordingRules } from "../src/mixin/rules/index.js";
 import { startPrometheus } from "../test/helpers/prometheus.js";
 import { generatedShapes, writeHistory } from "./synthetic-history.js";
+import { ruleFileText } from "../src/render/rule-file-text.js";
 
 const INSTANCES = 2;
 
 export async function checkRecordShapes(): Promise<string[]> {
-  const files = Object.fromEntries(buildMixin().ruleFiles.map((file) => [file.fileName, file.content]));
+  const files = Object.fromEntries(buildMixin().ruleFiles.map((file) => [file.fileName, ruleFileText(file)]));
   const prometheus = await startPrometheus({
     config: (dir) => `global:\n  scrape_interval: 5s\n  evaluation_interval: 1s\nrule_files: [${Object.keys(files).map((name) => JSON.stringify(`${dir}/${name}`)).join(", ")}]\nscrape_configs: []\n`,
     files,

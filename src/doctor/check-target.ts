@@ -7,8 +7,8 @@ import type { Answer, ScrapeTarget } from "../prometheus/client.js";
 import { findPrometheusTarget } from "./prometheus.js";
 import type { CheckResult, DoctorSettings, DoctorTarget, TargetReport } from "./types.js";
 
-/** The .env variables a fix may name. */
-export const VARIABLES = {
+/** The .env variables a fix of a vLLM target may name (their definitions live in the settings schema). */
+export const FIX_VARIABLES = {
   scheme: "SCHEMA",
   metricsPath: "VLLM_METRICS_PATH",
   token: "VLLM_METRICS_AUTH_TOKEN",
@@ -145,7 +145,7 @@ function tlsCheck(handshake: TlsHandshake, host: string, where: string, target: 
         check: "tls",
         status: "problem",
         message: `${where} speaks plain HTTP, not HTTPS (TLS handshake: ${code})`,
-        fix: `use http:// in ${target.source}, or ${VARIABLES.scheme}=http`,
+        fix: `use http:// in ${target.source}, or ${FIX_VARIABLES.scheme}=http`,
       };
     }
     return { check: "tls", status: "problem", message: `TLS handshake with ${where} failed (${code})`, fix: "check that the port serves HTTPS" };
@@ -154,7 +154,7 @@ function tlsCheck(handshake: TlsHandshake, host: string, where: string, target: 
   const error = handshake.authorizationError;
   if (error === undefined) return { check: "tls", status: "ok", message: `TLS certificate (${names}) is trusted and matches ${host}` };
   const status = settings.insecureSkipVerify ? "note" : "problem";
-  const skipped = settings.insecureSkipVerify ? ` ${VARIABLES.insecure} is set, so the scrape goes on unverified;` : "";
+  const skipped = settings.insecureSkipVerify ? ` ${FIX_VARIABLES.insecure} is set, so the scrape goes on unverified;` : "";
   if (UNTRUSTED_CHAIN.has(error)) {
     return {
       check: "tls",
@@ -162,8 +162,8 @@ function tlsCheck(handshake: TlsHandshake, host: string, where: string, target: 
       message:
         settings.caPem === undefined
           ? `the server's certificate (${names}) is signed by an unknown CA, e.g. self-signed (${error})`
-          : `the server's certificate (${names}) is not signed by the CA in ${VARIABLES.caFile} (${error})`,
-      fix: `${skipped} set ${VARIABLES.caFile} to the PEM file of the CA that signed the server certificate`.trim(),
+          : `the server's certificate (${names}) is not signed by the CA in ${FIX_VARIABLES.caFile} (${error})`,
+      fix: `${skipped} set ${FIX_VARIABLES.caFile} to the PEM file of the CA that signed the server certificate`.trim(),
     };
   }
   if (error === "ERR_TLS_CERT_ALTNAME_INVALID") {
@@ -177,7 +177,7 @@ function tlsCheck(handshake: TlsHandshake, host: string, where: string, target: 
   if (error === "CERT_HAS_EXPIRED" || error === "CERT_NOT_YET_VALID") {
     return { check: "tls", status, message: `the server's certificate (${names}) is not valid now (${error})`, fix: `${skipped} renew the server certificate`.trim() };
   }
-  return { check: "tls", status, message: `the server's certificate (${names}) is not trusted (${error})`, fix: `${skipped} check the certificate and ${VARIABLES.caFile}`.trim() };
+  return { check: "tls", status, message: `the server's certificate (${names}) is not trusted (${error})`, fix: `${skipped} check the certificate and ${FIX_VARIABLES.caFile}`.trim() };
 }
 
 async function httpCheck(response: ScrapeResponse, host: string, port: number, where: string, target: DoctorTarget, settings: DoctorSettings): Promise<CheckResult> {
@@ -185,7 +185,7 @@ async function httpCheck(response: ScrapeResponse, host: string, port: number, w
     check: "http",
     status: "problem",
     message: `${where} speaks HTTPS, not plain HTTP`,
-    fix: `use https:// in ${target.source} (or ${VARIABLES.scheme}=https), and ${VARIABLES.caFile} if the certificate is self-signed`,
+    fix: `use https:// in ${target.source} (or ${FIX_VARIABLES.scheme}=https), and ${FIX_VARIABLES.caFile} if the certificate is self-signed`,
   });
   if (!response.ok) {
     if (target.scheme === "http" && (response.code === "ECONNRESET" || response.code.startsWith("HPE_"))) {
@@ -205,16 +205,16 @@ async function httpCheck(response: ScrapeResponse, host: string, port: number, w
     // why: vLLM's --api-key guards only /v1/*, never /metrics, so a 401 here comes from a gateway or proxy in front of it.
     const who = "vLLM itself never asks for a token on /metrics (its --api-key covers only /v1/*): a gateway or proxy in front of it does";
     return settings.token === undefined
-      ? { check: "http", status: "problem", message: `${label}: the endpoint wants a bearer token and none is set; ${who}`, fix: `set ${VARIABLES.token} to that gateway's or proxy's token` }
+      ? { check: "http", status: "problem", message: `${label}: the endpoint wants a bearer token and none is set; ${who}`, fix: `set ${FIX_VARIABLES.token} to that gateway's or proxy's token` }
       : {
           check: "http",
           status: "problem",
-          message: `${label}: the endpoint rejected the token in ${VARIABLES.token}; ${who}`,
-          fix: `set ${VARIABLES.token} to the token that gateway or proxy expects`,
+          message: `${label}: the endpoint rejected the token in ${FIX_VARIABLES.token}; ${who}`,
+          fix: `set ${FIX_VARIABLES.token} to the token that gateway or proxy expects`,
         };
   }
   if (status === 404) {
-    return { check: "http", status: "problem", message: `${label}: nothing is served at ${target.metricsPath}`, fix: `set ${VARIABLES.metricsPath} (vLLM serves /metrics) or the path in ${target.source}` };
+    return { check: "http", status: "problem", message: `${label}: nothing is served at ${target.metricsPath}`, fix: `set ${FIX_VARIABLES.metricsPath} (vLLM serves /metrics) or the path in ${target.source}` };
   }
   if (status >= 300 && status < 400) {
     const location = (response.location ?? "?").replace(/\/\/[^/@]*@/, "//");
@@ -242,12 +242,12 @@ function bodyCheck(body: string, contentType: string, target: DoctorTarget): { c
         check: "body",
         status: "problem",
         message: "the body is an HTML page, not Prometheus metrics",
-        fix: `the address points at a web page (a UI, a login page, a proxy); use the vLLM server's port and ${VARIABLES.metricsPath}=/metrics`,
+        fix: `the address points at a web page (a UI, a login page, a proxy); use the vLLM server's port and ${FIX_VARIABLES.metricsPath}=/metrics`,
       },
     };
   }
   if (/json/i.test(contentType) || /^[[{]/.test(start)) {
-    return { check: { check: "body", status: "problem", message: "the body is JSON, not Prometheus metrics", fix: `the path points at an API route; set ${VARIABLES.metricsPath}=/metrics (or the path in ${target.source})` } };
+    return { check: { check: "body", status: "problem", message: "the body is JSON, not Prometheus metrics", fix: `the path points at an API route; set ${FIX_VARIABLES.metricsPath}=/metrics (or the path in ${target.source})` } };
   }
   if (body.trim() === "") return { check: { check: "body", status: "problem", message: "the body is empty", fix: "the server answered without metrics; is this a vLLM server?" } };
   try {

@@ -1,4 +1,3 @@
-import { parse as parseYaml } from "yaml";
 import {
   dcgm,
   httpServer,
@@ -10,8 +9,8 @@ import {
   vllmLegacy,
   type MetricFamily,
 } from "../catalog/index.js";
-import type { DashboardFile } from "../mixin/dashboards/index.js";
-import type { RuleFile } from "../mixin/rules/index.js";
+import { seriesRead } from "../catalog/series-read.js";
+import type { DashboardSpec } from "../mixin/dashboards/index.js";
 import type { EmptyPanel, OptionalPanel, OtherExporterPanel, VllmGeneration } from "./types.js";
 
 export interface PanelQueries {
@@ -24,64 +23,31 @@ export interface PanelQueries {
 
 const NEEDS = /^No data: needs (.+)$/;
 
-function needsOf(panel: Record<string, unknown>): string | undefined {
-  const fieldConfig = isRecord(panel.fieldConfig) ? panel.fieldConfig : {};
-  const defaults = isRecord(fieldConfig.defaults) ? fieldConfig.defaults : {};
-  return typeof defaults.noValue === "string" ? NEEDS.exec(defaults.noValue)?.[1] : undefined;
-}
-
-/** Every panel with queries, rows' nested panels included. Pure. */
-export function dashboardPanels(files: readonly DashboardFile[]): PanelQueries[] {
-  const found: PanelQueries[] = [];
-  for (const file of files) {
-    const title = typeof file.dashboard.title === "string" ? file.dashboard.title : file.fileName;
-    const visit = (panels: unknown): void => {
-      if (!Array.isArray(panels)) return;
-      for (const panel of panels) {
-        if (!isRecord(panel)) continue;
-        const exprs = (Array.isArray(panel.targets) ? panel.targets : [])
-          .map((target) => (isRecord(target) && typeof target.expr === "string" ? target.expr : ""))
-          .filter((expr) => expr.trim() !== "");
-        const needs = needsOf(panel);
-        if (exprs.length > 0) found.push({ dashboard: title, panel: typeof panel.title === "string" ? panel.title : "(untitled)", exprs, ...(needs === undefined ? {} : { needs }) });
-        visit(panel.panels);
-      }
-    };
-    visit(file.dashboard.panels);
-  }
-  return found;
-}
-
-/** `record` name → its expression, from the project's recording rules. Pure (parses YAML text). */
-export function recordingRules(files: readonly RuleFile[]): Map<string, string> {
-  const records = new Map<string, string>();
-  for (const file of files) {
-    const parsed: unknown = parseYaml(file.content);
-    const groups = isRecord(parsed) && Array.isArray(parsed.groups) ? parsed.groups : [];
-    for (const group of groups) {
-      const rules = isRecord(group) && Array.isArray(group.rules) ? group.rules : [];
-      for (const rule of rules) {
-        if (isRecord(rule) && typeof rule.record === "string" && typeof rule.expr === "string") records.set(rule.record, rule.expr);
-      }
-    }
-  }
-  return records;
+/** Every panel with queries, from the dashboards' typed specs, rows' panels included. Pure. */
+export function panelQueries(files: readonly { readonly spec: DashboardSpec }[]): PanelQueries[] {
+  return files.flatMap(({ spec }) =>
+    spec.rows.flatMap((row) =>
+      row.panels.flatMap((panel) => {
+        const exprs = panel.targets.map((target) => target.expr).filter((expr) => expr.trim() !== "");
+        const needs = panel.noValue === undefined ? undefined : NEEDS.exec(panel.noValue)?.[1];
+        return exprs.length === 0 ? [] : [{ dashboard: spec.title, panel: panel.title, exprs, ...(needs === undefined ? {} : { needs }) }];
+      }),
+    ),
+  );
 }
 
 /**
  * The catalog series a PromQL expression reads, looking through recording rules to the raw
- * series they are built from. Identifiers that are neither (functions, labels, durations) are dropped.
+ * series they are built from. Names that are neither (recorded series of others) are dropped.
  */
-export function seriesInExpr(expr: string, known: ReadonlySet<string>, records: ReadonlyMap<string, string>, seen = new Set<string>()): Set<string> {
+export function catalogSeriesIn(expr: string, known: ReadonlySet<string>, records: ReadonlyMap<string, string>, seen = new Set<string>()): Set<string> {
   const found = new Set<string>();
-  // why: label values and strings may look like names (`job="vllm"`); drop them first.
-  const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
-  for (const [identifier] of withoutStrings.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
-    if (known.has(identifier)) found.add(identifier);
-    const recorded = records.get(identifier);
-    if (recorded !== undefined && !seen.has(identifier)) {
-      seen.add(identifier);
-      for (const name of seriesInExpr(recorded, known, records, seen)) found.add(name);
+  for (const name of seriesRead(expr)) {
+    if (known.has(name)) found.add(name);
+    const recorded = records.get(name);
+    if (recorded !== undefined && !seen.has(name)) {
+      seen.add(name);
+      for (const inner of catalogSeriesIn(recorded, known, records, seen)) found.add(inner);
     }
   }
   return found;
@@ -138,7 +104,7 @@ export function panelCoverage(
   const otherExporterPanels: OtherExporterPanel[] = [];
   const optionalPanels: OptionalPanel[] = [];
   for (const panel of panels) {
-    const used = new Set(panel.exprs.flatMap((expr) => [...seriesInExpr(expr, known, records)]));
+    const used = new Set(panel.exprs.flatMap((expr) => [...catalogSeriesIn(expr, known, records)]));
     const fromTarget = [...used].filter((name) => groups.target.has(name));
     if (fromTarget.length === 0) {
       const exporters = [
@@ -170,6 +136,3 @@ function emptyReason(missing: readonly string[], generation: VllmGeneration, gro
   return "the server does not export them; some appear only with a feature enabled (speculative decoding, LoRA, KV connector, MFU metrics)";
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}

@@ -7,16 +7,7 @@
 import { fetchRemoteWriteQueues } from "../prometheus/client.js";
 import { queueHealth } from "../prometheus/remote-write-health.js";
 import { exchange } from "./http.js";
-import type { CheckResult } from "./types.js";
-
-export interface RemoteWriteProbe {
-  readonly url: string;
-  readonly token?: string;
-  readonly username?: string;
-  readonly password?: string;
-  readonly caPem?: string;
-  readonly timeoutMs: number;
-}
+import type { CheckResult, RemoteWriteProbe } from "./types.js";
 
 // why: an empty protobuf WriteRequest is zero bytes; snappy's block format writes that as one varint 0 (no library for one constant byte).
 const EMPTY_WRITE_REQUEST = Uint8Array.of(0);

@@ -1,8 +1,8 @@
 import type { DashboardFile } from "../mixin/dashboards/index.js";
-import type { RuleFile } from "../mixin/rules/index.js";
+import { recordsByName, type RuleFile } from "../mixin/rules/index.js";
 import { checkTarget } from "./check-target.js";
 import { checkRemoteWrite, remoteWriteQueueChecks } from "./remote-write.js";
-import { dashboardPanels, recordingRules } from "./panels.js";
+import { panelQueries } from "./panels.js";
 import { fetchScrapeTargets, type Answer, type ScrapeTarget } from "../prometheus/client.js";
 import type { CheckResult, DoctorReport, DoctorSettings, DoctorTarget } from "./types.js";
 
@@ -51,8 +51,8 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     }
   }
   const context = {
-    panels: dashboardPanels(inputs.dashboards),
-    records: recordingRules(inputs.rules ?? []),
+    panels: panelQueries(inputs.dashboards),
+    records: recordsByName(inputs.rules ?? []),
     ...(prometheus !== undefined ? { prometheus } : {}),
     ...(settings.prometheusUrl !== undefined ? { prometheusUrl: settings.prometheusUrl } : {}),
     applyCommand: settings.applyCommand ?? "vllm-monitor up",

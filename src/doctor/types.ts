@@ -1,6 +1,5 @@
 import type { ScrapeTarget } from "../prometheus/client.js";
 import type { Scheme } from "../config/targets.js";
-import type { RemoteWriteProbe } from "./remote-write.js";
 
 /** One endpoint to check, as VLLM_TARGET (or --target) resolves it. */
 export interface DoctorTarget {
@@ -97,4 +96,14 @@ export interface DoctorReport {
   readonly targets: readonly TargetReport[];
   /** Checks that belong to no single target: Prometheus reachability, no target configured. */
   readonly general: readonly CheckResult[];
+}
+
+/** A remote-write endpoint to probe, with its credentials (values only in memory, never printed). */
+export interface RemoteWriteProbe {
+  readonly url: string;
+  readonly token?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly caPem?: string;
+  readonly timeoutMs: number;
 }

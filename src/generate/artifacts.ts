@@ -7,9 +7,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { envExampleText } from "../config/env-example.js";
 import type { DashboardFile } from "../mixin/dashboards/index.js";
-import { kubernetesTree } from "../kubernetes/index.js";
-import { buildMixin } from "../mixin/index.js";
+import { defaultKubernetesOptions, kubernetesSelectors, kubernetesTree } from "../kubernetes/index.js";
+import { buildMixin, defaultMixinConfig } from "../mixin/index.js";
 import { RUNBOOK_PATH } from "../mixin/rules/index.js";
+import { ruleFileText } from "../render/rule-file-text.js";
 
 /** The kustomize base, components and overlays for the Prometheus Operator (src/kubernetes). */
 export const KUBERNETES_DIR = join("deploy", "kubernetes");
@@ -34,10 +35,10 @@ export function generatedArtifacts(): Artifact[] {
   return [
     ...dashboardArtifacts("dashboards", mixin.portableDashboards),
     ...dashboardArtifacts(join("dashboards", "with-recording-rules"), mixin.recordedDashboards),
-    ...mixin.ruleFiles.map((file) => ({ path: join("rules", file.fileName), content: file.content })),
+    ...mixin.ruleFiles.map((file) => ({ path: join("rules", file.fileName), content: ruleFileText(file) })),
     { path: RUNBOOK_PATH, content: mixin.runbooks },
     { path: ".env_example", content: envExampleText() },
-    ...kubernetesTree(mixin).map((file) => ({ path: join(KUBERNETES_DIR, file.path), content: file.content })),
+    ...kubernetesTree(buildMixin({ ...defaultMixinConfig(), selectors: kubernetesSelectors(defaultKubernetesOptions()) })).map((file) => ({ path: join(KUBERNETES_DIR, file.path), content: file.content })),
   ];
 }
 

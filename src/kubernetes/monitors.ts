@@ -5,7 +5,9 @@
  */
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
+import type { MixinSelectors } from "../mixin/config.js";
 import { droppedFamilies } from "../mixin/rules/drops.js";
+import { matcher } from "../promql/selector.js";
 import { commonLabels, type KubernetesOptions, type LabelSelector, type TokenSecretRef } from "./options.js";
 
 /** Name of the vLLM PodMonitor or ServiceMonitor; a PodMonitor's scrape job is `<namespace>/<name>`. */
@@ -68,14 +70,28 @@ export function vllmPodMonitor(options: KubernetesOptions): PodMonitor {
   });
 }
 
-/** For vLLM behind a Service: the selector and port name then apply to the Service, not the pods. */
+/** The scrape job of the vLLM monitor, of either kind: the operator's name for a PodMonitor's job. */
+export function vllmJob(options: Pick<KubernetesOptions, "namespace">): string {
+  return `${options.namespace}/${VLLM_MONITOR_NAME}`;
+}
+
+/** kube-prometheus-stack's node-exporter job (its ServiceMonitor's `jobLabel`). */
+export const NODE_EXPORTER_JOB = "node-exporter";
+/** The GPU Operator's dcgm-exporter job (`jobLabel: app`), ours and the operator's own alike. */
+export const DCGM_EXPORTER_JOB = GPU_OPERATOR_DCGM.serviceLabel.app;
+
+/**
+ * For vLLM behind a Service: the selector and port name then apply to the Service, not the pods.
+ * why: the operator names a ServiceMonitor's job after each Service; one job name for both kinds
+ * keeps the dashboards' `job` variable and the alerts' scope the same whichever monitor is used.
+ */
 export function vllmServiceMonitor(options: KubernetesOptions): ServiceMonitor {
   return new ServiceMonitor({
     metadata: metadata(VLLM_MONITOR_NAME, options),
     spec: {
       selector: selectorOf(options.vllm.selector),
       namespaceSelector: namespaceSelectorOf(options.vllmNamespaces),
-      endpoints: [endpointFields(options)],
+      endpoints: [{ ...endpointFields(options), relabelings: [{ action: "replace", targetLabel: "job", replacement: vllmJob(options) }] }],
     },
   });
 }
@@ -107,4 +123,13 @@ export function dcgmServiceMonitor(options: KubernetesOptions, gpuOperatorNamesp
 /** The vLLM monitor of the chosen kind. */
 export function vllmMonitor(options: KubernetesOptions): PodMonitor | ServiceMonitor {
   return options.monitorKind === "pod" ? vllmPodMonitor(options) : vllmServiceMonitor(options);
+}
+
+/**
+ * The targets the mixin owns in a shared cluster Prometheus: the vLLM monitor's job, the GPU
+ * Operator's dcgm-exporter and kube-prometheus-stack's node-exporter, so `ScrapeTargetDown` pages
+ * for these and not for every target of the cluster.
+ */
+export function kubernetesSelectors(options: Pick<KubernetesOptions, "namespace">): MixinSelectors {
+  return { scrapeTargets: [vllmJob(options), DCGM_EXPORTER_JOB, NODE_EXPORTER_JOB].map((job) => [matcher("job", "=", job)]) };
 }

@@ -16,6 +16,7 @@ import {
   type PresetName,
 } from "./index.js";
 import { buildMixin, mixinConfig } from "../mixin/index.js";
+import { kubernetesSelectors } from "./monitors.js";
 import { writeOutputTree, type WriteResult } from "../render/writer.js";
 
 export const KUBERNETES_OUTPUT_DIR = "kubernetes";
@@ -135,7 +136,7 @@ export interface KubernetesConfigured {
 /** Renders the manifests in memory (nothing is written when a choice is wrong), then writes `<out>/kubernetes`. */
 export async function writeKubernetesConfig(settings: Settings, choices: KubernetesChoices): Promise<KubernetesConfigured> {
   const options = kubernetesOptionsFrom(settings, choices);
-  const files = renderedKubernetesTree(buildMixin(mixinConfig(settings)), options);
+  const files = renderedKubernetesTree(buildMixin(mixinConfig(settings, kubernetesSelectors(options))), options);
   const result = await writeOutputTree(
     choices.outDir,
     files.map((file) => ({ path: `${KUBERNETES_OUTPUT_DIR}/${file.path}`, content: file.content })),

@@ -4,7 +4,9 @@
  * `mixinConfig` from the settings. The latency objectives come from .env (SLO_TTFT_SECONDS,
  * SLO_E2E_SECONDS, SLO_ITL_SECONDS); the rest are constants below, each with when to change it.
  */
+import type { Settings } from "../config/load.js";
 import { defaultValue } from "../config/schema.js";
+import type { Selector } from "../promql/selector.js";
 
 export interface Thresholds {
   /** TTFT objective: `quantile` of requests get their first token within `seconds` (a bucket edge). */
@@ -175,5 +177,47 @@ export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): 
       ...(inputs.gpuPeakTflops === undefined ? {} : { flopsPerSecond: inputs.gpuPeakTflops * 1e12 }),
       ...(inputs.gpuPeakMemoryGbps === undefined ? {} : { memoryBytesPerSecond: inputs.gpuPeakMemoryGbps * 1e9 }),
     },
+  };
+}
+
+/**
+ * Which scrape targets are the mixin's own. Empty for our own stack, whose Prometheus scrapes only
+ * what it was given; scoped where the Prometheus is shared (a cluster's kube-prometheus-stack, a
+ * central ruler), so `ScrapeTargetDown` pages for our targets and not every target of the cluster.
+ * Each entry is one selector; a target matching any of them is ours.
+ */
+export interface MixinSelectors {
+  readonly scrapeTargets: readonly Selector[];
+}
+
+/** Every target of the Prometheus is ours. */
+export const ALL_TARGETS: MixinSelectors = { scrapeTargets: [] };
+
+export interface MixinConfig {
+  readonly thresholds: Thresholds;
+  /** Every alert's runbook_url is this plus `#anchor`. */
+  readonly runbookBaseUrl: string;
+  readonly selectors: MixinSelectors;
+}
+
+/** The schema's defaults: what the committed artifacts are generated from. */
+export function defaultMixinConfig(): MixinConfig {
+  return { thresholds: thresholds(), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL"), selectors: ALL_TARGETS };
+}
+
+/** The user's service levels, `for:` scale and runbook address, from the settings; `selectors` scope a shared Prometheus. */
+export function mixinConfig(settings: Pick<Settings, "env">, selectors: MixinSelectors = ALL_TARGETS): MixinConfig {
+  const { env } = settings;
+  return {
+    thresholds: thresholds({
+      ttftSeconds: env.SLO_TTFT_SECONDS,
+      e2eSeconds: env.SLO_E2E_SECONDS,
+      itlSeconds: env.SLO_ITL_SECONDS,
+      forScale: env.ALERT_FOR_SCALE,
+      ...(env.GPU_PEAK_TFLOPS === undefined ? {} : { gpuPeakTflops: env.GPU_PEAK_TFLOPS }),
+      ...(env.GPU_PEAK_MEMORY_BANDWIDTH_GBPS === undefined ? {} : { gpuPeakMemoryGbps: env.GPU_PEAK_MEMORY_BANDWIDTH_GBPS }),
+    }),
+    runbookBaseUrl: env.RUNBOOK_BASE_URL,
+    selectors,
   };
 }

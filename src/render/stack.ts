@@ -4,8 +4,10 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
-import { buildMixin, mixinConfig, seriesReadByMixin } from "../mixin/index.js";
-import { metricRelabelDrops } from "../mixin/rules/index.js";
+import { buildMixin, mixinConfig, seriesReadByMixin, type Mixin, type MixinSelectors } from "../mixin/index.js";
+import { matcher } from "../promql/selector.js";
+import { metricRelabelDrops, type RuleFile } from "../mixin/rules/index.js";
+import { ruleFileText } from "./rule-file-text.js";
 import { composeEnvText, type GrafanaAdmin, type HostUser } from "./compose-env.js";
 import type { StackEndpoints } from "./endpoints.js";
 import { HOSTNAME_LABEL, agentScrapeKeep, exporterTargetGroups, fleetPlaceholders, isAgent, remoteWriteFiles, targetGroups, type FileSdGroup } from "./remote-write.js";
@@ -62,8 +64,38 @@ const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text
 
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/**
+ * The scrape jobs of our stack (`job_name` in templates/prometheus): what `conf rules` scopes its
+ * alerts to, since a central ruler evaluates them over a store other senders write into too.
+ */
+export const STACK_JOBS = ["vllm", "prometheus", "node", "gpu"] as const;
+const STACK_SELECTORS: MixinSelectors = { scrapeTargets: [[matcher("job", "=~", STACK_JOBS.join("|"))]] };
+
 export function defaultTemplatesDir(): string {
   return fileURLToPath(new URL("../../templates/", import.meta.url));
+}
+
+/** A file_sd file the user gave, and where compose sees its copy. */
+interface UserTargetsFile {
+  readonly source: string;
+  readonly copy: string;
+}
+
+/** What every part of one render shares. */
+interface RenderContext {
+  readonly settings: Settings;
+  readonly options: RenderStackOptions;
+  readonly outDir: string;
+  readonly templatesDir: string;
+  /** A path of the output folder as the rendered configs name it (absolute in native mode). */
+  readonly at: (relative: string) => string;
+  readonly mixin: Mixin;
+  readonly exporterGroups: ReturnType<typeof exporterTargetGroups>;
+  readonly userFiles: { readonly vllm?: UserTargetsFile; readonly node?: UserTargetsFile; readonly gpu?: UserTargetsFile };
+  /** The whitelist of the templates: what each `${NAME}` becomes. */
+  readonly values: Map<string, TemplateValue>;
+  /** Problems of every template, reported together. */
+  readonly problems: string[];
 }
 
 /**
@@ -73,21 +105,56 @@ export function defaultTemplatesDir(): string {
  */
 export async function renderStackConfig(settings: Settings, options: RenderStackOptions): Promise<RenderedStack> {
   const part = options.part ?? "all";
-  const outDir = resolve(options.outDir);
-  const templatesDir = options.templatesDir ?? defaultTemplatesDir();
-  const at = (relative: string): string => runtimePath(options.mode, outDir, relative);
-  if (part === "rules") return { files: ruleOutputFiles(buildMixin(mixinConfig(settings)).ruleFiles), ownedRoots: [OUTPUT_LAYOUT.rulesDir] };
+  if (part === "rules") return { files: ruleOutputFiles(buildMixin(mixinConfig(settings, STACK_SELECTORS)).ruleFiles), ownedRoots: [OUTPUT_LAYOUT.rulesDir] };
   const withPrometheus = part !== "grafana";
   const withGrafana = part !== "prometheus";
   if (settings.demo && options.endpoints.simulatorTarget === undefined) {
     throw new Error("demo mode needs endpoints.simulatorTarget: VLLM_TARGET is empty");
   }
-
-  const files: OutputFile[] = [];
-  const problems: string[] = [];
-  const hostUser = options.hostUser ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   if (withGrafana && options.grafanaAdmin === undefined) throw new Error("rendering Grafana's files needs its admin account");
-  files.push({
+  const context = renderContext(settings, options);
+  const files: OutputFile[] = [composeEnvFile(context)];
+  if (withPrometheus) files.push(...(await prometheusFiles(context)));
+  if (withGrafana) files.push(...grafanaDashboardFiles(context.mixin));
+  files.push(...(await templateOutputs(context, { withPrometheus, withGrafana })));
+  if (context.problems.length > 0) throw new UserError("cannot render the configuration templates:", context.problems);
+  const ownedRoots = [...(withPrometheus ? [OUTPUT_LAYOUT.prometheusDir] : []), ...(withGrafana ? [OUTPUT_LAYOUT.grafanaDir] : [])];
+  return { files, ownedRoots };
+}
+
+function renderContext(settings: Settings, options: RenderStackOptions): RenderContext {
+  const outDir = resolve(options.outDir);
+  const { env } = settings;
+  // why: compose mounts only the output folder, so the user's file_sd files are copied into it (distinct prefixes: the names may clash).
+  const userFile = (source: string | undefined, prefix: string): UserTargetsFile | undefined =>
+    source === undefined ? undefined : { source, copy: `${OUTPUT_LAYOUT.targetsDir}/${prefix}${basename(source)}` };
+  const context: RenderContext = {
+    settings,
+    options,
+    outDir,
+    templatesDir: options.templatesDir ?? defaultTemplatesDir(),
+    at: (relative) => runtimePath(options.mode, outDir, relative),
+    mixin: buildMixin(mixinConfig(settings)),
+    exporterGroups: exporterTargetGroups(settings, options.endpoints),
+    userFiles: {
+      ...optional("vllm", userFile(env.VLLM_TARGETS_FILE, "user-")),
+      ...optional("node", userFile(env.NODE_EXPORTER_TARGETS_FILE, "node-user-")),
+      ...optional("gpu", userFile(env.GPU_EXPORTER_TARGETS_FILE, "gpu-user-")),
+    },
+    values: new Map(),
+    problems: [],
+  };
+  fillTemplateValues(context);
+  return context;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function composeEnvFile({ settings, options, outDir }: RenderContext): OutputFile {
+  const hostUser = options.hostUser ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  return {
     path: OUTPUT_LAYOUT.composeEnv,
     content: composeEnvText(settings, {
       outDir,
@@ -96,35 +163,28 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
       // why: native mode passes no version; its compose.env is never used to start Prometheus, so any agent flag there is a placeholder.
       prometheusVersion: options.prometheusVersion ?? NATIVE_PLACEHOLDER_VERSION,
     }),
-  });
-  const { env } = settings;
+  };
+}
 
-  const values = new Map<string, TemplateValue>();
+/**
+ * The whitelist: the user's substitutable settings, and the values vllm-monitor derives. Derived
+ * values are always whitelisted, whichever part renders, so a template never keeps a placeholder by accident.
+ */
+function fillTemplateValues(context: RenderContext): void {
+  const { settings, options, at, values, userFiles } = context;
+  const { env } = settings;
   for (const [name, value] of settings.substitutable) values.set(name, { value, hint: `set ${name} in .env (see .env_example)` });
   const derived = (name: string, value: string | undefined, trusted = false): void => {
     values.set(name, { value, trusted, hint: "it is computed by vllm-monitor from the config; this is a bug in the template or the caller's endpoints" });
   };
   const json = (value: unknown): string => JSON.stringify(value);
-
-  // Derived values are always whitelisted, whichever part renders, so a template never keeps a
-  // placeholder by accident.
-  // why: compose mounts only the output folder, so the user's file_sd files are copied into it (distinct prefixes: the names may clash).
-  const userFiles = [
-    { variable: env.VLLM_TARGETS_FILE, prefix: "user-" },
-    { variable: env.NODE_EXPORTER_TARGETS_FILE, prefix: "node-user-" },
-    { variable: env.GPU_EXPORTER_TARGETS_FILE, prefix: "gpu-user-" },
-  ].map(({ variable, prefix }) => (variable === undefined ? undefined : { source: variable, copy: `${OUTPUT_LAYOUT.targetsDir}/${prefix}${basename(variable)}` }));
-  const [vllmUserFile, nodeUserFile, gpuUserFile] = userFiles;
-  const fileSdFiles = (own: string, user: (typeof userFiles)[number]): string[] =>
+  const fileSdFiles = (own: string, user: UserTargetsFile | undefined): string[] =>
     user === undefined ? [at(own)] : [at(own), options.mode === "native" ? user.source : at(user.copy)];
-  const agent = isAgent(settings);
-  const exporterGroups = exporterTargetGroups(settings, options.endpoints);
-  const mixin = buildMixin(mixinConfig(settings));
-  const readSeries = seriesReadByMixin(mixin);
+  const readSeries = seriesReadByMixin(context.mixin);
   for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, readSeries))) derived(name, json(value), true);
-  derived("VLLM_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.vllmTargets, vllmUserFile)), true);
-  derived("NODE_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.nodeTargets, nodeUserFile)), true);
-  derived("GPU_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.gpuTargets, gpuUserFile)), true);
+  derived("VLLM_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.vllmTargets, userFiles.vllm)), true);
+  derived("NODE_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.nodeTargets, userFiles.node)), true);
+  derived("GPU_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.gpuTargets, userFiles.gpu)), true);
   derived("VLLM_AUTHORIZATION", env.VLLM_METRICS_AUTH_TOKEN === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }), true);
   derived(
     "VLLM_TLS_CONFIG",
@@ -135,51 +195,61 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   derived("PROMETHEUS_URL", options.endpoints.prometheusUrl);
   derived("GRAFANA_DASHBOARDS_DIR", at(OUTPUT_LAYOUT.dashboardsDir));
   derived("OPTIONAL_SCRAPE_CONFIGS", undefined, true);
-
-  if (withPrometheus) {
-    // why: compose mounts only the output folder; re-running `conf prometheus` refreshes the copy and file_sd picks it up live.
-    if (options.mode === "compose") for (const user of userFiles) if (user !== undefined) files.push({ path: user.copy, content: await readFile(user.source) });
-    if (env.VLLM_METRICS_AUTH_TOKEN !== undefined) files.push({ path: OUTPUT_LAYOUT.tokenFile, content: env.VLLM_METRICS_AUTH_TOKEN.reveal() });
-    if (env.VLLM_TLS_CA_FILE !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(env.VLLM_TLS_CA_FILE) });
-    files.push(...(await remoteWriteFiles(settings)));
-    files.push({ path: OUTPUT_LAYOUT.vllmTargets, content: `${JSON.stringify(fileSdGroups(settings, options.endpoints), null, 2)}\n` });
-    files.push({ path: OUTPUT_LAYOUT.nodeTargets, content: `${JSON.stringify(exporterGroups.node, null, 2)}\n` });
-    files.push({ path: OUTPUT_LAYOUT.gpuTargets, content: `${JSON.stringify(exporterGroups.gpu, null, 2)}\n` });
-    // why: an agent loads no rules; the central side renders them with `vllm-monitor conf rules`.
-    if (!agent) files.push(...ruleOutputFiles(mixin.ruleFiles));
-    const fragments: string[] = [];
-    const scrapes = (groups: readonly unknown[], userFile: (typeof userFiles)[number]): boolean => groups.length > 0 || userFile !== undefined;
-    const wanted = [scrapes(exporterGroups.node, nodeUserFile) ? SCRAPE_FRAGMENTS.node : undefined, scrapes(exporterGroups.gpu, gpuUserFile) ? SCRAPE_FRAGMENTS.gpu : undefined];
-    for (const fragment of wanted) {
-      if (fragment === undefined) continue;
-      const rendered = await renderOne(templatesDir, fragment, values, problems);
-      if (rendered !== undefined) fragments.push(rendered.replace(/\n+$/, ""));
-    }
-    derived("OPTIONAL_SCRAPE_CONFIGS", fragments.join("\n\n"), true);
-  }
-
-  if (withGrafana) {
-    for (const dashboard of mixin.recordedDashboards) {
-      if (!SAFE_FILE_NAME.test(dashboard.fileName) || !dashboard.fileName.endsWith(".json")) throw new Error(`dashboard file name ${dashboard.fileName} must be a plain *.json name`);
-      files.push({ path: `${OUTPUT_LAYOUT.dashboardsDir}/${dashboard.fileName}`, content: `${JSON.stringify(dashboard.dashboard, null, 2)}\n` });
-    }
-  }
-
-  for (const entry of OUTPUT_TEMPLATES) {
-    if ((entry.part === "prometheus" && !withPrometheus) || (entry.part === "grafana" && !withGrafana)) continue;
-    const rendered = await renderOne(templatesDir, entry.template, values, problems);
-    if (rendered !== undefined) files.push({ path: entry.output, content: rendered });
-  }
-  if (problems.length > 0) throw new UserError("cannot render the configuration templates:", problems);
-
-  const ownedRoots = [...(withPrometheus ? [OUTPUT_LAYOUT.prometheusDir] : []), ...(withGrafana ? [OUTPUT_LAYOUT.grafanaDir] : [])];
-  return { files, ownedRoots };
 }
 
-function ruleOutputFiles(ruleFiles: readonly { fileName: string; content: string }[]): OutputFile[] {
+/** Prometheus's own files: secrets, targets, rules, copies of the user's file_sd files; fills OPTIONAL_SCRAPE_CONFIGS. */
+async function prometheusFiles(context: RenderContext): Promise<OutputFile[]> {
+  const { settings, options, exporterGroups, userFiles } = context;
+  const { env } = settings;
+  const files: OutputFile[] = [];
+  // why: compose mounts only the output folder; re-running `conf prometheus` refreshes the copy and file_sd picks it up live.
+  if (options.mode === "compose") for (const user of Object.values(userFiles)) files.push({ path: user.copy, content: await readFile(user.source) });
+  if (env.VLLM_METRICS_AUTH_TOKEN !== undefined) files.push({ path: OUTPUT_LAYOUT.tokenFile, content: env.VLLM_METRICS_AUTH_TOKEN.reveal() });
+  if (env.VLLM_TLS_CA_FILE !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(env.VLLM_TLS_CA_FILE) });
+  files.push(...(await remoteWriteFiles(settings)));
+  files.push({ path: OUTPUT_LAYOUT.vllmTargets, content: `${JSON.stringify(fileSdGroups(settings, options.endpoints), null, 2)}\n` });
+  files.push({ path: OUTPUT_LAYOUT.nodeTargets, content: `${JSON.stringify(exporterGroups.node, null, 2)}\n` });
+  files.push({ path: OUTPUT_LAYOUT.gpuTargets, content: `${JSON.stringify(exporterGroups.gpu, null, 2)}\n` });
+  // why: an agent loads no rules; the central side renders them with `vllm-monitor conf rules`.
+  if (!isAgent(settings)) files.push(...ruleOutputFiles(context.mixin.ruleFiles));
+  const scrapes = (groups: readonly unknown[], userFile: UserTargetsFile | undefined): boolean => groups.length > 0 || userFile !== undefined;
+  const wanted = [
+    scrapes(exporterGroups.node, userFiles.node) ? SCRAPE_FRAGMENTS.node : undefined,
+    scrapes(exporterGroups.gpu, userFiles.gpu) ? SCRAPE_FRAGMENTS.gpu : undefined,
+  ];
+  const fragments: string[] = [];
+  for (const fragment of wanted) {
+    if (fragment === undefined) continue;
+    const rendered = await renderOne(context.templatesDir, fragment, context.values, context.problems);
+    if (rendered !== undefined) fragments.push(rendered.replace(/\n+$/, ""));
+  }
+  context.values.set("OPTIONAL_SCRAPE_CONFIGS", { value: fragments.join("\n\n"), trusted: true, hint: "it is computed by vllm-monitor from the config; this is a bug in the template or the caller's endpoints" });
+  return files;
+}
+
+/** The dashboards Grafana provisions: the variant that reads our recording rules. */
+function grafanaDashboardFiles(mixin: Mixin): OutputFile[] {
+  return mixin.recordedDashboards.map((dashboard) => {
+    if (!SAFE_FILE_NAME.test(dashboard.fileName) || !dashboard.fileName.endsWith(".json")) throw new Error(`dashboard file name ${dashboard.fileName} must be a plain *.json name`);
+    return { path: `${OUTPUT_LAYOUT.dashboardsDir}/${dashboard.fileName}`, content: `${JSON.stringify(dashboard.dashboard, null, 2)}\n` };
+  });
+}
+
+/** prometheus.yml and Grafana's provisioning files, from their templates. */
+async function templateOutputs(context: RenderContext, parts: { withPrometheus: boolean; withGrafana: boolean }): Promise<OutputFile[]> {
+  const files: OutputFile[] = [];
+  for (const entry of OUTPUT_TEMPLATES) {
+    if ((entry.part === "prometheus" && !parts.withPrometheus) || (entry.part === "grafana" && !parts.withGrafana)) continue;
+    const rendered = await renderOne(context.templatesDir, entry.template, context.values, context.problems);
+    if (rendered !== undefined) files.push({ path: entry.output, content: rendered });
+  }
+  return files;
+}
+
+function ruleOutputFiles(ruleFiles: readonly RuleFile[]): OutputFile[] {
   return ruleFiles.map((rule) => {
     if (!SAFE_FILE_NAME.test(rule.fileName) || !rule.fileName.endsWith(".yml")) throw new Error(`rule file name ${rule.fileName} must be a plain *.yml name`);
-    return { path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: rule.content };
+    return { path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: ruleFileText(rule) };
   });
 }
 

@@ -18,7 +18,7 @@ import { TruthWriter, truthRecord } from "./engine/truth.js";
 export type { SimulatorOptions } from "./options.js";
 export { DEFAULT_MODEL, resolveOptions } from "./options.js";
 export { LOAD_PROFILES, type LoadProfile } from "./engine/load.js";
-export { GPU_FIELD_SETS, GPU_FORMATS, THROTTLE_REASONS, type GpuFieldSet, type GpuFormat, type ThrottleReason } from "./gpu/gpu.js";
+export { GPU_FIELD_SETS, GPU_FORMATS, THROTTLE_REASONS, type GpuFieldSet, type GpuFormat, type ThrottleReason } from "./gpu/reading.js";
 export { loraAdapterName } from "./engine/load.js";
 export { FAULTS_PATH, type GpuFaults } from "./gpu/faults.js";
 export type { TruthRecord } from "./engine/truth.js";

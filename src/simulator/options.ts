@@ -1,6 +1,6 @@
 import { KV_CONNECTORS, METRICS_VERSIONS, type KvConnector, type MetricsVersion } from "../catalog/index.js";
 import { UserError } from "../errors.js";
-import { GPU_FIELD_SETS, GPU_FORMATS, type GpuFieldSet, type GpuFormat } from "./gpu/gpu.js";
+import { GPU_FIELD_SETS, GPU_FORMATS, type GpuFieldSet, type GpuFormat } from "./gpu/reading.js";
 import { BLOCK_SIZE } from "./engine/kv-cache.js";
 import { LOAD_PROFILES, type LoadProfile } from "./engine/load.js";
 

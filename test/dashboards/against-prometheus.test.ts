@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { thresholds } from "../../src/mixin/index.js";
 import { METRICS_VERSIONS, countSeries, dcgm, metricsVersionSpec, nvidiaSmi, vllm, type MetricsVersion } from "../../src/catalog/index.js";
 import { waitUntil } from "../../src/process/index.js";
-import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardOptions } from "../../src/mixin/dashboards/index.js";
+import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardModel, type DashboardOptions } from "../../src/mixin/dashboards/index.js";
 import {
   allSelectedValues,
   dashboardQueries,
@@ -135,7 +135,7 @@ function exportersAnswering(query: PanelQuery, all: readonly string[]): string[]
 const readsAny = (expr: string, families: readonly { name: string }[]) => families.some((family) => expr.includes(family.name));
 
 /** The GPU hosts Grafana offers in the `hostname` variable for these variable values. */
-async function gpuHostOptions(fleet: Fleet, dashboard: Record<string, unknown>, values: Record<string, string>, time: number): Promise<string[]> {
+async function gpuHostOptions(fleet: Fleet, dashboard: DashboardModel, values: Record<string, string>, time: number): Promise<string[]> {
   const variable = dashboardVariable(dashboard, "hostname");
   const inner = /^query_result\((.*)\)$/s.exec(variable?.query ?? "")?.[1];
   assert.ok(inner, `the hostname variable is not a query_result(): ${variable?.query}`);

@@ -3,13 +3,14 @@ import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { processCollector } from "../../src/catalog/index.js";
 import { defaultValue } from "../../src/config/schema.js";
-import { INSTANCES_UID, instancesDashboard, userOverviewDashboard } from "../../src/mixin/dashboards/index.js";
+import { INSTANCES_UID, instancesDashboard, userOverviewDashboard, type DashboardModel } from "../../src/mixin/dashboards/index.js";
 import { allSelectedValues, dashboardAnnotations, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
-import { buildMixin, defaultThresholdInputs, thresholds } from "../../src/mixin/index.js";
+import { ALL_TARGETS, buildMixin, defaultThresholdInputs, thresholds } from "../../src/mixin/index.js";
 import { waitUntil } from "../../src/process/index.js";
 import { metricRelabelDrops } from "../../src/mixin/rules/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
+import { ruleFileText } from "../../src/render/rule-file-text.js";
 
 const FOR_SCALE = 0.02;
 /** A scrape job that drops process_* as a vLLM with several API processes never exports them. */
@@ -27,8 +28,8 @@ describe("dashboard annotations and the uptime column against a real Prometheus"
     simulator = await startSimulator({ load: "burst", engines: 2, seed: 12 });
     gpus = await startSimulator({ load: "idle", gpuPort: 0, gpus: 2, seed: 14 });
     port = Number(new URL(simulator.urls[0]!).port);
-    const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL") });
-    const files = Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, file.content]));
+    const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL"), selectors: ALL_TARGETS });
+    const files = Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, ruleFileText(file)]));
     prometheus = await startPrometheus({
       config: (dir) =>
         stringify({
@@ -65,7 +66,7 @@ describe("dashboard annotations and the uptime column against a real Prometheus"
     if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
     return body.data.result.map((series) => series.metric);
   };
-  const annotation = (dashboard: Record<string, unknown>, name: string) => {
+  const annotation = (dashboard: DashboardModel, name: string) => {
     const found = dashboardAnnotations(dashboard).find((item) => item.name === name);
     assert.ok(found, `no ${name} annotation`);
     return substituteVariables(found.expr, values());

@@ -13,6 +13,7 @@ import { findFreePort, startProcess, waitForHttp, type ManagedProcess } from "..
 import { metricRelabelDrops } from "../../src/mixin/rules/index.js";
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
+import { ruleFileText } from "../../src/render/rule-file-text.js";
 
 export const NODE_JOB = "node";
 
@@ -116,7 +117,7 @@ export async function startFleet(options: FleetOptions, truthDir: string): Promi
       nvidiaSmiSimulator = await startSimulator({ instances: 1, engines: 2, gpus: 2, seed: 7, load: "steady", gpuPort: 0, gpuFormat: "nvidia-smi" });
     }
     if (options.nodeExporter ?? true) nodeExporter = await startNodeExporter();
-    const files = Object.fromEntries((options.rules ?? true ? buildMixin().ruleFiles : []).map((file) => [file.fileName, file.content]));
+    const files = Object.fromEntries((options.rules ?? true ? buildMixin().ruleFiles : []).map((file) => [file.fileName, ruleFileText(file)]));
     const scrapeConfigs = [...simulators.entries()].flatMap(([version, simulator]) => [
       {
         job_name: vllmJob(version),

@@ -50,7 +50,7 @@ describe("the compose demo on a real Docker engine, started by a non-root user",
       assert.equal(info.mode & 0o777, 0o600, `${file} is not 0600`);
       assert.equal(info.uid, workspace.user.uid);
     }
-    const expectedGroups = buildMixin().ruleFiles.flatMap((file) => (parse(file.content) as { groups: { name: string }[] }).groups.map((group) => group.name));
+    const expectedGroups = buildMixin().ruleFiles.flatMap((file) => file.groups.map((group) => group.name));
     await waitUntil(async () => (await prometheusApi<{ groups: unknown[] }>(workspace, "/api/v1/rules").catch(() => ({ groups: [] }))).groups.length > 0, {
       what: "Prometheus to load its rules",
       timeoutMs: 120_000,

@@ -1,8 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { dcgm, node, vllm, vllmLegacy } from "../../src/catalog/index.js";
-import type { DashboardFile } from "../../src/mixin/dashboards/index.js";
-import { classifyGeneration, dashboardPanels, panelCoverage, recordingRules, seriesInExpr } from "../../src/doctor/index.js";
+import { catalogSeriesIn, classifyGeneration, panelCoverage, panelQueries } from "../../src/doctor/index.js";
+import { recordsByName, type RuleFile } from "../../src/mixin/rules/index.js";
+import type { DashboardSpec } from "../../src/mixin/dashboards/index.js";
 import { parseExposition, sampleNames } from "../../src/exposition/index.js";
 import { currentVllmPage, rayVllmPage, tenEraVllmPage, v0VllmPage } from "./pages.js";
 
@@ -41,16 +42,16 @@ describe("classifyGeneration", () => {
   });
 });
 
-function dashboard(title: string, panels: { title: string; exprs: string[] }[]): DashboardFile {
-  return {
-    fileName: `${title}.json`,
-    dashboard: {
-      title,
-      panels: [
-        { type: "row", title: "a row", panels: panels.map((panel) => ({ title: panel.title, targets: panel.exprs.map((expr) => ({ expr })) })) },
-      ],
-    },
-  };
+function dashboard(title: string, panels: { title: string; exprs: string[] }[]): { spec: DashboardSpec } {
+  const panelSpecs = panels.map((panel) => ({
+    key: panel.title,
+    kind: "timeseries" as const,
+    title: panel.title,
+    description: "",
+    unit: "short",
+    targets: panel.exprs.map((expr) => ({ expr, legend: "" })),
+  }));
+  return { spec: { uid: title, title, description: "", tags: [], variables: [], rows: [{ title: "a row", panels: panelSpecs }] } };
 }
 
 describe("panelCoverage", () => {
@@ -68,15 +69,15 @@ describe("panelCoverage", () => {
   ];
 
   test("finds panels inside rows and the catalog series each query reads, ignoring label values", () => {
-    const panels = dashboardPanels(files);
+    const panels = panelQueries(files);
     assert.deepEqual(panels.map((panel) => panel.panel), ["KV cache", "TTFT p95", "GPU utilisation", "CPU"]);
     const known = new Set([vllm.kvCacheUsagePerc.name, vllmLegacy.gpuCacheUsagePerc.name]);
-    assert.deepEqual([...seriesInExpr(`${vllm.kvCacheUsagePerc.name}{model_name="${vllmLegacy.gpuCacheUsagePerc.name}"}`, known, new Map())], [vllm.kvCacheUsagePerc.name]);
+    assert.deepEqual([...catalogSeriesIn(`${vllm.kvCacheUsagePerc.name}{model_name="${vllmLegacy.gpuCacheUsagePerc.name}"}`, known, new Map())], [vllm.kvCacheUsagePerc.name]);
   });
 
   test("keeps a panel whose fallback name is present and lists the one whose series are all missing", () => {
     const present = sampleNames(parseExposition(v0VllmPage("opt")));
-    const coverage = panelCoverage(dashboardPanels(files), present, "v0");
+    const coverage = panelCoverage(panelQueries(files), present, "v0");
     assert.deepEqual(coverage.emptyPanels.map((panel) => [panel.panel, panel.missing]), [["TTFT p95", [`${vllm.timeToFirstToken.name}_bucket`]]]);
     assert.deepEqual(
       coverage.otherExporterPanels.map((panel) => [panel.panel, panel.exporters.length]),
@@ -88,9 +89,9 @@ describe("panelCoverage", () => {
   });
 
   test("traces a panel that reads a recording rule to the raw series behind it", () => {
-    const rules = [{ fileName: "r.yml", content: `groups:\n  - name: g\n    rules:\n      - record: model:ttft:p95\n        expr: '${ttft.replace("$__rate_interval", "5m")}'\n` }];
-    const records = recordingRules(rules);
-    const panels = dashboardPanels([dashboard("Rules", [{ title: "TTFT from rule", exprs: ["max(model:ttft:p95)"] }])]);
+    const rules: RuleFile[] = [{ fileName: "r.yml", comment: [], groups: [{ name: "g", rules: [{ record: "model:ttft:p95", expr: ttft.replace("$__rate_interval", "5m") }] }] }];
+    const records = recordsByName(rules);
+    const panels = panelQueries([dashboard("Rules", [{ title: "TTFT from rule", exprs: ["max(model:ttft:p95)"] }])]);
     const coverage = panelCoverage(panels, sampleNames(parseExposition(currentVllmPage("m"))), "current", records);
     assert.deepEqual(coverage.emptyPanels.map((panel) => panel.missing), [[`${vllm.timeToFirstToken.name}_bucket`]]);
   });

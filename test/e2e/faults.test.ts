@@ -2,10 +2,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { scrape, vllm } from "../../src/catalog/index.js";
 import { findFreePort } from "../../src/process/index.js";
-import { buildMixin, defaultThresholdInputs, thresholds } from "../../src/mixin/index.js";
+import { ALL_TARGETS, buildMixin, defaultThresholdInputs, thresholds } from "../../src/mixin/index.js";
 import { defaultValue } from "../../src/config/schema.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
-import { parse as parseYaml } from "yaml";
 import { createWorkspace, queryRangeValues, waitForQuery, type Workspace } from "./harness.js";
 import { panelQueries } from "./panels.js";
 
@@ -20,8 +19,8 @@ const FOR_SCALE = 0.1;
 
 /** The alert on `up == 0`, as rendered with ALERT_FOR_SCALE, and its `for:` in seconds. */
 function targetDownAlert(): { name: string; forSeconds: number } {
-  const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL") });
-  const rules = mixin.ruleFiles.flatMap((file) => (parseYaml(file.content) as { groups: { rules: AlertRuleYaml[] }[] }).groups.flatMap((group) => group.rules));
+  const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL"), selectors: ALL_TARGETS });
+  const rules: AlertRuleYaml[] = mixin.ruleFiles.flatMap((file) => file.groups.flatMap((group) => group.rules));
   const rule = rules.find((candidate) => candidate.alert !== undefined && /^up\s*==\s*0$/.test(candidate.expr ?? ""));
   assert.ok(rule?.alert, "an alert on up == 0 ships with the rules");
   const match = /^(\d+)([smh])$/.exec(rule.for ?? "0s");

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dcgm, nvidiaSmi, scrape } from "../../src/catalog/index.js";
-import { dashboardFiles, MACHINE_OVERVIEW_UID } from "../../src/mixin/dashboards/index.js";
+import { dashboardFiles, MACHINE_OVERVIEW_UID, type DashboardModel } from "../../src/mixin/dashboards/index.js";
 import {
   allSelectedValues,
   dashboardQueries,
@@ -69,7 +69,7 @@ function targetsFile(workspace: Workspace, name: string, targets: readonly strin
 }
 
 /** What the Machine overview's `hostname` variable offers, as Grafana computes it from `query_result()`. */
-async function hostOptions(url: string, dashboard: Record<string, unknown>): Promise<string[]> {
+async function hostOptions(url: string, dashboard: DashboardModel): Promise<string[]> {
   const variable = dashboardVariable(dashboard, "hostname");
   const inner = /^query_result\((.*)\)$/s.exec(variable?.query ?? "")?.[1] ?? "";
   const time = Date.now() / 1000;

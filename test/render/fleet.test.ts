@@ -148,6 +148,6 @@ describe("rendering for a fleet", () => {
     assert.equal(result.code, 0, result.output);
     assert.deepEqual(readdirSync(join(dir, "central", OUTPUT_LAYOUT.rulesDir)).sort(), ["vllm-alerts.yml", "vllm-recording.yml"]);
     assert.deepEqual(readdirSync(join(dir, "central")).sort(), [".vllm-monitor-output", "prometheus"]);
-    assert.match(readFileSync(join(dir, "central", OUTPUT_LAYOUT.rulesDir, "vllm-alerts.yml"), "utf8"), /alert: ScrapeTargetDown\n\s+expr: up == 0\n\s+for: 90s/);
+    assert.match(readFileSync(join(dir, "central", OUTPUT_LAYOUT.rulesDir, "vllm-alerts.yml"), "utf8"), /alert: ScrapeTargetDown\n\s+expr: up\{job=~"vllm\|prometheus\|node\|gpu"\} == 0\n\s+for: 90s/);
   });
 });

@@ -5,7 +5,6 @@
  */
 import { dcgm, httpServer, node, nvidiaSmi, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
 import { AGGREGATES, ERROR_RATIO_WINDOWS, errorRatioWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
-import { parse } from "yaml";
 import { buildMixin, defaultMixinConfig, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/mixin/rules/index.js";
 import {
@@ -500,7 +499,7 @@ function recordingTest() {
 
 function groupNames(config: MixinConfig, fileName: string): string[] {
   const file = buildMixin(config).ruleFiles.find((candidate) => candidate.fileName === fileName);
-  const parsed = parse(file?.content ?? "groups: []") as { groups: { name: string }[] };
+  const parsed = { groups: file?.groups ?? [] };
   return parsed.groups.map((group) => group.name);
 }
 

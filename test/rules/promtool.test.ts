@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import { buildMixin, thresholds } from "../../src/mixin/index.js";
 import { recordingRules } from "../../src/mixin/rules/index.js";
 import { alertCases, promtoolTestFile, testedRecords } from "./promtool-cases.js";
+import { ruleFileText } from "../../src/render/rule-file-text.js";
 
 const run = promisify(execFile);
 const PROMTOOL = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
@@ -18,7 +19,7 @@ describe("generated Prometheus rules", () => {
   let dir = "";
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "promtool-"));
-    for (const file of mixin.ruleFiles) await writeFile(join(dir, file.fileName), file.content);
+    for (const file of mixin.ruleFiles) await writeFile(join(dir, file.fileName), ruleFileText(file));
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { loadSettings } from "../../src/config/load.js";
 import { allSelectedValues, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { buildMixin, defaultThresholdInputs, mixinConfig, scaleDuration, thresholds } from "../../src/mixin/index.js";
 import { droppedFamilies, recordingRules } from "../../src/mixin/rules/index.js";
+import { ruleFileText } from "../../src/render/rule-file-text.js";
 
 describe("the mixin's thresholds", () => {
   test("move the alert, the SLO panels, the threshold lines and the runbook links together from the settings", () => {
@@ -13,7 +14,7 @@ describe("the mixin's thresholds", () => {
       environment: { SLO_TTFT_SECONDS: "1", SLO_E2E_SECONDS: "30", RUNBOOK_BASE_URL: "https://wiki.example.com/vllm/runbooks" },
     });
     const mixin = buildMixin(mixinConfig(settings));
-    const alerts = mixin.ruleFiles.map((file) => file.content).join("\n");
+    const alerts = mixin.ruleFiles.map((file) => ruleFileText(file)).join("\n");
     assert.match(alerts, /job_model_name:vllm_time_to_first_token_seconds:p95_rate5m > 1\n/);
     assert.match(alerts, /job_model_name:vllm_e2e_request_latency_seconds:p95_rate5m > 30\n/);
     assert.match(alerts, /runbook_url: https:\/\/wiki\.example\.com\/vllm\/runbooks#vllmtimetofirsttokenhigh\n/);

@@ -2,7 +2,7 @@ import type { Thresholds } from "../config.js";
 import * as fleet from "../../promql/fleet-aggregates.js";
 import type { FleetQuery } from "../../promql/fleet-aggregates.js";
 import { DASHBOARD_UIDS, alertsAnnotation, linkTo } from "./navigation.js";
-import { alertLine, buildDashboard, refId, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
+import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, refId, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { fleetVariables } from "./variables.js";
 
@@ -243,9 +243,9 @@ function gpuRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
  * The whole fleet per job and model, from aggregates only: its refresh costs the same at 10 or
  * 1,000 instances. Every panel links down to the Instances dashboard (or the Machine overview).
  */
-export function fleetOverviewDashboard(options: DashboardOptions): Record<string, unknown> {
+export function fleetOverviewSpec(options: DashboardOptions): DashboardSpec {
   const query: FleetQuery = { source: options.source };
-  return buildDashboard({
+  return {
     uid: FLEET_OVERVIEW_UID,
     title: "vLLM / Fleet overview",
     description:
@@ -257,5 +257,9 @@ export function fleetOverviewDashboard(options: DashboardOptions): Record<string
     variables: fleetVariables(options.source),
     annotations: [alertsAnnotation()],
     rows: [serviceRow(query, options.thresholds), latencyRow(query, options.thresholds), capacityRow(query, options.thresholds), gpuRow(query, options.thresholds)],
-  });
+  };
+}
+
+export function fleetOverviewDashboard(options: DashboardOptions): DashboardModel {
+  return buildDashboard(fleetOverviewSpec(options));
 }

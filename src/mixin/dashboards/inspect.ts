@@ -1,4 +1,6 @@
-/** Reading a built dashboard back: its panels and queries, and Grafana's variable substitution. */
+/** Reading a built dashboard model: its panels and queries, and Grafana's variable substitution. */
+import type { Panel, RowPanel } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { DashboardModel } from "./panels.js";
 
 export interface PanelQuery {
   readonly dashboardUid: string;
@@ -8,19 +10,18 @@ export interface PanelQuery {
   readonly expr: string;
 }
 
-interface PanelModel {
-  readonly id?: number;
-  readonly type?: string;
-  readonly title?: string;
-  readonly targets?: readonly { expr?: string; refId?: string }[];
-  /** A collapsed row holds its panels. */
-  readonly panels?: readonly PanelModel[];
+/** A panel of a dashboard model as inspect reads it: the SDK's panel, rows excluded. */
+export type PanelModel = Panel;
+
+/** The PromQL text of a query of a panel (the SDK types queries loosely: each datasource has its own). */
+function targetField(target: object, field: "expr" | "refId"): string {
+  const value: unknown = (target as Record<string, unknown>)[field];
+  return typeof value === "string" ? value : "";
 }
 
-/** Non-row panels of a dashboard JSON model, those inside collapsed rows included. */
-export function dashboardPanels(dashboard: Record<string, unknown>): PanelModel[] {
-  const panels = (dashboard.panels ?? []) as PanelModel[];
-  return panels.flatMap((panel) => (panel.type === "row" ? [...(panel.panels ?? [])] : [panel]));
+/** Non-row panels of a dashboard model, those inside collapsed rows included. */
+export function dashboardPanels(dashboard: DashboardModel): PanelModel[] {
+  return (dashboard.panels ?? []).flatMap((panel): Panel[] => (panel.type === "row" ? [...((panel as RowPanel).panels ?? [])] : [panel as Panel]));
 }
 
 /** A Prometheus annotation query of a dashboard. */
@@ -30,25 +31,34 @@ export interface AnnotationQuery {
   readonly expr: string;
 }
 
-export function dashboardAnnotations(dashboard: Record<string, unknown>): AnnotationQuery[] {
-  const annotations = (dashboard.annotations ?? {}) as { list?: readonly { name?: string; expr?: string }[] };
-  return (annotations.list ?? [])
-    .filter((annotation) => typeof annotation.expr === "string")
-    .map((annotation) => ({ dashboardUid: String(dashboard.uid), name: annotation.name ?? "", expr: annotation.expr ?? "" }));
+export function dashboardAnnotations(dashboard: DashboardModel): AnnotationQuery[] {
+  return (dashboard.annotations.list ?? []).flatMap((annotation) => {
+    const expr = (annotation as { expr?: unknown }).expr;
+    return typeof expr === "string" ? [{ dashboardUid: String(dashboard.uid), name: annotation.name, expr }] : [];
+  });
 }
 
 /** Every target expression of every panel. */
-export function dashboardQueries(dashboard: Record<string, unknown>): PanelQuery[] {
+export function dashboardQueries(dashboard: DashboardModel): PanelQuery[] {
   const uid = String(dashboard.uid);
   return dashboardPanels(dashboard).flatMap((panel) =>
     (panel.targets ?? []).map((target) => ({
       dashboardUid: uid,
       panelId: panel.id ?? -1,
       panelTitle: panel.title ?? "",
-      refId: target.refId ?? "",
-      expr: target.expr ?? "",
+      refId: targetField(target, "refId"),
+      expr: targetField(target, "expr"),
     })),
   );
+}
+
+/** The PromQL of every query variable of a dashboard. */
+export function dashboardVariableQueries(dashboard: DashboardModel): string[] {
+  return (dashboard.templating.list ?? []).flatMap((variable) => {
+    if (typeof variable.query === "string") return [variable.query];
+    const inner = (variable.query as { query?: unknown } | undefined)?.query;
+    return typeof inner === "string" ? [inner] : [];
+  });
 }
 
 /**
@@ -87,10 +97,9 @@ export interface VariableDefinition {
   readonly regex?: string;
 }
 
-/** The query variable `name` of a dashboard JSON model, if there is one. */
-export function dashboardVariable(dashboard: Record<string, unknown>, name: string): VariableDefinition | undefined {
-  const templating = (dashboard.templating ?? {}) as { list?: readonly { name?: string; query?: unknown; regex?: string }[] };
-  const variable = (templating.list ?? []).find((item) => item.name === name);
+/** The query variable `name` of a dashboard model, if there is one. */
+export function dashboardVariable(dashboard: DashboardModel, name: string): VariableDefinition | undefined {
+  const variable = (dashboard.templating.list ?? []).find((item) => item.name === name);
   if (variable === undefined) return undefined;
   const query = typeof variable.query === "string" ? variable.query : String((variable.query as { query?: string } | undefined)?.query ?? "");
   return { name, query, ...(variable.regex ? { regex: variable.regex } : {}) };

@@ -4,7 +4,7 @@ import * as instances from "../../promql/instances.js";
 import { grafanaScope } from "../../promql/scope.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations, userOverviewRowUrl } from "./navigation.js";
-import { alertLine, buildDashboard, refId, type RowSpec, type TargetSpec } from "./panels.js";
+import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, refId, type RowSpec, type TargetSpec } from "./panels.js";
 import { engineInternalsRow, optionalEngineRows } from "./rows/engine-internals.js";
 import { workloadRows } from "./rows/workload.js";
 import type { DashboardOptions } from "./user-overview.js";
@@ -136,9 +136,9 @@ function loadBalanceRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
 }
 
 /** Which vLLM server or engine is sick, how evenly the load is spread, and the engines' internals. */
-export function instancesDashboard(options: DashboardOptions): Record<string, unknown> {
+export function instancesSpec(options: DashboardOptions): DashboardSpec {
   const query: QueryOptions = { scope: grafanaScope(), source: options.source };
-  return buildDashboard({
+  return {
     uid: INSTANCES_UID,
     title: "vLLM / Instances",
     description:
@@ -156,5 +156,9 @@ export function instancesDashboard(options: DashboardOptions): Record<string, un
       ...optionalEngineRows(query.scope),
       ...workloadRows(query.scope, options.thresholds),
     ],
-  });
+  };
+}
+
+export function instancesDashboard(options: DashboardOptions): DashboardModel {
+  return buildDashboard(instancesSpec(options));
 }

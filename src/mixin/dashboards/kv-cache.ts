@@ -6,7 +6,7 @@ import { counterSignals } from "../../promql/signals.js";
 import { kvCacheUsage, preemptionRate, prefixCacheHitRatio, type QueryOptions } from "../../promql/vllm.js";
 import * as workload from "../../promql/workload.js";
 import { DASHBOARD_UIDS, standardAnnotations } from "./navigation.js";
-import { alertLine, buildDashboard, type PanelSpec, type RowSpec } from "./panels.js";
+import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, type PanelSpec, type RowSpec } from "./panels.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { vllmVariables } from "./variables.js";
 
@@ -301,9 +301,9 @@ function offloadRow(scope: Scope): RowSpec {
 }
 
 /** The KV cache: usage, hit rates by tier, preemptions, block residency, connector and offload transfers. */
-export function kvCacheDashboard(options: DashboardOptions): Record<string, unknown> {
+export function kvCacheSpec(options: DashboardOptions): DashboardSpec {
   const query: QueryOptions = { scope: grafanaScope(), source: options.source };
-  return buildDashboard({
+  return {
     uid: KV_CACHE_UID,
     title: "vLLM / KV cache",
     description:
@@ -313,5 +313,9 @@ export function kvCacheDashboard(options: DashboardOptions): Record<string, unkn
     variables: vllmVariables(),
     annotations: standardAnnotations(query.scope),
     rows: [usageRow(query, options), hitRateRow(query), preemptionRow(query), residencyRow(query.scope), nixlRow(query.scope), offloadRow(query.scope)],
-  });
+  };
+}
+
+export function kvCacheDashboard(options: DashboardOptions): DashboardModel {
+  return buildDashboard(kvCacheSpec(options));
 }

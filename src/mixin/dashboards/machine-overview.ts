@@ -6,7 +6,7 @@ import { counterSignals } from "../../promql/signals.js";
 import { counterRate, kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
 import type { Thresholds } from "../config.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations } from "./navigation.js";
-import { alertLine, buildDashboard, type RowSpec } from "./panels.js";
+import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, type RowSpec } from "./panels.js";
 import { GPU_LEGEND, gpuHealthRow } from "./rows/gpu-health.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { machineVariables } from "./variables.js";
@@ -223,9 +223,9 @@ function scrapeRow(query: QueryOptions): RowSpec {
 }
 
 /** What the hardware does: GPUs, engines, hosts, scrape health. */
-export function machineOverviewDashboard(options: DashboardOptions): Record<string, unknown> {
+export function machineOverviewSpec(options: DashboardOptions): DashboardSpec {
   const query: QueryOptions = { scope: machineScope(), source: options.source };
-  return buildDashboard({
+  return {
     uid: MACHINE_OVERVIEW_UID,
     title: "vLLM / Machine overview",
     description: `GPUs (${GPU_SOURCES}), vLLM engines, hosts (node_exporter) and scrape health.`,
@@ -233,5 +233,9 @@ export function machineOverviewDashboard(options: DashboardOptions): Record<stri
     variables: machineVariables(),
     annotations: standardAnnotations(query.scope),
     rows: [gpuRow(query, options.thresholds), gpuHealthRow(query, options.thresholds), engineRow(query, options.thresholds), hostRow(query), scrapeRow(query)],
-  });
+  };
+}
+
+export function machineOverviewDashboard(options: DashboardOptions): DashboardModel {
+  return buildDashboard(machineOverviewSpec(options));
 }

@@ -1,21 +1,14 @@
 import { knownSeriesNames } from "../../catalog/index.js";
+import { seriesRead } from "../../catalog/series-read.js";
 
 /**
  * The series names PromQL text reads, in order of first appearance: catalog names and any
- * identifier with a colon (vLLM's names and our recording rules). Grafana variables (`$…`),
- * label values in strings, functions, labels and durations are left out.
+ * name with a colon (vLLM's names and our recording rules).
  */
 export function metricNamesIn(exprs: readonly string[]): string[] {
   const known = knownSeriesNames();
-  const names: string[] = [];
-  for (const expr of exprs) {
-    // why: label values and strings may look like names (`job="vllm:x"`); drop them first.
-    const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
-    for (const [identifier] of withoutStrings.matchAll(/(?<![$\w:.])[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
-      if ((known.has(identifier) || identifier.includes(":")) && !names.includes(identifier)) names.push(identifier);
-    }
-  }
-  return names;
+  const names = exprs.flatMap(seriesRead).filter((name) => known.has(name) || name.includes(":"));
+  return [...new Set(names)];
 }
 
 /** The sentence every panel description ends with: which series it reads. */

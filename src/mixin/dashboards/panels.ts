@@ -20,6 +20,8 @@ import {
   RowBuilder,
   ThresholdsConfigBuilder,
   ThresholdsMode,
+  type AnnotationContainer,
+  type Dashboard,
   type DataSourceRef,
   type DataTransformerConfig,
   type Panel,
@@ -257,8 +259,11 @@ function dashboardLinks(): DashboardLinkBuilder[] {
   ];
 }
 
-/** Builds the dashboard JSON model; panels flow left to right and wrap at the grid width. */
-export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
+/** A dashboard as Grafana imports it (the SDK's model); written as JSON only by the edges. */
+export type DashboardModel = Dashboard;
+
+/** Builds the dashboard model; panels flow left to right and wrap at the grid width. */
+export function buildDashboard(spec: DashboardSpec): DashboardModel {
   const dashboard = new DashboardBuilder(spec.title)
     .uid(spec.uid)
     .description(spec.description)
@@ -302,8 +307,8 @@ export function buildDashboard(spec: DashboardSpec): Record<string, unknown> {
       for (const panel of panels) dashboard.withPanel(panel);
     }
   }
-  const model = dashboard.build() as unknown as Record<string, unknown>;
-  return { ...model, annotations: annotationList(spec.annotations ?? [], datasourceRef()) };
+  const model = dashboard.build();
+  return { ...model, annotations: annotationList(spec.annotations ?? [], datasourceRef()) as unknown as AnnotationContainer };
 }
 
 export type { AnnotationSpec } from "./annotations.js";

@@ -21,7 +21,7 @@ import {
 } from "../../promql/vllm.js";
 import type { Thresholds } from "../config.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations } from "./navigation.js";
-import { alertLine, buildDashboard, type RowSpec, type TargetSpec } from "./panels.js";
+import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, type RowSpec, type TargetSpec } from "./panels.js";
 import { apiRow } from "./rows/api.js";
 import { requestPhasesRow } from "./rows/request-phases.js";
 import { vllmVariables } from "./variables.js";
@@ -321,10 +321,10 @@ function sloRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
 }
 
 /** What the people sending requests feel: traffic, latency, tokens, service level. */
-export function userOverviewDashboard(options: DashboardOptions): Record<string, unknown> {
+export function userOverviewSpec(options: DashboardOptions): DashboardSpec {
   const thresholds = options.thresholds;
   const query: QueryOptions = { scope: grafanaScope(), source: options.source };
-  return buildDashboard({
+  return {
     uid: USER_OVERVIEW_UID,
     title: "vLLM / User overview",
     description:
@@ -341,5 +341,9 @@ export function userOverviewDashboard(options: DashboardOptions): Record<string,
       tokensRow(query),
       apiRow(query, thresholds),
     ],
-  });
+  };
+}
+
+export function userOverviewDashboard(options: DashboardOptions): DashboardModel {
+  return buildDashboard(userOverviewSpec(options));
 }

@@ -6,7 +6,7 @@ import { gpuMemoryFreeBytes, rowRemapFailure, xidNew } from "../../promql/gpu-he
 import { ruleScope } from "../../promql/scope.js";
 import { RECORDING_WINDOW } from "../../promql/signals.js";
 import type { Thresholds } from "../config.js";
-import type { AlertRule } from "./alerts.js";
+import type { AlertRule } from "./types.js";
 
 /** The host and GPU an alert names: dcgm-exporter's index, or nvidia_gpu_exporter's uuid. */
 const GPU = "GPU {{ $labels.gpu }}{{ $labels.uuid }} on {{ $labels.hostname }}";

@@ -3,7 +3,7 @@ import { AGGREGATES, errorRatioWindowRecord } from "../../promql/aggregates.js";
 import { allOn, compare } from "../../promql/functions.js";
 import { histogramSignals, quantileRecord } from "../../promql/signals.js";
 import type { BurnRate, Thresholds } from "../config.js";
-import type { AlertRule } from "./alerts.js";
+import type { AlertRule } from "./types.js";
 
 const PER_MODEL = ["job", "model_name"] as const;
 

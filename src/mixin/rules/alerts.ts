@@ -5,32 +5,10 @@ import { series } from "../../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
 import { sleepingEngines } from "../../promql/workload.js";
-import type { Thresholds } from "../config.js";
+import { ALL_TARGETS, type MixinSelectors, type Thresholds } from "../config.js";
 import { gpuAlerts } from "./alerts-gpu.js";
+import type { AlertRule } from "./types.js";
 import { objectiveAlerts } from "./alerts-objectives.js";
-
-export type Severity = "critical" | "warning";
-
-/** What a runbook section says; rendered into docs/runbooks.md. */
-export interface Runbook {
-  readonly meaning: string;
-  readonly impact: string;
-  /** Where to look: panels and queries. */
-  readonly diagnose: readonly string[];
-  readonly fix: readonly string[];
-}
-
-export interface AlertRule {
-  readonly alert: string;
-  readonly group: "vllm" | "gpu" | "scrape";
-  readonly expr: string;
-  readonly for: string;
-  readonly severity: Severity;
-  readonly summary: string;
-  /** Must show the observed value (`{{ $value }}`). */
-  readonly description: string;
-  readonly runbook: Runbook;
-}
 
 export const RUNBOOK_PATH = "docs/runbooks.md";
 
@@ -71,7 +49,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
           `\`curl -s http://HOST:PORT/metrics | grep -c '^vllm:'\` from the Prometheus host: 0 means a wrong port/path, or Ray-exported names (\`ray_vllm_*\`) that these dashboards do not read.`,
         ],
         fix: [
-          "Start vLLM, or correct the target address in the scrape config (VLLM_TARGETS / file_sd).",
+          "Start vLLM, or correct the target address: VLLM_TARGET or VLLM_TARGETS_FILE in .env (then `vllm-monitor reload`), or the monitor's selector on Kubernetes.",
           "Behind a gateway that needs a token, give the scrape job its bearer token file.",
           "With `--api-server-count > 1`, make sure PROMETHEUS_MULTIPROC_DIR is on a local disk (vLLM #49983).",
         ],
@@ -242,12 +220,18 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
   ];
 }
 
-function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
+/** `up == 0` for the targets that are ours: every target, or those any of the selectors match. */
+function targetDown(selectors: MixinSelectors): string {
+  if (selectors.scrapeTargets.length === 0) return compare(series(scrape.up.name), "==", 0);
+  return selectors.scrapeTargets.map((selector) => compare(series(scrape.up.name, selector), "==", 0)).join(" or ");
+}
+
+function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertRule[] {
   return [
     {
       alert: "ScrapeTargetDown",
       group: "scrape",
-      expr: compare(series(scrape.up.name), "==", 0),
+      expr: targetDown(selectors),
       for: thresholds.targetDown.for,
       severity: "warning",
       summary: "Prometheus cannot scrape {{ $labels.instance }}",
@@ -269,6 +253,6 @@ function scrapeAlerts(thresholds: Thresholds): AlertRule[] {
 }
 
 /** Every alert, in the order of docs/runbooks.md. */
-export function alertRules(thresholds: Thresholds): AlertRule[] {
-  return [...scrapeAlerts(thresholds), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds)];
+export function alertRules(thresholds: Thresholds, selectors: MixinSelectors = ALL_TARGETS): AlertRule[] {
+  return [...scrapeAlerts(thresholds, selectors), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds)];
 }

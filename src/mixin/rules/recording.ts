@@ -19,11 +19,8 @@ import {
 import { bucketRates, counterRate, errorRatio, latencyQuantile, type QueryOptions } from "../../promql/vllm.js";
 import { aggregateRules } from "../../promql/aggregates.js";
 import type { Thresholds } from "../config.js";
+import type { RecordingRule } from "./types.js";
 
-export interface RecordingRule {
-  readonly record: string;
-  readonly expr: string;
-}
 
 /** Quantiles recorded per job and model for alerts, plus whatever the thresholds ask for. */
 function recordedQuantiles(extra: number): number[] {

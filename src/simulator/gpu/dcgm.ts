@@ -1,5 +1,5 @@
 import { dcgm, type MetricFamily } from "../../catalog/index.js";
-import type { GpuFieldSet, GpuReading } from "./gpu.js";
+import type { GpuFieldSet, GpuReading } from "./reading.js";
 
 export interface DcgmHost {
   readonly hostname: string;

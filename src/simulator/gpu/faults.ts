@@ -1,4 +1,4 @@
-import { THROTTLE_REASONS, type ThrottleReason } from "./gpu.js";
+import { THROTTLE_REASONS, type ThrottleReason } from "./reading.js";
 
 /** GPU faults a test or a user can inject, to see the GPU health panels and alerts react. */
 export interface GpuFaults {

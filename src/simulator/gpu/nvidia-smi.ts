@@ -1,5 +1,5 @@
 import { nvidiaSmi, type MetricFamily } from "../../catalog/index.js";
-import type { GpuReading } from "./gpu.js";
+import type { GpuReading } from "./reading.js";
 
 const MIB = 1_048_576;
 const MHZ = 1_000_000;
