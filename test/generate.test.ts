@@ -51,7 +51,7 @@ describe("vllm-monitor generate", () => {
       assert.equal(match[1], base);
       return match[2];
     });
-    assert.equal(anchors.length, 18);
+    assert.equal(anchors.length, 19);
     const headings = new Set([...runbooks.matchAll(/^## (\S+)$/gm)].map((match) => match[1]!.toLowerCase()));
     for (const anchor of anchors) assert.ok(anchor !== undefined && headings.has(anchor), anchor);
   });
