@@ -56,7 +56,9 @@ function peakByHost(scope: Scope, pick: (peak: GpuPeak) => number): string {
 
 function utilisation(achieved: string, scope: Scope, override: number | undefined, pick: (peak: GpuPeak) => number): string {
   if (override !== undefined) return `(${achieved}) / ${override}`;
-  return `(${achieved}) / on (hostname) group_left () (${peakByHost(scope, pick)})`;
+  const peaks = peakByHost(scope, pick);
+  // why: an engine whose host no GPU exporter names (a Kubernetes pod has no host label) is held against the fleet's largest peak.
+  return `((${achieved}) / on (hostname) group_left () (${peaks})) or ((${achieved}) / on () group_left () max (${peaks}))`;
 }
 
 /** MFU, 0–1: achieved FLOP/s per GPU against the GPU model's dense FP16/BF16 peak. */

@@ -84,7 +84,9 @@ function mfuRow(scope: Scope, thresholds: Thresholds): RowSpec {
   const zero =
     `No data: needs ${flag}. The counters stay at 0 without it (vLLM 2026 releases register ${vllm.estimatedFlopsPerGpu.name} always, ` +
     "so 0 while tokens flow means the flag is off)";
-  const peak = "against the peak of the host's GPU model (dcgm-exporter modelName or nvidia_gpu_exporter name; table in catalog/gpu-peaks.ts, GPU_PEAK_TFLOPS / GPU_PEAK_MEMORY_BANDWIDTH_GBPS override it)";
+  const peak =
+    "against the peak of the host's GPU model (dcgm-exporter modelName or nvidia_gpu_exporter name; table in catalog/gpu-peaks.ts, GPU_PEAK_TFLOPS / GPU_PEAK_MEMORY_BANDWIDTH_GBPS override it). " +
+    "An engine whose host no GPU exporter names (e.g. a Kubernetes pod) is held against the largest peak in the fleet";
   const noPeak = `${zero}; or no GPU exporter reports this host's GPU model (set GPU_PEAK_TFLOPS / GPU_PEAK_MEMORY_BANDWIDTH_GBPS)`;
   return {
     title: `MFU and memory bandwidth — needs ${flag}`,
