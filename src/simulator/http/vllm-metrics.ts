@@ -230,6 +230,8 @@ export class VllmMetrics implements EngineObserver {
       this.add("offloadLoadTime", engine, seconds);
       this.observe("offloadLoadSize", engine, bytes);
       this.observe("offloadLookupSyncDelay", engine, 0.00008);
+      // why: a lookup that found its blocks in offload storage defers until the load lands.
+      this.observe("offloadLookupAsyncDelay", engine, seconds);
     } else {
       this.add("offloadStoreBytes", engine, bytes);
       this.add("offloadStoreTime", engine, seconds);
