@@ -173,6 +173,8 @@ function instancePlans(index: number, rawOnly: boolean): SeriesPlan[] {
     add(`${httpServer.requestDuration.name}_count`, { ...target, handler, method: "POST" }, "counter", (l) => rate(l) * handlerShare);
     add(`${httpServer.requestDuration.name}_sum`, { ...target, handler, method: "POST" }, "counter", (l) => rate(l) * handlerShare * 4 * l);
   }
+  // why: vLLM 0.32 counts the 503s of its admission caps (no engine label); a little load shedding under load.
+  add(vllm.admissionRejections.name, { ...target, reason: "max_num_queued_reqs" }, "counter", (l) => rate(l) * 0.001 * l);
   if (rawOnly) {
     const host = `gpu-host-${index}`;
     const gpu = { job: BENCH_JOBS.gpu, instance: `${host}:9400`, gpu: "0", UUID: `GPU-${index}`, hostname: host };
@@ -246,6 +248,7 @@ function fleetPlans(instances: number): FleetPlan[] {
   for (const [status, share] of Object.entries({ "2xx": 0.99 - ERROR_SHARE, "4xx": 0.01, "5xx": ERROR_SHARE })) {
     add(AGGREGATES.httpRequests, { job: BENCH_JOBS.vllm, status }, all((l) => BASE_RATE * l * share));
   }
+  add(AGGREGATES.admissionRejections, { job: BENCH_JOBS.vllm, reason: "max_num_queued_reqs" }, all((l) => BASE_RATE * l * 0.001 * l));
   add(AGGREGATES.http5xxRatio, { job: BENCH_JOBS.vllm }, () => ERROR_SHARE);
   for (let index = 0; index < instances; index += 1) {
     const host = { job: BENCH_JOBS.gpu, hostname: `gpu-host-${index}` };

@@ -46,3 +46,23 @@ export function oneTwoFiveBuckets(maxModelLen: number): number[] {
     }
   }
 }
+
+/** Preemptions per finished request (`REQUEST_NUM_PREEMPTIONS_BUCKETS`, vLLM ≥ 0.30). */
+export const REQUEST_NUM_PREEMPTIONS_BUCKETS = [1, 2, 3, 4, 5, 10, 20] as const;
+
+/** KV block residency histograms (`--kv-cache-metrics`): lifetime, idle before eviction, reuse gap. */
+export const KV_CACHE_RESIDENCY_BUCKETS = [
+  0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800,
+] as const;
+
+/** NIXL connector: transfer post time; the transfer time uses the same list without its first bound. */
+export const NIXL_POST_TIME_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 5.0] as const;
+export const NIXL_XFER_TIME_BUCKETS = NIXL_POST_TIME_BUCKETS.slice(1);
+/** NIXL bytes per transfer: 2 KiB to 8 GiB in powers of four (`2 ** (10 + i)` for odd i < 25). */
+export const NIXL_BYTES_BUCKETS = Array.from({ length: 12 }, (_, index) => 2 ** (11 + 2 * index));
+export const NIXL_DESCRIPTORS_BUCKETS = [10, 20, 30, 50, 75, 100, 200, 400, 1000, 2000, 4000, 10000, 20000, 50000] as const;
+
+/** KV offloading connector: bytes per load/store operation (`TRANSFER_SIZE_BUCKETS`). */
+export const OFFLOAD_TRANSFER_SIZE_BUCKETS = [1e6, 5e6, 10e6, 20e6, 40e6, 60e6, 80e6, 100e6, 150e6, 200e6] as const;
+export const OFFLOAD_LOOKUP_SYNC_BUCKETS = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1] as const;
+export const OFFLOAD_LOOKUP_ASYNC_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] as const;

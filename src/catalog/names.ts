@@ -3,10 +3,11 @@ import { prometheusSelf } from "./prometheus-self.js";
 import type { MetricFamily } from "./types.js";
 import { vllm, vllmLegacy } from "./vllm.js";
 import { vllmFeatures } from "./vllm-features.js";
+import { vllmKvResidency, vllmNixl, vllmOffload } from "./vllm-kv.js";
 
 /** Every family the catalog declares, current and legacy. */
 export function allFamilies(): MetricFamily[] {
-  return [vllm, vllmLegacy, vllmFeatures, dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, pipeline, prometheusSelf].flatMap((group) =>
+  return [vllm, vllmLegacy, vllmFeatures, vllmKvResidency, vllmNixl, vllmOffload, dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, pipeline, prometheusSelf].flatMap((group) =>
     Object.values(group as Record<string, MetricFamily>),
   );
 }

@@ -5,15 +5,18 @@ import {
   oneTwoFiveBuckets,
 } from "./buckets.js";
 import type { MetricFamily } from "./types.js";
-import { FINISHED_REASONS, FINISHED_REASONS_V0, vllm, vllmLegacy } from "./vllm.js";
+import { ADMISSION_REJECTION_REASONS, FINISHED_REASONS, FINISHED_REASONS_V0, SLEEP_STATES, vllm, vllmLegacy } from "./vllm.js";
 import { vllmFeatures } from "./vllm-features.js";
+import { vllmKvResidency, vllmNixl, vllmOffload } from "./vllm-kv.js";
 
 /**
  * vLLM release lines whose `/metrics` naming the simulator reproduces and the dashboards accept:
- * `current` (V1, 2026 snapshot), `0.10` (V1 with the deprecated `gpu_*` names still exported) and
+ * `0.32` (the newest: `current` plus the per-request preemption histogram of 0.30 and the admission
+ * rejections of 0.32; MFU counters stay 0 without `--enable-mfu-metrics`), `current` (V1, the
+ * 2026-08 snapshot, about 0.28), `0.10` (V1 with the deprecated `gpu_*` names still exported) and
  * `0.6` (the V0 engine: no `engine` label, no `_created` series, older buckets).
  */
-export const METRICS_VERSIONS = ["current", "0.10", "0.6"] as const;
+export const METRICS_VERSIONS = ["0.32", "current", "0.10", "0.6"] as const;
 export type MetricsVersion = (typeof METRICS_VERSIONS)[number];
 
 /** What a family measures, independent of its name in a given release. */
@@ -66,10 +69,34 @@ export type MetricSource =
   | "specAcceptedTokens"
   | "specAcceptedPerPosition"
   | "specEmittedTokens"
-  | "loraInfo";
+  | "loraInfo"
+  | "requestPreemptions"
+  | "admissionRejections"
+  | "kvBlockLifetime"
+  | "kvBlockIdleBeforeEvict"
+  | "kvBlockReuseGap"
+  | "nixlXferTime"
+  | "nixlPostTime"
+  | "nixlBytes"
+  | "nixlDescriptors"
+  | "nixlFailedTransfers"
+  | "nixlFailedNotifications"
+  | "nixlExpiredRequests"
+  | "offloadLoadBytes"
+  | "offloadLoadTime"
+  | "offloadLoadSize"
+  | "offloadStoreBytes"
+  | "offloadStoreTime"
+  | "offloadStoreSize"
+  | "offloadLookupSyncDelay"
+  | "offloadLookupAsyncDelay"
+  | "offloadAllocationFailures";
 
-/** Optional server features whose families appear only when switched on. */
-export type VllmFeature = "speculative" | "lora";
+/**
+ * Optional server features whose families appear only when switched on: speculative decoding, LoRA,
+ * KV block residency (`--kv-cache-metrics`), the NIXL connector and the KV offloading connector.
+ */
+export type VllmFeature = "speculative" | "lora" | "kvCacheMetrics" | "nixl" | "offload";
 
 export interface VersionedFamily {
   /** The family as this release writes it: name, type, HELP, labels (with `engine` or not), buckets. */
@@ -98,6 +125,19 @@ export interface VersionSpecOptions {
   readonly speculativeTokens?: number;
   /** `--enable-lora`: the LoRA info family is written. */
   readonly lora?: boolean;
+  /** `--kv-cache-metrics`: the KV block residency histograms are written (V1 2026 lines). */
+  readonly kvCacheMetrics?: boolean;
+  /** The KV connector of `--kv-transfer-config` / `--kv-offloading-size` (V1 2026 lines). */
+  readonly kvConnector?: KvConnector;
+}
+
+/** KV connectors whose families the catalog knows: NIXL (disaggregated prefill), CPU offloading, or both (vLLM's MultiConnector). */
+export const KV_CONNECTORS = ["nixl", "offload", "multi"] as const;
+export type KvConnector = (typeof KV_CONNECTORS)[number];
+
+/** Whether a connector setting includes NIXL or offloading. */
+export function connectorIncludes(connector: KvConnector | undefined, part: "nixl" | "offload"): boolean {
+  return connector === part || connector === "multi";
 }
 
 /** V0 cache_config_info labels (a subset of V0 CacheConfig fields; no model_name, no engine). */
@@ -140,6 +180,41 @@ function v1FeatureFamilies(positions: readonly string[]): VersionedFamily[] {
   ];
 }
 
+/** Residency and connector families of the 2026 V1 lines (vllm/v1/metrics/loggers.py, kv_connector/v1/{nixl,offloading}). */
+function v1KvFeatureFamilies(): VersionedFamily[] {
+  return [
+    featureEntry("kvCacheMetrics", vllmKvResidency.kvBlockLifetime, "kvBlockLifetime"),
+    featureEntry("kvCacheMetrics", vllmKvResidency.kvBlockIdleBeforeEvict, "kvBlockIdleBeforeEvict"),
+    featureEntry("kvCacheMetrics", vllmKvResidency.kvBlockReuseGap, "kvBlockReuseGap"),
+    featureEntry("nixl", vllmNixl.xferTime, "nixlXferTime"),
+    featureEntry("nixl", vllmNixl.postTime, "nixlPostTime"),
+    featureEntry("nixl", vllmNixl.bytesTransferred, "nixlBytes"),
+    featureEntry("nixl", vllmNixl.numDescriptors, "nixlDescriptors"),
+    featureEntry("nixl", vllmNixl.failedTransfers, "nixlFailedTransfers"),
+    featureEntry("nixl", vllmNixl.failedNotifications, "nixlFailedNotifications"),
+    featureEntry("nixl", vllmNixl.kvExpiredRequests, "nixlExpiredRequests"),
+    featureEntry("offload", vllmOffload.loadBytes, "offloadLoadBytes"),
+    featureEntry("offload", vllmOffload.loadTime, "offloadLoadTime"),
+    featureEntry("offload", vllmOffload.loadSize, "offloadLoadSize"),
+    featureEntry("offload", vllmOffload.storeBytes, "offloadStoreBytes"),
+    featureEntry("offload", vllmOffload.storeTime, "offloadStoreTime"),
+    featureEntry("offload", vllmOffload.storeSize, "offloadStoreSize"),
+    featureEntry("offload", vllmOffload.lookupSyncDelay, "offloadLookupSyncDelay"),
+    featureEntry("offload", vllmOffload.lookupAsyncDelay, "offloadLookupAsyncDelay"),
+    featureEntry("offload", vllmOffload.allocationFailures, "offloadAllocationFailures"),
+  ];
+}
+
+/** The newest line: `current` plus request_num_preemptions (0.30) and admission_rejections_total (0.32). */
+function newestFamilies(): VersionedFamily[] {
+  const families = currentFamilies();
+  const at = families.findIndex((item) => item.source === "prefillKvComputed") + 1;
+  families.splice(at, 0, entry(vllm.requestNumPreemptions, "requestPreemptions"));
+  // why: counted in the API server; its children are assumed pre-created, one per cap.
+  families.push(entry(vllm.admissionRejections, "admissionRejections", { reason: ADMISSION_REJECTION_REASONS }));
+  return families;
+}
+
 /** V0 speculative decoding counters (no drafts count, no per-position counter) and the LoRA info gauge. */
 function v0FeatureFamilies(): VersionedFamily[] {
   const v0 = (family: MetricFamily): MetricFamily => withoutEngine(family);
@@ -156,7 +231,7 @@ function currentFamilies(): VersionedFamily[] {
     entry(vllm.numRequestsRunning, "running"),
     entry(vllm.numRequestsWaiting, "waiting"),
     entry(vllm.numRequestsWaitingByReason, "waitingByReason", { reason: ["capacity", "deferred"] }),
-    entry(vllm.engineSleepState, "sleepState", { sleep_state: ["awake", "weights_offloaded", "discard_all"] }),
+    entry(vllm.engineSleepState, "sleepState", { sleep_state: SLEEP_STATES }),
     entry(vllm.kvCacheUsagePerc, "kvUsage"),
     entry(vllm.prefixCacheQueries, "prefixQueries"),
     entry(vllm.prefixCacheHits, "prefixHits"),
@@ -273,10 +348,17 @@ function v06Families(): VersionedFamily[] {
 /** Which families, names, HELP texts, labels and buckets a vLLM release line exposes by default. */
 export function metricsVersionSpec(version: MetricsVersion, options: VersionSpecOptions): MetricsVersionSpec {
   const positions = Array.from({ length: Math.max(0, options.speculativeTokens ?? 0) }, (_, index) => String(index));
-  const base = version === "current" ? currentFamilies() : version === "0.10" ? v010Families() : v06Families();
-  const features = version === "0.6" ? v0FeatureFamilies() : v1FeatureFamilies(positions);
-  const enabled = (feature: VllmFeature | undefined) =>
-    feature === undefined || (feature === "speculative" ? positions.length > 0 : options.lora === true);
+  const base = version === "0.32" ? newestFamilies() : version === "current" ? currentFamilies() : version === "0.10" ? v010Families() : v06Families();
+  const kvFeatures = version === "0.32" || version === "current" ? v1KvFeatureFamilies() : [];
+  const features = [...(version === "0.6" ? v0FeatureFamilies() : v1FeatureFamilies(positions)), ...kvFeatures];
+  const switchedOn: Record<VllmFeature, boolean> = {
+    speculative: positions.length > 0,
+    lora: options.lora === true,
+    kvCacheMetrics: options.kvCacheMetrics === true,
+    nixl: connectorIncludes(options.kvConnector, "nixl"),
+    offload: connectorIncludes(options.kvConnector, "offload"),
+  };
+  const enabled = (feature: VllmFeature | undefined) => feature === undefined || switchedOn[feature];
   const families = [...base, ...features].filter((item) => enabled(item.feature));
   const resolved = families.map((item) => ({ ...item, family: resolveBuckets(item.family, options.maxModelLen) }));
   const isV1 = version !== "0.6";
@@ -284,7 +366,7 @@ export function metricsVersionSpec(version: MetricsVersion, options: VersionSpec
     version,
     engineLabel: isV1,
     createdSeries: isV1,
-    finishedReasons: version === "current" ? FINISHED_REASONS : FINISHED_REASONS_V0,
+    finishedReasons: version === "current" || version === "0.32" ? FINISHED_REASONS : FINISHED_REASONS_V0,
     families: resolved,
   };
 }

@@ -59,4 +59,9 @@ export const vllmFeatures = {
 export const VLLM_FEATURE_FLAGS = {
   speculative: "--speculative-config",
   lora: "--enable-lora",
+  kvCacheMetrics: "--kv-cache-metrics",
+  nixl: `--kv-transfer-config '{"kv_connector":"NixlConnector",…}'`,
+  offload: "--kv-offloading-size (OffloadingConnector)",
+  mfu: "--enable-mfu-metrics",
+  admission: "--max-num-queued-reqs / --max-num-queued-tokens",
 } as const;

@@ -2,6 +2,7 @@ import {
   ITERATION_TOKENS_BUCKETS,
   ITL_BUCKETS,
   LATENCY_BUCKETS,
+  REQUEST_NUM_PREEMPTIONS_BUCKETS,
   REQUEST_PARAMS_N_BUCKETS,
   TTFT_BUCKETS,
 } from "./buckets.js";
@@ -151,6 +152,24 @@ export const vllm = {
     "tokens",
     "one-two-five",
   ),
+  /** vLLM ≥ 0.30: observed once for every finished request, also those never preempted (0). */
+  requestNumPreemptions: histogram(
+    "vllm:request_num_preemptions",
+    "Histogram of the number of times a request was preempted.",
+    "preemptions",
+    REQUEST_NUM_PREEMPTIONS_BUCKETS,
+  ),
+  /**
+   * vLLM ≥ 0.32: requests the frontend refused with HTTP 503 under `--max-num-queued-reqs` /
+   * `--max-num-queued-tokens`. Counted in the API server, so it has no `engine` label (and no `model_name`).
+   */
+  admissionRejections: {
+    name: "vllm:admission_rejections_total",
+    type: "counter",
+    help: "Number of admission attempts rejected by the frontend admission limits.",
+    labels: ["reason"],
+    unit: "requests",
+  } satisfies MetricFamily,
   cacheConfigInfo: {
     name: "vllm:cache_config_info",
     type: "gauge",
@@ -180,6 +199,13 @@ export const vllm = {
 export const FINISHED_REASONS = ["stop", "length", "abort", "error", "repetition"] as const;
 /** The ones V0 had. */
 export const FINISHED_REASONS_V0 = ["stop", "length", "abort"] as const;
+/**
+ * `reason` values of `vllm:admission_rejections_total`: the cap that fired. PR #55812 names the two
+ * caps so; the exact strings were not seen on a real scrape yet.
+ */
+export const ADMISSION_REJECTION_REASONS = ["max_num_queued_reqs", "max_num_queued_tokens"] as const;
+/** `sleep_state` values of `vllm:engine_sleep_state`: awake, sleep level 1, sleep level 2. */
+export const SLEEP_STATES = ["awake", "weights_offloaded", "discard_all"] as const;
 
 /**
  * Families that were renamed, hidden or removed (vllm-metrics.md §3, §4). Dashboards fall back to

@@ -477,6 +477,36 @@ export const ENV_VARIABLES = {
     schema: z.string().refine((text) => /^https?:\/\/[^\s#]+$/.test(text) && URL.canParse(text), { error: "must be an absolute http(s) URL without spaces or #" }),
     group: "alerts",
   },
+  GPU_PEAK_TFLOPS: {
+    description:
+      "Peak dense FP16/BF16 TFLOPS of one GPU, for the MFU % panels. Leave empty to take it from the GPU model the exporter reports (H100, H200, B200, A100, L40S); set it for other GPUs or to judge against a different precision.",
+    example: "989.4",
+    secret: false,
+    substitutable: false,
+    fix: "use a positive number of TFLOPS such as 989.4, or leave it empty",
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: "must be a positive number of TFLOPS" })
+      .transform((text) => Number(text))
+      .refine((value) => value > 0, { error: "must be above 0" }),
+    group: "alerts",
+    advanced: true,
+  },
+  GPU_PEAK_MEMORY_BANDWIDTH_GBPS: {
+    description:
+      "Peak memory bandwidth of one GPU in GB/s, for the memory bandwidth % panels. Leave empty to take it from the GPU model the exporter reports.",
+    example: "3350",
+    secret: false,
+    substitutable: false,
+    fix: "use a positive number of GB/s such as 3350, or leave it empty",
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: "must be a positive number of GB/s" })
+      .transform((text) => Number(text))
+      .refine((value) => value > 0, { error: "must be above 0" }),
+    group: "alerts",
+    advanced: true,
+  },
   ALERT_FOR_SCALE: {
     description:
       "Multiplies every alert's `for:` duration: 0.5 fires after half the time, 2 waits twice as long (flappy networks). Each alert keeps at least 1s.",

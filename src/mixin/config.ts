@@ -54,6 +54,10 @@ export interface Thresholds {
   readonly gpuExporterVanished: { readonly window: string; readonly for: string };
   /** Prometheus and Alertmanager failing at their own jobs: how long each failure must last. */
   readonly pipeline: { readonly ruleFailuresFor: string; readonly reloadFailedFor: string; readonly remoteWriteFor: string; readonly remoteWriteBehindSeconds: number; readonly notificationsFor: string };
+  /** Share of API requests refused by vLLM's admission caps (HTTP 503, load shedding) that means too little capacity. */
+  readonly loadShedding: { readonly ratio: number; readonly for: string };
+  /** One peak for every GPU (GPU_PEAK_TFLOPS, GPU_PEAK_MEMORY_BANDWIDTH_GBPS); unset: the GPU model's row of catalog/gpu-peaks.ts. */
+  readonly gpuPeak: { readonly flopsPerSecond?: number; readonly memoryBytesPerSecond?: number };
 }
 
 export interface BurnRate {
@@ -114,6 +118,8 @@ const BASE_THRESHOLDS = {
   // As prometheus-mixin: a rule failing for 15m is not a one-off timeout; a remote-write queue two minutes
   // behind cannot keep up (its write-ahead log holds about two hours); failed notifications for 10m are not a blip.
   pipeline: { ruleFailuresFor: "15m", reloadFailedFor: "10m", remoteWriteFor: "15m", remoteWriteBehindSeconds: 120, notificationsFor: "10m" },
+  // 1 % of requests refused for 15 minutes is capacity missing, not a burst the cap absorbed; lower it where any refusal costs.
+  loadShedding: { ratio: 0.01, for: "15m" },
 } as const;
 
 export { durationSeconds } from "../promql/duration.js";
@@ -133,6 +139,10 @@ export interface ThresholdInputs {
   readonly availabilityPercent: number;
   /** Multiplies every `for:` (ALERT_FOR_SCALE). */
   readonly forScale: number;
+  /** GPU_PEAK_TFLOPS; undefined: from the GPU model. */
+  readonly gpuPeakTflops?: number;
+  /** GPU_PEAK_MEMORY_BANDWIDTH_GBPS; undefined: from the GPU model. */
+  readonly gpuPeakMemoryGbps?: number;
 }
 
 /** The schema's defaults: what the committed dashboards/ and rules/ use. */
@@ -178,6 +188,11 @@ export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): 
       remoteWriteBehindSeconds: base.pipeline.remoteWriteBehindSeconds,
       notificationsFor: scaled(base.pipeline.notificationsFor),
     },
+    loadShedding: { ...base.loadShedding, for: scaled(base.loadShedding.for) },
+    gpuPeak: {
+      ...(inputs.gpuPeakTflops === undefined ? {} : { flopsPerSecond: inputs.gpuPeakTflops * 1e12 }),
+      ...(inputs.gpuPeakMemoryGbps === undefined ? {} : { memoryBytesPerSecond: inputs.gpuPeakMemoryGbps * 1e9 }),
+    },
   };
 }
 
@@ -210,7 +225,15 @@ export function defaultMixinConfig(): MixinConfig {
 export function mixinConfig(settings: Pick<Settings, "env">, selectors: MixinSelectors = ALL_TARGETS): MixinConfig {
   const { env } = settings;
   return {
-    thresholds: thresholds({ ttftSeconds: env.SLO_TTFT_SECONDS, e2eSeconds: env.SLO_E2E_SECONDS, itlSeconds: env.SLO_ITL_SECONDS, availabilityPercent: env.SLO_AVAILABILITY, forScale: env.ALERT_FOR_SCALE }),
+    thresholds: thresholds({
+      ttftSeconds: env.SLO_TTFT_SECONDS,
+      e2eSeconds: env.SLO_E2E_SECONDS,
+      itlSeconds: env.SLO_ITL_SECONDS,
+      availabilityPercent: env.SLO_AVAILABILITY,
+      forScale: env.ALERT_FOR_SCALE,
+      ...(env.GPU_PEAK_TFLOPS === undefined ? {} : { gpuPeakTflops: env.GPU_PEAK_TFLOPS }),
+      ...(env.GPU_PEAK_MEMORY_BANDWIDTH_GBPS === undefined ? {} : { gpuPeakMemoryGbps: env.GPU_PEAK_MEMORY_BANDWIDTH_GBPS }),
+    }),
     runbookBaseUrl: env.RUNBOOK_BASE_URL,
     selectors,
   };

@@ -53,6 +53,8 @@ export const AGGREGATES = {
   /** HTTP requests per second of vLLM API servers, keeping `status`. */
   httpRequests: job(counterPart(httpServer.requests.name), `rate${RECORDING_WINDOW}`),
   http5xxRatio: job(`${counterPart(httpServer.requests.name)}_5xx`, `ratio_rate${RECORDING_WINDOW}`),
+  /** Requests per second vLLM's admission caps refused with 503 (load shedding), keeping `reason`. */
+  admissionRejections: job(counterPart(vllm.admissionRejections.name), `rate${RECORDING_WINDOW}`),
   gpus: host("gpus", "count"),
   gpuUtilisation: host("gpu_utilisation_percent", "avg"),
   gpuPower: host("gpu_power_watts", "sum"),
@@ -181,6 +183,16 @@ export function gpuJobQuery(key: "jobGpus" | "jobGpuUtilisation" | "jobGpuUtilis
 }
 
 /**
+ * 5xx answers that were server failures, as a share of all HTTP requests, per job.
+ * why: the instrumentator groups 503 into "5xx"; the 503s of load shedding (admission rejections, vLLM 0.32+) are no failure.
+ */
+function http5xxRatioRule(): string {
+  const errors = sumBy(JOB_LEVEL_LABELS, series(AGGREGATES.httpRequests, [matcher("status", "=", "5xx")]));
+  const shed = `(${sumBy(JOB_LEVEL_LABELS, AGGREGATES.admissionRejections)} or 0 * ${errors})`;
+  return `clamp_min(${errors} - ${shed}, 0) / ${sumBy(JOB_LEVEL_LABELS, AGGREGATES.httpRequests)}`;
+}
+
+/**
  * The aggregate rules, in evaluation order (each reads only raw series or rules before it, and the
  * `instance:` rates of signals.ts, which the recording group evaluates first).
  */
@@ -209,10 +221,8 @@ export function aggregateRules(options: AggregateOptions): AggregateRule[] {
       record: AGGREGATES.httpRequests,
       expr: `${sumBy(["job", "status"], `rate(${series(httpServer.requests.name)}[${RECORDING_WINDOW}])`)} and on (job) ${vllmJobs}`,
     },
-    {
-      record: AGGREGATES.http5xxRatio,
-      expr: `${sumBy(JOB_LEVEL_LABELS, series(AGGREGATES.httpRequests, [matcher("status", "=", "5xx")]))} / ${sumBy(JOB_LEVEL_LABELS, AGGREGATES.httpRequests)}`,
-    },
+    { record: AGGREGATES.admissionRejections, expr: sumBy(["job", "reason"], `rate(${series(vllm.admissionRejections.name)}[${RECORDING_WINDOW}])`) },
+    { record: AGGREGATES.http5xxRatio, expr: http5xxRatioRule() },
     ...hostKeys.map((key) => ({ record: AGGREGATES[key], expr: gpuHostQuery(key, scope) })),
     { record: AGGREGATES.hostCpuBusy, expr: nodeHostQuery("hostCpuBusy", scope) },
     { record: AGGREGATES.hostMemoryUsed, expr: nodeHostQuery("hostMemoryUsed", scope) },

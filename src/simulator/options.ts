@@ -1,4 +1,4 @@
-import { METRICS_VERSIONS, type MetricsVersion } from "../catalog/index.js";
+import { KV_CONNECTORS, METRICS_VERSIONS, type KvConnector, type MetricsVersion } from "../catalog/index.js";
 import { UserError } from "../errors.js";
 import { GPU_FIELD_SETS, GPU_FORMATS, type GpuFieldSet, type GpuFormat } from "./gpu/reading.js";
 import { BLOCK_SIZE } from "./engine/kv-cache.js";
@@ -38,6 +38,16 @@ export interface SimulatorOptions {
   speculativeTokens?: number;
   /** LoRA adapters the built-in load spreads requests over (vLLM `--enable-lora`); 0 (default) is off. */
   loraAdapters?: number;
+  /** vLLM `--enable-mfu-metrics`: the estimated FLOPs/bytes counters count (at 0.32 they stay 0 without it). */
+  enableMfuMetrics?: boolean;
+  /** vLLM `--kv-cache-metrics`: KV block residency histograms (V1 2026 lines). */
+  kvCacheMetrics?: boolean;
+  /** A KV connector: `nixl` (disaggregated prefill, external prefix cache), `offload` (CPU offloading) or `multi` (both). */
+  kvConnector?: KvConnector;
+  /** Every built-in request carries one image, so the multimodal cache counters move. */
+  multimodal?: boolean;
+  /** vLLM `--max-num-queued-reqs` (0.29+): arrivals beyond this many waiting requests get HTTP 503 (counted at 0.32). */
+  maxNumQueuedReqs?: number;
   /** JSON lines of every finished request's true timings. */
   truthFile?: string;
   /** false: engine steps take no time (benchmark profile). */
@@ -66,6 +76,11 @@ export interface ResolvedOptions {
   readonly gpuFields: GpuFieldSet;
   readonly speculativeTokens: number;
   readonly loraAdapters: number;
+  readonly enableMfuMetrics: boolean;
+  readonly kvCacheMetrics: boolean;
+  readonly kvConnector: KvConnector | undefined;
+  readonly multimodal: boolean;
+  readonly maxNumQueuedReqs: number | undefined;
   readonly truthFile: string | undefined;
   readonly latencies: boolean;
   readonly maxNumSeqs: number;
@@ -98,6 +113,10 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   integerIn(problems, "--max-num-batched-tokens", options.maxNumBatchedTokens, 16, 1_048_576);
   integerIn(problems, "--speculative", options.speculativeTokens, 0, 16);
   integerIn(problems, "--lora-adapters", options.loraAdapters, 0, 64);
+  integerIn(problems, "--max-num-queued-reqs", options.maxNumQueuedReqs, 0, 1_000_000);
+  if (options.kvConnector !== undefined && !KV_CONNECTORS.includes(options.kvConnector)) {
+    problems.push(`--kv-connector must be one of ${KV_CONNECTORS.join(", ")} (got ${String(options.kvConnector)})`);
+  }
   const instances = options.instances ?? 1;
   const port = options.port ?? 0;
   if (port > 0 && port + instances - 1 > 65535) problems.push(`--port ${port} with --instances ${instances} runs past port 65535; choose a lower --port`);
@@ -150,6 +169,11 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     gpuFields: options.gpuFields ?? "all",
     speculativeTokens: options.speculativeTokens ?? 0,
     loraAdapters: options.loraAdapters ?? 0,
+    enableMfuMetrics: options.enableMfuMetrics ?? false,
+    kvCacheMetrics: options.kvCacheMetrics ?? false,
+    kvConnector: options.kvConnector,
+    multimodal: options.multimodal ?? false,
+    maxNumQueuedReqs: options.maxNumQueuedReqs,
     truthFile: options.truthFile,
     latencies: options.latencies ?? true,
     maxNumSeqs: options.maxNumSeqs ?? 256,

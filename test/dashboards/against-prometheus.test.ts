@@ -25,8 +25,12 @@ import { NO_DATA_ALLOWLIST } from "./no-data-allowlist.js";
 import { NODE_JOB, NVIDIA_SMI_GPU_JOB, gpuJob, startFleet, vllmJob, type Fleet } from "./fleet.js";
 
 const MODELS = ["llama-3-8b", "qwen-2-7b"];
-/** Finished requests each version line must have served before the accuracy checks (about 25 s of steady load). */
-const FINISHED_REQUESTS = 150;
+/**
+ * Finished requests each version line must have served before the accuracy checks (about 35 s of
+ * steady load): enough that each model has 20 or more inside the recorded rates' window with four
+ * version lines sharing the CPU.
+ */
+const FINISHED_REQUESTS = 200;
 const MAX_MODEL_LEN = 8192;
 
 interface Sample {
@@ -178,8 +182,23 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
     fleet = await startFleet(
       {
         versions: METRICS_VERSIONS,
-        // why: speculative decoding and LoRA on, so their optional panels are proven with data too.
-        simulator: { instances: 2, engines: 2, model: MODELS, seed: 11, load: "steady", maxModelLen: MAX_MODEL_LEN, speculativeTokens: 3, loraAdapters: 3 },
+        // why: every optional feature on (speculative decoding, LoRA, MFU counters, KV block residency, NIXL plus offloading,
+        // multimodal inputs, an admission cap), so their panels are proven with data too.
+        simulator: {
+          instances: 2,
+          engines: 2,
+          model: MODELS,
+          seed: 11,
+          load: "steady",
+          maxModelLen: MAX_MODEL_LEN,
+          speculativeTokens: 3,
+          loraAdapters: 3,
+          enableMfuMetrics: true,
+          kvCacheMetrics: true,
+          kvConnector: "multi",
+          multimodal: true,
+          maxNumQueuedReqs: 64,
+        },
         truth: true,
         nvidiaSmiGpus: true,
       },

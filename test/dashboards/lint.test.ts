@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { buildMixin, thresholds } from "../../src/mixin/index.js";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dcgm, knownSeriesNames, node, nvidiaSmi, scrape, vllm, vllmFeatures, vllmLegacy, type MetricFamily } from "../../src/catalog/index.js";
-import { DASHBOARD_UIDS, FLEET_OVERVIEW_UID, INSTANCES_UID, MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID, type DashboardModel } from "../../src/mixin/dashboards/index.js";
+import { DASHBOARD_UIDS, FLEET_OVERVIEW_UID, INSTANCES_UID, KV_CACHE_UID, MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID, type DashboardModel } from "../../src/mixin/dashboards/index.js";
 import { buildDashboard, panelId } from "../../src/mixin/dashboards/panels.js";
 import { allSelectedValues, dashboardAnnotations, dashboardPanels, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { metricNamesIn } from "../../src/mixin/dashboards/metric-names.js";
@@ -104,7 +104,7 @@ describe("generated dashboards", () => {
   });
 
   test("keep stable dashboard uids, and give each panel the id of its key wherever it sits", () => {
-    assert.deepEqual(dashboards().map((dashboard) => dashboard.uid), [USER_OVERVIEW_UID, MACHINE_OVERVIEW_UID, INSTANCES_UID, FLEET_OVERVIEW_UID]);
+    assert.deepEqual(dashboards().map((dashboard) => dashboard.uid), [USER_OVERVIEW_UID, MACHINE_OVERVIEW_UID, INSTANCES_UID, FLEET_OVERVIEW_UID, KV_CACHE_UID]);
     for (const file of buildMixin().recordedDashboards) {
       const idsByTitle = (model: DashboardModel) => new Map(dashboardPanels(model).map((panel) => [`${panel.title}`, panel.id]));
       const built = idsByTitle(file.dashboard);
@@ -230,18 +230,30 @@ describe("generated dashboards", () => {
     for (const dashboard of dashboards()) {
       const annotations = dashboardAnnotations(dashboard);
       const names = annotations.map((annotation) => annotation.name);
-      assert.deepEqual(names, dashboard.uid === FLEET_OVERVIEW_UID ? ["Firing alerts"] : ["vLLM restarts", "Firing alerts"], String(dashboard.uid));
+      assert.deepEqual(names, dashboard.uid === FLEET_OVERVIEW_UID ? ["Firing alerts"] : ["vLLM restarts", "vLLM sleep", "Firing alerts"], String(dashboard.uid));
       for (const annotation of annotations) assert.deepEqual(parsePromql(substituteVariables(annotation.expr, allSelectedValues())).errors, [], annotation.name);
     }
   });
 
   test("say in the title of every optional row which flag or version it needs, and show that instead of an empty box", () => {
-    const instances = dashboards().find((dashboard) => dashboard.uid === INSTANCES_UID)!;
-    const rows = (instances.panels as { type: string; title: string; collapsed?: boolean; panels?: { title: string; fieldConfig?: { defaults?: { noValue?: string } } }[] }[]).filter((panel) => panel.type === "row");
+    const rowsOf = (uid: string) =>
+      (dashboards().find((dashboard) => dashboard.uid === uid)!.panels as { type: string; title: string; collapsed?: boolean; panels?: { title: string; fieldConfig?: { defaults?: { noValue?: string } } }[] }[]).filter(
+        (panel) => panel.type === "row",
+      );
+    const rows = [...rowsOf(INSTANCES_UID), ...rowsOf(KV_CACHE_UID)];
     const optional = rows.filter((row) => / — (needs|vLLM)/.test(row.title));
     assert.deepEqual(
       optional.map((row) => row.title.split(" — ")[1]),
-      ["vLLM after 0.16 (April 2026)", "vLLM 0.16 or later", "needs --enable-lora", "needs --speculative-config"],
+      [
+        "vLLM after 0.16 (April 2026)",
+        "vLLM 0.16 or later",
+        "needs --enable-lora",
+        "needs --speculative-config",
+        "needs --enable-mfu-metrics",
+        "needs --kv-cache-metrics",
+        `needs --kv-transfer-config '{"kv_connector":"NixlConnector",…}'`,
+        "needs --kv-offloading-size (OffloadingConnector)",
+      ],
     );
     for (const row of optional) {
       assert.equal(row.collapsed, true, row.title);

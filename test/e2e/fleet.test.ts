@@ -113,7 +113,11 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
     t.after(() => Promise.all(simulators.map((simulator) => simulator.close())));
     // Host A: dcgm-exporter's page, whose own `hostname` label is this machine's name; host B: nvidia-smi's, with none.
     // why: speculative decoding and LoRA on, so every optional panel is proven with data too.
-    for (const gpuFormat of ["dcgm", "nvidia-smi"] as const) simulators.push(await startSimulator({ load: "steady", gpuPort: 0, gpuFormat, seed: simulators.length + 11, speculativeTokens: 3, loraAdapters: 2 }));
+    // why: the newest line with every optional feature on, so every panel (the optional rows too) has data.
+    const features = { metricsVersion: "0.32", enableMfuMetrics: true, kvCacheMetrics: true, kvConnector: "multi", multimodal: true, maxNumQueuedReqs: 64 } as const;
+    for (const gpuFormat of ["dcgm", "nvidia-smi"] as const) {
+      simulators.push(await startSimulator({ load: "steady", gpuPort: 0, gpuFormat, seed: simulators.length + 11, speculativeTokens: 3, loraAdapters: 2, ...features }));
+    }
     const hosts = ["host-a", "host-b"];
     const agents = await Promise.all(
       hosts.map(async (hostname, index) => {

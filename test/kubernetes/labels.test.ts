@@ -61,7 +61,11 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
   before(async () => {
     for (const pod of PODS) {
       // why: speculative decoding and LoRA on, so every optional panel is proven with data too.
-      simulators.push(await startSimulator({ host: pod.host, model: pod.model, engines: 2, seed: 5, load: "steady", speculativeTokens: 3, loraAdapters: 2, token: TOKEN, ...(pod === PODS[0] ? { gpuPort: 0 } : {}) }));
+      // why: the newest line with every optional feature on, so every panel (the optional rows too) has data to show.
+      const features = { metricsVersion: "0.32", enableMfuMetrics: true, kvCacheMetrics: true, kvConnector: "multi", multimodal: true, maxNumQueuedReqs: 64 } as const;
+      simulators.push(
+        await startSimulator({ host: pod.host, model: pod.model, engines: 2, seed: 5, load: "steady", speculativeTokens: 3, loraAdapters: 2, token: TOKEN, ...features, ...(pod === PODS[0] ? { gpuPort: 0 } : {}) }),
+      );
     }
     nodeExporter = await startNodeExporter();
     const [first, second] = simulators.map((simulator) => hostPort(simulator.urls[0]!));

@@ -172,9 +172,18 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
         seriesOf(vllm.numRequestsWaiting.name, engine0, "3x40"),
         seriesOf(vllm.numRequestsRunning.name, engine0, "0x40"),
         seriesOf(vllm.generationTokens.name, engine0, "1000x40"),
+        seriesOf(vllm.engineSleepState.name, { ...engine0, sleep_state: "awake" }, "1x40"),
       ],
       trueFromMinute: 1,
       firing: [{ labels: VLLM_TARGET, value: "3" }],
+      // why: the same stalled engine after POST /sleep (level 1): it idles on purpose.
+      silentWith: [
+        seriesOf(vllm.numRequestsWaiting.name, engine0, "3x40"),
+        seriesOf(vllm.numRequestsRunning.name, engine0, "0x40"),
+        seriesOf(vllm.generationTokens.name, engine0, "1000x40"),
+        seriesOf(vllm.engineSleepState.name, { ...engine0, sleep_state: "awake" }, "0x40"),
+        seriesOf(vllm.engineSleepState.name, { ...engine0, sleep_state: "weights_offloaded" }, "1x40"),
+      ],
     },
     {
       alert: "GpuTemperatureHigh",
@@ -208,7 +217,7 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       trueFromMinute: 1,
       firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "399ms" }],
     },
-    ...thresholds.errorBudget.tiers.map((tier): AlertCase => {
+    ...thresholds.errorBudget.tiers.map((tier, index): AlertCase => {
       const length = minutes(tier.for) + 5;
       const limit = tier.factor * (1 - thresholds.errorBudget.objective);
       // why: requests per minute that bring fewer than minRequests over the long window.
@@ -221,7 +230,11 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
         firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "10%" }],
         // why: half the tier's burn factor, at plenty of traffic.
         silentWith: burnInput(100, limit / 2, length),
-        silentAlso: [burnInput(quiet, 0.5, length)],
+        silentAlso: [
+          burnInput(quiet, 0.5, length),
+          // why: heavy load shedding (503s) while every finished request succeeds spends no error budget.
+          ...(index === 0 ? [[...sheddingInput(50, length), ...burnInput(12, 0, length)]] : []),
+        ],
       };
     }),
     {
@@ -240,6 +253,16 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
         seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+1x40"),
         seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"),
       ],
+      // why: the same 10 % of 5xx, every one a 503 of the admission caps: load shedding, not failure.
+      silentAlso: [sheddingInput(10)],
+    },
+    {
+      alert: "VllmLoadShedding",
+      input: sheddingInput(10),
+      trueFromMinute: 1,
+      firing: [{ labels: { job: "vllm" }, value: "10%" }],
+      // why: a refusal now and then (0.5 %) is the cap absorbing a burst.
+      silentWith: sheddingInput(0.5),
     },
     {
       alert: "GpuXidError",
@@ -343,6 +366,17 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
 }
 
 const httpTarget = { job: "vllm", instance: "gpu-host-1:8000", handler: "/v1/chat/completions", method: "POST" };
+
+/** 100 HTTP requests a minute, `percent` of them refused with 503 by the admission caps (the instrumentator counts them as 5xx). */
+function sheddingInput(percent: number, length = 40): InputSeries[] {
+  const engine0 = { ...VLLM_TARGET, engine: "0" };
+  return [
+    seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, `0+${100 - percent}x${length}`),
+    seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, `0+${percent}x${length}`),
+    seriesOf(vllm.admissionRejections.name, { job: "vllm", instance: httpTarget.instance, reason: "max_num_queued_reqs" }, `0+${percent}x${length}`),
+    seriesOf(vllm.numRequestsRunning.name, engine0, `1x${length}`),
+  ];
+}
 
 /** `perMinute` finished requests a minute for `length` minutes: `errorShare` of them fail, 5 % are client aborts (not failures). */
 function burnInput(perMinute: number, errorShare: number, length: number): InputSeries[] {
@@ -468,6 +502,8 @@ function aggregateInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     seriesOf(vllmLegacy.gpuCacheUsagePerc.name, engine("1"), "0.7x40"),
     seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, "0+120x40"),
     seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+30x40"),
+    // why: half of the 5xx are 503s of load shedding.
+    seriesOf(vllm.admissionRejections.name, { job: "vllm", instance: httpTarget.instance, reason: "max_num_queued_reqs" }, "0+15x40"),
     seriesOf(dcgm.gpuTemp.name, dcgmGpu("0"), "50x40"),
     seriesOf(dcgm.gpuTemp.name, dcgmGpu("1"), "60x40"),
     seriesOf(dcgm.gpuUtil.name, dcgmGpu("0"), "40x40"),
@@ -513,7 +549,9 @@ function aggregateInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     ...REQUEST_RATE_WINDOWS.map((window) => at(requestRateWindowRecord(window), model, 2)),
     at(AGGREGATES.httpRequests, { job: "vllm", status: "2xx" }, 2),
     at(AGGREGATES.httpRequests, { job: "vllm", status: "5xx" }, 0.5),
-    at(AGGREGATES.http5xxRatio, { job: "vllm" }, 0.2),
+    at(AGGREGATES.admissionRejections, { job: "vllm", reason: "max_num_queued_reqs" }, 0.25),
+    // why: 0.5 5xx/s minus 0.25 shed of 2.5 requests/s.
+    at(AGGREGATES.http5xxRatio, { job: "vllm" }, 0.1),
     at(AGGREGATES.gpus, host1, 2),
     at(AGGREGATES.gpus, host2, 1),
     at(AGGREGATES.gpuUtilisation, host1, 60),

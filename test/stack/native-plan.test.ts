@@ -72,7 +72,7 @@ describe("native process plan", () => {
   test("runs the simulator through the package's own CLI with both of its ports", () => {
     const simulator = planNativeProcesses(input({}))[0];
     assert.equal(simulator?.command, "/usr/bin/node");
-    assert.deepEqual(simulator?.args, ["/pkg/dist/cli/main.js", "simulate", "--host", "127.0.0.1", "--port", "8000", "--gpu-port", "9400", "--load", "steady", "--speculative", "3", "--lora-adapters", "3"]);
+    assert.deepEqual(simulator?.args, ["/pkg/dist/cli/main.js", "simulate", "--host", "127.0.0.1", "--port", "8000", "--gpu-port", "9400", "--load", "steady", "--metrics-version", "0.32", "--speculative", "3", "--lora-adapters", "3", "--enable-mfu-metrics", "--kv-cache-metrics", "--kv-connector", "multi", "--multimodal", "--max-num-queued-reqs", "64"]);
     assert.deepEqual(simulator?.ports.map((use) => use.variable), ["SIMULATOR_PORT", "SIMULATOR_GPU_PORT"]);
   });
 });

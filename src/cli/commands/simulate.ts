@@ -1,7 +1,7 @@
 /** `vllm-monitor simulate`: serve what vLLM's OpenAI server serves, with a simulated engine behind it. */
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { METRICS_VERSIONS } from "../../catalog/index.js";
+import { KV_CONNECTORS, METRICS_VERSIONS } from "../../catalog/index.js";
 import { environmentVariable } from "../../config/load.js";
 import { VLLM_DEFAULT_PORT } from "../../config/targets.js";
 import { UserError, isUserError } from "../../errors.js";
@@ -38,6 +38,11 @@ interface SimulateFlags {
   readonly gpuFields?: string;
   readonly speculative?: string | boolean;
   readonly loraAdapters?: string;
+  readonly enableMfuMetrics?: boolean;
+  readonly kvCacheMetrics?: boolean;
+  readonly kvConnector?: string;
+  readonly multimodal?: boolean;
+  readonly maxNumQueuedReqs?: string;
   readonly truthFile?: string;
   readonly latencies: boolean;
   readonly maxNumSeqs?: string;
@@ -75,6 +80,11 @@ export function register(program: Command): void {
     .option("--gpu-fields <set>", `dcgm-exporter fields: ${GPU_FIELD_SETS.join(" or ")} (default-counters.csv only: no profiling, as on GeForce cards)`)
     .option("--speculative [tokens]", "speculative decoding with this many draft tokens per step (default 3), as vLLM --speculative-config")
     .option("--lora-adapters <n>", "spread the built-in load over n LoRA adapters (lora-1 … lora-n), as vLLM --enable-lora")
+    .option("--enable-mfu-metrics", "count the estimated FLOPs and bytes (vLLM --enable-mfu-metrics; without it they stay 0 from 0.32 on)")
+    .option("--kv-cache-metrics", "KV block residency histograms (vLLM --kv-cache-metrics)")
+    .option("--kv-connector <connector>", `a KV connector's metrics: ${KV_CONNECTORS.join(" or ")} (vLLM --kv-transfer-config NixlConnector, --kv-offloading-size, or both: multi)`)
+    .option("--multimodal", "every built-in request carries an image, so the multimodal cache counters move")
+    .option("--max-num-queued-reqs <n>", "refuse arrivals with HTTP 503 while this many requests wait (vLLM --max-num-queued-reqs; counted from 0.32 on)")
     .option("--truth-file <file>", "write every finished request's true TTFT, ITL, queue and E2E times as JSON lines")
     .option("--no-latencies", "engine steps take no time (benchmark profile)")
     .option("--max-num-seqs <n>", "largest batch (vLLM --max-num-seqs, default 256)")
@@ -135,6 +145,11 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
     gpuFields: flags.gpuFields as SimulatorOptions["gpuFields"],
     speculativeTokens,
     loraAdapters: integer("--lora-adapters", flags.loraAdapters),
+    enableMfuMetrics: flags.enableMfuMetrics === true,
+    kvCacheMetrics: flags.kvCacheMetrics === true,
+    kvConnector: flags.kvConnector as SimulatorOptions["kvConnector"],
+    multimodal: flags.multimodal === true,
+    maxNumQueuedReqs: integer("--max-num-queued-reqs", flags.maxNumQueuedReqs),
     truthFile: flags.truthFile,
     latencies: flags.latencies,
     maxNumSeqs: integer("--max-num-seqs", flags.maxNumSeqs),

@@ -1,5 +1,6 @@
 import { fleetOverviewSpec } from "./fleet-overview.js";
 import { instancesSpec } from "./instances.js";
+import { kvCacheSpec } from "./kv-cache.js";
 import { machineOverviewSpec } from "./machine-overview.js";
 import { buildDashboard, type DashboardModel, type DashboardSpec } from "./panels.js";
 import { userOverviewSpec, type DashboardOptions } from "./user-overview.js";
@@ -20,6 +21,7 @@ export function dashboardFiles(options: DashboardOptions): DashboardFile[] {
     ["vllm-machine-overview.json", machineOverviewSpec(options)],
     ["vllm-instances.json", instancesSpec(options)],
     ["vllm-fleet-overview.json", fleetOverviewSpec(options)],
+    ["vllm-kv-cache.json", kvCacheSpec(options)],
   ];
   return files.map(([fileName, spec]) => ({ fileName, spec, dashboard: buildDashboard(spec) }));
 }
@@ -28,5 +30,6 @@ export { userOverviewDashboard, USER_OVERVIEW_UID, type DashboardOptions } from 
 export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machine-overview.js";
 export { instancesDashboard, INSTANCES_UID } from "./instances.js";
 export { fleetOverviewDashboard, FLEET_OVERVIEW_UID } from "./fleet-overview.js";
+export { kvCacheDashboard, KV_CACHE_UID } from "./kv-cache.js";
 export { DASHBOARD_UIDS } from "./navigation.js";
 export type { DashboardModel, DashboardSpec, PanelSpec, RowSpec, TargetSpec } from "./panels.js";

@@ -6,6 +6,7 @@ import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } fro
 import { DASHBOARD_UIDS, linkTo, standardAnnotations, userOverviewRowUrl } from "./navigation.js";
 import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, refId, type RowSpec, type TargetSpec } from "./panels.js";
 import { engineInternalsRow, optionalEngineRows } from "./rows/engine-internals.js";
+import { workloadRows } from "./rows/workload.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { vllmVariables } from "./variables.js";
 
@@ -153,6 +154,7 @@ export function instancesSpec(options: DashboardOptions): DashboardSpec {
       loadBalanceRow(query, options.thresholds),
       engineInternalsRow(query.scope),
       ...optionalEngineRows(query.scope),
+      ...workloadRows(query.scope, options.thresholds),
     ],
   };
 }

@@ -1,6 +1,7 @@
 import { scrape } from "../../catalog/index.js";
 import { VARIABLES, type Scope } from "../../promql/scope.js";
 import { restarts } from "../../promql/instances.js";
+import { sleepingEngines } from "../../promql/workload.js";
 import { matcher, series } from "../../promql/selector.js";
 import type { AnnotationSpec } from "./annotations.js";
 import type { LinkSpec } from "./panels.js";
@@ -11,6 +12,7 @@ export const DASHBOARD_UIDS = {
   machine: "vllm-machine-overview",
   instances: "vllm-instances",
   fleet: "vllm-fleet-overview",
+  kvCache: "vllm-kv-cache",
 } as const;
 
 type VariableName = (typeof VARIABLES)[keyof typeof VARIABLES];
@@ -56,6 +58,14 @@ export function standardAnnotations(scope: Scope): AnnotationSpec[] {
       text: "job {{job}}: the process start time changed or its counters went back to zero",
       iconColor: "orange",
       tagKeys: ["job", "instance"],
+    },
+    {
+      name: "vLLM sleep",
+      expr: sleepingEngines(scope, ["job", "instance", "engine"]),
+      title: "{{instance}} engine {{engine}} asleep",
+      text: "job {{job}}: sleep mode (POST /sleep); the engine serves nothing until POST /wake_up",
+      iconColor: "purple",
+      tagKeys: ["job", "instance", "engine"],
     },
     alertsAnnotation(),
   ];

@@ -95,11 +95,12 @@ export function objectiveAlerts(thresholds: Thresholds): AlertRule[] {
       for: thresholds.apiErrors.for,
       severity: "warning",
       summary: "The vLLM API of job {{ $labels.job }} answers with 5xx",
-      description: `{{ $value | humanizePercentage }} of HTTP requests to the vLLM servers of job {{ $labels.job }} got a 5xx status over ${"5m"}, above ${apiLimit * 100}% for ${thresholds.apiErrors.for}.`,
+      description: `{{ $value | humanizePercentage }} of HTTP requests to the vLLM servers of job {{ $labels.job }} got a 5xx status from a server failure over ${"5m"}, above ${apiLimit * 100}% for ${thresholds.apiErrors.for}. Load shedding (503 from the admission caps) is not counted.`,
       runbook: {
         meaning:
           `The OpenAI-compatible API server answers many requests with 500-599 (\`${httpServer.requests.name}\`, status 5xx): ` +
-          "the engine failed them, the engine process died under the API server, or requests timed out inside it. These failures may never reach vLLM's finished_reason counters.",
+          "the engine failed them, the engine process died under the API server, or requests timed out inside it. These failures may never reach vLLM's finished_reason counters. " +
+          `The 503s vLLM sends on purpose when its queue is at \`--max-num-queued-reqs\` / \`--max-num-queued-tokens\` (\`${vllm.admissionRejections.name}\`) are taken out: see VllmLoadShedding.`,
         impact: "Clients get errors instead of answers; SDKs retry, which adds load.",
         diagnose: [
           "User overview → API: requests by status and handler, and which handler returns 5xx.",
@@ -109,5 +110,36 @@ export function objectiveAlerts(thresholds: Thresholds): AlertRule[] {
         fix: ["Restart instances whose engine died; fix what the log reports.", "If only one handler fails (e.g. /v1/embeddings), check the model supports it."],
       },
     },
+    loadSheddingAlert(thresholds),
   ];
+}
+
+/** Sustained load shedding: vLLM's admission caps refuse a share of requests (capacity, not failure). */
+function loadSheddingAlert(thresholds: Thresholds): AlertRule {
+  const limit = thresholds.loadShedding.ratio;
+  return {
+    alert: "VllmLoadShedding",
+    group: "vllm",
+    expr: compare(`sum by (job) (${AGGREGATES.admissionRejections}) / sum by (job) (${AGGREGATES.httpRequests})`, ">", limit),
+    for: thresholds.loadShedding.for,
+    severity: "warning",
+    summary: "vLLM of job {{ $labels.job }} refuses requests at its admission caps",
+    description: `{{ $value | humanizePercentage }} of HTTP requests to the vLLM servers of job {{ $labels.job }} were refused with 503 by the admission caps over 5m, above ${limit * 100}% for ${thresholds.loadShedding.for}.`,
+    runbook: {
+      meaning:
+        `vLLM's queue keeps reaching \`--max-num-queued-reqs\` or \`--max-num-queued-tokens\`, and it answers new requests with 503 (\`${vllm.admissionRejections.name}\`, by the cap that fired). ` +
+        "This is load shedding working as configured, not a server failure: the 5xx ratio, VllmApiErrorsHigh and the error budget leave it out.",
+      impact: "Clients are turned away; well-behaved ones retry later, others fail. Demand is above what the servers can queue.",
+      diagnose: [
+        "User overview → API → Rejected (load shedding): which job and which cap (`reason`).",
+        "User overview → Running and waiting requests: waiting sits at the cap while running is at its maximum.",
+        `Query: \`sum by (job, reason) (rate(${vllm.admissionRejections.name}[5m]))\`.`,
+      ],
+      fix: [
+        "Add replicas or GPUs, or route traffic to other servers.",
+        "Raise the cap only if the extra queueing time is acceptable: a longer queue trades 503s for slower answers.",
+        "Rate-limit the heaviest clients at the gateway.",
+      ],
+    },
+  };
 }

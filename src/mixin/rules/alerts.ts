@@ -4,6 +4,7 @@ import { ruleScope } from "../../promql/scope.js";
 import { matcher, series } from "../../promql/selector.js";
 import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
+import { sleepingEngines } from "../../promql/workload.js";
 import { ALL_TARGETS, type MixinSelectors, type Thresholds } from "../config.js";
 import { gpuAlerts } from "./alerts-gpu.js";
 import type { AlertRule } from "./types.js";
@@ -192,22 +193,23 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmEngineNotServing",
       group: "vllm",
-      expr: allOn(
+      // why: an engine put to sleep (POST /sleep) serves nothing on purpose; vllm:engine_sleep_state says so (vLLM 0.16+).
+      expr: `${allOn(
         PER_INSTANCE,
         compare(requestsWaiting(raw, PER_INSTANCE), ">", 0),
         compare(requestsRunning(raw, PER_INSTANCE), "==", 0),
         compare(sumBy(PER_INSTANCE, counterRecord(counters.generationTokens)), "==", 0),
-      ),
+      )} unless on (${PER_INSTANCE.join(", ")}) ${sleepingEngines(raw.scope, PER_INSTANCE)}`,
       for: thresholds.notServing.for,
       severity: "critical",
       summary: "{{ $labels.instance }} is up but not serving",
       description: `{{ $value }} requests for {{ $labels.model_name }} wait on {{ $labels.instance }} while none runs and no token was generated for ${thresholds.notServing.for}.`,
       runbook: {
-        meaning: "The server answers health checks and scrapes, but its engine makes no progress.",
+        meaning: `The server answers health checks and scrapes, but its engine makes no progress. Engines that report sleep mode (\`${vllm.engineSleepState.name}{sleep_state="awake"}\` = 0) are left out: they idle on purpose.`,
         impact: "Every request to this instance hangs; a load balancer keeps sending more because /health is 200.",
         diagnose: [
           "User overview → Running and waiting requests for this instance: waiting > 0, running 0.",
-          `Is the engine asleep? \`${vllm.engineSleepState.name}{sleep_state="awake"}\` = 0 means sleep mode was entered.`,
+          "Instances → Sleep mode: a sleeping engine does not fire this alert; one that reports awake here really is stuck.",
           "The vLLM log: a dead engine core process, a stuck KV transfer, or a LoRA adapter that fails to load.",
         ],
         fix: [

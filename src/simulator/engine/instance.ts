@@ -1,4 +1,4 @@
-import { metricsVersionSpec, type MetricsVersion } from "../../catalog/index.js";
+import { metricsVersionSpec, type KvConnector, type MetricsVersion } from "../../catalog/index.js";
 import { Engine, type EngineObserver, type StepReport } from "./engine.js";
 import { BLOCK_SIZE } from "./kv-cache.js";
 import { INVALID_REQUEST_SHARE, LoadGenerator, type LoadProfile } from "./load.js";
@@ -24,6 +24,12 @@ export interface InstanceConfig {
   readonly speculativeTokens: number;
   /** LoRA adapters of the built-in load; 0 is off. */
   readonly loraAdapters: number;
+  readonly enableMfuMetrics: boolean;
+  readonly kvCacheMetrics: boolean;
+  readonly kvConnector: KvConnector | undefined;
+  readonly multimodal: boolean;
+  /** Admission cap on waiting requests (vLLM `--max-num-queued-reqs`); undefined is no cap. */
+  readonly maxNumQueuedReqs: number | undefined;
   /** Shortest timer delay; many instances in one process use a coarser tick. */
   readonly minTickMs: number;
   readonly recordTokenTimes: boolean;
@@ -51,6 +57,8 @@ export class SimulatedInstance {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
+  /** 0 awake; 1 or 2 after POST /sleep?level=N (vLLM's sleep mode). */
+  private sleepLevel: 0 | 1 | 2 = 0;
 
   constructor(config: InstanceConfig) {
     this.config = config;
@@ -59,6 +67,8 @@ export class SimulatedInstance {
       maxModelLen: config.maxModelLen,
       speculativeTokens: config.speculativeTokens,
       lora: config.loraAdapters > 0,
+      kvCacheMetrics: config.kvCacheMetrics,
+      ...(config.kvConnector === undefined ? {} : { kvConnector: config.kvConnector }),
     });
     const createdAt = config.startUnixMs / 1000;
     this.metrics = new VllmMetrics({
@@ -67,6 +77,10 @@ export class SimulatedInstance {
       engines: config.engines,
       createdAt,
       speculativeTokens: config.speculativeTokens,
+      // why: the 2026-08 line has always counted (kept exact); from 0.32 on, as in vLLM, only with --enable-mfu-metrics.
+      countMfu: config.enableMfuMetrics || config.metricsVersion === "current",
+      kvConnector: config.kvConnector,
+      multimodal: config.multimodal,
       cacheConfig: {
         block_size: String(BLOCK_SIZE),
         cache_dtype: "auto",
@@ -141,6 +155,35 @@ export class SimulatedInstance {
     return this.config.startUnixMs / 1000 + simulated;
   }
 
+  /**
+   * The admission cap (vLLM `--max-num-queued-reqs`): true when the request must be refused with
+   * HTTP 503 because that many requests already wait; counts the rejection.
+   */
+  admissionRejected(): boolean {
+    const cap = this.config.maxNumQueuedReqs;
+    if (cap === undefined) return false;
+    const waiting = this.engines.reduce((total, engine) => total + engine.numWaiting, 0);
+    if (waiting < cap) return false;
+    this.metrics.admissionRejected("max_num_queued_reqs");
+    return true;
+  }
+
+  /** vLLM's POST /sleep?level=N: the engines stop taking built-in load until woken. */
+  sleep(level: 1 | 2): void {
+    this.advanceTo(this.now());
+    this.sleepLevel = level;
+  }
+
+  /** vLLM's POST /wake_up. */
+  wakeUp(): void {
+    this.advanceTo(this.now());
+    this.sleepLevel = 0;
+  }
+
+  get sleeping(): boolean {
+    return this.sleepLevel !== 0;
+  }
+
   /** Submits an API request to the least-loaded engine; returns that engine's index. */
   submit(spec: RequestSpec, listener: RequestListener): number {
     const now = this.now();
@@ -167,8 +210,11 @@ export class SimulatedInstance {
     for (let arrival = this.load.nextArrival(); arrival !== undefined && arrival <= time; arrival = this.load.nextArrival()) {
       for (const engine of this.engines) engine.advanceTo(arrival);
       const spec = this.load.take();
+      // why: a sleeping server's clients are assumed routed elsewhere; its built-in load pauses.
+      if (this.sleepLevel !== 0) continue;
       // why: the API server answers some requests with 400 (context too long, bad parameters) before the engine sees them.
       if (this.apiRandom.chance(INVALID_REQUEST_SHARE)) this.recordLoadHttp(400, 0.002, arrival);
+      else if (this.admissionRejected()) this.recordLoadHttp(503, 0.001, arrival);
       else this.leastLoaded().add(spec, undefined, arrival);
     }
     for (const engine of this.engines) engine.advanceTo(time);
@@ -213,6 +259,7 @@ export class SimulatedInstance {
         waiting: engine.numWaiting,
         deferred: this.lora.deferred(lora[index] as (typeof lora)[number]),
         kvUsage: engine.pool.usage(),
+        sleepLevel: this.sleepLevel,
       })),
       now,
     );

@@ -136,8 +136,8 @@ export class Family {
       } else if (this.definition.type === "summary") {
         out.push(`${name}_count${child.labelText} ${formatValue(child.count)}\n${name}_sum${child.labelText} ${formatValue(child.sum)}\n`);
       } else {
-        // why: vLLM's counters count whole things; some simulated ones accumulate expected (fractional) amounts.
-        const value = this.definition.type === "counter" ? Math.floor(child.value) : child.value;
+        // why: vLLM's counters count whole things; some simulated ones accumulate expected (fractional) amounts. Seconds stay fractional.
+        const value = this.definition.type === "counter" && this.definition.unit !== "seconds" ? Math.floor(child.value) : child.value;
         out.push(`${name}${child.labelText} ${formatValue(value)}\n`);
       }
     }

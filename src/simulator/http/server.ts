@@ -26,7 +26,7 @@ import {
 import type { FinishedRequest, RequestSpec } from "../engine/request.js";
 
 /** What `vllm --version` would say for each metrics version. */
-const VLLM_VERSIONS = { current: "0.28.0", "0.10": "0.10.1.1", "0.6": "0.6.6.post1" } as const;
+const VLLM_VERSIONS = { "0.32": "0.32.0", current: "0.28.0", "0.10": "0.10.1.1", "0.6": "0.6.6.post1" } as const;
 /** The largest request body read; a larger one is answered 413 before it is read whole. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const JSON_TYPE = "application/json";
@@ -64,9 +64,21 @@ export function createHandler(instance: SimulatedInstance, options: HandlerOptio
       case "/version":
         return send(res, 200, JSON_TYPE, JSON.stringify({ version: VLLM_VERSIONS[instance.config.metricsVersion] }));
       case "/metrics": {
-        const contentType = instance.config.metricsVersion === "current" ? "text/plain; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
+        const contentType = instance.config.metricsVersion === "current" || instance.config.metricsVersion === "0.32" ? "text/plain; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
         return send(res, 200, contentType, instance.renderMetrics());
       }
+      case "/sleep": {
+        // why: vLLM's dev-mode endpoint (VLLM_SERVER_DEV_MODE=1); level 1 offloads weights, level 2 discards them.
+        const level = new URL(req.url ?? "/", "http://simulator").searchParams.get("level") ?? "1";
+        if (level !== "1" && level !== "2") return badRequest(res, `level must be 1 or 2 (got ${level})`);
+        instance.sleep(level === "1" ? 1 : 2);
+        return send(res, 200, JSON_TYPE, "");
+      }
+      case "/wake_up":
+        instance.wakeUp();
+        return send(res, 200, JSON_TYPE, "");
+      case "/is_sleeping":
+        return send(res, 200, JSON_TYPE, JSON.stringify({ is_sleeping: instance.sleeping }));
       case "/v1/models":
         return send(res, 200, JSON_TYPE, modelList([instance.config.model], Math.floor(instance.unixTime(0)), instance.config.maxModelLen));
       case "/v1/completions":
@@ -88,6 +100,9 @@ const ROUTES: Record<string, { method: string; protected: boolean }> = {
   "/version": { method: "GET", protected: false },
   "/metrics": { method: "GET", protected: true },
   "/v1/models": { method: "GET", protected: true },
+  "/sleep": { method: "POST", protected: true },
+  "/wake_up": { method: "POST", protected: true },
+  "/is_sleeping": { method: "GET", protected: true },
   "/v1/completions": { method: "POST", protected: true },
   "/v1/chat/completions": { method: "POST", protected: true },
 };
@@ -179,6 +194,9 @@ function generate(instance: SimulatedInstance, res: ServerResponse, generation: 
     origin: "api",
     ...(requestedMax === undefined ? {} : { maxTokensParam: requestedMax }),
   };
+  if (instance.admissionRejected()) {
+    return send(res, 503, JSON_TYPE, errorBody(503, "The server is overloaded: too many requests are queued (--max-num-queued-reqs).", "ServiceUnavailableError"));
+  }
   const stream = body.stream === true;
   const includeUsage = stream && body.stream_options?.include_usage === true;
   let engineIndex = -1;

@@ -1,4 +1,4 @@
-import type { MetricSource, MetricsVersionSpec, VersionedFamily } from "../../catalog/index.js";
+import { connectorIncludes, type KvConnector, type MetricSource, type MetricsVersionSpec, type VersionedFamily } from "../../catalog/index.js";
 import type { EngineObserver, StepReport } from "../engine/engine.js";
 import { Family, type Child } from "./exposition.js";
 import type { FinishedRequest } from "../engine/request.js";
@@ -10,6 +10,8 @@ export interface EngineGauges {
   /** Waiting requests held back by a transient constraint (here: the LoRA budget), part of `waiting`. */
   readonly deferred: number;
   readonly kvUsage: number;
+  /** 0 awake, 1 or 2: vLLM's sleep level. */
+  readonly sleepLevel: 0 | 1 | 2;
 }
 
 export interface VllmMetricsOptions {
@@ -22,6 +24,11 @@ export interface VllmMetricsOptions {
   readonly createdAt: number;
   /** Draft tokens per speculative step (0: speculative decoding off). */
   readonly speculativeTokens: number;
+  /** The MFU counters count (vLLM `--enable-mfu-metrics`); otherwise they stay at 0. */
+  readonly countMfu: boolean;
+  readonly kvConnector: KvConnector | undefined;
+  /** Each request carries one multimodal item (the mm cache counters move). */
+  readonly multimodal: boolean;
 }
 
 interface Binding {
@@ -39,6 +46,12 @@ const KV_BYTES_PER_TOKEN = 131_072;
 /** Chance that the draft token at position 0 is accepted; each later position is accepted less often. */
 const FIRST_POSITION_ACCEPTANCE = 0.78;
 const ACCEPTANCE_DECAY = 0.8;
+/** NIXL: the share of the prompt a decode instance receives from its prefill peer, and the link speed. */
+const EXTERNAL_SHARE = 0.5;
+const NIXL_BYTES_PER_SECOND = 25e9;
+/** CPU offloading: PCIe-class copy speed. */
+const OFFLOAD_BYTES_PER_SECOND = 20e9;
+const TOKENS_PER_BLOCK = 16;
 
 /**
  * The `vllm:` families of one server for one release line, fed by engine events. Every child
@@ -62,7 +75,9 @@ export class VllmMetrics implements EngineObserver {
       const extraName = entry.family.labels.find((label) => entry.labelValues?.[label] !== undefined);
       const extraValues = extraName === undefined ? [""] : (entry.labelValues?.[extraName] ?? [""]);
       const children: Child[][] = [];
-      for (let slot = 0; slot < this.engineSlots; slot += 1) {
+      // why: a frontend family (admission rejections) has no engine label: one child set per server.
+      const slots = entry.family.labels.includes("engine") ? this.engineSlots : 1;
+      for (let slot = 0; slot < slots; slot += 1) {
         children.push(
           extraValues.map((extra) =>
             family.child(
@@ -103,7 +118,7 @@ export class VllmMetrics implements EngineObserver {
     const bindings = this.bySource.get(source);
     if (bindings === undefined) return;
     for (const binding of bindings) {
-      const row = binding.children[this.slot(engine)] as Child[];
+      const row = (binding.children[this.slot(engine)] ?? binding.children[0]) as Child[];
       const index = extra === undefined ? 0 : binding.extraValues.indexOf(extra);
       const child = row[index];
       if (child !== undefined) child.value += amount;
@@ -129,9 +144,11 @@ export class VllmMetrics implements EngineObserver {
     this.add("generationTokens", engine, report.generatedTokens);
     this.add("tokens", engine, report.generatedTokens);
     this.totals.generation += report.generatedTokens;
-    this.add("estimatedFlops", engine, tokens * FLOPS_PER_TOKEN);
-    if (tokens > 0) this.add("estimatedReadBytes", engine, WEIGHT_BYTES + report.contextTokens * KV_BYTES_PER_TOKEN);
-    this.add("estimatedWriteBytes", engine, tokens * KV_BYTES_PER_TOKEN);
+    if (this.options.countMfu) {
+      this.add("estimatedFlops", engine, tokens * FLOPS_PER_TOKEN);
+      if (tokens > 0) this.add("estimatedReadBytes", engine, WEIGHT_BYTES + report.contextTokens * KV_BYTES_PER_TOKEN);
+      this.add("estimatedWriteBytes", engine, tokens * KV_BYTES_PER_TOKEN);
+    }
     this.speculate(engine, report.generatedTokens);
   }
 
@@ -173,9 +190,58 @@ export class VllmMetrics implements EngineObserver {
     this.add("promptTokens", engine, promptTokens);
     this.add("tokens", engine, promptTokens);
     this.totals.prompt += promptTokens;
-    this.add("promptTokensCached", engine, cachedTokens);
-    this.add("promptTokensBySource", engine, promptTokens - cachedTokens, "local_compute");
+    const external = this.externalKv(engine, promptTokens - cachedTokens);
+    this.add("promptTokensCached", engine, cachedTokens + external);
+    this.add("promptTokensBySource", engine, promptTokens - cachedTokens - external, "local_compute");
     this.add("promptTokensBySource", engine, cachedTokens, "local_cache_hit");
+    this.add("promptTokensBySource", engine, external, "external_kv_transfer");
+    if (this.options.multimodal) {
+      // why: a shared prefix stands for the same system image; its encoder output is cached.
+      this.add("mmCacheQueries", engine, 1);
+      this.add("mmCacheHits", engine, cachedTokens > 0 ? 1 : 0);
+    }
+    if (connectorIncludes(this.options.kvConnector, "offload") && cachedTokens > 0) this.offloadTransfer(engine, "load", cachedTokens);
+  }
+
+  /**
+   * NIXL disaggregated prefill, as seen on the decode side: the tokens the local prefix cache
+   * missed are looked up at the prefill peer, and a share of them arrives over NIXL. Returns the tokens received.
+   */
+  private externalKv(engine: number, missedTokens: number): number {
+    if (!connectorIncludes(this.options.kvConnector, "nixl") || missedTokens <= 0) return 0;
+    const received = Math.floor(missedTokens * EXTERNAL_SHARE);
+    this.add("externalPrefixQueries", engine, missedTokens);
+    this.add("externalPrefixHits", engine, received);
+    if (received === 0) return 0;
+    const bytes = received * KV_BYTES_PER_TOKEN;
+    this.observe("nixlXferTime", engine, bytes / NIXL_BYTES_PER_SECOND);
+    this.observe("nixlPostTime", engine, 0.0008);
+    this.observe("nixlBytes", engine, bytes);
+    this.observe("nixlDescriptors", engine, Math.ceil(received / TOKENS_PER_BLOCK));
+    return received;
+  }
+
+  /** One CPU-offloading transfer of `tokens` tokens of KV: counters, sizes and the lookup before it. */
+  private offloadTransfer(engine: number, direction: "load" | "store", tokens: number): void {
+    const bytes = tokens * KV_BYTES_PER_TOKEN;
+    const seconds = bytes / OFFLOAD_BYTES_PER_SECOND;
+    if (direction === "load") {
+      this.add("offloadLoadBytes", engine, bytes);
+      this.add("offloadLoadTime", engine, seconds);
+      this.observe("offloadLoadSize", engine, bytes);
+      this.observe("offloadLookupSyncDelay", engine, 0.00008);
+      // why: a lookup that found its blocks in offload storage defers until the load lands.
+      this.observe("offloadLookupAsyncDelay", engine, seconds);
+    } else {
+      this.add("offloadStoreBytes", engine, bytes);
+      this.add("offloadStoreTime", engine, seconds);
+      this.observe("offloadStoreSize", engine, bytes);
+    }
+  }
+
+  /** A request the frontend refused under an admission cap (HTTP 503). */
+  admissionRejected(reason: string): void {
+    this.add("admissionRejections", 0, 1, reason);
   }
 
   interToken(engine: number, seconds: number): void {
@@ -190,7 +256,10 @@ export class VllmMetrics implements EngineObserver {
     this.observe("requestParamsN", engine, 1);
     if (request.maxTokensParam !== undefined) this.observe("requestParamsMaxTokens", engine, request.maxTokensParam);
     this.observe("e2e", engine, request.finish - request.arrival);
+    this.observe("requestPreemptions", engine, request.preemptions);
     if (request.scheduled === undefined) return;
+    this.residency(engine, request);
+    if (connectorIncludes(this.options.kvConnector, "offload")) this.offloadTransfer(engine, "store", request.promptTokens + request.generationTokens);
     this.observe("queue", engine, request.scheduled - request.arrival);
     this.observe("inference", engine, request.finish - request.scheduled);
     this.observe("prefillKvComputed", engine, request.promptTokens - request.cachedTokens);
@@ -198,6 +267,18 @@ export class VllmMetrics implements EngineObserver {
     this.observe("prefill", engine, request.firstToken - request.scheduled);
     this.observe("decode", engine, request.finish - request.firstToken);
     if (request.generationTokens > 1) this.observe("requestTpot", engine, (request.finish - request.firstToken) / (request.generationTokens - 1));
+  }
+
+  /**
+   * KV block residency (`--kv-cache-metrics`), as if the request's blocks were sampled and freed at
+   * its finish: lifetime from scheduling, idle since its last token, and a reuse gap when it hit the prefix cache.
+   */
+  private residency(engine: number, request: FinishedRequest): void {
+    const scheduled = request.scheduled ?? request.arrival;
+    this.observe("kvBlockLifetime", engine, request.finish - scheduled);
+    const lastTokenGap = request.generationTokens > 1 && request.firstToken !== undefined ? (request.finish - request.firstToken) / (request.generationTokens - 1) : 0;
+    this.observe("kvBlockIdleBeforeEvict", engine, lastTokenGap);
+    if (request.cachedTokens > 0) this.observe("kvBlockReuseGap", engine, scheduled - request.arrival + lastTokenGap);
   }
 
   /** Sets the gauges from the engines' state; `now` is simulated seconds (for V0 throughput gauges). */
@@ -209,6 +290,9 @@ export class VllmMetrics implements EngineObserver {
         this.setGauge("waitingByReason", slot, gauges.waiting - gauges.deferred, 0);
         this.setGauge("waitingByReason", slot, gauges.deferred, 1);
         this.setGauge("kvUsage", slot, gauges.kvUsage);
+        this.setGauge("sleepState", slot, gauges.sleepLevel === 0 ? 1 : 0, 0);
+        this.setGauge("sleepState", slot, gauges.sleepLevel === 1 ? 1 : 0, 1);
+        this.setGauge("sleepState", slot, gauges.sleepLevel === 2 ? 1 : 0, 2);
       });
       return;
     }

@@ -14,6 +14,15 @@ import { agentFlag, type PrometheusVersion } from "../../prometheus/version.js";
 import type { GrafanaInstall, NativeBinaries } from "./binaries.js";
 import type { NativePaths } from "./paths.js";
 
+/**
+ * What the demo's simulator switches on, so every panel (the optional rows too) has data: the
+ * newest vLLM line, speculative decoding, LoRA, MFU counters, block residency, NIXL plus offloading,
+ * multimodal inputs and an admission cap. docker-compose.yml's simulator command lists the same.
+ */
+export const DEMO_FEATURES = [
+  "--metrics-version", "0.32", "--speculative", "3", "--lora-adapters", "3", "--enable-mfu-metrics", "--kv-cache-metrics", "--kv-connector", "multi", "--multimodal", "--max-num-queued-reqs", "64",
+] as const;
+
 export interface PortUse {
   readonly port: number;
   /** The variable that moves it, named in busy-port messages. */
@@ -87,7 +96,7 @@ export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">):
     services: servicesOfProcess("simulator"),
     command: cli.command,
     // why: the demo turns on speculative decoding and LoRA so every panel, the optional rows too, has data.
-    args: [...cli.args, "simulate", "--host", LISTEN_HOST, "--port", String(vllmPort.port), "--gpu-port", String(gpuPort.port), "--load", "steady", "--speculative", "3", "--lora-adapters", "3"],
+    args: [...cli.args, "simulate", "--host", LISTEN_HOST, "--port", String(vllmPort.port), "--gpu-port", String(gpuPort.port), "--load", "steady", ...DEMO_FEATURES],
     env: {},
     ports: [vllmPort, gpuPort],
     readyUrl: url(vllmPort.port, "/health"),

@@ -1,6 +1,6 @@
-import { httpServer } from "../../../catalog/index.js";
+import { VLLM_FEATURE_FLAGS, httpServer, vllm } from "../../../catalog/index.js";
 import type { Thresholds } from "../../config.js";
-import { http5xxRatio, httpMeanLatency, httpRequestRate } from "../../../promql/http.js";
+import { http5xxRatio, httpMeanLatency, httpRequestRate, loadSheddingRate } from "../../../promql/http.js";
 import type { QueryOptions } from "../../../promql/vllm.js";
 import { alertLine, type RowSpec } from "../panels.js";
 
@@ -30,13 +30,28 @@ export function apiRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         key: "user/http-5xx-ratio",
         kind: "timeseries",
         title: "HTTP 5xx ratio",
-        description: `Share of HTTP requests answered with a 5xx status, per job; the dashed line is the VllmApiErrorsHigh threshold (${thresholds.apiErrors.ratio * 100}%). ${NO_MODEL}`,
+        description:
+          `Share of HTTP requests answered with a 5xx status by a server failure, per job; the 503s of load shedding (${vllm.admissionRejections.name}) are left out. ` +
+          `The dashed line is the VllmApiErrorsHigh threshold (${thresholds.apiErrors.ratio * 100}%). ${NO_MODEL}`,
         unit: "percentunit",
         min: 0,
         noValue: NO_REQUEST_YET,
         thresholdLine: true,
         thresholds: alertLine(thresholds.apiErrors.ratio),
         targets: [{ expr: http5xxRatio(scope, ["job"]), legend: "{{job}}" }],
+      },
+      {
+        key: "user/load-shedding",
+        kind: "timeseries",
+        title: "Rejected (load shedding)",
+        description:
+          `Requests per second vLLM refused with HTTP 503 because its queue was at an admission cap (${VLLM_FEATURE_FLAGS.admission}), by the cap that fired ` +
+          `(${vllm.admissionRejections.name}). Deliberate shedding, not a server error: the 5xx ratio, the error budget and VllmApiErrorsHigh leave it out; ` +
+          `VllmLoadShedding fires when it lasts (${thresholds.loadShedding.ratio * 100}% of requests for ${thresholds.loadShedding.for}). ${NO_MODEL}`,
+        unit: "reqps",
+        stacked: true,
+        noValue: `No data: needs vLLM 0.32 or later (${vllm.admissionRejections.name})`,
+        targets: [{ expr: loadSheddingRate(scope, ["job", "reason"]), legend: "rejected (load shedding) {{reason}} {{job}}" }],
       },
       {
         key: "user/http-latency",
