@@ -129,7 +129,11 @@ async function runQuery(url: string, expr: string, instant: boolean, start: numb
     : `query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${end}&step=${STEP_SECONDS}`;
   const began = performance.now();
   const response = await fetch(`${url}/api/v1/${path}&stats=all`, { signal: AbortSignal.timeout(600_000) });
-  const body = (await response.json()) as { status: string; error?: string; data?: { stats?: { samples?: { totalQueryableSamples?: number } } } };
+  const body = (await response.json()) as {
+    status: string;
+    error?: string;
+    data?: { stats?: { samples?: { totalQueryableSamples?: number } } };
+  };
   const ms = performance.now() - began;
   if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
   return { ms, samples: body.data?.stats?.samples?.totalQueryableSamples ?? Number.NaN };
@@ -157,7 +161,12 @@ function variants(): Variant[] {
 
 /** One refresh: every panel query, one after another, as Grafana would send it. */
 async function refresh(url: string, variant: Variant, end: number): Promise<Cost> {
-  const values = { ...allSelectedValues(`${RATE_INTERVAL_SECONDS}s`), __interval: `${STEP_SECONDS}s`, __range: `${RANGE_SECONDS}s`, __range_s: String(RANGE_SECONDS) };
+  const values = {
+    ...allSelectedValues(`${RATE_INTERVAL_SECONDS}s`),
+    __interval: `${STEP_SECONDS}s`,
+    __range: `${RANGE_SECONDS}s`,
+    __range_s: String(RANGE_SECONDS),
+  };
   const panels = dashboardPanels(variant.dashboard);
   let ms = 0;
   let samples = 0;
@@ -199,13 +208,16 @@ async function measureSize(instances: number): Promise<SizeResult> {
     const start = end - RANGE_SECONDS - HISTORY_MARGIN_SECONDS;
     const began = performance.now();
     const url = server.url;
-    const samples = await writeHistory(url, { instances, startSeconds: start, endSeconds: end, stepSeconds: SCRAPE_SECONDS }, () => keepHeadSmall(url));
+    const samples = await writeHistory(url, { instances, startSeconds: start, endSeconds: end, stepSeconds: SCRAPE_SECONDS }, () =>
+      keepHeadSmall(url),
+    );
     const writeSeconds = (performance.now() - began) / 1000;
     const costs = new Map<string, Cost & { queries: number }>();
     for (const variant of variants()) {
       const runs: Cost[] = [];
       // why: a refresh that takes longer than LONG_REFRESH_MS is measured once; the machine's noise is small against it.
-      for (let repeat = 0; repeat < REPEATS && (runs[0]?.ms ?? 0) < LONG_REFRESH_MS; repeat += 1) runs.push(await refresh(url, variant, end));
+      for (let repeat = 0; repeat < REPEATS && (runs[0]?.ms ?? 0) < LONG_REFRESH_MS; repeat += 1)
+        runs.push(await refresh(url, variant, end));
       const queries = dashboardQueries(variant.dashboard).length;
       costs.set(variant.name, { ms: median(runs.map((run) => run.ms)), samples: runs[0]!.samples, queries });
     }
@@ -225,7 +237,9 @@ async function refreshCost(sizes: readonly number[]): Promise<void> {
   console.log("\n## One dashboard refresh over 24 h, 5 s scrape and rule interval\n");
   const shapeProblems = await checkRecordShapes();
   if (shapeProblems.length > 0) throw new Error(`the synthetic recorded series differ from the rules':\n${shapeProblems.join("\n")}`);
-  console.log("Recorded series of the synthetic history: names and labels match what rules/vllm-recording.yml records (checked against a real Prometheus).");
+  console.log(
+    "Recorded series of the synthetic history: names and labels match what rules/vllm-recording.yml records (checked against a real Prometheus).",
+  );
   const results: SizeResult[] = [];
   for (const instances of SIZES) {
     const result = await measureSize(instances);
@@ -239,7 +253,9 @@ async function refreshCost(sizes: readonly number[]): Promise<void> {
     `\nSamples = Prometheus' totalQueryableSamples of one refresh (every panel query); time = median of ${REPEATS} refreshes ` +
       `(one when a refresh takes over ${LONG_REFRESH_MS / 1000} s) on this shared 2-core machine.\n`,
   );
-  console.log(`| dashboard | queries | ${SIZES.map((size) => `${size} instances: samples | time`).join(" | ")} | samples ${SIZES[1]} / ${SIZES[0]} |`);
+  console.log(
+    `| dashboard | queries | ${SIZES.map((size) => `${size} instances: samples | time`).join(" | ")} | samples ${SIZES[1]} / ${SIZES[0]} |`,
+  );
   console.log(`| --- | ---: | ${SIZES.map(() => "---: | ---:").join(" | ")} | ---: |`);
   for (const variant of variants()) {
     const [small, large] = results.map((result) => result.costs.get(variant.name)!);
@@ -263,10 +279,12 @@ async function refreshCost(sizes: readonly number[]): Promise<void> {
 
 async function main(): Promise<void> {
   const only = process.argv[2] as "series" | "refresh" | undefined;
-  const sizes = process.argv.slice(3).map(Number).filter((size) => Number.isInteger(size) && size > 0);
+  const sizes = process.argv
+    .slice(3)
+    .map(Number)
+    .filter((size) => Number.isInteger(size) && size > 0);
   if (only !== "refresh") await seriesPerInstance();
   if (only !== "series") await refreshCost(sizes.length === 2 ? sizes : DEFAULT_SIZES);
 }
 
 await main();
-

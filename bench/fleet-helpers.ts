@@ -31,12 +31,30 @@ async function freeBlock(count: number, taken: ReadonlySet<number>): Promise<num
 }
 
 /** `vllm-monitor simulate --instances N` as its own process (through tsx, like `npm run bench:simulator`), on its own block of ports. */
-export async function startSimulatorProcess(instances: number, load: string, seed: number, taken: ReadonlySet<number> = new Set()): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(
+  instances: number,
+  load: string,
+  seed: number,
+  taken: ReadonlySet<number> = new Set(),
+): Promise<SimulatorProcess> {
   const port = await freeBlock(instances, taken);
   const child = startProcess({
     name: "simulate",
     command: process.execPath,
-    args: ["--import", "tsx", "src/cli/main.ts", "simulate", "--port", String(port), "--instances", String(instances), "--load", load, "--seed", String(seed)],
+    args: [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "simulate",
+      "--port",
+      String(port),
+      "--instances",
+      String(instances),
+      "--load",
+      load,
+      "--seed",
+      String(seed),
+    ],
   });
   let firstPort = 0;
   await waitUntil(
@@ -63,7 +81,12 @@ export async function renderedConfig(dir: string, targets: readonly string[], en
   writeFileSync(join(dir, ".env"), [`VLLM_TARGETS_FILE=${targetsFile}`, "ADMIN_PASSWORD=bench-admin-password", ...envLines, ""].join("\n"));
   const settings = loadSettings({ envFile: join(dir, ".env"), environment: {} });
   const outDir = join(dir, "build");
-  const rendered = await renderStackConfig(settings, { mode: "native", outDir, endpoints: nativeEndpoints(settings, new Set(["prometheus"])), part: "prometheus" });
+  const rendered = await renderStackConfig(settings, {
+    mode: "native",
+    outDir,
+    endpoints: nativeEndpoints(settings, new Set(["prometheus"])),
+    part: "prometheus",
+  });
   await writeOutputTree(outDir, rendered.files, { ownedRoots: rendered.ownedRoots });
   return join(outDir, OUTPUT_LAYOUT.prometheusConfig);
 }
@@ -71,7 +94,9 @@ export async function renderedConfig(dir: string, targets: readonly string[], en
 /** Resident set size of a pid in MiB (Linux /proc). */
 export function rssMib(pid: number): number {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"));
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((entry) => entry.startsWith("VmRSS:"));
     return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) / 1024;
   } catch {
     return 0;
@@ -104,5 +129,8 @@ export function parseDuration(text: string): number {
 /** Values of one metric on a process's own /metrics page (Prometheus about itself), by label text. */
 export async function ownMetric(baseUrl: string, name: string): Promise<number[]> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  return parseExposition(text).families.flatMap((family) => family.samples).filter((sample) => sample.name === name).map((sample) => sample.value);
+  return parseExposition(text)
+    .families.flatMap((family) => family.samples)
+    .filter((sample) => sample.name === name)
+    .map((sample) => sample.value);
 }

@@ -33,7 +33,9 @@ function parseDuration(text: string): number {
 /** Resident set size of a pid in KiB, from /proc (Linux). */
 function rssKib(pid: number): number {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"));
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((entry) => entry.startsWith("VmRSS:"));
     return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0);
   } catch {
     return 0;
@@ -49,19 +51,35 @@ function readState(environment: Record<string, string | undefined>): NativeState
 function memoryReport(environment: Record<string, string | undefined>): { totalMib: number; parts: string } {
   const state = readState(environment);
   if (state === undefined) return { totalMib: 0, parts: "(no state)" };
-  const rows = [{ name: "supervisor", pid: state.supervisorPid }, ...state.processes].map((entry) => ({ name: entry.name, mib: rssKib(entry.pid) / 1024 }));
+  const rows = [{ name: "supervisor", pid: state.supervisorPid }, ...state.processes].map((entry) => ({
+    name: entry.name,
+    mib: rssKib(entry.pid) / 1024,
+  }));
   const totalMib = rows.reduce((sum, row) => sum + row.mib, 0);
   return { totalMib, parts: rows.map((row) => `${row.name} ${row.mib.toFixed(1)}`).join(", ") };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { duration: { type: "string", default: "10m" }, source: { type: "boolean", default: false }, "no-build": { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    options: {
+      duration: { type: "string", default: "10m" },
+      source: { type: "boolean", default: false },
+      "no-build": { type: "boolean", default: false },
+    },
+  });
   const durationMs = parseDuration(values.duration ?? "10m");
   if (!values.source && !values["no-build"]) execFileSync("npm", ["run", "--silent", "build"], { cwd: repo, stdio: "inherit" });
   const cli = values.source ? ["--import", import.meta.resolve("tsx"), join(repo, "src/cli/main.ts")] : [join(repo, "bin/vllm-monitor.js")];
 
   const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-bench-"));
-  const [prometheus, nodeExporter, alertmanager, simulator, simulatorGpu, grafana] = (await findFreePorts(6)) as [number, number, number, number, number, number];
+  const [prometheus, nodeExporter, alertmanager, simulator, simulatorGpu, grafana] = (await findFreePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   writeFileSync(
     join(dir, ".env"),
     [
@@ -79,11 +97,17 @@ async function main(): Promise<void> {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: join(dir, "state") };
   const queries = panelQueries(SCRAPE_SECONDS);
 
-  console.log(`native-startup bench: demo mode, scrape interval ${SCRAPE_SECONDS}s (default), ${queries.length} panel queries, CLI ${values.source ? "src via tsx" : "dist"}`);
+  console.log(
+    `native-startup bench: demo mode, scrape interval ${SCRAPE_SECONDS}s (default), ${queries.length} panel queries, CLI ${values.source ? "src via tsx" : "dist"}`,
+  );
   const started = performance.now();
   const supervisor = startProcess({ name: "vllm-monitor", command: process.execPath, args: [...cli, "up", "--native"], cwd: dir, env });
   try {
-    await waitUntil(() => readState(env)?.phase === "running", { what: "the native stack to be ready", timeoutMs: 120_000, intervalMs: 100 });
+    await waitUntil(() => readState(env)?.phase === "running", {
+      what: "the native stack to be ready",
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    });
     const readySeconds = (performance.now() - started) / 1000;
     let empty = queries.length;
     let lastEmpty: Awaited<ReturnType<typeof emptyPanels>> = [];
@@ -98,9 +122,14 @@ async function main(): Promise<void> {
       throw new Error(`${(error as Error).message}\n${describeEmpty(lastEmpty)}`);
     });
     const panelsSeconds = (performance.now() - started) / 1000;
-    const processes = readState(env)?.processes.map((child) => child.name).join(", ") ?? "";
+    const processes =
+      readState(env)
+        ?.processes.map((child) => child.name)
+        .join(", ") ?? "";
     console.log(`processes: supervisor, ${processes}`);
-    console.log(`startup: all processes ready after ${readySeconds.toFixed(1)} s; every panel returns data after ${panelsSeconds.toFixed(1)} s (target <= 20 s)`);
+    console.log(
+      `startup: all processes ready after ${readySeconds.toFixed(1)} s; every panel returns data after ${panelsSeconds.toFixed(1)} s (target <= 20 s)`,
+    );
 
     const memoryAtStart = memoryReport(env);
     console.log(`memory at t=0: ${memoryAtStart.totalMib.toFixed(1)} MiB RSS (${memoryAtStart.parts})`);
@@ -109,7 +138,9 @@ async function main(): Promise<void> {
       await sleep(Math.min(60_000, durationMs - (performance.now() - loadStarted)));
       if (supervisor.child.exitCode !== null) throw new Error(`the stack stopped during the run:\n${supervisor.recentOutput().join("\n")}`);
       const memory = memoryReport(env);
-      console.log(`memory at t=${((performance.now() - loadStarted) / 60_000).toFixed(1)} min: ${memory.totalMib.toFixed(1)} MiB RSS (${memory.parts})`);
+      console.log(
+        `memory at t=${((performance.now() - loadStarted) / 60_000).toFixed(1)} min: ${memory.totalMib.toFixed(1)} MiB RSS (${memory.parts})`,
+      );
     }
     const stillEmpty = await emptyPanels(prometheusUrl, SCRAPE_SECONDS);
     console.log(`after ${values.duration} of demo load: ${queries.length - stillEmpty.length}/${queries.length} panel queries return data`);

@@ -17,7 +17,10 @@ const INSTANCES = 2;
 export async function checkRecordShapes(): Promise<string[]> {
   const files = Object.fromEntries(buildMixin().ruleFiles.map((file) => [file.fileName, ruleFileText(file)]));
   const prometheus = await startPrometheus({
-    config: (dir) => `global:\n  scrape_interval: 5s\n  evaluation_interval: 1s\nrule_files: [${Object.keys(files).map((name) => JSON.stringify(`${dir}/${name}`)).join(", ")}]\nscrape_configs: []\n`,
+    config: (dir) =>
+      `global:\n  scrape_interval: 5s\n  evaluation_interval: 1s\nrule_files: [${Object.keys(files)
+        .map((name) => JSON.stringify(`${dir}/${name}`))
+        .join(", ")}]\nscrape_configs: []\n`,
     files,
     args: ["--web.enable-remote-write-receiver"],
   });
@@ -25,12 +28,23 @@ export async function checkRecordShapes(): Promise<string[]> {
     const end = Math.floor(Date.now() / 1000);
     await writeHistory(prometheus.url, { instances: INSTANCES, startSeconds: end - 600, endSeconds: end, stepSeconds: 5, rawOnly: true });
     const last = AGGREGATES.jobGpuTemperature;
-    await waitUntil(async () => (await prometheus.query(`count(${last})`)).length > 0, { what: `the rules to record ${last}`, timeoutMs: 60_000, intervalMs: 500 });
+    await waitUntil(async () => (await prometheus.query(`count(${last})`)).length > 0, {
+      what: `the rules to record ${last}`,
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
     const generated = generatedShapes(INSTANCES);
     const problems: string[] = [];
     for (const rule of recordingRules(thresholds())) {
       const data = (await prometheus.queryData(`${rule.record}`)) as { result: { metric: Record<string, string> }[] };
-      const real = new Set(data.result.map((item) => Object.keys(item.metric).filter((name) => name !== "__name__").sort().join(",")));
+      const real = new Set(
+        data.result.map((item) =>
+          Object.keys(item.metric)
+            .filter((name) => name !== "__name__")
+            .sort()
+            .join(","),
+        ),
+      );
       const written = generated.get(rule.record) ?? new Set<string>();
       if (real.size === 0) problems.push(`${rule.record}: the rules recorded nothing from the raw history`);
       else if ([...real].sort().join(" | ") !== [...written].sort().join(" | ")) {

@@ -87,7 +87,14 @@ const scratch = new ProtoWriter(1 << 16);
  * Appends one `TimeSeries` (field 1 of WriteRequest) with `count` samples: `values[i]` at
  * `firstMillis + i × stepMillis`.
  */
-export function appendSeries(request: ProtoWriter, labels: Buffer, values: Float64Array, count: number, firstMillis: number, stepMillis: number): void {
+export function appendSeries(
+  request: ProtoWriter,
+  labels: Buffer,
+  values: Float64Array,
+  count: number,
+  firstMillis: number,
+  stepMillis: number,
+): void {
   scratch.reset();
   scratch.bytes(labels);
   for (let index = 0; index < count; index += 1) {

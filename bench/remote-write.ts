@@ -24,9 +24,24 @@ import { agentFlag, parsePrometheusVersion } from "../src/prometheus/version.js"
 import { findFreePort, startProcess, waitUntil } from "../src/process/index.js";
 import { startPrometheus } from "../test/helpers/prometheus.js";
 import { startVictoriaMetrics } from "../test/helpers/victoria-metrics.js";
-import { conditions, cpuSeconds, ownMetric, parseDuration, percentile, renderedConfig, rssMib, startSimulatorProcess } from "./fleet-helpers.js";
+import {
+  conditions,
+  cpuSeconds,
+  ownMetric,
+  parseDuration,
+  percentile,
+  renderedConfig,
+  rssMib,
+  startSimulatorProcess,
+} from "./fleet-helpers.js";
 
-const { values } = parseArgs({ options: { instances: { type: "string", default: "256" }, duration: { type: "string", default: "3m" }, load: { type: "string", default: "steady" } } });
+const { values } = parseArgs({
+  options: {
+    instances: { type: "string", default: "256" },
+    duration: { type: "string", default: "3m" },
+    load: { type: "string", default: "steady" },
+  },
+});
 const instances = Number(values.instances);
 const durationMs = parseDuration(values.duration ?? "3m");
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
@@ -34,7 +49,9 @@ const LAG_TARGETS = 8;
 
 const sent = (queue: RemoteWriteQueue | undefined) => (queue === undefined ? 0 : queue.samplesTotal - queue.samplesFailed);
 
-console.log(`# remote write: ${instances} instances (load ${values.load}), every 5 s, agent → VictoriaMetrics, beside a plain Prometheus server; ${values.duration} measured`);
+console.log(
+  `# remote write: ${instances} instances (load ${values.load}), every 5 s, agent → VictoriaMetrics, beside a plain Prometheus server; ${values.duration} measured`,
+);
 console.log(`before: ${conditions()}`);
 const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-bench-rw-"));
 const simulator = await startSimulatorProcess(instances, values.load ?? "steady", 2);
@@ -42,13 +59,23 @@ const store = await startVictoriaMetrics();
 const cleanups: (() => Promise<unknown>)[] = [() => simulator.child.stop(), () => store.remove()];
 try {
   const port = await findFreePort();
-  const configFile = await renderedConfig(dir, simulator.addresses, ["PROMETHEUS_MODE=agent", `REMOTE_WRITE_URL=${store.writeUrl}`, `PROMETHEUS_PORT=${port}`, "MONITOR_NAME=bench-agent"]);
+  const configFile = await renderedConfig(dir, simulator.addresses, [
+    "PROMETHEUS_MODE=agent",
+    `REMOTE_WRITE_URL=${store.writeUrl}`,
+    `PROMETHEUS_PORT=${port}`,
+    "MONITOR_NAME=bench-agent",
+  ]);
   const version = parsePrometheusVersion(execFileSync(PROMETHEUS, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
   if (version === undefined) throw new Error(`${PROMETHEUS} --version printed no version`);
   const agent = startProcess({
     name: "agent",
     command: PROMETHEUS,
-    args: [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, agentFlag(version), `--storage.agent.path=${join(dir, "wal")}`],
+    args: [
+      `--config.file=${configFile}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      agentFlag(version),
+      `--storage.agent.path=${join(dir, "wal")}`,
+    ],
   });
   cleanups.unshift(() => agent.stop());
   const agentUrl = `http://127.0.0.1:${port}`;
@@ -58,7 +85,11 @@ try {
   cleanups.unshift(() => server.stop());
 
   // Warm-up: the agent replays its WAL (5 s) and sends; every instance reaches the store.
-  await waitUntil(async () => ((await store.query('count(up{job="vllm"})'))[0]?.value ?? 0) === instances, { what: "every instance in VictoriaMetrics", timeoutMs: 180_000, intervalMs: 1_000 });
+  await waitUntil(async () => ((await store.query('count(up{job="vllm"})'))[0]?.value ?? 0) === instances, {
+    what: "every instance in VictoriaMetrics",
+    timeoutMs: 180_000,
+    intervalMs: 1_000,
+  });
   await sleep(15_000);
 
   const before = (await fetchRemoteWriteQueues(agentUrl)).reachable ? await queueNow(agentUrl) : undefined;
@@ -86,10 +117,18 @@ try {
   const bytes = ((await ownMetric(agentUrl, "prometheus_remote_storage_bytes_total"))[0] ?? 0) - bytesBefore;
   const samplesSent = sent(after) - sent(before);
   lags.sort((a, b) => a - b);
-  console.log(`agent → VictoriaMetrics: ${(samplesSent / seconds).toFixed(0)} samples/s sent, ${(bytes / samplesSent).toFixed(2)} bytes on the wire per sample (snappy protobuf), ${after?.samplesFailed ?? 0} rejected, ${after?.samplesRetried ?? 0} retried`);
-  console.log(`scrape → queryable on VictoriaMetrics (${lags.length} samples of ${LAG_TARGETS} targets, polled every 250 ms, -search.latencyOffset=1s): p50 ${percentile(lags, 0.5).toFixed(1)} s, p99 ${percentile(lags, 0.99).toFixed(1)} s, max ${(lags.at(-1) ?? Number.NaN).toFixed(1)} s`);
-  console.log(`memory: agent RSS ${rssMib(agent.pid).toFixed(0)} MiB (peak ${peak.agent.toFixed(0)}), plain server RSS ${rssMib(server.pid).toFixed(0)} MiB (peak ${peak.server.toFixed(0)}), same targets`);
-  console.log(`CPU: agent ${(((cpuSeconds(agent.pid) - cpu.agent) / seconds) * 100).toFixed(0)} %, plain server ${(((cpuSeconds(server.pid) - cpu.server) / seconds) * 100).toFixed(0)} % of one core`);
+  console.log(
+    `agent → VictoriaMetrics: ${(samplesSent / seconds).toFixed(0)} samples/s sent, ${(bytes / samplesSent).toFixed(2)} bytes on the wire per sample (snappy protobuf), ${after?.samplesFailed ?? 0} rejected, ${after?.samplesRetried ?? 0} retried`,
+  );
+  console.log(
+    `scrape → queryable on VictoriaMetrics (${lags.length} samples of ${LAG_TARGETS} targets, polled every 250 ms, -search.latencyOffset=1s): p50 ${percentile(lags, 0.5).toFixed(1)} s, p99 ${percentile(lags, 0.99).toFixed(1)} s, max ${(lags.at(-1) ?? Number.NaN).toFixed(1)} s`,
+  );
+  console.log(
+    `memory: agent RSS ${rssMib(agent.pid).toFixed(0)} MiB (peak ${peak.agent.toFixed(0)}), plain server RSS ${rssMib(server.pid).toFixed(0)} MiB (peak ${peak.server.toFixed(0)}), same targets`,
+  );
+  console.log(
+    `CPU: agent ${(((cpuSeconds(agent.pid) - cpu.agent) / seconds) * 100).toFixed(0)} %, plain server ${(((cpuSeconds(server.pid) - cpu.server) / seconds) * 100).toFixed(0)} % of one core`,
+  );
   console.log(`agent active series: ${(await ownMetric(agentUrl, "prometheus_agent_active_series"))[0] ?? "?"}`);
 
   // Series per instance: a plain scrape, what our scrape config keeps (drops), what remote write sends (keep list); VictoriaMetrics's count checks the last.
@@ -104,7 +143,7 @@ try {
   const inStore = (await store.query(`count({instance="${instance}", job="vllm"})`))[0]?.value ?? Number.NaN;
   console.log(
     `series per instance: plain scrape ${plain} (incl. 5 scrape series), a server with our scrape config ${stored.length + 5}, ` +
-    `an agent keeps and sends ${kept.length + 1} (VictoriaMetrics holds ${inStore}) = ${(((kept.length + 1) / plain) * 100).toFixed(0)} % of a plain scrape`,
+      `an agent keeps and sends ${kept.length + 1} (VictoriaMetrics holds ${inStore}) = ${(((kept.length + 1) / plain) * 100).toFixed(0)} % of a plain scrape`,
   );
   console.log(`after: ${conditions()}`);
 } finally {
@@ -116,4 +155,3 @@ async function queueNow(url: string): Promise<RemoteWriteQueue | undefined> {
   const queues = await fetchRemoteWriteQueues(url);
   return queues.reachable ? queues.value[0] : undefined;
 }
-

@@ -23,7 +23,11 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 64);
 const MAX_TOKENS = 16;
 
 async function startSimulatorProcess(args: string[]): Promise<{ child: ManagedProcess; firstPort: number; lastPort: number }> {
-  const child = startProcess({ name: "simulate", command: process.execPath, args: ["--import", "tsx", process.env.BENCH_CLI ?? "src/cli/main.ts", "simulate", "--port", "0", ...args] });
+  const child = startProcess({
+    name: "simulate",
+    command: process.execPath,
+    args: ["--import", "tsx", process.env.BENCH_CLI ?? "src/cli/main.ts", "simulate", "--port", "0", ...args],
+  });
   let ports: number[] = [];
   await waitUntil(
     () => {
@@ -63,7 +67,9 @@ async function scrapeBenchmark(): Promise<void> {
     const total = (await prometheus.query(`sum(count_over_time(up{job="sim"}[${window}]))`))[0]?.value ?? 0;
     const succeeded = (await prometheus.query(`sum(sum_over_time(up{job="sim"}[${window}]))`))[0]?.value ?? 0;
     const matrix = await prometheus.queryData(`scrape_duration_seconds{job="sim"}[${window}]`);
-    const durations = (matrix.result as { values: [number, string][] }[]).flatMap((series) => series.values.map(([, value]) => Number(value) * 1000)).sort((a, b) => a - b);
+    const durations = (matrix.result as { values: [number, string][] }[])
+      .flatMap((series) => series.values.map(([, value]) => Number(value) * 1000))
+      .sort((a, b) => a - b);
     const samples = (await prometheus.query(`avg(scrape_samples_scraped{job="sim"})`))[0]?.value ?? 0;
     const down = (await prometheus.targets()).filter((target) => target.health !== "up");
     console.log(`targets: ${lastPort - firstPort + 1}, samples per scrape: ${Math.round(samples)}`);
@@ -81,19 +87,31 @@ async function scrapeBenchmark(): Promise<void> {
 function streamOnce(agent: Agent, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const body = JSON.stringify({ prompt: "benchmark prompt", max_tokens: MAX_TOKENS, stream: true, ignore_eos: true });
-    const req = request({ host: "127.0.0.1", port, path: "/v1/completions", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      let tail = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (tail = (tail + chunk).slice(-32)));
-      res.on("end", () => resolve(res.statusCode === 200 && tail.includes("data: [DONE]")));
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/v1/completions",
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        let tail = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (tail = (tail + chunk).slice(-32)));
+        res.on("end", () => resolve(res.statusCode === 200 && tail.includes("data: [DONE]")));
+      },
+    );
     req.on("error", () => resolve(false));
     req.end(body);
   });
 }
 
 async function streamBenchmark(): Promise<void> {
-  console.log(`\n# 2. streamed completions (max_tokens ${MAX_TOKENS}) on one instance, latencies off, ${CLIENTS} concurrent clients, ${STREAM_SECONDS} s`);
+  console.log(
+    `\n# 2. streamed completions (max_tokens ${MAX_TOKENS}) on one instance, latencies off, ${CLIENTS} concurrent clients, ${STREAM_SECONDS} s`,
+  );
   const { child, firstPort } = await startSimulatorProcess(["--no-latencies", "--load", "idle"]);
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   try {
@@ -111,7 +129,9 @@ async function streamBenchmark(): Promise<void> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    console.log(`completed: ${completed}, failed: ${failed}, rate: ${(completed / seconds).toFixed(0)} streamed completions/s (${((completed * MAX_TOKENS) / seconds).toFixed(0)} tokens/s)`);
+    console.log(
+      `completed: ${completed}, failed: ${failed}, rate: ${(completed / seconds).toFixed(0)} streamed completions/s (${((completed * MAX_TOKENS) / seconds).toFixed(0)} tokens/s)`,
+    );
     console.log(`simulator CPU: ${(((cpuSeconds(child.pid) - cpuBefore) / seconds) * 100).toFixed(0)} % of one core`);
   } finally {
     agent.destroy();

@@ -125,7 +125,13 @@ function instancePlans(index: number, rawOnly: boolean): SeriesPlan[] {
   const engineLabels = { ...target, model_name: model, engine: "0" };
   const perLevel = (fn: (load: number) => number) => Float64Array.from({ length: LEVELS }, (_, levelIndex) => fn(levelLoad(levelIndex)));
   const add = (name: string, labels: Labels, kind: SeriesPlan["kind"], fn: (load: number) => number) =>
-    plans.push({ name, labelNames: Object.keys(labels).sort().join(","), labels: encodeLabels({ __name__: name, ...labels }), kind, perSecond: perLevel(fn) });
+    plans.push({
+      name,
+      labelNames: Object.keys(labels).sort().join(","),
+      labels: encodeLabels({ __name__: name, ...labels }),
+      kind,
+      perSecond: perLevel(fn),
+    });
   const rate = (l: number) => BASE_RATE * l;
   for (const shape of shapes()) {
     const median = (l: number) => shape.median * (0.8 + 0.4 * l);
@@ -148,7 +154,8 @@ function instancePlans(index: number, rawOnly: boolean): SeriesPlan[] {
   const counters = counterSignals();
   for (const reason of FINISHED_REASONS) {
     add(vllm.requestSuccess.name, { ...engineLabels, finished_reason: reason }, "counter", (l) => rate(l) * REASON_SHARES[reason]!);
-    if (!rawOnly) add(counterRecord(counters.requests), { ...engineLabels, finished_reason: reason }, "gauge", (l) => rate(l) * REASON_SHARES[reason]!);
+    if (!rawOnly)
+      add(counterRecord(counters.requests), { ...engineLabels, finished_reason: reason }, "gauge", (l) => rate(l) * REASON_SHARES[reason]!);
   }
   const tokenCounters = [
     [vllm.promptTokens, counters.promptTokens, 320],
@@ -207,37 +214,79 @@ function fleetPlans(instances: number): FleetPlan[] {
   const plans: FleetPlan[] = [];
   const add = (name: string, labels: Labels, value: (loads: Float64Array) => number) =>
     plans.push({ name, labelNames: Object.keys(labels).sort().join(","), labels: encodeLabels({ __name__: name, ...labels }), value });
-  const byModel = (model: string, fn: (l: number) => number, combine: "sum" | "max" | "avg" = "sum") => (loads: Float64Array) => {
-    let total = combine === "max" ? Number.NEGATIVE_INFINITY : 0;
-    let count = 0;
-    for (let index = 0; index < loads.length; index += 1) {
-      if (BENCH_MODELS[index % BENCH_MODELS.length] !== model) continue;
-      const value = fn(loads[index]!);
-      total = combine === "max" ? Math.max(total, value) : total + value;
-      count += 1;
-    }
-    return combine === "avg" ? total / Math.max(1, count) : total;
-  };
+  const byModel =
+    (model: string, fn: (l: number) => number, combine: "sum" | "max" | "avg" = "sum") =>
+    (loads: Float64Array) => {
+      let total = combine === "max" ? Number.NEGATIVE_INFINITY : 0;
+      let count = 0;
+      for (let index = 0; index < loads.length; index += 1) {
+        if (BENCH_MODELS[index % BENCH_MODELS.length] !== model) continue;
+        const value = fn(loads[index]!);
+        total = combine === "max" ? Math.max(total, value) : total + value;
+        count += 1;
+      }
+      return combine === "avg" ? total / Math.max(1, count) : total;
+    };
   const mean = (loads: Float64Array) => loads.reduce((sum, value) => sum + value, 0) / Math.max(1, loads.length);
   const histograms = histogramSignals();
   const shapeOf = new Map(shapes().map((shape) => [shape.signal.key, shape]));
   for (const model of BENCH_MODELS) {
     const labels = { job: BENCH_JOBS.vllm, model_name: model };
-    for (const [reason, share] of Object.entries(REASON_SHARES)) add(AGGREGATES.requests, { ...labels, finished_reason: reason }, byModel(model, (l) => BASE_RATE * l * share));
-    add(AGGREGATES.promptTokens, labels, byModel(model, (l) => BASE_RATE * l * 320));
-    add(AGGREGATES.generationTokens, labels, byModel(model, (l) => BASE_RATE * l * 140));
-    add(AGGREGATES.preemptions, labels, byModel(model, (l) => BASE_RATE * l * 0.01));
-    add(AGGREGATES.running, labels, byModel(model, (l) => Math.round(20 * l)));
-    add(AGGREGATES.waiting, labels, byModel(model, (l) => Math.max(0, Math.round(10 * (l - 1.2)))));
-    add(AGGREGATES.kvUsageMax, labels, byModel(model, (l) => Math.min(1, 0.45 * l), "max"));
-    add(AGGREGATES.kvUsageAvg, labels, byModel(model, (l) => Math.min(1, 0.45 * l), "avg"));
+    for (const [reason, share] of Object.entries(REASON_SHARES))
+      add(
+        AGGREGATES.requests,
+        { ...labels, finished_reason: reason },
+        byModel(model, (l) => BASE_RATE * l * share),
+      );
+    add(
+      AGGREGATES.promptTokens,
+      labels,
+      byModel(model, (l) => BASE_RATE * l * 320),
+    );
+    add(
+      AGGREGATES.generationTokens,
+      labels,
+      byModel(model, (l) => BASE_RATE * l * 140),
+    );
+    add(
+      AGGREGATES.preemptions,
+      labels,
+      byModel(model, (l) => BASE_RATE * l * 0.01),
+    );
+    add(
+      AGGREGATES.running,
+      labels,
+      byModel(model, (l) => Math.round(20 * l)),
+    );
+    add(
+      AGGREGATES.waiting,
+      labels,
+      byModel(model, (l) => Math.max(0, Math.round(10 * (l - 1.2)))),
+    );
+    add(
+      AGGREGATES.kvUsageMax,
+      labels,
+      byModel(model, (l) => Math.min(1, 0.45 * l), "max"),
+    );
+    add(
+      AGGREGATES.kvUsageAvg,
+      labels,
+      byModel(model, (l) => Math.min(1, 0.45 * l), "avg"),
+    );
     for (const signal of [histograms.ttft, histograms.e2e, histograms.interTokenLatency]) {
       const shape = shapeOf.get(signal.key)!;
       for (const [quantile, z] of Object.entries(Z)) {
-        add(quantileRecord(signal, Number(quantile)), labels, (loads) => shape.median * (0.8 + 0.4 * mean(loads)) * Math.exp(shape.sigma * z));
+        add(
+          quantileRecord(signal, Number(quantile)),
+          labels,
+          (loads) => shape.median * (0.8 + 0.4 * mean(loads)) * Math.exp(shape.sigma * z),
+        );
       }
     }
-    for (const [signal, edge] of [[histograms.ttft, 2.5], [histograms.e2e, 60]] as const) {
+    for (const [signal, edge] of [
+      [histograms.ttft, 2.5],
+      [histograms.e2e, 60],
+    ] as const) {
       const shape = shapeOf.get(signal.key)!;
       add(sloRatioRecord(signal), labels, (loads) => logNormalCdf(edge, shape.median * (0.8 + 0.4 * mean(loads)), shape.sigma));
     }
@@ -246,28 +295,56 @@ function fleetPlans(instances: number): FleetPlan[] {
   }
   const all = (fn: (l: number) => number) => (loads: Float64Array) => loads.reduce((sum, l) => sum + fn(l), 0);
   for (const [status, share] of Object.entries({ "2xx": 0.99 - ERROR_SHARE, "4xx": 0.01, "5xx": ERROR_SHARE })) {
-    add(AGGREGATES.httpRequests, { job: BENCH_JOBS.vllm, status }, all((l) => BASE_RATE * l * share));
+    add(
+      AGGREGATES.httpRequests,
+      { job: BENCH_JOBS.vllm, status },
+      all((l) => BASE_RATE * l * share),
+    );
   }
-  add(AGGREGATES.admissionRejections, { job: BENCH_JOBS.vllm, reason: "max_num_queued_reqs" }, all((l) => BASE_RATE * l * 0.001 * l));
+  add(
+    AGGREGATES.admissionRejections,
+    { job: BENCH_JOBS.vllm, reason: "max_num_queued_reqs" },
+    all((l) => BASE_RATE * l * 0.001 * l),
+  );
   add(AGGREGATES.http5xxRatio, { job: BENCH_JOBS.vllm }, () => ERROR_SHARE);
   for (let index = 0; index < instances; index += 1) {
     const host = { job: BENCH_JOBS.gpu, hostname: `gpu-host-${index}` };
     const at = (fn: (l: number) => number) => (loads: Float64Array) => fn(loads[index]!);
     add(AGGREGATES.gpus, host, () => 1);
-    add(AGGREGATES.gpuUtilisation, host, at((l) => 60 * l));
-    add(AGGREGATES.gpuPower, host, at((l) => 300 + 150 * l));
-    add(AGGREGATES.gpuTemperature, host, at((l) => 50 + 15 * l));
+    add(
+      AGGREGATES.gpuUtilisation,
+      host,
+      at((l) => 60 * l),
+    );
+    add(
+      AGGREGATES.gpuPower,
+      host,
+      at((l) => 300 + 150 * l),
+    );
+    add(
+      AGGREGATES.gpuTemperature,
+      host,
+      at((l) => 50 + 15 * l),
+    );
     add(AGGREGATES.gpuMemoryUsed, host, () => 0.9);
     add(AGGREGATES.gpuXid, host, () => 0);
     const nodeHost = { job: BENCH_JOBS.node, hostname: `gpu-host-${index}` };
-    add(AGGREGATES.hostCpuBusy, nodeHost, at((l) => 30 * l));
+    add(
+      AGGREGATES.hostCpuBusy,
+      nodeHost,
+      at((l) => 30 * l),
+    );
     add(AGGREGATES.hostMemoryUsed, nodeHost, () => 0.4);
   }
   const gpuJob = { job: BENCH_JOBS.gpu };
   add(AGGREGATES.jobGpus, gpuJob, () => instances);
   add(AGGREGATES.jobGpuUtilisation, gpuJob, (loads) => 60 * mean(loads));
   add(AGGREGATES.jobGpuUtilisationMax, gpuJob, (loads) => 60 * Math.max(...loads));
-  add(AGGREGATES.jobGpuPower, gpuJob, all((l) => 300 + 150 * l));
+  add(
+    AGGREGATES.jobGpuPower,
+    gpuJob,
+    all((l) => 300 + 150 * l),
+  );
   add(AGGREGATES.jobGpuTemperature, gpuJob, (loads) => 50 + 15 * Math.max(...loads));
   return plans;
 }
@@ -302,7 +379,10 @@ export async function writeHistory(
   onWindow: (endSeconds: number) => Promise<void> = async () => {},
 ): Promise<number> {
   const rawOnly = options.rawOnly ?? false;
-  const instances = Array.from({ length: options.instances }, (_, index) => ({ plans: instancePlans(index, rawOnly), state: new Float64Array(0) }));
+  const instances = Array.from({ length: options.instances }, (_, index) => ({
+    plans: instancePlans(index, rawOnly),
+    state: new Float64Array(0),
+  }));
   for (const instance of instances) instance.state = new Float64Array(instance.plans.length);
   const fleet = rawOnly ? [] : fleetPlans(options.instances);
   const values = new Float64Array(WINDOW_STEPS);
@@ -343,7 +423,8 @@ export async function writeHistory(
       if (request.length >= REQUEST_BYTES) await flush();
     }
     for (let step = 0; step < count; step += 1) {
-      for (let index = 0; index < options.instances; index += 1) loads[index] = levelLoad(level(load(index, firstSeconds + step * options.stepSeconds)));
+      for (let index = 0; index < options.instances; index += 1)
+        loads[index] = levelLoad(level(load(index, firstSeconds + step * options.stepSeconds)));
       fleet.forEach((plan, series) => (fleetValues[series]![step] = plan.value(loads)));
     }
     fleet.forEach((plan, series) => appendSeries(request, plan.labels, fleetValues[series]!, count, firstSeconds * 1000, stepMillis));

@@ -24,7 +24,12 @@ const oneCopyPerPackage = {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === "resolving" || /^@perses-dev\/[a-z-]+-plugin(\/|$)/.test(args.path)) return undefined;
       if (args.kind !== "import-statement" && args.kind !== "dynamic-import") return undefined;
-      const resolved = await build.resolve(args.path, { kind: "require-call", resolveDir: args.resolveDir, importer: args.importer, pluginData: "resolving" });
+      const resolved = await build.resolve(args.path, {
+        kind: "require-call",
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: "resolving",
+      });
       if (resolved.errors.length > 0) return undefined;
       return { path: resolved.path, external: resolved.external, sideEffects: resolved.sideEffects };
     });

@@ -32,10 +32,14 @@ async function pythonFiles(root: string, dir: string): Promise<SourceFile[]> {
 async function sourceTree(root: string | undefined): Promise<SourceFile[]> {
   const usage = "give the folder of a vLLM checkout (the one holding vllm/), e.g. `npx tsx scripts/check-catalog.ts ~/src/vllm`";
   if (root === undefined) throw new UserError("no vLLM source tree given", [usage]);
-  const isDirectory = await stat(join(root, "vllm")).then((info) => info.isDirectory(), () => false);
+  const isDirectory = await stat(join(root, "vllm")).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
   if (!isDirectory) throw new UserError(`${root} is not a vLLM source tree`, [`${join(root, "vllm")} is not a folder`, usage]);
   const files = await pythonFiles(root, join(root, "vllm"));
-  if (files.length === 0) throw new UserError(`${root} defines no vllm: metrics`, [`no .py file under ${join(root, "vllm")} mentions "vllm:"`, usage]);
+  if (files.length === 0)
+    throw new UserError(`${root} defines no vllm: metrics`, [`no .py file under ${join(root, "vllm")} mentions "vllm:"`, usage]);
   return files;
 }
 
@@ -47,7 +51,8 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(
     `${upstream.families.length} vllm: families read in ${argv[0]}, ${upstream.mentions.length} more names mentioned (type not read); ${findings.length} finding(s)\n`,
   );
-  if (unresolved.length > 0) process.stdout.write(`buckets not evaluated (an expression the scanner does not compute): ${unresolved.join(", ")}\n`);
+  if (unresolved.length > 0)
+    process.stdout.write(`buckets not evaluated (an expression the scanner does not compute): ${unresolved.join(", ")}\n`);
   for (const finding of findings) process.stdout.write(`${finding.kind}: ${finding.name} (${finding.detail}) at ${finding.where}\n`);
   return findings.length === 0 ? 0 : 1;
 }

@@ -61,11 +61,15 @@ export function importViolations(root: string): ImportViolation[] {
   const violations: ImportViolation[] = [];
   for (const file of files) {
     const floor = floorOf(file);
-    if (floor === undefined) violations.push({ kind: "upward", message: `src/${file} is on no floor: add its folder to FLOORS in scripts/check-imports.ts` });
+    if (floor === undefined)
+      violations.push({ kind: "upward", message: `src/${file} is on no floor: add its folder to FLOORS in scripts/check-imports.ts` });
     for (const target of graph.get(file) ?? []) {
       const targetFloor = floorOf(target);
       if (floor !== undefined && targetFloor !== undefined && targetFloor > floor) {
-        violations.push({ kind: "upward", message: `src/${file} (floor ${floor}) imports src/${target} (floor ${targetFloor}), a higher floor` });
+        violations.push({
+          kind: "upward",
+          message: `src/${file} (floor ${floor}) imports src/${target} (floor ${targetFloor}), a higher floor`,
+        });
       }
     }
   }
@@ -97,7 +101,14 @@ export function importViolations(root: string): ImportViolation[] {
         onStack.delete(member);
         component.push(member);
       } while (member !== file);
-      if (component.length > 1) violations.push({ kind: "loop", message: `these files import each other in a loop: ${component.sort().map((item) => `src/${item}`).join(", ")}` });
+      if (component.length > 1)
+        violations.push({
+          kind: "loop",
+          message: `these files import each other in a loop: ${component
+            .sort()
+            .map((item) => `src/${item}`)
+            .join(", ")}`,
+        });
     }
   };
   for (const file of files) if (!indices.has(file)) visit(file);

@@ -30,7 +30,11 @@ const browser = await launchBrowser();
 try {
   const up = await workspace.cli(["up", "--native", "--detach"]);
   if (up.code !== 0) throw new Error(up.output);
-  await waitUntil(async () => (await emptyPanels(workspace.prometheusUrl, 1, "raw")).length === 0, { what: "every panel query to have data", timeoutMs: 180_000, intervalMs: 2_000 });
+  await waitUntil(async () => (await emptyPanels(workspace.prometheusUrl, 1, "raw")).length === 0, {
+    what: "every panel query to have data",
+    timeoutMs: 180_000,
+    intervalMs: 2_000,
+  });
   // why: a few minutes of history make the graphs readable.
   await new Promise((resolve) => setTimeout(resolve, DATA_SECONDS * 1000));
   const files = buildMixin().persesDashboards;
@@ -39,13 +43,26 @@ try {
     const { metadata, spec } = file.dashboard;
     const url = `${viewer.url}projects/${metadata.project}/dashboards/${metadata.name}?start=5m&refresh=0s`;
     const view = await viewDashboard(browser, url, Object.keys(spec.panels).length, join(OUT, `${metadata.name}.png`));
-    console.log(`${metadata.name}.png: ${view.panels.length} panels${view.pageErrors.length > 0 ? `, page errors: ${view.pageErrors.join("; ")}` : ""}`);
+    console.log(
+      `${metadata.name}.png: ${view.panels.length} panels${view.pageErrors.length > 0 ? `, page errors: ${view.pageErrors.join("; ")}` : ""}`,
+    );
   }
   await viewer.close();
 
-  const { command, args } = cliCommand(["top", "--env-file", workspace.envFile, "--prometheus", workspace.prometheusUrl, "--interval", "1s"]);
+  const { command, args } = cliCommand([
+    "top",
+    "--env-file",
+    workspace.envFile,
+    "--prometheus",
+    workspace.prometheusUrl,
+    "--interval",
+    "1s",
+  ]);
   tmux("new-session", "-d", "-s", "top", "-x", "150", "-y", "12", [command, ...args].map(quote).join(" "));
-  await waitUntil(() => /^fleet/m.test(tmux("capture-pane", "-p", "-t", "top")) && /\d+%\s*$/m.test(tmux("capture-pane", "-p", "-t", "top")), { what: "top to show numbers", timeoutMs: 60_000, intervalMs: 500 });
+  await waitUntil(
+    () => /^fleet/m.test(tmux("capture-pane", "-p", "-t", "top")) && /\d+%\s*$/m.test(tmux("capture-pane", "-p", "-t", "top")),
+    { what: "top to show numbers", timeoutMs: 60_000, intervalMs: 500 },
+  );
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const ansi = tmux("capture-pane", "-e", "-p", "-t", "top");
   tmux("kill-server");

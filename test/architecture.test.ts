@@ -16,7 +16,10 @@ async function tree(files: Record<string, string>): Promise<string> {
 
 describe("the import graph", () => {
   test("of src/ has no import that runs up a floor and no loop", () => {
-    assert.deepEqual(importViolations("src").map((violation) => violation.message), []);
+    assert.deepEqual(
+      importViolations("src").map((violation) => violation.message),
+      [],
+    );
   });
 
   test("check names an upward import, a loop through type-only imports, and a folder on no floor", async () => {
@@ -29,9 +32,15 @@ describe("the import graph", () => {
     });
     try {
       const messages = importViolations(root).map((violation) => violation.message);
-      assert.ok(messages.some((message) => /src\/catalog\/a\.ts \(floor 1\) imports src\/cli\/main\.ts \(floor \d\), a higher floor/.test(message)), messages.join("\n"));
+      assert.ok(
+        messages.some((message) => /src\/catalog\/a\.ts \(floor 1\) imports src\/cli\/main\.ts \(floor \d\), a higher floor/.test(message)),
+        messages.join("\n"),
+      );
       assert.ok(messages.includes("these files import each other in a loop: src/promql/b.ts, src/promql/c.ts"), messages.join("\n"));
-      assert.ok(messages.some((message) => message.startsWith("src/attic/old.ts is on no floor")), messages.join("\n"));
+      assert.ok(
+        messages.some((message) => message.startsWith("src/attic/old.ts is on no floor")),
+        messages.join("\n"),
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }

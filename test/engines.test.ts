@@ -24,7 +24,9 @@ function installedManifests(folder: string): { path: string; manifest: Manifest 
   }
   for (const name of names) {
     if (name.startsWith(".")) continue;
-    const packages = name.startsWith("@") ? readdirSync(join(folder, name)).map((inner) => join(folder, name, inner)) : [join(folder, name)];
+    const packages = name.startsWith("@")
+      ? readdirSync(join(folder, name)).map((inner) => join(folder, name, inner))
+      : [join(folder, name)];
     for (const dir of packages) {
       try {
         found.push({ path: dir, manifest: manifest(join(dir, "package.json")) });
@@ -54,6 +56,8 @@ test("no installed dependency needs a newer Node than package.json's engines pro
 
 test("no script stops a process by its name (pkill, killall): only by the pid it started", () => {
   const scripts = readdirSync("scripts").filter((name) => name.endsWith(".sh") || name.endsWith(".mjs"));
-  const offenders = scripts.filter((name) => /\b(pkill|killall)\b/.test(readFileSync(join("scripts", name), "utf8").replace(/^\s*#.*$/gm, "")));
+  const offenders = scripts.filter((name) =>
+    /\b(pkill|killall)\b/.test(readFileSync(join("scripts", name), "utf8").replace(/^\s*#.*$/gm, "")),
+  );
   assert.deepEqual(offenders, []);
 });

@@ -90,8 +90,14 @@ describe("README's architecture", () => {
     const layout = readme.slice(readme.indexOf("## Architecture"));
     const { readdirSync, statSync } = await import("node:fs");
     const folders = [
-      ...readdirSync("src").filter((name) => statSync(join("src", name)).isDirectory()).map((name) => `src/${name}`),
-      ...readdirSync(".").filter((name) => !name.startsWith(".") && name !== "node_modules" && name !== "dist" && name !== "build" && statSync(name).isDirectory()).map((name) => `${name}/`),
+      ...readdirSync("src")
+        .filter((name) => statSync(join("src", name)).isDirectory())
+        .map((name) => `src/${name}`),
+      ...readdirSync(".")
+        .filter(
+          (name) => !name.startsWith(".") && name !== "node_modules" && name !== "dist" && name !== "build" && statSync(name).isDirectory(),
+        )
+        .map((name) => `${name}/`),
     ];
     for (const folder of folders) assert.ok(layout.includes(`\`${folder}`), `README's layout does not name ${folder}`);
   });
@@ -104,6 +110,9 @@ describe("runbooks", () => {
     const named = new Set([...text.matchAll(new RegExp(`\\b(?:${prefixes})_[A-Z0-9_]*[A-Z0-9]\\b`, "g"))].map((match) => match[0]));
     // why: prometheus_client's multiprocess folder is vLLM's own variable, which a runbook rightly names.
     const known = new Set<string>([...ENV_NAMES, "PROMETHEUS_MULTIPROC_DIR"]);
-    assert.deepEqual([...named].filter((name) => !known.has(name)), []);
+    assert.deepEqual(
+      [...named].filter((name) => !known.has(name)),
+      [],
+    );
   });
 });

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 
 test("the npm package carries everything up needs: the compose file, the templates (Alertmanager's among them) and what the image is built from", () => {
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as { files: { path: string }[] }[];
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as {
+    files: { path: string }[];
+  }[];
   const files = new Set(packed[0]?.files.map((file) => file.path));
   for (const needed of [
     "bin/vllm-monitor.js",
@@ -22,5 +24,8 @@ test("the npm package carries everything up needs: the compose file, the templat
   ]) {
     assert.ok(files.has(needed), `the package lacks ${needed}`);
   }
-  assert.ok(![...files].some((path) => path === ".env" || path.startsWith("build/") || path.startsWith(".vllm-monitor/")), "no secret or rendered file is packed");
+  assert.ok(
+    ![...files].some((path) => path === ".env" || path.startsWith("build/") || path.startsWith(".vllm-monitor/")),
+    "no secret or rendered file is packed",
+  );
 });

@@ -13,7 +13,13 @@ export const GROUP_BY = ["alertname", "job", "model_name", "hostname"] as const;
 export const TEST_LABEL = "vllm_monitor_test";
 
 /** Receiver names, as they appear in Alertmanager's UI and in its notification metrics. */
-export const RECEIVERS = { critical: "critical", warning: "warning", deadmans: "deadmans-switch", test: "vllm-monitor-test", none: "none" } as const;
+export const RECEIVERS = {
+  critical: "critical",
+  warning: "warning",
+  deadmans: "deadmans-switch",
+  test: "vllm-monitor-test",
+  none: "none",
+} as const;
 
 /** The always-firing alert that proves the pipeline is alive (see the Watchdog runbook). */
 export const WATCHDOG_ALERT = "Watchdog";
@@ -93,7 +99,8 @@ function integration(destination: AlertDestination, inputs: AlertmanagerInputs):
             title: TITLE,
             title_link: DASHBOARD,
             text: TEXT,
-            color: '{{ if eq .Status "firing" }}{{ if eq .CommonLabels.severity "critical" }}danger{{ else }}warning{{ end }}{{ else }}good{{ end }}',
+            color:
+              '{{ if eq .Status "firing" }}{{ if eq .CommonLabels.severity "critical" }}danger{{ else }}warning{{ end }}{{ else }}good{{ end }}',
           },
         ],
       };
@@ -123,7 +130,9 @@ function integration(destination: AlertDestination, inputs: AlertmanagerInputs):
             smarthost: env.ALERT_SMTP_HOST,
             require_tls: env.ALERT_SMTP_REQUIRE_TLS,
             send_resolved: true,
-            ...(env.ALERT_SMTP_USERNAME === undefined ? {} : { auth_username: env.ALERT_SMTP_USERNAME, auth_password_file: secretPaths.smtpPassword }),
+            ...(env.ALERT_SMTP_USERNAME === undefined
+              ? {}
+              : { auth_username: env.ALERT_SMTP_USERNAME, auth_password_file: secretPaths.smtpPassword }),
             headers: { Subject: TITLE },
             text: TEXT,
             html: '{{ template "vllm_monitor.html" . }}',
@@ -147,7 +156,9 @@ export function alertmanagerConfig(inputs: AlertmanagerInputs): AlertmanagerConf
   const { env } = inputs;
   const routes = severityRoutes(env);
   const deadmans: Receiver[] =
-    env.ALERT_DEADMANS_URL === undefined ? [] : [{ name: RECEIVERS.deadmans, webhook_configs: [{ url: env.ALERT_DEADMANS_URL, send_resolved: false }] }];
+    env.ALERT_DEADMANS_URL === undefined
+      ? []
+      : [{ name: RECEIVERS.deadmans, webhook_configs: [{ url: env.ALERT_DEADMANS_URL, send_resolved: false }] }];
   return {
     route: {
       receiver: RECEIVERS.warning,
@@ -171,9 +182,17 @@ export function alertmanagerConfig(inputs: AlertmanagerInputs): AlertmanagerConf
     },
     inhibit_rules: [
       // A target that cannot be scraped makes its latency, SLO and saturation alerts noise.
-      { source_matchers: [`alertname="${inputs.targetDownAlert}"`], target_matchers: [anyOf("alertname", inputs.inhibitedByTargetDown)], equal: ["job", "instance"] },
+      {
+        source_matchers: [`alertname="${inputs.targetDownAlert}"`],
+        target_matchers: [anyOf("alertname", inputs.inhibitedByTargetDown)],
+        equal: ["job", "instance"],
+      },
       // The critical form of an alert says all the warning form would.
-      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "job", "instance", "model_name", "hostname"] },
+      {
+        source_matchers: ['severity="critical"'],
+        target_matchers: ['severity="warning"'],
+        equal: ["alertname", "job", "instance", "model_name", "hostname"],
+      },
     ],
     receivers: [
       { name: RECEIVERS.none },

@@ -42,14 +42,23 @@ export function dashboardBaseUrl(settings: Pick<Settings, "env">): string {
 }
 
 /** The config object for these settings (exported for tests and `alert test`). */
-export function buildAlertmanagerConfig(settings: Pick<Settings, "env">, options: Pick<AlertmanagerRenderOptions, "at" | "alerts">): AlertmanagerConfig {
+export function buildAlertmanagerConfig(
+  settings: Pick<Settings, "env">,
+  options: Pick<AlertmanagerRenderOptions, "at" | "alerts">,
+): AlertmanagerConfig {
   const { at } = options;
   return alertmanagerConfig({
     env: settings.env,
-    secretPaths: { slackApiUrl: at(ALERTMANAGER_LAYOUT.slackApiUrl), pagerdutyRoutingKey: at(ALERTMANAGER_LAYOUT.pagerdutyRoutingKey), smtpPassword: at(ALERTMANAGER_LAYOUT.smtpPassword) },
+    secretPaths: {
+      slackApiUrl: at(ALERTMANAGER_LAYOUT.slackApiUrl),
+      pagerdutyRoutingKey: at(ALERTMANAGER_LAYOUT.pagerdutyRoutingKey),
+      smtpPassword: at(ALERTMANAGER_LAYOUT.smtpPassword),
+    },
     templateFiles: [at(ALERTMANAGER_LAYOUT.templates), at(ALERTMANAGER_LAYOUT.links)],
     targetDownAlert: TARGET_DOWN_ALERT,
-    inhibitedByTargetDown: options.alerts.filter((rule) => rule.group === "vllm" && !NOT_INHIBITED.has(rule.alert)).map((rule) => rule.alert),
+    inhibitedByTargetDown: options.alerts
+      .filter((rule) => rule.group === "vllm" && !NOT_INHIBITED.has(rule.alert))
+      .map((rule) => rule.alert),
   });
 }
 
@@ -58,17 +67,24 @@ const HEADER =
   "# each sits in its own 0600 file under secrets/, named by a *_file option.\n";
 
 /** Every file of the output folder's `alertmanager/`. Refuses secrets the Alertmanager cannot read from a file. */
-export async function alertmanagerFiles(settings: Pick<Settings, "env">, options: AlertmanagerRenderOptions): Promise<{ path: string; content: string }[]> {
+export async function alertmanagerFiles(
+  settings: Pick<Settings, "env">,
+  options: AlertmanagerRenderOptions,
+): Promise<{ path: string; content: string }[]> {
   const { env } = settings;
-  if (options.version !== undefined) checkAlertmanagerVersion((name) => env[name] !== undefined, options.version.version, options.version.which);
+  if (options.version !== undefined)
+    checkAlertmanagerVersion((name) => env[name] !== undefined, options.version.version, options.version.which);
   const config = buildAlertmanagerConfig(settings, options);
   const files: { path: string; content: string }[] = [
     { path: ALERTMANAGER_LAYOUT.config, content: HEADER + stringify(config, { lineWidth: 0 }) },
     { path: ALERTMANAGER_LAYOUT.templates, content: await readFile(join(options.templatesDir, TEMPLATE_SOURCE), "utf8") },
     { path: ALERTMANAGER_LAYOUT.links, content: `{{ define "vllm_monitor.grafana_url" }}${dashboardBaseUrl(settings)}{{ end }}\n` },
   ];
-  if (env.ALERT_SLACK_WEBHOOK_URL !== undefined) files.push({ path: ALERTMANAGER_LAYOUT.slackApiUrl, content: env.ALERT_SLACK_WEBHOOK_URL.reveal() });
-  if (env.ALERT_PAGERDUTY_ROUTING_KEY !== undefined) files.push({ path: ALERTMANAGER_LAYOUT.pagerdutyRoutingKey, content: env.ALERT_PAGERDUTY_ROUTING_KEY.reveal() });
-  if (env.ALERT_SMTP_PASSWORD !== undefined) files.push({ path: ALERTMANAGER_LAYOUT.smtpPassword, content: env.ALERT_SMTP_PASSWORD.reveal() });
+  if (env.ALERT_SLACK_WEBHOOK_URL !== undefined)
+    files.push({ path: ALERTMANAGER_LAYOUT.slackApiUrl, content: env.ALERT_SLACK_WEBHOOK_URL.reveal() });
+  if (env.ALERT_PAGERDUTY_ROUTING_KEY !== undefined)
+    files.push({ path: ALERTMANAGER_LAYOUT.pagerdutyRoutingKey, content: env.ALERT_PAGERDUTY_ROUTING_KEY.reveal() });
+  if (env.ALERT_SMTP_PASSWORD !== undefined)
+    files.push({ path: ALERTMANAGER_LAYOUT.smtpPassword, content: env.ALERT_SMTP_PASSWORD.reveal() });
   return files;
 }

@@ -10,7 +10,12 @@ import { parseExposition } from "../exposition/index.js";
 import { TEST_LABEL } from "./alertmanager-config.js";
 
 /** Alertmanager's integration name for each destination (its metrics' `integration` label). */
-const INTEGRATION: Readonly<Record<AlertDestination, string>> = { pagerduty: "pagerduty", slack: "slack", email: "email", webhook: "webhook" };
+const INTEGRATION: Readonly<Record<AlertDestination, string>> = {
+  pagerduty: "pagerduty",
+  slack: "slack",
+  email: "email",
+  webhook: "webhook",
+};
 
 const REQUESTS = "alertmanager_notification_requests_total";
 const FAILED = "alertmanager_notification_requests_failed_total";
@@ -26,7 +31,12 @@ type Counts = Map<string, { requests: number; failed: number }>;
 
 async function notificationCounts(alertmanagerUrl: string): Promise<Counts> {
   const response = await fetch(`${alertmanagerUrl}/metrics`);
-  if (!response.ok) throw new UserError(`Alertmanager at ${alertmanagerUrl} answered /metrics with HTTP ${response.status}.`, ["check --alertmanager-url"], 1);
+  if (!response.ok)
+    throw new UserError(
+      `Alertmanager at ${alertmanagerUrl} answered /metrics with HTTP ${response.status}.`,
+      ["check --alertmanager-url"],
+      1,
+    );
   const counts: Counts = new Map();
   for (const family of parseExposition(await response.text()).families) {
     for (const sample of family.samples) {
@@ -44,10 +54,17 @@ async function notificationCounts(alertmanagerUrl: string): Promise<Counts> {
 /** The synthetic alert: its own test_run label makes a new group, so it is sent at once (group_wait 0s). */
 export function testAlert(runId: string, runbookUrl: string, now: Date): Record<string, unknown> {
   return {
-    labels: { alertname: "VllmMonitorTestAlert", severity: "warning", [TEST_LABEL]: "true", test_run: runId, instance: "vllm-monitor-alert-test" },
+    labels: {
+      alertname: "VllmMonitorTestAlert",
+      severity: "warning",
+      [TEST_LABEL]: "true",
+      test_run: runId,
+      instance: "vllm-monitor-alert-test",
+    },
     annotations: {
       summary: "Test notification from vllm-monitor alert test",
-      description: "A synthetic alert sent by `vllm-monitor alert test` to check that every destination receives notifications. Nothing is wrong.",
+      description:
+        "A synthetic alert sent by `vllm-monitor alert test` to check that every destination receives notifications. Nothing is wrong.",
       runbook_url: runbookUrl,
     },
     startsAt: now.toISOString(),
@@ -72,10 +89,14 @@ export async function sendTestAlert(options: SendTestOptions): Promise<DeliveryR
     before = await notificationCounts(alertmanagerUrl);
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`Alertmanager does not answer at ${alertmanagerUrl} (${(error as Error).message}).`, [
-      "start the stack with a destination set (ALERT_* in .env): vllm-monitor up --native",
-      "or pass the address of a running Alertmanager with --alertmanager-url",
-    ], 1);
+    throw new UserError(
+      `Alertmanager does not answer at ${alertmanagerUrl} (${(error as Error).message}).`,
+      [
+        "start the stack with a destination set (ALERT_* in .env): vllm-monitor up --native",
+        "or pass the address of a running Alertmanager with --alertmanager-url",
+      ],
+      1,
+    );
   }
   const runId = new Date().toISOString();
   const posted = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {

@@ -36,11 +36,19 @@ export const dcgm = {
   memClock: dcgmGauge("DCGM_FI_DEV_MEM_CLOCK", "Memory clock frequency (in MHz).", "MHz"),
   grEngineActive: dcgmGauge("DCGM_FI_PROF_GR_ENGINE_ACTIVE", "Ratio of time the graphics engine is active.", "ratio"),
   tensorActive: dcgmGauge("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "Ratio of cycles the tensor (HMMA) pipe is active.", "ratio"),
-  dramActive: dcgmGauge("DCGM_FI_PROF_DRAM_ACTIVE", "Ratio of cycles the device memory interface is active sending or receiving data.", "ratio"),
+  dramActive: dcgmGauge(
+    "DCGM_FI_PROF_DRAM_ACTIVE",
+    "Ratio of cycles the device memory interface is active sending or receiving data.",
+    "ratio",
+  ),
   // Health fields of the default counters (exporters.md G1).
   xidErrors: dcgmGauge("DCGM_FI_DEV_XID_ERRORS", "Value of the last XID error encountered.", "none"),
   pcieReplayCounter: dcgmCounter("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "Total number of PCIe retries.", "retries"),
-  uncorrectableRemappedRows: dcgmCounter("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "Number of remapped rows for uncorrectable errors", "rows"),
+  uncorrectableRemappedRows: dcgmCounter(
+    "DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS",
+    "Number of remapped rows for uncorrectable errors",
+    "rows",
+  ),
   correctableRemappedRows: dcgmCounter("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "Number of remapped rows for correctable errors", "rows"),
   rowRemapFailure: dcgmGauge("DCGM_FI_DEV_ROW_REMAP_FAILURE", "Whether remapping of rows has failed", "none"),
   // Optional fields: listed (commented out or absent) in dcgm-exporter's default CSV; add them to its collectors.
@@ -59,8 +67,16 @@ export const dcgm = {
     "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.",
     "bytes/s",
   ),
-  nvlinkTxBytes: dcgmGauge("DCGM_FI_PROF_NVLINK_TX_BYTES", "The rate of data transmitted over NVLink, not including protocol headers, in bytes per second.", "bytes/s"),
-  nvlinkRxBytes: dcgmGauge("DCGM_FI_PROF_NVLINK_RX_BYTES", "The rate of data received over NVLink, not including protocol headers, in bytes per second.", "bytes/s"),
+  nvlinkTxBytes: dcgmGauge(
+    "DCGM_FI_PROF_NVLINK_TX_BYTES",
+    "The rate of data transmitted over NVLink, not including protocol headers, in bytes per second.",
+    "bytes/s",
+  ),
+  nvlinkRxBytes: dcgmGauge(
+    "DCGM_FI_PROF_NVLINK_RX_BYTES",
+    "The rate of data received over NVLink, not including protocol headers, in bytes per second.",
+    "bytes/s",
+  ),
   // why: NVML's PCIe throughput is a KB/s reading over a 20 ms window, not a byte total, and DCGM 2.x+
   // answers it as not supported; no panel reads it (PCIe comes from the PROF_*_BYTES gauges above).
   pcieTxThroughput: dcgmGauge("DCGM_FI_DEV_PCIE_TX_THROUGHPUT", "PCIe TX throughput (in KB/s) via NVML.", "kilobytes/s"),
@@ -69,35 +85,90 @@ export const dcgm = {
 
 /** utkuozdemir/nvidia_gpu_exporter (nvidia-smi based), label `uuid` (exporters.md G2). */
 export const nvidiaSmi = {
-  utilizationGpuRatio: { name: "nvidia_smi_utilization_gpu_ratio", type: "gauge", help: "utilization.gpu [%]", labels: ["uuid"], unit: "ratio" },
-  utilizationMemoryRatio: { name: "nvidia_smi_utilization_memory_ratio", type: "gauge", help: "utilization.memory [%]", labels: ["uuid"], unit: "ratio" },
+  utilizationGpuRatio: {
+    name: "nvidia_smi_utilization_gpu_ratio",
+    type: "gauge",
+    help: "utilization.gpu [%]",
+    labels: ["uuid"],
+    unit: "ratio",
+  },
+  utilizationMemoryRatio: {
+    name: "nvidia_smi_utilization_memory_ratio",
+    type: "gauge",
+    help: "utilization.memory [%]",
+    labels: ["uuid"],
+    unit: "ratio",
+  },
   memoryUsedBytes: { name: "nvidia_smi_memory_used_bytes", type: "gauge", help: "memory.used [MiB]", labels: ["uuid"], unit: "bytes" },
   memoryFreeBytes: { name: "nvidia_smi_memory_free_bytes", type: "gauge", help: "memory.free [MiB]", labels: ["uuid"], unit: "bytes" },
   memoryTotalBytes: { name: "nvidia_smi_memory_total_bytes", type: "gauge", help: "memory.total [MiB]", labels: ["uuid"], unit: "bytes" },
   powerDrawWatts: { name: "nvidia_smi_power_draw_watts", type: "gauge", help: "power.draw [W]", labels: ["uuid"], unit: "watts" },
   powerLimitWatts: { name: "nvidia_smi_power_limit_watts", type: "gauge", help: "power.limit [W]", labels: ["uuid"], unit: "watts" },
   temperatureGpu: { name: "nvidia_smi_temperature_gpu", type: "gauge", help: "temperature.gpu", labels: ["uuid"], unit: "celsius" },
-  clocksCurrentSmHz: { name: "nvidia_smi_clocks_current_sm_clock_hz", type: "gauge", help: "clocks.current.sm [MHz]", labels: ["uuid"], unit: "hertz" },
-  temperatureMemory: { name: "nvidia_smi_temperature_memory", type: "gauge", help: "temperature.memory", labels: ["uuid"], unit: "celsius" },
+  clocksCurrentSmHz: {
+    name: "nvidia_smi_clocks_current_sm_clock_hz",
+    type: "gauge",
+    help: "clocks.current.sm [MHz]",
+    labels: ["uuid"],
+    unit: "hertz",
+  },
+  temperatureMemory: {
+    name: "nvidia_smi_temperature_memory",
+    type: "gauge",
+    help: "temperature.memory",
+    labels: ["uuid"],
+    unit: "celsius",
+  },
   /** Only with the exporter's `nvml` backend; a child appears with the first Xid of a GPU. */
-  xidErrors: { name: "nvidia_smi_xid_errors_total", type: "counter", help: "Total number of XID errors.", labels: ["uuid", "xid"], unit: "errors" },
+  xidErrors: {
+    name: "nvidia_smi_xid_errors_total",
+    type: "counter",
+    help: "Total number of XID errors.",
+    labels: ["uuid", "xid"],
+    unit: "errors",
+  },
   gpuInfo: {
     name: "nvidia_smi_gpu_info",
     type: "gauge",
     help: "A metric with a constant '1' value labeled by gpu uuid, name, driver_model_current, driver_model_pending, vbios_version, driver_version, pci_bus_id, serial, compute_cap, pci_sub_device_id, index, cuda_version.",
     // why: the label set of a real nvidia_gpu_exporter page (test/fixtures/real/nvidia-smi), in the order the Go client sorts them.
-    labels: ["compute_cap", "cuda_version", "driver_model_current", "driver_model_pending", "driver_version", "index", "name", "pci_bus_id", "pci_sub_device_id", "serial", "uuid", "vbios_version"],
+    labels: [
+      "compute_cap",
+      "cuda_version",
+      "driver_model_current",
+      "driver_model_pending",
+      "driver_version",
+      "index",
+      "name",
+      "pci_bus_id",
+      "pci_sub_device_id",
+      "serial",
+      "uuid",
+      "vbios_version",
+    ],
     unit: "none",
   },
 } as const satisfies Record<string, MetricFamily>;
 
 /** node_exporter families the Machine overview uses (exporters.md G3). */
 export const node = {
-  cpuSeconds: { name: "node_cpu_seconds_total", type: "counter", help: "Seconds the CPUs spent in each mode.", labels: ["cpu", "mode"], unit: "seconds" },
+  cpuSeconds: {
+    name: "node_cpu_seconds_total",
+    type: "counter",
+    help: "Seconds the CPUs spent in each mode.",
+    labels: ["cpu", "mode"],
+    unit: "seconds",
+  },
   load1: { name: "node_load1", type: "gauge", help: "1m load average.", labels: [], unit: "none" },
   load5: { name: "node_load5", type: "gauge", help: "5m load average.", labels: [], unit: "none" },
   load15: { name: "node_load15", type: "gauge", help: "15m load average.", labels: [], unit: "none" },
-  memoryTotalBytes: { name: "node_memory_MemTotal_bytes", type: "gauge", help: "Memory information field MemTotal_bytes.", labels: [], unit: "bytes" },
+  memoryTotalBytes: {
+    name: "node_memory_MemTotal_bytes",
+    type: "gauge",
+    help: "Memory information field MemTotal_bytes.",
+    labels: [],
+    unit: "bytes",
+  },
   memoryAvailableBytes: {
     name: "node_memory_MemAvailable_bytes",
     type: "gauge",
@@ -119,7 +190,13 @@ export const node = {
     labels: ["device", "fstype", "mountpoint"],
     unit: "bytes",
   },
-  diskReadBytes: { name: "node_disk_read_bytes_total", type: "counter", help: "The total number of bytes read successfully.", labels: ["device"], unit: "bytes" },
+  diskReadBytes: {
+    name: "node_disk_read_bytes_total",
+    type: "counter",
+    help: "The total number of bytes read successfully.",
+    labels: ["device"],
+    unit: "bytes",
+  },
   diskWrittenBytes: {
     name: "node_disk_written_bytes_total",
     type: "counter",
@@ -142,7 +219,13 @@ export const node = {
     unit: "bytes",
   },
   bootTimeSeconds: { name: "node_boot_time_seconds", type: "gauge", help: "Node boot time, in unixtime.", labels: [], unit: "seconds" },
-  timeSeconds: { name: "node_time_seconds", type: "gauge", help: "System time in seconds since epoch (1970).", labels: [], unit: "seconds" },
+  timeSeconds: {
+    name: "node_time_seconds",
+    type: "gauge",
+    help: "System time in seconds since epoch (1970).",
+    labels: [],
+    unit: "seconds",
+  },
   unameInfo: {
     name: "node_uname_info",
     type: "gauge",
@@ -195,9 +278,27 @@ export const httpServer = {
 
 /** prometheus_client's process collector (single-process mode only). */
 export const processCollector = {
-  cpuSeconds: { name: "process_cpu_seconds_total", type: "counter", help: "Total user and system CPU time spent in seconds.", labels: [], unit: "seconds" },
-  residentMemoryBytes: { name: "process_resident_memory_bytes", type: "gauge", help: "Resident memory size in bytes.", labels: [], unit: "bytes" },
-  virtualMemoryBytes: { name: "process_virtual_memory_bytes", type: "gauge", help: "Virtual memory size in bytes.", labels: [], unit: "bytes" },
+  cpuSeconds: {
+    name: "process_cpu_seconds_total",
+    type: "counter",
+    help: "Total user and system CPU time spent in seconds.",
+    labels: [],
+    unit: "seconds",
+  },
+  residentMemoryBytes: {
+    name: "process_resident_memory_bytes",
+    type: "gauge",
+    help: "Resident memory size in bytes.",
+    labels: [],
+    unit: "bytes",
+  },
+  virtualMemoryBytes: {
+    name: "process_virtual_memory_bytes",
+    type: "gauge",
+    help: "Virtual memory size in bytes.",
+    labels: [],
+    unit: "bytes",
+  },
   startTimeSeconds: {
     name: "process_start_time_seconds",
     type: "gauge",
@@ -212,8 +313,20 @@ export const processCollector = {
 /** Series Prometheus itself attaches to every scrape, and the one it writes for alerts. */
 export const scrape = {
   /** One series per pending or firing alert, with the alert's labels (Prometheus' rule manager). */
-  alerts: { name: "ALERTS", type: "gauge", help: "Pending and firing alerts.", labels: ["alertname", "alertstate", "severity"], unit: "none" },
-  up: { name: "up", type: "gauge", help: "1 if the last scrape of the target succeeded, 0 otherwise.", labels: ["job", "instance"], unit: "none" },
+  alerts: {
+    name: "ALERTS",
+    type: "gauge",
+    help: "Pending and firing alerts.",
+    labels: ["alertname", "alertstate", "severity"],
+    unit: "none",
+  },
+  up: {
+    name: "up",
+    type: "gauge",
+    help: "1 if the last scrape of the target succeeded, 0 otherwise.",
+    labels: ["job", "instance"],
+    unit: "none",
+  },
   scrapeDurationSeconds: {
     name: "scrape_duration_seconds",
     type: "gauge",

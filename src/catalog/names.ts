@@ -7,9 +7,22 @@ import { vllmKvResidency, vllmNixl, vllmOffload } from "./vllm-kv.js";
 
 /** Every family the catalog declares, current and legacy. */
 export function allFamilies(): MetricFamily[] {
-  return [vllm, vllmLegacy, vllmFeatures, vllmKvResidency, vllmNixl, vllmOffload, dcgm, nvidiaSmi, node, httpServer, processCollector, scrape, pipeline, prometheusSelf].flatMap((group) =>
-    Object.values(group as Record<string, MetricFamily>),
-  );
+  return [
+    vllm,
+    vllmLegacy,
+    vllmFeatures,
+    vllmKvResidency,
+    vllmNixl,
+    vllmOffload,
+    dcgm,
+    nvidiaSmi,
+    node,
+    httpServer,
+    processCollector,
+    scrape,
+    pipeline,
+    prometheusSelf,
+  ].flatMap((group) => Object.values(group as Record<string, MetricFamily>));
 }
 
 /** Every series name a query may legitimately name: families plus histogram/summary suffixes. */

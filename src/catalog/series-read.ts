@@ -42,7 +42,8 @@ export function seriesRead(expr: string): string[] {
         const operator = node.node.getChild("MatchOp");
         const value = node.node.getChild("StringLiteral");
         const isName = label !== null && text.slice(label.from, label.to) === "__name__";
-        if (isName && operator !== null && value !== null && text.slice(operator.from, operator.to) === "=") add(literalText(text.slice(value.from, value.to)));
+        if (isName && operator !== null && value !== null && text.slice(operator.from, operator.to) === "=")
+          add(literalText(text.slice(value.from, value.to)));
       }
     },
   });

@@ -144,7 +144,11 @@ class Constants {
     for (const match of code.matchAll(/^[ \t]*([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=(?!=)\s*/gm)) {
       const start = (match.index ?? 0) + match[0].length;
       const first = code[start] ?? "";
-      const end = "([{".includes(first) ? closingBracket(code, start) : code.indexOf("\n", start) === -1 ? code.length : code.indexOf("\n", start);
+      const end = "([{".includes(first)
+        ? closingBracket(code, start)
+        : code.indexOf("\n", start) === -1
+          ? code.length
+          : code.indexOf("\n", start);
       const value = code.slice(start, end).trim();
       // why: a keyword argument on its own line (`buckets=buckets,`) is not an assignment.
       if (!value.endsWith(",")) this.assignments.push({ name: match[1] as string, value, at: start });
@@ -172,7 +176,10 @@ class Constants {
 function numberList(expr: string): number[] | undefined {
   const inner = /^[([]([\s\S]*)[)\]]$/.exec(expr.trim())?.[1];
   if (inner === undefined) return undefined;
-  const items = inner.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  const items = inner
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
   const numbers = items.map((item) => Number(item.replace(/_/g, "")));
   return numbers.every((value) => Number.isFinite(value)) ? numbers : undefined;
 }
@@ -243,7 +250,8 @@ export function familiesInFile(file: SourceFile, shared: ReadonlyMap<string, str
 function sharedMetricNames(files: readonly SourceFile[]): Map<string, string> {
   const values = new Map<string, Set<string>>();
   for (const file of files) {
-    for (const { name, value } of new Constants(withoutComments(file.text)).metricNames()) values.set(name, (values.get(name) ?? new Set()).add(value));
+    for (const { name, value } of new Constants(withoutComments(file.text)).metricNames())
+      values.set(name, (values.get(name) ?? new Set()).add(value));
   }
   return new Map([...values].filter(([, set]) => set.size === 1).map(([name, set]) => [name, [...set][0] as string]));
 }
@@ -252,14 +260,16 @@ function sharedMetricNames(files: readonly SourceFile[]): Map<string, string> {
 export function upstreamFamilies(files: readonly SourceFile[]): UpstreamTree {
   const shared = sharedMetricNames(files);
   const byName = new Map<string, UpstreamFamily>();
-  for (const file of files) for (const family of familiesInFile(file, shared)) if (!byName.has(family.name)) byName.set(family.name, family);
+  for (const file of files)
+    for (const family of familiesInFile(file, shared)) if (!byName.has(family.name)) byName.set(family.name, family);
   const known = (name: string) => byName.has(name) || byName.has(`${name}_total`);
   const mentions = new Map<string, UpstreamMention>();
   for (const file of files) {
     const code = withoutComments(file.text);
     for (const match of code.matchAll(/["'](vllm:[a-z][a-z0-9_]*)["']/g)) {
       const name = match[1] as string;
-      if (!known(name) && !mentions.has(name)) mentions.set(name, { name, path: file.path, line: code.slice(0, match.index ?? 0).split("\n").length });
+      if (!known(name) && !mentions.has(name))
+        mentions.set(name, { name, path: file.path, line: code.slice(0, match.index ?? 0).split("\n").length });
     }
   }
   return {
@@ -280,7 +290,12 @@ export function compareWithCatalog(upstream: UpstreamTree, catalog: readonly Met
   const findings: CatalogFinding[] = [];
   for (const mention of upstream.mentions) {
     if (catalog.some((item) => item.name === mention.name || item.name === `${mention.name}_total`)) continue;
-    findings.push({ kind: "missing", name: mention.name, detail: "mentioned in the source, type not read", where: `${mention.path}:${mention.line}` });
+    findings.push({
+      kind: "missing",
+      name: mention.name,
+      detail: "mentioned in the source, type not read",
+      where: `${mention.path}:${mention.line}`,
+    });
   }
   for (const family of upstream.families) {
     const where = `${family.path}:${family.line}`;
@@ -299,9 +314,20 @@ export function compareWithCatalog(upstream: UpstreamTree, catalog: readonly Met
     const upstreamBuckets = family.buckets;
     if (upstreamBuckets === undefined || upstreamBuckets === "unresolved") continue;
     if (upstreamBuckets === "one-two-five") {
-      if (ours.bucketScheme !== "one-two-five") findings.push({ kind: "wrong buckets", name: family.name, detail: "upstream builds 1-2-5 buckets from max_model_len; the catalog has a fixed list", where });
+      if (ours.bucketScheme !== "one-two-five")
+        findings.push({
+          kind: "wrong buckets",
+          name: family.name,
+          detail: "upstream builds 1-2-5 buckets from max_model_len; the catalog has a fixed list",
+          where,
+        });
     } else if (ours.buckets === undefined || !sameBuckets(upstreamBuckets, ours.buckets)) {
-      findings.push({ kind: "wrong buckets", name: family.name, detail: `upstream ${upstreamBuckets.join(", ")}; catalog ${ours.buckets?.join(", ") ?? ours.bucketScheme ?? "none"}`, where });
+      findings.push({
+        kind: "wrong buckets",
+        name: family.name,
+        detail: `upstream ${upstreamBuckets.join(", ")}; catalog ${ours.buckets?.join(", ") ?? ours.bucketScheme ?? "none"}`,
+        where,
+      });
     }
   }
   return findings.sort((a, b) => a.name.localeCompare(b.name));

@@ -1,9 +1,4 @@
-import {
-  ITL_BUCKETS_LEGACY,
-  LATENCY_BUCKETS_LEGACY,
-  TTFT_BUCKETS_LEGACY,
-  oneTwoFiveBuckets,
-} from "./buckets.js";
+import { ITL_BUCKETS_LEGACY, LATENCY_BUCKETS_LEGACY, TTFT_BUCKETS_LEGACY, oneTwoFiveBuckets } from "./buckets.js";
 import type { MetricFamily } from "./types.js";
 import { ADMISSION_REJECTION_REASONS, FINISHED_REASONS, FINISHED_REASONS_V0, SLEEP_STATES, vllm, vllmLegacy } from "./vllm.js";
 import { vllmFeatures } from "./vllm-features.js";
@@ -141,7 +136,14 @@ export function connectorIncludes(connector: KvConnector | undefined, part: "nix
 }
 
 /** V0 cache_config_info labels (a subset of V0 CacheConfig fields; no model_name, no engine). */
-const V0_CACHE_CONFIG_LABELS = ["block_size", "cache_dtype", "enable_prefix_caching", "gpu_memory_utilization", "num_cpu_blocks", "num_gpu_blocks"];
+const V0_CACHE_CONFIG_LABELS = [
+  "block_size",
+  "cache_dtype",
+  "enable_prefix_caching",
+  "gpu_memory_utilization",
+  "num_cpu_blocks",
+  "num_gpu_blocks",
+];
 
 /** CUDA-graph capture sizes for max_num_seqs 256, which V0 used as iteration-token buckets. */
 function cudaGraphCaptureSizes(): number[] {
@@ -165,7 +167,12 @@ function entry(family: MetricFamily, source: MetricSource, labelValues?: Record<
   return labelValues === undefined ? { family, source } : { family, source, labelValues };
 }
 
-function featureEntry(feature: VllmFeature, family: MetricFamily, source: MetricSource, labelValues?: Record<string, readonly string[]>): VersionedFamily {
+function featureEntry(
+  feature: VllmFeature,
+  family: MetricFamily,
+  source: MetricSource,
+  labelValues?: Record<string, readonly string[]>,
+): VersionedFamily {
   return { ...entry(family, source, labelValues), feature };
 }
 
@@ -270,7 +277,10 @@ function currentFamilies(): VersionedFamily[] {
 /** V1 as of v0.10.x: both KV names, both prefix-cache names, time_per_output_token (vllm-metrics.md §2i, §3). */
 function v010Families(): VersionedFamily[] {
   // why: vLLM concatenated these Python strings without a space; the HELP on the wire reads so.
-  const gpuCacheUsage = { ...vllmLegacy.gpuCacheUsagePerc, help: "GPU KV-cache usage. 1 means 100 percent usage.DEPRECATED: Use vllm:kv_cache_usage_perc instead." };
+  const gpuCacheUsage = {
+    ...vllmLegacy.gpuCacheUsagePerc,
+    help: "GPU KV-cache usage. 1 means 100 percent usage.DEPRECATED: Use vllm:kv_cache_usage_perc instead.",
+  };
   const gpuPrefixQueries = {
     ...vllmLegacy.gpuPrefixCacheQueries,
     help: "GPU prefix cache queries, in terms of number of queriedtokens. DEPRECATED: Use vllm:prefix_cache_queries instead.",
@@ -329,7 +339,10 @@ function v06Families(): VersionedFamily[] {
     entry(v0(vllm.iterationTokens, { buckets: cudaGraphCaptureSizes() }), "iterationTokens"),
     entry(v0(vllm.timeToFirstToken, { buckets: TTFT_BUCKETS_LEGACY }), "ttft"),
     entry(v0(vllmLegacy.timePerOutputToken, { buckets: ITL_BUCKETS_LEGACY }), "itl"),
-    entry(v0(vllm.e2eRequestLatency, { help: "Histogram of end to end request latency in seconds.", buckets: LATENCY_BUCKETS_LEGACY }), "e2e"),
+    entry(
+      v0(vllm.e2eRequestLatency, { help: "Histogram of end to end request latency in seconds.", buckets: LATENCY_BUCKETS_LEGACY }),
+      "e2e",
+    ),
     entry(v0(vllm.requestQueueTime, { buckets: LATENCY_BUCKETS_LEGACY }), "queue"),
     entry(v0(vllm.requestInferenceTime, { buckets: LATENCY_BUCKETS_LEGACY }), "inference"),
     entry(v0(vllm.requestPrefillTime, { buckets: LATENCY_BUCKETS_LEGACY }), "prefill"),
@@ -348,7 +361,8 @@ function v06Families(): VersionedFamily[] {
 /** Which families, names, HELP texts, labels and buckets a vLLM release line exposes by default. */
 export function metricsVersionSpec(version: MetricsVersion, options: VersionSpecOptions): MetricsVersionSpec {
   const positions = Array.from({ length: Math.max(0, options.speculativeTokens ?? 0) }, (_, index) => String(index));
-  const base = version === "0.32" ? newestFamilies() : version === "current" ? currentFamilies() : version === "0.10" ? v010Families() : v06Families();
+  const base =
+    version === "0.32" ? newestFamilies() : version === "current" ? currentFamilies() : version === "0.10" ? v010Families() : v06Families();
   const kvFeatures = version === "0.32" || version === "current" ? v1KvFeatureFamilies() : [];
   const features = [...(version === "0.6" ? v0FeatureFamilies() : v1FeatureFamilies(positions)), ...kvFeatures];
   const switchedOn: Record<VllmFeature, boolean> = {

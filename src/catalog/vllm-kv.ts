@@ -50,13 +50,37 @@ export const vllmKvResidency = {
  * vllm/distributed/kv_transfer/kv_connector/v1/nixl/stats.py. One observation per transfer.
  */
 export const vllmNixl = {
-  xferTime: histogram("vllm:nixl_xfer_time_seconds", "Histogram of transfer duration for NIXL KV Cache transfers.", "seconds", NIXL_XFER_TIME_BUCKETS),
-  postTime: histogram("vllm:nixl_post_time_seconds", "Histogram of transfer post time for NIXL KV Cache transfers.", "seconds", NIXL_POST_TIME_BUCKETS),
-  bytesTransferred: histogram("vllm:nixl_bytes_transferred", "Histogram of bytes transferred per NIXL KV Cache transfers.", "bytes", NIXL_BYTES_BUCKETS),
+  xferTime: histogram(
+    "vllm:nixl_xfer_time_seconds",
+    "Histogram of transfer duration for NIXL KV Cache transfers.",
+    "seconds",
+    NIXL_XFER_TIME_BUCKETS,
+  ),
+  postTime: histogram(
+    "vllm:nixl_post_time_seconds",
+    "Histogram of transfer post time for NIXL KV Cache transfers.",
+    "seconds",
+    NIXL_POST_TIME_BUCKETS,
+  ),
+  bytesTransferred: histogram(
+    "vllm:nixl_bytes_transferred",
+    "Histogram of bytes transferred per NIXL KV Cache transfers.",
+    "bytes",
+    NIXL_BYTES_BUCKETS,
+  ),
   // why: two Python strings joined with two spaces; the HELP on the wire reads so.
-  numDescriptors: histogram("vllm:nixl_num_descriptors", "Histogram of number of descriptors per NIXL  KV Cache transfers.", "none", NIXL_DESCRIPTORS_BUCKETS),
+  numDescriptors: histogram(
+    "vllm:nixl_num_descriptors",
+    "Histogram of number of descriptors per NIXL  KV Cache transfers.",
+    "none",
+    NIXL_DESCRIPTORS_BUCKETS,
+  ),
   failedTransfers: counter("vllm:nixl_num_failed_transfers_total", "Number of failed NIXL KV Cache transfers.", "transfers"),
-  failedNotifications: counter("vllm:nixl_num_failed_notifications_total", "Number of failed NIXL KV Cache notifications.", "notifications"),
+  failedNotifications: counter(
+    "vllm:nixl_num_failed_notifications_total",
+    "Number of failed NIXL KV Cache notifications.",
+    "notifications",
+  ),
   kvExpiredRequests: counter(
     "vllm:nixl_num_kv_expired_reqs_total",
     "Number of requests that had their KV expire. NOTE: This metric is tracked on the P instance.",
@@ -73,10 +97,20 @@ export const vllmNixl = {
 export const vllmOffload = {
   loadBytes: counter("vllm:kv_offload_load_bytes_total", "Total bytes loaded from offload storage to GPU.", "bytes"),
   loadTime: counter("vllm:kv_offload_load_time_total", "Total load time from offload storage to GPU, in seconds.", "seconds"),
-  loadSize: histogram("vllm:kv_offload_load_size", "Histogram of KV offload load operation size, in bytes.", "bytes", OFFLOAD_TRANSFER_SIZE_BUCKETS),
+  loadSize: histogram(
+    "vllm:kv_offload_load_size",
+    "Histogram of KV offload load operation size, in bytes.",
+    "bytes",
+    OFFLOAD_TRANSFER_SIZE_BUCKETS,
+  ),
   storeBytes: counter("vllm:kv_offload_store_bytes_total", "Total bytes stored from GPU to offload storage.", "bytes"),
   storeTime: counter("vllm:kv_offload_store_time_total", "Total store time from GPU to offload storage, in seconds.", "seconds"),
-  storeSize: histogram("vllm:kv_offload_store_size", "Histogram of KV offload store operation size, in bytes.", "bytes", OFFLOAD_TRANSFER_SIZE_BUCKETS),
+  storeSize: histogram(
+    "vllm:kv_offload_store_size",
+    "Histogram of KV offload store operation size, in bytes.",
+    "bytes",
+    OFFLOAD_TRANSFER_SIZE_BUCKETS,
+  ),
   lookupSyncDelay: histogram(
     "vllm:kv_offload_lookup_sync_delay_seconds",
     "Histogram of the time spent in a single offload lookup call, in seconds.",
@@ -89,5 +123,9 @@ export const vllmOffload = {
     "seconds",
     OFFLOAD_LOOKUP_ASYNC_BUCKETS,
   ),
-  allocationFailures: counter("vllm:kv_offload_allocation_failure_total", "Number of KV offload store allocation attempts that failed.", "failures"),
+  allocationFailures: counter(
+    "vllm:kv_offload_allocation_failure_total",
+    "Number of KV offload store allocation attempts that failed.",
+    "failures",
+  ),
 } as const satisfies Record<string, MetricFamily>;

@@ -19,7 +19,12 @@ function gauge(name: string, help: string, unit: string, extraLabels: readonly s
 function counter(name: string, help: string, unit: string, extraLabels: readonly string[] = []): MetricFamily {
   return { name, type: "counter", help, labels: [...L, ...extraLabels], unit };
 }
-function histogram(name: string, help: string, unit: string, buckets: readonly number[] | "one-two-five"): MetricFamily & {
+function histogram(
+  name: string,
+  help: string,
+  unit: string,
+  buckets: readonly number[] | "one-two-five",
+): MetricFamily & {
   readonly bucketScheme?: "one-two-five";
 } {
   // why: token-count histograms use buckets derived from max_model_len; the simulator computes them.
@@ -48,11 +53,7 @@ export const vllm = {
     ["sleep_state"],
   ),
   kvCacheUsagePerc: gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", "ratio"),
-  prefixCacheQueries: counter(
-    "vllm:prefix_cache_queries_total",
-    "Prefix cache queries, in terms of number of queried tokens.",
-    "tokens",
-  ),
+  prefixCacheQueries: counter("vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens.", "tokens"),
   prefixCacheHits: counter("vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.", "tokens"),
   externalPrefixCacheQueries: counter(
     "vllm:external_prefix_cache_queries_total",
@@ -73,12 +74,7 @@ export const vllm = {
   generationTokens: counter("vllm:generation_tokens_total", "Number of generation tokens processed.", "tokens"),
   requestSuccess: counter("vllm:request_success_total", "Count of successfully processed requests.", "requests", ["finished_reason"]),
   requestPromptTokens: histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", "tokens", "one-two-five"),
-  requestGenerationTokens: histogram(
-    "vllm:request_generation_tokens",
-    "Number of generation tokens processed.",
-    "tokens",
-    "one-two-five",
-  ),
+  requestGenerationTokens: histogram("vllm:request_generation_tokens", "Number of generation tokens processed.", "tokens", "one-two-five"),
   iterationTokens: histogram(
     "vllm:iteration_tokens_total",
     "Histogram of number of tokens per engine_step.",
@@ -98,18 +94,8 @@ export const vllm = {
     "tokens",
     "one-two-five",
   ),
-  timeToFirstToken: histogram(
-    "vllm:time_to_first_token_seconds",
-    "Histogram of time to first token in seconds.",
-    "seconds",
-    TTFT_BUCKETS,
-  ),
-  interTokenLatency: histogram(
-    "vllm:inter_token_latency_seconds",
-    "Histogram of inter-token latency in seconds.",
-    "seconds",
-    ITL_BUCKETS,
-  ),
+  timeToFirstToken: histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", "seconds", TTFT_BUCKETS),
+  interTokenLatency: histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", "seconds", ITL_BUCKETS),
   requestTimePerOutputToken: histogram(
     "vllm:request_time_per_output_token_seconds",
     "Histogram of time_per_output_token_seconds per request.",

@@ -5,7 +5,10 @@ import { DEFAULT_OUT_DIR } from "../render/layout.js";
 
 /** `--env-file PATH`: no commander default, so an explicit path that does not exist is an error and `.env` may be missing. */
 export function envFileOption(): Option {
-  return new Option("--env-file <path>", `the .env file to read (default ${DEFAULT_ENV_FILE}, which may be missing; a path given here must exist; alias --env <path>, for npx on Node 20)`);
+  return new Option(
+    "--env-file <path>",
+    `the .env file to read (default ${DEFAULT_ENV_FILE}, which may be missing; a path given here must exist; alias --env <path>, for npx on Node 20)`,
+  );
 }
 
 /** `--env-file` on commands that read no configuration, accepted so every command takes the same options. */
@@ -26,7 +29,10 @@ export function stackOutOption(): Option {
 /** The settings of `--env-file` (or ./.env); `requireGrafanaAdmin` for commands that will run Grafana (see LoadSettingsOptions). */
 /** `--stack NAME` for commands that act on a running stack: its name in `vllm-monitor status`. */
 export function stackNameOption(): Option {
-  return new Option("--stack <name>", "the stack to act on, by the name status shows (its compose project, or the folder a native stack was started in); default: the only running one");
+  return new Option(
+    "--stack <name>",
+    "the stack to act on, by the name status shows (its compose project, or the folder a native stack was started in); default: the only running one",
+  );
 }
 
 export function settingsFrom(options: { readonly envFile?: string }, needs: { readonly requireGrafanaAdmin?: boolean } = {}): Settings {

@@ -62,14 +62,26 @@ export function alertChecks(env: AlertEnv, sources: Readonly<Record<EnvName, { r
   if (emailSet) {
     for (const name of EMAIL_PARTS) {
       if (env[name] !== undefined) continue;
-      problems.push({ variable: name, message: "is empty, but e-mail alerts need ALERT_EMAIL_TO, ALERT_EMAIL_FROM and ALERT_SMTP_HOST", fix: `set ${name}, or empty every ALERT_EMAIL_* and ALERT_SMTP_* variable` });
+      problems.push({
+        variable: name,
+        message: "is empty, but e-mail alerts need ALERT_EMAIL_TO, ALERT_EMAIL_FROM and ALERT_SMTP_HOST",
+        fix: `set ${name}, or empty every ALERT_EMAIL_* and ALERT_SMTP_* variable`,
+      });
     }
   }
   if (env.ALERT_SMTP_USERNAME !== undefined && env.ALERT_SMTP_PASSWORD === undefined) {
-    problems.push({ variable: "ALERT_SMTP_USERNAME", message: "is set but ALERT_SMTP_PASSWORD is empty; SMTP login needs both", fix: "set ALERT_SMTP_PASSWORD too, or empty ALERT_SMTP_USERNAME" });
+    problems.push({
+      variable: "ALERT_SMTP_USERNAME",
+      message: "is set but ALERT_SMTP_PASSWORD is empty; SMTP login needs both",
+      fix: "set ALERT_SMTP_PASSWORD too, or empty ALERT_SMTP_USERNAME",
+    });
   }
   if (env.ALERT_SMTP_PASSWORD !== undefined && env.ALERT_SMTP_USERNAME === undefined) {
-    problems.push({ variable: "ALERT_SMTP_PASSWORD", message: "is set but ALERT_SMTP_USERNAME is empty; SMTP login needs both", fix: "set ALERT_SMTP_USERNAME too, or empty ALERT_SMTP_PASSWORD" });
+    problems.push({
+      variable: "ALERT_SMTP_PASSWORD",
+      message: "is set but ALERT_SMTP_USERNAME is empty; SMTP login needs both",
+      fix: "set ALERT_SMTP_USERNAME too, or empty ALERT_SMTP_PASSWORD",
+    });
   }
   const configured = new Set(configuredDestinations(env));
   for (const variable of ["ALERT_ROUTE_CRITICAL", "ALERT_ROUTE_WARNING"] as const) {

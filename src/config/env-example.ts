@@ -35,7 +35,11 @@ function wrap(text: string, prefix: string): string[] {
 }
 
 function entry(name: string, variable: EnvVariable<unknown>): string[] {
-  const facts = [variable.secret ? "Secret." : "", variable.default === undefined ? "" : `Default: ${variable.default}.`, `Example: ${variable.example}`].filter((fact) => fact !== "");
+  const facts = [
+    variable.secret ? "Secret." : "",
+    variable.default === undefined ? "" : `Default: ${variable.default}.`,
+    `Example: ${variable.example}`,
+  ].filter((fact) => fact !== "");
   const lines = wrap(`${variable.description} ${facts.join(" ")}`, "# ");
   const value = variable.secret || variable.default === undefined ? "" : variable.default;
   lines.push(variable.advanced === true ? `# ${name}=${value}` : `${name}=${value}`);
@@ -50,7 +54,12 @@ export function envExampleText(): string {
     const names = ENV_NAMES.filter((name) => ENV_VARIABLES[name].group === group);
     if (names.length === 0) continue;
     const title = `# --- ${ENV_GROUPS[group]} `;
-    sections.push([`${title}${"-".repeat(Math.max(3, WIDTH - title.length))}`, ...names.flatMap((name) => ["", ...entry(name, ENV_VARIABLES[name])])].join("\n"));
+    sections.push(
+      [
+        `${title}${"-".repeat(Math.max(3, WIDTH - title.length))}`,
+        ...names.flatMap((name) => ["", ...entry(name, ENV_VARIABLES[name])]),
+      ].join("\n"),
+    );
   }
   return `${sections.join("\n\n")}\n`;
 }

@@ -70,14 +70,18 @@ export function parseEnvFile(text: string, fileName: string): ParsedEnvFile {
     if (quote === "'" || quote === '"') {
       const parsed = readQuoted(source, cursor, quote);
       if (parsed === undefined) {
-        problems.push(`${where}: the value of ${name} opens a ${quote === "'" ? "single" : "double"} quote that is never closed; add the closing ${quote}`);
+        problems.push(
+          `${where}: the value of ${name} opens a ${quote === "'" ? "single" : "double"} quote that is never closed; add the closing ${quote}`,
+        );
         position = source.length;
         continue;
       }
       const linesSpanned = countNewlines(source, cursor, parsed.end);
       const trailing = restOfLine(parsed.end);
       if (!/^[ \t]*(#.*)?$/.test(trailing)) {
-        problems.push(`${fileName}:${startLine + linesSpanned}: unexpected text after the closing quote of ${name}; put a comment after " #" or quote the whole value`);
+        problems.push(
+          `${fileName}:${startLine + linesSpanned}: unexpected text after the closing quote of ${name}; put a comment after " #" or quote the whole value`,
+        );
       } else {
         entries.push({ name, value: parsed.value, line: startLine });
       }

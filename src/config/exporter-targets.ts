@@ -79,7 +79,10 @@ export function exporterDefaultPort(kind: ExporterKind, env: Pick<EnvValues, "GP
   return defaultPort(chosen.name);
 }
 
-type ExporterEnv = Pick<EnvValues, "NODE_EXPORTER_TARGETS" | "NODE_EXPORTER_TARGETS_FILE" | "GPU_EXPORTER_TARGETS" | "GPU_EXPORTER_TARGETS_FILE" | "GPU_EXPORTER">;
+type ExporterEnv = Pick<
+  EnvValues,
+  "NODE_EXPORTER_TARGETS" | "NODE_EXPORTER_TARGETS_FILE" | "GPU_EXPORTER_TARGETS" | "GPU_EXPORTER_TARGETS_FILE" | "GPU_EXPORTER"
+>;
 
 function resolveKind(kind: ExporterKind, env: ExporterEnv): { list: ExporterTargetList; problems: VariableProblem[] } {
   const { listVariable, fileVariable } = EXPORTERS[kind];

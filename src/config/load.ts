@@ -20,7 +20,8 @@ export const MISSING_ADMIN_PASSWORD = "is missing; Grafana must not start with a
 export const DEFAULT_ENV_FILE = ".env";
 
 /** Where a variable's value came from, for messages. */
-export type ValueSource = { readonly kind: "file"; readonly file: string; readonly line: number } | { readonly kind: "environment" } | { readonly kind: "default" };
+export type ValueSource =
+  { readonly kind: "file"; readonly file: string; readonly line: number } | { readonly kind: "environment" } | { readonly kind: "default" };
 
 /**
  * The one settings object every command works from: each variable parsed once by its schema,
@@ -99,11 +100,16 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
         continue;
       }
       if ((ENV_VARIABLES[entry.name] as EnvVariable<unknown>).environmentOnly === true) {
-        notes.push(`${shownEnvFile}:${entry.line}: ${entry.name} is read from the environment only (export ${entry.name}=… before the command); this line is ignored`);
+        notes.push(
+          `${shownEnvFile}:${entry.line}: ${entry.name} is read from the environment only (export ${entry.name}=… before the command); this line is ignored`,
+        );
         continue;
       }
       const earlier = firstLine.get(entry.name);
-      if (earlier !== undefined) notes.push(`${shownEnvFile}:${entry.line}: ${entry.name} is set again (first at line ${earlier}); the later line wins, as in shells and docker compose`);
+      if (earlier !== undefined)
+        notes.push(
+          `${shownEnvFile}:${entry.line}: ${entry.name} is set again (first at line ${earlier}); the later line wins, as in shells and docker compose`,
+        );
       firstLine.set(entry.name, entry.line);
       if (entry.value !== "") raw.set(entry.name, { text: entry.value, source: { kind: "file", file: shownEnvFile, line: entry.line } });
       else raw.delete(entry.name);
@@ -153,15 +159,23 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     for (const problem of read.problems) problems.push(describeProblem("VLLM_TARGETS_FILE", sources.VLLM_TARGETS_FILE, problem));
   }
   for (const duplicate of duplicateTargets([...targets, ...fileTargets])) {
-    problems.push(describeProblem("VLLM_TARGET", sources.VLLM_TARGET, `lists ${duplicate} more than once (VLLM_TARGET and VLLM_TARGETS_FILE together)`));
+    problems.push(
+      describeProblem("VLLM_TARGET", sources.VLLM_TARGET, `lists ${duplicate} more than once (VLLM_TARGET and VLLM_TARGETS_FILE together)`),
+    );
   }
   const demo = effectiveText.get("VLLM_TARGET") === undefined && effectiveText.get("VLLM_TARGETS_FILE") === undefined;
   if (demo) notes.push("VLLM_TARGET is empty: watching the built-in simulator (demo mode)");
   const exporters = resolveExporterTargets(env);
   const fleet = fleetChecks(env);
-  for (const problem of [...exporters.problems, ...fleet.problems, ...alertChecks(env, sources)]) problems.push(describeProblem(problem.variable, sources[problem.variable], problem.message, undefined, problem.fix));
+  for (const problem of [...exporters.problems, ...fleet.problems, ...alertChecks(env, sources)])
+    problems.push(describeProblem(problem.variable, sources[problem.variable], problem.message, undefined, problem.fix));
   notes.push(...fleet.notes);
-  if (options.requireGrafanaAdmin === true && !demo && env.PROMETHEUS_MODE !== "agent" && effectiveText.get("ADMIN_PASSWORD") === undefined) {
+  if (
+    options.requireGrafanaAdmin === true &&
+    !demo &&
+    env.PROMETHEUS_MODE !== "agent" &&
+    effectiveText.get("ADMIN_PASSWORD") === undefined
+  ) {
     problems.push(describeProblem("ADMIN_PASSWORD", sources.ADMIN_PASSWORD, MISSING_ADMIN_PASSWORD));
   }
 
@@ -174,14 +188,28 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   for (const name of ENV_NAMES) if (ENV_VARIABLES[name].substitutable) substitutable.set(name, effectiveText.get(name));
 
   const hostName = options.hostName ?? hostname();
-  return { env, targets, fileTargets, demo, exporters: exporters.targets, hostName, substitutable, sources, envFile: { path: envPath, found: fileText !== undefined }, notes };
+  return {
+    env,
+    targets,
+    fileTargets,
+    demo,
+    exporters: exporters.targets,
+    hostName,
+    substitutable,
+    sources,
+    envFile: { path: envPath, found: fileText !== undefined },
+    notes,
+  };
 }
 
 /**
  * One variable straight from the environment, checked by its schema, for the few commands that
  * read no .env (the simulator's SIMULATOR_TOKEN). Throws the loader's UserError on a bad value.
  */
-export function environmentVariable<K extends EnvName>(name: K, environment: Readonly<Record<string, string | undefined>> = process.env): EnvValues[K] | undefined {
+export function environmentVariable<K extends EnvName>(
+  name: K,
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): EnvValues[K] | undefined {
   const text = environment[name];
   if (text === undefined || text === "") return undefined;
   const parsed = parseVariable(name, text, { kind: "environment" });
@@ -194,10 +222,14 @@ function parseVariable(name: EnvName, text: string, source: ValueSource): { ok: 
   const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
   const result = variable.schema.safeParse(text);
   // why: every setting ends up in a label, a path, a URL or a header, where ESC or NUL corrupts output or terminals.
-  if (result.success && hasControl(text)) return { ok: false, problem: describeProblem(name, source, "contains a control character (such as ESC, NUL or a line break)", text) };
+  if (result.success && hasControl(text))
+    return { ok: false, problem: describeProblem(name, source, "contains a control character (such as ESC, NUL or a line break)", text) };
   if (result.success) return { ok: true, value: result.data };
   const messages = result.error.issues.map((issue) => issue.message);
-  const shown = messages.length > MAX_PROBLEMS ? [...messages.slice(0, MAX_PROBLEMS), `… and ${(messages.length - MAX_PROBLEMS).toLocaleString("en-US")} more`] : messages;
+  const shown =
+    messages.length > MAX_PROBLEMS
+      ? [...messages.slice(0, MAX_PROBLEMS), `… and ${(messages.length - MAX_PROBLEMS).toLocaleString("en-US")} more`]
+      : messages;
   return { ok: false, problem: describeProblem(name, source, shown.join("; "), text) };
 }
 
@@ -247,7 +279,9 @@ function readEnvFileText(path: string, shownAs: string, explicit: boolean): stri
       ]);
     }
     throw new UserError(`cannot read the env file ${shownAs}: ${code ?? (error as Error).message}`, [
-      code === "EISDIR" ? `${shownAs} is a folder; pass a file with --env-file` : `make ${shownAs} readable (chmod u+r ${shownAs}) or pass another file with --env-file`,
+      code === "EISDIR"
+        ? `${shownAs} is a folder; pass a file with --env-file`
+        : `make ${shownAs} readable (chmod u+r ${shownAs}) or pass another file with --env-file`,
     ]);
   }
 }
@@ -262,7 +296,9 @@ function checkPath(name: EnvName, kind: "file" | "executable" | "directory", abs
     info = statSync(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return fail(code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable" : `cannot be read (${code ?? "unknown error"})`);
+    return fail(
+      code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable" : `cannot be read (${code ?? "unknown error"})`,
+    );
   }
   if (kind === "directory" && !info.isDirectory()) return fail("is not a folder");
   if (kind !== "directory" && !info.isFile()) return fail("is not a regular file");

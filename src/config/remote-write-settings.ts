@@ -5,7 +5,15 @@
 import type { VariableProblem } from "./exporter-targets.js";
 import type { EnvValues } from "./schema.js";
 
-type FleetEnv = Pick<EnvValues, "PROMETHEUS_MODE" | "REMOTE_WRITE_URL" | "REMOTE_WRITE_BEARER_TOKEN" | "REMOTE_WRITE_USERNAME" | "REMOTE_WRITE_PASSWORD" | "REMOTE_WRITE_CA_FILE">;
+type FleetEnv = Pick<
+  EnvValues,
+  | "PROMETHEUS_MODE"
+  | "REMOTE_WRITE_URL"
+  | "REMOTE_WRITE_BEARER_TOKEN"
+  | "REMOTE_WRITE_USERNAME"
+  | "REMOTE_WRITE_PASSWORD"
+  | "REMOTE_WRITE_CA_FILE"
+>;
 
 const CREDENTIALS = ["REMOTE_WRITE_BEARER_TOKEN", "REMOTE_WRITE_USERNAME", "REMOTE_WRITE_PASSWORD", "REMOTE_WRITE_CA_FILE"] as const;
 
@@ -27,12 +35,21 @@ export function fleetChecks(env: FleetEnv): { problems: VariableProblem[]; notes
     });
   }
   if (env.REMOTE_WRITE_USERNAME !== undefined && env.REMOTE_WRITE_PASSWORD === undefined) {
-    problems.push({ variable: "REMOTE_WRITE_USERNAME", message: "is set but REMOTE_WRITE_PASSWORD is empty; basic auth needs both", fix: "set REMOTE_WRITE_PASSWORD too, or empty REMOTE_WRITE_USERNAME" });
+    problems.push({
+      variable: "REMOTE_WRITE_USERNAME",
+      message: "is set but REMOTE_WRITE_PASSWORD is empty; basic auth needs both",
+      fix: "set REMOTE_WRITE_PASSWORD too, or empty REMOTE_WRITE_USERNAME",
+    });
   }
   if (env.REMOTE_WRITE_PASSWORD !== undefined && env.REMOTE_WRITE_USERNAME === undefined) {
-    problems.push({ variable: "REMOTE_WRITE_PASSWORD", message: "is set but REMOTE_WRITE_USERNAME is empty; basic auth needs both", fix: "set REMOTE_WRITE_USERNAME too, or empty REMOTE_WRITE_PASSWORD" });
+    problems.push({
+      variable: "REMOTE_WRITE_PASSWORD",
+      message: "is set but REMOTE_WRITE_USERNAME is empty; basic auth needs both",
+      fix: "set REMOTE_WRITE_USERNAME too, or empty REMOTE_WRITE_PASSWORD",
+    });
   }
   const unused = CREDENTIALS.filter((name) => env[name] !== undefined);
-  if (env.REMOTE_WRITE_URL === undefined && unused.length > 0) notes.push(`${unused.join(", ")} ${unused.length === 1 ? "is" : "are"} set but REMOTE_WRITE_URL is empty: nothing is sent anywhere`);
+  if (env.REMOTE_WRITE_URL === undefined && unused.length > 0)
+    notes.push(`${unused.join(", ")} ${unused.length === 1 ? "is" : "are"} set but REMOTE_WRITE_URL is empty: nothing is sent anywhere`);
   return { problems, notes };
 }

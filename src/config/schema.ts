@@ -4,7 +4,14 @@ import { durationSeconds, secondsDuration } from "../promql/duration.js";
 import { RECORDING_WINDOW } from "../promql/signals.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
-import { DEFAULT_SCRAPE_LIMITS, SCRAPE_LIMIT_KINDS, scrapeLimitSchema, sizeText, type ScrapeLimitKind, type ScrapeLimitOverride } from "./scrape-limits.js";
+import {
+  DEFAULT_SCRAPE_LIMITS,
+  SCRAPE_LIMIT_KINDS,
+  scrapeLimitSchema,
+  sizeText,
+  type ScrapeLimitKind,
+  type ScrapeLimitOverride,
+} from "./scrape-limits.js";
 
 /** Sections of `.env_example`, in the order they appear there. */
 export const ENV_GROUPS = {
@@ -91,11 +98,15 @@ function bucketEdgeSeconds(buckets: readonly number[] | undefined) {
     .string()
     .regex(/^\d+(\.\d+)?$/, { error: "must be a number of seconds, e.g. 2.5" })
     .transform((text) => Number(text))
-    .refine((value) => edges.includes(value), { error: `is not a bucket boundary of the histogram; valid boundaries: ${edges.join(", ")}` });
+    .refine((value) => edges.includes(value), {
+      error: `is not a bucket boundary of the histogram; valid boundaries: ${edges.join(", ")}`,
+    });
 }
 
 /** An image reference as docker accepts it: no spaces, quotes or line breaks. */
-const imageReference = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/, { error: "is not an image reference such as registry.example.com/prom/prometheus:v3.5.0" });
+const imageReference = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/, { error: "is not an image reference such as registry.example.com/prom/prometheus:v3.5.0" });
 
 function image(defaultImage: string, service: string): EnvVariable<string> & { default: string } {
   return {
@@ -192,7 +203,8 @@ function remoteWriteUrlProblem(text: string): string | undefined {
   if (!URL.canParse(text)) return "is not a URL";
   const url = new URL(text);
   if (url.protocol !== "http:" && url.protocol !== "https:") return "must start with http:// or https://";
-  if (url.username !== "" || url.password !== "") return "holds a user name or password; put them in REMOTE_WRITE_USERNAME and REMOTE_WRITE_PASSWORD";
+  if (url.username !== "" || url.password !== "")
+    return "holds a user name or password; put them in REMOTE_WRITE_USERNAME and REMOTE_WRITE_PASSWORD";
   if (url.hash !== "") return "has a #fragment";
   if (/\s/.test(text)) return "contains whitespace";
   return undefined;
@@ -237,12 +249,20 @@ function alertRoute(severity: string, defaultList: string): EnvVariable<AlertDes
     substitutable: false,
     fix: `list destinations separated by commas, e.g. ${defaultList}, or none`,
     schema: z.string().transform((text, context): AlertDestination[] => {
-      const items = text.split(",").map((item) => item.trim().toLowerCase()).filter((item) => item !== "");
+      const items = text
+        .split(",")
+        .map((item) => item.trim().toLowerCase())
+        .filter((item) => item !== "");
       if (items.length === 1 && items[0] === "none") return [];
       const known: AlertDestination[] = [];
       for (const item of items) {
         const found = ALERT_DESTINATIONS.find((destination) => destination === item);
-        if (found === undefined) context.issues.push({ code: "custom", message: `names ${JSON.stringify(item)}, which is not one of ${ALERT_DESTINATIONS.join(", ")}`, input: text });
+        if (found === undefined)
+          context.issues.push({
+            code: "custom",
+            message: `names ${JSON.stringify(item)}, which is not one of ${ALERT_DESTINATIONS.join(", ")}`,
+            input: text,
+          });
         else if (!known.includes(found)) known.push(found);
       }
       return known;
@@ -270,7 +290,7 @@ export const ENV_VARIABLES = {
     example: "a-long-random-password",
     secret: true,
     substitutable: false,
-    fix: "choose a password of 8 or more characters, not \"admin\", without quotes, backslashes or line breaks (e.g. openssl rand -base64 18)",
+    fix: 'choose a password of 8 or more characters, not "admin", without quotes, backslashes or line breaks (e.g. openssl rand -base64 18)',
     schema: z
       .string()
       .regex(COMPOSE_ENV_SAFE, { error: COMPOSE_ENV_UNSAFE })
@@ -330,7 +350,8 @@ export const ENV_VARIABLES = {
     group: "targets",
   },
   VLLM_TLS_CA_FILE: {
-    description: "PEM file of the CA that signed the targets' certificates (https with a private CA). Relative paths start at the .env file's folder.",
+    description:
+      "PEM file of the CA that signed the targets' certificates (https with a private CA). Relative paths start at the .env file's folder.",
     example: "./certs/ca.pem",
     secret: false,
     substitutable: false,
@@ -387,7 +408,8 @@ export const ENV_VARIABLES = {
     group: "prometheus",
   },
   PROMETHEUS_RETENTION_TIME: {
-    description: "How long Prometheus keeps samples (--storage.tsdb.retention.time), in both modes. Whichever of this and PROMETHEUS_RETENTION_SIZE is reached first deletes the oldest data.",
+    description:
+      "How long Prometheus keeps samples (--storage.tsdb.retention.time), in both modes. Whichever of this and PROMETHEUS_RETENTION_SIZE is reached first deletes the oldest data.",
     default: "15d",
     example: "30d",
     secret: false,
@@ -402,7 +424,11 @@ export const ENV_VARIABLES = {
   SCRAPE_SAMPLE_LIMIT: scrapeLimit("sample_limit", "the most series one target may export.", "vllm=200000"),
   SCRAPE_LABEL_LIMIT: scrapeLimit("label_limit", "the most labels one series may carry.", "vllm=128"),
   SCRAPE_LABEL_NAME_LENGTH_LIMIT: scrapeLimit("label_name_length_limit", "the longest label name.", "512"),
-  SCRAPE_LABEL_VALUE_LENGTH_LIMIT: scrapeLimit("label_value_length_limit", "the longest label value (vLLM's LoRA adapter lists are one value).", "vllm=16384"),
+  SCRAPE_LABEL_VALUE_LENGTH_LIMIT: scrapeLimit(
+    "label_value_length_limit",
+    "the longest label value (vLLM's LoRA adapter lists are one value).",
+    "vllm=16384",
+  ),
   SCRAPE_BODY_SIZE_LIMIT: scrapeLimit("body_size_limit", "the largest /metrics page, uncompressed (B, KB, MB or GB).", "vllm=128MB"),
   SCRAPE_TARGET_LIMIT: scrapeLimit("target_limit", "the most targets one file_sd job may list.", "vllm=20000"),
   PROMETHEUS_RETENTION_SIZE: {
@@ -474,7 +500,11 @@ export const ENV_VARIABLES = {
     secret: false,
     substitutable: false,
     fix: "use an absolute http(s) URL without a #fragment, e.g. https://wiki.example.com/vllm/runbooks",
-    schema: z.string().refine((text) => /^https?:\/\/[^\s#]+$/.test(text) && URL.canParse(text), { error: "must be an absolute http(s) URL without spaces or #" }),
+    schema: z
+      .string()
+      .refine((text) => /^https?:\/\/[^\s#]+$/.test(text) && URL.canParse(text), {
+        error: "must be an absolute http(s) URL without spaces or #",
+      }),
     group: "alerts",
   },
   GPU_PEAK_TFLOPS: {
@@ -556,12 +586,15 @@ export const ENV_VARIABLES = {
     group: "alerts",
   },
   ALERT_PAGERDUTY_ROUTING_KEY: {
-    description: "PagerDuty Events API v2 integration (routing) key (the pager): gets critical notifications. A secret: written only to its own 0600 file, referenced by routing_key_file.",
+    description:
+      "PagerDuty Events API v2 integration (routing) key (the pager): gets critical notifications. A secret: written only to its own 0600 file, referenced by routing_key_file.",
     example: "0123456789abcdef0123456789abcdef",
     secret: true,
     substitutable: false,
     fix: "copy the 32-character Integration Key of an Events API v2 integration, on one line without spaces",
-    schema: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, { error: "must be 8 to 128 letters, digits, - or _ (an Events API v2 integration key)" }),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,128}$/, { error: "must be 8 to 128 letters, digits, - or _ (an Events API v2 integration key)" }),
     group: "alerts",
   },
   ALERT_PAGERDUTY_URL: {
@@ -579,12 +612,17 @@ export const ENV_VARIABLES = {
     advanced: true,
   },
   ALERT_EMAIL_TO: {
-    description: "Where warning notifications are mailed (with ALERT_EMAIL_FROM and ALERT_SMTP_HOST): one address, or several separated by commas.",
+    description:
+      "Where warning notifications are mailed (with ALERT_EMAIL_FROM and ALERT_SMTP_HOST): one address, or several separated by commas.",
     example: "oncall@example.com",
     secret: false,
     substitutable: false,
     fix: "write one or more addresses separated by commas, e.g. oncall@example.com,ml-team@example.com",
-    schema: z.string().regex(/^\s*[^\s@,"'\\]+@[^\s@,"'\\]+(\s*,\s*[^\s@,"'\\]+@[^\s@,"'\\]+)*\s*$/, { error: "is not a comma-separated list of e-mail addresses" }),
+    schema: z
+      .string()
+      .regex(/^\s*[^\s@,"'\\]+@[^\s@,"'\\]+(\s*,\s*[^\s@,"'\\]+@[^\s@,"'\\]+)*\s*$/, {
+        error: "is not a comma-separated list of e-mail addresses",
+      }),
     group: "alerts",
   },
   ALERT_EMAIL_FROM: {
@@ -624,7 +662,8 @@ export const ENV_VARIABLES = {
     group: "alerts",
   },
   ALERT_SMTP_REQUIRE_TLS: {
-    description: "true: Alertmanager insists on STARTTLS before it sends mail (the default; set false only for a relay on this host or a test sink).",
+    description:
+      "true: Alertmanager insists on STARTTLS before it sends mail (the default; set false only for a relay on this host or a test sink).",
     default: "true",
     example: "false",
     secret: false,
@@ -641,12 +680,17 @@ export const ENV_VARIABLES = {
   ALERT_ROUTE_CRITICAL: alertRoute("critical", "pagerduty,slack,webhook"),
   ALERT_ROUTE_WARNING: alertRoute("warning", "slack,email,webhook"),
   ALERT_DASHBOARD_URL: {
-    description: "Grafana's address as the people who get notifications reach it: their links to the dashboards start here. Default: http://127.0.0.1:GRAFANA_PORT (this host).",
+    description:
+      "Grafana's address as the people who get notifications reach it: their links to the dashboards start here. Default: http://127.0.0.1:GRAFANA_PORT (this host).",
     example: "https://grafana.example.com",
     secret: false,
     substitutable: false,
     fix: "use an absolute http(s) URL without a #fragment, e.g. https://grafana.example.com",
-    schema: z.string().refine((text) => /^https?:\/\/[^\s#{}]+$/.test(text) && URL.canParse(text), { error: "must be an absolute http(s) URL without spaces, braces or #" }),
+    schema: z
+      .string()
+      .refine((text) => /^https?:\/\/[^\s#{}]+$/.test(text) && URL.canParse(text), {
+        error: "must be an absolute http(s) URL without spaces, braces or #",
+      }),
     group: "alerts",
     advanced: true,
   },
@@ -659,7 +703,8 @@ export const ENV_VARIABLES = {
   ALERTMANAGER_BIN: nativeProgram("alertmanager (or prometheus-alertmanager)", "/usr/bin/prometheus-alertmanager"),
   GRAFANA_BIN: nativeProgram("grafana (or grafana-server)", "/usr/sbin/grafana-server"),
   GRAFANA_HOME: {
-    description: "Folder of an unpacked Grafana release (holding bin/ and conf/defaults.ini), for native mode; used instead of GRAFANA_BIN.",
+    description:
+      "Folder of an unpacked Grafana release (holding bin/ and conf/defaults.ini), for native mode; used instead of GRAFANA_BIN.",
     example: "/opt/grafana",
     secret: false,
     substitutable: false,
@@ -753,7 +798,8 @@ export const ENV_VARIABLES = {
     group: "fleet",
   },
   REMOTE_WRITE_USERNAME: {
-    description: "Basic-auth user name for remote write (with REMOTE_WRITE_PASSWORD). Not a secret: it stays in the rendered prometheus.yml (mode 0600).",
+    description:
+      "Basic-auth user name for remote write (with REMOTE_WRITE_PASSWORD). Not a secret: it stays in the rendered prometheus.yml (mode 0600).",
     example: "tenant-1",
     secret: false,
     substitutable: false,
@@ -762,7 +808,8 @@ export const ENV_VARIABLES = {
     group: "fleet",
   },
   REMOTE_WRITE_PASSWORD: {
-    description: "Basic-auth password for remote write (with REMOTE_WRITE_USERNAME). Written to its own 0600 file, referenced by password_file; never inlined.",
+    description:
+      "Basic-auth password for remote write (with REMOTE_WRITE_USERNAME). Written to its own 0600 file, referenced by password_file; never inlined.",
     example: "a-long-random-password",
     secret: true,
     substitutable: false,
@@ -771,7 +818,8 @@ export const ENV_VARIABLES = {
     group: "fleet",
   },
   REMOTE_WRITE_CA_FILE: {
-    description: "PEM file of the CA that signed the remote-write endpoint's certificate (https with a private CA). Relative paths start at the .env file's folder.",
+    description:
+      "PEM file of the CA that signed the remote-write endpoint's certificate (https with a private CA). Relative paths start at the .env file's folder.",
     example: "./certs/metrics-ca.pem",
     secret: false,
     substitutable: false,
@@ -787,7 +835,9 @@ export const ENV_VARIABLES = {
     secret: false,
     substitutable: false,
     fix: "use one line of printable characters without quotes or backslashes, e.g. the host or cluster name",
-    schema: z.string().regex(/^[^\s"'\\]{1,128}$/, { error: "must be 1 to 128 printable characters without spaces, quotes or backslashes" }),
+    schema: z
+      .string()
+      .regex(/^[^\s"'\\]{1,128}$/, { error: "must be 1 to 128 printable characters without spaces, quotes or backslashes" }),
     group: "fleet",
   },
 } as const satisfies Record<string, EnvVariable<unknown>>;

@@ -35,13 +35,41 @@ const MB = 1024 * 1024;
 export const DEFAULT_SCRAPE_LIMITS: Readonly<Record<ScrapeJob, Readonly<Record<ScrapeLimitKind, number>>>> = {
   // why: 17× one model on 8 engines leaves room for LoRA adapters, speculative decoding and KV-connector
   // families (each adds per-engine histograms); a 200,000-series page is refused.
-  vllm: { sample_limit: 50_000, label_limit: 64, label_name_length_limit: 256, label_value_length_limit: 4096, body_size_limit: 32 * MB, target_limit: 5_000 },
+  vllm: {
+    sample_limit: 50_000,
+    label_limit: 64,
+    label_name_length_limit: 256,
+    label_value_length_limit: 4096,
+    body_size_limit: 32 * MB,
+    target_limit: 5_000,
+  },
   // why: 8 GPUs × 7 MIG slices × ~40 DCGM fields is ~2,300 series; 20,000 leaves room for 64-GPU hosts.
-  gpu: { sample_limit: 20_000, label_limit: 64, label_name_length_limit: 256, label_value_length_limit: 4096, body_size_limit: 16 * MB, target_limit: 5_000 },
+  gpu: {
+    sample_limit: 20_000,
+    label_limit: 64,
+    label_name_length_limit: 256,
+    label_value_length_limit: 4096,
+    body_size_limit: 16 * MB,
+    target_limit: 5_000,
+  },
   // why: a 256-core host with hundreds of container veth devices reaches ~25,000 node_exporter series.
-  node: { sample_limit: 50_000, label_limit: 64, label_name_length_limit: 256, label_value_length_limit: 4096, body_size_limit: 32 * MB, target_limit: 5_000 },
+  node: {
+    sample_limit: 50_000,
+    label_limit: 64,
+    label_name_length_limit: 256,
+    label_value_length_limit: 4096,
+    body_size_limit: 32 * MB,
+    target_limit: 5_000,
+  },
   // why: Prometheus's own page is ~1,000 series, growing with scrape pools and rule groups.
-  prometheus: { sample_limit: 20_000, label_limit: 64, label_name_length_limit: 256, label_value_length_limit: 4096, body_size_limit: 16 * MB, target_limit: 0 },
+  prometheus: {
+    sample_limit: 20_000,
+    label_limit: 64,
+    label_name_length_limit: 256,
+    label_value_length_limit: 4096,
+    body_size_limit: 16 * MB,
+    target_limit: 0,
+  },
 };
 
 /** Overrides of one limit: for every job (`all`) and/or per job. */
@@ -88,7 +116,10 @@ export function scrapeLimitSchema(kind: ScrapeLimitKind): z.ZodType<ScrapeLimitO
 }
 
 /** The limits of one job: the default, then a bare value, then a `job=` value. */
-export function scrapeLimitsOf(job: ScrapeJob, overrides: Readonly<Partial<Record<ScrapeLimitKind, ScrapeLimitOverride | undefined>>>): Record<string, number | string> {
+export function scrapeLimitsOf(
+  job: ScrapeJob,
+  overrides: Readonly<Partial<Record<ScrapeLimitKind, ScrapeLimitOverride | undefined>>>,
+): Record<string, number | string> {
   const limits: Record<string, number | string> = {};
   for (const kind of Object.keys(SCRAPE_LIMIT_KINDS) as ScrapeLimitKind[]) {
     if (SCRAPE_LIMIT_KINDS[kind].fileSdOnly && !FILE_SD_JOBS.has(job)) continue;

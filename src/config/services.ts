@@ -13,13 +13,16 @@
  */
 import { defaultValue, type EnvName, type EnvValues } from "./schema.js";
 
-export type ServiceName = "prometheus" | "grafana" | "node-exporter" | "alertmanager" | "simulator" | "simulator-gpu" | "dcgm-exporter" | "nvidia-gpu-exporter";
+export type ServiceName =
+  "prometheus" | "grafana" | "node-exporter" | "alertmanager" | "simulator" | "simulator-gpu" | "dcgm-exporter" | "nvidia-gpu-exporter";
 
 /** Port variables of the table: each must be a port in the schema. */
-type PortVariable = "PROMETHEUS_PORT" | "GRAFANA_PORT" | "NODE_EXPORTER_PORT" | "ALERTMANAGER_PORT" | "SIMULATOR_PORT" | "SIMULATOR_GPU_PORT";
+type PortVariable =
+  "PROMETHEUS_PORT" | "GRAFANA_PORT" | "NODE_EXPORTER_PORT" | "ALERTMANAGER_PORT" | "SIMULATOR_PORT" | "SIMULATOR_GPU_PORT";
 
 /** Image variables of the table: each is an image in the schema (group `images`). */
-export type ServiceImageVariable = "PROMETHEUS_IMAGE" | "GRAFANA_IMAGE" | "NODE_EXPORTER_IMAGE" | "ALERTMANAGER_IMAGE" | "DCGM_EXPORTER_IMAGE" | "NVIDIA_GPU_EXPORTER_IMAGE";
+export type ServiceImageVariable =
+  "PROMETHEUS_IMAGE" | "GRAFANA_IMAGE" | "NODE_EXPORTER_IMAGE" | "ALERTMANAGER_IMAGE" | "DCGM_EXPORTER_IMAGE" | "NVIDIA_GPU_EXPORTER_IMAGE";
 
 /** The compose profiles of docker-compose.yml; a service without one always runs. */
 export type ComposeProfile = "demo" | "gpu" | "nvidia-smi" | "alerts";

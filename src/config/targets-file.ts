@@ -33,7 +33,12 @@ export function parseTargetsFile(text: string, fileName: string, defaults: { sch
   if (document.errors.length > 0) {
     const first = document.errors[0];
     const line = first?.linePos?.[0]?.line ?? 1;
-    return { targets, problems: [`${fileName}:${line}: is not valid YAML or JSON (${first?.code ?? "parse error"}); Prometheus would ignore the whole file`] };
+    return {
+      targets,
+      problems: [
+        `${fileName}:${line}: is not valid YAML or JSON (${first?.code ?? "parse error"}); Prometheus would ignore the whole file`,
+      ],
+    };
   }
   const root = document.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ""))) return { targets, problems };
@@ -58,13 +63,19 @@ export function parseTargetsFile(text: string, fileName: string, defaults: { sch
       } else {
         for (const pair of labels.items) {
           const name = isScalar(pair.key) ? String(pair.key.value) : "";
-          if (!LABEL_NAME.test(name)) problems.push(`${at(pair.key as Node)}: "${echo(name)}" is not a valid label name (letters, digits and _, not starting with a digit)`);
+          if (!LABEL_NAME.test(name))
+            problems.push(
+              `${at(pair.key as Node)}: "${echo(name)}" is not a valid label name (letters, digits and _, not starting with a digit)`,
+            );
           if (!isScalar(pair.value)) {
             problems.push(`${at(pair.key as Node)}: the value of label ${echo(name)} must be a plain string`);
             continue;
           }
           const value = String(pair.value.value);
-          if (hasControl(value)) problems.push(`${at(pair.value)}: the value of label ${echo(name)} contains a control character (such as ESC or NUL), which would reach every series of these targets`);
+          if (hasControl(value))
+            problems.push(
+              `${at(pair.value)}: the value of label ${echo(name)} contains a control character (such as ESC or NUL), which would reach every series of these targets`,
+            );
           if (name === "__scheme__") {
             if (value === "http" || value === "https") scheme = value;
             else problems.push(`${at(pair.value)}: __scheme__ must be http or https`);
@@ -84,7 +95,9 @@ export function parseTargetsFile(text: string, fileName: string, defaults: { sch
     for (const item of list.items) {
       const address = isScalar(item) ? String(item.value) : "";
       if (address.includes("/")) {
-        problems.push(`${at(item as Node)}: target "${echo(address)}" has a scheme or path, which Prometheus rejects in file_sd; write host:port and put the scheme and path in labels __scheme__ and __metrics_path__`);
+        problems.push(
+          `${at(item as Node)}: target "${echo(address)}" has a scheme or path, which Prometheus rejects in file_sd; write host:port and put the scheme and path in labels __scheme__ and __metrics_path__`,
+        );
         continue;
       }
       const spec = parseHostItem(address);

@@ -43,7 +43,10 @@ export function parseTargetList(value: string): { specs: TargetSpec[]; problems:
 }
 
 /** Fills in what an item left out: scheme from SCHEMA, path from VLLM_METRICS_PATH, port by rule (vLLM's 8000 unless `defaults.port`). */
-export function resolveTargets(specs: readonly TargetSpec[], defaults: { scheme: Scheme; metricsPath: string; port?: number }): VllmTarget[] {
+export function resolveTargets(
+  specs: readonly TargetSpec[],
+  defaults: { scheme: Scheme; metricsPath: string; port?: number },
+): VllmTarget[] {
   return specs.map((spec) => {
     const scheme = spec.scheme ?? defaults.scheme;
     // why: a URL without a port means the scheme's port (a gateway); a bare host means the server's own default (vLLM's 8000, an exporter's).
@@ -106,7 +109,8 @@ export function parseHostItem(item: string): TargetSpec | string {
 
 function withPort(host: string, port: string | undefined): TargetSpec | string {
   if (port === undefined) return { host };
-  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) return `has an invalid port "${port}"; use a number from 1 to 65535`;
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+    return `has an invalid port "${port}"; use a number from 1 to 65535`;
   return { host, port: Number(port) };
 }
 

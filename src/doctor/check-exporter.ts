@@ -23,7 +23,11 @@ const FAMILIES: Readonly<Record<ExporterKind, readonly Readonly<Record<string, M
   gpu: [dcgm, nvidiaSmi],
 };
 
-export async function checkExporter(target: ExporterCheckTarget, settings: Pick<DoctorSettings, "timeoutMs">, context: TargetContext): Promise<TargetReport> {
+export async function checkExporter(
+  target: ExporterCheckTarget,
+  settings: Pick<DoctorSettings, "timeoutMs">,
+  context: TargetContext,
+): Promise<TargetReport> {
   const checks: CheckResult[] = [];
   await probeExporter(target, settings.timeoutMs, checks);
   const prometheus = prometheusCheck(target, context, checks);
@@ -47,7 +51,12 @@ async function probeExporter(target: ExporterCheckTarget, timeoutMs: number, che
   const expected = { title: EXPORTERS[target.exporter].title, groups: FAMILIES[target.exporter] };
   const resolved = await resolveHost(host, timeoutMs);
   if (!resolved.ok) {
-    checks.push({ check: "dns", status: "problem", message: `cannot resolve host ${host} (${resolved.code})`, fix: `check the host name in ${target.source}` });
+    checks.push({
+      check: "dns",
+      status: "problem",
+      message: `cannot resolve host ${host} (${resolved.code})`,
+      fix: `check the host name in ${target.source}`,
+    });
     return;
   }
   const connected = await probeTcp(host, port, timeoutMs);
@@ -63,11 +72,21 @@ async function probeExporter(target: ExporterCheckTarget, timeoutMs: number, che
   checks.push({ check: "tcp", status: "ok", message: `TCP connection to ${where} opens` });
   const response = await scrapeOnce({ scheme: target.scheme, host, port, path: target.metricsPath, insecureSkipVerify: false, timeoutMs });
   if (!response.ok) {
-    checks.push({ check: "http", status: "problem", message: `HTTP request to ${where}${target.metricsPath} failed (${response.code})`, fix: `check the scheme and path in ${target.source}` });
+    checks.push({
+      check: "http",
+      status: "problem",
+      message: `HTTP request to ${where}${target.metricsPath} failed (${response.code})`,
+      fix: `check the scheme and path in ${target.source}`,
+    });
     return;
   }
   if (response.status < 200 || response.status >= 300) {
-    checks.push({ check: "http", status: "problem", message: `${where}${target.metricsPath} answers HTTP ${response.status}`, fix: `check the path in ${target.source} (exporters serve /metrics)` });
+    checks.push({
+      check: "http",
+      status: "problem",
+      message: `${where}${target.metricsPath} answers HTTP ${response.status}`,
+      fix: `check the path in ${target.source} (exporters serve /metrics)`,
+    });
     return;
   }
   let names: Set<string>;
@@ -75,10 +94,17 @@ async function probeExporter(target: ExporterCheckTarget, timeoutMs: number, che
     names = sampleNames(parseExposition(response.body, { contentType: response.contentType }));
   } catch (error) {
     if (!(error instanceof ExpositionSyntaxError)) throw error;
-    checks.push({ check: "body", status: "problem", message: `the body is not Prometheus exposition (${error.message})`, fix: `check that ${target.source} points at ${expected.title}` });
+    checks.push({
+      check: "body",
+      status: "problem",
+      message: `the body is not Prometheus exposition (${error.message})`,
+      fix: `check that ${target.source} points at ${expected.title}`,
+    });
     return;
   }
-  const found = expected.groups.flatMap((group) => Object.values(group)).filter((family) => names.has(family.name) || names.has(`${family.name}_bucket`));
+  const found = expected.groups
+    .flatMap((group) => Object.values(group))
+    .filter((family) => names.has(family.name) || names.has(`${family.name}_bucket`));
   checks.push(
     found.length > 0
       ? { check: "body", status: "ok", message: `${expected.title}: ${found.length} of the families the dashboards read` }

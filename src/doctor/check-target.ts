@@ -63,7 +63,10 @@ async function probeLayers(
     checks.push({
       check: "dns",
       status: "problem",
-      message: resolved.code === "EAI_AGAIN" || resolved.code === "ETIMEOUT" ? `the DNS server did not answer for host ${host} (${resolved.code})` : `cannot resolve host ${host} (${resolved.code})`,
+      message:
+        resolved.code === "EAI_AGAIN" || resolved.code === "ETIMEOUT"
+          ? `the DNS server did not answer for host ${host} (${resolved.code})`
+          : `cannot resolve host ${host} (${resolved.code})`,
       fix: `check the host name in ${target.source}; on this machine \`getent hosts ${host}\` must print an address`,
     });
     return {};
@@ -78,7 +81,10 @@ async function probeLayers(
   checks.push({ check: "tcp", status: "ok", message: `TCP connection to ${where} opens` });
 
   if (target.scheme === "https") {
-    const handshake = await probeTls(host, port, { ...(settings.caPem !== undefined ? { caPem: settings.caPem } : {}), timeoutMs: settings.timeoutMs });
+    const handshake = await probeTls(host, port, {
+      ...(settings.caPem !== undefined ? { caPem: settings.caPem } : {}),
+      timeoutMs: settings.timeoutMs,
+    });
     const tls = tlsCheck(handshake, host, where, target, settings);
     checks.push(tls);
     if (tls.status === "problem") return {};
@@ -112,7 +118,11 @@ async function probeLayers(
   checks.push(
     coverage.emptyPanels.length === 0
       ? { check: "panels", status: "ok", message: `all ${total} dashboard panels fed by this target would show data` }
-      : { check: "panels", status: "note", message: `${coverage.emptyPanels.length} of ${total} dashboard panels fed by this target would be empty (listed below)` },
+      : {
+          check: "panels",
+          status: "note",
+          message: `${coverage.emptyPanels.length} of ${total} dashboard panels fed by this target would be empty (listed below)`,
+        },
   );
   return { ...identity, ...coverage };
 }
@@ -135,7 +145,12 @@ function tcpProblem(code: string, where: string, target: DoctorTarget, settings:
     };
   }
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH") {
-    return { check: "tcp", status: "problem", message: `no route to ${where} (${code})`, fix: `check the host in ${target.source} and this machine's network` };
+    return {
+      check: "tcp",
+      status: "problem",
+      message: `no route to ${where} (${code})`,
+      fix: `check the host in ${target.source} and this machine's network`,
+    };
   }
   return { check: "tcp", status: "problem", message: `cannot connect to ${where} (${code})`, fix: `check the address in ${target.source}` };
 }
@@ -143,7 +158,11 @@ function tcpProblem(code: string, where: string, target: DoctorTarget, settings:
 function tlsCheck(handshake: TlsHandshake, host: string, where: string, target: DoctorTarget, settings: DoctorSettings): CheckResult {
   if (!handshake.completed) {
     const code = handshake.errorCode ?? "unknown error";
-    if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "EPROTO" || /wrong version number|http request/i.test(handshake.errorMessage ?? "")) {
+    if (
+      code === "ERR_SSL_WRONG_VERSION_NUMBER" ||
+      code === "EPROTO" ||
+      /wrong version number|http request/i.test(handshake.errorMessage ?? "")
+    ) {
       return {
         check: "tls",
         status: "problem",
@@ -151,9 +170,17 @@ function tlsCheck(handshake: TlsHandshake, host: string, where: string, target: 
         fix: `use http:// in ${target.source}, or ${FIX_VARIABLES.scheme}=http`,
       };
     }
-    return { check: "tls", status: "problem", message: `TLS handshake with ${where} failed (${code})`, fix: "check that the port serves HTTPS" };
+    return {
+      check: "tls",
+      status: "problem",
+      message: `TLS handshake with ${where} failed (${code})`,
+      fix: "check that the port serves HTTPS",
+    };
   }
-  const names = handshake.certificateNames !== undefined && handshake.certificateNames !== "" ? handshake.certificateNames : `CN=${handshake.certificateSubject ?? "?"}`;
+  const names =
+    handshake.certificateNames !== undefined && handshake.certificateNames !== ""
+      ? handshake.certificateNames
+      : `CN=${handshake.certificateSubject ?? "?"}`;
   const error = handshake.authorizationError;
   if (error === undefined) return { check: "tls", status: "ok", message: `TLS certificate (${names}) is trusted and matches ${host}` };
   const status = settings.insecureSkipVerify ? "note" : "problem";
@@ -178,12 +205,29 @@ function tlsCheck(handshake: TlsHandshake, host: string, where: string, target: 
     };
   }
   if (error === "CERT_HAS_EXPIRED" || error === "CERT_NOT_YET_VALID") {
-    return { check: "tls", status, message: `the server's certificate (${names}) is not valid now (${error})`, fix: `${skipped} renew the server certificate`.trim() };
+    return {
+      check: "tls",
+      status,
+      message: `the server's certificate (${names}) is not valid now (${error})`,
+      fix: `${skipped} renew the server certificate`.trim(),
+    };
   }
-  return { check: "tls", status, message: `the server's certificate (${names}) is not trusted (${error})`, fix: `${skipped} check the certificate and ${FIX_VARIABLES.caFile}`.trim() };
+  return {
+    check: "tls",
+    status,
+    message: `the server's certificate (${names}) is not trusted (${error})`,
+    fix: `${skipped} check the certificate and ${FIX_VARIABLES.caFile}`.trim(),
+  };
 }
 
-async function httpCheck(response: ScrapeResponse, host: string, port: number, where: string, target: DoctorTarget, settings: DoctorSettings): Promise<CheckResult> {
+async function httpCheck(
+  response: ScrapeResponse,
+  host: string,
+  port: number,
+  where: string,
+  target: DoctorTarget,
+  settings: DoctorSettings,
+): Promise<CheckResult> {
   const speaksHttps = (): CheckResult => ({
     check: "http",
     status: "problem",
@@ -196,9 +240,19 @@ async function httpCheck(response: ScrapeResponse, host: string, port: number, w
       if (handshake.completed) return speaksHttps();
     }
     if (response.code === "ETIMEDOUT") {
-      return { check: "http", status: "problem", message: `no complete HTTP answer from ${where} within ${settings.timeoutMs} ms`, fix: "raise --timeout, or check that the port serves HTTP" };
+      return {
+        check: "http",
+        status: "problem",
+        message: `no complete HTTP answer from ${where} within ${settings.timeoutMs} ms`,
+        fix: "raise --timeout, or check that the port serves HTTP",
+      };
     }
-    return { check: "http", status: "problem", message: `HTTP request to ${where}${target.metricsPath} failed (${response.code})`, fix: `check the address and scheme in ${target.source}` };
+    return {
+      check: "http",
+      status: "problem",
+      message: `HTTP request to ${where}${target.metricsPath} failed (${response.code})`,
+      fix: `check the address and scheme in ${target.source}`,
+    };
   }
   const status = response.status;
   const label = `HTTP ${status} from ${target.metricsPath}`;
@@ -208,7 +262,12 @@ async function httpCheck(response: ScrapeResponse, host: string, port: number, w
     // why: vLLM's --api-key guards only /v1/*, never /metrics, so a 401 here comes from a gateway or proxy in front of it.
     const who = "vLLM itself never asks for a token on /metrics (its --api-key covers only /v1/*): a gateway or proxy in front of it does";
     return settings.token === undefined
-      ? { check: "http", status: "problem", message: `${label}: the endpoint wants a bearer token and none is set; ${who}`, fix: `set ${FIX_VARIABLES.token} to that gateway's or proxy's token` }
+      ? {
+          check: "http",
+          status: "problem",
+          message: `${label}: the endpoint wants a bearer token and none is set; ${who}`,
+          fix: `set ${FIX_VARIABLES.token} to that gateway's or proxy's token`,
+        }
       : {
           check: "http",
           status: "problem",
@@ -217,11 +276,21 @@ async function httpCheck(response: ScrapeResponse, host: string, port: number, w
         };
   }
   if (status === 404) {
-    return { check: "http", status: "problem", message: `${label}: nothing is served at ${target.metricsPath}`, fix: `set ${FIX_VARIABLES.metricsPath} (vLLM serves /metrics) or the path in ${target.source}` };
+    return {
+      check: "http",
+      status: "problem",
+      message: `${label}: nothing is served at ${target.metricsPath}`,
+      fix: `set ${FIX_VARIABLES.metricsPath} (vLLM serves /metrics) or the path in ${target.source}`,
+    };
   }
   if (status >= 300 && status < 400) {
     const location = (response.location ?? "?").replace(/\/\/[^/@]*@/, "//");
-    return { check: "http", status: "problem", message: `${label}: redirects to ${location}`, fix: `put the final address in ${target.source}; Prometheus does not follow redirects to another scheme or host reliably` };
+    return {
+      check: "http",
+      status: "problem",
+      message: `${label}: redirects to ${location}`,
+      fix: `put the final address in ${target.source}; Prometheus does not follow redirects to another scheme or host reliably`,
+    };
   }
   if (status === 500) {
     return {
@@ -232,7 +301,12 @@ async function httpCheck(response: ScrapeResponse, host: string, port: number, w
     };
   }
   if (status > 500) {
-    return { check: "http", status: "problem", message: `${label}: the server or a proxy in front of it is failing`, fix: "is vLLM still loading the model? does the proxy reach its upstream?" };
+    return {
+      check: "http",
+      status: "problem",
+      message: `${label}: the server or a proxy in front of it is failing`,
+      fix: "is vLLM still loading the model? does the proxy reach its upstream?",
+    };
   }
   return { check: "http", status: "problem", message: `${label}`, fix: `check the address and path in ${target.source}` };
 }
@@ -250,16 +324,38 @@ function bodyCheck(body: string, contentType: string, target: DoctorTarget): { c
     };
   }
   if (/json/i.test(contentType) || /^[[{]/.test(start)) {
-    return { check: { check: "body", status: "problem", message: "the body is JSON, not Prometheus metrics", fix: `the path points at an API route; set ${FIX_VARIABLES.metricsPath}=/metrics (or the path in ${target.source})` } };
+    return {
+      check: {
+        check: "body",
+        status: "problem",
+        message: "the body is JSON, not Prometheus metrics",
+        fix: `the path points at an API route; set ${FIX_VARIABLES.metricsPath}=/metrics (or the path in ${target.source})`,
+      },
+    };
   }
-  if (body.trim() === "") return { check: { check: "body", status: "problem", message: "the body is empty", fix: "the server answered without metrics; is this a vLLM server?" } };
+  if (body.trim() === "")
+    return {
+      check: {
+        check: "body",
+        status: "problem",
+        message: "the body is empty",
+        fix: "the server answered without metrics; is this a vLLM server?",
+      },
+    };
   try {
     const document = parseExposition(body, { contentType });
     const kind = document.format === "openmetrics" ? "OpenMetrics" : "Prometheus text format";
     return { check: { check: "body", status: "ok", message: `${kind}, ${document.families.length} metric families` }, document };
   } catch (error) {
     if (!(error instanceof ExpositionSyntaxError)) throw error;
-    return { check: { check: "body", status: "problem", message: `the body is not Prometheus exposition (${error.message})`, fix: `check that ${target.source} points at a metrics endpoint` } };
+    return {
+      check: {
+        check: "body",
+        status: "problem",
+        message: `the body is not Prometheus exposition (${error.message})`,
+        fix: `check that ${target.source} points at a metrics endpoint`,
+      },
+    };
   }
 }
 
@@ -268,13 +364,25 @@ export function prometheusCheck(target: DoctorTarget, context: TargetContext, ch
   const found = findPrometheusTarget(context.prometheus.value, target);
   const where = context.prometheusUrl ?? "Prometheus";
   if (found === undefined) {
-    checks.push({ check: "prometheus", status: "note", message: `Prometheus at ${where} does not scrape this target`, fix: `apply the .env with \`${context.applyCommand}\`` });
+    checks.push({
+      check: "prometheus",
+      status: "note",
+      message: `Prometheus at ${where} does not scrape this target`,
+      fix: `apply the .env with \`${context.applyCommand}\``,
+    });
     return undefined;
   }
-  if (context.configLoadedAt !== undefined && isStale(found, context.configLoadedAt)) checks.push(notScrapedSinceLoad(found, context.configLoadedAt, "Prometheus: this target"));
-  else if (found.health === "up") checks.push({ check: "prometheus", status: "ok", message: `Prometheus scrapes it: health up, last scrape ${found.lastScrape}` });
+  if (context.configLoadedAt !== undefined && isStale(found, context.configLoadedAt))
+    checks.push(notScrapedSinceLoad(found, context.configLoadedAt, "Prometheus: this target"));
+  else if (found.health === "up")
+    checks.push({ check: "prometheus", status: "ok", message: `Prometheus scrapes it: health up, last scrape ${found.lastScrape}` });
   else if (found.health === "down" && found.limitAdvice !== undefined) {
-    checks.push({ check: "prometheus", status: "problem", message: `Prometheus refuses its scrapes: ${found.lastError}`, fix: found.limitAdvice });
+    checks.push({
+      check: "prometheus",
+      status: "problem",
+      message: `Prometheus refuses its scrapes: ${found.lastError}`,
+      fix: found.limitAdvice,
+    });
   } else if (found.health === "down") {
     const doctorFine = !checks.some((check) => check.status === "problem");
     checks.push({

@@ -54,10 +54,16 @@ function checkLines(check: CheckResult, indent: string): string[] {
   return lines;
 }
 
-const GENERAL_PLACES: Partial<Record<CheckResult["check"], string>> = { prometheus: "in Prometheus", "remote-write": "in remote write", config: "in the configuration" };
+const GENERAL_PLACES: Partial<Record<CheckResult["check"], string>> = {
+  prometheus: "in Prometheus",
+  "remote-write": "in remote write",
+  config: "in the configuration",
+};
 
 /** `, and in Prometheus and in remote write` for the checks outside any target that found a problem. */
 function generalProblems(report: DoctorReport): string {
-  const places = [...new Set(report.general.filter((check) => check.status === "problem").map((check) => GENERAL_PLACES[check.check] ?? check.check))];
+  const places = [
+    ...new Set(report.general.filter((check) => check.status === "problem").map((check) => GENERAL_PLACES[check.check] ?? check.check)),
+  ];
   return places.length === 0 ? "" : `, and ${places.join(" and ")}`;
 }

@@ -37,7 +37,11 @@ export function isStale(target: Pick<ScrapeTarget, "lastScrape">, configLoadedAt
  * its scrape interval plus a second (the new loop's offset is below one interval), and never
  * longer than `maxWaitMs`.
  */
-export async function freshScrapeTargets(prometheusUrl: string, timeoutMs: number, maxWaitMs = DEFAULT_FRESH_SCRAPE_WAIT_MS): Promise<FreshTargets> {
+export async function freshScrapeTargets(
+  prometheusUrl: string,
+  timeoutMs: number,
+  maxWaitMs = DEFAULT_FRESH_SCRAPE_WAIT_MS,
+): Promise<FreshTargets> {
   const loaded = await fetchLastConfigTime(prometheusUrl, timeoutMs);
   let targets = await fetchScrapeTargets(prometheusUrl, timeoutMs);
   if (!loaded.reachable || !targets.reachable) return { targets };
@@ -53,8 +57,15 @@ export async function freshScrapeTargets(prometheusUrl: string, timeoutMs: numbe
 }
 
 /** What to say of a target with no result under the running configuration: no old verdict, no advice to reload again. */
-export function notScrapedSinceLoad(target: Pick<ScrapeTarget, "health" | "lastError" | "scrapeInterval">, configLoadedAt: string, what: string): CheckResult {
-  const before = target.health === "unknown" ? "" : ` (its last result, health ${target.health}${target.lastError === "" ? "" : `: ${target.lastError}`}, is from before that)`;
+export function notScrapedSinceLoad(
+  target: Pick<ScrapeTarget, "health" | "lastError" | "scrapeInterval">,
+  configLoadedAt: string,
+  what: string,
+): CheckResult {
+  const before =
+    target.health === "unknown"
+      ? ""
+      : ` (its last result, health ${target.health}${target.lastError === "" ? "" : `: ${target.lastError}`}, is from before that)`;
   return {
     check: "prometheus",
     status: "problem",

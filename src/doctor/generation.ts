@@ -40,7 +40,12 @@ export function classifyGeneration(document: ExpositionDocument): GenerationFind
   const hasEngine = engines.length > 0;
   const seen = `${names.size} vLLM series; models: ${models.join(", ") || "(no model_name label)"}; engines: ${engines.join(", ") || "(no engine label)"}`;
   if (hasNew && !hasOld) {
-    return { generation: "current", models, engines, check: { check: "generation", status: "ok", message: `current vLLM V1 metrics (≥ 0.11): ${seen}` } };
+    return {
+      generation: "current",
+      models,
+      engines,
+      check: { check: "generation", status: "ok", message: `current vLLM V1 metrics (≥ 0.11): ${seen}` },
+    };
   }
   if (hasNew && hasOld) {
     return {

@@ -88,7 +88,9 @@ export async function exchange(request: ExchangeRequest): Promise<ScrapeResponse
       clearTimeout(timer);
       resolve({ ok: false, code: errorCode(error), message: error.message });
     }
-    client.once("timeout", () => client.destroy(Object.assign(new Error(`no answer within ${request.timeoutMs} ms`), { code: "ETIMEDOUT" })));
+    client.once("timeout", () =>
+      client.destroy(Object.assign(new Error(`no answer within ${request.timeoutMs} ms`), { code: "ETIMEDOUT" })),
+    );
     client.once("error", fail);
     client.end(request.body === undefined ? undefined : Buffer.from(request.body));
   });

@@ -56,7 +56,8 @@ export function loadForDoctor(flags: DoctorFlags, load: () => Settings): Setting
   try {
     settings = load();
   } catch (error) {
-    if (error instanceof UserError && fromFlags.length > 0) throw new UserError(error.message.split("\n")[0] ?? "invalid configuration", [...error.problems, ...fromFlags]);
+    if (error instanceof UserError && fromFlags.length > 0)
+      throw new UserError(error.message.split("\n")[0] ?? "invalid configuration", [...error.problems, ...fromFlags]);
     throw error;
   }
   if (fromFlags.length > 0) throw new UserError("doctor cannot start: bad input", fromFlags);
@@ -64,16 +65,25 @@ export function loadForDoctor(flags: DoctorFlags, load: () => Settings): Setting
 }
 
 /** What to check and how, once the settings and flags are valid (see `loadForDoctor`). */
-export function planDoctor(settings: Settings, flags: DoctorFlags, running: RunningStack | undefined, caPem: string | undefined, remoteWriteCaPem?: string): DoctorPlan {
+export function planDoctor(
+  settings: Settings,
+  flags: DoctorFlags,
+  running: RunningStack | undefined,
+  caPem: string | undefined,
+  remoteWriteCaPem?: string,
+): DoctorPlan {
   const notes: string[] = [];
   const timeoutMs = Number(flags.timeout);
   const defaults = { scheme: settings.env.SCHEMA, metricsPath: settings.env.VLLM_METRICS_PATH };
   const targets: DoctorTarget[] = [];
   if (flags.target !== undefined) {
-    for (const item of flags.target) targets.push(...resolveTargets(parseTargetList(item).specs, defaults).map((target) => ({ ...target, source: "--target" })));
+    for (const item of flags.target)
+      targets.push(...resolveTargets(parseTargetList(item).specs, defaults).map((target) => ({ ...target, source: "--target" })));
   } else if (settings.demo) {
     if (running?.kind === "compose") {
-      notes.push("demo mode: the compose stack's simulator is reachable only inside its network; pass --target to check a server from here");
+      notes.push(
+        "demo mode: the compose stack's simulator is reachable only inside its network; pass --target to check a server from here",
+      );
     } else {
       const address = running?.simulatorAddress ?? `${LISTEN_HOST}:${nativePort("simulator", settings)}`;
       targets.push({ address, scheme: "http", metricsPath: "/metrics", source: "the demo's simulator (VLLM_TARGET is empty)" });
@@ -81,7 +91,9 @@ export function planDoctor(settings: Settings, flags: DoctorFlags, running: Runn
     }
   } else {
     targets.push(...settings.targets.map((target) => ({ ...target, source: "VLLM_TARGET" })));
-    targets.push(...settings.fileTargets.map((target) => ({ ...target, source: `VLLM_TARGETS_FILE (${settings.env.VLLM_TARGETS_FILE ?? ""})` })));
+    targets.push(
+      ...settings.fileTargets.map((target) => ({ ...target, source: `VLLM_TARGETS_FILE (${settings.env.VLLM_TARGETS_FILE ?? ""})` })),
+    );
   }
   const token = settings.env.VLLM_METRICS_AUTH_TOKEN?.reveal();
   return {
@@ -107,13 +119,30 @@ function exporterTargets(settings: Settings, running: RunningStack | undefined):
   const found: ExporterCheckTarget[] = [];
   for (const kind of EXPORTER_KINDS) {
     const beside = kind === "gpu" && running?.kind === "native" ? gpuExporterService(settings) : undefined;
-    const own = [...(running?.exporterAddresses?.[kind] ?? []), ...(beside === undefined ? [] : [`${LISTEN_HOST}:${nativePort(beside, settings)}`])];
-    found.push(...own.map((address) => ({ address, scheme: "http" as const, metricsPath: "/metrics", source: `the running stack's own ${EXPORTERS[kind].job} job`, exporter: kind })));
+    const own = [
+      ...(running?.exporterAddresses?.[kind] ?? []),
+      ...(beside === undefined ? [] : [`${LISTEN_HOST}:${nativePort(beside, settings)}`]),
+    ];
+    found.push(
+      ...own.map((address) => ({
+        address,
+        scheme: "http" as const,
+        metricsPath: "/metrics",
+        source: `the running stack's own ${EXPORTERS[kind].job} job`,
+        exporter: kind,
+      })),
+    );
     const lists = settings.exporters[kind];
     const { listVariable, fileVariable } = EXPORTERS[kind];
     const file = settings.env[fileVariable];
     found.push(...lists.listed.map((target) => ({ ...target, source: listVariable, exporter: kind })));
-    found.push(...lists.fromFile.map((target) => ({ ...target, source: `${fileVariable} (${typeof file === "string" ? file : ""})`, exporter: kind })));
+    found.push(
+      ...lists.fromFile.map((target) => ({
+        ...target,
+        source: `${fileVariable} (${typeof file === "string" ? file : ""})`,
+        exporter: kind,
+      })),
+    );
   }
   const seen = new Set<string>();
   return found.filter((target) => {
@@ -123,7 +152,6 @@ function exporterTargets(settings: Settings, running: RunningStack | undefined):
     return true;
   });
 }
-
 
 function remoteWriteProbe(settings: Settings, caPem: string | undefined): Pick<DoctorSettings, "remoteWrite"> {
   const { env } = settings;

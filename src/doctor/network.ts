@@ -73,7 +73,8 @@ export async function probeTls(host: string, port: number, options: { caPem?: st
       // why: node checks the name only when the chain verified; check it ourselves to report both.
       const nameError = checkServerIdentity(bare, certificate);
       const chainError = socket.authorizationError === null ? undefined : String(socket.authorizationError);
-      const authorizationError = chainError ?? (nameError === undefined ? undefined : (nameError as NodeJS.ErrnoException).code ?? nameError.message);
+      const authorizationError =
+        chainError ?? (nameError === undefined ? undefined : ((nameError as NodeJS.ErrnoException).code ?? nameError.message));
       finish({
         completed: true,
         ...(authorizationError !== undefined ? { authorizationError } : {}),

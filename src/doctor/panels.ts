@@ -40,7 +40,12 @@ export function panelQueries(files: readonly { readonly spec: DashboardSpec }[])
  * The catalog series a PromQL expression reads, looking through recording rules to the raw
  * series they are built from. Names that are neither (recorded series of others) are dropped.
  */
-export function catalogSeriesIn(expr: string, known: ReadonlySet<string>, records: ReadonlyMap<string, string>, seen = new Set<string>()): Set<string> {
+export function catalogSeriesIn(
+  expr: string,
+  known: ReadonlySet<string>,
+  records: ReadonlyMap<string, string>,
+  seen = new Set<string>(),
+): Set<string> {
   const found = new Set<string>();
   for (const name of seriesRead(expr)) {
     if (known.has(name)) found.add(name);
@@ -135,4 +140,3 @@ function emptyReason(missing: readonly string[], generation: VllmGeneration, gro
   }
   return "the server does not export them; some appear only with a feature enabled (speculative decoding, LoRA, KV connector, MFU metrics)";
 }
-

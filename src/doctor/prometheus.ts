@@ -18,7 +18,10 @@ export function findPrometheusTarget(targets: readonly ScrapeTarget[], target: D
       return false;
     }
     return (
-      url.protocol === wanted.protocol && portOf(url) === portOf(wanted) && url.pathname === wanted.pathname && sameHost(url.hostname, wanted.hostname)
+      url.protocol === wanted.protocol &&
+      portOf(url) === portOf(wanted) &&
+      url.pathname === wanted.pathname &&
+      sameHost(url.hostname, wanted.hostname)
     );
   });
 }

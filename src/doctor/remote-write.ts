@@ -29,7 +29,8 @@ function headers(probe: RemoteWriteProbe): Record<string, string> {
     "User-Agent": "vllm-monitor-doctor",
   };
   if (probe.token !== undefined) base.Authorization = `Bearer ${probe.token}`;
-  else if (probe.username !== undefined) base.Authorization = `Basic ${Buffer.from(`${probe.username}:${probe.password ?? ""}`).toString("base64")}`;
+  else if (probe.username !== undefined)
+    base.Authorization = `Basic ${Buffer.from(`${probe.username}:${probe.password ?? ""}`).toString("base64")}`;
   return base;
 }
 

@@ -35,30 +35,51 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     configLoadedAt = fresh.configLoadedAt;
     general.push(
       prometheus.reachable
-        ? { check: "prometheus", status: "ok", message: `Prometheus at ${settings.prometheusUrl} answers (${prometheus.value.length} active targets)` }
-        : { check: "prometheus", status: "note", message: `Prometheus not reachable, scrape health skipped: ${prometheus.reason}`, fix: "start the stack (vllm-monitor up) or pass --prometheus-url" },
+        ? {
+            check: "prometheus",
+            status: "ok",
+            message: `Prometheus at ${settings.prometheusUrl} answers (${prometheus.value.length} active targets)`,
+          }
+        : {
+            check: "prometheus",
+            status: "note",
+            message: `Prometheus not reachable, scrape health skipped: ${prometheus.reason}`,
+            fix: "start the stack (vllm-monitor up) or pass --prometheus-url",
+          },
     );
   }
   if (prometheus?.reachable === true && settings.prometheusUrl !== undefined && settings.agent !== true) {
     const storage = await fetchStorageHealth(settings.prometheusUrl, { timeoutMs: settings.timeoutMs });
     for (const problem of storage?.problems ?? []) {
       const [message, fix] = problem.split(". How to fix: ");
-      general.push({ check: "prometheus", status: "problem", message: `Prometheus ${message ?? problem}`, ...(fix === undefined ? {} : { fix }) });
+      general.push({
+        check: "prometheus",
+        status: "problem",
+        message: `Prometheus ${message ?? problem}`,
+        ...(fix === undefined ? {} : { fix }),
+      });
     }
   }
   if (settings.agent === true) {
     general.push({
       check: "config",
       status: "note",
-      message: "agent mode (PROMETHEUS_MODE=agent): Prometheus scrapes and forwards to REMOTE_WRITE_URL; dashboards and rules read the central store",
+      message:
+        "agent mode (PROMETHEUS_MODE=agent): Prometheus scrapes and forwards to REMOTE_WRITE_URL; dashboards and rules read the central store",
     });
   }
   if (settings.remoteWrite !== undefined) {
     general.push(await checkRemoteWrite({ ...settings.remoteWrite, timeoutMs: settings.timeoutMs }));
-    if (prometheus?.reachable === true && settings.prometheusUrl !== undefined) general.push(...(await remoteWriteQueueChecks(settings.prometheusUrl, settings.timeoutMs)));
+    if (prometheus?.reachable === true && settings.prometheusUrl !== undefined)
+      general.push(...(await remoteWriteQueueChecks(settings.prometheusUrl, settings.timeoutMs)));
   }
   if (inputs.targets.length === 0) {
-    general.push({ check: "config", status: "note", message: "no vLLM target configured (VLLM_TARGET is empty: the stack scrapes its built-in simulator)", fix: "set VLLM_TARGET, or pass --target URL" });
+    general.push({
+      check: "config",
+      status: "note",
+      message: "no vLLM target configured (VLLM_TARGET is empty: the stack scrapes its built-in simulator)",
+      fix: "set VLLM_TARGET, or pass --target URL",
+    });
     if (prometheus?.reachable === true) {
       for (const target of prometheus.value.filter((candidate) => candidate.health === "down")) {
         general.push({
@@ -79,7 +100,9 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     applyCommand: settings.applyCommand ?? "vllm-monitor up",
   };
   const vllmReports = await mapInBatches(inputs.targets, PARALLEL_TARGETS, (target) => checkTarget(target, settings, context));
-  const exporterReports = await mapInBatches(inputs.exporters ?? [], PARALLEL_TARGETS, (target) => checkExporter(target, settings, context));
+  const exporterReports = await mapInBatches(inputs.exporters ?? [], PARALLEL_TARGETS, (target) =>
+    checkExporter(target, settings, context),
+  );
   const reports = [...vllmReports, ...exporterReports];
   if (prometheus?.reachable === true) general.push(...otherScrapeTargets(prometheus.value, reports, configLoadedAt));
   const report: DoctorReport = {
@@ -87,7 +110,9 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     targets: reports,
     general,
   };
-  const secrets = [settings.token, settings.remoteWrite?.token, settings.remoteWrite?.password].filter((secret): secret is string => secret !== undefined && secret !== "");
+  const secrets = [settings.token, settings.remoteWrite?.token, settings.remoteWrite?.password].filter(
+    (secret): secret is string => secret !== undefined && secret !== "",
+  );
   return secrets.reduce(hideSecret, report);
 }
 
@@ -95,7 +120,11 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
  * Every scrape target of Prometheus that no checked target stands for (the stack's own jobs,
  * Prometheus itself, targets of files doctor was not given): "All good" needs them all up too.
  */
-function otherScrapeTargets(targets: readonly ScrapeTarget[], reports: readonly TargetReport[], configLoadedAt: string | undefined): CheckResult[] {
+function otherScrapeTargets(
+  targets: readonly ScrapeTarget[],
+  reports: readonly TargetReport[],
+  configLoadedAt: string | undefined,
+): CheckResult[] {
   const covered = new Set(reports.flatMap((report) => (report.prometheus === undefined ? [] : [report.prometheus.scrapeUrl])));
   return targets
     .filter((target) => !covered.has(target.scrapeUrl) && (target.health !== "up" || isStale(target, configLoadedAt)))
@@ -103,8 +132,17 @@ function otherScrapeTargets(targets: readonly ScrapeTarget[], reports: readonly 
       isStale(target, configLoadedAt) && configLoadedAt !== undefined
         ? notScrapedSinceLoad(target, configLoadedAt, `Prometheus target ${target.scrapeUrl} (job ${target.job})`)
         : target.health === "down"
-        ? { check: "prometheus", status: "problem", message: `Prometheus target ${target.scrapeUrl} (job ${target.job}) is down: ${target.lastError || "(no error given)"}` }
-        : { check: "prometheus", status: "problem", message: `Prometheus target ${target.scrapeUrl} (job ${target.job}) has not been scraped yet (health ${target.health})`, fix: "run doctor again after one scrape interval" },
+          ? {
+              check: "prometheus",
+              status: "problem",
+              message: `Prometheus target ${target.scrapeUrl} (job ${target.job}) is down: ${target.lastError || "(no error given)"}`,
+            }
+          : {
+              check: "prometheus",
+              status: "problem",
+              message: `Prometheus target ${target.scrapeUrl} (job ${target.job}) has not been scraped yet (health ${target.health})`,
+              fix: "run doctor again after one scrape interval",
+            },
     );
 }
 
@@ -121,4 +159,3 @@ async function mapInBatches<T, R>(items: readonly T[], size: number, work: (item
   }
   return results;
 }
-

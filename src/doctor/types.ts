@@ -76,7 +76,6 @@ export interface OtherExporterPanel {
   readonly exporters: readonly string[];
 }
 
-
 export interface TargetReport {
   /** `scheme://address/path`, never with credentials. */
   readonly target: string;

@@ -131,15 +131,13 @@ export function parseExposition(text: string, options: ParseOptions = {}): Expos
   if (openMetrics && !sawEof) throw new ExpositionSyntaxError(lines.length, "OpenMetrics text must end with # EOF");
   return {
     format,
-    families: families.map(
-      (family): ExpositionFamily => ({
-        name: family.name,
-        type: family.type ?? (openMetrics ? "unknown" : "untyped"),
-        ...(family.help !== undefined ? { help: family.help } : {}),
-        ...(family.unit !== undefined ? { unit: family.unit } : {}),
-        samples: family.samples,
-      }),
-    ),
+    families: families.map((family): ExpositionFamily => ({
+      name: family.name,
+      type: family.type ?? (openMetrics ? "unknown" : "untyped"),
+      ...(family.help !== undefined ? { help: family.help } : {}),
+      ...(family.unit !== undefined ? { unit: family.unit } : {}),
+      samples: family.samples,
+    })),
   };
 }
 
@@ -195,7 +193,8 @@ function parseSampleLine(line: string, lineNumber: number, openMetrics: boolean)
   }
   if (!/^[ \t]/.test(rest)) throw new ExpositionSyntaxError(lineNumber, `expected a space and a value after ${name}`);
   const fields = rest.trim().split(/[ \t]+/);
-  if (fields.length > 2) throw new ExpositionSyntaxError(lineNumber, `unexpected text after the value of ${name}: "${preview(fields.slice(2).join(" "))}"`);
+  if (fields.length > 2)
+    throw new ExpositionSyntaxError(lineNumber, `unexpected text after the value of ${name}: "${preview(fields.slice(2).join(" "))}"`);
   const value = parseValue(fields[0] ?? "");
   if (value === undefined) throw new ExpositionSyntaxError(lineNumber, `"${preview(fields[0] ?? "")}" is not a number (value of ${name})`);
   const timestampText = fields[1];

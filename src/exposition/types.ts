@@ -1,14 +1,5 @@
 /** Family types of the Prometheus text format 0.0.4 and of OpenMetrics 1.0. */
-export type ExpositionType =
-  | "counter"
-  | "gauge"
-  | "histogram"
-  | "summary"
-  | "untyped"
-  | "unknown"
-  | "info"
-  | "stateset"
-  | "gaugehistogram";
+export type ExpositionType = "counter" | "gauge" | "histogram" | "summary" | "untyped" | "unknown" | "info" | "stateset" | "gaugehistogram";
 
 export interface ExpositionSample {
   /** The series name as written, e.g. `<family>_bucket` for a histogram bucket. */

@@ -35,11 +35,17 @@ export function generatedArtifacts(): Artifact[] {
   return [
     ...dashboardArtifacts("dashboards", mixin.portableDashboards),
     ...dashboardArtifacts(join("dashboards", "with-recording-rules"), mixin.recordedDashboards),
-    ...mixin.persesDashboards.map((file) => ({ path: join("dashboards", "perses", file.fileName), content: `${JSON.stringify(file.dashboard, null, 2)}\n` })),
+    ...mixin.persesDashboards.map((file) => ({
+      path: join("dashboards", "perses", file.fileName),
+      content: `${JSON.stringify(file.dashboard, null, 2)}\n`,
+    })),
     ...mixin.ruleFiles.map((file) => ({ path: join("rules", file.fileName), content: ruleFileText(file) })),
     { path: RUNBOOK_PATH, content: mixin.runbooks },
     { path: ".env_example", content: envExampleText() },
-    ...kubernetesTree(buildMixin({ ...defaultMixinConfig(), selectors: kubernetesSelectors(defaultKubernetesOptions()) })).map((file) => ({ path: join(KUBERNETES_DIR, file.path), content: file.content })),
+    ...kubernetesTree(buildMixin({ ...defaultMixinConfig(), selectors: kubernetesSelectors(defaultKubernetesOptions()) })).map((file) => ({
+      path: join(KUBERNETES_DIR, file.path),
+      content: file.content,
+    })),
   ];
 }
 

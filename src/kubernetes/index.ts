@@ -16,7 +16,17 @@ export {
   type TokenSecretRef,
   type VllmSelection,
 } from "./options.js";
-export { kubernetesSelectors, vllmJob, vllmPodMonitor, vllmServiceMonitor, dcgmServiceMonitor, metricRelabelings, VLLM_MONITOR_NAME, DCGM_MONITOR_NAME, GPU_OPERATOR_DCGM } from "./monitors.js";
+export {
+  kubernetesSelectors,
+  vllmJob,
+  vllmPodMonitor,
+  vllmServiceMonitor,
+  dcgmServiceMonitor,
+  metricRelabelings,
+  VLLM_MONITOR_NAME,
+  DCGM_MONITOR_NAME,
+  GPU_OPERATOR_DCGM,
+} from "./monitors.js";
 export { prometheusRule, PROMETHEUS_RULE_NAME } from "./rules.js";
 export { dashboardConfigMaps, dashboardConfigMapName, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION } from "./dashboards.js";
 export type { ManifestFile, KubernetesObject } from "./yaml.js";

@@ -33,7 +33,11 @@ function selectorOf(selector: LabelSelector) {
     ...(selector.matchExpressions === undefined
       ? {}
       : {
-          matchExpressions: selector.matchExpressions.map(({ key, operator, values }) => ({ key, operator, ...(values === undefined ? {} : { values: [...values] }) })),
+          matchExpressions: selector.matchExpressions.map(({ key, operator, values }) => ({
+            key,
+            operator,
+            ...(values === undefined ? {} : { values: [...values] }),
+          })),
         }),
   };
 }
@@ -48,7 +52,11 @@ function namespaceSelectorOf(namespaces: readonly string[]) {
  * from the host, and on Kubernetes the node is the host. It also replaces dcgm-exporter's own
  * `hostname`/`Hostname` (the pod name on some setups) with the node name.
  */
-export const NODE_HOSTNAME_RELABELING = { sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "hostname", action: "replace" } as const;
+export const NODE_HOSTNAME_RELABELING = {
+  sourceLabels: ["__meta_kubernetes_pod_node_name"],
+  targetLabel: "hostname",
+  action: "replace",
+} as const;
 
 /** What a PodMonitor endpoint and a ServiceMonitor endpoint share. */
 function endpointFields(options: KubernetesOptions) {
@@ -101,7 +109,12 @@ export function vllmServiceMonitor(options: KubernetesOptions): ServiceMonitor {
     spec: {
       selector: selectorOf(options.vllm.selector),
       namespaceSelector: namespaceSelectorOf(options.vllmNamespaces),
-      endpoints: [{ ...fields, relabelings: [...fields.relabelings, { action: "replace" as const, targetLabel: "job", replacement: vllmJob(options) }] }],
+      endpoints: [
+        {
+          ...fields,
+          relabelings: [...fields.relabelings, { action: "replace" as const, targetLabel: "job", replacement: vllmJob(options) }],
+        },
+      ],
     },
   });
 }

@@ -7,7 +7,11 @@
 /** A Kubernetes label selector (matchLabels and matchExpressions), as the monitors' `selector` takes it. */
 export interface LabelSelector {
   readonly matchLabels?: Readonly<Record<string, string>>;
-  readonly matchExpressions?: readonly { readonly key: string; readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; readonly values?: readonly string[] }[];
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+    readonly values?: readonly string[];
+  }[];
 }
 
 /** How vLLM pods (or their Services) are found: a label selector and the name of the port serving /metrics. */

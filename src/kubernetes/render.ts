@@ -23,7 +23,13 @@ export function renderedKubernetesTree(mixin: Mixin, options: KubernetesOptions)
     { path: BASE_FILES.dashboards, content: manifestText(RENDERED, dashboardConfigMaps(dashboards, options)) },
   ];
   if (options.gpuOperatorNamespace !== undefined) {
-    files.push({ path: "dcgm-exporter-servicemonitor.yaml", content: manifestText(RENDERED, [dcgmServiceMonitor(options, options.gpuOperatorNamespace)]) });
+    files.push({
+      path: "dcgm-exporter-servicemonitor.yaml",
+      content: manifestText(RENDERED, [dcgmServiceMonitor(options, options.gpuOperatorNamespace)]),
+    });
   }
-  return [{ path: "kustomization.yaml", content: kustomizeText(RENDERED, kustomization({ resources: files.map((file) => file.path) })) }, ...files];
+  return [
+    { path: "kustomization.yaml", content: kustomizeText(RENDERED, kustomization({ resources: files.map((file) => file.path) })) },
+    ...files,
+  ];
 }

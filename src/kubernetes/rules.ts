@@ -12,12 +12,16 @@ export function prometheusRule(files: readonly RuleFile[], options: KubernetesOp
   return new PrometheusRule({
     metadata: { name: PROMETHEUS_RULE_NAME, namespace: options.namespace, labels: commonLabels(options) },
     spec: {
-      groups: files.flatMap((file) => file.groups).map((group) => ({
-        name: group.name,
-        rules: group.rules.map((rule) =>
-          "record" in rule ? { record: rule.record, expr: rule.expr } : { ...rule, labels: { ...rule.labels }, annotations: { ...rule.annotations } },
-        ),
-      })),
+      groups: files
+        .flatMap((file) => file.groups)
+        .map((group) => ({
+          name: group.name,
+          rules: group.rules.map((rule) =>
+            "record" in rule
+              ? { record: rule.record, expr: rule.expr }
+              : { ...rule, labels: { ...rule.labels }, annotations: { ...rule.annotations } },
+          ),
+        })),
     },
   });
 }

@@ -50,7 +50,10 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function list(text: string | undefined): string[] {
-  return (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+  return (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 function parseSelector(text: string, problems: string[]): LabelSelector {
@@ -63,7 +66,8 @@ function parseSelector(text: string, problems: string[]): LabelSelector {
       matchLabels[key] = value;
     }
   }
-  if (Object.keys(matchLabels).length === 0 && problems.length === 0) problems.push("--selector lists no label; use e.g. --selector app.kubernetes.io/name=vllm");
+  if (Object.keys(matchLabels).length === 0 && problems.length === 0)
+    problems.push("--selector lists no label; use e.g. --selector app.kubernetes.io/name=vllm");
   return { matchLabels };
 }
 
@@ -71,17 +75,25 @@ function parseSelector(text: string, problems: string[]): LabelSelector {
 export function kubernetesOptionsFrom(settings: Pick<Settings, "env" | "sources">, choices: KubernetesChoices): KubernetesOptions {
   const problems: string[] = [];
   const { env } = settings;
-  if (!DNS_LABEL.test(choices.namespace)) problems.push(`--namespace "${choices.namespace}" is not a Kubernetes namespace name (lowercase letters, digits and -, at most 63)`);
+  if (!DNS_LABEL.test(choices.namespace))
+    problems.push(`--namespace "${choices.namespace}" is not a Kubernetes namespace name (lowercase letters, digits and -, at most 63)`);
   if (choices.release !== false && (choices.release === "" || !LABEL_VALUE.test(choices.release))) {
-    problems.push(`--release "${choices.release}" is not a label value; pass the Helm release name of kube-prometheus-stack, or --no-release`);
+    problems.push(
+      `--release "${choices.release}" is not a label value; pass the Helm release name of kube-prometheus-stack, or --no-release`,
+    );
   }
   const vllmNamespaces = list(choices.vllmNamespaces);
-  for (const name of vllmNamespaces.filter((item) => !DNS_LABEL.test(item))) problems.push(`--vllm-namespaces: "${name}" is not a namespace name`);
-  if (!DNS_LABEL.test(choices.gpuOperatorNamespace)) problems.push(`--gpu-operator-namespace "${choices.gpuOperatorNamespace}" is not a namespace name`);
+  for (const name of vllmNamespaces.filter((item) => !DNS_LABEL.test(item)))
+    problems.push(`--vllm-namespaces: "${name}" is not a namespace name`);
+  if (!DNS_LABEL.test(choices.gpuOperatorNamespace))
+    problems.push(`--gpu-operator-namespace "${choices.gpuOperatorNamespace}" is not a namespace name`);
   if (choices.port !== undefined && !PORT_NAME.test(choices.port)) {
-    problems.push(`--port "${choices.port}" is not a port name (lowercase letters, digits and -, at most 15, as in the pod's ports[].name)`);
+    problems.push(
+      `--port "${choices.port}" is not a port name (lowercase letters, digits and -, at most 15, as in the pod's ports[].name)`,
+    );
   }
-  if (choices.tokenSecret !== undefined && !DNS_SUBDOMAIN.test(choices.tokenSecret)) problems.push(`--token-secret "${choices.tokenSecret}" is not a Secret name`);
+  if (choices.tokenSecret !== undefined && !DNS_SUBDOMAIN.test(choices.tokenSecret))
+    problems.push(`--token-secret "${choices.tokenSecret}" is not a Secret name`);
   if (choices.folder.trim() === "") problems.push("--folder must name a Grafana folder, e.g. vLLM");
   const preset = presets()[choices.preset];
   const selector = choices.selector === undefined ? preset.selector : parseSelector(choices.selector, problems);
@@ -98,7 +110,9 @@ export function kubernetesOptionsFrom(settings: Pick<Settings, "env" | "sources"
     vllm: { selector, port: choices.port ?? preset.port },
     vllmNamespaces,
     monitorKind: choices.monitor,
-    token: tokenWanted ? { ...DEFAULT_TOKEN_SECRET, ...(choices.tokenSecret === undefined ? {} : { name: choices.tokenSecret }) } : undefined,
+    token: tokenWanted
+      ? { ...DEFAULT_TOKEN_SECRET, ...(choices.tokenSecret === undefined ? {} : { name: choices.tokenSecret }) }
+      : undefined,
     metricsPath: env.VLLM_METRICS_PATH,
     scheme: env.SCHEMA,
     insecureSkipVerify: env.VLLM_TLS_INSECURE_SKIP_VERIFY,
@@ -120,9 +134,12 @@ function kubernetesNotes(settings: Pick<Settings, "env">, options: KubernetesOpt
     );
   }
   if (settings.env.VLLM_TLS_CA_FILE !== undefined) {
-    notes.push("VLLM_TLS_CA_FILE is not carried into Kubernetes: put the CA in a ConfigMap and add tlsConfig.ca.configMap to the monitor's endpoint");
+    notes.push(
+      "VLLM_TLS_CA_FILE is not carried into Kubernetes: put the CA in a ConfigMap and add tlsConfig.ca.configMap to the monitor's endpoint",
+    );
   }
-  if (settings.env.GPU_EXPORTER === "nvidia-smi") notes.push("GPU_EXPORTER=nvidia-smi: no manifest is rendered for nvidia_gpu_exporter; scrape it with a ServiceMonitor of your own");
+  if (settings.env.GPU_EXPORTER === "nvidia-smi")
+    notes.push("GPU_EXPORTER=nvidia-smi: no manifest is rendered for nvidia_gpu_exporter; scrape it with a ServiceMonitor of your own");
   return notes;
 }
 
@@ -144,5 +161,9 @@ export async function writeKubernetesConfig(settings: Settings, choices: Kuberne
   );
   // why: VLLM_TARGET plays no part on Kubernetes (pods are found by label), so the demo-mode note would mislead.
   const settingsNotes = settings.notes.filter((note) => !note.includes("demo mode"));
-  return { result, notes: [...settingsNotes, ...kubernetesNotes(settings, options)], kustomizationDir: `${choices.outDir}/${KUBERNETES_OUTPUT_DIR}` };
+  return {
+    result,
+    notes: [...settingsNotes, ...kubernetesNotes(settings, options)],
+    kustomizationDir: `${choices.outDir}/${KUBERNETES_OUTPUT_DIR}`,
+  };
 }

@@ -5,9 +5,26 @@
  */
 import type { Mixin } from "../mixin/index.js";
 import { dashboardConfigMapName, dashboardConfigMaps, dashboardJson } from "./dashboards.js";
-import { component, jsonPatch, kustomization, metadataLabels, MONITORING_GROUP, pointerKey, type KustomizeComponent, type Kustomization, type Patch } from "./kustomize.js";
+import {
+  component,
+  jsonPatch,
+  kustomization,
+  metadataLabels,
+  MONITORING_GROUP,
+  pointerKey,
+  type KustomizeComponent,
+  type Kustomization,
+  type Patch,
+} from "./kustomize.js";
 import { bearerAuthorization, dcgmServiceMonitor, VLLM_MONITOR_NAME, vllmPodMonitor, vllmServiceMonitor } from "./monitors.js";
-import { DEFAULT_GPU_OPERATOR_NAMESPACE, DEFAULT_TOKEN_SECRET, defaultKubernetesOptions, presets, type KubernetesOptions, type PresetName } from "./options.js";
+import {
+  DEFAULT_GPU_OPERATOR_NAMESPACE,
+  DEFAULT_TOKEN_SECRET,
+  defaultKubernetesOptions,
+  presets,
+  type KubernetesOptions,
+  type PresetName,
+} from "./options.js";
 import { persesDashboardObject } from "./perses.js";
 import { prometheusRule } from "./rules.js";
 import { kustomizeText, manifestText, yamlText, type ManifestFile } from "./yaml.js";
@@ -65,7 +82,12 @@ function serviceMonitorComponent(options: KubernetesOptions): ComponentSpec {
       "Scrape vLLM through its Services instead of its pods: a ServiceMonitor selecting Services labelled app.kubernetes.io/name=vllm with a port named http replaces the PodMonitor.",
     component: component({
       resources: [file],
-      patches: [{ target: vllmPodMonitorTarget, patch: `$patch: delete\napiVersion: ${MONITORING_GROUP}/v1\nkind: PodMonitor\nmetadata:\n  name: ${VLLM_MONITOR_NAME}\n` }],
+      patches: [
+        {
+          target: vllmPodMonitorTarget,
+          patch: `$patch: delete\napiVersion: ${MONITORING_GROUP}/v1\nkind: PodMonitor\nmetadata:\n  name: ${VLLM_MONITOR_NAME}\n`,
+        },
+      ],
     }),
     files: [{ path: file, content: manifestText(GENERATED, [vllmServiceMonitor(options)]) }],
   };
@@ -99,7 +121,8 @@ function dcgmComponent(options: KubernetesOptions): ComponentSpec {
 function withoutReleaseLabelComponent(): ComponentSpec {
   return {
     name: "without-release-label",
-    description: "Drop the release label, for a Prometheus that selects every monitor and rule (podMonitorSelector: {}) or selects by labels you add in your overlay.",
+    description:
+      "Drop the release label, for a Prometheus that selects every monitor and rule (podMonitorSelector: {}) or selects by labels you add in your overlay.",
     component: component({ patches: [jsonPatch({ labelSelector: "release" }, [{ op: "remove", path: "/metadata/labels/release" }])] }),
     files: [],
   };
@@ -113,7 +136,8 @@ function portableDashboardsComponent(mixin: Mixin): ComponentSpec {
   }));
   return {
     name: "portable-dashboards",
-    description: "Dashboards that read raw series only (dashboards/*.json), for a Prometheus that does not load our PrometheusRule's recording rules.",
+    description:
+      "Dashboards that read raw series only (dashboards/*.json), for a Prometheus that does not load our PrometheusRule's recording rules.",
     component: component({ patches: files.map((file): Patch => ({ target: { kind: "ConfigMap", name: file.name }, path: file.path })) }),
     files: files.map(({ path, content }) => ({ path, content })),
   };
@@ -178,12 +202,15 @@ export function overlaySpecs(): OverlaySpec[] {
         resources: [base],
         components: use("service-monitor", "bearer-token", "portable-dashboards"),
         labels: [metadataLabels({ release: "prometheus" })],
-        patches: [jsonPatch(vllmServiceMonitorTarget, [{ op: "replace", path: "/spec/namespaceSelector", value: { matchNames: ["inference"] } }])],
+        patches: [
+          jsonPatch(vllmServiceMonitorTarget, [{ op: "replace", path: "/spec/namespaceSelector", value: { matchNames: ["inference"] } }]),
+        ],
       }),
     },
     {
       name: "without-release-label",
-      description: "For a Prometheus Operator that selects every PodMonitor and PrometheusRule: no release label, and dashboards reading raw series.",
+      description:
+        "For a Prometheus Operator that selects every PodMonitor and PrometheusRule: no release label, and dashboards reading raw series.",
       kustomization: kustomization({ resources: [base], components: use("without-release-label", "portable-dashboards") }),
     },
   ];
@@ -204,7 +231,8 @@ function baseFiles(mixin: Mixin, options: KubernetesOptions): ManifestFile[] {
 }
 
 function readme(components: readonly ComponentSpec[], overlays: readonly OverlaySpec[]): string {
-  const list = (folder: string, items: readonly { name: string; description: string }[]) => items.map((item) => `- \`${folder}/${item.name}\`: ${item.description}`).join("\n");
+  const list = (folder: string, items: readonly { name: string; description: string }[]) =>
+    items.map((item) => `- \`${folder}/${item.name}\`: ${item.description}`).join("\n");
   return `<!-- ${GENERATED.slice(2).trim()} -->
 # vllm-monitor for the Prometheus Operator
 
@@ -237,7 +265,10 @@ export function kubernetesTree(mixin: Mixin, options: KubernetesOptions = defaul
       { path: `components/${spec.name}/kustomization.yaml`, content: kustomizeText(GENERATED, spec.component) },
       ...spec.files.map((file) => ({ path: `components/${spec.name}/${file.path}`, content: file.content })),
     ]),
-    ...overlays.map((spec) => ({ path: `overlays/${spec.name}/kustomization.yaml`, content: kustomizeText(GENERATED, spec.kustomization) })),
+    ...overlays.map((spec) => ({
+      path: `overlays/${spec.name}/kustomization.yaml`,
+      content: kustomizeText(GENERATED, spec.kustomization),
+    })),
     { path: "README.md", content: readme(components, overlays) },
   ];
 }

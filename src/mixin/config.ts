@@ -53,7 +53,13 @@ export interface Thresholds {
   /** A GPU exporter whose GPUs reported within `window` but report no more, while vLLM serves. */
   readonly gpuExporterVanished: { readonly window: string; readonly for: string };
   /** Prometheus and Alertmanager failing at their own jobs: how long each failure must last. */
-  readonly pipeline: { readonly ruleFailuresFor: string; readonly reloadFailedFor: string; readonly remoteWriteFor: string; readonly remoteWriteBehindSeconds: number; readonly notificationsFor: string };
+  readonly pipeline: {
+    readonly ruleFailuresFor: string;
+    readonly reloadFailedFor: string;
+    readonly remoteWriteFor: string;
+    readonly remoteWriteBehindSeconds: number;
+    readonly notificationsFor: string;
+  };
   /** Share of API requests refused by vLLM's admission caps (HTTP 503, load shedding) that means too little capacity. */
   readonly loadShedding: { readonly ratio: number; readonly for: string };
   /** One peak for every GPU (GPU_PEAK_TFLOPS, GPU_PEAK_MEMORY_BANDWIDTH_GBPS); unset: the GPU model's row of catalog/gpu-peaks.ts. */
@@ -117,7 +123,13 @@ const BASE_THRESHOLDS = {
   latencyFor: "10m",
   // As prometheus-mixin: a rule failing for 15m is not a one-off timeout; a remote-write queue two minutes
   // behind cannot keep up (its write-ahead log holds about two hours); failed notifications for 10m are not a blip.
-  pipeline: { ruleFailuresFor: "15m", reloadFailedFor: "10m", remoteWriteFor: "15m", remoteWriteBehindSeconds: 120, notificationsFor: "10m" },
+  pipeline: {
+    ruleFailuresFor: "15m",
+    reloadFailedFor: "10m",
+    remoteWriteFor: "15m",
+    remoteWriteBehindSeconds: 120,
+    notificationsFor: "10m",
+  },
   // 1 % of requests refused for 15 minutes is capacity missing, not a burst the cap absorbed; lower it where any refusal costs.
   loadShedding: { ratio: 0.01, for: "15m" },
 } as const;

@@ -51,7 +51,8 @@ function endpoint(baseUrl: string, path: string): URL | undefined {
 }
 
 function describeFailure(url: URL, error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+  const cause =
+    error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
   return `${url.origin} did not answer (${cause})`;
 }
 
@@ -79,7 +80,13 @@ export async function fetchScrapeTargets(baseUrl: string, timeoutMs = 5_000): Pr
       }))
       .sort((a, b) => a.job.localeCompare(b.job) || a.instance.localeCompare(b.instance));
     const advice = await limitAdviceByTarget(baseUrl, targets, timeoutMs);
-    return { reachable: true, value: targets.map((target) => ({ ...target, ...(advice.has(`${target.job} ${target.instance}`) ? { limitAdvice: advice.get(`${target.job} ${target.instance}`) } : {}) })) };
+    return {
+      reachable: true,
+      value: targets.map((target) => ({
+        ...target,
+        ...(advice.has(`${target.job} ${target.instance}`) ? { limitAdvice: advice.get(`${target.job} ${target.instance}`) } : {}),
+      })),
+    };
   } catch (error) {
     return { reachable: false, reason: describeFailure(url, error) };
   }
@@ -158,11 +165,14 @@ export async function fetchRemoteWriteQueues(baseUrl: string, timeoutMs = 5_000)
   }
   let samples: ExpositionSample[];
   try {
-    samples = parseExposition(text, { contentType }).families.flatMap((family) => family.samples).filter((sample) => sample.name.startsWith(REMOTE_STORAGE));
+    samples = parseExposition(text, { contentType })
+      .families.flatMap((family) => family.samples)
+      .filter((sample) => sample.name.startsWith(REMOTE_STORAGE));
   } catch (error) {
     return { reachable: false, reason: `${url.origin}${url.pathname} is not a metrics page (${(error as Error).message})` };
   }
-  const global = (name: string): number | undefined => samples.find((sample) => sample.name === REMOTE_STORAGE + name && sample.labels.url === undefined)?.value;
+  const global = (name: string): number | undefined =>
+    samples.find((sample) => sample.name === REMOTE_STORAGE + name && sample.labels.url === undefined)?.value;
   const newestScraped = global("highest_timestamp_in_seconds");
   const queues = new Map<string, { url: string; remoteName: string; values: Map<string, number> }>();
   for (const sample of samples) {

@@ -46,7 +46,11 @@ async function scrapedSeries(baseUrl: URL, timeoutMs: number): Promise<Map<strin
 }
 
 /** Advice for every target a limit refused, keyed `job instance`; empty when none was. */
-export async function limitAdviceByTarget(prometheusUrl: string, targets: readonly LimitedTarget[], timeoutMs = 5_000): Promise<Map<string, string>> {
+export async function limitAdviceByTarget(
+  prometheusUrl: string,
+  targets: readonly LimitedTarget[],
+  timeoutMs = 5_000,
+): Promise<Map<string, string>> {
   const limited = targets.flatMap((target) => {
     const kind = exceededLimit(target.lastError);
     return kind === undefined ? [] : [{ target, kind }];

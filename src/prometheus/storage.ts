@@ -22,11 +22,16 @@ const LOW_FREE_BYTES = 64 * 1024 * 1024;
 const MB = 1024 * 1024;
 
 /** Reads Prometheus's own /metrics (an agent has no query API, and a full disk stores nothing to query). */
-export async function fetchStorageHealth(prometheusUrl: string, options: { dataDir?: string; timeoutMs?: number; now?: number } = {}): Promise<StorageHealth | undefined> {
+export async function fetchStorageHealth(
+  prometheusUrl: string,
+  options: { dataDir?: string; timeoutMs?: number; now?: number } = {},
+): Promise<StorageHealth | undefined> {
   let text: string;
   let contentType: string;
   try {
-    const response = await fetch(new URL("metrics", prometheusUrl.endsWith("/") ? prometheusUrl : `${prometheusUrl}/`), { signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) });
+    const response = await fetch(new URL("metrics", prometheusUrl.endsWith("/") ? prometheusUrl : `${prometheusUrl}/`), {
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+    });
     text = await response.text();
     contentType = response.headers.get("content-type") ?? "";
     if (!response.ok) return undefined;
@@ -35,7 +40,8 @@ export async function fetchStorageHealth(prometheusUrl: string, options: { dataD
   }
   const values = new Map<string, number>();
   try {
-    for (const family of parseExposition(text, { contentType }).families) for (const sample of family.samples) values.set(sample.name, sample.value);
+    for (const family of parseExposition(text, { contentType }).families)
+      for (const sample of family.samples) values.set(sample.name, sample.value);
   } catch {
     return undefined;
   }
@@ -75,14 +81,23 @@ export function storageHealth(readings: StorageReadings): StorageHealth {
   const where = readings.dataDir ?? "its data folder";
   const freeText = readings.freeBytes === undefined ? "" : ` (${where} has ${(readings.freeBytes / MB).toFixed(1)} MB free)`;
   const fix = `free space on the file system of ${where}, or set PROMETHEUS_RETENTION_SIZE lower (then vllm-monitor down and up); Prometheus resumes by itself once it can write`;
-  const headAge = readings.headMaxTimeSeconds === undefined || readings.headMaxTimeSeconds < 0 ? undefined : readings.nowSeconds - readings.headMaxTimeSeconds;
+  const headAge =
+    readings.headMaxTimeSeconds === undefined || readings.headMaxTimeSeconds < 0
+      ? undefined
+      : readings.nowSeconds - readings.headMaxTimeSeconds;
   const stale = headAge !== undefined && headAge > (readings.walWritesFailed > 0 ? STALE_HEAD_SECONDS : 2 * STALE_HEAD_SECONDS + 30);
   if (stale) {
-    const why = readings.walWritesFailed > 0 ? `${readings.walWritesFailed} writes to its write-ahead log failed` : "its newest sample is old";
+    const why =
+      readings.walWritesFailed > 0 ? `${readings.walWritesFailed} writes to its write-ahead log failed` : "its newest sample is old";
     problems.push(`not storing: ${why}, and nothing newer than ${Math.round(headAge)} s ago was stored${freeText}. How to fix: ${fix}`);
   } else if (readings.freeBytes !== undefined && readings.freeBytes < LOW_FREE_BYTES) {
-    problems.push(`storage nearly full: ${where} has ${(readings.freeBytes / MB).toFixed(1)} MB free; Prometheus stops storing when it runs out. How to fix: ${fix}`);
+    problems.push(
+      `storage nearly full: ${where} has ${(readings.freeBytes / MB).toFixed(1)} MB free; Prometheus stops storing when it runs out. How to fix: ${fix}`,
+    );
   }
-  if (readings.compactionsFailed > 0) problems.push(`${readings.compactionsFailed} compactions of the TSDB failed (see Prometheus's log); its blocks grow until they succeed. How to fix: ${fix}`);
+  if (readings.compactionsFailed > 0)
+    problems.push(
+      `${readings.compactionsFailed} compactions of the TSDB failed (see Prometheus's log); its blocks grow until they succeed. How to fix: ${fix}`,
+    );
   return { storing: !stale, problems };
 }

@@ -31,6 +31,9 @@ export function versionFromImage(image: string): PrometheusVersion | undefined {
 
 /** The command-line flag that starts this Prometheus as an agent. */
 export function agentFlag(version: PrometheusVersion): string {
-  if (version.major < 2 || (version.major === 2 && version.minor < 32)) throw new UserError(`Prometheus ${version.text} is too old for agent mode (PROMETHEUS_MODE=agent needs 2.32 or later).`, ["install a newer Prometheus, or set PROMETHEUS_MODE=server"]);
+  if (version.major < 2 || (version.major === 2 && version.minor < 32))
+    throw new UserError(`Prometheus ${version.text} is too old for agent mode (PROMETHEUS_MODE=agent needs 2.32 or later).`, [
+      "install a newer Prometheus, or set PROMETHEUS_MODE=server",
+    ]);
   return version.major === 2 ? "--enable-feature=agent" : "--agent";
 }

@@ -79,7 +79,9 @@ export function sloRatioRecord(signal: HistogramSignal): string {
 
 /** `job_model_name:vllm_request_errors:ratio_rate1h`; the 5-minute window is signals.ts' record. */
 export function errorRatioWindowRecord(window: ErrorRatioWindow): string {
-  return window === RECORDING_WINDOW ? errorRatioRecord() : errorRatioRecord().replace(new RegExp(`rate${RECORDING_WINDOW}$`), `rate${window}`);
+  return window === RECORDING_WINDOW
+    ? errorRatioRecord()
+    : errorRatioRecord().replace(new RegExp(`rate${RECORDING_WINDOW}$`), `rate${window}`);
 }
 
 /** `job_model_name:vllm_requests_finished:rate1h`: finished requests per second of a job and model, averaged over the window. */
@@ -134,7 +136,10 @@ export function sloRatioQuery(signal: HistogramSignal, edge: number, options: Qu
 }
 
 /** Per job and GPU host: GPUs, mean utilisation, summed power, hottest GPU, fullest memory, last Xid. */
-export function gpuHostQuery(key: "gpus" | "gpuUtilisation" | "gpuPower" | "gpuTemperature" | "gpuMemoryUsed" | "gpuXid", scope: Scope): string {
+export function gpuHostQuery(
+  key: "gpus" | "gpuUtilisation" | "gpuPower" | "gpuTemperature" | "gpuMemoryUsed" | "gpuXid",
+  scope: Scope,
+): string {
   const byHost = HOST_LEVEL_LABELS;
   switch (key) {
     case "gpus":
@@ -161,12 +166,20 @@ export function nodeHostQuery(key: "hostCpuBusy" | "hostMemoryUsed", scope: Scop
   const aggregate = key === "hostCpuBusy" ? avgBy : maxBy;
   const named = measure({ ...scope, node: [...scope.node, matcher("hostname", "!=", "")] });
   // why: a node_exporter scraped by another config has no `hostname`; its instance names the host.
-  const unnamed = copyLabel(measure({ ...scope, node: [...scope.node, matcher("hostname", "=", "")] }), "hostname", "instance", "([^:]+).*");
+  const unnamed = copyLabel(
+    measure({ ...scope, node: [...scope.node, matcher("hostname", "=", "")] }),
+    "hostname",
+    "instance",
+    "([^:]+).*",
+  );
   return `${aggregate(HOST_LEVEL_LABELS, named)} or ${aggregate(HOST_LEVEL_LABELS, unnamed)}`;
 }
 
 /** Per job over every GPU of the job: GPUs, mean and busiest-host utilisation, power, hottest GPU. */
-export function gpuJobQuery(key: "jobGpus" | "jobGpuUtilisation" | "jobGpuUtilisationMax" | "jobGpuPower" | "jobGpuTemperature", scope: Scope): string {
+export function gpuJobQuery(
+  key: "jobGpus" | "jobGpuUtilisation" | "jobGpuUtilisationMax" | "jobGpuPower" | "jobGpuTemperature",
+  scope: Scope,
+): string {
   const byJob = JOB_LEVEL_LABELS;
   switch (key) {
     case "jobGpus":
@@ -204,7 +217,16 @@ export function aggregateRules(options: AggregateOptions): AggregateRule[] {
   const error = matcher("finished_reason", "=", "error");
   // why: only the HTTP series of jobs that serve vLLM; other Python services export http_requests_total too.
   const vllmJobs = `group by (job) (${series(vllm.numRequestsRunning.name)})`;
-  const modelKeys = ["requests", "promptTokens", "generationTokens", "preemptions", "running", "waiting", "kvUsageMax", "kvUsageAvg"] as const;
+  const modelKeys = [
+    "requests",
+    "promptTokens",
+    "generationTokens",
+    "preemptions",
+    "running",
+    "waiting",
+    "kvUsageMax",
+    "kvUsageAvg",
+  ] as const;
   const hostKeys = ["gpus", "gpuUtilisation", "gpuPower", "gpuTemperature", "gpuMemoryUsed", "gpuXid"] as const;
   return [
     ...modelKeys.map((key) => ({ record: AGGREGATES[key], expr: aggregateQuery(key, recorded) })),
@@ -216,12 +238,18 @@ export function aggregateRules(options: AggregateOptions): AggregateRule[] {
       expr: `${sumBy(byModel, `avg_over_time(${series(AGGREGATES.requests, [error])}[${window}])`)} / ${sumBy(byModel, `avg_over_time(${AGGREGATES.requests}[${window}])`)}`,
     })),
     // why: the traffic gate of each burn-rate tier, over its long window: enough requests for a ratio to mean something.
-    ...REQUEST_RATE_WINDOWS.map((window) => ({ record: requestRateWindowRecord(window), expr: sumBy(byModel, `avg_over_time(${AGGREGATES.requests}[${window}])`) })),
+    ...REQUEST_RATE_WINDOWS.map((window) => ({
+      record: requestRateWindowRecord(window),
+      expr: sumBy(byModel, `avg_over_time(${AGGREGATES.requests}[${window}])`),
+    })),
     {
       record: AGGREGATES.httpRequests,
       expr: `${sumBy(["job", "status"], `rate(${series(httpServer.requests.name)}[${RECORDING_WINDOW}])`)} and on (job) ${vllmJobs}`,
     },
-    { record: AGGREGATES.admissionRejections, expr: sumBy(["job", "reason"], `rate(${series(vllm.admissionRejections.name)}[${RECORDING_WINDOW}])`) },
+    {
+      record: AGGREGATES.admissionRejections,
+      expr: sumBy(["job", "reason"], `rate(${series(vllm.admissionRejections.name)}[${RECORDING_WINDOW}])`),
+    },
     { record: AGGREGATES.http5xxRatio, expr: http5xxRatioRule() },
     ...hostKeys.map((key) => ({ record: AGGREGATES[key], expr: gpuHostQuery(key, scope) })),
     { record: AGGREGATES.hostCpuBusy, expr: nodeHostQuery("hostCpuBusy", scope) },

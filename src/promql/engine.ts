@@ -45,7 +45,15 @@ export function engineStepsPerSecond(scope: Scope, by: readonly string[]): strin
  * why: `kv_cache_size_tokens` (vLLM 0.2x) is the capacity vLLM computed; for hybrid attention/Mamba
  * models it differs from num_gpu_blocks × block_size (26093 vs 33712 tokens on a real 0.28 server).
  */
-export const CACHE_CONFIG_COLUMNS = ["kv_cache_size_tokens", "num_gpu_blocks", "block_size", "cache_dtype", "gpu_memory_utilization", "enable_prefix_caching", "num_cpu_blocks"] as const;
+export const CACHE_CONFIG_COLUMNS = [
+  "kv_cache_size_tokens",
+  "num_gpu_blocks",
+  "block_size",
+  "cache_dtype",
+  "gpu_memory_utilization",
+  "enable_prefix_caching",
+  "num_cpu_blocks",
+] as const;
 
 /** One row per engine with its cache configuration as labels (value 1). */
 export function cacheConfig(scope: Scope): string {

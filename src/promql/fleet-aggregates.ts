@@ -61,7 +61,9 @@ export function fleetErrorRatio(query: FleetQuery): string {
 /** A latency quantile per job and model (quantiles of different jobs cannot be merged). */
 export function fleetQuantile(signal: "ttft" | "e2e" | "interTokenLatency", quantile: number, query: FleetQuery): string {
   const histogram = histogramSignals()[signal];
-  return query.source === "recorded" ? modelRecord(quantileRecord(histogram, quantile)) : latencyQuantile(quantile, histogram, options(query), MODEL_LEVEL_LABELS);
+  return query.source === "recorded"
+    ? modelRecord(quantileRecord(histogram, quantile))
+    : latencyQuantile(quantile, histogram, options(query), MODEL_LEVEL_LABELS);
 }
 
 /** Share of requests within the latency objective (a bucket edge), per job and model. */

@@ -64,7 +64,8 @@ export function xidNewOfCodes(scope: Scope, window: string, codes: readonly numb
 export function xidNew(scope: Scope, window: string): string {
   const changed = compare(gpuGauge(dcgm.xidErrors, scope, rangeOf(window)("changes")), ">", 0);
   const dcgmNew = `count_values by (${GPU_IDENTITY.join(", ")}) ("xid", ${compare(xidLastCode(scope), ">", 0)} and ${changed})`;
-  const counted = (selector: string) => `(${compare(increase(selector, window), ">", 0)} or (${selector} unless ${selector} offset ${window}))`;
+  const counted = (selector: string) =>
+    `(${compare(increase(selector, window), ">", 0)} or (${selector} unless ${selector} offset ${window}))`;
   const nvidiaNew = sumBy([...GPU_IDENTITY, "xid"], gpuGauge(nvidiaSmi.xidErrors, scope, counted));
   return firstOf(dcgmNew, nvidiaNew);
 }
@@ -109,7 +110,11 @@ export function tensorActive(scope: Scope): string {
  * MEM_COPY_UTIL, else nvidia-smi's memory utilisation (both: share of time memory was read or written).
  */
 export function dramActive(scope: Scope): string {
-  return firstOf(gpuGauge(dcgm.dramActive, scope), `${gpuGauge(dcgm.memCopyUtil, scope)} / 100`, gpuGauge(nvidiaSmi.utilizationMemoryRatio, scope));
+  return firstOf(
+    gpuGauge(dcgm.dramActive, scope),
+    `${gpuGauge(dcgm.memCopyUtil, scope)} / 100`,
+    gpuGauge(nvidiaSmi.utilizationMemoryRatio, scope),
+  );
 }
 
 /** PCIe bytes per second in one direction: DCGM's PROF_PCIE_*_BYTES, a gauge already in bytes/s (no rate). */

@@ -27,9 +27,23 @@ export function gpuGauge(family: MetricFamily, scope: Scope, around: SelectorFun
   // why: `=~".*"` (All) also matches a missing label; the other branches own the series without one.
   const named = around(series(family.name, [...scope.gpu, matcher("hostname", "!=", ""), matcher("hostname", "=~", scope.hostname)]));
   // why: dcgm-exporter before PR #655 wrote `Hostname`; those series have no `hostname`.
-  const capitalised = around(series(family.name, [...scope.gpu, matcher("hostname", "=", ""), matcher("Hostname", "!=", ""), matcher("Hostname", "=~", scope.hostname)]));
+  const capitalised = around(
+    series(family.name, [
+      ...scope.gpu,
+      matcher("hostname", "=", ""),
+      matcher("Hostname", "!=", ""),
+      matcher("Hostname", "=~", scope.hostname),
+    ]),
+  );
   // why: nvidia_gpu_exporter (and dcgm-exporter --no-hostname) write no host label: the target's host is the GPU's.
-  const unnamed = around(series(family.name, [...scope.gpu, matcher("hostname", "=", ""), matcher("Hostname", "=", ""), matcher("instance", "=~", `${scope.hostname}(:[0-9]+)?`)]));
+  const unnamed = around(
+    series(family.name, [
+      ...scope.gpu,
+      matcher("hostname", "=", ""),
+      matcher("Hostname", "=", ""),
+      matcher("instance", "=~", `${scope.hostname}(:[0-9]+)?`),
+    ]),
+  );
   return `(${named} or ${copyLabel(capitalised, "hostname", "Hostname")} or ${copyLabel(unnamed, "hostname", "instance", "([^:]+).*")})`;
 }
 

@@ -57,7 +57,11 @@ export function kvUsageSpread(options: QueryOptions, aggregate: "max" | "avg" | 
 
 function spread(aggregate: "max" | "avg" | "min", perInstance: string): string {
   const byModel = ["model_name"];
-  return aggregate === "max" ? maxBy(byModel, perInstance) : aggregate === "avg" ? avgBy(byModel, perInstance) : minBy(byModel, perInstance);
+  return aggregate === "max"
+    ? maxBy(byModel, perInstance)
+    : aggregate === "avg"
+      ? avgBy(byModel, perInstance)
+      : minBy(byModel, perInstance);
 }
 
 /**

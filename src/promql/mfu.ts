@@ -25,7 +25,12 @@ function perEngineRate(family: MetricFamily, scope: Scope): string {
   const selector = selectorFor(family, scope);
   const named = rate(series(family.name, [...selector, matcher("hostname", "!=", "")]), scope.window);
   // why: targets labelled by our configs carry `hostname`; others get the host of `instance`, as nvidia-smi GPUs do.
-  const unnamed = copyLabel(rate(series(family.name, [...selector, matcher("hostname", "=", "")]), scope.window), "hostname", "instance", "([^:]+).*");
+  const unnamed = copyLabel(
+    rate(series(family.name, [...selector, matcher("hostname", "=", "")]), scope.window),
+    "hostname",
+    "instance",
+    "([^:]+).*",
+  );
   return sumBy(BY_ENGINE_HOST, `${named} or ${unnamed}`);
 }
 
@@ -73,7 +78,13 @@ export function memoryBandwidthUtilisation(scope: Scope, override: GpuPeakOverri
 
 /** 1 per engine whose MFU counters stay at 0 while it generates tokens: `--enable-mfu-metrics` is off. */
 export function mfuCountersIdle(scope: Scope): string {
-  const flops = sumBy(["job", "instance", "engine"], rate(series(vllm.estimatedFlopsPerGpu.name, selectorFor(vllm.estimatedFlopsPerGpu, scope)), scope.window));
-  const tokens = sumBy(["job", "instance", "engine"], rate(series(vllm.generationTokens.name, selectorFor(vllm.generationTokens, scope)), scope.window));
+  const flops = sumBy(
+    ["job", "instance", "engine"],
+    rate(series(vllm.estimatedFlopsPerGpu.name, selectorFor(vllm.estimatedFlopsPerGpu, scope)), scope.window),
+  );
+  const tokens = sumBy(
+    ["job", "instance", "engine"],
+    rate(series(vllm.generationTokens.name, selectorFor(vllm.generationTokens, scope)), scope.window),
+  );
   return `(${flops} == 0) and on (job, instance, engine) (${tokens} > 0)`;
 }

@@ -2,14 +2,7 @@ import { FINISHED_REASONS, bucketSeries, countSeries, sumSeries, vllm, vllmLegac
 import { firstOf, histogramQuantile, maxBy, avgBy, rate, sumBy } from "./functions.js";
 import type { Scope } from "./scope.js";
 import { leMatcher, matcher, series, type Selector } from "./selector.js";
-import {
-  bucketRecord,
-  countRecord,
-  counterRecord,
-  sumRecord,
-  type CounterSignal,
-  type HistogramSignal,
-} from "./signals.js";
+import { bucketRecord, countRecord, counterRecord, sumRecord, type CounterSignal, type HistogramSignal } from "./signals.js";
 
 /** Raw series, or the `instance`-level recording rules (cheaper over long ranges). */
 export type Source = "raw" | "recorded";
@@ -75,8 +68,18 @@ export function counterRate(signal: CounterSignal, options: QueryOptions, by: re
 }
 
 /** Requests per second that ended in `error` (or in `abort`); 0 rather than no data when none did. */
-export function outcomeRate(outcome: keyof typeof OUTCOME_REASONS, requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
-  const ended = counterRate(requests, options, ["finished_reason", ...by], [matcher("finished_reason", "=~", OUTCOME_REASONS[outcome].join("|"))]);
+export function outcomeRate(
+  outcome: keyof typeof OUTCOME_REASONS,
+  requests: CounterSignal,
+  options: QueryOptions,
+  by: readonly string[],
+): string {
+  const ended = counterRate(
+    requests,
+    options,
+    ["finished_reason", ...by],
+    [matcher("finished_reason", "=~", OUTCOME_REASONS[outcome].join("|"))],
+  );
   const all = counterRate(requests, options, ["finished_reason", ...by]);
   // why: `or 0 * all` turns "no error series at all" (V0 creates them lazily) into 0 instead of no data.
   return sumBy(by, `${ended} or 0 * ${all}`);
@@ -93,7 +96,12 @@ export function successRate(requests: CounterSignal, options: QueryOptions, by: 
 }
 
 /** Share of finished requests that ended in `error` (or in `abort`). */
-export function outcomeRatio(outcome: keyof typeof OUTCOME_REASONS, requests: CounterSignal, options: QueryOptions, by: readonly string[]): string {
+export function outcomeRatio(
+  outcome: keyof typeof OUTCOME_REASONS,
+  requests: CounterSignal,
+  options: QueryOptions,
+  by: readonly string[],
+): string {
   return `${outcomeRate(outcome, requests, options, by)} / ${counterRate(requests, options, by)}`;
 }
 

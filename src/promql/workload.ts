@@ -30,7 +30,10 @@ export function histogramFamilyMean(family: MetricFamily, scope: Scope, by: read
  */
 export function preemptedTwiceShare(scope: Scope, by: readonly string[]): string {
   const family = vllm.requestNumPreemptions;
-  const atMostOnce = sumBy(by, rate(series(bucketSeries(family), [...selectorFor(family, scope), matcher("le", "=~", "1(\\.0)?")]), scope.window));
+  const atMostOnce = sumBy(
+    by,
+    rate(series(bucketSeries(family), [...selectorFor(family, scope), matcher("le", "=~", "1(\\.0)?")]), scope.window),
+  );
   return `1 - ${atMostOnce} / ${sumBy(by, rateOf(family, scope, countSeries(family)))}`;
 }
 

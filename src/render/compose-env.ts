@@ -41,11 +41,15 @@ export function imageVariables(): EnvName[] {
  * an agent only a write-ahead log in a subfolder of the same volume, started with the agent flag
  * of its major version. Pure.
  */
-export function composePrometheusArgs(settings: Pick<Settings, "env">, version: PrometheusVersion | undefined): { storage: string; mode: string; size: string } {
+export function composePrometheusArgs(
+  settings: Pick<Settings, "env">,
+  version: PrometheusVersion | undefined,
+): { storage: string; mode: string; size: string } {
   const { env } = settings;
   if (env.PROMETHEUS_MODE !== "agent") {
     // why: the compose file has a fixed slot for the size flag; with no size set it carries a flag that changes nothing.
-    const size = env.PROMETHEUS_RETENTION_SIZE === undefined ? NEUTRAL_FLAG : `--storage.tsdb.retention.size=${env.PROMETHEUS_RETENTION_SIZE}`;
+    const size =
+      env.PROMETHEUS_RETENTION_SIZE === undefined ? NEUTRAL_FLAG : `--storage.tsdb.retention.size=${env.PROMETHEUS_RETENTION_SIZE}`;
     return { storage: "--storage.tsdb.path=/prometheus", mode: `--storage.tsdb.retention.time=${env.PROMETHEUS_RETENTION_TIME}`, size };
   }
   if (version === undefined) throw new Error("agent mode needs the Prometheus image's version (its flag differs between 2.x and 3.x)");
@@ -73,7 +77,10 @@ export function composeEnvText(
     ...imageVariables().map((name): [string, string, boolean] => [name, String(settings.env[name]), false]),
   ];
   if (options.grafanaAdmin !== undefined) {
-    entries.push(["GF_SECURITY_ADMIN_USER", options.grafanaAdmin.user.reveal(), true], ["GF_SECURITY_ADMIN_PASSWORD", options.grafanaAdmin.password.reveal(), true]);
+    entries.push(
+      ["GF_SECURITY_ADMIN_USER", options.grafanaAdmin.user.reveal(), true],
+      ["GF_SECURITY_ADMIN_PASSWORD", options.grafanaAdmin.password.reveal(), true],
+    );
   }
 
   const problems = entries

@@ -1,6 +1,15 @@
 import type { Settings } from "../config/load.js";
 import { EXPORTER_KINDS, type ExporterKind } from "../config/exporter-targets.js";
-import { composeAddress, gpuExporterServiceOf, nativePort, profilesFor, service, SERVICES, type Service, type ServiceName } from "../config/services.js";
+import {
+  composeAddress,
+  gpuExporterServiceOf,
+  nativePort,
+  profilesFor,
+  service,
+  SERVICES,
+  type Service,
+  type ServiceName,
+} from "../config/services.js";
 
 /**
  * Where the stack's own parts are, as Prometheus and Grafana reach them. Everything optional
@@ -41,14 +50,21 @@ export function expectedServices(settings: EndpointSettings, options: { alertman
   return new Set(SERVICES.filter((row) => row.name !== "grafana" && profiles.has(row.profile)).map((row) => row.name));
 }
 
-function endpointsFrom(settings: EndpointSettings, running: ReadonlySet<ServiceName>, address: (name: ServiceName) => string): StackEndpoints {
+function endpointsFrom(
+  settings: EndpointSettings,
+  running: ReadonlySet<ServiceName>,
+  address: (name: ServiceName) => string,
+): StackEndpoints {
   const at = (name: ServiceName): string | undefined => (running.has(name) ? address(name) : undefined);
   const simulatorTarget = settings.demo ? at("simulator") : undefined;
   const alertmanagerTarget = at("alertmanager");
   // why: a native stack switched out of demo mode keeps its simulator running, unscraped, until it restarts.
   const scraped = (row: Service): boolean => settings.demo || row.profile !== service("simulator").profile;
   const exporterTargets = Object.fromEntries(
-    EXPORTER_KINDS.map((kind) => [kind, SERVICES.filter((row) => row.scrapedAs === kind && scraped(row)).flatMap((row) => at(row.name) ?? [])]),
+    EXPORTER_KINDS.map((kind) => [
+      kind,
+      SERVICES.filter((row) => row.scrapedAs === kind && scraped(row)).flatMap((row) => at(row.name) ?? []),
+    ]),
   ) as Record<ExporterKind, string[]>;
   return {
     prometheusUrl: `http://${address("prometheus")}`,
@@ -60,12 +76,18 @@ function endpointsFrom(settings: EndpointSettings, running: ReadonlySet<ServiceN
 }
 
 /** Endpoints of the compose stack: service names and the services' own ports. Pure. */
-export function composeEndpoints(settings: EndpointSettings, running: ReadonlySet<ServiceName> = expectedServices(settings)): StackEndpoints {
+export function composeEndpoints(
+  settings: EndpointSettings,
+  running: ReadonlySet<ServiceName> = expectedServices(settings),
+): StackEndpoints {
   return endpointsFrom(settings, running, composeAddress);
 }
 
 /** Endpoints of the native stack: everything on 127.0.0.1 at the ports the settings give. Pure. */
-export function nativeEndpoints(settings: EndpointSettings, running: ReadonlySet<ServiceName> = expectedServices(settings)): StackEndpoints {
+export function nativeEndpoints(
+  settings: EndpointSettings,
+  running: ReadonlySet<ServiceName> = expectedServices(settings),
+): StackEndpoints {
   return endpointsFrom(settings, running, (name) => `${LISTEN_HOST}:${nativePort(name, settings)}`);
 }
 

@@ -1,4 +1,13 @@
-export { renderTemplate, renderTemplateCollecting, formatOf, type TemplateValue, type TemplateValues, type RenderOptions, type RenderResult, type TemplateFormat } from "./template.js";
+export {
+  renderTemplate,
+  renderTemplateCollecting,
+  formatOf,
+  type TemplateValue,
+  type TemplateValues,
+  type RenderOptions,
+  type RenderResult,
+  type TemplateFormat,
+} from "./template.js";
 export { placeValue, placementContext, type PlacementContext, type Placement } from "./quote.js";
 export { OUTPUT_LAYOUT, OUTPUT_MARKER, DEFAULT_OUT_DIR, runtimePath, type StackMode } from "./layout.js";
 export { composeEndpoints, nativeEndpoints, expectedServices, gpuExporterService, LISTEN_HOST, type StackEndpoints } from "./endpoints.js";

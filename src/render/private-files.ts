@@ -20,9 +20,10 @@ export function ensurePrivateFolder(path: string): void {
   if (!info.isDirectory()) throw new UserError(`cannot use ${path}: it is not a folder`, ["move it away, or pass another folder"]);
   const uid = process.getuid?.();
   if (uid !== undefined && info.uid !== uid) {
-    throw new UserError(`refusing to keep secrets or state in ${path}: it belongs to another user (uid ${info.uid}), who could replace what vllm-monitor writes there`, [
-      `use a folder of your own (e.g. --out with a new path), or have its owner remove it`,
-    ]);
+    throw new UserError(
+      `refusing to keep secrets or state in ${path}: it belongs to another user (uid ${info.uid}), who could replace what vllm-monitor writes there`,
+      [`use a folder of your own (e.g. --out with a new path), or have its owner remove it`],
+    );
   }
   if ((info.mode & 0o777) !== PRIVATE_FOLDER_MODE) chmodSync(path, PRIVATE_FOLDER_MODE);
 }

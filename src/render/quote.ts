@@ -6,13 +6,7 @@
 export type TemplateFormat = "yaml" | "json";
 
 export type PlacementContext =
-  | "yaml-double-quoted"
-  | "yaml-single-quoted"
-  | "yaml-comment"
-  | "yaml-plain-whole"
-  | "yaml-plain-partial"
-  | "json-string"
-  | "json-bare";
+  "yaml-double-quoted" | "yaml-single-quoted" | "yaml-comment" | "yaml-plain-whole" | "yaml-plain-partial" | "json-string" | "json-bare";
 
 /** A value placed, or why it cannot be (the reason never contains the value). */
 export type Placement = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string };
@@ -33,7 +27,8 @@ export function placeValue(context: PlacementContext, value: string): Placement 
     case "json-string":
       return { ok: true, text: doubleQuotedContent(value) };
     case "yaml-single-quoted":
-      if (LINE_BREAK.test(value) || CONTROL.test(value)) return { ok: false, reason: "contains a line break or control character, which a single-quoted YAML string cannot hold" };
+      if (LINE_BREAK.test(value) || CONTROL.test(value))
+        return { ok: false, reason: "contains a line break or control character, which a single-quoted YAML string cannot hold" };
       return { ok: true, text: value.replace(/'/g, "''") };
     case "yaml-comment":
       if (LINE_BREAK.test(value)) return { ok: false, reason: "contains a line break, which would end the YAML comment it is placed in" };
@@ -42,7 +37,10 @@ export function placeValue(context: PlacementContext, value: string): Placement 
       return { ok: true, text: PLAIN_SAFE.test(value) && !value.endsWith(":") ? value : `"${doubleQuotedContent(value)}"` };
     case "yaml-plain-partial":
       if (PLAIN_SAFE.test(value) && !value.endsWith(":")) return { ok: true, text: value };
-      return { ok: false, reason: "holds characters that cannot stand unquoted inside a longer YAML value; quote the placeholder in the template" };
+      return {
+        ok: false,
+        reason: "holds characters that cannot stand unquoted inside a longer YAML value; quote the placeholder in the template",
+      };
     case "json-bare":
       return { ok: true, text: JSON_NUMBER.test(value) || value === "true" || value === "false" ? value : JSON.stringify(value) };
   }

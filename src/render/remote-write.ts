@@ -62,7 +62,10 @@ export function targetGroups(targets: readonly { address: string; scheme: string
 }
 
 /** Each exporter job's targets file (`targets/node.json`, `targets/gpu.json`): this host's exporters (unless listed by the user too), then the listed ones. */
-export function exporterTargetGroups(settings: Pick<Settings, "exporters" | "hostName">, endpoints: StackEndpoints): Record<ExporterKind, FileSdGroup[]> {
+export function exporterTargetGroups(
+  settings: Pick<Settings, "exporters" | "hostName">,
+  endpoints: StackEndpoints,
+): Record<ExporterKind, FileSdGroup[]> {
   const groups = EXPORTER_KINDS.map((kind) => {
     const { listed, fromFile } = settings.exporters[kind];
     const own = ownTargetsNotListed(endpoints.exporterTargets[kind], [...listed, ...fromFile]);
@@ -95,14 +98,22 @@ type FleetSettings = Pick<Settings, "env" | "hostName">;
  * maps a path of the output folder to where Prometheus sees it), and `write_relabel_configs`
  * keeping just the series in `keep` (what dashboards and rules read).
  */
-export function remoteWriteConfigs(settings: FleetSettings, at: (relative: string) => string, keep: readonly string[]): Record<string, unknown>[] {
+export function remoteWriteConfigs(
+  settings: FleetSettings,
+  at: (relative: string) => string,
+  keep: readonly string[],
+): Record<string, unknown>[] {
   const { env } = settings;
   if (env.REMOTE_WRITE_URL === undefined) return [];
   return [
     {
       url: env.REMOTE_WRITE_URL,
-      ...(env.REMOTE_WRITE_BEARER_TOKEN === undefined ? {} : { authorization: { type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.remoteWriteTokenFile) } }),
-      ...(env.REMOTE_WRITE_USERNAME === undefined ? {} : { basic_auth: { username: env.REMOTE_WRITE_USERNAME, password_file: at(OUTPUT_LAYOUT.remoteWritePasswordFile) } }),
+      ...(env.REMOTE_WRITE_BEARER_TOKEN === undefined
+        ? {}
+        : { authorization: { type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.remoteWriteTokenFile) } }),
+      ...(env.REMOTE_WRITE_USERNAME === undefined
+        ? {}
+        : { basic_auth: { username: env.REMOTE_WRITE_USERNAME, password_file: at(OUTPUT_LAYOUT.remoteWritePasswordFile) } }),
       ...(env.REMOTE_WRITE_CA_FILE === undefined ? {} : { tls_config: { ca_file: at(OUTPUT_LAYOUT.remoteWriteCaFile) } }),
       write_relabel_configs: [keepOnly(keep)],
       // why: metadata covers every scraped family, kept or not; no dashboard or rule reads it.
@@ -121,7 +132,10 @@ function keepOnly(names: readonly string[]): { source_labels: string[]; regex: s
  * write would not send is dropped at the scrape and never reaches the write-ahead log (less memory
  * and CPU on every GPU node). A server keeps everything for its own dashboards and rules.
  */
-export function agentScrapeKeep(settings: Pick<Settings, "env">, keep: readonly string[]): { source_labels: string[]; regex: string; action: "keep" }[] {
+export function agentScrapeKeep(
+  settings: Pick<Settings, "env">,
+  keep: readonly string[],
+): { source_labels: string[]; regex: string; action: "keep" }[] {
   return isAgent(settings) ? [keepOnly(keep)] : [];
 }
 
@@ -140,9 +154,15 @@ export async function remoteWriteFiles(settings: Pick<Settings, "env">): Promise
   const { env } = settings;
   if (env.REMOTE_WRITE_URL === undefined) return [];
   return [
-    ...(env.REMOTE_WRITE_BEARER_TOKEN === undefined ? [] : [{ path: OUTPUT_LAYOUT.remoteWriteTokenFile, content: env.REMOTE_WRITE_BEARER_TOKEN.reveal() }]),
-    ...(env.REMOTE_WRITE_PASSWORD === undefined ? [] : [{ path: OUTPUT_LAYOUT.remoteWritePasswordFile, content: env.REMOTE_WRITE_PASSWORD.reveal() }]),
-    ...(env.REMOTE_WRITE_CA_FILE === undefined ? [] : [{ path: OUTPUT_LAYOUT.remoteWriteCaFile, content: await readFile(env.REMOTE_WRITE_CA_FILE) }]),
+    ...(env.REMOTE_WRITE_BEARER_TOKEN === undefined
+      ? []
+      : [{ path: OUTPUT_LAYOUT.remoteWriteTokenFile, content: env.REMOTE_WRITE_BEARER_TOKEN.reveal() }]),
+    ...(env.REMOTE_WRITE_PASSWORD === undefined
+      ? []
+      : [{ path: OUTPUT_LAYOUT.remoteWritePasswordFile, content: env.REMOTE_WRITE_PASSWORD.reveal() }]),
+    ...(env.REMOTE_WRITE_CA_FILE === undefined
+      ? []
+      : [{ path: OUTPUT_LAYOUT.remoteWriteCaFile, content: await readFile(env.REMOTE_WRITE_CA_FILE) }]),
   ];
 }
 

@@ -11,7 +11,16 @@ import { metricRelabelDrops, type RuleFile } from "../mixin/rules/index.js";
 import { ruleFileText } from "./rule-file-text.js";
 import { composeEnvText, type GrafanaAdmin, type HostUser } from "./compose-env.js";
 import type { StackEndpoints } from "./endpoints.js";
-import { HOSTNAME_LABEL, agentScrapeKeep, exporterTargetGroups, fleetPlaceholders, isAgent, remoteWriteFiles, targetGroups, type FileSdGroup } from "./remote-write.js";
+import {
+  HOSTNAME_LABEL,
+  agentScrapeKeep,
+  exporterTargetGroups,
+  fleetPlaceholders,
+  isAgent,
+  remoteWriteFiles,
+  targetGroups,
+  type FileSdGroup,
+} from "./remote-write.js";
 import { OUTPUT_LAYOUT, runtimePath, type StackMode } from "./layout.js";
 import { formatOf, renderTemplateCollecting, type TemplateValue } from "./template.js";
 import type { PrometheusVersion } from "../prometheus/version.js";
@@ -113,7 +122,8 @@ interface RenderContext {
  */
 export async function renderStackConfig(settings: Settings, options: RenderStackOptions): Promise<RenderedStack> {
   const part = options.part ?? "all";
-  if (part === "rules") return { files: ruleOutputFiles(buildMixin(mixinConfig(settings, STACK_SELECTORS)).ruleFiles), ownedRoots: [OUTPUT_LAYOUT.rulesDir] };
+  if (part === "rules")
+    return { files: ruleOutputFiles(buildMixin(mixinConfig(settings, STACK_SELECTORS)).ruleFiles), ownedRoots: [OUTPUT_LAYOUT.rulesDir] };
   const withPrometheus = part !== "grafana";
   const withGrafana = part !== "prometheus";
   if (settings.demo && options.endpoints.simulatorTarget === undefined) {
@@ -126,7 +136,10 @@ export async function renderStackConfig(settings: Settings, options: RenderStack
   if (withGrafana) files.push(...grafanaDashboardFiles(context.mixin));
   files.push(...(await templateOutputs(context, { withPrometheus, withGrafana })));
   if (context.problems.length > 0) throw new UserError("cannot render the configuration templates:", context.problems);
-  const ownedRoots = [...(withPrometheus ? [OUTPUT_LAYOUT.prometheusDir, ALERTMANAGER_LAYOUT.dir] : []), ...(withGrafana ? [OUTPUT_LAYOUT.grafanaDir] : [])];
+  const ownedRoots = [
+    ...(withPrometheus ? [OUTPUT_LAYOUT.prometheusDir, ALERTMANAGER_LAYOUT.dir] : []),
+    ...(withGrafana ? [OUTPUT_LAYOUT.grafanaDir] : []),
+  ];
   return { files, ownedRoots };
 }
 
@@ -188,20 +201,33 @@ function fillTemplateValues(context: RenderContext): void {
   const { env } = settings;
   for (const [name, value] of settings.substitutable) values.set(name, { value, hint: `set ${name} in .env (see .env_example)` });
   const derived = (name: string, value: string | undefined, trusted = false): void => {
-    values.set(name, { value, trusted, hint: "it is computed by vllm-monitor from the config; this is a bug in the template or the caller's endpoints" });
+    values.set(name, {
+      value,
+      trusted,
+      hint: "it is computed by vllm-monitor from the config; this is a bug in the template or the caller's endpoints",
+    });
   };
   const json = (value: unknown): string => JSON.stringify(value);
   const fileSdFiles = (own: string, user: UserTargetsFile | undefined): string[] =>
     user === undefined ? [at(own)] : [at(own), options.mode === "native" ? user.source : at(user.copy)];
   const readSeries = seriesReadByMixin(context.mixin);
-  for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, readSeries))) derived(name, json(value), true);
+  for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, readSeries)))
+    derived(name, json(value), true);
   derived("VLLM_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.vllmTargets, userFiles.vllm)), true);
   // NODE_TARGET_FILES, GPU_TARGET_FILES: what each exporter job's fragment reads.
-  for (const kind of EXPORTER_KINDS) derived(`${kind.toUpperCase()}_TARGET_FILES`, json(fileSdFiles(exporterTargetsFile(kind), userFiles[kind])), true);
-  derived("VLLM_AUTHORIZATION", env.VLLM_METRICS_AUTH_TOKEN === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }), true);
+  for (const kind of EXPORTER_KINDS)
+    derived(`${kind.toUpperCase()}_TARGET_FILES`, json(fileSdFiles(exporterTargetsFile(kind), userFiles[kind])), true);
+  derived(
+    "VLLM_AUTHORIZATION",
+    env.VLLM_METRICS_AUTH_TOKEN === undefined ? "null" : json({ type: "Bearer", credentials_file: at(OUTPUT_LAYOUT.tokenFile) }),
+    true,
+  );
   derived(
     "VLLM_TLS_CONFIG",
-    json({ ...(env.VLLM_TLS_CA_FILE === undefined ? {} : { ca_file: at(OUTPUT_LAYOUT.caFile) }), insecure_skip_verify: env.VLLM_TLS_INSECURE_SKIP_VERIFY }),
+    json({
+      ...(env.VLLM_TLS_CA_FILE === undefined ? {} : { ca_file: at(OUTPUT_LAYOUT.caFile) }),
+      insecure_skip_verify: env.VLLM_TLS_INSECURE_SKIP_VERIFY,
+    }),
     true,
   );
   derived("VLLM_METRIC_RELABEL_CONFIGS", json([...metricRelabelDrops(), ...agentScrapeKeep(settings, readSeries)]), true);
@@ -214,7 +240,8 @@ function fillTemplateValues(context: RenderContext): void {
     target_limit: env.SCRAPE_TARGET_LIMIT,
   };
   for (const job of SCRAPE_JOBS) {
-    for (const [kind, value] of Object.entries(scrapeLimitsOf(job, limitOverrides))) derived(`${job.toUpperCase()}_${kind.toUpperCase()}`, json(value), true);
+    for (const [kind, value] of Object.entries(scrapeLimitsOf(job, limitOverrides)))
+      derived(`${job.toUpperCase()}_${kind.toUpperCase()}`, json(value), true);
   }
   derived("PROMETHEUS_URL", options.endpoints.prometheusUrl);
   derived("GRAFANA_DASHBOARDS_DIR", at(OUTPUT_LAYOUT.dashboardsDir));
@@ -227,12 +254,15 @@ async function prometheusFiles(context: RenderContext): Promise<OutputFile[]> {
   const { env } = settings;
   const files: OutputFile[] = [];
   // why: compose mounts only the output folder; re-running `conf prometheus` refreshes the copy and file_sd picks it up live.
-  if (options.mode === "compose") for (const user of Object.values(userFiles)) files.push({ path: user.copy, content: await readFile(user.source) });
-  if (env.VLLM_METRICS_AUTH_TOKEN !== undefined) files.push({ path: OUTPUT_LAYOUT.tokenFile, content: env.VLLM_METRICS_AUTH_TOKEN.reveal() });
+  if (options.mode === "compose")
+    for (const user of Object.values(userFiles)) files.push({ path: user.copy, content: await readFile(user.source) });
+  if (env.VLLM_METRICS_AUTH_TOKEN !== undefined)
+    files.push({ path: OUTPUT_LAYOUT.tokenFile, content: env.VLLM_METRICS_AUTH_TOKEN.reveal() });
   if (env.VLLM_TLS_CA_FILE !== undefined) files.push({ path: OUTPUT_LAYOUT.caFile, content: await readFile(env.VLLM_TLS_CA_FILE) });
   files.push(...(await remoteWriteFiles(settings)));
   files.push({ path: OUTPUT_LAYOUT.vllmTargets, content: `${JSON.stringify(fileSdGroups(settings, options.endpoints), null, 2)}\n` });
-  for (const kind of EXPORTER_KINDS) files.push({ path: exporterTargetsFile(kind), content: `${JSON.stringify(exporterGroups[kind], null, 2)}\n` });
+  for (const kind of EXPORTER_KINDS)
+    files.push({ path: exporterTargetsFile(kind), content: `${JSON.stringify(exporterGroups[kind], null, 2)}\n` });
   // why: an agent loads no rules; the central side renders them with `vllm-monitor conf rules`.
   if (!isAgent(settings)) files.push(...ruleOutputFiles(context.mixin.ruleFiles));
   // why: Alertmanager's config is rendered whenever Prometheus sends to one (ALERT_* destinations, or native mode finding it installed).
@@ -246,7 +276,8 @@ async function prometheusFiles(context: RenderContext): Promise<OutputFile[]> {
       })),
     );
   }
-  const scrapes = (groups: readonly unknown[], userFile: UserTargetsFile | undefined): boolean => groups.length > 0 || userFile !== undefined;
+  const scrapes = (groups: readonly unknown[], userFile: UserTargetsFile | undefined): boolean =>
+    groups.length > 0 || userFile !== undefined;
   // Optional scrape jobs: each fragment is a one-item YAML list, included only when the job has a target.
   const wanted = [
     ...EXPORTER_KINDS.filter((kind) => scrapes(exporterGroups[kind], userFiles[kind])).map((kind) => EXPORTERS[kind].fragment),
@@ -257,14 +288,19 @@ async function prometheusFiles(context: RenderContext): Promise<OutputFile[]> {
     const rendered = await renderOne(context.templatesDir, fragment, context.values, context.problems);
     if (rendered !== undefined) fragments.push(rendered.replace(/\n+$/, ""));
   }
-  context.values.set("OPTIONAL_SCRAPE_CONFIGS", { value: fragments.join("\n\n"), trusted: true, hint: "it is computed by vllm-monitor from the config; this is a bug in the template or the caller's endpoints" });
+  context.values.set("OPTIONAL_SCRAPE_CONFIGS", {
+    value: fragments.join("\n\n"),
+    trusted: true,
+    hint: "it is computed by vllm-monitor from the config; this is a bug in the template or the caller's endpoints",
+  });
   return files;
 }
 
 /** The dashboards Grafana provisions: the variant that reads our recording rules. */
 function grafanaDashboardFiles(mixin: Mixin): OutputFile[] {
   return mixin.recordedDashboards.map((dashboard) => {
-    if (!SAFE_FILE_NAME.test(dashboard.fileName) || !dashboard.fileName.endsWith(".json")) throw new Error(`dashboard file name ${dashboard.fileName} must be a plain *.json name`);
+    if (!SAFE_FILE_NAME.test(dashboard.fileName) || !dashboard.fileName.endsWith(".json"))
+      throw new Error(`dashboard file name ${dashboard.fileName} must be a plain *.json name`);
     return { path: `${OUTPUT_LAYOUT.dashboardsDir}/${dashboard.fileName}`, content: `${JSON.stringify(dashboard.dashboard, null, 2)}\n` };
   });
 }
@@ -282,7 +318,8 @@ async function templateOutputs(context: RenderContext, parts: { withPrometheus: 
 
 function ruleOutputFiles(ruleFiles: readonly RuleFile[]): OutputFile[] {
   return ruleFiles.map((rule) => {
-    if (!SAFE_FILE_NAME.test(rule.fileName) || !rule.fileName.endsWith(".yml")) throw new Error(`rule file name ${rule.fileName} must be a plain *.yml name`);
+    if (!SAFE_FILE_NAME.test(rule.fileName) || !rule.fileName.endsWith(".yml"))
+      throw new Error(`rule file name ${rule.fileName} must be a plain *.yml name`);
     return { path: `${OUTPUT_LAYOUT.rulesDir}/${rule.fileName}`, content: ruleFileText(rule) };
   });
 }
@@ -290,12 +327,22 @@ function ruleOutputFiles(ruleFiles: readonly RuleFile[]): OutputFile[] {
 /** file_sd target groups for `targets/vllm.json`: one group per scheme and path, which labels carry; the demo's simulator is this host. */
 export function fileSdGroups(settings: Pick<Settings, "demo" | "targets" | "hostName">, endpoints: StackEndpoints): FileSdGroup[] {
   if (settings.demo) {
-    return [{ targets: [endpoints.simulatorTarget ?? ""], labels: { __scheme__: "http", __metrics_path__: "/metrics", [HOSTNAME_LABEL]: settings.hostName } }];
+    return [
+      {
+        targets: [endpoints.simulatorTarget ?? ""],
+        labels: { __scheme__: "http", __metrics_path__: "/metrics", [HOSTNAME_LABEL]: settings.hostName },
+      },
+    ];
   }
   return targetGroups(settings.targets);
 }
 
-async function renderOne(templatesDir: string, template: string, values: ReadonlyMap<string, TemplateValue>, problems: string[]): Promise<string | undefined> {
+async function renderOne(
+  templatesDir: string,
+  template: string,
+  values: ReadonlyMap<string, TemplateValue>,
+  problems: string[],
+): Promise<string | undefined> {
   const fileName = `templates/${template}`;
   const text = await readFile(join(templatesDir, template), "utf8");
   const format = formatOf(template);

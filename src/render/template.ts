@@ -50,33 +50,38 @@ export function renderTemplateCollecting(text: string, values: TemplateValues, o
   for (let index = 0; index < text.length; index += 1) if (text[index] === "\n") lineStarts.push(index + 1);
   let lineIndex = 0;
 
-  const rendered = text.replace(PLACEHOLDER, (match: string, dollar: string | undefined, braced: string | undefined, bare: string | undefined, offset: number) => {
-    const name = braced ?? bare;
-    if (dollar !== undefined || name === undefined) return match;
-    const entry = values.get(name);
-    // why: `${UPPER_CASE}` is the settings' namespace; left as written, Prometheus would fail on it much later.
-    const claimed = braced !== undefined && SETTINGS_NAMESPACE.test(braced);
-    if (entry === undefined && !claimed) return match;
-    while (lineIndex + 1 < lineStarts.length && (lineStarts[lineIndex + 1] ?? Infinity) <= offset) lineIndex += 1;
-    const where = `${options.fileName}:${lineIndex + 1}`;
-    if (entry === undefined) {
-      problems.push(`${where}: \${${name}} is neither a setting of .env_example nor a value vllm-monitor computes; fix the name, or declare it in src/config/schema.ts with substitutable: true`);
+  const rendered = text.replace(
+    PLACEHOLDER,
+    (match: string, dollar: string | undefined, braced: string | undefined, bare: string | undefined, offset: number) => {
+      const name = braced ?? bare;
+      if (dollar !== undefined || name === undefined) return match;
+      const entry = values.get(name);
+      // why: `${UPPER_CASE}` is the settings' namespace; left as written, Prometheus would fail on it much later.
+      const claimed = braced !== undefined && SETTINGS_NAMESPACE.test(braced);
+      if (entry === undefined && !claimed) return match;
+      while (lineIndex + 1 < lineStarts.length && (lineStarts[lineIndex + 1] ?? Infinity) <= offset) lineIndex += 1;
+      const where = `${options.fileName}:${lineIndex + 1}`;
+      if (entry === undefined) {
+        problems.push(
+          `${where}: \${${name}} is neither a setting of .env_example nor a value vllm-monitor computes; fix the name, or declare it in src/config/schema.ts with substitutable: true`,
+        );
+        return match;
+      }
+      if (entry.value === undefined) {
+        problems.push(`${where}: ${name} has no value${entry.hint === undefined ? "" : `; ${entry.hint}`}`);
+        return match;
+      }
+      if (entry.trusted === true) return entry.value;
+      const lineStart = lineStarts[lineIndex] ?? 0;
+      const lineEnd = text.indexOf("\n", offset);
+      const line = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, "");
+      const context = placementContext(options.format, line, offset - lineStart, offset - lineStart + match.length);
+      const placed = placeValue(context, entry.value);
+      if (placed.ok) return placed.text;
+      problems.push(`${where}: the value of ${name}${entry.secret === true ? " (hidden)" : ""} ${placed.reason}`);
       return match;
-    }
-    if (entry.value === undefined) {
-      problems.push(`${where}: ${name} has no value${entry.hint === undefined ? "" : `; ${entry.hint}`}`);
-      return match;
-    }
-    if (entry.trusted === true) return entry.value;
-    const lineStart = lineStarts[lineIndex] ?? 0;
-    const lineEnd = text.indexOf("\n", offset);
-    const line = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd).replace(/\r$/, "");
-    const context = placementContext(options.format, line, offset - lineStart, offset - lineStart + match.length);
-    const placed = placeValue(context, entry.value);
-    if (placed.ok) return placed.text;
-    problems.push(`${where}: the value of ${name}${entry.secret === true ? " (hidden)" : ""} ${placed.reason}`);
-    return match;
-  });
+    },
+  );
   return { text: rendered, problems };
 }
 

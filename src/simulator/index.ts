@@ -80,7 +80,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       startPerfMs,
       startUnixMs,
       processMetrics,
-      ...(truth === undefined ? {} : { onFinished: (instance, request) => truth.write(truthRecord(request, model, instance.config.index, startUnixMs / 1000)) }),
+      ...(truth === undefined
+        ? {}
+        : { onFinished: (instance, request) => truth.write(truthRecord(request, model, instance.config.index, startUnixMs / 1000)) }),
     });
   });
   const servers = instances.map((instance) => {
@@ -238,7 +240,9 @@ async function startGpuServer(
     await listen(server, options.gpuPort ?? 0, options.host);
   } catch (error) {
     clearInterval(interval);
-    throw new UserError(`cannot listen on ${options.host}`, [`--gpu-port ${options.gpuPort}: ${(error as Error).message}; choose another --gpu-port`]);
+    throw new UserError(`cannot listen on ${options.host}`, [
+      `--gpu-port ${options.gpuPort}: ${(error as Error).message}; choose another --gpu-port`,
+    ]);
   }
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.gpuPort;

@@ -93,7 +93,8 @@ export const DEFAULT_MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 
 function integerIn(problems: string[], name: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined) return;
-  if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
 }
 
 /** Checks every option at once and fills in defaults; throws one UserError listing all problems. */
@@ -119,11 +120,13 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   }
   const instances = options.instances ?? 1;
   const port = options.port ?? 0;
-  if (port > 0 && port + instances - 1 > 65535) problems.push(`--port ${port} with --instances ${instances} runs past port 65535; choose a lower --port`);
+  if (port > 0 && port + instances - 1 > 65535)
+    problems.push(`--port ${port} with --instances ${instances} runs past port 65535; choose a lower --port`);
   if (options.metricsVersion !== undefined && !METRICS_VERSIONS.includes(options.metricsVersion)) {
     problems.push(`--metrics-version must be one of ${METRICS_VERSIONS.join(", ")} (got ${String(options.metricsVersion)})`);
   }
-  if (options.load !== undefined && !LOAD_PROFILES.includes(options.load)) problems.push(`--load must be one of ${LOAD_PROFILES.join(", ")} (got ${String(options.load)})`);
+  if (options.load !== undefined && !LOAD_PROFILES.includes(options.load))
+    problems.push(`--load must be one of ${LOAD_PROFILES.join(", ")} (got ${String(options.load)})`);
   if (options.gpuHostnameLabel !== undefined && options.gpuHostnameLabel !== "hostname" && options.gpuHostnameLabel !== "Hostname") {
     problems.push(`--gpu-hostname-label must be hostname or Hostname (got ${String(options.gpuHostnameLabel)})`);
   }
@@ -137,17 +140,22 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     problems.push("--gpu-fields applies to --gpu-format dcgm only: nvidia_gpu_exporter has no profiling fields; drop one of the two");
   }
   if (options.gpuFormat === "nvidia-smi" && options.gpuHostnameLabel !== undefined) {
-    problems.push("--gpu-hostname-label applies to --gpu-format dcgm only: nvidia_gpu_exporter writes no host label (the host comes from the scrape target); drop one of the two");
+    problems.push(
+      "--gpu-hostname-label applies to --gpu-format dcgm only: nvidia_gpu_exporter writes no host label (the host comes from the scrape target); drop one of the two",
+    );
   }
   if (options.token !== undefined && (options.token === "" || /\s/.test(options.token))) {
     problems.push("the token (--token or SIMULATOR_TOKEN) must be non-empty and contain no whitespace");
   }
   const tls = options.tls === true ? {} : options.tls === false || options.tls === undefined ? undefined : options.tls;
-  if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined)) problems.push("--cert and --key go together: give both, or neither for a self-signed pair");
+  if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined))
+    problems.push("--cert and --key go together: give both, or neither for a self-signed pair");
   const kvBlocks = options.kvBlocks ?? 4096;
   const maxModelLen = options.maxModelLen ?? Math.min(8192, kvBlocks * BLOCK_SIZE);
   if (maxModelLen > kvBlocks * BLOCK_SIZE) {
-    problems.push(`--max-model-len ${maxModelLen} does not fit in --kv-blocks ${kvBlocks} (${kvBlocks * BLOCK_SIZE} tokens); raise --kv-blocks or lower --max-model-len`);
+    problems.push(
+      `--max-model-len ${maxModelLen} does not fit in --kv-blocks ${kvBlocks} (${kvBlocks * BLOCK_SIZE} tokens); raise --kv-blocks or lower --max-model-len`,
+    );
   }
   if (problems.length > 0) throw new UserError("invalid simulator options", problems);
   const engines = options.engines ?? 1;

@@ -42,10 +42,10 @@ export function runningNativeStack(outDir: string): StackState | undefined {
 function refuseWhileNativeRuns(outDir: string, doing: string): void {
   const stack = runningNativeStack(outDir);
   if (stack === undefined || stack.kind !== "native") return;
-  throw new UserError(`A native stack (supervisor pid ${stack.supervisorPid}) runs from ${stack.outDir}; ${doing} would break every scrape of it.`, [
-    "apply a .env change to the running stack with: vllm-monitor reload",
-    "or stop it first: vllm-monitor down",
-  ]);
+  throw new UserError(
+    `A native stack (supervisor pid ${stack.supervisorPid}) runs from ${stack.outDir}; ${doing} would break every scrape of it.`,
+    ["apply a .env change to the running stack with: vllm-monitor reload", "or stop it first: vllm-monitor down"],
+  );
 }
 
 /** `vllm-monitor conf`: render the settings for `mode` into the output folder. */
@@ -76,7 +76,9 @@ export async function configureStack(settings: Settings, options: ConfigureOptio
     part,
     ...(admin === undefined ? {} : { grafanaAdmin: admin }),
     ...(prometheusVersion === undefined ? {} : { prometheusVersion }),
-    ...(alertmanagerImageVersion === undefined ? {} : { alertmanagerVersion: { version: alertmanagerImageVersion, which: `ALERTMANAGER_IMAGE ${settings.env.ALERTMANAGER_IMAGE}` } }),
+    ...(alertmanagerImageVersion === undefined
+      ? {}
+      : { alertmanagerVersion: { version: alertmanagerImageVersion, which: `ALERTMANAGER_IMAGE ${settings.env.ALERTMANAGER_IMAGE}` } }),
   });
   return { result, notes };
 }
@@ -86,9 +88,10 @@ export async function cleanOutput(outDir: string): Promise<boolean> {
   refuseWhileNativeRuns(outDir, "deleting its configuration");
   const compose = readStack(outDir);
   if (compose?.kind === "compose") {
-    throw new UserError(`The compose stack started with --out ${compose.outDir} mounts this folder; deleting it would break Prometheus and Grafana.`, [
-      "stop the stack with: vllm-monitor down (it deletes the folder too)",
-    ]);
+    throw new UserError(
+      `The compose stack started with --out ${compose.outDir} mounts this folder; deleting it would break Prometheus and Grafana.`,
+      ["stop the stack with: vllm-monitor down (it deletes the folder too)"],
+    );
   }
   return removeOutputTree(outDir);
 }

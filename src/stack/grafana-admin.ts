@@ -35,7 +35,10 @@ export function grafanaAdmin(settings: AdminSettings): ResolvedGrafanaAdmin {
   }
   const path = join(dirname(settings.envFile.path), DEMO_PASSWORD_FILE);
   const password = new Secret("ADMIN_PASSWORD", demoPassword(path));
-  return { admin: { user, password }, note: `ADMIN_PASSWORD is not set: demo mode uses a generated Grafana admin password, stored in ${path} (mode 0600)` };
+  return {
+    admin: { user, password },
+    note: `ADMIN_PASSWORD is not set: demo mode uses a generated Grafana admin password, stored in ${path} (mode 0600)`,
+  };
 }
 
 /** Grafana's account when ADMIN_PASSWORD is set, without generating anything. */

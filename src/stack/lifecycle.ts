@@ -17,7 +17,19 @@ import { composeContext, composeDown, composeLogs, composeReload, composeUp, req
 import { configureStack, runningNativeStack, writeStackConfig } from "./configure.js";
 import { grafanaAdmin } from "./grafana-admin.js";
 import { startNativeStack, stopNativeStack } from "./native/run.js";
-import { describeStacks, findStack, forgetStack, isAlive, isLive, listStacks, liveStacks, recordStack, stackName, type NativeState, type StackState } from "./registry.js";
+import {
+  describeStacks,
+  findStack,
+  forgetStack,
+  isAlive,
+  isLive,
+  listStacks,
+  liveStacks,
+  recordStack,
+  stackName,
+  type NativeState,
+  type StackState,
+} from "./registry.js";
 import { collectStatus, type StackStatus } from "./status.js";
 import { print, printError } from "../output.js";
 
@@ -57,7 +69,8 @@ export async function startStack(settings: Settings, options: UpOptions): Promis
 
 async function startComposeLocked(settings: Settings, options: UpOptions): Promise<ReturnType<typeof composeContext>> {
   const native = runningNativeStack(options.outDir);
-  if (native !== undefined) throw new UserError(`A native stack runs from ${native.outDir}.`, ["stop it first with: vllm-monitor down, or pass another --out"]);
+  if (native !== undefined)
+    throw new UserError(`A native stack runs from ${native.outDir}.`, ["stop it first with: vllm-monitor down, or pass another --out"]);
   // Docker first: without an engine, rendering secrets into --out would be wasted work.
   const tool = await requireCompose();
   const { notes } = await configureStack(settings, { outDir: options.outDir, mode: "compose", part: "all" });
@@ -83,8 +96,17 @@ async function startComposeLocked(settings: Settings, options: UpOptions): Promi
     ...(settings.env.REMOTE_WRITE_URL === undefined ? {} : { remoteWriteUrl: settings.env.REMOTE_WRITE_URL }),
   });
   const watched = settings.demo ? "the built-in simulator" : "VLLM_TARGET";
-  const starting = options.services.length === 0 ? (agent ? "the agent is starting" : "the stack is starting") : `${options.services.join(", ")} (and what they depend on) are starting`;
-  const grafana = agent ? `; forwarding to ${settings.env.REMOTE_WRITE_URL ?? "?"}` : options.services.length === 0 || options.services.includes("grafana") ? `; Grafana: ${grafanaUrl}` : "";
+  const starting =
+    options.services.length === 0
+      ? agent
+        ? "the agent is starting"
+        : "the stack is starting"
+      : `${options.services.join(", ")} (and what they depend on) are starting`;
+  const grafana = agent
+    ? `; forwarding to ${settings.env.REMOTE_WRITE_URL ?? "?"}`
+    : options.services.length === 0 || options.services.includes("grafana")
+      ? `; Grafana: ${grafanaUrl}`
+      : "";
   print(`vllm-monitor: ${starting}, watching ${watched}${grafana} (stop with: vllm-monitor down)\n`);
   return context;
 }
@@ -101,7 +123,10 @@ export interface StackChoice {
 }
 
 function lookUp(choice: StackChoice): StackState | undefined {
-  return findStack({ ...(choice.outDir === undefined ? {} : { outDir: choice.outDir }), ...(choice.stack === undefined ? {} : { name: choice.stack }) });
+  return findStack({
+    ...(choice.outDir === undefined ? {} : { outDir: choice.outDir }),
+    ...(choice.stack === undefined ? {} : { name: choice.stack }),
+  });
 }
 
 /** The chosen stack, which must be running: else a UserError (exit 2) naming the stacks vllm-monitor knows. */
@@ -109,7 +134,12 @@ function requireStack(choice: StackChoice): StackState {
   const stack = lookUp(choice);
   if (stack !== undefined && isLive(stack)) return stack;
   const known = listStacks();
-  const what = stack !== undefined ? `The ${stack.kind} stack ${stackName(stack)} is not running (${stack.kind === "native" ? "its supervisor is gone" : `its output folder ${stack.outDir} is gone`}).` : choice.outDir === undefined ? "No stack is running." : `No stack was started with --out ${choice.outDir}.`;
+  const what =
+    stack !== undefined
+      ? `The ${stack.kind} stack ${stackName(stack)} is not running (${stack.kind === "native" ? "its supervisor is gone" : `its output folder ${stack.outDir} is gone`}).`
+      : choice.outDir === undefined
+        ? "No stack is running."
+        : `No stack was started with --out ${choice.outDir}.`;
   throw new UserError(what, [
     ...(known.length === 0 ? ["no stack is recorded"] : ["the stacks vllm-monitor knows:", ...describeStacks(known)]),
     "start one with: vllm-monitor up (compose) or vllm-monitor up --native",
@@ -138,7 +168,9 @@ async function stopLocked(options: DownOptions): Promise<void> {
   // No record (e.g. started by an older version): stop the compose project by its fixed name.
   const outDir = stack?.outDir ?? options.outDir ?? DEFAULT_OUT_DIR;
   const tool = await requireCompose();
-  await composeDown(composeContext(tool, { outDir, composeFile: options.composeFile ?? stack?.composeFile }, false), { volumes: options.volumes });
+  await composeDown(composeContext(tool, { outDir, composeFile: options.composeFile ?? stack?.composeFile }, false), {
+    volumes: options.volumes,
+  });
   forgetStack(outDir);
   if (!options.keepConfig && (await removeOutputTree(outDir))) print(`removed ${outDir}\n`);
 }
@@ -157,7 +189,10 @@ export async function showLogs(options: LogsOptions): Promise<void> {
   if (recorded === undefined && options.outDir !== undefined && options.stack === undefined) {
     // An output folder no record names (a compose stack started by hand or by an older version): ask compose.
     const tool = await requireCompose();
-    await composeLogs(composeContext(tool, { outDir: options.outDir, composeFile: options.composeFile }, true), { follow: options.follow, services: options.services });
+    await composeLogs(composeContext(tool, { outDir: options.outDir, composeFile: options.composeFile }, true), {
+      follow: options.follow,
+      services: options.services,
+    });
     return;
   }
   // why: following the log of a stack that is not running would wait forever for lines.
@@ -230,12 +265,16 @@ export interface ReloadResult {
  * `reload`: reads the .env again (the stack's own, unless `envFile` is given), re-renders the
  * running stack's configuration for its mode and makes Prometheus re-read it without a restart.
  */
-export async function reloadStack(options: StackChoice & { envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
+export async function reloadStack(
+  options: StackChoice & { envFile?: string | undefined; composeFile?: string | undefined },
+): Promise<ReloadResult> {
   const found = requireStack(options);
   return withStackLock(found.outDir, "reload", () => reloadLocked(options));
 }
 
-async function reloadLocked(options: StackChoice & { envFile?: string | undefined; composeFile?: string | undefined }): Promise<ReloadResult> {
+async function reloadLocked(
+  options: StackChoice & { envFile?: string | undefined; composeFile?: string | undefined },
+): Promise<ReloadResult> {
   const stack = requireStack(options);
   const envFile = options.envFile ?? (existsSync(stack.envFile) ? stack.envFile : undefined);
   const settings = loadSettings({ ...(envFile === undefined ? {} : { envFile }), cwd: stack.workDir });
@@ -244,19 +283,31 @@ async function reloadLocked(options: StackChoice & { envFile?: string | undefine
     const tool = await requireCompose();
     await configureStack(settings, { outDir: stack.outDir, mode: "compose", part: "all" });
     await composeReload(composeContext(tool, { outDir: stack.outDir, composeFile: options.composeFile ?? stack.composeFile }, true));
-    return { needRestart: settings.demo === stack.demo ? [] : ["VLLM_TARGET switched between demo mode and real targets: the simulator container starts or stops only with vllm-monitor up"] };
+    return {
+      needRestart:
+        settings.demo === stack.demo
+          ? []
+          : ["VLLM_TARGET switched between demo mode and real targets: the simulator container starts or stops only with vllm-monitor up"],
+    };
   }
-  if (!isAlive(stack.supervisorPid)) throw new UserError("The native stack is not running: its supervisor is gone.", ["see why with: vllm-monitor status", "start it with: vllm-monitor up --native"]);
+  if (!isAlive(stack.supervisorPid))
+    throw new UserError("The native stack is not running: its supervisor is gone.", [
+      "see why with: vllm-monitor status",
+      "start it with: vllm-monitor up --native",
+    ]);
   const startedAs = stack.prometheusMode ?? "server";
   if (settings.env.PROMETHEUS_MODE !== startedAs) {
-    throw new UserError(`PROMETHEUS_MODE is ${settings.env.PROMETHEUS_MODE} in .env, but this Prometheus runs as ${startedAs === "agent" ? "an agent" : "a server"}; a reload cannot switch it.`, [
-      "restart the stack: vllm-monitor down && vllm-monitor up --native",
-    ]);
+    throw new UserError(
+      `PROMETHEUS_MODE is ${settings.env.PROMETHEUS_MODE} in .env, but this Prometheus runs as ${startedAs === "agent" ? "an agent" : "a server"}; a reload cannot switch it.`,
+      ["restart the stack: vllm-monitor down && vllm-monitor up --native"],
+    );
   }
   const needRestart: string[] = [];
   const simulatorRuns = stack.processes.some((child) => child.name === "simulator");
   if (settings.demo && !simulatorRuns) {
-    throw new UserError("VLLM_TARGET is now empty (demo mode), but this stack runs no simulator to watch.", ["restart it: vllm-monitor down && vllm-monitor up --native"]);
+    throw new UserError("VLLM_TARGET is now empty (demo mode), but this stack runs no simulator to watch.", [
+      "restart it: vllm-monitor down && vllm-monitor up --native",
+    ]);
   }
   if (!settings.demo && simulatorRuns) needRestart.push("the simulator keeps running, unscraped, until the stack restarts");
   // The processes keep the ports they started on: render for those, and say which settings moved.
@@ -266,7 +317,10 @@ async function reloadLocked(options: StackChoice & { envFile?: string | undefine
       if (use.variable === undefined) continue;
       recordedPorts[use.variable] = use.port;
       const wanted = (settings.env as unknown as Record<string, unknown>)[use.variable];
-      if (wanted !== use.port) needRestart.push(`${use.variable} is ${String(wanted)} in .env, but ${child.name} keeps listening on ${use.port} until the stack restarts`);
+      if (wanted !== use.port)
+        needRestart.push(
+          `${use.variable} is ${String(wanted)} in .env, but ${child.name} keeps listening on ${use.port} until the stack restarts`,
+        );
     }
   }
   const effective: Settings = { ...settings, env: { ...settings.env, ...recordedPorts } };
@@ -280,13 +334,18 @@ async function reloadLocked(options: StackChoice & { envFile?: string | undefine
     ...(admin === undefined ? {} : { grafanaAdmin: admin }),
   });
   const reloaded = await reloadPrometheus(stack.prometheusUrl);
-  if (!reloaded.reachable) throw new UserError(`Prometheus did not reload: ${reloaded.reason}`, ["its log: vllm-monitor logs prometheus"], 1);
+  if (!reloaded.reachable)
+    throw new UserError(`Prometheus did not reload: ${reloaded.reason}`, ["its log: vllm-monitor logs prometheus"], 1);
   const alertmanagerPort = stack.processes.find((child) => child.name === "alertmanager")?.ports[0]?.port;
   if (alertmanagerPort !== undefined) {
     // why: Alertmanager re-reads alertmanager.yml (new ALERT_* destinations) on POST /-/reload, keeping its silences and notification log.
     const answer = await fetch(`http://127.0.0.1:${alertmanagerPort}/-/reload`, { method: "POST" }).catch((error: Error) => error);
     if (answer instanceof Error || !answer.ok) {
-      throw new UserError(`Alertmanager did not reload its configuration: ${answer instanceof Error ? answer.message : `HTTP ${answer.status} ${(await answer.text()).trim()}`}`, ["its log: vllm-monitor logs alertmanager"], 1);
+      throw new UserError(
+        `Alertmanager did not reload its configuration: ${answer instanceof Error ? answer.message : `HTTP ${answer.status} ${(await answer.text()).trim()}`}`,
+        ["its log: vllm-monitor logs alertmanager"],
+        1,
+      );
     }
   }
   return { needRestart: [...new Set(needRestart)] };
@@ -331,5 +390,9 @@ export function runningStackSummary(): { kind: "native" | "compose"; prometheusU
   if (stack === undefined) return undefined;
   if (stack.kind === "compose") return { kind: "compose" };
   const simulator = stack.processes.find((child) => child.name === "simulator")?.ports[0]?.port;
-  return { kind: "native", prometheusUrl: stack.prometheusUrl, ...(simulator === undefined ? {} : { simulatorAddress: `127.0.0.1:${simulator}` }) };
+  return {
+    kind: "native",
+    prometheusUrl: stack.prometheusUrl,
+    ...(simulator === undefined ? {} : { simulatorAddress: `127.0.0.1:${simulator}` }),
+  };
 }

@@ -77,7 +77,11 @@ export interface StackLock {
  * Takes the stack's lock, waiting up to 15 s for another command on the same stack, then refuses
  * with a UserError naming it. The lock goes when the process exits at the latest.
  */
-export async function lockStack(outDir: string, command: string, options: { environment?: Environment; waitMs?: number } = {}): Promise<StackLock> {
+export async function lockStack(
+  outDir: string,
+  command: string,
+  options: { environment?: Environment; waitMs?: number } = {},
+): Promise<StackLock> {
   const environment = options.environment ?? process.env;
   ensurePrivateFolder(registryDir(environment));
   const file = lockFile(outDir, environment);
@@ -88,10 +92,10 @@ export async function lockStack(outDir: string, command: string, options: { envi
     owner = tryLock(file, command);
   }
   if (owner !== undefined) {
-    throw new UserError(`Another command is changing the stack of ${resolve(outDir)}: vllm-monitor ${owner.command} (pid ${owner.pid}, since ${owner.since}).`, [
-      "wait for it to finish and run your command again",
-      `if no such process runs, delete ${file}`,
-    ]);
+    throw new UserError(
+      `Another command is changing the stack of ${resolve(outDir)}: vllm-monitor ${owner.command} (pid ${owner.pid}, since ${owner.since}).`,
+      ["wait for it to finish and run your command again", `if no such process runs, delete ${file}`],
+    );
   }
   let held = true;
   const release = (): void => {

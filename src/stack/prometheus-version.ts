@@ -26,9 +26,10 @@ export async function imageVersion(image: string, env: NodeJS.ProcessEnv = proce
   const run = await capture("docker", ["run", "--rm", image, "--version"], env, 5 * 60_000);
   const version = parsePrometheusVersion(`${run.stdout}\n${run.stderr}`);
   if (version === undefined) {
-    throw new UserError(`Cannot tell which Prometheus PROMETHEUS_IMAGE=${image} holds: its tag names no version and \`docker run --rm ${image} --version\` printed none.`, [
-      "agent mode needs it (the flag differs between 2.x and 3.x): use a tag with the version, e.g. prom/prometheus:v3.5.0",
-    ]);
+    throw new UserError(
+      `Cannot tell which Prometheus PROMETHEUS_IMAGE=${image} holds: its tag names no version and \`docker run --rm ${image} --version\` printed none.`,
+      ["agent mode needs it (the flag differs between 2.x and 3.x): use a tag with the version, e.g. prom/prometheus:v3.5.0"],
+    );
   }
   return version;
 }

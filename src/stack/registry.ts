@@ -85,7 +85,10 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Where the registry lives. */
 export function registryDir(environment: Environment = process.env): string {
-  const stateHome = environment.XDG_STATE_HOME !== undefined && environment.XDG_STATE_HOME !== "" ? environment.XDG_STATE_HOME : join(homedir(), ".local", "state");
+  const stateHome =
+    environment.XDG_STATE_HOME !== undefined && environment.XDG_STATE_HOME !== ""
+      ? environment.XDG_STATE_HOME
+      : join(homedir(), ".local", "state");
   return join(stateHome, "vllm-monitor", "stacks");
 }
 
@@ -159,7 +162,10 @@ export function liveStacks(environment: Environment = process.env): StackState[]
 
 /** One line per stack, for messages that list them: name, state, kind, folder and output folder. */
 export function describeStacks(stacks: readonly StackState[]): string[] {
-  return stacks.map((stack) => `${stackName(stack)}: ${isLive(stack) ? "running" : "stopped"} ${stack.kind} stack of ${stack.user ?? "?"}, started ${stack.startedAt} in ${stack.workDir} (--out ${stack.outDir})`);
+  return stacks.map(
+    (stack) =>
+      `${stackName(stack)}: ${isLive(stack) ? "running" : "stopped"} ${stack.kind} stack of ${stack.user ?? "?"}, started ${stack.startedAt} in ${stack.workDir} (--out ${stack.outDir})`,
+  );
 }
 
 export interface FindStackOptions {
@@ -185,7 +191,11 @@ export function findStack(options: FindStackOptions): StackState | undefined {
   const live = all.filter(isLive);
   if (live.length === 1) return live[0];
   if (live.length > 1) throw new UserError(`${live.length} stacks are running; say which one with --stack NAME:`, describeStacks(live));
-  if (all.length > 1) throw new UserError(`No stack is running, and ${all.length} stopped ones are recorded; say which one with --stack NAME:`, describeStacks(all));
+  if (all.length > 1)
+    throw new UserError(
+      `No stack is running, and ${all.length} stopped ones are recorded; say which one with --stack NAME:`,
+      describeStacks(all),
+    );
   return all[0];
 }
 
@@ -193,8 +203,14 @@ function namedStack(name: string, cwd: string, environment: Environment): StackS
   const all = listStacks(environment);
   const matches = all.filter((stack) => stackName(stack) === name || stack.outDir === resolve(cwd, name));
   if (matches.length === 1 && matches[0] !== undefined) return matches[0];
-  if (matches.length > 1) throw new UserError(`${matches.length} stacks are named ${name}; say which one with --out:`, describeStacks(matches));
-  throw new UserError(`No stack is named ${name}.`, all.length === 0 ? ["no stack is recorded: start one with vllm-monitor up (compose) or vllm-monitor up --native"] : ["the stacks vllm-monitor knows:", ...describeStacks(all)]);
+  if (matches.length > 1)
+    throw new UserError(`${matches.length} stacks are named ${name}; say which one with --out:`, describeStacks(matches));
+  throw new UserError(
+    `No stack is named ${name}.`,
+    all.length === 0
+      ? ["no stack is recorded: start one with vllm-monitor up (compose) or vllm-monitor up --native"]
+      : ["the stacks vllm-monitor knows:", ...describeStacks(all)],
+  );
 }
 
 /** True when a process with this pid exists (signal 0 checks without sending anything). */

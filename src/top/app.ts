@@ -49,7 +49,11 @@ function Line({ row, thresholds, bold }: { row: TopRow; thresholds: Thresholds; 
     h(Text, { bold: bold === true }, `${pad(name, 24, false)} ${pad(row.model, 22, false)}`),
     ...COLUMNS.map((column) => {
       const color = COLORS[level(column.key, row, thresholds)];
-      return h(Text, { key: column.key, bold: bold === true, ...(color === undefined ? {} : { color }) }, pad(cellText(column.key, row), column.width + 1));
+      return h(
+        Text,
+        { key: column.key, bold: bold === true, ...(color === undefined ? {} : { color }) },
+        pad(cellText(column.key, row), column.width + 1),
+      );
     }),
   );
 }
@@ -89,8 +93,16 @@ export function TopApp(props: TopAppProps): ReactElement {
     Box,
     { flexDirection: "column" },
     h(Text, { bold: true }, `vllm-monitor top · ${props.source} · every ${props.intervalMs / 1000}s · ${status}`),
-    h(Text, { dimColor: true }, `sort: n name  r run  w wait  k kv  t ttft  i itl  g gen  e err  u gpu  m gmem (now ${sortLetter}) · q quit`),
-    h(Text, { bold: true, inverse: true }, `${pad("INSTANCE/ENGINE", 24, false)} ${pad("MODEL", 22, false)}${COLUMNS.map((column) => pad(column.title, column.width + 1)).join("")}`),
+    h(
+      Text,
+      { dimColor: true },
+      `sort: n name  r run  w wait  k kv  t ttft  i itl  g gen  e err  u gpu  m gmem (now ${sortLetter}) · q quit`,
+    ),
+    h(
+      Text,
+      { bold: true, inverse: true },
+      `${pad("INSTANCE/ENGINE", 24, false)} ${pad("MODEL", 22, false)}${COLUMNS.map((column) => pad(column.title, column.width + 1)).join("")}`,
+    ),
     ...sorted.map((row) => h(Line, { key: `${row.job}/${row.instance}/${row.model}/${row.engine}`, row, thresholds: props.thresholds })),
     h(Line, { key: "fleet", row: fleetTotal(rows), thresholds: props.thresholds, bold: true }),
   );

@@ -6,7 +6,10 @@ import type { HostColumn, RowColumn, TopQueries } from "./queries.js";
 
 const vectorResponse = z.object({
   status: z.literal("success"),
-  data: z.object({ resultType: z.literal("vector"), result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) })) }),
+  data: z.object({
+    resultType: z.literal("vector"),
+    result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) })),
+  }),
 });
 
 export interface PrometheusSource {
@@ -18,7 +21,10 @@ async function instantQuery(source: PrometheusSource, expr: string): Promise<Sam
   const base = source.url.endsWith("/") ? source.url : `${source.url}/`;
   const response = await fetch(new URL("api/v1/query", base), {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", ...(source.token === undefined ? {} : { authorization: `Bearer ${source.token.reveal()}` }) },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      ...(source.token === undefined ? {} : { authorization: `Bearer ${source.token.reveal()}` }),
+    },
     body: new URLSearchParams({ query: expr }).toString(),
     signal: AbortSignal.timeout(10_000),
   });

@@ -78,7 +78,9 @@ export function fleetTotal(rows: readonly TopRow[]): TopRow {
     if (present.length > 0) values[column] = present.reduce((sum, value) => sum + value, 0);
   }
   for (const column of WORST) {
-    const present = rows.flatMap((row) => (row.values[column] === undefined || Number.isNaN(row.values[column]) ? [] : [row.values[column]]));
+    const present = rows.flatMap((row) =>
+      row.values[column] === undefined || Number.isNaN(row.values[column]) ? [] : [row.values[column]],
+    );
     if (present.length > 0) values[column] = Math.max(...present);
   }
   return { job: "", instance: `fleet (${rows.length})`, model: "", engine: "", host: "", values };

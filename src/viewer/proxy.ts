@@ -21,7 +21,9 @@ const READ_ONLY_PATHS = [
 /** POST is a read on these endpoints too: a long query goes in a form body. */
 const READ_METHODS = new Set(["GET", "POST"]);
 
-export type ProxyDecision = { readonly forward: true; readonly upstreamPath: string } | { readonly forward: false; readonly status: 403 | 405; readonly reason: string };
+export type ProxyDecision =
+  | { readonly forward: true; readonly upstreamPath: string }
+  | { readonly forward: false; readonly status: 403 | 405; readonly reason: string };
 
 /** Whether a request to `<prefix><path>` may go to Prometheus, and as which upstream path. Pure. */
 export function proxyDecision(method: string, path: string): ProxyDecision {

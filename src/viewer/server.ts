@@ -58,7 +58,13 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function proxy(request: IncomingMessage, response: ServerResponse, path: string, search: string, options: ViewerOptions): Promise<void> {
+async function proxy(
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  search: string,
+  options: ViewerOptions,
+): Promise<void> {
   const decision = proxyDecision(request.method ?? "GET", path);
   if (!decision.forward) {
     send(response, decision.status, `${decision.reason}\n`);
@@ -72,9 +78,18 @@ async function proxy(request: IncomingMessage, response: ServerResponse, path: s
   if (options.bearerToken !== undefined) headers.authorization = `Bearer ${options.bearerToken.reveal()}`;
   try {
     const body = request.method === "POST" ? new Uint8Array(await readBody(request)) : undefined;
-    const upstream = await fetch(target, { method: request.method ?? "GET", headers, ...(body === undefined ? {} : { body }), redirect: "manual", signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) });
+    const upstream = await fetch(target, {
+      method: request.method ?? "GET",
+      headers,
+      ...(body === undefined ? {} : { body }),
+      redirect: "manual",
+      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+    });
     const answer = Buffer.from(await upstream.arrayBuffer());
-    response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json", "cache-control": "no-store" });
+    response.writeHead(upstream.status, {
+      "content-type": upstream.headers.get("content-type") ?? "application/json",
+      "cache-control": "no-store",
+    });
     response.end(answer);
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
@@ -98,7 +113,11 @@ async function servePage(response: ServerResponse, pageDir: string, path: string
     send(response, 404, missingPage ? `The viewer page is not built (no ${file}): run npm run build.\n` : "not found\n");
     return;
   }
-  response.writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache", "x-content-type-options": "nosniff" });
+  response.writeHead(200, {
+    "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+    "cache-control": "no-cache",
+    "x-content-type-options": "nosniff",
+  });
   createReadStream(file).pipe(response);
 }
 

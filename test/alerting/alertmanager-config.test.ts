@@ -32,7 +32,12 @@ const CASES: Record<string, Record<string, string>> = {
     ALERT_SMTP_PASSWORD: SMTP_PASSWORD,
     ALERT_DEADMANS_URL: "https://hc-ping.com/0000",
   },
-  "pages routed to Slack only": { ALERT_SLACK_WEBHOOK_URL: SLACK_URL, ALERT_PAGERDUTY_ROUTING_KEY: PAGERDUTY_KEY, ALERT_ROUTE_CRITICAL: "slack", ALERT_ROUTE_WARNING: "none" },
+  "pages routed to Slack only": {
+    ALERT_SLACK_WEBHOOK_URL: SLACK_URL,
+    ALERT_PAGERDUTY_ROUTING_KEY: PAGERDUTY_KEY,
+    ALERT_ROUTE_CRITICAL: "slack",
+    ALERT_ROUTE_WARNING: "none",
+  },
 };
 
 interface Rendered {
@@ -44,7 +49,12 @@ interface Rendered {
 async function render(root: string, name: string, variables: Record<string, string>, mode: "native" | "compose"): Promise<Rendered> {
   const dir = join(root, `${name.replace(/\W+/g, "-")}-${mode}`);
   const envFile = join(root, `${name.replace(/\W+/g, "-")}.env`);
-  await writeFile(envFile, Object.entries({ ...BASE, ...variables }).map(([key, value]) => `${key}=${value}\n`).join(""));
+  await writeFile(
+    envFile,
+    Object.entries({ ...BASE, ...variables })
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(""),
+  );
   const result = await runCli(["conf", "prometheus", "--mode", mode, "--env-file", envFile, "--out", join(dir, "build")], { cwd: root });
   return { dir: join(dir, "build"), output: result.output, code: result.code };
 }
@@ -106,10 +116,22 @@ describe("the rendered alertmanager.yml", () => {
 
   test("sends critical alerts to the pager and chat and warnings to chat and e-mail by default, and follows ALERT_ROUTE_* when set", async () => {
     const receiversOf = async (variables: Record<string, string>): Promise<Map<string, string[]>> => {
-      const rendered = await render(root, `routes-${Object.keys(variables).length}-${Object.values(variables).join("").length}`, variables, "native");
+      const rendered = await render(
+        root,
+        `routes-${Object.keys(variables).length}-${Object.values(variables).join("").length}`,
+        variables,
+        "native",
+      );
       assert.equal(rendered.code, 0, rendered.output);
       const config = parse(await readFile(join(rendered.dir, "alertmanager", "alertmanager.yml"), "utf8")) as { receivers: Receiver[] };
-      return new Map(config.receivers.map((receiver) => [receiver.name, Object.keys(receiver).filter((key) => key.endsWith("_configs")).sort()]));
+      return new Map(
+        config.receivers.map((receiver) => [
+          receiver.name,
+          Object.keys(receiver)
+            .filter((key) => key.endsWith("_configs"))
+            .sort(),
+        ]),
+      );
     };
     const defaults = await receiversOf(CASES["every destination"] ?? {});
     assert.deepEqual(defaults.get("critical"), ["pagerduty_configs", "slack_configs", "webhook_configs"]);
@@ -123,7 +145,10 @@ describe("the rendered alertmanager.yml", () => {
   test("refuses a route naming a destination that is not configured, and half an e-mail setup, naming the variables", async () => {
     const rendered = await render(root, "bad", { ALERT_ROUTE_CRITICAL: "pagerduty", ALERT_EMAIL_TO: "oncall@example.com" }, "native");
     assert.equal(rendered.code, 2);
-    assert.match(rendered.output, /ALERT_ROUTE_CRITICAL \([^)]*bad\.env:\d+\): sends alerts to pagerduty, but ALERT_PAGERDUTY_ROUTING_KEY is empty/);
+    assert.match(
+      rendered.output,
+      /ALERT_ROUTE_CRITICAL \([^)]*bad\.env:\d+\): sends alerts to pagerduty, but ALERT_PAGERDUTY_ROUTING_KEY is empty/,
+    );
     assert.match(rendered.output, /ALERT_EMAIL_FROM \(not set\): is empty, but e-mail alerts need/);
     assert.match(rendered.output, /ALERT_SMTP_HOST \(not set\)/);
   });
@@ -133,11 +158,15 @@ describe("the Alertmanager version check", () => {
   test("refuses a PagerDuty key and an SMTP password on Alertmanager 0.24, naming the version, the option and the release that added it", () => {
     const set = new Set(["ALERT_PAGERDUTY_ROUTING_KEY", "ALERT_SMTP_PASSWORD", "ALERT_SLACK_WEBHOOK_URL"]);
     assert.throws(
-      () => checkAlertmanagerVersion((name) => set.has(name), { major: 0, minor: 24, text: "0.24.0" }, "ALERTMANAGER_BIN /opt/am/alertmanager"),
+      () =>
+        checkAlertmanagerVersion((name) => set.has(name), { major: 0, minor: 24, text: "0.24.0" }, "ALERTMANAGER_BIN /opt/am/alertmanager"),
       (error: unknown) => {
         assert.ok(isUserError(error));
         assert.equal(error.problems.length, 2, error.message);
-        assert.match(error.message, /ALERT_PAGERDUTY_ROUTING_KEY is set, but Alertmanager 0\.24\.0 \(ALERTMANAGER_BIN \/opt\/am\/alertmanager\) has no pagerduty_configs\.routing_key_file.*added in 0\.25\.0/);
+        assert.match(
+          error.message,
+          /ALERT_PAGERDUTY_ROUTING_KEY is set, but Alertmanager 0\.24\.0 \(ALERTMANAGER_BIN \/opt\/am\/alertmanager\) has no pagerduty_configs\.routing_key_file.*added in 0\.25\.0/,
+        );
         assert.match(error.message, /ALERT_SMTP_PASSWORD .* email_configs\.auth_password_file/);
         return true;
       },

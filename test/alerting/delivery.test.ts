@@ -54,13 +54,25 @@ describe("a real Alertmanager with every destination set", () => {
       ALERT_SMTP_REQUIRE_TLS: "false",
       ALERT_DASHBOARD_URL: "https://grafana.example.com",
     };
-    await writeFile(envFile, Object.entries(variables).map(([key, value]) => `${key}=${value}\n`).join(""));
-    const rendered = await runCli(["conf", "prometheus", "--mode", "native", "--env-file", envFile, "--out", join(root, "build")], { cwd: root });
+    await writeFile(
+      envFile,
+      Object.entries(variables)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(""),
+    );
+    const rendered = await runCli(["conf", "prometheus", "--mode", "native", "--env-file", envFile, "--out", join(root, "build")], {
+      cwd: root,
+    });
     assert.equal(rendered.code, 0, rendered.output);
     alertmanager = startProcess({
       name: "alertmanager",
       command: ALERTMANAGER,
-      args: [`--config.file=${join(root, "build", "alertmanager", "alertmanager.yml")}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.path=${join(root, "data")}`, "--cluster.listen-address="],
+      args: [
+        `--config.file=${join(root, "build", "alertmanager", "alertmanager.yml")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--storage.path=${join(root, "data")}`,
+        "--cluster.listen-address=",
+      ],
       onLine: (line) => log.push(line),
     });
     alertmanagerUrl = `http://127.0.0.1:${port}`;
@@ -77,7 +89,8 @@ describe("a real Alertmanager with every destination set", () => {
   test("`alert test` reaches the webhook, Slack, PagerDuty and e-mail and reports each as delivered", async () => {
     const result = await runCli(["alert", "test", "--env-file", envFile, "--timeout", "60"], { cwd: root });
     assert.equal(result.code, 0, `${result.output}\n${log.join("\n")}`);
-    for (const destination of ["pagerduty", "slack", "email", "webhook"]) assert.match(result.output, new RegExp(`${destination}\\s+delivered`));
+    for (const destination of ["pagerduty", "slack", "email", "webhook"])
+      assert.match(result.output, new RegExp(`${destination}\\s+delivered`));
 
     const webhook = sinks.received.get("/webhook")?.[0] as WebhookBody;
     assert.equal(webhook.status, "firing");
@@ -87,7 +100,10 @@ describe("a real Alertmanager with every destination set", () => {
     const slack = sinks.received.get("/slack")?.[0] as SlackBody;
     const attachment = slack.attachments[0];
     assert.match(attachment?.title ?? "", /^\[FIRING:1\] warning: VllmMonitorTestAlert/);
-    assert.match(attachment?.title_link ?? "", /^https:\/\/grafana\.example\.com\/d\/vllm-user-overview\?orgId=1&var-instance=vllm-monitor-alert-test/);
+    assert.match(
+      attachment?.title_link ?? "",
+      /^https:\/\/grafana\.example\.com\/d\/vllm-user-overview\?orgId=1&var-instance=vllm-monitor-alert-test/,
+    );
     assert.match(attachment?.text ?? "", /Test notification from vllm-monitor alert test/);
     assert.match(attachment?.text ?? "", /Where: instance vllm-monitor-alert-test/);
     assert.match(attachment?.text ?? "", /Runbook: https:\/\/\S+#vllmmonitortestalert/);
@@ -96,7 +112,10 @@ describe("a real Alertmanager with every destination set", () => {
     assert.equal(pagerduty.routing_key, PAGERDUTY_KEY);
     assert.equal(pagerduty.event_action, "trigger");
     assert.equal(pagerduty.payload.severity, "warning");
-    assert.deepEqual(pagerduty.links.map((link) => link.text), ["Grafana dashboard", "Runbook"]);
+    assert.deepEqual(
+      pagerduty.links.map((link) => link.text),
+      ["Grafana dashboard", "Runbook"],
+    );
     assert.match(pagerduty.links[1]?.href ?? "", /#vllmmonitortestalert$/);
 
     await waitUntil(() => smtp.messages().length > 0, { what: "an e-mail in aiosmtpd", timeoutMs: 10_000, intervalMs: 100 });
@@ -109,7 +128,11 @@ describe("a real Alertmanager with every destination set", () => {
   test("a down target suppresses the latency and saturation alerts of its instance, and a critical alert the warning of the same alert and instance", async () => {
     const target = { job: "vllm", instance: "gpu-host-9:8000" };
     const now = new Date();
-    const alert = (labels: Record<string, string>) => ({ labels, annotations: { summary: labels.alertname ?? "" }, startsAt: now.toISOString() });
+    const alert = (labels: Record<string, string>) => ({
+      labels,
+      annotations: { summary: labels.alertname ?? "" },
+      startsAt: now.toISOString(),
+    });
     const posted = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -132,8 +155,12 @@ describe("a real Alertmanager with every destination set", () => {
       async () => {
         const alerts = (await (await fetch(`${alertmanagerUrl}/api/v2/alerts`)).json()) as ApiAlert[];
         states.clear();
-        for (const entry of alerts) states.set(`${entry.labels.alertname}/${entry.labels.instance}/${entry.labels.severity}`, entry.status.state);
-        return states.get("VllmQueueBuilding/gpu-host-9:8000/warning") === "suppressed" && states.get("GpuTemperatureHigh/gpu-host-7:9400/warning") === "suppressed";
+        for (const entry of alerts)
+          states.set(`${entry.labels.alertname}/${entry.labels.instance}/${entry.labels.severity}`, entry.status.state);
+        return (
+          states.get("VllmQueueBuilding/gpu-host-9:8000/warning") === "suppressed" &&
+          states.get("GpuTemperatureHigh/gpu-host-7:9400/warning") === "suppressed"
+        );
       },
       { what: "Alertmanager to apply its inhibit rules", timeoutMs: 20_000, intervalMs: 250 },
     );
@@ -143,8 +170,15 @@ describe("a real Alertmanager with every destination set", () => {
     assert.equal(states.get("GpuTemperatureHigh/gpu-host-7:9400/critical"), "active");
 
     // The down target's own notification goes out; its inhibited alerts never do.
-    const names = (): string[] => (sinks.received.get("/webhook") as WebhookBody[] | undefined ?? []).flatMap((body) => body.alerts.map((entry) => `${entry.labels.alertname}/${entry.labels.instance}`));
-    await waitUntil(() => names().includes("ScrapeTargetDown/gpu-host-9:8000") && names().includes("VllmQueueBuilding/gpu-host-8:8000"), { what: "the target-down notification", timeoutMs: 90_000, intervalMs: 500 });
+    const names = (): string[] =>
+      ((sinks.received.get("/webhook") as WebhookBody[] | undefined) ?? []).flatMap((body) =>
+        body.alerts.map((entry) => `${entry.labels.alertname}/${entry.labels.instance}`),
+      );
+    await waitUntil(() => names().includes("ScrapeTargetDown/gpu-host-9:8000") && names().includes("VllmQueueBuilding/gpu-host-8:8000"), {
+      what: "the target-down notification",
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
     assert.ok(!names().includes("VllmQueueBuilding/gpu-host-9:8000"), `no notification for the inhibited alert: ${names().join(", ")}`);
     assert.ok(!names().includes("VllmKvCacheNearFull/gpu-host-9:8000"));
   });

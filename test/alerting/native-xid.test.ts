@@ -45,20 +45,29 @@ describe("up --native with only ALERT_WEBHOOK_URL and ALERT_SLACK_WEBHOOK_URL", 
     const injected = await fetch(`http://127.0.0.1:${workspace.ports.simulatorGpu}/faults/xid?gpu=0&code=79`, { method: "POST" });
     assert.ok(injected.ok, `the simulator took the fault: HTTP ${injected.status}`);
 
-    const xidIn = (bodies: unknown[] | undefined, pick: (body: never) => boolean): boolean => (bodies ?? []).some((body) => pick(body as never));
+    const xidIn = (bodies: unknown[] | undefined, pick: (body: never) => boolean): boolean =>
+      (bodies ?? []).some((body) => pick(body as never));
     await waitUntil(
       () =>
-        xidIn(sinks.received.get("/webhook"), (body: WebhookBody) => body.alerts.some((alert) => alert.labels.alertname === "GpuXidError")) &&
-        xidIn(sinks.received.get("/slack"), (body: SlackBody) => body.attachments.some((attachment) => attachment.title.includes("GpuXidError"))),
+        xidIn(sinks.received.get("/webhook"), (body: WebhookBody) =>
+          body.alerts.some((alert) => alert.labels.alertname === "GpuXidError"),
+        ) &&
+        xidIn(sinks.received.get("/slack"), (body: SlackBody) =>
+          body.attachments.some((attachment) => attachment.title.includes("GpuXidError")),
+        ),
       { what: "the Xid 79 notification at the webhook and Slack", timeoutMs: 120_000, intervalMs: 500 },
     );
-    const webhook = (sinks.received.get("/webhook") as WebhookBody[]).find((body) => body.alerts.some((alert) => alert.labels.alertname === "GpuXidError"));
+    const webhook = (sinks.received.get("/webhook") as WebhookBody[]).find((body) =>
+      body.alerts.some((alert) => alert.labels.alertname === "GpuXidError"),
+    );
     const xid = webhook?.alerts.find((alert) => alert.labels.alertname === "GpuXidError");
     assert.equal(xid?.labels.severity, "critical");
     assert.equal(xid?.labels.xid, "79");
     assert.match(xid?.annotations.summary ?? "", /^Xid 79 on GPU 0/);
     assert.match(xid?.annotations.runbook_url ?? "", /#gpuxiderror$/);
-    const slack = (sinks.received.get("/slack") as SlackBody[]).find((body) => body.attachments.some((attachment) => attachment.title.includes("GpuXidError")));
+    const slack = (sinks.received.get("/slack") as SlackBody[]).find((body) =>
+      body.attachments.some((attachment) => attachment.title.includes("GpuXidError")),
+    );
     assert.match(slack?.attachments[0]?.title ?? "", /^\[FIRING:\d+\] critical: GpuXidError/);
     assert.match(slack?.attachments[0]?.text ?? "", /Xid 79 on GPU 0[\s\S]*Runbook: \S+#gpuxiderror/);
 
@@ -67,6 +76,10 @@ describe("up --native with only ALERT_WEBHOOK_URL and ALERT_SLACK_WEBHOOK_URL", 
       if ((await readFile(file)).includes(slackUrl)) holders.push(file.slice(workspace.dir.length + 1));
     }
     assert.ok(!up.output.includes(slackUrl), "not in up's output");
-    assert.deepEqual(holders.filter((file) => file !== ".env"), ["build/alertmanager/secrets/slack_api_url"], "only the .env and the secret file hold the Slack URL (logs, configs and the registry do not)");
+    assert.deepEqual(
+      holders.filter((file) => file !== ".env"),
+      ["build/alertmanager/secrets/slack_api_url"],
+      "only the .env and the secret file hold the Slack URL (logs, configs and the registry do not)",
+    );
   });
 });

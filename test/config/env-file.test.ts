@@ -39,7 +39,10 @@ describe("parseEnvFile", () => {
     const text = readFileSync(".env_example", "utf8");
     const parsed = parseEnvFile(text, ".env_example");
     assert.deepEqual(parsed.problems, []);
-    const names = new Set([...parsed.entries.map((entry) => entry.name), ...[...text.matchAll(/^# ([A-Z_]+)=/gm)].map((match) => match[1])]);
+    const names = new Set([
+      ...parsed.entries.map((entry) => entry.name),
+      ...[...text.matchAll(/^# ([A-Z_]+)=/gm)].map((match) => match[1]),
+    ]);
     for (const name of ENV_NAMES) assert.ok(names.has(name), `.env_example does not document ${name}`);
     assert.equal(valuesOf(text).SCHEMA, "http", "the example's scheme is the default, so a local http vLLM works");
   });
@@ -48,14 +51,21 @@ describe("parseEnvFile", () => {
     assert.deepEqual(valuesOf(`A='x # not a comment $HOME \\n'  # comment`), { A: "x # not a comment $HOME \\n" });
   });
 
-  test("unescapes \\n, \\\" and \\\\ inside double quotes", () => {
+  test('unescapes \\n, \\" and \\\\ inside double quotes', () => {
     assert.deepEqual(valuesOf(`A="line1\\nline2 \\"q\\" back\\\\slash"`), { A: 'line1\nline2 "q" back\\slash' });
   });
 
   test("strips an export prefix, spaces around = and CRLF line endings", () => {
     const parsed = parseEnvFile("export A=1\r\n  export   B = two words \r\nC=3\r\n", ".env");
     assert.deepEqual(parsed.problems, []);
-    assert.deepEqual(parsed.entries.map((entry) => [entry.name, entry.value, entry.line]), [["A", "1", 1], ["B", "two words", 2], ["C", "3", 3]]);
+    assert.deepEqual(
+      parsed.entries.map((entry) => [entry.name, entry.value, entry.line]),
+      [
+        ["A", "1", 1],
+        ["B", "two words", 2],
+        ["C", "3", 3],
+      ],
+    );
   });
 
   test("keeps a # that does not follow whitespace and drops one that does", () => {
@@ -64,18 +74,30 @@ describe("parseEnvFile", () => {
 
   test("reads a double-quoted value across lines and numbers the next entry correctly", () => {
     const parsed = parseEnvFile('A="one\ntwo"\nB=3\n', ".env");
-    assert.deepEqual(parsed.entries.map((entry) => [entry.name, entry.value, entry.line]), [["A", "one\ntwo", 1], ["B", "3", 3]]);
+    assert.deepEqual(
+      parsed.entries.map((entry) => [entry.name, entry.value, entry.line]),
+      [
+        ["A", "one\ntwo", 1],
+        ["B", "3", 3],
+      ],
+    );
   });
 
   test("reports every malformed line with file:line and never echoes the line's text", () => {
-    const parsed = parseEnvFile("GOOD=1\nthis is not an assignment s3cr3t\n1BAD=x\nTOKEN 's3cr3t'\nQ='unterminated s3cr3t\n", "config/.env");
+    const parsed = parseEnvFile(
+      "GOOD=1\nthis is not an assignment s3cr3t\n1BAD=x\nTOKEN 's3cr3t'\nQ='unterminated s3cr3t\n",
+      "config/.env",
+    );
     assert.equal(parsed.problems.length, 4);
     assert.match(parsed.problems[0] ?? "", /^config\/\.env:2: /);
     assert.match(parsed.problems[1] ?? "", /^config\/\.env:3: /);
     assert.match(parsed.problems[2] ?? "", /^config\/\.env:4: TOKEN has no "="/);
     assert.match(parsed.problems[3] ?? "", /^config\/\.env:5: the value of Q opens a single quote/);
     for (const problem of parsed.problems) assert.doesNotMatch(problem, /s3cr3t/);
-    assert.deepEqual(parsed.entries.map((entry) => entry.name), ["GOOD"]);
+    assert.deepEqual(
+      parsed.entries.map((entry) => entry.name),
+      ["GOOD"],
+    );
   });
 
   test("rejects text after a closing quote", () => {

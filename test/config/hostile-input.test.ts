@@ -50,7 +50,12 @@ describe("hostile .env input", () => {
 
   test("ESC and NUL are refused in settings that become labels, paths and URLs, and echoed escaped", () => {
     const error = loadError(
-      [`MONITOR_NAME=gpu${ESC}[31mred`, `VLLM_METRICS_PATH=/metrics\u0000`, `RUNBOOK_BASE_URL=https://wiki.example.com/${ESC}]8;;x`, `VLLM_TARGETS_FILE=./fleet\u0000.yml`].join("\n"),
+      [
+        `MONITOR_NAME=gpu${ESC}[31mred`,
+        `VLLM_METRICS_PATH=/metrics\u0000`,
+        `RUNBOOK_BASE_URL=https://wiki.example.com/${ESC}]8;;x`,
+        `VLLM_TARGETS_FILE=./fleet\u0000.yml`,
+      ].join("\n"),
     );
     for (const name of ["MONITOR_NAME", "VLLM_METRICS_PATH", "RUNBOOK_BASE_URL", "VLLM_TARGETS_FILE"]) {
       assert.ok(
@@ -67,14 +72,20 @@ describe("hostile .env input", () => {
     const file = join(dir, "fleet.yml");
     writeFileSync(file, `- targets: ["gpu-1:8000"]\n  labels:\n    hostname: "gpu\\e[2J"\n`);
     const read = readTargetsFile(file, { scheme: "http", metricsPath: "/metrics" });
-    assert.ok(read.problems.some((problem) => /fleet\.yml:3: the value of label hostname contains a control character/.test(problem)), read.problems.join(" | "));
+    assert.ok(
+      read.problems.some((problem) => /fleet\.yml:3: the value of label hostname contains a control character/.test(problem)),
+      read.problems.join(" | "),
+    );
   });
 
   test("a key set twice gets a note naming both lines, and the later value wins", () => {
     const dir = envDir("SCRAPE_INTERVAL=5s\nGRAFANA_PORT=3001\nSCRAPE_INTERVAL=30s\n");
     const settings = loadSettings({ envFile: join(dir, ".env"), environment: {}, hostName: "test-host" });
     assert.equal(settings.env.SCRAPE_INTERVAL, "30s");
-    assert.ok(settings.notes.some((note) => /\.env:3: SCRAPE_INTERVAL is set again \(first at line 1\); the later line wins/.test(note)), settings.notes.join(" | "));
+    assert.ok(
+      settings.notes.some((note) => /\.env:3: SCRAPE_INTERVAL is set again \(first at line 1\); the later line wins/.test(note)),
+      settings.notes.join(" | "),
+    );
   });
 });
 

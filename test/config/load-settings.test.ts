@@ -176,7 +176,10 @@ describe("loadSettings", () => {
 
   test("rejects an SLO that is not a bucket boundary, listing the valid boundaries", () => {
     const message = loadError(() => load(envDir("SLO_TTFT_SECONDS=2\nSLO_E2E_SECONDS=45\n")));
-    assert.match(message, /SLO_TTFT_SECONDS \(.*\.env:1\): is not a bucket boundary of the histogram; valid boundaries: 0\.001, .*, 1, 2\.5, 5, .*2560 \(got "2"\)/);
+    assert.match(
+      message,
+      /SLO_TTFT_SECONDS \(.*\.env:1\): is not a bucket boundary of the histogram; valid boundaries: 0\.001, .*, 1, 2\.5, 5, .*2560 \(got "2"\)/,
+    );
     assert.match(message, /SLO_E2E_SECONDS \(.*\.env:2\): is not a bucket boundary .* 40, 50, 60, 120/);
   });
 
@@ -213,39 +216,62 @@ describe("loadSettings", () => {
     const dir = envDir("VLLM_TARGETS_FILE=fleet.yml\n");
     writeFileSync(join(dir, "fleet.yml"), "- targets:\n    - gpu-1:8000\n    - http://gpu-2:8000/metrics\n  labels: { 1bad: x }\n");
     const message = loadError(() => load(dir));
-    assert.match(message, /VLLM_TARGETS_FILE \(.*\.env:1\): fleet\.yml:3: target "http:\/\/gpu-2:8000\/metrics" has a scheme or path, which Prometheus rejects/);
+    assert.match(
+      message,
+      /VLLM_TARGETS_FILE \(.*\.env:1\): fleet\.yml:3: target "http:\/\/gpu-2:8000\/metrics" has a scheme or path, which Prometheus rejects/,
+    );
     assert.match(message, /fleet\.yml:4: "1bad" is not a valid label name/);
   });
 
   test("rejects a targets file with an extension file_sd does not read", () => {
     const dir = envDir("VLLM_TARGETS_FILE=fleet.txt\n");
     writeFileSync(join(dir, "fleet.txt"), "");
-    assert.match(loadError(() => load(dir)), /VLLM_TARGETS_FILE .*must end in \.json, \.yml or \.yaml/);
+    assert.match(
+      loadError(() => load(dir)),
+      /VLLM_TARGETS_FILE .*must end in \.json, \.yml or \.yaml/,
+    );
   });
 
   test("rejects the same target listed twice", () => {
-    assert.match(loadError(() => load(envDir("VLLM_TARGET=h:8000,h\n"))), /lists http:\/\/h:8000\/metrics more than once/);
+    assert.match(
+      loadError(() => load(envDir("VLLM_TARGET=h:8000,h\n"))),
+      /lists http:\/\/h:8000\/metrics more than once/,
+    );
   });
 
   test("says an unreadable .env file is a user error", { skip: process.getuid?.() === 0 ? "root reads every file" : false }, () => {
     const dir = envDir("A=1\n");
     chmodSync(join(dir, ".env"), 0o000);
-    assert.match(loadError(() => load(dir)), /cannot read the env file/);
+    assert.match(
+      loadError(() => load(dir)),
+      /cannot read the env file/,
+    );
   });
 
   test("says a .env path that is a folder is a user error", () => {
     const dir = temporaryDir("vllm-monitor-config-");
-    assert.match(loadError(() => loadSettings({ envFile: dir, environment: {} })), /is a folder/);
+    assert.match(
+      loadError(() => loadSettings({ envFile: dir, environment: {} })),
+      /is a folder/,
+    );
   });
 
   test("refuses a SCRAPE_INTERVAL that leaves fewer than 4 samples in the rules' 5m rate window, and says why", () => {
     const dir = envDir("SCRAPE_INTERVAL=2m\n");
     const message = loadError(() => load(dir));
-    assert.ok(message.includes(`SCRAPE_INTERVAL (${join(dir, ".env")}:1): leaves fewer than 4 samples in the 5m window the recording rules and alerts rate over`), message);
+    assert.ok(
+      message.includes(
+        `SCRAPE_INTERVAL (${join(dir, ".env")}:1): leaves fewer than 4 samples in the 5m window the recording rules and alerts rate over`,
+      ),
+      message,
+    );
     assert.match(message, /rate\(\) needs two samples to give anything, and 4 to survive a missed scrape/);
     assert.match(message, /\(got "2m"\)\. How to fix: use a Prometheus duration from 1s to 1m15s/);
     assert.equal(load(envDir("SCRAPE_INTERVAL=1m15s\n")).env.SCRAPE_INTERVAL, "1m15s");
-    assert.match(loadError(() => load(envDir("SCRAPE_INTERVAL=76s\n"))), /fewer than 4 samples/);
+    assert.match(
+      loadError(() => load(envDir("SCRAPE_INTERVAL=76s\n"))),
+      /fewer than 4 samples/,
+    );
   });
 
   test("takes the native variables as its own and another tool's variables silently", () => {
@@ -255,20 +281,48 @@ describe("loadSettings", () => {
   });
 
   test("refuses VLLM_TARGETS= in .env with a did-you-mean, instead of falling into demo mode", () => {
-    const dir = envDir("ADMIN_PASSWORD=a-long-password\nVLLM_TARGETS=gpu-1:8000\nVLLM_TARGE=h\nvllm_metrics_path=/m\nNODE_EXPORTER_TARGET=n:9100\n");
+    const dir = envDir(
+      "ADMIN_PASSWORD=a-long-password\nVLLM_TARGETS=gpu-1:8000\nVLLM_TARGE=h\nvllm_metrics_path=/m\nNODE_EXPORTER_TARGET=n:9100\n",
+    );
     const message = loadError(() => load(dir));
     const file = join(dir, ".env");
-    assert.ok(message.includes(`VLLM_TARGETS (${file}:2): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGET? How to fix: rename it to VLLM_TARGET`), message);
-    assert.ok(message.includes(`VLLM_TARGE (${file}:3): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGET?`), message);
-    assert.ok(message.includes(`vllm_metrics_path (${file}:4): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_METRICS_PATH?`), message);
-    assert.ok(message.includes(`NODE_EXPORTER_TARGET (${file}:5): is not a vllm-monitor variable, so it would be ignored; did you mean NODE_EXPORTER_TARGETS?`), message);
+    assert.ok(
+      message.includes(
+        `VLLM_TARGETS (${file}:2): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGET? How to fix: rename it to VLLM_TARGET`,
+      ),
+      message,
+    );
+    assert.ok(
+      message.includes(`VLLM_TARGE (${file}:3): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGET?`),
+      message,
+    );
+    assert.ok(
+      message.includes(
+        `vllm_metrics_path (${file}:4): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_METRICS_PATH?`,
+      ),
+      message,
+    );
+    assert.ok(
+      message.includes(
+        `NODE_EXPORTER_TARGET (${file}:5): is not a vllm-monitor variable, so it would be ignored; did you mean NODE_EXPORTER_TARGETS?`,
+      ),
+      message,
+    );
     assert.match(message, /4 problems/);
   });
 
   test("refuses a plural/singular miss in the environment, but not vLLM's own VLLM_* variables", () => {
     const dir = envDir("ADMIN_PASSWORD=a-long-password\nVLLM_TARGET=gpu-1:8000\n");
-    const message = loadError(() => loadSettings({ envFile: join(dir, ".env"), environment: { VLLM_TARGETS_FILES: "./x.yml", VLLM_TARGET_DEVICE: "cuda", VLLM_USE_V1: "1", VLLM_PORT: "8000" } }));
-    assert.match(message, /VLLM_TARGETS_FILES \(environment variable\): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGETS_FILE\?/);
+    const message = loadError(() =>
+      loadSettings({
+        envFile: join(dir, ".env"),
+        environment: { VLLM_TARGETS_FILES: "./x.yml", VLLM_TARGET_DEVICE: "cuda", VLLM_USE_V1: "1", VLLM_PORT: "8000" },
+      }),
+    );
+    assert.match(
+      message,
+      /VLLM_TARGETS_FILES \(environment variable\): is not a vllm-monitor variable, so it would be ignored; did you mean VLLM_TARGETS_FILE\?/,
+    );
     assert.match(message, /\(1 problem\)/);
   });
 });
@@ -298,7 +352,9 @@ describe("VLLM_TARGET parsing", () => {
     const { specs, problems } = parseTargetList("a, b:1234, [::1], http://c, https://d/x/metrics, HTTPS://E:8443");
     assert.deepEqual(problems, []);
     assert.deepEqual(
-      resolveTargets(specs, { scheme: "http", metricsPath: "/m" }).map((target) => `${target.scheme}://${target.address}${target.metricsPath}`),
+      resolveTargets(specs, { scheme: "http", metricsPath: "/m" }).map(
+        (target) => `${target.scheme}://${target.address}${target.metricsPath}`,
+      ),
       ["http://a:8000/m", "http://b:1234/m", "http://[::1]:8000/m", "http://c:80/m", "https://d:443/x/metrics", "https://e:8443/m"],
     );
   });

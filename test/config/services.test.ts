@@ -35,5 +35,12 @@ test("the lists other modules use are derived from the table", () => {
   assert.equal(imageServices().DCGM_EXPORTER_IMAGE, "dcgm-exporter");
   const settings = loadSettings({ cwd: temporaryDir("services-"), environment: { GPU_EXPORTER: "dcgm" } });
   assert.deepEqual([...expectedServices(settings)].sort(), ["dcgm-exporter", "node-exporter", "prometheus", "simulator", "simulator-gpu"]);
-  assert.deepEqual([...expectedServices(settings, { alertmanager: true })].sort(), ["alertmanager", "dcgm-exporter", "node-exporter", "prometheus", "simulator", "simulator-gpu"]);
+  assert.deepEqual([...expectedServices(settings, { alertmanager: true })].sort(), [
+    "alertmanager",
+    "dcgm-exporter",
+    "node-exporter",
+    "prometheus",
+    "simulator",
+    "simulator-gpu",
+  ]);
 });

@@ -24,17 +24,28 @@ describe("a VLLM_TARGETS_FILE, checked as Prometheus reads it", () => {
     const good = new URL(running.simulator.urls[0] ?? "").host;
     const dir = temporaryDir("targets-file-");
     const fleet = join(dir, "fleet.yml");
-    writeFileSync(fleet, `- targets: ["${good}"]\n  labels: { pool: a }\n- targets: ["${good}", "http://${good}/metrics"]\n  labels: { pool: b }\n`);
-    running.prometheus = await startPrometheus({ config: `scrape_configs:\n  - job_name: fleet\n    file_sd_configs: [{ files: ["${fleet}"] }]\n` });
+    writeFileSync(
+      fleet,
+      `- targets: ["${good}"]\n  labels: { pool: a }\n- targets: ["${good}", "http://${good}/metrics"]\n  labels: { pool: b }\n`,
+    );
+    running.prometheus = await startPrometheus({
+      config: `scrape_configs:\n  - job_name: fleet\n    file_sd_configs: [{ files: ["${fleet}"] }]\n`,
+    });
     await waitUntil(async () => ((await running.prometheus?.targets()) ?? []).filter((target) => target.health === "up").length === 2, {
       what: "the two valid targets to be scraped",
       timeoutMs: 30_000,
     });
     const scraped = (await running.prometheus.targets()).map((target) => `${target.labels.pool} ${target.scrapeUrl}`).sort();
-    assert.deepEqual(scraped, [`a http://${good}/metrics`, `b http://${good}/metrics`], "Prometheus drops the URL target: it is never scraped");
+    assert.deepEqual(
+      scraped,
+      [`a http://${good}/metrics`, `b http://${good}/metrics`],
+      "Prometheus drops the URL target: it is never scraped",
+    );
 
     const parsed = parseTargetsFile(`- targets: ["${good}"]\n- targets: ["${good}", "http://${good}/metrics"]\n`, "fleet.yml", DEFAULTS);
-    assert.deepEqual(parsed.problems, [`fleet.yml:2: target "http://${good}/metrics" has a scheme or path, which Prometheus rejects in file_sd; write host:port and put the scheme and path in labels __scheme__ and __metrics_path__`]);
+    assert.deepEqual(parsed.problems, [
+      `fleet.yml:2: target "http://${good}/metrics" has a scheme or path, which Prometheus rejects in file_sd; write host:port and put the scheme and path in labels __scheme__ and __metrics_path__`,
+    ]);
 
     writeFileSync(join(dir, ".env"), `VLLM_TARGETS_FILE=fleet.yml\n`);
     const doctor = await runCli(["doctor", "--env-file", join(dir, ".env"), "--prometheus-url", "http://127.0.0.1:1"]);
@@ -44,7 +55,11 @@ describe("a VLLM_TARGETS_FILE, checked as Prometheus reads it", () => {
   });
 
   test("gives a target without a port the scheme's port, as Prometheus does, and takes __scheme__ and __metrics_path__ from labels", () => {
-    const parsed = parseTargetsFile("- targets: [a, 'b:9000']\n  labels: { __scheme__: https, __metrics_path__: /m }\n- targets: ['[fd00::1]']\n", "f.yml", DEFAULTS);
+    const parsed = parseTargetsFile(
+      "- targets: [a, 'b:9000']\n  labels: { __scheme__: https, __metrics_path__: /m }\n- targets: ['[fd00::1]']\n",
+      "f.yml",
+      DEFAULTS,
+    );
     assert.deepEqual(parsed.problems, []);
     assert.deepEqual(parsed.targets, [
       { address: "a:443", scheme: "https", metricsPath: "/m" },
@@ -54,8 +69,14 @@ describe("a VLLM_TARGETS_FILE, checked as Prometheus reads it", () => {
   });
 
   test("reports unknown keys, bad label names, a group without targets and broken YAML", () => {
-    assert.match(parseTargetsFile("- target: [a]\n", "f.yml", DEFAULTS).problems.join("\n"), /f\.yml:1: unknown key "target"[\s\S]*f\.yml:1: a group needs targets/);
-    assert.match(parseTargetsFile("- targets: [a]\n  labels: { 'bad-name': x }\n", "f.yml", DEFAULTS).problems.join("\n"), /f\.yml:2: "bad-name" is not a valid label name/);
+    assert.match(
+      parseTargetsFile("- target: [a]\n", "f.yml", DEFAULTS).problems.join("\n"),
+      /f\.yml:1: unknown key "target"[\s\S]*f\.yml:1: a group needs targets/,
+    );
+    assert.match(
+      parseTargetsFile("- targets: [a]\n  labels: { 'bad-name': x }\n", "f.yml", DEFAULTS).problems.join("\n"),
+      /f\.yml:2: "bad-name" is not a valid label name/,
+    );
     assert.match(parseTargetsFile("- targets: [a\n", "f.yml", DEFAULTS).problems.join("\n"), /is not valid YAML or JSON/);
     assert.deepEqual(parseTargetsFile("", "f.yml", DEFAULTS), { targets: [], problems: [] });
     assert.deepEqual(parseTargetsFile("[]", "f.json", DEFAULTS), { targets: [], problems: [] });

@@ -7,7 +7,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { thresholds } from "../../src/mixin/index.js";
 import { METRICS_VERSIONS, countSeries, dcgm, metricsVersionSpec, nvidiaSmi, vllm, type MetricsVersion } from "../../src/catalog/index.js";
 import { waitUntil } from "../../src/process/index.js";
-import { MACHINE_OVERVIEW_UID, dashboardFiles, machineOverviewDashboard, type DashboardModel, type DashboardOptions } from "../../src/mixin/dashboards/index.js";
+import {
+  MACHINE_OVERVIEW_UID,
+  dashboardFiles,
+  machineOverviewDashboard,
+  type DashboardModel,
+  type DashboardOptions,
+} from "../../src/mixin/dashboards/index.js";
 import {
   allSelectedValues,
   dashboardQueries,
@@ -54,13 +60,26 @@ async function queryAt<T>(fleet: Fleet, expr: string, time: number): Promise<T[]
  * of a small sample by one or two requests (a series that began a scrape later, the last scrape
  * before the query or the rule evaluation).
  */
-async function visibleToRate(fleet: Fleet, version: MetricsVersion, source: "ttft" | "e2e", asOf: number, windowSeconds: number): Promise<(record: TruthRecord, observedAt: number) => boolean> {
+async function visibleToRate(
+  fleet: Fleet,
+  version: MetricsVersion,
+  source: "ttft" | "e2e",
+  asOf: number,
+  windowSeconds: number,
+): Promise<(record: TruthRecord, observedAt: number) => boolean> {
   const countNames = histogramSignals()[source].families.map((family) => countSeries(family));
-  const matrix = await queryAt<{ metric: Record<string, string>; values: [number, string][] }>(fleet, `{__name__=~"${countNames.join("|")}", job="${vllmJob(version)}"}[${windowSeconds}s]`, asOf);
+  const matrix = await queryAt<{ metric: Record<string, string>; values: [number, string][] }>(
+    fleet,
+    `{__name__=~"${countNames.join("|")}", job="${vllmJob(version)}"}[${windowSeconds}s]`,
+    asOf,
+  );
   const spans = new Map<string, readonly [number, number]>();
   for (const series of matrix) {
     const times = series.values.map(([at]) => at);
-    spans.set(`${series.metric.instance}|${series.metric.model_name}|${series.metric.engine ?? ""}`, [Math.min(...times), Math.max(...times)]);
+    spans.set(`${series.metric.instance}|${series.metric.model_name}|${series.metric.engine ?? ""}`, [
+      Math.min(...times),
+      Math.max(...times),
+    ]);
   }
   const urls = fleet.simulators.get(version)?.urls ?? [];
   return (record, observedAt) => {
@@ -153,7 +172,8 @@ function variants(): { name: string; options: DashboardOptions }[] {
   ];
 }
 
-const key = (query: Pick<PanelQuery, "dashboardUid" | "panelTitle" | "refId">) => `${query.dashboardUid} / ${query.panelTitle} / ${query.refId}`;
+const key = (query: Pick<PanelQuery, "dashboardUid" | "panelTitle" | "refId">) =>
+  `${query.dashboardUid} / ${query.panelTitle} / ${query.refId}`;
 
 function nearestRankQuantile(values: readonly number[], quantile: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -212,7 +232,9 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
     await waitUntil(
       async () => {
         const finished = await running.prometheus.query(`sum by (job) (${vllm.requestSuccess.name})`);
-        return METRICS_VERSIONS.every((version) => (finished.find((sample) => sample.metric.job === vllmJob(version))?.value ?? 0) >= FINISHED_REQUESTS);
+        return METRICS_VERSIONS.every(
+          (version) => (finished.find((sample) => sample.metric.job === vllmJob(version))?.value ?? 0) >= FINISHED_REQUESTS,
+        );
       },
       { what: `${FINISHED_REQUESTS} finished requests on every version line`, timeoutMs: 120_000, intervalMs: 1_000 },
     );
@@ -227,7 +249,13 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
     await fleet.closeSimulators();
     for (const version of METRICS_VERSIONS) {
       const text = await readFile(fleet.truthFile(version), "utf8");
-      truth.set(version, text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as TruthRecord));
+      truth.set(
+        version,
+        text
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as TruthRecord),
+      );
     }
   });
 
@@ -258,16 +286,26 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
           assert.equal(sample.metric.job, NVIDIA_SMI_GPU_JOB);
           assert.equal(sample.metric.hostname, "127.0.0.1", `${key(query)}: the legend's {{hostname}}`);
           assert.match(sample.metric.uuid ?? "", /^[0-9a-f-]{36}$/, `${key(query)}: the legend's {{uuid}}`);
-          assert.ok(sample.value >= range[0] && sample.value <= range[1], `${variant.name} ${key(query)}: ${sample.value} outside ${range.join("–")}`);
+          assert.ok(
+            sample.value >= range[0] && sample.value <= range[1],
+            `${variant.name} ${key(query)}: ${sample.value} outside ${range.join("–")}`,
+          );
         }
       }
       // why: a ratio left unscaled would still fit 0–100; compare busy % with the exporter's own ratio.
-      const busy = await instantQuery(running, substituteVariables(gpuQueries.find((query) => query.panelTitle === "GPU utilisation")!.expr, values), evalTime);
+      const busy = await instantQuery(
+        running,
+        substituteVariables(gpuQueries.find((query) => query.panelTitle === "GPU utilisation")!.expr, values),
+        evalTime,
+      );
       const ratios = await instantQuery(running, `${nvidiaSmi.utilizationGpuRatio.name}{job="${NVIDIA_SMI_GPU_JOB}"}`, evalTime);
       assert.equal(busy.length, ratios.length);
       for (const ratio of ratios) {
         const percent = busy.find((sample) => sample.metric.uuid === ratio.metric.uuid)?.value ?? Number.NaN;
-        assert.ok(Math.abs(percent - ratio.value * 100) < 1e-9, `GPU ${ratio.metric.uuid}: busy ${percent} % for a ratio of ${ratio.value}`);
+        assert.ok(
+          Math.abs(percent - ratio.value * 100) < 1e-9,
+          `GPU ${ratio.metric.uuid}: busy ${percent} % for a ratio of ${ratio.value}`,
+        );
       }
     }
   });
@@ -282,8 +320,15 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
     assert.equal(new Set(nvidiaCapable.map((query) => query.panelTitle)).size, Object.keys(GPU_PANEL_RANGES).length);
     for (const query of nvidiaCapable) {
       const results = await instantQuery(running, substituteVariables(query.expr, allSelectedValues("10s")), evalTime);
-      assert.deepEqual([...new Set(results.map((sample) => sample.metric.job))].sort(), exportersAnswering(query, expectedJobs).sort(), key(query));
-      assert.ok(results.every((sample) => (sample.metric.hostname ?? "") !== ""), `${key(query)}: every GPU has a host for the legend`);
+      assert.deepEqual(
+        [...new Set(results.map((sample) => sample.metric.job))].sort(),
+        exportersAnswering(query, expectedJobs).sort(),
+        key(query),
+      );
+      assert.ok(
+        results.every((sample) => (sample.metric.hostname ?? "") !== ""),
+        `${key(query)}: every GPU has a host for the legend`,
+      );
     }
   });
 
@@ -293,15 +338,29 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
       const phases = dashboardFiles(variant.options)
         .flatMap((file) => dashboardQueries(file.dashboard))
         .filter((query) => query.panelTitle === "Where the time goes (mean per request)");
-      assert.deepEqual(phases.map((query) => query.refId), ["A", "B", "C", "D", "E"], "queue, prefill, decode, inference, end-to-end");
+      assert.deepEqual(
+        phases.map((query) => query.refId),
+        ["A", "B", "C", "D", "E"],
+        "queue, prefill, decode, inference, end-to-end",
+      );
       for (const version of METRICS_VERSIONS) {
         // why: a window longer than the run averages over every finished request.
-        const means = await Promise.all(phases.map(async (query) => instantQuery(running, substituteVariables(query.expr, versionValues(version, "1h")), evalTime)));
+        const means = await Promise.all(
+          phases.map(async (query) => instantQuery(running, substituteVariables(query.expr, versionValues(version, "1h")), evalTime)),
+        );
         for (const model of MODELS) {
-          const [queue, prefill, decode, inference, e2e] = means.map((samples) => samples.find((sample) => sample.metric.model_name === model)?.value ?? Number.NaN);
+          const [queue, prefill, decode, inference, e2e] = means.map(
+            (samples) => samples.find((sample) => sample.metric.model_name === model)?.value ?? Number.NaN,
+          );
           const stacked = queue! + prefill! + decode!;
-          assert.ok(Math.abs(stacked - e2e!) <= 0.05 * e2e!, `${variant.name} ${version} ${model}: queue ${queue} + prefill ${prefill} + decode ${decode} = ${stacked}, E2E ${e2e}`);
-          assert.ok(Math.abs(prefill! + decode! - inference!) <= 0.05 * inference!, `${variant.name} ${version} ${model}: prefill + decode ${prefill! + decode!}, inference ${inference}`);
+          assert.ok(
+            Math.abs(stacked - e2e!) <= 0.05 * e2e!,
+            `${variant.name} ${version} ${model}: queue ${queue} + prefill ${prefill} + decode ${decode} = ${stacked}, E2E ${e2e}`,
+          );
+          assert.ok(
+            Math.abs(prefill! + decode! - inference!) <= 0.05 * inference!,
+            `${variant.name} ${version} ${model}: prefill + decode ${prefill! + decode!}, inference ${inference}`,
+          );
         }
       }
     }
@@ -328,13 +387,23 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
       const spec = metricsVersionSpec(version, { maxModelLen: MAX_MODEL_LEN });
       const edgesOf = (source: string) => spec.families.find((item) => item.source === source)?.family.buckets ?? [];
       const checks = [
-        { panel: "Time to first token", source: "ttft" as const, observedAt: (r: TruthRecord) => r.arrival + (r.ttft ?? Number.NaN), value: (r: TruthRecord) => r.ttft },
-        { panel: "End-to-end latency", source: "e2e" as const, observedAt: (r: TruthRecord) => r.arrival + r.e2e, value: (r: TruthRecord) => r.e2e },
+        {
+          panel: "Time to first token",
+          source: "ttft" as const,
+          observedAt: (r: TruthRecord) => r.arrival + (r.ttft ?? Number.NaN),
+          value: (r: TruthRecord) => r.ttft,
+        },
+        {
+          panel: "End-to-end latency",
+          source: "e2e" as const,
+          observedAt: (r: TruthRecord) => r.arrival + r.e2e,
+          value: (r: TruthRecord) => r.e2e,
+        },
       ];
       for (const variant of variants()) {
         const queries = dashboardFiles(variant.options).flatMap((file) => dashboardQueries(file.dashboard));
         for (const check of checks) {
-          const p95 = queries.find((query) => query.panelTitle === check.panel && (query.expr.startsWith("histogram_quantile(0.95,")));
+          const p95 = queries.find((query) => query.panelTitle === check.panel && query.expr.startsWith("histogram_quantile(0.95,"));
           assert.ok(p95, `no p95 query on ${check.panel}`);
           // why: a window longer than the run makes the dashboard's rate cover every scraped observation.
           const results = await instantQuery(running, substituteVariables(p95.expr, versionValues(version, "1h")), settledTime);
@@ -349,7 +418,9 @@ describe("dashboards against a real Prometheus scraping the simulator and node_e
             assert.ok(observed.length >= 20, `${version} ${sample.metric.model_name}: only ${observed.length} requests in the truth file`);
             const truthP95 = nearestRankQuantile(observed, 0.95);
             const width = bucketWidth(edgesOf(check.source), truthP95);
-            t.diagnostic(`${variant.name} ${check.source} ${sample.metric.model_name}: dashboard ${sample.value.toFixed(4)}s, truth ${truthP95.toFixed(4)}s (n=${observed.length}), bucket width ${width}s`);
+            t.diagnostic(
+              `${variant.name} ${check.source} ${sample.metric.model_name}: dashboard ${sample.value.toFixed(4)}s, truth ${truthP95.toFixed(4)}s (n=${observed.length}), bucket width ${width}s`,
+            );
             assert.ok(
               Math.abs(sample.value - truthP95) <= width,
               `${variant.name} ${check.panel} p95 of ${sample.metric.model_name} on ${version}: dashboard ${sample.value.toFixed(4)}s, truth ${truthP95.toFixed(4)}s, bucket width ${width}s`,

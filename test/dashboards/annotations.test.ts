@@ -28,7 +28,11 @@ describe("dashboard annotations and the uptime column against a real Prometheus"
     simulator = await startSimulator({ load: "burst", engines: 2, seed: 12 });
     gpus = await startSimulator({ load: "idle", gpuPort: 0, gpus: 2, seed: 14 });
     port = Number(new URL(simulator.urls[0]!).port);
-    const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL"), selectors: ALL_TARGETS });
+    const mixin = buildMixin({
+      thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }),
+      runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL"),
+      selectors: ALL_TARGETS,
+    });
     const files = Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, ruleFileText(file)]));
     prometheus = await startPrometheus({
       config: (dir) =>
@@ -62,7 +66,11 @@ describe("dashboard annotations and the uptime column against a real Prometheus"
   /** What Grafana asks for an annotation: a range query over the dashboard's time; each series with a point is an event. */
   const events = async (expr: string, fromSeconds: number): Promise<Record<string, string>[]> => {
     const url = `${prometheus.url}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${fromSeconds}&end=${Date.now() / 1000}&step=1`;
-    const body = (await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json()) as { status: string; error?: string; data: { result: { metric: Record<string, string> }[] } };
+    const body = (await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json()) as {
+      status: string;
+      error?: string;
+      data: { result: { metric: Record<string, string> }[] };
+    };
     if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
     return body.data.result.map((series) => series.metric);
   };
@@ -99,25 +107,42 @@ describe("dashboard annotations and the uptime column against a real Prometheus"
   });
 
   test("shows an uptime for every server and engine, since the last counter reset where process_start_time_seconds is missing", async () => {
-    const uptime = dashboardQueries(instancesDashboard(options)).find((query) => query.dashboardUid === INSTANCES_UID && query.panelTitle === "Every server and engine" && query.refId === "I");
+    const uptime = dashboardQueries(instancesDashboard(options)).find(
+      (query) => query.dashboardUid === INSTANCES_UID && query.panelTitle === "Every server and engine" && query.refId === "I",
+    );
     assert.ok(uptime, "the table's ninth column is the uptime");
     const rows = await prometheus.query(substituteVariables(uptime.expr, values()));
     const byJob = (job: string) => rows.filter((row) => row.metric.job === job);
-    assert.deepEqual(byJob(MULTIPROCESS_JOB).map((row) => row.metric.engine).sort(), ["0", "1"]);
-    assert.deepEqual(byJob("vllm").map((row) => row.metric.engine).sort(), ["0", "1"]);
+    assert.deepEqual(
+      byJob(MULTIPROCESS_JOB)
+        .map((row) => row.metric.engine)
+        .sort(),
+      ["0", "1"],
+    );
+    assert.deepEqual(
+      byJob("vllm")
+        .map((row) => row.metric.engine)
+        .sort(),
+      ["0", "1"],
+    );
     const started = (await prometheus.query(`${processCollector.startTimeSeconds.name}{job="vllm"}`))[0]!.value;
     const processAge = Date.now() / 1000 - started;
-    for (const row of byJob("vllm")) assert.ok(Math.abs(row.value - processAge) < 5, `uptime ${row.value} s from the process start ${processAge} s ago`);
+    for (const row of byJob("vllm"))
+      assert.ok(Math.abs(row.value - processAge) < 5, `uptime ${row.value} s from the process start ${processAge} s ago`);
     // why: the server restarted in the previous test (in this same process, so its process start did not move); the fallback sees the counter reset.
     const sinceRestart = Date.now() / 1000 - restartedAt;
-    for (const row of byJob(MULTIPROCESS_JOB)) assert.ok(Math.abs(row.value - sinceRestart) < 8, `fallback uptime ${row.value} s, restarted ${sinceRestart} s ago`);
+    for (const row of byJob(MULTIPROCESS_JOB))
+      assert.ok(Math.abs(row.value - sinceRestart) < 8, `fallback uptime ${row.value} s, restarted ${sinceRestart} s ago`);
   });
 
   test("marks a firing alert: an injected Xid fires GpuXidError end to end", async () => {
     const firing = annotation(userOverviewDashboard(options), "Firing alerts");
     assert.equal(firing, annotation(instancesDashboard(options), "Firing alerts"));
     const began = Date.now() / 1000;
-    assert.deepEqual((await events(firing, began - 60)).filter((event) => event.alertname === "GpuXidError"), []);
+    assert.deepEqual(
+      (await events(firing, began - 60)).filter((event) => event.alertname === "GpuXidError"),
+      [],
+    );
     gpus.gpuFaults!.xid(1, 79);
     let found: Record<string, string>[] = [];
     await waitUntil(

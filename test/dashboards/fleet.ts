@@ -70,7 +70,11 @@ export async function startNodeExporter(): Promise<{ process: ManagedProcess; ta
   const process = startProcess({
     name: "node_exporter",
     command: "/usr/bin/prometheus-node-exporter",
-    args: [`--web.listen-address=127.0.0.1:${port}`, "--collector.disable-defaults", ...NODE_COLLECTORS.map((name) => `--collector.${name}`)],
+    args: [
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--collector.disable-defaults",
+      ...NODE_COLLECTORS.map((name) => `--collector.${name}`),
+    ],
   });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/metrics`, { what: "node_exporter", timeoutMs: 15_000 });
@@ -114,19 +118,30 @@ export async function startFleet(options: FleetOptions, truthDir: string): Promi
       );
     }
     if (options.nvidiaSmiGpus) {
-      nvidiaSmiSimulator = await startSimulator({ instances: 1, engines: 2, gpus: 2, seed: 7, load: "steady", gpuPort: 0, gpuFormat: "nvidia-smi" });
+      nvidiaSmiSimulator = await startSimulator({
+        instances: 1,
+        engines: 2,
+        gpus: 2,
+        seed: 7,
+        load: "steady",
+        gpuPort: 0,
+        gpuFormat: "nvidia-smi",
+      });
     }
     if (options.nodeExporter ?? true) nodeExporter = await startNodeExporter();
-    const files = Object.fromEntries((options.rules ?? true ? buildMixin().ruleFiles : []).map((file) => [file.fileName, ruleFileText(file)]));
+    const files = Object.fromEntries(
+      ((options.rules ?? true) ? buildMixin().ruleFiles : []).map((file) => [file.fileName, ruleFileText(file)]),
+    );
     const scrapeConfigs = [...simulators.entries()].flatMap(([version, simulator]) => [
       {
         job_name: vllmJob(version),
-        ...(options.drops ?? true ? { metric_relabel_configs: metricRelabelDrops() } : {}),
+        ...((options.drops ?? true) ? { metric_relabel_configs: metricRelabelDrops() } : {}),
         static_configs: [{ targets: simulator.urls.map(hostPort) }],
       },
       { job_name: gpuJob(version), static_configs: [{ targets: simulator.gpuUrl === undefined ? [] : [hostPort(simulator.gpuUrl)] }] },
     ]);
-    if (nvidiaSmiSimulator?.gpuUrl !== undefined) scrapeConfigs.push({ job_name: NVIDIA_SMI_GPU_JOB, static_configs: [{ targets: [hostPort(nvidiaSmiSimulator.gpuUrl)] }] });
+    if (nvidiaSmiSimulator?.gpuUrl !== undefined)
+      scrapeConfigs.push({ job_name: NVIDIA_SMI_GPU_JOB, static_configs: [{ targets: [hostPort(nvidiaSmiSimulator.gpuUrl)] }] });
     if (nodeExporter) scrapeConfigs.push({ job_name: NODE_JOB, static_configs: [{ targets: [nodeExporter.target] }] });
     const interval = options.scrapeInterval ?? "1s";
     prometheus = await startPrometheus({

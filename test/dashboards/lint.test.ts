@@ -2,10 +2,34 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildMixin, thresholds } from "../../src/mixin/index.js";
 import { parser } from "@prometheus-io/lezer-promql";
-import { dcgm, knownSeriesNames, node, nvidiaSmi, scrape, vllm, vllmFeatures, vllmLegacy, type MetricFamily } from "../../src/catalog/index.js";
-import { DASHBOARD_UIDS, FLEET_OVERVIEW_UID, INSTANCES_UID, KV_CACHE_UID, MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID, type DashboardModel } from "../../src/mixin/dashboards/index.js";
+import {
+  dcgm,
+  knownSeriesNames,
+  node,
+  nvidiaSmi,
+  scrape,
+  vllm,
+  vllmFeatures,
+  vllmLegacy,
+  type MetricFamily,
+} from "../../src/catalog/index.js";
+import {
+  DASHBOARD_UIDS,
+  FLEET_OVERVIEW_UID,
+  INSTANCES_UID,
+  KV_CACHE_UID,
+  MACHINE_OVERVIEW_UID,
+  USER_OVERVIEW_UID,
+  type DashboardModel,
+} from "../../src/mixin/dashboards/index.js";
 import { buildDashboard, panelId } from "../../src/mixin/dashboards/panels.js";
-import { allSelectedValues, dashboardAnnotations, dashboardPanels, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
+import {
+  allSelectedValues,
+  dashboardAnnotations,
+  dashboardPanels,
+  dashboardQueries,
+  substituteVariables,
+} from "../../src/mixin/dashboards/inspect.js";
 import { metricNamesIn } from "../../src/mixin/dashboards/metric-names.js";
 import { recordingRules } from "../../src/mixin/rules/index.js";
 
@@ -17,7 +41,8 @@ function parsePromql(expr: string): { errors: string[]; names: string[]; ranges:
   const ranges: string[] = [];
   tree.iterate({
     enter: (nodeRef) => {
-      if (nodeRef.type.isError) errors.push(`at ${nodeRef.from}: ${JSON.stringify(expr.slice(Math.max(0, nodeRef.from - 20), nodeRef.from + 20))}`);
+      if (nodeRef.type.isError)
+        errors.push(`at ${nodeRef.from}: ${JSON.stringify(expr.slice(Math.max(0, nodeRef.from - 20), nodeRef.from + 20))}`);
       if (nodeRef.name === "Identifier" && nodeRef.node.parent?.name === "VectorSelector") names.push(expr.slice(nodeRef.from, nodeRef.to));
       if (nodeRef.name === "MatrixSelector") {
         const duration = nodeRef.node.getChild("DurationExpr") ?? nodeRef.node.lastChild;
@@ -30,9 +55,9 @@ function parsePromql(expr: string): { errors: string[]; names: string[]; ranges:
 
 const dashboards = () => buildMixin().recordedDashboards.map((file) => file.dashboard);
 /** The shipped dashboards plus their raw-series variant (the benchmark's baseline). */
-const allQueries = () =>
-  [...dashboards(), ...buildMixin().portableDashboards.map((file) => file.dashboard)].flatMap(dashboardQueries);
-const where = (query: { dashboardUid: string; panelTitle: string; refId: string }) => `${query.dashboardUid} / ${query.panelTitle} / ${query.refId}`;
+const allQueries = () => [...dashboards(), ...buildMixin().portableDashboards.map((file) => file.dashboard)].flatMap(dashboardQueries);
+const where = (query: { dashboardUid: string; panelTitle: string; refId: string }) =>
+  `${query.dashboardUid} / ${query.panelTitle} / ${query.refId}`;
 
 const RATE_INTERVAL_SENTINEL = "59s";
 
@@ -46,8 +71,17 @@ describe("generated dashboards", () => {
   });
 
   test("parse as PromQL when a variable holds several values, as Grafana formats them", () => {
-    const values = { ...allSelectedValues(), job: "(vllm|node)", instance: "(a:8000|b:8000)", model_name: "(llama|qwen)", engine: "(0|1)", hostname: "(gpu-1|gpu-2)" };
-    const problems = allQueries().flatMap((query) => parsePromql(substituteVariables(query.expr, values)).errors.map((error) => `${where(query)}: ${error}`));
+    const values = {
+      ...allSelectedValues(),
+      job: "(vllm|node)",
+      instance: "(a:8000|b:8000)",
+      model_name: "(llama|qwen)",
+      engine: "(0|1)",
+      hostname: "(gpu-1|gpu-2)",
+    };
+    const problems = allQueries().flatMap((query) =>
+      parsePromql(substituteVariables(query.expr, values)).errors.map((error) => `${where(query)}: ${error}`),
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -74,7 +108,13 @@ describe("generated dashboards", () => {
     for (const dashboard of dashboards()) {
       const ids = new Set<number>();
       for (const panel of dashboardPanels(dashboard)) {
-        const model = panel as { id: number; title: string; description?: string; datasource?: unknown; fieldConfig?: { defaults?: { unit?: string } } };
+        const model = panel as {
+          id: number;
+          title: string;
+          description?: string;
+          datasource?: unknown;
+          fieldConfig?: { defaults?: { unit?: string } };
+        };
         assert.ok(model.fieldConfig?.defaults?.unit, `${model.title} has no unit`);
         assert.ok((model.description ?? "").length > 20, `${model.title} has no description`);
         assert.deepEqual(model.datasource, { type: "prometheus", uid: "${datasource}" }, `${model.title} datasource`);
@@ -104,12 +144,17 @@ describe("generated dashboards", () => {
   });
 
   test("keep stable dashboard uids, and give each panel the id of its key wherever it sits", () => {
-    assert.deepEqual(dashboards().map((dashboard) => dashboard.uid), [USER_OVERVIEW_UID, MACHINE_OVERVIEW_UID, INSTANCES_UID, FLEET_OVERVIEW_UID, KV_CACHE_UID]);
+    assert.deepEqual(
+      dashboards().map((dashboard) => dashboard.uid),
+      [USER_OVERVIEW_UID, MACHINE_OVERVIEW_UID, INSTANCES_UID, FLEET_OVERVIEW_UID, KV_CACHE_UID],
+    );
     for (const file of buildMixin().recordedDashboards) {
       const idsByTitle = (model: DashboardModel) => new Map(dashboardPanels(model).map((panel) => [`${panel.title}`, panel.id]));
       const built = idsByTitle(file.dashboard);
       // why: a panel moved to another row or place keeps its id, so links to it (viewPanel=) survive a redesign.
-      const reordered = idsByTitle(buildDashboard({ ...file.spec, rows: [...file.spec.rows].reverse().map((row) => ({ ...row, panels: [...row.panels].reverse() })) }));
+      const reordered = idsByTitle(
+        buildDashboard({ ...file.spec, rows: [...file.spec.rows].reverse().map((row) => ({ ...row, panels: [...row.panels].reverse() })) }),
+      );
       const keys = file.spec.rows.flatMap((row) => row.panels.map((panel) => [panel.title, panelId(panel.key)] as const));
       for (const [title, id] of keys) {
         assert.equal(built.get(title), id, `${file.fileName} / ${title}: id is not the hash of its key`);
@@ -121,12 +166,18 @@ describe("generated dashboards", () => {
   });
 
   test("filter every vLLM query by the job, instance, model and engine its series carry, GPU queries by host, host queries by instance, and every Machine overview query by host, its exporter queries by host only", () => {
-    const withRecords = (family: MetricFamily) => [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`].map((name) => [name, family] as const);
-    const vllmFamilies = new Map([...Object.values(vllm), ...Object.values(vllmLegacy), ...Object.values(vllmFeatures)].flatMap(withRecords));
+    const withRecords = (family: MetricFamily) =>
+      [family.name, `${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`].map((name) => [name, family] as const);
+    const vllmFamilies = new Map(
+      [...Object.values(vllm), ...Object.values(vllmLegacy), ...Object.values(vllmFeatures)].flatMap(withRecords),
+    );
     const gpuNames = new Set<string>([...Object.values(dcgm), ...Object.values(nvidiaSmi)].map((family) => family.name));
     const nodeNames = new Set<string>(Object.values(node).map((family) => family.name));
     // why: a recorded series keeps the labels its level names; the variables for those must filter it.
-    const recordLevels: Record<string, readonly string[]> = { instance: ["$job", "$instance", "$model_name", "$engine"], job_model_name: ["$job", "$model_name"] };
+    const recordLevels: Record<string, readonly string[]> = {
+      instance: ["$job", "$instance", "$model_name", "$engine"],
+      job_model_name: ["$job", "$model_name"],
+    };
     const records = new Set(recordingRules(thresholds()).map((rule) => rule.record));
     // why: a dashboard can only filter by the variables it has (the Fleet overview has job and model only).
     const variablesOf = new Map(
@@ -142,7 +193,8 @@ describe("generated dashboards", () => {
       const onMachine = query.dashboardUid === MACHINE_OVERVIEW_UID;
       const readsVllm = names.some((name) => vllmFamilies.has(name) || records.has(name));
       // why: a drill-down carries vLLM's job and instance, which never match an exporter's target (issue 17).
-      if (onMachine && !readsVllm && ["$job", "$instance"].some((variable) => query.expr.includes(variable))) problems.push(`${where(query)} filters exporter series by vLLM's job or instance`);
+      if (onMachine && !readsVllm && ["$job", "$instance"].some((variable) => query.expr.includes(variable)))
+        problems.push(`${where(query)} filters exporter series by vLLM's job or instance`);
       for (const name of names) {
         const family = vllmFamilies.get(name);
         if (family !== undefined) {
@@ -151,13 +203,18 @@ describe("generated dashboards", () => {
           if (family.labels.includes("engine")) needs.add("$engine");
         } else if (records.has(name)) (recordLevels[name.split(":")[0] ?? ""] ?? []).forEach((v) => needs.add(v));
         // why: the Fleet overview's job variable lists vLLM jobs; its GPU and host aggregates are fleet-wide.
-        else if (gpuNames.has(name)) (query.dashboardUid === FLEET_OVERVIEW_UID ? [] : onMachine ? ["$hostname"] : ["$job", "$instance", "$hostname"]).forEach((v) => needs.add(v));
-        else if (nodeNames.has(name) || name === scrape.up.name) (query.dashboardUid === FLEET_OVERVIEW_UID ? [] : onMachine ? ["$hostname"] : ["$job", "$instance"]).forEach((v) => needs.add(v));
+        else if (gpuNames.has(name))
+          (query.dashboardUid === FLEET_OVERVIEW_UID ? [] : onMachine ? ["$hostname"] : ["$job", "$instance", "$hostname"]).forEach((v) =>
+            needs.add(v),
+          );
+        else if (nodeNames.has(name) || name === scrape.up.name)
+          (query.dashboardUid === FLEET_OVERVIEW_UID ? [] : onMachine ? ["$hostname"] : ["$job", "$instance"]).forEach((v) => needs.add(v));
       }
       // why: one host's vLLM, GPUs and node_exporter share the target label `hostname`; the Machine overview filters them all by it.
       if (query.dashboardUid === MACHINE_OVERVIEW_UID && needs.size > 0) needs.add("$hostname");
       for (const variable of needs) {
-        if (variablesOf.get(query.dashboardUid)?.has(variable) && !query.expr.includes(variable)) problems.push(`${where(query)} ignores ${variable}`);
+        if (variablesOf.get(query.dashboardUid)?.has(variable) && !query.expr.includes(variable))
+          problems.push(`${where(query)} ignores ${variable}`);
       }
     }
     assert.deepEqual(problems, []);
@@ -166,10 +223,17 @@ describe("generated dashboards", () => {
   test("read only aggregate recording rules in the Fleet overview, so its cost does not grow with the instances", () => {
     const fleet = dashboards().find((dashboard) => dashboard.uid === FLEET_OVERVIEW_UID)!;
     const aggregate = /^(job_model_name|job_hostname|job):/;
-    const read = dashboardQueries(fleet).flatMap((query) => parsePromql(substituteVariables(query.expr, allSelectedValues())).names.map((name) => `${query.panelTitle}: ${name}`));
+    const read = dashboardQueries(fleet).flatMap((query) =>
+      parsePromql(substituteVariables(query.expr, allSelectedValues())).names.map((name) => `${query.panelTitle}: ${name}`),
+    );
     assert.ok(read.length > 20);
-    assert.deepEqual(read.filter((entry) => !aggregate.test(entry.split(": ")[1] ?? "")), []);
-    const variables = (fleet.templating as { list: { name: string; query?: unknown }[] }).list.filter((variable) => variable.name !== "datasource");
+    assert.deepEqual(
+      read.filter((entry) => !aggregate.test(entry.split(": ")[1] ?? "")),
+      [],
+    );
+    const variables = (fleet.templating as { list: { name: string; query?: unknown }[] }).list.filter(
+      (variable) => variable.name !== "datasource",
+    );
     for (const variable of variables) assert.match(String(variable.query), /label_values\(job_model_name:/, variable.name);
   });
 
@@ -180,7 +244,9 @@ describe("generated dashboards", () => {
         const names = metricNamesIn((model.targets ?? []).map((target) => target.expr ?? ""));
         assert.ok(names.length > 0, `${model.title} reads no series`);
         assert.ok((model.description ?? "").endsWith(`Metrics: ${names.join(", ")}.`), `${model.title}: ${model.description}`);
-        const parsed = new Set((model.targets ?? []).flatMap((target) => parsePromql(substituteVariables(target.expr ?? "", allSelectedValues())).names));
+        const parsed = new Set(
+          (model.targets ?? []).flatMap((target) => parsePromql(substituteVariables(target.expr ?? "", allSelectedValues())).names),
+        );
         assert.deepEqual([...parsed].sort(), [...names].sort(), `${model.title}: the sentence names what the parser finds`);
       }
     }
@@ -189,7 +255,11 @@ describe("generated dashboards", () => {
   test("draw the alert thresholds as dashed lines on the latency, KV cache and GPU panels", () => {
     const lined = dashboards().flatMap((dashboard) =>
       dashboardPanels(dashboard)
-        .filter((panel) => (panel as { fieldConfig?: { defaults?: { custom?: { thresholdsStyle?: { mode?: string } } } } }).fieldConfig?.defaults?.custom?.thresholdsStyle?.mode === "dashed")
+        .filter(
+          (panel) =>
+            (panel as { fieldConfig?: { defaults?: { custom?: { thresholdsStyle?: { mode?: string } } } } }).fieldConfig?.defaults?.custom
+              ?.thresholdsStyle?.mode === "dashed",
+        )
         .map((panel) => `${String(dashboard.uid)} / ${panel.title ?? ""}`),
     );
     for (const expected of [
@@ -210,7 +280,10 @@ describe("generated dashboards", () => {
     const uids = new Set(dashboards().map((dashboard) => String(dashboard.uid)));
     for (const dashboard of dashboards()) {
       const links = dashboard.links as { type: string; tags: string[]; keepTime: boolean; includeVars: boolean }[];
-      assert.deepEqual(links.map((link) => [link.type, link.tags, link.keepTime, link.includeVars]), [["dashboards", ["vllm"], true, true]]);
+      assert.deepEqual(
+        links.map((link) => [link.type, link.tags, link.keepTime, link.includeVars]),
+        [["dashboards", ["vllm"], true, true]],
+      );
       assert.ok((dashboard.tags as string[]).includes("vllm"));
       for (const panel of dashboardPanels(dashboard)) {
         for (const link of (panel as { links?: { url: string }[] }).links ?? []) {
@@ -222,7 +295,10 @@ describe("generated dashboards", () => {
     const fleet = dashboards().find((dashboard) => dashboard.uid === FLEET_OVERVIEW_UID)!;
     for (const panel of dashboardPanels(fleet)) {
       const urls = ((panel as { links?: { url: string }[] }).links ?? []).map((link) => link.url);
-      assert.ok(urls.some((url) => url.startsWith(`/d/${DASHBOARD_UIDS.instances}?`) || url.startsWith(`/d/${DASHBOARD_UIDS.machine}?`)), `${panel.title} links nowhere down`);
+      assert.ok(
+        urls.some((url) => url.startsWith(`/d/${DASHBOARD_UIDS.instances}?`) || url.startsWith(`/d/${DASHBOARD_UIDS.machine}?`)),
+        `${panel.title} links nowhere down`,
+      );
     }
   });
 
@@ -230,16 +306,26 @@ describe("generated dashboards", () => {
     for (const dashboard of dashboards()) {
       const annotations = dashboardAnnotations(dashboard);
       const names = annotations.map((annotation) => annotation.name);
-      assert.deepEqual(names, dashboard.uid === FLEET_OVERVIEW_UID ? ["Firing alerts"] : ["vLLM restarts", "vLLM sleep", "Firing alerts"], String(dashboard.uid));
-      for (const annotation of annotations) assert.deepEqual(parsePromql(substituteVariables(annotation.expr, allSelectedValues())).errors, [], annotation.name);
+      assert.deepEqual(
+        names,
+        dashboard.uid === FLEET_OVERVIEW_UID ? ["Firing alerts"] : ["vLLM restarts", "vLLM sleep", "Firing alerts"],
+        String(dashboard.uid),
+      );
+      for (const annotation of annotations)
+        assert.deepEqual(parsePromql(substituteVariables(annotation.expr, allSelectedValues())).errors, [], annotation.name);
     }
   });
 
   test("say in the title of every optional row which flag or version it needs, and show that instead of an empty box", () => {
     const rowsOf = (uid: string) =>
-      (dashboards().find((dashboard) => dashboard.uid === uid)!.panels as { type: string; title: string; collapsed?: boolean; panels?: { title: string; fieldConfig?: { defaults?: { noValue?: string } } }[] }[]).filter(
-        (panel) => panel.type === "row",
-      );
+      (
+        dashboards().find((dashboard) => dashboard.uid === uid)!.panels as {
+          type: string;
+          title: string;
+          collapsed?: boolean;
+          panels?: { title: string; fieldConfig?: { defaults?: { noValue?: string } } }[];
+        }[]
+      ).filter((panel) => panel.type === "row");
     const rows = [...rowsOf(INSTANCES_UID), ...rowsOf(KV_CACHE_UID)];
     const optional = rows.filter((row) => / — (needs|vLLM)/.test(row.title));
     assert.deepEqual(
@@ -257,7 +343,8 @@ describe("generated dashboards", () => {
     );
     for (const row of optional) {
       assert.equal(row.collapsed, true, row.title);
-      for (const panel of row.panels ?? []) assert.match(panel.fieldConfig?.defaults?.noValue ?? "", /^No data: needs /, `${row.title} / ${panel.title}`);
+      for (const panel of row.panels ?? [])
+        assert.match(panel.fieldConfig?.defaults?.noValue ?? "", /^No data: needs /, `${row.title} / ${panel.title}`);
     }
   });
 

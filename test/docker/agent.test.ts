@@ -70,7 +70,10 @@ describe("an agent under compose (PROMETHEUS_MODE=agent) forwarding to a central
     ready();
     const containers = await workspace.waitHealthy(["volume-init", "prometheus", "node-exporter", "simulator"]);
     const services = containers.map((container) => container.service).sort();
-    assert.ok(!services.includes("grafana") && !services.includes("alertmanager"), `an agent runs no Grafana or Alertmanager: ${services.join(", ")}`);
+    assert.ok(
+      !services.includes("grafana") && !services.includes("alertmanager"),
+      `an agent runs no Grafana or Alertmanager: ${services.join(", ")}`,
+    );
     const config = await renderedComposeConfig(workspace);
     const command = config.services.prometheus?.command;
     assert.ok(Array.isArray(command) && command.includes("--enable-feature=agent"), `the 2.x agent flag: ${JSON.stringify(command)}`);
@@ -90,7 +93,10 @@ describe("an agent under compose (PROMETHEUS_MODE=agent) forwarding to a central
       { what: "the vllm, gpu and node jobs to reach VictoriaMetrics", timeoutMs: 120_000, intervalMs: 2_000 },
     );
     const running = await vmQuery(storeUrl, vllm.numRequestsRunning.name);
-    assert.ok(running.length > 0 && running.every((series) => series.metric.monitor === MONITOR && (series.metric.hostname ?? "") !== ""), JSON.stringify(running));
+    assert.ok(
+      running.length > 0 && running.every((series) => series.metric.monitor === MONITOR && (series.metric.hostname ?? "") !== ""),
+      JSON.stringify(running),
+    );
     assert.deepEqual(await vmQuery(storeUrl, '{__name__=~".+_created"}'), [], "series no dashboard reads are not sent");
     assert.deepEqual(await secretsInContainers(workspace, { REMOTE_WRITE_BEARER_TOKEN: TOKEN }), []);
     for (const output of outputs) assert.ok(!output.includes(TOKEN), "the token is in the CLI's output");

@@ -34,7 +34,12 @@ export async function instantQuery(workspace: ComposeWorkspace, expr: string, ti
   return (await prometheusApi<{ result: Vector }>(workspace, `/api/v1/query?query=${encodeURIComponent(expr)}${at}`)).result;
 }
 
-export async function waitForVector(workspace: ComposeWorkspace, expr: string, accept: (vector: Vector) => boolean, timeoutMs = 120_000): Promise<Vector> {
+export async function waitForVector(
+  workspace: ComposeWorkspace,
+  expr: string,
+  accept: (vector: Vector) => boolean,
+  timeoutMs = 120_000,
+): Promise<Vector> {
   let last: Vector = [];
   await waitUntil(
     async () => {
@@ -57,13 +62,23 @@ export async function emptyPanelQueries(workspace: ComposeWorkspace, scrapeInter
   return queries.flatMap((item, index) => {
     const answer = answers[index];
     const result = answer?.status === 200 ? (JSON.parse(answer.body) as ApiBody<{ result: unknown[] }>).data.result : [];
-    return result.length > 0 ? [] : [`${item.source} ${item.query.dashboardUid} / ${item.query.panelTitle} (${item.query.refId}): ${item.promql}`];
+    return result.length > 0
+      ? []
+      : [`${item.source} ${item.query.dashboardUid} / ${item.query.panelTitle} (${item.query.refId}): ${item.promql}`];
   });
 }
 
 /** `compose config` for the workspace's rendered compose.env: the configuration compose really uses. */
 export async function renderedComposeConfig(workspace: ComposeWorkspace): Promise<ComposeFile> {
-  const result = await runCommand("docker-compose", ["--project-name", workspace.project, "--env-file", join(workspace.dir, "build", "compose.env"), "--file", COMPOSE_FILE, "config"]);
+  const result = await runCommand("docker-compose", [
+    "--project-name",
+    workspace.project,
+    "--env-file",
+    join(workspace.dir, "build", "compose.env"),
+    "--file",
+    COMPOSE_FILE,
+    "config",
+  ]);
   assert.equal(result.code, 0, result.stderr);
   return parse(result.stdout) as ComposeFile;
 }

@@ -8,7 +8,15 @@ import { OUTPUT_LAYOUT } from "../../src/render/layout.js";
 import { buildMixin } from "../../src/mixin/index.js";
 import { defaultImages } from "../../src/stack/images.js";
 import { runCommand } from "../stack/compose-fixture.js";
-import { DEMO_SERVICES, emptyPanelQueries, instantQuery, prometheusApi, PROMETHEUS_IN_BACKEND, renderedComposeConfig, secretsInContainers } from "./checks.js";
+import {
+  DEMO_SERVICES,
+  emptyPanelQueries,
+  instantQuery,
+  prometheusApi,
+  PROMETHEUS_IN_BACKEND,
+  renderedComposeConfig,
+  secretsInContainers,
+} from "./checks.js";
 import { dockerPrerequisites, suiteMode } from "./engine.js";
 import { createComposeWorkspace, type ComposeWorkspace } from "./workspace.js";
 
@@ -45,18 +53,27 @@ describe("the compose demo on a real Docker engine, started by a non-root user",
   test("Prometheus reads its 0600 files and loads every rule group", async () => {
     ready();
     const prometheusDir = join(workspace.dir, "build", "prometheus");
-    for (const file of [OUTPUT_LAYOUT.prometheusConfig, ...readdirSync(join(prometheusDir, "rules")).map((name) => `prometheus/rules/${name}`)]) {
+    for (const file of [
+      OUTPUT_LAYOUT.prometheusConfig,
+      ...readdirSync(join(prometheusDir, "rules")).map((name) => `prometheus/rules/${name}`),
+    ]) {
       const info = statSync(join(workspace.dir, "build", file));
       assert.equal(info.mode & 0o777, 0o600, `${file} is not 0600`);
       assert.equal(info.uid, workspace.user.uid);
     }
     const expectedGroups = buildMixin().ruleFiles.flatMap((file) => file.groups.map((group) => group.name));
-    await waitUntil(async () => (await prometheusApi<{ groups: unknown[] }>(workspace, "/api/v1/rules").catch(() => ({ groups: [] }))).groups.length > 0, {
-      what: "Prometheus to load its rules",
-      timeoutMs: 120_000,
-      intervalMs: 2_000,
-    });
-    const rules = await prometheusApi<{ groups: { name: string; rules: { health: string; name: string }[] }[] }>(workspace, "/api/v1/rules");
+    await waitUntil(
+      async () => (await prometheusApi<{ groups: unknown[] }>(workspace, "/api/v1/rules").catch(() => ({ groups: [] }))).groups.length > 0,
+      {
+        what: "Prometheus to load its rules",
+        timeoutMs: 120_000,
+        intervalMs: 2_000,
+      },
+    );
+    const rules = await prometheusApi<{ groups: { name: string; rules: { health: string; name: string }[] }[] }>(
+      workspace,
+      "/api/v1/rules",
+    );
     assert.deepEqual(rules.groups.map((group) => group.name).sort(), [...expectedGroups].sort());
     assert.ok(expectedGroups.length >= 4, `expected at least 4 rule groups, found ${expectedGroups.length}`);
     const reload = await instantQuery(workspace, "prometheus_config_last_reload_successful");
@@ -78,7 +95,9 @@ describe("the compose demo on a real Docker engine, started by a non-root user",
   test("Prometheus publishes no port, and in the rendered configuration Grafana's port is bound to 127.0.0.1 only", async () => {
     ready();
     const prometheus = (await workspace.containers()).find((state) => state.service === "prometheus");
-    const ports = JSON.parse((await runCommand("docker", ["inspect", "--format", "{{json .HostConfig.PortBindings}}", prometheus?.id ?? ""])).stdout) as Record<string, unknown> | null;
+    const ports = JSON.parse(
+      (await runCommand("docker", ["inspect", "--format", "{{json .HostConfig.PortBindings}}", prometheus?.id ?? ""])).stdout,
+    ) as Record<string, unknown> | null;
     assert.deepEqual(ports ?? {}, {});
     const config = await renderedComposeConfig(workspace);
     for (const [name, service] of Object.entries(config.services)) {
@@ -99,18 +118,37 @@ describe("the compose demo on a real Docker engine, started by a non-root user",
     const data = grafana.volumes?.find((volume) => typeof volume !== "string" && volume.target === "/var/lib/grafana");
     assert.ok(typeof data === "object" && data.type === "volume" && data.source === "grafana-data");
     // volume-init ran: the volume Grafana would write to belongs to the host user.
-    const owner = await runCommand("docker", ["run", "--rm", "-v", `${workspace.project}_grafana-data:/data`, prerequisites.images.BUSYBOX_IMAGE ?? "", "stat", "-c", "%u:%g", "/data"]);
+    const owner = await runCommand("docker", [
+      "run",
+      "--rm",
+      "-v",
+      `${workspace.project}_grafana-data:/data`,
+      prerequisites.images.BUSYBOX_IMAGE ?? "",
+      "stat",
+      "-c",
+      "%u:%g",
+      "/data",
+    ]);
     assert.equal(owner.stdout.trim(), `${workspace.user.uid}:${workspace.user.gid}`, owner.stderr);
   });
 
   test("Grafana's provisioning files are readable by its user through its own mounts, and its datasource URL answers on the backend network", async () => {
     ready();
     const grafana = (await renderedComposeConfig(workspace)).services.grafana;
-    const binds = (grafana?.volumes ?? []).flatMap((volume) => (typeof volume !== "string" && volume.type === "bind" ? ["-v", `${volume.source}:${volume.target}:ro`] : []));
+    const binds = (grafana?.volumes ?? []).flatMap((volume) =>
+      typeof volume !== "string" && volume.type === "bind" ? ["-v", `${volume.source}:${volume.target}:ro`] : [],
+    );
     assert.equal(binds.length, 4, "Grafana mounts the provisioning folder and the dashboards");
     const read = await runCommand("docker", [
-      "run", "--rm", "--user", grafana?.user ?? "", ...binds, prerequisites.images.BUSYBOX_IMAGE ?? "",
-      "sh", "-c", "cat /etc/grafana/provisioning/datasources/prometheus.yml; echo ---; cat /etc/grafana/provisioning/dashboards/vllm-monitor.yml; echo ---; ls /var/lib/grafana/dashboards",
+      "run",
+      "--rm",
+      "--user",
+      grafana?.user ?? "",
+      ...binds,
+      prerequisites.images.BUSYBOX_IMAGE ?? "",
+      "sh",
+      "-c",
+      "cat /etc/grafana/provisioning/datasources/prometheus.yml; echo ---; cat /etc/grafana/provisioning/dashboards/vllm-monitor.yml; echo ---; ls /var/lib/grafana/dashboards",
     ]);
     assert.equal(read.code, 0, read.stderr);
     const [datasourceText = "", providerText = "", listing = ""] = read.stdout.split("---\n");

@@ -43,7 +43,12 @@ function hostUser(): TestUser | string {
 /** The stand-in images by variable, as scripts/docker-images.sh names them. */
 export function standinImages(): Record<string, string> {
   const listed = execFileSync("bash", [join(REPO_ROOT, "scripts", "docker-images.sh"), "--list"], { encoding: "utf8" });
-  return Object.fromEntries(listed.trim().split("\n").map((line) => line.split("=", 2) as [string, string]));
+  return Object.fromEntries(
+    listed
+      .trim()
+      .split("\n")
+      .map((line) => line.split("=", 2) as [string, string]),
+  );
 }
 
 export const SIMULATOR_IMAGE = "vllm-monitor:local";
@@ -54,14 +59,20 @@ export async function dockerPrerequisites(): Promise<DockerPrerequisites> {
   const user = hostUser();
   const fallbackUser: TestUser = { uid: 0, gid: 0, viaSetpriv: false };
   if ((await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"])).code !== 0) {
-    return { engine: false, missing: "no Docker engine answers (make test-docker starts one)", images, user: typeof user === "string" ? fallbackUser : user };
+    return {
+      engine: false,
+      missing: "no Docker engine answers (make test-docker starts one)",
+      images,
+      user: typeof user === "string" ? fallbackUser : user,
+    };
   }
   if (typeof user === "string") return { engine: true, missing: user, images, user: fallbackUser };
   const absent: string[] = [];
   for (const image of [...Object.values(images), SIMULATOR_IMAGE]) {
     if ((await runCommand("docker", ["image", "inspect", "--format", "{{.Id}}", image])).code !== 0) absent.push(image);
   }
-  if (absent.length > 0) return { engine: true, missing: `images not built: ${absent.join(", ")} (bash scripts/docker-images.sh builds them)`, images, user };
+  if (absent.length > 0)
+    return { engine: true, missing: `images not built: ${absent.join(", ")} (bash scripts/docker-images.sh builds them)`, images, user };
   return { engine: true, images, user };
 }
 

@@ -34,7 +34,11 @@ describe("compose stack lifecycle: up, down, up again, down --volumes", suiteMod
     const second = await workspace.cli(["up", ...DEMO_SERVICES]);
     assert.equal(second.code, 0, second.stdout + second.stderr);
     const after = await workspace.waitHealthy(["volume-init", ...DEMO_SERVICES]);
-    const running = (states: typeof before) => states.filter((state) => state.service !== "volume-init").map((state) => state.id).sort();
+    const running = (states: typeof before) =>
+      states
+        .filter((state) => state.service !== "volume-init")
+        .map((state) => state.id)
+        .sort();
     assert.deepEqual(running(after), running(before), "the second up recreated containers");
   });
 
@@ -45,7 +49,10 @@ describe("compose stack lifecycle: up, down, up again, down --volumes", suiteMod
     assert.deepEqual(await workspace.containers(), []);
     assert.deepEqual(await workspace.networks(), []);
     assert.equal(existsSync(join(workspace.dir, "build")), false, "the rendered folder (it may hold secrets) is still there");
-    assert.deepEqual((await workspace.volumes()).sort(), VOLUMES.map((name) => `${workspace.project}_${name}`));
+    assert.deepEqual(
+      (await workspace.volumes()).sort(),
+      VOLUMES.map((name) => `${workspace.project}_${name}`),
+    );
   });
 
   test("a second up still has the samples of the first", async () => {

@@ -29,7 +29,12 @@ describe("up when the engine answers but an image cannot be pulled", suiteMode(p
     ready();
     const up = await workspace.cli(["up"], { PROMETHEUS_IMAGE: MISSING });
     assert.equal(up.code, IMAGES_UNAVAILABLE_EXIT_CODE, up.stdout + up.stderr);
-    assert.match(up.stderr, new RegExp(`${MISSING.replace(/[./]/g, "\\$&")} \\(service prometheus, set by PROMETHEUS_IMAGE\\) is not on this machine and cannot be pulled: docker said: .+`));
+    assert.match(
+      up.stderr,
+      new RegExp(
+        `${MISSING.replace(/[./]/g, "\\$&")} \\(service prometheus, set by PROMETHEUS_IMAGE\\) is not on this machine and cannot be pulled: docker said: .+`,
+      ),
+    );
     assert.match(up.stderr, /set (\w+, )*PROMETHEUS_IMAGE(, \w+)* in \.env or the environment/);
     assert.match(up.stderr, /vllm-monitor up --native/);
     assert.doesNotMatch(up.stderr, /fix what it reports/);
@@ -48,7 +53,11 @@ describe("up when the engine answers but an image cannot be pulled", suiteMode(p
 
   test("every missing image is reported at once, Grafana's and the Node.js base of our image among them", async () => {
     ready();
-    const up = await workspace.cli(["up", "--build"], { PROMETHEUS_IMAGE: MISSING, GRAFANA_IMAGE: "vllm-monitor-test-missing/grafana:0.0.0", NODE_IMAGE: "vllm-monitor-test-missing/node:0.0.0" });
+    const up = await workspace.cli(["up", "--build"], {
+      PROMETHEUS_IMAGE: MISSING,
+      GRAFANA_IMAGE: "vllm-monitor-test-missing/grafana:0.0.0",
+      NODE_IMAGE: "vllm-monitor-test-missing/node:0.0.0",
+    });
     assert.equal(up.code, IMAGES_UNAVAILABLE_EXIT_CODE, up.stderr);
     assert.match(up.stderr, /3 images are missing, so nothing was started/);
     assert.match(up.stderr, /set by GRAFANA_IMAGE/);
@@ -72,14 +81,32 @@ describe("make demo when compose cannot get its images", () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  test("falls back to the native stack after saying why, when docker info answers but up finds no images", { skip: prerequisites.engine ? false : "no Docker engine answers: make demo goes native without trying compose" }, async () => {
-    const make = await runCommand("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", "-o", "dist/cli/main.js", "demo", `CLI=${join(dir, "mock-vllm-monitor.sh")}`, `ENV_FILE=${join(dir, ".env")}`, `OUT=${join(dir, "build")}`], { cwd: REPO_ROOT });
-    assert.equal(make.code, 0, make.stdout + make.stderr);
-    const calls = (await readFile(join(dir, "calls.log"), "utf8")).trim().split("\n");
-    assert.equal(calls.length, 2, calls.join("\n"));
-    assert.match(calls[0] ?? "", /^mock-vllm-monitor up --build /);
-    assert.match(calls[1] ?? "", /^mock-vllm-monitor up --native /);
-    assert.match(make.stdout, /could not get the stack's images.*starting the native stack instead/);
-    assert.equal(existsSync(join(dir, "build")), false);
-  });
+  test(
+    "falls back to the native stack after saying why, when docker info answers but up finds no images",
+    { skip: prerequisites.engine ? false : "no Docker engine answers: make demo goes native without trying compose" },
+    async () => {
+      const make = await runCommand(
+        "make",
+        [
+          "--no-print-directory",
+          "-o",
+          "node_modules/.package-lock.json",
+          "-o",
+          "dist/cli/main.js",
+          "demo",
+          `CLI=${join(dir, "mock-vllm-monitor.sh")}`,
+          `ENV_FILE=${join(dir, ".env")}`,
+          `OUT=${join(dir, "build")}`,
+        ],
+        { cwd: REPO_ROOT },
+      );
+      assert.equal(make.code, 0, make.stdout + make.stderr);
+      const calls = (await readFile(join(dir, "calls.log"), "utf8")).trim().split("\n");
+      assert.equal(calls.length, 2, calls.join("\n"));
+      assert.match(calls[0] ?? "", /^mock-vllm-monitor up --build /);
+      assert.match(calls[1] ?? "", /^mock-vllm-monitor up --native /);
+      assert.match(make.stdout, /could not get the stack's images.*starting the native stack instead/);
+      assert.equal(existsSync(join(dir, "build")), false);
+    },
+  );
 });

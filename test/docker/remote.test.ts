@@ -59,7 +59,18 @@ describe("Prometheus in its container scraping a remote https vLLM with a CA fil
     chownSync(join(workspace.dir, "remote-ca.pem"), workspace.user.uid, workspace.user.gid);
     const port = await findFreePort("0.0.0.0");
     target = `https://host.docker.internal:${port}/metrics`;
-    const { command, args } = cliCommand(["simulate", "--host", "0.0.0.0", "--port", String(port), "--tls", "--cert", join(certificates, "cert.pem"), "--key", join(certificates, "key.pem")]);
+    const { command, args } = cliCommand([
+      "simulate",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      String(port),
+      "--tls",
+      "--cert",
+      join(certificates, "cert.pem"),
+      "--key",
+      join(certificates, "key.pem"),
+    ]);
     simulator = startProcess({ name: "remote-simulator", command, args, env: { ...process.env, SIMULATOR_TOKEN: TOKEN } });
     await waitUntil(() => portAnswers(port), { what: "the remote simulator to listen", timeoutMs: 30_000, intervalMs: 250 });
 
@@ -105,7 +116,17 @@ describe("Prometheus in its container scraping a remote https vLLM with a CA fil
     const context = mkdtempSync(join(tmpdir(), "vllm-monitor-canary-context-"));
     const tag = `vllm-monitor-test-canary:${workspace.project}`;
     try {
-      for (const entry of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "src", "bin", "templates", "Dockerfile", ".dockerignore"]) {
+      for (const entry of [
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "tsconfig.build.json",
+        "src",
+        "bin",
+        "templates",
+        "Dockerfile",
+        ".dockerignore",
+      ]) {
         cpSync(join(REPO_ROOT, entry), join(context, entry), { recursive: true });
       }
       writeFileSync(join(context, ".env"), `VLLM_METRICS_AUTH_TOKEN=${canary}\nADMIN_PASSWORD=${canary}\n`);
@@ -113,13 +134,16 @@ describe("Prometheus in its container scraping a remote https vLLM with a CA fil
       writeFileSync(join(context, "build", "prometheus", "secrets", "vllm_token"), canary);
       mkdirSync(join(context, ".vllm-monitor"));
       writeFileSync(join(context, ".vllm-monitor", "grafana-admin-password"), canary);
-      const build = await runBounded(["bash", join(REPO_ROOT, "scripts", "docker-images.sh"), "--simulator", context, tag], { timeoutMs: 600_000 });
+      const build = await runBounded(["bash", join(REPO_ROOT, "scripts", "docker-images.sh"), "--simulator", context, tag], {
+        timeoutMs: 600_000,
+      });
       assert.equal(build.code, 0, build.stdout + build.stderr);
 
       const images = [tag, ...new Set(await imagesOfContainers(workspace))];
       for (const image of images) {
         const history = (await runCommand("docker", ["history", "--no-trunc", "--format", "{{.CreatedBy}}", image])).stdout;
-        for (const secret of [canary, TOKEN, ADMIN_PASSWORD]) assert.ok(!history.includes(secret), `a secret is in the history of ${image}`);
+        for (const secret of [canary, TOKEN, ADMIN_PASSWORD])
+          assert.ok(!history.includes(secret), `a secret is in the history of ${image}`);
       }
       const saved = await runBounded(["sh", "-c", `docker save "$0" | grep -c -a -F -e "$1" -e "$2" || true`, tag, canary, TOKEN]);
       assert.equal(saved.stdout.trim(), "0", `a secret is in the layers of ${tag}`);
@@ -136,7 +160,10 @@ describe("Prometheus in its container scraping a remote https vLLM with a CA fil
     outputs.push(again.stdout, again.stderr);
     assert.equal(again.code, 0, again.stdout + again.stderr);
     await waitForVector(workspace, 'up{job="vllm"}', (vector) => vector[0]?.value[1] === "0");
-    const targets = await prometheusApi<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] }>(workspace, "/api/v1/targets");
+    const targets = await prometheusApi<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] }>(
+      workspace,
+      "/api/v1/targets",
+    );
     const vllmTarget = targets.activeTargets.find((item) => item.labels.job === "vllm");
     assert.equal(vllmTarget?.health, "down");
     assert.match(vllmTarget?.lastError ?? "", /401/);

@@ -17,7 +17,19 @@ import { SIMULATOR_IMAGE, type TestUser } from "./engine.js";
 const CLI_TIMEOUT_MS = 300_000;
 const TSX_LOADER = fileURLToPath(import.meta.resolve("tsx"));
 /** What the CLI needs from the checkout (a copy is made when the test user cannot read it). */
-const CHECKOUT_ENTRIES = ["package.json", "src", "bin", "templates", "dashboards", "rules", "alertmanager", "docker-compose.yml", "Dockerfile", ".dockerignore", "node_modules"];
+const CHECKOUT_ENTRIES = [
+  "package.json",
+  "src",
+  "bin",
+  "templates",
+  "dashboards",
+  "rules",
+  "alertmanager",
+  "docker-compose.yml",
+  "Dockerfile",
+  ".dockerignore",
+  "node_modules",
+];
 
 export interface ContainerState {
   readonly id: string;
@@ -43,7 +55,11 @@ export interface ComposeWorkspace {
   cleanup(): Promise<void>;
 }
 
-export async function createComposeWorkspace(name: string, user: TestUser, images: Readonly<Record<string, string>>): Promise<ComposeWorkspace> {
+export async function createComposeWorkspace(
+  name: string,
+  user: TestUser,
+  images: Readonly<Record<string, string>>,
+): Promise<ComposeWorkspace> {
   const dir = mkdtempSync(join(tmpdir(), `vllm-monitor-docker-${name}-`));
   const project = `vmtest-${name}-${randomBytes(3).toString("hex")}`;
   chownSync(dir, user.uid, user.gid);
@@ -51,14 +67,33 @@ export async function createComposeWorkspace(name: string, user: TestUser, image
   const envFile = join(dir, ".env");
 
   const writeEnv = (variables: Readonly<Record<string, string>>): void => {
-    writeFileSync(envFile, Object.entries(variables).map(([key, value]) => `${key}=${value}\n`).join(""), { mode: 0o600 });
+    writeFileSync(
+      envFile,
+      Object.entries(variables)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
     chownSync(envFile, user.uid, user.gid);
   };
 
   const cli = async (args: readonly string[], extraEnv: Readonly<Record<string, string>> = {}): Promise<CliRun> => {
     // Only what a user's shell would have: the tests' own environment must not leak in.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, TMPDIR: tmpdir(), COMPOSE_PROJECT_NAME: project, ...images, ...extraEnv };
-    const node = [process.execPath, "--import", join(checkout, relative(REPO_ROOT, TSX_LOADER)), join(checkout, "src", "cli", "main.ts"), ...args];
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      TMPDIR: tmpdir(),
+      COMPOSE_PROJECT_NAME: project,
+      ...images,
+      ...extraEnv,
+    };
+    const node = [
+      process.execPath,
+      "--import",
+      join(checkout, relative(REPO_ROOT, TSX_LOADER)),
+      join(checkout, "src", "cli", "main.ts"),
+      ...args,
+    ];
     const command = user.viaSetpriv ? ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", ...node] : node;
     return runBounded(command, { cwd: dir, env });
   };
@@ -67,7 +102,8 @@ export async function createComposeWorkspace(name: string, user: TestUser, image
     kind === "ps"
       ? ["ps", "--all", "--quiet", "--filter", `label=com.docker.compose.project=${project}`]
       : [kind, "ls", "--quiet", "--filter", `label=com.docker.compose.project=${project}`];
-  const lines = async (args: readonly string[]): Promise<string[]> => (await runCommand("docker", args)).stdout.split("\n").filter((line) => line.trim() !== "");
+  const lines = async (args: readonly string[]): Promise<string[]> =>
+    (await runCommand("docker", args)).stdout.split("\n").filter((line) => line.trim() !== "");
 
   const containers = async (): Promise<ContainerState[]> => {
     const ids = await lines(labelled("ps"));
@@ -100,7 +136,10 @@ export async function createComposeWorkspace(name: string, user: TestUser, image
   const waitHealthy = async (services: readonly string[], timeoutMs = 180_000): Promise<ContainerState[]> => {
     let last: ContainerState[] = [];
     const ready = (state: ContainerState | undefined): boolean =>
-      state !== undefined && (state.service === "volume-init" ? state.status === "exited" && state.exitCode === 0 : state.status === "running" && state.health === "healthy");
+      state !== undefined &&
+      (state.service === "volume-init"
+        ? state.status === "exited" && state.exitCode === 0
+        : state.status === "running" && state.health === "healthy");
     await waitUntil(
       async () => {
         last = await containers();
@@ -148,13 +187,17 @@ async function checkoutFor(user: TestUser, dir: string): Promise<string> {
   const readable = await runCommand("setpriv", [`--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", "test", "-r", TSX_LOADER]);
   if (readable.code === 0) return REPO_ROOT;
   const copy = join(dir, "checkout");
-  for (const entry of CHECKOUT_ENTRIES) if (existsSync(join(REPO_ROOT, entry))) cpSync(join(REPO_ROOT, entry), join(copy, entry), { recursive: true });
+  for (const entry of CHECKOUT_ENTRIES)
+    if (existsSync(join(REPO_ROOT, entry))) cpSync(join(REPO_ROOT, entry), join(copy, entry), { recursive: true });
   await runCommand("chmod", ["-R", "a+rX", copy]);
   return copy;
 }
 
 /** Runs a command to completion (bounded), optionally feeding stdin. */
-export async function runBounded(command: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export async function runBounded(
+  command: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   const [program = "", ...args] = command;
   const child = spawn(program, args, { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";

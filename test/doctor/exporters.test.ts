@@ -57,14 +57,32 @@ describe("doctor checks every exporter target and every scrape job, not only vLL
   });
 
   test("checks NODE_EXPORTER_TARGETS and GPU_EXPORTER_TARGETS and fails on the one that does not answer", async () => {
-    const env = writeEnvFile([`VLLM_TARGET=127.0.0.1:${vllm.port}`, `NODE_EXPORTER_TARGETS=127.0.0.1:${nodeExporter.port}`, `GPU_EXPORTER_TARGETS=127.0.0.1:${gpuPort}`]);
+    const env = writeEnvFile([
+      `VLLM_TARGET=127.0.0.1:${vllm.port}`,
+      `NODE_EXPORTER_TARGETS=127.0.0.1:${nodeExporter.port}`,
+      `GPU_EXPORTER_TARGETS=127.0.0.1:${gpuPort}`,
+    ]);
     try {
-      const result = await runCli(["doctor", "--env-file", env.path, "--prometheus-url", `http://127.0.0.1:${await closedPort()}`, "--timeout", "2000"]);
+      const result = await runCli([
+        "doctor",
+        "--env-file",
+        env.path,
+        "--prometheus-url",
+        `http://127.0.0.1:${await closedPort()}`,
+        "--timeout",
+        "2000",
+      ]);
       assert.equal(result.code, 1, result.stdout);
       const blocks = result.stdout.split("\n\n");
       const block = (port: number) => blocks.find((text) => text.startsWith(`http://127.0.0.1:${port}/metrics`)) ?? "";
-      assert.match(block(nodeExporter.port), /\(from NODE_EXPORTER_TARGETS\)\n.*✔ TCP connection[\s\S]*✔ node_exporter: \d+ of the families the dashboards read/);
-      assert.match(block(gpuPort), /\(from GPU_EXPORTER_TARGETS\)\n\s+✖ connection refused on 127\.0\.0\.1:\d+\n\s+fix: is a GPU exporter \(dcgm-exporter or nvidia_gpu_exporter\) running/);
+      assert.match(
+        block(nodeExporter.port),
+        /\(from NODE_EXPORTER_TARGETS\)\n.*✔ TCP connection[\s\S]*✔ node_exporter: \d+ of the families the dashboards read/,
+      );
+      assert.match(
+        block(gpuPort),
+        /\(from GPU_EXPORTER_TARGETS\)\n\s+✖ connection refused on 127\.0\.0\.1:\d+\n\s+fix: is a GPU exporter \(dcgm-exporter or nvidia_gpu_exporter\) running/,
+      );
       assert.match(result.stdout, /Problems found: 1 of 3 targets\./);
     } finally {
       env.remove();
@@ -74,9 +92,20 @@ describe("doctor checks every exporter target and every scrape job, not only vLL
   test("says a node_exporter target that serves something else is not node_exporter", async () => {
     const env = writeEnvFile([`VLLM_TARGET=127.0.0.1:${vllm.port}`, `NODE_EXPORTER_TARGETS=127.0.0.1:${vllm.port}`]);
     try {
-      const result = await runCli(["doctor", "--env-file", env.path, "--prometheus-url", `http://127.0.0.1:${await closedPort()}`, "--timeout", "2000"]);
+      const result = await runCli([
+        "doctor",
+        "--env-file",
+        env.path,
+        "--prometheus-url",
+        `http://127.0.0.1:${await closedPort()}`,
+        "--timeout",
+        "2000",
+      ]);
       assert.equal(result.code, 1, result.stdout);
-      assert.match(result.stdout, /✖ serves \d+ series but none of node_exporter's that the dashboards read\n\s+fix: point NODE_EXPORTER_TARGETS at node_exporter/);
+      assert.match(
+        result.stdout,
+        /✖ serves \d+ series but none of node_exporter's that the dashboards read\n\s+fix: point NODE_EXPORTER_TARGETS at node_exporter/,
+      );
     } finally {
       env.remove();
     }
@@ -87,7 +116,10 @@ describe("doctor checks every exporter target and every scrape job, not only vLL
     try {
       const result = await runCli(["doctor", "--env-file", env.path, "--prometheus-url", prometheus.url, "--timeout", "2000"]);
       assert.equal(result.code, 1, result.stdout);
-      assert.match(result.stdout, new RegExp(`✖ Prometheus target http://127\\.0\\.0\\.1:${gpuPort}/metrics \\(job gpu\\) is down: .*connection refused`));
+      assert.match(
+        result.stdout,
+        new RegExp(`✖ Prometheus target http://127\\.0\\.0\\.1:${gpuPort}/metrics \\(job gpu\\) is down: .*connection refused`),
+      );
       assert.doesNotMatch(result.stdout, /All good/);
       assert.match(result.stdout, /Problems found: 0 of 1 target, and in Prometheus\./);
     } finally {
@@ -98,7 +130,15 @@ describe("doctor checks every exporter target and every scrape job, not only vLL
   test("says All good when the vLLM target and the exporters all answer", async () => {
     const env = writeEnvFile([`VLLM_TARGET=127.0.0.1:${vllm.port}`, `NODE_EXPORTER_TARGETS=127.0.0.1:${nodeExporter.port}`]);
     try {
-      const result = await runCli(["doctor", "--env-file", env.path, "--prometheus-url", `http://127.0.0.1:${await closedPort()}`, "--timeout", "2000"]);
+      const result = await runCli([
+        "doctor",
+        "--env-file",
+        env.path,
+        "--prometheus-url",
+        `http://127.0.0.1:${await closedPort()}`,
+        "--timeout",
+        "2000",
+      ]);
       assert.equal(result.code, 0, result.stdout);
       assert.match(result.stdout, /All good: 2 targets checked\./);
     } finally {

@@ -133,12 +133,16 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
       assert.deepEqual(seen, [`Bearer ${WRONG_TOKEN}`, `Bearer ${WRONG_TOKEN}`]);
       assert.equal(text.code, 1);
       assert.equal(json.code, 1);
-      assert.match(text.stdout, /✖ HTTP 401 from \/metrics: the endpoint rejected the token in VLLM_METRICS_AUTH_TOKEN; vLLM itself never asks for a token on \/metrics/);
+      assert.match(
+        text.stdout,
+        /✖ HTTP 401 from \/metrics: the endpoint rejected the token in VLLM_METRICS_AUTH_TOKEN; vLLM itself never asks for a token on \/metrics/,
+      );
       assert.match(text.stdout, /fix: set VLLM_METRICS_AUTH_TOKEN to the token that gateway or proxy expects/);
       const report = JSON.parse(json.stdout) as { ok: boolean; targets: { checks: { check: string; status: string }[] }[] };
       assert.equal(report.ok, false);
       assert.ok(report.targets[0]?.checks.some((check) => check.check === "http" && check.status === "problem"));
-      for (const output of [text.stdout, text.stderr, json.stdout, json.stderr]) assert.ok(!output.includes(WRONG_TOKEN), "the token leaked into output");
+      for (const output of [text.stdout, text.stderr, json.stdout, json.stderr])
+        assert.ok(!output.includes(WRONG_TOKEN), "the token leaked into output");
     } finally {
       env.remove();
     }
@@ -189,19 +193,38 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
     test("reports an unknown CA and suggests VLLM_TLS_CA_FILE when no CA is given", async () => {
       const result = await doctor("--target", `https://localhost:${server.port}/metrics`);
       assert.equal(result.code, 1);
-      assert.match(result.stdout, /✖ the server's certificate \(DNS:localhost\) is signed by an unknown CA, e.g. self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+      assert.match(
+        result.stdout,
+        /✖ the server's certificate \(DNS:localhost\) is signed by an unknown CA, e.g. self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+      );
       assert.match(result.stdout, /set VLLM_TLS_CA_FILE to the PEM file of the CA/);
     });
 
     test("trusts the certificate with VLLM_TLS_CA_FILE and exits 0", async () => {
-      const result = await runCli(["doctor", "--env-file", withCa.path, "--prometheus-url", noPrometheus, "--target", `https://localhost:${server.port}/metrics`]);
+      const result = await runCli([
+        "doctor",
+        "--env-file",
+        withCa.path,
+        "--prometheus-url",
+        noPrometheus,
+        "--target",
+        `https://localhost:${server.port}/metrics`,
+      ]);
       assert.equal(result.code, 0, result.stdout);
       assert.match(result.stdout, /✔ TLS certificate \(DNS:localhost\) is trusted and matches localhost/);
       assert.match(result.stdout, /models: tls-model/);
     });
 
     test("names the certificate's names when the target uses another host name", async () => {
-      const result = await runCli(["doctor", "--env-file", withCa.path, "--prometheus-url", noPrometheus, "--target", `https://127.0.0.1:${server.port}/metrics`]);
+      const result = await runCli([
+        "doctor",
+        "--env-file",
+        withCa.path,
+        "--prometheus-url",
+        noPrometheus,
+        "--target",
+        `https://127.0.0.1:${server.port}/metrics`,
+      ]);
       assert.equal(result.code, 1);
       assert.match(result.stdout, /✖ the certificate is for DNS:localhost, not for 127\.0\.0\.1/);
       assert.match(result.stdout, /reissue the certificate with 127\.0\.0\.1 in its subjectAltName/);

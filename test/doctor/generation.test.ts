@@ -70,15 +70,24 @@ describe("panelCoverage", () => {
 
   test("finds panels inside rows and the catalog series each query reads, ignoring label values", () => {
     const panels = panelQueries(files);
-    assert.deepEqual(panels.map((panel) => panel.panel), ["KV cache", "TTFT p95", "GPU utilisation", "CPU"]);
+    assert.deepEqual(
+      panels.map((panel) => panel.panel),
+      ["KV cache", "TTFT p95", "GPU utilisation", "CPU"],
+    );
     const known = new Set([vllm.kvCacheUsagePerc.name, vllmLegacy.gpuCacheUsagePerc.name]);
-    assert.deepEqual([...catalogSeriesIn(`${vllm.kvCacheUsagePerc.name}{model_name="${vllmLegacy.gpuCacheUsagePerc.name}"}`, known, new Map())], [vllm.kvCacheUsagePerc.name]);
+    assert.deepEqual(
+      [...catalogSeriesIn(`${vllm.kvCacheUsagePerc.name}{model_name="${vllmLegacy.gpuCacheUsagePerc.name}"}`, known, new Map())],
+      [vllm.kvCacheUsagePerc.name],
+    );
   });
 
   test("keeps a panel whose fallback name is present and lists the one whose series are all missing", () => {
     const present = sampleNames(parseExposition(v0VllmPage("opt")));
     const coverage = panelCoverage(panelQueries(files), present, "v0");
-    assert.deepEqual(coverage.emptyPanels.map((panel) => [panel.panel, panel.missing]), [["TTFT p95", [`${vllm.timeToFirstToken.name}_bucket`]]]);
+    assert.deepEqual(
+      coverage.emptyPanels.map((panel) => [panel.panel, panel.missing]),
+      [["TTFT p95", [`${vllm.timeToFirstToken.name}_bucket`]]],
+    );
     assert.deepEqual(
       coverage.otherExporterPanels.map((panel) => [panel.panel, panel.exporters.length]),
       [
@@ -89,10 +98,19 @@ describe("panelCoverage", () => {
   });
 
   test("traces a panel that reads a recording rule to the raw series behind it", () => {
-    const rules: RuleFile[] = [{ fileName: "r.yml", comment: [], groups: [{ name: "g", rules: [{ record: "model:ttft:p95", expr: ttft.replace("$__rate_interval", "5m") }] }] }];
+    const rules: RuleFile[] = [
+      {
+        fileName: "r.yml",
+        comment: [],
+        groups: [{ name: "g", rules: [{ record: "model:ttft:p95", expr: ttft.replace("$__rate_interval", "5m") }] }],
+      },
+    ];
     const records = recordsByName(rules);
     const panels = panelQueries([dashboard("Rules", [{ title: "TTFT from rule", exprs: ["max(model:ttft:p95)"] }])]);
     const coverage = panelCoverage(panels, sampleNames(parseExposition(currentVllmPage("m"))), "current", records);
-    assert.deepEqual(coverage.emptyPanels.map((panel) => panel.missing), [[`${vllm.timeToFirstToken.name}_bucket`]]);
+    assert.deepEqual(
+      coverage.emptyPanels.map((panel) => panel.missing),
+      [[`${vllm.timeToFirstToken.name}_bucket`]],
+    );
   });
 });

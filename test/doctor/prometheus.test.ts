@@ -64,7 +64,15 @@ describe("vllm-monitor doctor with a running Prometheus", () => {
   });
 
   test("notes and skips Prometheus when nothing answers at --prometheus-url", async () => {
-    const result = await runCli(["doctor", "--env-file", env.path, "--prometheus-url", `http://127.0.0.1:${missingPort}`, "--target", `http://127.0.0.1:${healthy.port}/metrics`]);
+    const result = await runCli([
+      "doctor",
+      "--env-file",
+      env.path,
+      "--prometheus-url",
+      `http://127.0.0.1:${missingPort}`,
+      "--target",
+      `http://127.0.0.1:${healthy.port}/metrics`,
+    ]);
     assert.equal(result.code, 0, result.stdout);
     assert.match(result.stdout, /⚠ Prometheus not reachable, scrape health skipped/);
   });

@@ -25,8 +25,15 @@ describe("doctor right after a fixing reload", () => {
       response.end(currentVllmPage("reload-model"));
     });
     // Before the fix: no token, so every scrape is refused.
-    prometheus = await startPrometheus({ config: `scrape_configs:\n  - job_name: vllm\n    static_configs: [{ targets: ["127.0.0.1:${vllm.port}"] }]\n`, args: ["--web.enable-lifecycle"] });
-    await waitUntil(async () => (await prometheus.targets()).some((target) => target.health === "down"), { what: "the tokenless scrape to fail", timeoutMs: 20_000, intervalMs: 100 });
+    prometheus = await startPrometheus({
+      config: `scrape_configs:\n  - job_name: vllm\n    static_configs: [{ targets: ["127.0.0.1:${vllm.port}"] }]\n`,
+      args: ["--web.enable-lifecycle"],
+    });
+    await waitUntil(async () => (await prometheus.targets()).some((target) => target.health === "down"), {
+      what: "the tokenless scrape to fail",
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
   });
 
   after(async () => {
@@ -48,7 +55,14 @@ describe("doctor right after a fixing reload", () => {
     const report = await runDoctor({
       targets: [{ address: `127.0.0.1:${vllm.port}`, scheme: "http", metricsPath: "/metrics", source: "VLLM_TARGET" }],
       dashboards: [],
-      settings: { token: TOKEN, insecureSkipVerify: false, timeoutMs: 2_000, prometheusUrl: prometheus.url, applyCommand: "vllm-monitor reload", freshScrapeWaitMs: 1_500 },
+      settings: {
+        token: TOKEN,
+        insecureSkipVerify: false,
+        timeoutMs: 2_000,
+        prometheusUrl: prometheus.url,
+        applyCommand: "vllm-monitor reload",
+        freshScrapeWaitMs: 1_500,
+      },
     });
     const checks = report.targets[0]?.checks ?? [];
     const prometheusSays = checks.find((check) => check.check === "prometheus");
@@ -56,6 +70,9 @@ describe("doctor right after a fixing reload", () => {
     assert.doesNotMatch(prometheusSays.message, /health down/, `Prometheus still showed ${stale?.health ?? "?"} from before the reload`);
     assert.doesNotMatch(prometheusSays.fix ?? "", /vllm-monitor reload/);
     // Either the new loop happened to scrape already (health up), or doctor says there is no result under the new configuration yet.
-    assert.match(prometheusSays.message, /health up|has not been scraped since Prometheus loaded its configuration at .*\(its last result, health down: .*401.*, is from before that\)/);
+    assert.match(
+      prometheusSays.message,
+      /health up|has not been scraped since Prometheus loaded its configuration at .*\(its last result, health down: .*401.*, is from before that\)/,
+    );
   });
 });

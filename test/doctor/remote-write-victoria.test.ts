@@ -19,6 +19,9 @@ describe("doctor's remote-write check against a real VictoriaMetrics", () => {
     const result = await checkRemoteWrite({ url: `${store.url}/api/v1/push`, timeoutMs: 5_000 });
     assert.equal(result.status, "problem", result.message);
     assert.match(result.message, /answers HTTP 400: no remote-write receiver at that path \(it said: .*unsupported path/);
-    assert.equal(result.fix, `this is VictoriaMetrics, which takes remote write at /api/v1/write: set REMOTE_WRITE_URL=${store.url}/api/v1/write`);
+    assert.equal(
+      result.fix,
+      `this is VictoriaMetrics, which takes remote write at /api/v1/write: set REMOTE_WRITE_URL=${store.url}/api/v1/write`,
+    );
   });
 });

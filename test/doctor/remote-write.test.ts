@@ -19,25 +19,42 @@ describe("doctor's remote-write check (a real HTTP receiver in this process)", (
   test("says the endpoint accepts a write with the configured credentials", async () => {
     const result = await checkRemoteWrite({ url: receiver.writeUrl, username: "tenant", password: "right-password", timeoutMs: 2_000 });
     assert.equal(result.status, "ok");
-    assert.equal(result.message, `remote-write endpoint ${receiver.writeUrl} accepts a write with REMOTE_WRITE_USERNAME/REMOTE_WRITE_PASSWORD (HTTP 204)`);
+    assert.equal(
+      result.message,
+      `remote-write endpoint ${receiver.writeUrl} accepts a write with REMOTE_WRITE_USERNAME/REMOTE_WRITE_PASSWORD (HTTP 204)`,
+    );
   });
 
   test("says the endpoint rejects wrong credentials, naming the variables, and that it asks for some when none are set", async () => {
     const wrong = await checkRemoteWrite({ url: receiver.writeUrl, username: "tenant", password: "wrong", timeoutMs: 2_000 });
     assert.equal(wrong.status, "problem");
-    assert.match(wrong.message, /rejects the credentials \(HTTP 401: unauthorized: bad credentials; sent: REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD\)/);
+    assert.match(
+      wrong.message,
+      /rejects the credentials \(HTTP 401: unauthorized: bad credentials; sent: REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD\)/,
+    );
     assert.match(wrong.fix ?? "", /^check REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD/);
     const token = await checkRemoteWrite({ url: receiver.writeUrl, token: "some-token", timeoutMs: 2_000 });
     assert.match(token.message, /sent: REMOTE_WRITE_BEARER_TOKEN/);
     const none = await checkRemoteWrite({ url: receiver.writeUrl, timeoutMs: 2_000 });
-    assert.match(none.fix ?? "", /it asks for credentials: set REMOTE_WRITE_BEARER_TOKEN, or REMOTE_WRITE_USERNAME and REMOTE_WRITE_PASSWORD/);
+    assert.match(
+      none.fix ?? "",
+      /it asks for credentials: set REMOTE_WRITE_BEARER_TOKEN, or REMOTE_WRITE_USERNAME and REMOTE_WRITE_PASSWORD/,
+    );
   });
 
   test("says when no receiver is at that path, or nothing listens at all", async () => {
-    const wrongPath = await checkRemoteWrite({ url: receiver.writeUrl.replace("/api/v1/write", "/write"), username: "tenant", password: "right-password", timeoutMs: 2_000 });
+    const wrongPath = await checkRemoteWrite({
+      url: receiver.writeUrl.replace("/api/v1/write", "/write"),
+      username: "tenant",
+      password: "right-password",
+      timeoutMs: 2_000,
+    });
     assert.equal(wrongPath.status, "problem");
     assert.match(wrongPath.message, /answers HTTP 404: no remote-write receiver at that path/);
-    assert.match(wrongPath.fix ?? "", /VictoriaMetrics \/api\/v1\/write, Mimir and Cortex \/api\/v1\/push, Thanos Receive \/api\/v1\/receive/);
+    assert.match(
+      wrongPath.fix ?? "",
+      /VictoriaMetrics \/api\/v1\/write, Mimir and Cortex \/api\/v1\/push, Thanos Receive \/api\/v1\/receive/,
+    );
     const refused = await checkRemoteWrite({ url: `http://127.0.0.1:${await findFreePort()}/api/v1/write`, timeoutMs: 2_000 });
     assert.equal(refused.status, "problem");
     assert.match(refused.message, /does not answer \(ECONNREFUSED/);
@@ -71,12 +88,18 @@ describe("doctor's remote-write check (a real HTTP receiver in this process)", (
   test("never shows a remote-write secret, even when the receiver echoes it", async () => {
     const server: Server = createServer((request, response) => {
       request.resume();
-      request.on("end", () => response.writeHead(403, { "content-type": "text/plain" }).end(`denied for ${request.headers.authorization ?? ""}\n`));
+      request.on("end", () =>
+        response.writeHead(403, { "content-type": "text/plain" }).end(`denied for ${request.headers.authorization ?? ""}\n`),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`;
-      const report = await runDoctor({ targets: [], dashboards: [], settings: { insecureSkipVerify: false, timeoutMs: 2_000, remoteWrite: { url, token: "tok-very-secret" } } });
+      const report = await runDoctor({
+        targets: [],
+        dashboards: [],
+        settings: { insecureSkipVerify: false, timeoutMs: 2_000, remoteWrite: { url, token: "tok-very-secret" } },
+      });
       assert.equal(report.ok, false);
       const text = formatReport(report);
       assert.match(text, /✖ remote-write endpoint .* rejects the credentials \(HTTP 403: denied for Bearer \[hidden\]/);

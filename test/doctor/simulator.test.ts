@@ -46,7 +46,10 @@ describe("vllm-monitor doctor against the vLLM simulator", () => {
       // The shipped dashboards fall back to older names, so no panel fed by vLLM stays empty.
       assert.match(result.stdout, /✔ all \d+ dashboard panels fed by this target would show data/);
       // why: a default server runs without LoRA and speculative decoding; those panels say so instead of counting as empty.
-      assert.match(result.stdout, /Optional panels with nothing to show here[^\n]*\n(?: {4}- .+\n)*? {4}- vLLM \/ Instances \/ LoRA adapters running and waiting: needs --enable-lora/);
+      assert.match(
+        result.stdout,
+        /Optional panels with nothing to show here[^\n]*\n(?: {4}- .+\n)*? {4}- vLLM \/ Instances \/ LoRA adapters running and waiting: needs --enable-lora/,
+      );
       assert.match(result.stdout, /Panels fed by other exporters, not by this target:\n {4}- a GPU exporter/);
     });
   }
@@ -59,7 +62,10 @@ describe("vllm-monitor doctor against the vLLM simulator", () => {
     const json = await runCli(["doctor", "--env-file", env.path, "--prometheus-url", noPrometheus, "--json"]);
     assert.equal(text.code, 1);
     assert.equal(json.code, 1);
-    assert.match(text.stdout, /✖ HTTP 401 from \/metrics: the endpoint rejected the token in VLLM_METRICS_AUTH_TOKEN; vLLM itself never asks for a token on \/metrics/);
+    assert.match(
+      text.stdout,
+      /✖ HTTP 401 from \/metrics: the endpoint rejected the token in VLLM_METRICS_AUTH_TOKEN; vLLM itself never asks for a token on \/metrics/,
+    );
     for (const output of [text.stdout, text.stderr, json.stdout, json.stderr]) {
       assert.ok(!output.includes(TOKEN), "a token leaked into the output");
     }

@@ -42,9 +42,20 @@ describe("native demo stack end to end", () => {
     // The demo's steady load must not trip its own alerts: none is active now, and none was ever pending or firing.
     // why: VllmMetricsAbsent is pending at the evaluation before the first scrape; it is checked as "not active now".
     const active = await query(workspace.prometheusUrl, "ALERTS");
-    assert.deepEqual(active.map((sample) => `${sample.metric.alertname} ${sample.metric.alertstate}`), [], "no alert is pending or firing in the steady demo");
-    const ever = await query(workspace.prometheusUrl, 'count by (alertname, alertstate) (count_over_time(ALERTS{alertname!="VllmMetricsAbsent"}[1h]))');
-    assert.deepEqual(ever.map((sample) => `${sample.metric.alertname} ${sample.metric.alertstate}`), [], "no alert was ever pending or firing in the steady demo");
+    assert.deepEqual(
+      active.map((sample) => `${sample.metric.alertname} ${sample.metric.alertstate}`),
+      [],
+      "no alert is pending or firing in the steady demo",
+    );
+    const ever = await query(
+      workspace.prometheusUrl,
+      'count by (alertname, alertstate) (count_over_time(ALERTS{alertname!="VllmMetricsAbsent"}[1h]))',
+    );
+    assert.deepEqual(
+      ever.map((sample) => `${sample.metric.alertname} ${sample.metric.alertstate}`),
+      [],
+      "no alert was ever pending or firing in the steady demo",
+    );
 
     // status finds the stack from any folder.
     const status = await workspace.cli(["status"], { cwd: "/" });

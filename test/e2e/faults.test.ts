@@ -19,7 +19,11 @@ const FOR_SCALE = 0.1;
 
 /** The alert on `up == 0`, as rendered with ALERT_FOR_SCALE, and its `for:` in seconds. */
 function targetDownAlert(): { name: string; forSeconds: number } {
-  const mixin = buildMixin({ thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }), runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL"), selectors: ALL_TARGETS });
+  const mixin = buildMixin({
+    thresholds: thresholds({ ...defaultThresholdInputs(), forScale: FOR_SCALE }),
+    runbookBaseUrl: defaultValue("RUNBOOK_BASE_URL"),
+    selectors: ALL_TARGETS,
+  });
   const rules: AlertRuleYaml[] = mixin.ruleFiles.flatMap((file) => file.groups.flatMap((group) => group.rules));
   const rule = rules.find((candidate) => candidate.alert !== undefined && /^up\s*==\s*0$/.test(candidate.expr ?? ""));
   assert.ok(rule?.alert, "an alert on up == 0 ships with the rules");
@@ -54,8 +58,14 @@ describe("native stack when the vLLM target fails and comes back", () => {
 
     await simulator?.close();
     simulator = undefined;
-    await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{instance="${instance}"}`, (samples) => samples.some((sample) => sample.value === 0));
-    await waitForQuery(workspace.prometheusUrl, `ALERTS{alertname="${alert.name}", instance="${instance}"}`, (samples) => samples.length > 0);
+    await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{instance="${instance}"}`, (samples) =>
+      samples.some((sample) => sample.value === 0),
+    );
+    await waitForQuery(
+      workspace.prometheusUrl,
+      `ALERTS{alertname="${alert.name}", instance="${instance}"}`,
+      (samples) => samples.length > 0,
+    );
     await waitForQuery(
       workspace.prometheusUrl,
       `ALERTS{alertname="${alert.name}", instance="${instance}", alertstate="firing"}`,
@@ -64,19 +74,25 @@ describe("native stack when the vLLM target fails and comes back", () => {
     );
 
     simulator = await startSimulator({ port, seed: 12 });
-    await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{instance="${instance}"}`, (samples) => samples.some((sample) => sample.value === 1));
+    await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{instance="${instance}"}`, (samples) =>
+      samples.some((sample) => sample.value === 1),
+    );
     await waitForQuery(workspace.prometheusUrl, `rate(${counter}[4s])`, (samples) => samples.some((sample) => sample.value > 0));
     const end = Math.ceil(Date.now() / 1000);
     const window = `${end - start + 10}s`;
     const resets = await waitForQuery(workspace.prometheusUrl, `resets(${counter}[${window}])`, (samples) => samples.length > 0);
-    assert.ok(resets.some((sample) => sample.value >= 1), `the restarted counter was seen to reset: ${JSON.stringify(resets)}`);
+    assert.ok(
+      resets.some((sample) => sample.value >= 1),
+      `the restarted counter was seen to reset: ${JSON.stringify(resets)}`,
+    );
     const rates = await queryRangeValues(workspace.prometheusUrl, `rate(${counter}[4s])`, start, end, 1);
     assert.ok(rates.length > 0, "rates exist over the outage");
     assert.ok(Math.min(...rates) >= 0, `no negative rate across the restart (min ${Math.min(...rates)})`);
     const negative: string[] = [];
     for (const { query: panel, promql } of [...panelQueries(1, "recorded"), ...panelQueries(1, "raw")]) {
       const values = await queryRangeValues(workspace.prometheusUrl, promql, start, end, 1);
-      if (values.some((value) => value < 0)) negative.push(`${panel.dashboardUid} / ${panel.panelTitle} (${panel.refId}): min ${Math.min(...values)}`);
+      if (values.some((value) => value < 0))
+        negative.push(`${panel.dashboardUid} / ${panel.panelTitle} (${panel.refId}): min ${Math.min(...values)}`);
     }
     assert.deepEqual(negative, [], "no dashboard panel dips below zero across the restart");
   });

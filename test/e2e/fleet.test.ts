@@ -74,7 +74,10 @@ async function hostOptions(url: string, dashboard: DashboardModel): Promise<stri
   const inner = /^query_result\((.*)\)$/s.exec(variable?.query ?? "")?.[1] ?? "";
   const time = Date.now() / 1000;
   const samples = await instantQuery(url, substituteVariables(inner, allSelectedValues()), time);
-  return variableOptions(samples.map((sample) => queryResultText(sample.metric, String(sample.value), time)), variable?.regex);
+  return variableOptions(
+    samples.map((sample) => queryResultText(sample.metric, String(sample.value), time)),
+    variable?.regex,
+  );
 }
 
 /** Waits until every panel query of both dashboards (this variant) returns data from the store. */
@@ -114,9 +117,26 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
     // Host A: dcgm-exporter's page, whose own `hostname` label is this machine's name; host B: nvidia-smi's, with none.
     // why: speculative decoding and LoRA on, so every optional panel is proven with data too.
     // why: the newest line with every optional feature on, so every panel (the optional rows too) has data.
-    const features = { metricsVersion: "0.32", enableMfuMetrics: true, kvCacheMetrics: true, kvConnector: "multi", multimodal: true, maxNumQueuedReqs: 64 } as const;
+    const features = {
+      metricsVersion: "0.32",
+      enableMfuMetrics: true,
+      kvCacheMetrics: true,
+      kvConnector: "multi",
+      multimodal: true,
+      maxNumQueuedReqs: 64,
+    } as const;
     for (const gpuFormat of ["dcgm", "nvidia-smi"] as const) {
-      simulators.push(await startSimulator({ load: "steady", gpuPort: 0, gpuFormat, seed: simulators.length + 11, speculativeTokens: 3, loraAdapters: 2, ...features }));
+      simulators.push(
+        await startSimulator({
+          load: "steady",
+          gpuPort: 0,
+          gpuFormat,
+          seed: simulators.length + 11,
+          speculativeTokens: 3,
+          loraAdapters: 2,
+          ...features,
+        }),
+      );
     }
     const hosts = ["host-a", "host-b"];
     const agents = await Promise.all(
@@ -135,7 +155,11 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
         });
         const up = await workspace.runCliProcess(["up", "--native", "--detach"]);
         assert.equal(up.code, 0, up.output);
-        return { hostname, workspace, instances: new Set([hostOf(simulator.urls[0]!), hostOf(simulator.gpuUrl!), `127.0.0.1:${workspace.ports.nodeExporter}`]) };
+        return {
+          hostname,
+          workspace,
+          instances: new Set([hostOf(simulator.urls[0]!), hostOf(simulator.gpuUrl!), `127.0.0.1:${workspace.ports.nodeExporter}`]),
+        };
       }),
     );
     const [agentA] = agents;
@@ -144,7 +168,11 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
     assert.ok(!config.includes("token-of-host-a"), "the token is never inlined");
     assert.equal(statSync(join(agentA.workspace.dir, "build", OUTPUT_LAYOUT.remoteWriteTokenFile)).mode & 0o777, 0o600);
     const doctor = await agentA.workspace.runCliProcess(["doctor"]);
-    assert.match(doctor.output, /✔ remote-write endpoint .* accepts a write with REMOTE_WRITE_BEARER_TOKEN \(HTTP 204\)/, "VictoriaMetrics takes doctor's empty write");
+    assert.match(
+      doctor.output,
+      /✔ remote-write endpoint .* accepts a write with REMOTE_WRITE_BEARER_TOKEN \(HTTP 204\)/,
+      "VictoriaMetrics takes doctor's empty write",
+    );
 
     // The central side: our rules (alert `for:` scaled down so the test need not wait minutes) in vmalert.
     const sink = await startAlertSink(t);
@@ -157,7 +185,7 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
     // Every query of every panel of both dashboards, raw and through vmalert's recordings.
     await expectEveryPanelHasData(store, "raw");
     await expectEveryPanelHasData(store, "recorded");
-    const recorded = await store.query("count by (hostname) ({__name__=~\"instance:.+\"})");
+    const recorded = await store.query('count by (hostname) ({__name__=~"instance:.+"})');
     assert.deepEqual(recorded.map((sample) => sample.metric.hostname).sort(), hosts, "vmalert wrote the recordings back, per host");
     // The per-host aggregates of the Fleet overview name each host as its vLLM and GPUs do (the file_sd override), not by the instance's address.
     for (const record of [AGGREGATES.hostCpuBusy, AGGREGATES.hostMemoryUsed, AGGREGATES.gpuPower]) {
@@ -168,35 +196,55 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
     const names = ((await (await fetch(`${store.url}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data;
     const read = new Set(seriesReadByMixin(buildMixin()));
     const writtenBack = new Set(recordingRules(thresholds()).map((rule) => rule.record));
-    assert.deepEqual(names.filter((name) => !read.has(name) && !writtenBack.has(name) && !name.startsWith("ALERTS")), [], "series nobody reads were sent");
+    assert.deepEqual(
+      names.filter((name) => !read.has(name) && !writtenBack.has(name) && !name.startsWith("ALERTS")),
+      [],
+      "series nobody reads were sent",
+    );
     const senders = await store.query(`count by (monitor) (${scrape.up.name})`);
-    assert.deepEqual(senders.map((sample) => sample.metric.monitor).sort(), ["agent-host-a", "agent-host-b"], "each agent's external label names it");
+    assert.deepEqual(
+      senders.map((sample) => sample.metric.monitor).sort(),
+      ["agent-host-a", "agent-host-b"],
+      "each agent's external label names it",
+    );
 
     // The hostname variable lists both hosts, and picking one shows that host's vLLM, GPUs and node_exporter only.
     for (const source of ["raw", "recorded"] as const) {
-      const machine = dashboardFiles({ source, thresholds: thresholds() }).find((file) => file.dashboard.uid === MACHINE_OVERVIEW_UID)!.dashboard;
+      const machine = dashboardFiles({ source, thresholds: thresholds() }).find(
+        (file) => file.dashboard.uid === MACHINE_OVERVIEW_UID,
+      )!.dashboard;
       const options = await hostOptions(store.url, machine);
-      for (const hostname of hosts) assert.ok(options.includes(hostname), `the hostname variable offers ${hostname}: ${options.join(", ")}`);
+      for (const hostname of hosts)
+        assert.ok(options.includes(hostname), `the hostname variable offers ${hostname}: ${options.join(", ")}`);
       const gpuFamilies = [...Object.values(dcgm), ...Object.values(nvidiaSmi)].map((family) => family.name);
       for (const agent of agents) {
         const values = { ...allSelectedValues(rateIntervalFor(SCRAPE_SECONDS)), hostname: regexVariableValue([agent.hostname]) };
         for (const query of dashboardQueries(machine)) {
           const samples = await store.query(substituteVariables(query.expr, values));
           // why: DCGM profiling (graphics engine active) has no nvidia-smi counterpart; host B's GPU page is nvidia-smi's.
-          const dcgmOnly = gpuFamilies.some((name) => query.expr.includes(name)) && !Object.values(nvidiaSmi).some((family) => query.expr.includes(family.name));
+          const dcgmOnly =
+            gpuFamilies.some((name) => query.expr.includes(name)) &&
+            !Object.values(nvidiaSmi).some((family) => query.expr.includes(family.name));
           // why: nvidia_gpu_exporter's Xid counter has no series until a GPU reports an Xid, and host B's GPUs reported none.
           const noXidYet = query.panelTitle === "Xid errors" && agent.hostname === "host-b";
-          if (!(dcgmOnly && agent.hostname === "host-b") && !noXidYet) assert.ok(samples.length > 0, `${source} ${key(query)} has no data for ${agent.hostname}`);
+          if (!(dcgmOnly && agent.hostname === "host-b") && !noXidYet)
+            assert.ok(samples.length > 0, `${source} ${key(query)} has no data for ${agent.hostname}`);
           for (const sample of samples) {
             const { hostname, instance } = sample.metric;
-            assert.ok(hostname === agent.hostname || (hostname === undefined && instance !== undefined && agent.instances.has(instance)), `${source} ${key(query)} for ${agent.hostname} shows ${JSON.stringify(sample.metric)}`);
+            assert.ok(
+              hostname === agent.hostname || (hostname === undefined && instance !== undefined && agent.instances.has(instance)),
+              `${source} ${key(query)} for ${agent.hostname} shows ${JSON.stringify(sample.metric)}`,
+            );
           }
         }
       }
     }
     // The dcgm page said this machine's name; the target's hostname replaced it and kept it as exported_hostname.
     const dcgmHosts = await store.query(`count by (hostname, exported_hostname) (${dcgm.gpuTemp.name})`);
-    assert.deepEqual(dcgmHosts.map((sample) => sample.metric.hostname), ["host-a"]);
+    assert.deepEqual(
+      dcgmHosts.map((sample) => sample.metric.hostname),
+      ["host-a"],
+    );
     assert.ok((dcgmHosts[0]?.metric.exported_hostname ?? "") !== "");
 
     // Host A's vLLM and GPU pages die: ScrapeTargetDown fires centrally, written back to the store and sent on.
@@ -206,7 +254,12 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
       async () => (await store.query('ALERTS{alertname="ScrapeTargetDown", alertstate="firing", hostname="host-a"}')).length >= 2,
       { what: "ScrapeTargetDown firing for host-a's vLLM and GPU targets in VictoriaMetrics", timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    assert.ok(sink.alerts.some((alert) => alert.labels.alertname === "ScrapeTargetDown" && alert.labels.hostname === "host-a" && alert.labels.job === "vllm"), "vmalert sent it to the notifier");
+    assert.ok(
+      sink.alerts.some(
+        (alert) => alert.labels.alertname === "ScrapeTargetDown" && alert.labels.hostname === "host-a" && alert.labels.job === "vllm",
+      ),
+      "vmalert sent it to the notifier",
+    );
     assert.deepEqual(await store.query('ALERTS{alertname="ScrapeTargetDown", hostname="host-b"}'), [], "host B's targets are up");
   });
 
@@ -217,7 +270,11 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
     // why: no simulator (the vLLM target is a free port): only the node job is counted, and the CPU goes to the rest of the suite.
     const agent = await startAgent(t, store.writeUrl, { MONITOR_NAME: "agent-outage", VLLM_TARGET: "127.0.0.1:1" });
     const selector = '{job="node", monitor="agent-outage"}';
-    await waitUntil(async () => (await store.query(selector)).length > 0, { what: "node series in VictoriaMetrics", timeoutMs: 60_000, intervalMs: 500 });
+    await waitUntil(async () => (await store.query(selector)).length > 0, {
+      what: "node series in VictoriaMetrics",
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
 
     t.diagnostic(`agent up and sending ${Math.round((Date.now() - began) / 1000)} s after the test began`);
     await store.stop();
@@ -229,7 +286,11 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
         const behind = queues.reachable && queues.value.some((queue) => (queue.lagSeconds ?? 0) >= OUTAGE_SECONDS);
         return behind && Date.now() / 1000 - stoppedAt >= OUTAGE_SECONDS;
       },
-      { what: `the agent's remote-write queue to fall ${OUTAGE_SECONDS} s behind`, timeoutMs: (OUTAGE_SECONDS + 60) * 1000, intervalMs: 1_000 },
+      {
+        what: `the agent's remote-write queue to fall ${OUTAGE_SECONDS} s behind`,
+        timeoutMs: (OUTAGE_SECONDS + 60) * 1000,
+        intervalMs: 1_000,
+      },
     );
     const restartedAt = Date.now() / 1000;
     await store.start();
@@ -241,12 +302,21 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
     assert.ok(names.length >= 5, `expected the node job's series names, got ${names.join(", ")}`);
     let off: string[] = [];
     let churned: string[] = [];
-    const labelsOf = (metric: Record<string, string>) => JSON.stringify(Object.entries(metric).filter(([label]) => label !== "__name__").sort());
-    const present = async (name: string, at: number) => new Set((await store.query(`last_over_time(${name}${selector}[${2 * SCRAPE_SECONDS}s])`, at)).map((sample) => labelsOf(sample.metric)));
+    const labelsOf = (metric: Record<string, string>) =>
+      JSON.stringify(
+        Object.entries(metric)
+          .filter(([label]) => label !== "__name__")
+          .sort(),
+      );
+    const present = async (name: string, at: number) =>
+      new Set(
+        (await store.query(`last_over_time(${name}${selector}[${2 * SCRAPE_SECONDS}s])`, at)).map((sample) => labelsOf(sample.metric)),
+      );
     const countOutage = async (): Promise<boolean> => {
       // why: until the agent has caught up, the last shards' samples are still on their way.
       const queues = await fetchRemoteWriteQueues(agent.prometheusUrl);
-      if (!queues.reachable || queues.value.some((queue) => (queue.lagSeconds ?? Number.POSITIVE_INFINITY) > 2 * SCRAPE_SECONDS)) return false;
+      if (!queues.reachable || queues.value.some((queue) => (queue.lagSeconds ?? Number.POSITIVE_INFINITY) > 2 * SCRAPE_SECONDS))
+        return false;
       off = [];
       churned = [];
       for (const name of names) {
@@ -257,14 +327,16 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
         const lived = counts.filter((sample) => before.has(labelsOf(sample.metric)) && after.has(labelsOf(sample.metric)));
         if (counts.length > 0 && lived.length === 0) off.push(`${name}: no series lived through the outage`);
         for (const sample of counts) if (!lived.includes(sample)) churned.push(`${name}${JSON.stringify(sample.metric)}`);
-        for (const sample of lived) if (Math.abs(sample.value - expected) > 1) off.push(`${name}${JSON.stringify(sample.metric)}: ${sample.value}`);
+        for (const sample of lived)
+          if (Math.abs(sample.value - expected) > 1) off.push(`${name}${JSON.stringify(sample.metric)}: ${sample.value}`);
       }
       return off.length === 0;
     };
     // The backlog drains shard by shard after the restart: wait for it, bounded.
     await waitUntil(countOutage, { what: "the outage's samples to arrive", timeoutMs: 90_000, intervalMs: 2_000 }).catch(() => undefined);
     t.diagnostic(`outage ${window} s; the backlog had arrived ${Math.round(Date.now() / 1000 - restartedAt)} s after the restart`);
-    if (churned.length > 0) t.diagnostic(`${churned.length} series began or ended during the outage and were not counted: ${churned.join(", ")}`);
+    if (churned.length > 0)
+      t.diagnostic(`${churned.length} series began or ended during the outage and were not counted: ${churned.join(", ")}`);
     assert.deepEqual(off, [], `every series has ${expected} ± 1 samples in the ${window} s outage`);
   });
 
@@ -288,13 +360,16 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
 
     const doctor = await agent.runCliProcess(["doctor"]);
     assert.equal(doctor.code, 1, doctor.output);
-    assert.match(doctor.output, /✖ remote-write endpoint .* rejects the credentials \(HTTP 401: unauthorized: bad credentials; sent: REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD\)/);
+    assert.match(
+      doctor.output,
+      /✖ remote-write endpoint .* rejects the credentials \(HTTP 401: unauthorized: bad credentials; sent: REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD\)/,
+    );
     assert.match(doctor.output, /fix: check REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD/);
     assert.match(doctor.output, /✖ Prometheus's queue to .*: failing/);
     const fixed = await agent.runCliProcess(["doctor"], { env: { REMOTE_WRITE_PASSWORD: "right-password" } });
     assert.match(fixed.output, /✔ remote-write endpoint .* accepts a write with REMOTE_WRITE_USERNAME\/REMOTE_WRITE_PASSWORD \(HTTP 204\)/);
-    for (const output of [status.output, doctor.output, fixed.output]) assert.ok(!output.includes("wrong-password") && !output.includes("right-password"), "a password is never printed");
+    for (const output of [status.output, doctor.output, fixed.output])
+      assert.ok(!output.includes("wrong-password") && !output.includes("right-password"), "a password is never printed");
     for (const pid of agent.recordedPids()) assert.ok(isAlive(pid), `process ${pid} still runs`);
   });
 });
-

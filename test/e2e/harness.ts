@@ -55,7 +55,14 @@ export function cliCommand(args: readonly string[]): { command: string; args: st
 
 export async function createWorkspace(variables: Readonly<Record<string, string>> = {}): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), "vllm-monitor-e2e-"));
-  const [prometheus, nodeExporter, alertmanager, simulator, simulatorGpu, grafana] = (await findFreePorts(6)) as [number, number, number, number, number, number];
+  const [prometheus, nodeExporter, alertmanager, simulator, simulatorGpu, grafana] = (await findFreePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ports = { prometheus, nodeExporter, alertmanager, simulator, simulatorGpu, grafana };
   const envFile = join(dir, ".env");
   const writeEnv = (extra: Readonly<Record<string, string>>): void => {
@@ -70,14 +77,22 @@ export async function createWorkspace(variables: Readonly<Record<string, string>
       ADMIN_PASSWORD: "e2e-admin-password",
       ...extra,
     };
-    writeFileSync(envFile, Object.entries(all).map(([name, value]) => `${name}=${value}\n`).join(""), { mode: 0o600 });
+    writeFileSync(
+      envFile,
+      Object.entries(all)
+        .map(([name, value]) => `${name}=${value}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
   };
   writeEnv(variables);
   // The tests' own environment must not leak into the stack (e.g. a developer's VLLM_TARGET); the registry is the workspace's own.
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, XDG_STATE_HOME: join(dir, "state") };
 
   const recordedPids = (): number[] =>
-    listStacks(env).flatMap((state) => (state.kind === "native" ? [state.supervisorPid, ...state.processes.map((child) => child.pid)] : []));
+    listStacks(env).flatMap((state) =>
+      state.kind === "native" ? [state.supervisorPid, ...state.processes.map((child) => child.pid)] : [],
+    );
 
   const cli = async (args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> => {
     const run = await runCli(args, { cwd: options.cwd ?? dir, env: { ...env, ...options.env } });
@@ -92,7 +107,14 @@ export async function createWorkspace(variables: Readonly<Record<string, string>
   const runCliProcess = async (args: readonly string[], options: { env?: Readonly<Record<string, string>> } = {}): Promise<CliResult> => {
     const { command, args: full } = cliCommand(args);
     const output: string[] = [];
-    const child = startProcess({ name: "vllm-monitor", command, args: full, cwd: dir, env: { ...env, ...options.env }, onLine: (line) => output.push(line) });
+    const child = startProcess({
+      name: "vllm-monitor",
+      command,
+      args: full,
+      cwd: dir,
+      env: { ...env, ...options.env },
+      onLine: (line) => output.push(line),
+    });
     const exit = await child.exited;
     return { code: exit.code ?? 1, output: output.join("\n") };
   };
@@ -104,7 +126,19 @@ export async function createWorkspace(variables: Readonly<Record<string, string>
     rmSync(dir, { recursive: true, force: true });
   };
 
-  return { dir, envFile, env, ports, prometheusUrl: `http://127.0.0.1:${prometheus}`, cli, spawnCli, runCliProcess, recordedPids, writeEnv, cleanup };
+  return {
+    dir,
+    envFile,
+    env,
+    ports,
+    prometheusUrl: `http://127.0.0.1:${prometheus}`,
+    cli,
+    spawnCli,
+    runCliProcess,
+    recordedPids,
+    writeEnv,
+    cleanup,
+  };
 }
 
 export interface PromSample {
@@ -115,7 +149,10 @@ export interface PromSample {
 interface ApiBody {
   readonly status: string;
   readonly error?: string;
-  readonly data?: { readonly resultType: string; readonly result: readonly { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }[] };
+  readonly data?: {
+    readonly resultType: string;
+    readonly result: readonly { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }[];
+  };
 }
 
 async function api(url: string): Promise<NonNullable<ApiBody["data"]>> {
@@ -139,7 +176,12 @@ export async function queryRangeValues(prometheusUrl: string, expr: string, star
   return data.result.flatMap((item) => (item.values ?? []).map(([, value]) => Number(value)));
 }
 
-export async function waitForQuery(prometheusUrl: string, expr: string, accept: (samples: PromSample[]) => boolean, timeoutMs = 60_000): Promise<PromSample[]> {
+export async function waitForQuery(
+  prometheusUrl: string,
+  expr: string,
+  accept: (samples: PromSample[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<PromSample[]> {
   let last: PromSample[] = [];
   try {
     await waitUntil(

@@ -37,8 +37,14 @@ describe("native supervisor lifecycle", () => {
       for (const pid of pids) assert.equal(isAlive(pid), false, `process ${pid} survived SIGTERM of the supervisor`);
       assert.equal(exists(join(workspace.dir, "build", "prometheus", "secrets")), false, "the token file is deleted");
       const output = supervisor.recentOutput();
-      assert.ok(output.some((line) => /^prometheus +\| /.test(line)), "Prometheus lines carry its name");
-      assert.ok(output.some((line) => /^simulator +\| /.test(line)), "simulator lines carry its name");
+      assert.ok(
+        output.some((line) => /^prometheus +\| /.test(line)),
+        "Prometheus lines carry its name",
+      );
+      assert.ok(
+        output.some((line) => /^simulator +\| /.test(line)),
+        "simulator lines carry its name",
+      );
       assert.ok(!output.some((line) => line.includes("demo-token-value")), "the token never appears in the output");
     } finally {
       await supervisor.stop();
@@ -57,7 +63,9 @@ describe("native supervisor lifecycle", () => {
     assert.match(result.output, /prometheus \| opening storage failed/);
     assert.match(result.output, /other processes of the native stack were stopped/);
     // why: this `up` ran in the test's own process, so only its children are checked.
-    for (const stack of listStacks(workspace.env)) for (const child of stack.kind === "native" ? stack.processes : []) assert.equal(isAlive(child.pid), false, `${child.name} (pid ${child.pid}) is still running`);
+    for (const stack of listStacks(workspace.env))
+      for (const child of stack.kind === "native" ? stack.processes : [])
+        assert.equal(isAlive(child.pid), false, `${child.name} (pid ${child.pid}) is still running`);
     assert.equal(exists(join(workspace.dir, "build", "prometheus")), false, "the rendered files are deleted");
 
     // From another folder, status still knows what happened.
@@ -77,7 +85,10 @@ describe("native supervisor lifecycle", () => {
     await new Promise<void>((resolve) => server.listen(workspace.ports.prometheus, "127.0.0.1", resolve));
     const result = await workspace.cli(["up", "--native"]);
     assert.equal(result.code, 2, result.output);
-    assert.match(result.output, new RegExp(`127\\.0\\.0\\.1:${workspace.ports.prometheus} \\(prometheus\\) is already in use.*PROMETHEUS_PORT`));
+    assert.match(
+      result.output,
+      new RegExp(`127\\.0\\.0\\.1:${workspace.ports.prometheus} \\(prometheus\\) is already in use.*PROMETHEUS_PORT`),
+    );
   });
 
   test("says how to install Prometheus when it is not on PATH, and exits 2", async () => {

@@ -41,12 +41,19 @@ describe("operating a running native stack", () => {
   test("conf and clean refuse to break it, naming reload and down, and every target stays up", async () => {
     const conf = await workspace.cli(["conf", "prometheus"], { cwd: workspace.dir });
     assert.equal(conf.code, 2, conf.output);
-    assert.match(conf.output, /A native stack \(supervisor pid \d+\) runs from .*build; rendering it again from here would break every scrape of it/);
+    assert.match(
+      conf.output,
+      /A native stack \(supervisor pid \d+\) runs from .*build; rendering it again from here would break every scrape of it/,
+    );
     assert.match(conf.output, /vllm-monitor reload/);
     const clean = await workspace.cli(["clean"], { cwd: workspace.dir });
     assert.equal(clean.code, 2, clean.output);
     assert.match(clean.output, /deleting its configuration would break every scrape/);
-    assert.match(readFileSync(join(workspace.dir, "build", "prometheus", "targets", "node.json"), "utf8"), new RegExp(`127\\.0\\.0\\.1:${workspace.ports.nodeExporter}`), "the native config is still in place");
+    assert.match(
+      readFileSync(join(workspace.dir, "build", "prometheus", "targets", "node.json"), "utf8"),
+      new RegExp(`127\\.0\\.0\\.1:${workspace.ports.nodeExporter}`),
+      "the native config is still in place",
+    );
     const down = await query(workspace.prometheusUrl, `${scrape.up.name} == 0`);
     assert.deepEqual(down, [], "no target went down");
   });
@@ -60,9 +67,15 @@ describe("operating a running native stack", () => {
     assert.equal(reload.code, 0, reload.output);
     assert.match(reload.output, /configuration re-rendered and Prometheus reloaded it/);
     assert.match(reload.output, /NODE_EXPORTER_PORT is \d+ in \.env, but node-exporter keeps listening on \d+ until the stack restarts/);
-    await waitUntil(async () => /scrape_interval: 2s/.test(await loadedConfig(workspace.prometheusUrl)), { what: "Prometheus to load the new scrape interval", timeoutMs: 30_000 });
+    await waitUntil(async () => /scrape_interval: 2s/.test(await loadedConfig(workspace.prometheusUrl)), {
+      what: "Prometheus to load the new scrape interval",
+      timeoutMs: 30_000,
+    });
     assert.deepEqual(workspace.recordedPids(), before, "nothing was restarted");
-    assert.ok((await query(workspace.prometheusUrl, vllm.generationTokens.name, firstMoment)).length > 0, "the earlier samples are still there");
+    assert.ok(
+      (await query(workspace.prometheusUrl, vllm.generationTokens.name, firstMoment)).length > 0,
+      "the earlier samples are still there",
+    );
     await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{job="node"}`, (samples) => samples.some((sample) => sample.value === 1));
   });
 
@@ -71,11 +84,16 @@ describe("operating a running native stack", () => {
     assert.equal(demo.code, 0, demo.output);
     assert.match(demo.output, /demo mode: checking the built-in simulator the stack watches, at 127\.0\.0\.1:\d+/);
     assert.match(demo.output, /Prometheus scrapes it: health up/);
-    assert.match(demo.output, /\(from the running stack's own node job\)\n\s+✔ TCP connection[\s\S]*?✔ node_exporter: \d+ of the families the dashboards read/);
+    assert.match(
+      demo.output,
+      /\(from the running stack's own node job\)\n\s+✔ TCP connection[\s\S]*?✔ node_exporter: \d+ of the families the dashboards read/,
+    );
     assert.match(demo.output, /\(from the running stack's own gpu job\)/);
     assert.match(demo.output, /All good: 3 targets checked/, "the simulator, the stack's node_exporter and the simulator's GPU page");
 
-    const elsewhere = await workspace.cli(["doctor", "--target", `http://${new URL(outsider.urls[0] ?? "").host}/metrics`], { cwd: workspace.dir });
+    const elsewhere = await workspace.cli(["doctor", "--target", `http://${new URL(outsider.urls[0] ?? "").host}/metrics`], {
+      cwd: workspace.dir,
+    });
     assert.match(elsewhere.output, /does not scrape this target/);
     assert.match(elsewhere.output, /apply the \.env with `vllm-monitor reload`/);
     assert.doesNotMatch(elsewhere.output, /vllm-monitor up\b/);

@@ -47,5 +47,7 @@ export async function emptyPanels(prometheusUrl: string, scrapeIntervalSeconds: 
 }
 
 export function describeEmpty(empty: readonly EmptyPanel[]): string {
-  return empty.map((item) => `${item.query.dashboardUid} / ${item.query.panelTitle} (${item.query.refId}): ${item.reason}: ${item.promql}`).join("\n");
+  return empty
+    .map((item) => `${item.query.dashboardUid} / ${item.query.panelTitle} (${item.query.refId}): ${item.reason}: ${item.promql}`)
+    .join("\n");
 }

@@ -46,20 +46,25 @@ describe("native stack watching a remote https vLLM with a token", () => {
     assert.equal(up.code, 0, up.output);
     assert.ok(!up.output.includes(TOKEN), "the token is never printed");
     const first = address(simulator.urls[0] ?? "");
-    await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{instance="${first}"}`, (samples) => samples.some((sample) => sample.value === 1));
+    await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{instance="${first}"}`, (samples) =>
+      samples.some((sample) => sample.value === 1),
+    );
     await waitForQuery(workspace.prometheusUrl, `${vllm.numRequestsRunning.name}{instance="${first}"}`, (samples) => samples.length > 0);
 
     const pidsBefore = workspace.recordedPids();
     const second = address(simulator.urls[1] ?? "");
     writeFileSync(fleetFile, `${JSON.stringify([{ targets: [second], labels: { fleet: "e2e" } }])}\n`);
-    await waitUntil(async () => {
-      const targets = await fetchScrapeTargets(workspace.prometheusUrl);
-      return targets.reachable && targets.value.some((target) => target.instance === second && target.health === "up");
-    }, {
-      what: `${second} from the targets file to be scraped`,
-      timeoutMs: 60_000,
-      intervalMs: 500,
-    });
+    await waitUntil(
+      async () => {
+        const targets = await fetchScrapeTargets(workspace.prometheusUrl);
+        return targets.reachable && targets.value.some((target) => target.instance === second && target.health === "up");
+      },
+      {
+        what: `${second} from the targets file to be scraped`,
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      },
+    );
     await waitForQuery(workspace.prometheusUrl, `${vllm.numRequestsRunning.name}{instance="${second}"}`, (samples) => samples.length > 0);
     assert.deepEqual(workspace.recordedPids(), pidsBefore, "Prometheus was not restarted");
 
@@ -72,7 +77,13 @@ describe("native stack watching a remote https vLLM with a token", () => {
     const wrongEnv = join(workspace.dir, "wrong.env");
     writeFileSync(
       wrongEnv,
-      [`VLLM_TARGET=${address(simulator.urls[0] ?? "")}`, "SCHEMA=https", "VLLM_METRICS_AUTH_TOKEN=not-the-right-token", `VLLM_TLS_CA_FILE=${join(workspace.dir, "ca.pem")}`, ""].join("\n"),
+      [
+        `VLLM_TARGET=${address(simulator.urls[0] ?? "")}`,
+        "SCHEMA=https",
+        "VLLM_METRICS_AUTH_TOKEN=not-the-right-token",
+        `VLLM_TLS_CA_FILE=${join(workspace.dir, "ca.pem")}`,
+        "",
+      ].join("\n"),
     );
     const result = await workspace.cli(["doctor", "--env-file", wrongEnv, "--prometheus-url", "http://127.0.0.1:1"]);
     assert.equal(result.code, 1, result.output);

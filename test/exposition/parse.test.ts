@@ -39,7 +39,10 @@ describe("parseExposition", () => {
     const text = [`# TYPE ${ttft} histogram`, `${ttft}_sum 2`, `${ttft}_bucket{le="+Inf"} 1`, `${ttft}_count 1`].join("\n");
     const [family, ...others] = parseExposition(text).families;
     assert.equal(others.length, 0);
-    assert.deepEqual(family?.samples.map((sample) => sample.name), [`${ttft}_sum`, `${ttft}_bucket`, `${ttft}_count`]);
+    assert.deepEqual(
+      family?.samples.map((sample) => sample.name),
+      [`${ttft}_sum`, `${ttft}_bucket`, `${ttft}_count`],
+    );
   });
 
   test("unescapes backslash, quote and newline in label values and HELP text", () => {
@@ -93,11 +96,14 @@ describe("parseExposition", () => {
 
   test("rejects OpenMetrics text that lacks # EOF or continues after it", () => {
     assert.throws(() => parseExposition("demo 1\n", { format: "openmetrics" }), /must end with # EOF/);
-    assert.throws(() => parseExposition("demo 1\n# EOF\ndemo 2\n"), (error: unknown) => {
-      assert.ok(error instanceof ExpositionSyntaxError);
-      assert.equal(error.line, 3);
-      return true;
-    });
+    assert.throws(
+      () => parseExposition("demo 1\n# EOF\ndemo 2\n"),
+      (error: unknown) => {
+        assert.ok(error instanceof ExpositionSyntaxError);
+        assert.equal(error.line, 3);
+        return true;
+      },
+    );
   });
 
   test("names the line of an HTML page, a JSON body and a sample without a value", () => {

@@ -118,7 +118,10 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       const data = await queryData(promql);
       if (data.resultType === "scalar") return [{ metric: {}, value: Number((data.result as [number, string])[1]) }];
       if (data.resultType !== "vector") throw new Error(`query ${promql} returned a ${data.resultType}, not a vector`);
-      return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((item) => ({ metric: item.metric, value: Number(item.value[1]) }));
+      return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((item) => ({
+        metric: item.metric,
+        value: Number(item.value[1]),
+      }));
     };
     const targets = async () => (await api<{ activeTargets: ActiveTarget[] }>("/api/v1/targets?state=active")).activeTargets;
     return {
@@ -137,7 +140,11 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
             const counts = await query(`count_over_time(${selector}[1h])`);
             return counts.length >= active.length && counts.every((sample) => sample.value >= count);
           },
-          { what: `${count} scrapes of every ${waitOptions.job ?? ""} target`, timeoutMs: waitOptions.timeoutMs ?? 30_000, intervalMs: 250 },
+          {
+            what: `${count} scrapes of every ${waitOptions.job ?? ""} target`,
+            timeoutMs: waitOptions.timeoutMs ?? 30_000,
+            intervalMs: 250,
+          },
         );
       },
       logs: () => running.recentOutput(),

@@ -98,7 +98,10 @@ export async function instantQuery(url: string, promql: string, time?: number): 
   const body = (await response.json()) as { status: string; error?: string; data?: { resultType: string; result: unknown } };
   if (body.status !== "success" || body.data === undefined) throw new Error(`${url}: ${body.error ?? response.status} for ${promql}`);
   if (body.data.resultType === "scalar") return [{ metric: {}, value: Number((body.data.result as [number, string])[1]) }];
-  return (body.data.result as { metric: Record<string, string>; value: [number, string] }[]).map((item) => ({ metric: item.metric, value: Number(item.value[1]) }));
+  return (body.data.result as { metric: Record<string, string>; value: [number, string] }[]).map((item) => ({
+    metric: item.metric,
+    value: Number(item.value[1]),
+  }));
 }
 
 export interface RunningVmalert {
@@ -111,7 +114,12 @@ export interface RunningVmalert {
  * `vmalert` evaluating rule files against a VictoriaMetrics and writing recordings and alert
  * state back into it, as the README's Fleet recipe runs it; alerts go to `notifierUrl`.
  */
-export async function startVmalert(options: { rules: string; store: string; notifierUrl: string; evaluationInterval?: string }): Promise<RunningVmalert> {
+export async function startVmalert(options: {
+  rules: string;
+  store: string;
+  notifierUrl: string;
+  evaluationInterval?: string;
+}): Promise<RunningVmalert> {
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   const running = startProcess({

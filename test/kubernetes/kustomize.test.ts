@@ -12,7 +12,16 @@ import { join, relative } from "node:path";
 import { stringify } from "yaml";
 import { buildMixin } from "../../src/mixin/index.js";
 import { useTemporaryDirs } from "../helpers/temporary.js";
-import { KUBERNETES_ROOT, ROOT, kubectlAvailable, kustomizationFolders, kustomizeBuild, parseDocuments, validateObject, type ManifestObject } from "./objects.js";
+import {
+  KUBERNETES_ROOT,
+  ROOT,
+  kubectlAvailable,
+  kustomizationFolders,
+  kustomizeBuild,
+  parseDocuments,
+  validateObject,
+  type ManifestObject,
+} from "./objects.js";
 
 const temporaryDir = useTemporaryDirs();
 const skip = kubectlAvailable() ? false : "kubectl is not installed (it carries kustomize v5)";
@@ -26,7 +35,10 @@ const componentNames = () => readdirSync(join(KUBERNETES_ROOT, "components")).so
 describe("kubectl kustomize on deploy/kubernetes", { skip }, () => {
   test("builds the root, the base and every overlay into objects that pass their schemas, none of them a Secret", async () => {
     const folders = kustomizationFolders().filter((folder) => !folder.startsWith("components/"));
-    assert.ok(folders.includes("") && folders.includes("base") && folders.filter((folder) => folder.startsWith("overlays/")).length >= 4, folders.join(", "));
+    assert.ok(
+      folders.includes("") && folders.includes("base") && folders.filter((folder) => folder.startsWith("overlays/")).length >= 4,
+      folders.join(", "),
+    );
     for (const folder of folders) {
       const objects = await kustomizeBuild(join(KUBERNETES_ROOT, folder));
       assert.ok(objects.length >= 4, `${folder}: ${objects.length} objects`);
@@ -51,7 +63,12 @@ describe("kubectl kustomize on deploy/kubernetes", { skip }, () => {
       const dir = temporaryDir(`k8s-${name}-`);
       await writeFile(
         join(dir, "kustomization.yaml"),
-        stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [relative(dir, join(KUBERNETES_ROOT, "base"))], components: [relative(dir, join(KUBERNETES_ROOT, "components", name))] }),
+        stringify({
+          apiVersion: "kustomize.config.k8s.io/v1beta1",
+          kind: "Kustomization",
+          resources: [relative(dir, join(KUBERNETES_ROOT, "base"))],
+          components: [relative(dir, join(KUBERNETES_ROOT, "components", name))],
+        }),
       );
       const built = await kustomizeBuild(dir);
       assert.ok(built.length >= base.length - 1, `${name}: ${built.length} objects`);
@@ -61,12 +78,21 @@ describe("kubectl kustomize on deploy/kubernetes", { skip }, () => {
   });
 
   test("selects production-stack engines and llm-d model servers by their own labels and port names", async () => {
-    const podMonitor = async (name: string) => (await kustomizeBuild(join(KUBERNETES_ROOT, "overlays", name))).find((object) => object.kind === "PodMonitor")!;
+    const podMonitor = async (name: string) =>
+      (await kustomizeBuild(join(KUBERNETES_ROOT, "overlays", name))).find((object) => object.kind === "PodMonitor")!;
     const production = (await podMonitor("production-stack")).spec as { selector: unknown; podMetricsEndpoints: { port: string }[] };
-    assert.deepEqual(production.selector, { matchExpressions: [{ key: "helm-release-name", operator: "Exists" }, { key: "model", operator: "Exists" }] });
+    assert.deepEqual(production.selector, {
+      matchExpressions: [
+        { key: "helm-release-name", operator: "Exists" },
+        { key: "model", operator: "Exists" },
+      ],
+    });
     assert.equal(production.podMetricsEndpoints[0]!.port, "container-port");
     const llmd = (await podMonitor("llm-d")).spec as { selector: unknown; podMetricsEndpoints: { port: string }[] };
-    assert.deepEqual(llmd.selector, { matchLabels: { "llm-d.ai/inferenceServing": "true" }, matchExpressions: [{ key: "llm-d.ai/engine-type", operator: "NotIn", values: ["sglang"] }] });
+    assert.deepEqual(llmd.selector, {
+      matchLabels: { "llm-d.ai/inferenceServing": "true" },
+      matchExpressions: [{ key: "llm-d.ai/engine-type", operator: "NotIn", values: ["sglang"] }],
+    });
     assert.equal(llmd.podMetricsEndpoints[0]!.port, "metrics");
   });
 
@@ -85,14 +111,21 @@ describe("kubectl kustomize on deploy/kubernetes", { skip }, () => {
   test("builds the README's own-overlay example next to a clone, as written", async () => {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Kubernetes"), readme.indexOf("## Dashboards"));
-    const example = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!).find((text) => text.includes("kind: Kustomization"));
+    const example = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((match) => match[1]!)
+      .find((text) => text.includes("kind: Kustomization"));
     assert.ok(example, "no kustomization example in the README's Kubernetes section");
     const dir = temporaryDir("k8s-readme-");
     await symlink(ROOT, join(dir, "vllm-monitor"));
     await mkdir(join(dir, "overlay"));
     await writeFile(join(dir, "overlay", "kustomization.yaml"), example);
     const objects = await kustomizeBuild(join(dir, "overlay"));
-    assert.deepEqual(kinds(objects), [...Array<string>(buildMixin().recordedDashboards.length).fill("ConfigMap"), "PodMonitor", "PrometheusRule", "ServiceMonitor"]);
+    assert.deepEqual(kinds(objects), [
+      ...Array<string>(buildMixin().recordedDashboards.length).fill("ConfigMap"),
+      "PodMonitor",
+      "PrometheusRule",
+      "ServiceMonitor",
+    ]);
     for (const object of objects) {
       assert.equal(object.metadata.namespace, "observability", key(object));
       assert.equal(object.metadata.labels?.release, "prometheus", key(object));
@@ -100,7 +133,9 @@ describe("kubectl kustomize on deploy/kubernetes", { skip }, () => {
   });
 
   test(`builds overlays/${GOLDEN_OVERLAY} into the golden scrape objects`, async () => {
-    const scrape = (await kustomizeBuild(join(KUBERNETES_ROOT, "overlays", GOLDEN_OVERLAY))).filter((object) => object.kind !== "ConfigMap" && object.kind !== "PrometheusRule");
+    const scrape = (await kustomizeBuild(join(KUBERNETES_ROOT, "overlays", GOLDEN_OVERLAY))).filter(
+      (object) => object.kind !== "ConfigMap" && object.kind !== "PrometheusRule",
+    );
     const text = `# kubectl kustomize deploy/kubernetes/overlays/${GOLDEN_OVERLAY}, without the ConfigMaps and the PrometheusRule.\n${scrape.map((object) => stringify(object)).join("---\n")}`;
     if (process.env.UPDATE_GOLDEN === "1") await writeFile(GOLDEN_FILE, text);
     assert.deepEqual(parseDocuments(text), parseDocuments(await readFile(GOLDEN_FILE, "utf8")));

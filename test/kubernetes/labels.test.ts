@@ -15,7 +15,14 @@ import { buildMixin } from "../../src/mixin/index.js";
 import { grafanaScope } from "../../src/promql/scope.js";
 import { series } from "../../src/promql/selector.js";
 import { DEFAULT_TOKEN_SECRET, defaultKubernetesOptions, vllmPodMonitor } from "../../src/kubernetes/index.js";
-import { allSelectedValues, dashboardQueries, dashboardVariable, regexVariableValue, substituteVariables, type PanelQuery } from "../../src/mixin/dashboards/inspect.js";
+import {
+  allSelectedValues,
+  dashboardQueries,
+  dashboardVariable,
+  regexVariableValue,
+  substituteVariables,
+  type PanelQuery,
+} from "../../src/mixin/dashboards/inspect.js";
 import type { ManagedProcess } from "../../src/process/index.js";
 import { waitUntil } from "../../src/process/index.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
@@ -37,7 +44,9 @@ const where = (query: PanelQuery) => `${query.dashboardUid} / ${query.panelTitle
 
 function panelQueries(): PanelQuery[] {
   const mixin = buildMixin();
-  return [...mixin.recordedDashboards, ...mixin.portableDashboards].flatMap((file) => dashboardQueries(file.dashboard)).filter((query) => query.expr.trim() !== "");
+  return [...mixin.recordedDashboards, ...mixin.portableDashboards]
+    .flatMap((file) => dashboardQueries(file.dashboard))
+    .filter((query) => query.expr.trim() !== "");
 }
 
 /** Queries that read vLLM series: the only ones the namespace and pod variables filter. */
@@ -62,9 +71,27 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
     for (const pod of PODS) {
       // why: speculative decoding and LoRA on, so every optional panel is proven with data too.
       // why: the newest line with every optional feature on, so every panel (the optional rows too) has data to show.
-      const features = { metricsVersion: "0.32", enableMfuMetrics: true, kvCacheMetrics: true, kvConnector: "multi", multimodal: true, maxNumQueuedReqs: 64 } as const;
+      const features = {
+        metricsVersion: "0.32",
+        enableMfuMetrics: true,
+        kvCacheMetrics: true,
+        kvConnector: "multi",
+        multimodal: true,
+        maxNumQueuedReqs: 64,
+      } as const;
       simulators.push(
-        await startSimulator({ host: pod.host, model: pod.model, engines: 2, seed: 5, load: "steady", speculativeTokens: 3, loraAdapters: 2, token: TOKEN, ...features, ...(pod === PODS[0] ? { gpuPort: 0 } : {}) }),
+        await startSimulator({
+          host: pod.host,
+          model: pod.model,
+          engines: 2,
+          seed: 5,
+          load: "steady",
+          speculativeTokens: 3,
+          loraAdapters: 2,
+          token: TOKEN,
+          ...features,
+          ...(pod === PODS[0] ? { gpuPort: 0 } : {}),
+        }),
       );
     }
     nodeExporter = await startNodeExporter();
@@ -80,17 +107,29 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
       vllmPod(0, first!),
       vllmPod(1, second!),
       // Decoys the PodMonitor must leave alone: another app on a port named http, a vLLM pod's other port, a finished pod.
-      { namespace: "llm", name: "vllm-router-6f7d9c-r4t5y", labels: { "app.kubernetes.io/name": "vllm-router" }, container: "router", ports: [{ name: "http", address: first! }] },
+      {
+        namespace: "llm",
+        name: "vllm-router-6f7d9c-r4t5y",
+        labels: { "app.kubernetes.io/name": "vllm-router" },
+        container: "router",
+        ports: [{ name: "http", address: first! }],
+      },
       { ...vllmPod(0, first!), name: "vllm-llama-grpc-only", ports: [{ name: "grpc", address: second! }] },
       { ...vllmPod(1, second!), name: "vllm-qwen-old-k2j4h", phase: "Succeeded" },
     ];
     const podMonitor = vllmPodMonitor({ ...defaultKubernetesOptions(), token: DEFAULT_TOKEN_SECRET }).toJSON() as ManifestObject;
-    const dcgmMonitor = (await readDocuments(join(KUBERNETES_ROOT, "components", "dcgm-exporter", "dcgm-exporter-servicemonitor.yaml")))[0] as ManifestObject;
+    const dcgmMonitor = (
+      await readDocuments(join(KUBERNETES_ROOT, "components", "dcgm-exporter", "dcgm-exporter-servicemonitor.yaml"))
+    )[0] as ManifestObject;
     const nodeMonitor: ManifestObject = {
       apiVersion: "monitoring.coreos.com/v1",
       kind: "ServiceMonitor",
       metadata: { name: "kube-prometheus-stack-node-exporter", namespace: "monitoring" },
-      spec: { jobLabel: "jobLabel", selector: { matchLabels: { "app.kubernetes.io/name": "prometheus-node-exporter" } }, endpoints: [{ port: "http-metrics" }] },
+      spec: {
+        jobLabel: "jobLabel",
+        selector: { matchLabels: { "app.kubernetes.io/name": "prometheus-node-exporter" } },
+        endpoints: [{ port: "http-metrics" }],
+      },
     };
     const jobs = [
       podMonitorJob(podMonitor, pods, { [DEFAULT_TOKEN_SECRET.name]: { [DEFAULT_TOKEN_SECRET.key]: TOKEN } }),
@@ -99,7 +138,15 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
           namespace: "gpu-operator",
           name: "nvidia-dcgm-exporter",
           labels: { app: "nvidia-dcgm-exporter" },
-          pods: [{ namespace: "gpu-operator", name: "nvidia-dcgm-exporter-7xk2p", labels: { app: "nvidia-dcgm-exporter" }, container: "nvidia-dcgm-exporter", ports: [{ name: "gpu-metrics", address: hostPort(simulators[0]!.gpuUrl!) }] }],
+          pods: [
+            {
+              namespace: "gpu-operator",
+              name: "nvidia-dcgm-exporter-7xk2p",
+              labels: { app: "nvidia-dcgm-exporter" },
+              container: "nvidia-dcgm-exporter",
+              ports: [{ name: "gpu-metrics", address: hostPort(simulators[0]!.gpuUrl!) }],
+            },
+          ],
         },
       ]),
       serviceMonitorJob(nodeMonitor, [
@@ -107,12 +154,23 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
           namespace: "monitoring",
           name: "kube-prometheus-stack-prometheus-node-exporter",
           labels: { "app.kubernetes.io/name": "prometheus-node-exporter", jobLabel: "node-exporter" },
-          pods: [{ namespace: "monitoring", name: "kube-prometheus-stack-prometheus-node-exporter-b8w2c", labels: {}, container: "node-exporter", ports: [{ name: "http-metrics", address: nodeExporter.target }] }],
+          pods: [
+            {
+              namespace: "monitoring",
+              name: "kube-prometheus-stack-prometheus-node-exporter-b8w2c",
+              labels: {},
+              container: "node-exporter",
+              ports: [{ name: "http-metrics", address: nodeExporter.target }],
+            },
+          ],
         },
       ]),
     ];
     const prometheusRule = (await readDocuments(join(KUBERNETES_ROOT, "base", "vllm-monitor-rules.yaml")))[0] as ManifestObject;
-    const files = { "vllm-monitor-rules.yml": stringify({ groups: prometheusRule.spec?.groups }), ...Object.assign({}, ...jobs.map((job) => job.files)) };
+    const files = {
+      "vllm-monitor-rules.yml": stringify({ groups: prometheusRule.spec?.groups }),
+      ...Object.assign({}, ...jobs.map((job) => job.files)),
+    };
     prometheus = await startPrometheus({
       config: (dir) =>
         stringify({
@@ -124,7 +182,11 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
     });
     await prometheus.waitForScrapes(2);
     const queries = panelQueries();
-    await waitUntil(async () => (await emptyQueries(queries, values)).length === 0, { what: "data in every panel", timeoutMs: 120_000, intervalMs: 2_000 }).catch(() => undefined);
+    await waitUntil(async () => (await emptyQueries(queries, values)).length === 0, {
+      what: "data in every panel",
+      timeoutMs: 120_000,
+      intervalMs: 2_000,
+    }).catch(() => undefined);
   });
 
   after(async () => {
@@ -138,13 +200,35 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
     const labels = targets.map((target) => target.labels).sort((a, b) => (a.pod ?? "").localeCompare(b.pod ?? ""));
     assert.deepEqual(
       labels,
-      PODS.map((pod, index) => ({ container: "vllm", endpoint: "http", hostname: "gpu-node-1", instance: hostPort(simulators[index]!.urls[0]!), job: VLLM_JOB, namespace: pod.namespace, pod: pod.name })).sort((a, b) =>
-        a.pod.localeCompare(b.pod),
-      ),
+      PODS.map((pod, index) => ({
+        container: "vllm",
+        endpoint: "http",
+        hostname: "gpu-node-1",
+        instance: hostPort(simulators[index]!.urls[0]!),
+        job: VLLM_JOB,
+        namespace: pod.namespace,
+        pod: pod.name,
+      })).sort((a, b) => a.pod.localeCompare(b.pod)),
     );
-    assert.ok(targets.every((target) => target.health === "up"), JSON.stringify(targets.map((target) => [target.labels.pod, target.health, target.lastError])));
+    assert.ok(
+      targets.every((target) => target.health === "up"),
+      JSON.stringify(targets.map((target) => [target.labels.pod, target.health, target.lastError])),
+    );
     const gpu = (await prometheus!.targets()).find((target) => target.labels.job === "nvidia-dcgm-exporter");
-    assert.deepEqual({ ...gpu?.labels, instance: undefined }, { container: "nvidia-dcgm-exporter", endpoint: "gpu-metrics", hostname: "gpu-node-1", instance: undefined, job: "nvidia-dcgm-exporter", namespace: "gpu-operator", node: "gpu-node-1", pod: "nvidia-dcgm-exporter-7xk2p", service: "nvidia-dcgm-exporter" });
+    assert.deepEqual(
+      { ...gpu?.labels, instance: undefined },
+      {
+        container: "nvidia-dcgm-exporter",
+        endpoint: "gpu-metrics",
+        hostname: "gpu-node-1",
+        instance: undefined,
+        job: "nvidia-dcgm-exporter",
+        namespace: "gpu-operator",
+        node: "gpu-node-1",
+        pod: "nvidia-dcgm-exporter-7xk2p",
+        service: "nvidia-dcgm-exporter",
+      },
+    );
   });
 
   test("scrapes with the token of the Secret key the PodMonitor names, which the pods demand", async () => {
@@ -152,13 +236,20 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
     await response.arrayBuffer();
     assert.equal(response.status, 401, "the simulated pods refuse a scrape without the token");
     const up = await prometheus!.query(`up{job="${VLLM_JOB}"}`);
-    assert.deepEqual(up.map((sample) => sample.value), [1, 1]);
+    assert.deepEqual(
+      up.map((sample) => sample.value),
+      [1, 1],
+    );
   });
 
   test("drops the families the PodMonitor's metricRelabelings list, and nothing vLLM needs", async () => {
-    const dropped = await prometheus!.query(`count by (__name__) ({job="${VLLM_JOB}", __name__=~".+_created|python_gc_.+|http_request_duration_highr_seconds_bucket"})`);
+    const dropped = await prometheus!.query(
+      `count by (__name__) ({job="${VLLM_JOB}", __name__=~".+_created|python_gc_.+|http_request_duration_highr_seconds_bucket"})`,
+    );
     assert.deepEqual(dropped, []);
-    const [scraped] = await prometheus!.query(`sum(scrape_samples_scraped{job="${VLLM_JOB}"}) - sum(scrape_samples_post_metric_relabeling{job="${VLLM_JOB}"})`);
+    const [scraped] = await prometheus!.query(
+      `sum(scrape_samples_scraped{job="${VLLM_JOB}"}) - sum(scrape_samples_post_metric_relabeling{job="${VLLM_JOB}"})`,
+    );
     assert.ok((scraped?.value ?? 0) > 0, "the drops removed no sample");
   });
 
@@ -183,22 +274,31 @@ describe("dashboards and rules on the labels the Prometheus Operator attaches", 
   test("narrows every vLLM panel, recorded or raw, to the chosen namespace or pod", async () => {
     const vllmQueries = panelQueries().filter(readsVllm);
     assert.ok(vllmQueries.length > 20, `${vllmQueries.length} vLLM queries`);
-    assert.ok(vllmQueries.every((query) => query.expr.includes("$namespace")), "a vLLM query without the namespace variable");
+    assert.ok(
+      vllmQueries.every((query) => query.expr.includes("$namespace")),
+      "a vLLM query without the namespace variable",
+    );
     const unfiltered = await emptyQueries(vllmQueries, { ...values, pod: regexVariableValue(["no-such-pod"]) });
     assert.deepEqual(unfiltered.sort(), vllmQueries.map(where).sort(), "a vLLM panel ignores the pod variable");
     assert.deepEqual(await emptyQueries(vllmQueries, { ...values, pod: regexVariableValue([PODS[0].name]) }), []);
     assert.deepEqual(await emptyQueries(vllmQueries, { ...values, namespace: regexVariableValue([PODS[1].namespace]) }), []);
     const running = series(vllm.numRequestsRunning.name, grafanaScope().vllm);
-    const perNamespace = await prometheus!.query(substituteVariables(running, { ...values, namespace: regexVariableValue([PODS[1].namespace]) }));
+    const perNamespace = await prometheus!.query(
+      substituteVariables(running, { ...values, namespace: regexVariableValue([PODS[1].namespace]) }),
+    );
     assert.deepEqual([...new Set(perNamespace.map((sample) => sample.metric.model_name))], [PODS[1].model]);
   });
 
   test("evaluates every rule of the PrometheusRule, keeping namespace and pod on the instance-level records", async () => {
     const response = await fetch(`${prometheus!.url}/api/v1/rules`, { signal: AbortSignal.timeout(10_000) });
-    const groups = ((await response.json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } }).data.groups;
+    const groups = ((await response.json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } })
+      .data.groups;
     const unhealthy = groups.flatMap((group) => group.rules).filter((rule) => rule.health !== "ok");
     assert.deepEqual(unhealthy, []);
     const recorded = await prometheus!.query('instance:vllm_time_to_first_token_seconds_bucket:rate5m{le="+Inf"}');
-    assert.deepEqual([...new Set(recorded.map((sample) => `${sample.metric.namespace}/${sample.metric.pod}`))].sort(), PODS.map((pod) => `${pod.namespace}/${pod.name}`).sort());
+    assert.deepEqual(
+      [...new Set(recorded.map((sample) => `${sample.metric.namespace}/${sample.metric.pod}`))].sort(),
+      PODS.map((pod) => `${pod.namespace}/${pod.name}`).sort(),
+    );
   });
 });

@@ -10,7 +10,16 @@ import { metricRelabelDrops } from "../../src/mixin/rules/index.js";
 import { runCli } from "../helpers/cli.js";
 import { runPromtool } from "../helpers/promtool.js";
 import { useTemporaryDirs } from "../helpers/temporary.js";
-import { filesUnder, isKustomizeFile, KUBERNETES_ROOT, parseDocuments, readDocuments, ROOT, validateObject, type ManifestObject } from "./objects.js";
+import {
+  filesUnder,
+  isKustomizeFile,
+  KUBERNETES_ROOT,
+  parseDocuments,
+  readDocuments,
+  ROOT,
+  validateObject,
+  type ManifestObject,
+} from "./objects.js";
 
 const temporaryDir = useTemporaryDirs();
 
@@ -28,7 +37,9 @@ async function committedObjects(): Promise<{ file: string; object: ManifestObjec
 const ofKind = async (kind: string) => (await committedObjects()).filter(({ object }) => object.kind === kind);
 
 function ruleFilesOnDisk(): string[] {
-  return readdirSync(join(ROOT, "rules")).filter((name) => name.endsWith(".yml")).sort();
+  return readdirSync(join(ROOT, "rules"))
+    .filter((name) => name.endsWith(".yml"))
+    .sort();
 }
 
 async function groupsOf(path: string): Promise<{ name: string }[]> {
@@ -65,9 +76,14 @@ describe("deploy/kubernetes", () => {
   test("ships one PersesDashboard per dashboard, each the committed dashboards/perses spec", async () => {
     const dashboards = await ofKind("PersesDashboard");
     const perses = buildMixin().persesDashboards;
-    assert.deepEqual(dashboards.map(({ object }) => object.metadata.name).sort(), perses.map((file) => file.dashboard.metadata.name).sort());
+    assert.deepEqual(
+      dashboards.map(({ object }) => object.metadata.name).sort(),
+      perses.map((file) => file.dashboard.metadata.name).sort(),
+    );
     for (const { object } of dashboards) {
-      const committed = JSON.parse(await readFile(join(ROOT, "dashboards", "perses", `${object.metadata.name}.json`), "utf8")) as { spec: unknown };
+      const committed = JSON.parse(await readFile(join(ROOT, "dashboards", "perses", `${object.metadata.name}.json`), "utf8")) as {
+        spec: unknown;
+      };
       assert.deepEqual(object.spec?.config, committed.spec, object.metadata.name);
     }
   });
@@ -82,7 +98,9 @@ describe("deploy/kubernetes", () => {
     const scoped = expected.map((group) => ({
       ...group,
       rules: group.rules.map((rule) =>
-        rule.alert === "ScrapeTargetDown" ? { ...rule, expr: 'up{job="monitoring/vllm"} == 0 or up{job="nvidia-dcgm-exporter"} == 0 or up{job="node-exporter"} == 0' } : rule,
+        rule.alert === "ScrapeTargetDown"
+          ? { ...rule, expr: 'up{job="monitoring/vllm"} == 0 or up{job="nvidia-dcgm-exporter"} == 0 or up{job="node-exporter"} == 0' }
+          : rule,
       ),
     }));
     const byName = (groups: readonly { name: string }[]) => Object.fromEntries(groups.map((group) => [group.name, group]));
@@ -91,7 +109,10 @@ describe("deploy/kubernetes", () => {
     // Within each rule file the order is the evaluation order: recording rules before the alerts reading them.
     for (const name of ruleFilesOnDisk()) {
       const names = (await groupsOf(join(ROOT, "rules", name))).map((group) => group.name);
-      assert.deepEqual(actual.map((group) => group.name).filter((group) => names.includes(group)), names);
+      assert.deepEqual(
+        actual.map((group) => group.name).filter((group) => names.includes(group)),
+        names,
+      );
     }
   });
 
@@ -106,19 +127,27 @@ describe("deploy/kubernetes", () => {
 
   test("ships one ConfigMap per dashboard of dashboards/with-recording-rules/, holding that file's JSON", async () => {
     const configMaps = await ofKind("ConfigMap");
-    const files = readdirSync(join(ROOT, "dashboards", "with-recording-rules")).filter((name) => name.endsWith(".json")).sort();
+    const files = readdirSync(join(ROOT, "dashboards", "with-recording-rules"))
+      .filter((name) => name.endsWith(".json"))
+      .sort();
     const shipped = configMaps.flatMap(({ object }) => Object.keys(object.data ?? {}));
     assert.deepEqual([...shipped].sort(), files);
     for (const { object } of configMaps) {
       for (const [name, json] of Object.entries(object.data ?? {})) {
-        assert.deepEqual(JSON.parse(json), JSON.parse(await readFile(join(ROOT, "dashboards", "with-recording-rules", name), "utf8")), `${object.metadata.name}: ${name}`);
+        assert.deepEqual(
+          JSON.parse(json),
+          JSON.parse(await readFile(join(ROOT, "dashboards", "with-recording-rules", name), "utf8")),
+          `${object.metadata.name}: ${name}`,
+        );
       }
     }
   });
 
   test("has the portable-dashboards component swap in each dashboard of dashboards/ by its ConfigMap and key", async () => {
     const folder = join(KUBERNETES_ROOT, "components", "portable-dashboards");
-    const component = parse(await readFile(join(folder, "kustomization.yaml"), "utf8")) as { patches: { target: { name: string }; path: string }[] };
+    const component = parse(await readFile(join(folder, "kustomization.yaml"), "utf8")) as {
+      patches: { target: { name: string }; path: string }[];
+    };
     const configMapNames = (await ofKind("ConfigMap")).map(({ object }) => object.metadata.name).sort();
     assert.deepEqual(component.patches.map((patch) => patch.target.name).sort(), configMapNames);
     const swapped: string[] = [];
@@ -131,7 +160,12 @@ describe("deploy/kubernetes", () => {
         swapped.push(name);
       }
     }
-    assert.deepEqual(swapped.sort(), readdirSync(join(ROOT, "dashboards")).filter((name) => name.endsWith(".json")).sort());
+    assert.deepEqual(
+      swapped.sort(),
+      readdirSync(join(ROOT, "dashboards"))
+        .filter((name) => name.endsWith(".json"))
+        .sort(),
+    );
   });
 
   test("labels the dashboards for the Grafana sidecar, files them in a folder and keeps each under kubectl apply's annotation limit", async () => {
@@ -145,7 +179,9 @@ describe("deploy/kubernetes", () => {
 
   test("drops in the vLLM monitors exactly the families our own Prometheus config drops", async () => {
     const expected = metricRelabelDrops().map((drop) => ({ sourceLabels: drop.source_labels, regex: drop.regex, action: drop.action }));
-    const monitors = [...(await ofKind("PodMonitor")), ...(await ofKind("ServiceMonitor"))].filter(({ object }) => object.metadata.name === "vllm");
+    const monitors = [...(await ofKind("PodMonitor")), ...(await ofKind("ServiceMonitor"))].filter(
+      ({ object }) => object.metadata.name === "vllm",
+    );
     assert.equal(monitors.length, 2, "a PodMonitor and a ServiceMonitor named vllm");
     for (const { object } of monitors) {
       const endpoints = ((object.spec?.podMetricsEndpoints ?? object.spec?.endpoints) as { metricRelabelings: unknown }[]) ?? [];
@@ -158,11 +194,22 @@ describe("deploy/kubernetes", () => {
     const mixin = buildMixin();
     const first = mixin.recordedDashboards[0]!;
     const extraDashboard = { ...first, fileName: "vllm-extra.json", dashboard: { ...first.dashboard, uid: "vllm-extra", panels: [] } };
-    const extraRules = { fileName: "vllm-fleet.yml", comment: [], groups: [{ name: "vllm-monitor.fleet", rules: [{ record: "job:up:sum", expr: "sum by (job) (up)" }] }] };
-    const tree = kubernetesTree({ ...mixin, recordedDashboards: [...mixin.recordedDashboards, extraDashboard], ruleFiles: [...mixin.ruleFiles, extraRules] });
+    const extraRules = {
+      fileName: "vllm-fleet.yml",
+      comment: [],
+      groups: [{ name: "vllm-monitor.fleet", rules: [{ record: "job:up:sum", expr: "sum by (job) (up)" }] }],
+    };
+    const tree = kubernetesTree({
+      ...mixin,
+      recordedDashboards: [...mixin.recordedDashboards, extraDashboard],
+      ruleFiles: [...mixin.ruleFiles, extraRules],
+    });
     const file = (path: string) => tree.find((item) => item.path === path)?.content ?? "";
     const configMaps = parseDocuments(file("base/vllm-monitor-dashboards.yaml")) as ManifestObject[];
-    assert.deepEqual(configMaps.map((object) => object.metadata.name), [...mixin.recordedDashboards, extraDashboard].map((item) => `vllm-monitor-dashboard-${item.fileName.replace(".json", "")}`));
+    assert.deepEqual(
+      configMaps.map((object) => object.metadata.name),
+      [...mixin.recordedDashboards, extraDashboard].map((item) => `vllm-monitor-dashboard-${item.fileName.replace(".json", "")}`),
+    );
     const [rule] = parseDocuments(file("base/vllm-monitor-rules.yaml")) as ManifestObject[];
     assert.equal((rule!.spec as { groups: { name: string }[] }).groups.at(-1)?.name, "vllm-monitor.fleet");
   });
@@ -177,9 +224,14 @@ describe("deploy/kubernetes", () => {
     const text = (await Promise.all(filesUnder(KUBERNETES_ROOT).map((path) => readFile(join(KUBERNETES_ROOT, path), "utf8")))).join("\n");
     assert.doesNotMatch(text, /bearerToken:|credentials_file|password:/);
     // The token reaches the scrape only as a reference to a Secret key.
-    const component = parse(await readFile(join(KUBERNETES_ROOT, "components", "bearer-token", "kustomization.yaml"), "utf8")) as { patches: { patch: string }[] };
+    const component = parse(await readFile(join(KUBERNETES_ROOT, "components", "bearer-token", "kustomization.yaml"), "utf8")) as {
+      patches: { patch: string }[];
+    };
     const added = component.patches.flatMap((patch) => parse(patch.patch) as { value: unknown }[]).map((operation) => operation.value);
-    assert.deepEqual(added, [0, 1].map(() => ({ type: "Bearer", credentials: { name: "vllm-monitor-scrape-token", key: "token" } })));
+    assert.deepEqual(
+      added,
+      [0, 1].map(() => ({ type: "Bearer", credentials: { name: "vllm-monitor-scrape-token", key: "token" } })),
+    );
   });
 
   test("makes generate --check name a hand-edited Kubernetes manifest", async () => {

@@ -20,7 +20,12 @@ export const KUBERNETES_ROOT = join(ROOT, "deploy", "kubernetes");
 export interface ManifestObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
   readonly spec?: Record<string, unknown>;
   readonly data?: Record<string, string>;
 }
@@ -28,9 +33,12 @@ export interface ManifestObject {
 /** The kinds we ship; any other kind in a manifest is a mistake (a Secret above all). */
 const MODELS = {
   "v1/ConfigMap": (object: ManifestObject) => new ConfigMap(object as unknown as ConstructorParameters<typeof ConfigMap>[0]),
-  "monitoring.coreos.com/v1/PodMonitor": (object: ManifestObject) => new PodMonitor(object as unknown as ConstructorParameters<typeof PodMonitor>[0]),
-  "monitoring.coreos.com/v1/ServiceMonitor": (object: ManifestObject) => new ServiceMonitor(object as unknown as ConstructorParameters<typeof ServiceMonitor>[0]),
-  "monitoring.coreos.com/v1/PrometheusRule": (object: ManifestObject) => new PrometheusRule(object as unknown as ConstructorParameters<typeof PrometheusRule>[0]),
+  "monitoring.coreos.com/v1/PodMonitor": (object: ManifestObject) =>
+    new PodMonitor(object as unknown as ConstructorParameters<typeof PodMonitor>[0]),
+  "monitoring.coreos.com/v1/ServiceMonitor": (object: ManifestObject) =>
+    new ServiceMonitor(object as unknown as ConstructorParameters<typeof ServiceMonitor>[0]),
+  "monitoring.coreos.com/v1/PrometheusRule": (object: ManifestObject) =>
+    new PrometheusRule(object as unknown as ConstructorParameters<typeof PrometheusRule>[0]),
   "perses.dev/v1alpha2/PersesDashboard": (object: ManifestObject) => ({ validate: () => validatePersesDashboard(object) }),
 } as const;
 
@@ -39,7 +47,9 @@ const MODELS = {
  * operator and Perses need (a dashboard under spec.config whose layouts point at panels it holds).
  */
 function validatePersesDashboard(object: ManifestObject): void {
-  const config = object.spec?.config as { panels?: Record<string, unknown>; layouts?: { spec?: { items?: { content?: { $ref?: string } }[] } }[]; duration?: string } | undefined;
+  const config = object.spec?.config as
+    | { panels?: Record<string, unknown>; layouts?: { spec?: { items?: { content?: { $ref?: string } }[] } }[]; duration?: string }
+    | undefined;
   if (config === undefined || typeof config.duration !== "string") throw new Error("spec.config.duration is missing");
   const panels = new Set(Object.keys(config.panels ?? {}));
   const refs = (config.layouts ?? []).flatMap((layout) => layout.spec?.items ?? []).map((item) => item.content?.$ref ?? "");

@@ -76,10 +76,13 @@ function selectorRelabelings(selector: Selector, kind: "pod" | "service"): Recor
   }
   for (const expression of selector.matchExpressions ?? []) {
     const values = `(${(expression.values ?? []).map(quoteRegex).join("|")});true`;
-    if (expression.operator === "In") rules.push({ action: "keep", source_labels: [label(expression.key), present(expression.key)], regex: values });
-    else if (expression.operator === "NotIn") rules.push({ action: "drop", source_labels: [label(expression.key), present(expression.key)], regex: values });
+    if (expression.operator === "In")
+      rules.push({ action: "keep", source_labels: [label(expression.key), present(expression.key)], regex: values });
+    else if (expression.operator === "NotIn")
+      rules.push({ action: "drop", source_labels: [label(expression.key), present(expression.key)], regex: values });
     else if (expression.operator === "Exists") rules.push({ action: "keep", source_labels: [present(expression.key)], regex: "true" });
-    else if (expression.operator === "DoesNotExist") rules.push({ action: "drop", source_labels: [present(expression.key)], regex: "true" });
+    else if (expression.operator === "DoesNotExist")
+      rules.push({ action: "drop", source_labels: [present(expression.key)], regex: "true" });
     else throw new Error(`unknown selector operator ${expression.operator}`);
   }
   return rules;
@@ -109,10 +112,12 @@ function podTargetLabels(pod: FakePod): Record<string, string> {
     __meta_kubernetes_pod_container_name: pod.container,
     __meta_kubernetes_pod_phase: pod.phase ?? "Running",
     __meta_kubernetes_pod_node_name: pod.node ?? "gpu-node-1",
-    ...Object.fromEntries(Object.entries(pod.labels).flatMap(([key, value]) => [
-      [`__meta_kubernetes_pod_label_${sanitize(key)}`, value],
-      [`__meta_kubernetes_pod_labelpresent_${sanitize(key)}`, "true"],
-    ])),
+    ...Object.fromEntries(
+      Object.entries(pod.labels).flatMap(([key, value]) => [
+        [`__meta_kubernetes_pod_label_${sanitize(key)}`, value],
+        [`__meta_kubernetes_pod_labelpresent_${sanitize(key)}`, "true"],
+      ]),
+    ),
   };
 }
 
@@ -128,7 +133,8 @@ function scrapeJob(
   const credentials = endpoint.authorization?.credentials;
   if (credentials !== undefined) {
     const value = secrets[credentials.name]?.[credentials.key];
-    if (value === undefined) throw new Error(`${jobName}: Secret ${credentials.name} has no key ${credentials.key} (the operator would skip this monitor)`);
+    if (value === undefined)
+      throw new Error(`${jobName}: Secret ${credentials.name} has no key ${credentials.key} (the operator would skip this monitor)`);
     const file = `${sanitize(jobName)}-token`;
     files[file] = value;
     authorization = { type: endpoint.authorization?.type ?? "Bearer", credentials_file: file };
@@ -185,10 +191,12 @@ export function serviceMonitorJob(monitor: ManifestObject, services: readonly Fa
           ...podTargetLabels(pod),
           __meta_kubernetes_service_name: service.name,
           __meta_kubernetes_endpoint_port_name: port.name,
-          ...Object.fromEntries(Object.entries(service.labels).flatMap(([key, value]) => [
-            [`__meta_kubernetes_service_label_${sanitize(key)}`, value],
-            [`__meta_kubernetes_service_labelpresent_${sanitize(key)}`, "true"],
-          ])),
+          ...Object.fromEntries(
+            Object.entries(service.labels).flatMap(([key, value]) => [
+              [`__meta_kubernetes_service_label_${sanitize(key)}`, value],
+              [`__meta_kubernetes_service_labelpresent_${sanitize(key)}`, "true"],
+            ]),
+          ),
         },
       })),
     ),
@@ -203,7 +211,9 @@ export function serviceMonitorJob(monitor: ManifestObject, services: readonly Fa
     { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
     { source_labels: ["__meta_kubernetes_pod_container_name"], target_label: "container" },
     { source_labels: ["__meta_kubernetes_service_name"], target_label: "job" },
-    ...(spec.jobLabel === undefined ? [] : [{ source_labels: [`__meta_kubernetes_service_label_${sanitize(spec.jobLabel)}`], target_label: "job", regex: "(.+)" }]),
+    ...(spec.jobLabel === undefined
+      ? []
+      : [{ source_labels: [`__meta_kubernetes_service_label_${sanitize(spec.jobLabel)}`], target_label: "job", regex: "(.+)" }]),
     { target_label: "endpoint", replacement: endpoint.port },
   ]);
 }

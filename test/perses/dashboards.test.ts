@@ -9,7 +9,11 @@ describe("Perses dashboards", () => {
   test("hold every Grafana panel with the same title, queries and legends, laid out in one grid per row", () => {
     for (const { spec } of specs()) {
       const perses = persesDashboard(spec);
-      assert.deepEqual(perses.spec.layouts.map((grid) => grid.spec.display?.title), spec.rows.map((row) => row.title), spec.uid);
+      assert.deepEqual(
+        perses.spec.layouts.map((grid) => grid.spec.display?.title),
+        spec.rows.map((row) => row.title),
+        spec.uid,
+      );
       for (const row of spec.rows) {
         for (const panel of row.panels) {
           const converted = perses.spec.panels[persesPanelName(panel)];
@@ -36,14 +40,21 @@ describe("Perses dashboards", () => {
     const options = converted?.spec.plugin.spec as { yAxis?: { format?: { unit?: string } }; thresholds?: { steps?: { value: number }[] } };
     assert.equal(options.yAxis?.format?.unit, "seconds");
     const red = withLine.thresholds?.find((step) => step.value !== null)?.value;
-    assert.deepEqual(options.thresholds?.steps?.map((step) => step.value), [red]);
+    assert.deepEqual(
+      options.thresholds?.steps?.map((step) => step.value),
+      [red],
+    );
   });
 
   test("offer the Grafana variables except the data source, each listing all values by default", () => {
     for (const { spec } of specs()) {
       const names = spec.variables.map((variable) => variable.build().name).filter((name) => name !== "datasource");
       const variables = persesDashboard(spec).spec.variables;
-      assert.deepEqual(variables.map((variable) => variable.spec.name), names, spec.uid);
+      assert.deepEqual(
+        variables.map((variable) => variable.spec.name),
+        names,
+        spec.uid,
+      );
       for (const variable of variables) {
         assert.equal(variable.spec.defaultValue, "$__all");
         assert.equal(variable.spec.customAllValue, ".*");
@@ -52,7 +63,9 @@ describe("Perses dashboards", () => {
   });
 
   test("link to other dashboards relative to the current one, keeping the time range and the variables", () => {
-    const links = buildMixin().persesDashboards.flatMap((file) => Object.values(file.dashboard.spec.panels).flatMap((panel) => panel.spec.links ?? []));
+    const links = buildMixin().persesDashboards.flatMap((file) =>
+      Object.values(file.dashboard.spec.panels).flatMap((panel) => panel.spec.links ?? []),
+    );
     assert.ok(links.length > 0);
     for (const link of links) {
       assert.match(link.url, /^\.\/vllm-[a-z-]+\?start=\$\{__from\}&end=\$\{__to\}(&\$\{[a-z_]+:queryparam\})*$/, link.url);

@@ -22,17 +22,22 @@ const ALLOWED: Readonly<Record<string, string>> = {
   // vLLM 0.28 (hybrid attention/Mamba model) against --metrics-version current (the 2026-08 main snapshot).
   "vllm 0.28 / vllm:cache_config_info: label names differ":
     "vLLM writes every CacheConfig field as a label; the capture has 31 (Mamba and KV-offload settings among them), the simulator the 7 the dashboards read. The capacity the dashboards need (kv_cache_size_tokens) is a planned simulator addition; the label set grows with each release.",
-  "vllm 0.30 / vllm:cache_config_info: label names differ": "As for 0.28; 0.30 has 34 labels (kv_cache_layout, enable_mamba_fine_grained_prefix_cache, prefix_cache_retention_interval, use_kda_recoverssm added).",
+  "vllm 0.30 / vllm:cache_config_info: label names differ":
+    "As for 0.28; 0.30 has 34 labels (kv_cache_layout, enable_mamba_fine_grained_prefix_cache, prefix_cache_retention_interval, use_kda_recoverssm added).",
   // dcgm-exporter 2.x default counters (Tesla T4, driver 460) against --gpu-fields defaults.
-  "dcgm T4 / DCGM_FI_DEV_FB_RESERVED: served by the simulator, absent from the capture": "FB_RESERVED joined dcgm-exporter's default counters after this 2021 capture (it is in today's etc/default-counters.csv).",
-  "dcgm T4 / DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS: served by the simulator, absent from the capture": "Row-remap fields joined the default counters later, and exist on A100/H100-class GPUs only, not on a T4.",
+  "dcgm T4 / DCGM_FI_DEV_FB_RESERVED: served by the simulator, absent from the capture":
+    "FB_RESERVED joined dcgm-exporter's default counters after this 2021 capture (it is in today's etc/default-counters.csv).",
+  "dcgm T4 / DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS: served by the simulator, absent from the capture":
+    "Row-remap fields joined the default counters later, and exist on A100/H100-class GPUs only, not on a T4.",
   "dcgm T4 / DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS: served by the simulator, absent from the capture": "As UNCORRECTABLE_REMAPPED_ROWS.",
   "dcgm T4 / DCGM_FI_DEV_ROW_REMAP_FAILURE: served by the simulator, absent from the capture": "As UNCORRECTABLE_REMAPPED_ROWS.",
-  "dcgm T4 / DCGM_FI_DEV_MEMORY_TEMP: served by the simulator, absent from the capture": "A T4 (GDDR6) reports no memory temperature; HBM GPUs do, and the simulator models an H200.",
+  "dcgm T4 / DCGM_FI_DEV_MEMORY_TEMP: served by the simulator, absent from the capture":
+    "A T4 (GDDR6) reports no memory temperature; HBM GPUs do, and the simulator models an H200.",
   "dcgm T4 / label names differ (capture: DCGM_FI_DRIVER_VERSION, DCGM_FI_PROCESS_NAME, Hostname; simulator: hostname, pci_bus_id)":
     "The capture is dcgm-exporter 2.x: `Hostname` before PR #655 (the simulator's --gpu-hostname-label Hostname serves that), no pci_bus_id yet, and driver/process labels that exporter version added; the dashboards read none of them.",
   // nvidia_gpu_exporter (nvidia-smi backend), H200 under load, against --gpu-format nvidia-smi.
-  "nvidia-smi H200 / label names differ (capture: ; simulator: xid)": "The `xid` label of nvidia_smi_xid_errors_total, which the capture lacks (below).",
+  "nvidia-smi H200 / label names differ (capture: ; simulator: xid)":
+    "The `xid` label of nvidia_smi_xid_errors_total, which the capture lacks (below).",
   "nvidia-smi H200 / nvidia_smi_xid_errors_total: served by the simulator, absent from the capture":
     "The capture comes from the exporter's nvidia-smi backend; the Xid counter exists only with its nvml backend, and only after a first Xid. The simulator serves it once an Xid is injected.",
 };
@@ -52,7 +57,14 @@ function labelValues(family: ExpositionFamily, label: string): string[] {
 
 function bucketBounds(family: ExpositionFamily): number[] {
   const bound = (le: string) => (le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le));
-  return [...new Set(family.samples.map((sample) => sample.labels.le).filter((le): le is string => le !== undefined).map(bound))].sort((a, b) => a - b);
+  return [
+    ...new Set(
+      family.samples
+        .map((sample) => sample.labels.le)
+        .filter((le): le is string => le !== undefined)
+        .map(bound),
+    ),
+  ].sort((a, b) => a - b);
 }
 
 const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((item, index) => item === b[index]);
@@ -61,7 +73,12 @@ const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length 
  * Every difference between two vLLM pages, over the `vllm:` families. A `partial` capture holds
  * some families only (SOURCES.md says which), so families it lacks are not differences.
  */
-function vllmDifferences(where: string, real: readonly ExpositionFamily[], simulated: readonly ExpositionFamily[], partial = false): Difference[] {
+function vllmDifferences(
+  where: string,
+  real: readonly ExpositionFamily[],
+  simulated: readonly ExpositionFamily[],
+  partial = false,
+): Difference[] {
   const differences: Difference[] = [];
   const isVllm = (family: ExpositionFamily) => family.name.startsWith("vllm:");
   const served = new Map(simulated.filter(isVllm).map((family) => [family.name, family]));
@@ -72,18 +89,25 @@ function vllmDifferences(where: string, real: readonly ExpositionFamily[], simul
       differences.push({ text: `${where} / ${name}: in the capture, not served by the simulator` });
       continue;
     }
-    if (mine.type !== family.type) differences.push({ text: `${where} / ${name}: TYPE ${family.type} in the capture, ${mine.type} served` });
+    if (mine.type !== family.type)
+      differences.push({ text: `${where} / ${name}: TYPE ${family.type} in the capture, ${mine.type} served` });
     if (!sameList(labelNames(family), labelNames(mine))) differences.push({ text: `${where} / ${name}: label names differ` });
     for (const label of ENUMERATED_LABELS) {
       if (!sameList(labelValues(family, label), labelValues(mine, label))) {
-        differences.push({ text: `${where} / ${name}: ${label} values ${labelValues(family, label).join(",")} in the capture, ${labelValues(mine, label).join(",")} served` });
+        differences.push({
+          text: `${where} / ${name}: ${label} values ${labelValues(family, label).join(",")} in the capture, ${labelValues(mine, label).join(",")} served`,
+        });
       }
     }
     if (family.type === "histogram" && !sameList(bucketBounds(family), bucketBounds(mine))) {
-      differences.push({ text: `${where} / ${name}: buckets ${bucketBounds(family).join(",")} in the capture, ${bucketBounds(mine).join(",")} served` });
+      differences.push({
+        text: `${where} / ${name}: buckets ${bucketBounds(family).join(",")} in the capture, ${bucketBounds(mine).join(",")} served`,
+      });
     }
   }
-  if (!partial) for (const name of served.keys()) if (!captured.has(name)) differences.push({ text: `${where} / ${name}: served by the simulator, absent from the capture` });
+  if (!partial)
+    for (const name of served.keys())
+      if (!captured.has(name)) differences.push({ text: `${where} / ${name}: served by the simulator, absent from the capture` });
   return differences;
 }
 
@@ -92,18 +116,27 @@ function vllmDifferences(where: string, real: readonly ExpositionFamily[], simul
  * catalog (the ones the dashboards read and the simulator claims to serve): presence, TYPE, and
  * the label names of the whole page.
  */
-function gpuDifferences(where: string, catalog: readonly MetricFamily[], real: readonly ExpositionFamily[], simulated: readonly ExpositionFamily[]): Difference[] {
+function gpuDifferences(
+  where: string,
+  catalog: readonly MetricFamily[],
+  real: readonly ExpositionFamily[],
+  simulated: readonly ExpositionFamily[],
+): Difference[] {
   const differences: Difference[] = [];
   const captured = new Map(real.map((family) => [family.name, family]));
   const served = new Map(simulated.map((family) => [family.name, family]));
   for (const { name } of catalog) {
     const theirs = captured.get(name);
     const mine = served.get(name);
-    if (theirs !== undefined && mine === undefined) differences.push({ text: `${where} / ${name}: in the capture, not served by the simulator` });
-    if (theirs === undefined && mine !== undefined) differences.push({ text: `${where} / ${name}: served by the simulator, absent from the capture` });
-    if (theirs !== undefined && mine !== undefined && theirs.type !== mine.type) differences.push({ text: `${where} / ${name}: TYPE ${theirs.type} in the capture, ${mine.type} served` });
+    if (theirs !== undefined && mine === undefined)
+      differences.push({ text: `${where} / ${name}: in the capture, not served by the simulator` });
+    if (theirs === undefined && mine !== undefined)
+      differences.push({ text: `${where} / ${name}: served by the simulator, absent from the capture` });
+    if (theirs !== undefined && mine !== undefined && theirs.type !== mine.type)
+      differences.push({ text: `${where} / ${name}: TYPE ${theirs.type} in the capture, ${mine.type} served` });
   }
-  const namesOf = (families: readonly ExpositionFamily[]) => [...new Set(families.filter((family) => catalog.some((known) => known.name === family.name)).flatMap(labelNames))].sort();
+  const namesOf = (families: readonly ExpositionFamily[]) =>
+    [...new Set(families.filter((family) => catalog.some((known) => known.name === family.name)).flatMap(labelNames))].sort();
   const theirLabels = namesOf(real);
   const myLabels = namesOf(simulated);
   if (!sameList(theirLabels, myLabels)) {
@@ -130,13 +163,37 @@ describe("the simulator against real captures", () => {
   before(async () => {
     // why: one engine and the capture's default features (no spec decode, no LoRA), as the 0.28 server ran. Its token
     // histograms end at 10000, so its --max-model-len lay in [10000, 20000): 16384 gives the same 1-2-5 buckets.
-    simulators.push(await startSimulator({ metricsVersion: "current", engines: 1, load: "steady", seed: 17, maxModelLen: 16384, gpuPort: 0, gpus: 1, gpuFields: "defaults" }));
-    simulators.push(await startSimulator({ metricsVersion: "current", engines: 1, load: "steady", seed: 17, gpuPort: 0, gpus: 1, gpuFormat: "nvidia-smi" }));
+    simulators.push(
+      await startSimulator({
+        metricsVersion: "current",
+        engines: 1,
+        load: "steady",
+        seed: 17,
+        maxModelLen: 16384,
+        gpuPort: 0,
+        gpus: 1,
+        gpuFields: "defaults",
+      }),
+    );
+    simulators.push(
+      await startSimulator({
+        metricsVersion: "current",
+        engines: 1,
+        load: "steady",
+        seed: 17,
+        gpuPort: 0,
+        gpus: 1,
+        gpuFormat: "nvidia-smi",
+      }),
+    );
   });
 
   after(async () => {
     await Promise.all(simulators.map((simulator) => simulator.close()));
-    if (differences.length > 0) console.log(`differences (allowed ones marked):\n${differences.map((d) => `${ALLOWED[d.text] === undefined ? "  ✗" : "  ✓"} ${d.text}`).join("\n")}`);
+    if (differences.length > 0)
+      console.log(
+        `differences (allowed ones marked):\n${differences.map((d) => `${ALLOWED[d.text] === undefined ? "  ✗" : "  ✓"} ${d.text}`).join("\n")}`,
+      );
   });
 
   test("serves vLLM 0.28's families, TYPEs, label names, enumerated label values and buckets at --metrics-version current", async () => {
@@ -170,7 +227,8 @@ describe("the simulator against real captures", () => {
   });
 
   test("writes the GPU page in the units real exporters use: MiB, W and °C for dcgm-exporter, bytes, Hz and ratios for nvidia-smi", async () => {
-    const value = (families: readonly ExpositionFamily[], name: string) => families.find((family) => family.name === name)?.samples[0]?.value;
+    const value = (families: readonly ExpositionFamily[], name: string) =>
+      families.find((family) => family.name === name)?.samples[0]?.value;
     const dcgmPage = await page(simulators[0]!.gpuUrl!);
     const smiPage = await page(simulators[1]!.gpuUrl!);
     const smiReal = parseExposition(await readCapture("nvidia-smi/linux-x86_64__nvidia-h200__590.48.01__load.metrics")).families;
@@ -178,7 +236,8 @@ describe("the simulator against real captures", () => {
     const csv = await readFile(join(REAL_ROOT, "gpu-samples", "gpu-load.csv"), "utf8");
     const totalMib = Number(csv.split("\n")[1]!.split(",")[8]);
     assert.equal(totalMib, 143771);
-    const fbTotalMib = value(dcgmPage, dcgm.fbUsed.name)! + value(dcgmPage, dcgm.fbFree.name)! + (value(dcgmPage, dcgm.fbReserved.name) ?? 0);
+    const fbTotalMib =
+      value(dcgmPage, dcgm.fbUsed.name)! + value(dcgmPage, dcgm.fbFree.name)! + (value(dcgmPage, dcgm.fbReserved.name) ?? 0);
     assert.ok(Math.abs(fbTotalMib - totalMib) <= 1, `FB_USED + FB_FREE + FB_RESERVED = ${fbTotalMib} MiB, nvidia-smi says ${totalMib} MiB`);
     assert.ok(value(dcgmPage, dcgm.powerUsage.name)! > 50 && value(dcgmPage, dcgm.powerUsage.name)! <= 700, "power in W");
     assert.ok(value(dcgmPage, dcgm.gpuTemp.name)! > 20 && value(dcgmPage, dcgm.gpuTemp.name)! < 100, "temperature in °C");

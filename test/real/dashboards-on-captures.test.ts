@@ -23,7 +23,12 @@ import { parseExposition } from "../../src/exposition/index.js";
 const GPU_CAPTURES = [
   { name: "t4", file: "dcgm/dcgm-exporter-tesla-t4-460.106.00.prom", host: "424773df46e0", targetHostname: false },
   { name: "h200", file: "nvidia-smi/linux-x86_64__nvidia-h200__590.48.01__load.metrics", host: "h200-host", targetHostname: true },
-  { name: "h100", file: "nvidia-smi/linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics", host: "h100-host", targetHostname: true },
+  {
+    name: "h100",
+    file: "nvidia-smi/linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01__load.metrics",
+    host: "h100-host",
+    targetHostname: true,
+  },
 ] as const;
 const VLLM_CAPTURE = { name: "vllm", file: "vllm/vllm-0.28-qwen38-live.prom", host: "vllm-host" } as const;
 
@@ -45,7 +50,11 @@ function machineOverviewPanels(): PanelWithUnit[] {
   assert.ok(file, "the Machine overview is built");
   return dashboardPanels(file.dashboard).map((panel) => {
     const model = panel as { title?: string; targets?: readonly { expr?: string }[]; fieldConfig?: { defaults?: { unit?: string } } };
-    return { title: model.title ?? "", unit: model.fieldConfig?.defaults?.unit ?? "", exprs: (model.targets ?? []).map((target) => target.expr ?? "").filter((expr) => expr !== "") };
+    return {
+      title: model.title ?? "",
+      unit: model.fieldConfig?.defaults?.unit ?? "",
+      exprs: (model.targets ?? []).map((target) => target.expr ?? "").filter((expr) => expr !== ""),
+    };
   });
 }
 
@@ -97,7 +106,10 @@ describe("dashboards on real captures served to a real Prometheus", () => {
 
   test("scrapes every capture as it is, with no target down", async () => {
     const up = await prometheus!.query("up");
-    assert.deepEqual(up.map((sample) => [sample.metric.job, sample.value]).sort(), [...GPU_CAPTURES.map((capture) => [capture.name, 1]), [VLLM_CAPTURE.name, 1]].sort());
+    assert.deepEqual(
+      up.map((sample) => [sample.metric.job, sample.value]).sort(),
+      [...GPU_CAPTURES.map((capture) => [capture.name, 1]), [VLLM_CAPTURE.name, 1]].sort(),
+    );
   });
 
   for (const capture of GPU_CAPTURES) {
@@ -112,7 +124,8 @@ describe("dashboards on real captures served to a real Prometheus", () => {
           const read = gpuFamiliesRead(expr);
           if (read.length === 0 || readsOtherFamilies(expr) || !read.some((name) => families.has(name))) continue;
           const samples = await prometheus!.query(substituteVariables(expr, values));
-          if (samples.length === 0 && EMPTY_ALLOWED[panel.title] === undefined) empty.push(`${panel.title}: ${read.filter((name) => families.has(name)).join(", ")}`);
+          if (samples.length === 0 && EMPTY_ALLOWED[panel.title] === undefined)
+            empty.push(`${panel.title}: ${read.filter((name) => families.has(name)).join(", ")}`);
           const [low, high] = unitRange(panel.unit);
           for (const sample of samples) {
             if (!(sample.value >= low && sample.value <= high)) outOfRange.push(`${panel.title} (${panel.unit}) = ${sample.value}`);
@@ -127,7 +140,8 @@ describe("dashboards on real captures served to a real Prometheus", () => {
   test("shows GPU memory used as FB_USED MiB × 1048576, and power and temperature as the exporters state them", async () => {
     const scope = ruleScope("1m");
     const byHost = async (expr: string) => new Map((await prometheus!.query(expr)).map((sample) => [sample.metric.hostname, sample.value]));
-    const stated = async (file: string, family: string) => parseExposition(await readCapture(file)).families.find((candidate) => candidate.name === family)!.samples[0]!.value;
+    const stated = async (file: string, family: string) =>
+      parseExposition(await readCapture(file)).families.find((candidate) => candidate.name === family)!.samples[0]!.value;
     const [t4, h200] = [GPU_CAPTURES[0], GPU_CAPTURES[1]];
     const memory = await byHost(gpuMemoryUsedBytes(scope));
     assert.equal(memory.get(t4.host), (await stated(t4.file, dcgm.fbUsed.name)) * 1_048_576);
@@ -143,8 +157,17 @@ describe("dashboards on real captures served to a real Prometheus", () => {
   test("shows a GPU's power draw on dcgm-exporter's default counters, which state no power limit", async () => {
     const panel = machineOverviewPanels().find((candidate) => candidate.title === "Power against its limit");
     assert.ok(panel);
-    const samples = (await Promise.all(panel.exprs.map((expr) => prometheus!.query(substituteVariables(expr, { ...allSelectedValues("5s"), hostname: GPU_CAPTURES[0].host }))))).flat();
-    assert.deepEqual(samples.map((sample) => sample.value), [8.969]);
+    const samples = (
+      await Promise.all(
+        panel.exprs.map((expr) =>
+          prometheus!.query(substituteVariables(expr, { ...allSelectedValues("5s"), hostname: GPU_CAPTURES[0].host })),
+        ),
+      )
+    ).flat();
+    assert.deepEqual(
+      samples.map((sample) => sample.value),
+      [8.969],
+    );
   });
 
   test("gives the KV cache capacity vLLM states in cache_config_info, which differs from blocks × block size on a hybrid model", async () => {

@@ -15,13 +15,36 @@ import { ruleScope } from "../../src/promql/scope.js";
 import { runPromtool } from "../helpers/promtool.js";
 
 const GPU = { job: "dcgm", instance: "gpu-host-1:9400", gpu: "0", UUID: "GPU-aaaa", hostname: "gpu-host-1" };
-const labelText = (labels: Record<string, string>) => `{${Object.entries(labels).map(([name, value]) => `${name}="${value}"`).join(",")}}`;
+const labelText = (labels: Record<string, string>) =>
+  `{${Object.entries(labels)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(",")}}`;
 
-async function promqlTest(input: { series: string; values: string }[], expr: string, expected: { labels: string; value: number }[]): Promise<string> {
+async function promqlTest(
+  input: { series: string; values: string }[],
+  expr: string,
+  expected: { labels: string; value: number }[],
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "gpu-units-"));
   try {
     const file = join(dir, "test.yml");
-    await writeFile(file, stringify({ rule_files: [], evaluation_interval: "1m", tests: [{ interval: "1m", input_series: input, promql_expr_test: [{ expr, eval_time: "10m", exp_samples: expected.map(({ labels, value }) => ({ labels, value })) }] }] }, { lineWidth: 0 }));
+    await writeFile(
+      file,
+      stringify(
+        {
+          rule_files: [],
+          evaluation_interval: "1m",
+          tests: [
+            {
+              interval: "1m",
+              input_series: input,
+              promql_expr_test: [{ expr, eval_time: "10m", exp_samples: expected.map(({ labels, value }) => ({ labels, value })) }],
+            },
+          ],
+        },
+        { lineWidth: 0 },
+      ),
+    );
     const result = await runPromtool(["test", "rules", file]);
     assert.equal(result.code, 0, result.output);
     return result.output;
@@ -41,7 +64,12 @@ test("reads the power violation counter as nanoseconds: 30 s throttled per minut
 
 test("shows PCIe throughput as the PROF_PCIE_TX_BYTES gauge states it, with no rate over a gauge", async () => {
   await promqlTest(
-    [{ series: `${dcgm.pcieTxBytes.name}${labelText(GPU)}`, values: "770000 760000 775000 770000 770000 770000 770000 770000 770000 770000 770000" }],
+    [
+      {
+        series: `${dcgm.pcieTxBytes.name}${labelText(GPU)}`,
+        values: "770000 760000 775000 770000 770000 770000 770000 770000 770000 770000 770000",
+      },
+    ],
     pcieBytesPerSecond("tx", ruleScope("5m")),
     [{ labels: `${dcgm.pcieTxBytes.name}${labelText(GPU)}`, value: 770000 }],
   );

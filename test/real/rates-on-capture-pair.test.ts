@@ -23,11 +23,16 @@ import { readCapture } from "./helpers.js";
 const SPACING_SECONDS = 108;
 const TARGET = { job: "vllm", instance: "gpu-host-1:8000" };
 
-const labelText = (labels: Record<string, string>) => `{${Object.entries(labels).map(([name, value]) => `${name}="${value}"`).join(",")}}`;
+const labelText = (labels: Record<string, string>) =>
+  `{${Object.entries(labels)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(",")}}`;
 
 /** promtool input series: each sample of a counter family, its before and after values at the real spacing. */
 function pairSeries(before: readonly ExpositionFamily[], after: readonly ExpositionFamily[]): { series: string; values: string }[] {
-  const afterValue = new Map(after.flatMap((family) => family.samples.map((sample) => [`${sample.name}${labelText(sample.labels)}`, sample.value] as const)));
+  const afterValue = new Map(
+    after.flatMap((family) => family.samples.map((sample) => [`${sample.name}${labelText(sample.labels)}`, sample.value] as const)),
+  );
   return before
     .filter((family) => family.type === "counter")
     .flatMap((family) => family.samples)
@@ -62,7 +67,11 @@ test("gives per-second rates across a real vLLM 0.30 capture pair exactly as (af
             {
               interval: `${SPACING_SECONDS}s`,
               input_series: pairSeries(before, after),
-              promql_expr_test: expectations.map(({ expr, labels, value }) => ({ expr: round(expr), eval_time: `${SPACING_SECONDS}s`, exp_samples: [{ labels, value: Math.round(value * 1e6) / 1e6 }] })),
+              promql_expr_test: expectations.map(({ expr, labels, value }) => ({
+                expr: round(expr),
+                eval_time: `${SPACING_SECONDS}s`,
+                exp_samples: [{ labels, value: Math.round(value * 1e6) / 1e6 }],
+              })),
             },
           ],
         },

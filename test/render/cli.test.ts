@@ -40,7 +40,9 @@ describe("vllm-monitor conf and clean", () => {
   });
 
   test("conf renders the user's service levels and runbook address into the rules and dashboards it writes", async () => {
-    const { env, out } = workspace("ADMIN_PASSWORD=long-enough-pw\nSLO_TTFT_SECONDS=1\nSLO_E2E_SECONDS=30\nRUNBOOK_BASE_URL=https://wiki.example.com/runbooks\n");
+    const { env, out } = workspace(
+      "ADMIN_PASSWORD=long-enough-pw\nSLO_TTFT_SECONDS=1\nSLO_E2E_SECONDS=30\nRUNBOOK_BASE_URL=https://wiki.example.com/runbooks\n",
+    );
     assert.equal(await cli("conf", "all", "--env-file", env, "--out", out), 0);
     const alerts = readFileSync(join(out, OUTPUT_LAYOUT.rulesDir, "vllm-alerts.yml"), "utf8");
     assert.match(alerts, /:p95_rate5m > 1\n/);
@@ -68,15 +70,26 @@ describe("vllm-monitor conf and clean", () => {
     const token = "tok-visible-NEVER";
     const password = "pw-NEVER-shown";
     const { env, out } = workspace(
-      [`VLLM_METRICS_AUTH_TOKEN="${token}\\r\\nX-Evil: 1"`, `ADMIN_PASSWORD='${password}'\\`, "SCHEMA=gopher", "VLLM_TARGET=http://admin:${password}@host/x"].join("\n"),
+      [
+        `VLLM_METRICS_AUTH_TOKEN="${token}\\r\\nX-Evil: 1"`,
+        `ADMIN_PASSWORD='${password}'\\`,
+        "SCHEMA=gopher",
+        "VLLM_TARGET=http://admin:${password}@host/x",
+      ].join("\n"),
     );
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", "src/cli/main.ts", "conf", "all", "--env-file", env, "--out", out], { timeout: 120_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "conf", "all", "--env-file", env, "--out", out],
+        { timeout: 120_000 },
+        (error, stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
+        },
+      );
     });
     assert.equal(result.code, 2, result.stderr);
-    for (const name of ["VLLM_METRICS_AUTH_TOKEN", "SCHEMA", "VLLM_TARGET"]) assert.match(result.stderr, new RegExp(`${name} \\(${env.replace(/[.]/g, "\\.")}:\\d+\\)`));
+    for (const name of ["VLLM_METRICS_AUTH_TOKEN", "SCHEMA", "VLLM_TARGET"])
+      assert.match(result.stderr, new RegExp(`${name} \\(${env.replace(/[.]/g, "\\.")}:\\d+\\)`));
     assert.match(result.stderr, /ADMIN_PASSWORD|unexpected text after the closing quote/);
     assert.doesNotMatch(result.stderr + result.stdout, new RegExp(`${token}|${password}|X-Evil`));
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace for a user error");

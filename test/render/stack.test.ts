@@ -50,14 +50,19 @@ function admin(settings: Settings): { grafanaAdmin: GrafanaAdmin } | Record<stri
   const configured = configuredGrafanaAdmin(settings);
   return configured === undefined ? {} : { grafanaAdmin: configured };
 }
-const readPrometheus = (out: string): PrometheusYaml => parseYaml(readFileSync(join(out, OUTPUT_LAYOUT.prometheusConfig), "utf8")) as PrometheusYaml;
+const readPrometheus = (out: string): PrometheusYaml =>
+  parseYaml(readFileSync(join(out, OUTPUT_LAYOUT.prometheusConfig), "utf8")) as PrometheusYaml;
 const job = (config: PrometheusYaml, name: string) => config.scrape_configs.find((entry) => entry.job_name === name);
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, "utf8"));
 
 function makeCaFile(dir: string): string {
   const key = join(dir, "ca.key");
   const cert = join(dir, "ca.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=test-ca"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=test-ca"],
+    { stdio: "ignore" },
+  );
   return cert;
 }
 
@@ -81,7 +86,11 @@ describe("renderStackConfig and writeStackConfig", () => {
       ["vllm", "prometheus", "node", "gpu"],
     );
     assert.equal(job(prometheus, "vllm")?.authorization, null);
-    assert.ok(job(prometheus, "vllm")?.metric_relabel_configs?.some((drop) => drop.action === "drop" && new RegExp(`^${drop.regex}$`).test("vllm_x_created")));
+    assert.ok(
+      job(prometheus, "vllm")?.metric_relabel_configs?.some(
+        (drop) => drop.action === "drop" && new RegExp(`^${drop.regex}$`).test("vllm_x_created"),
+      ),
+    );
     assert.deepEqual(job(prometheus, "gpu")?.file_sd_configs?.[0]?.files, [join(out, OUTPUT_LAYOUT.gpuTargets)]);
     assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.gpuTargets)), [{ targets: ["127.0.0.1:19400"], labels: { hostname: "test-host" } }]);
     assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.nodeTargets)), [{ targets: ["127.0.0.1:19100"], labels: { hostname: "test-host" } }]);
@@ -96,15 +105,28 @@ describe("renderStackConfig and writeStackConfig", () => {
   test("writes Grafana's datasource with the fixed uid, the dashboard provider and every dashboard, without credentials", async () => {
     const { out, config } = workspace("ADMIN_USER=grafana-boss\nADMIN_PASSWORD=long-enough-pw\n");
     const loaded = config();
-    await writeStackConfig(loaded, { mode: "compose", outDir: out, endpoints: composeEndpoints(loaded), part: "grafana", ...admin(loaded) });
+    await writeStackConfig(loaded, {
+      mode: "compose",
+      outDir: out,
+      endpoints: composeEndpoints(loaded),
+      part: "grafana",
+      ...admin(loaded),
+    });
     const datasource = parseYaml(readFileSync(join(out, OUTPUT_LAYOUT.datasource), "utf8")) as { datasources: Record<string, unknown>[] };
     assert.deepEqual(
       { uid: datasource.datasources[0]?.uid, url: datasource.datasources[0]?.url, isDefault: datasource.datasources[0]?.isDefault },
       { uid: "prometheus", url: "http://prometheus:9090", isDefault: true },
     );
-    const provider = parseYaml(readFileSync(join(out, OUTPUT_LAYOUT.dashboardProvider), "utf8")) as { providers: { options: { path: string } }[] };
+    const provider = parseYaml(readFileSync(join(out, OUTPUT_LAYOUT.dashboardProvider), "utf8")) as {
+      providers: { options: { path: string } }[];
+    };
     assert.equal(provider.providers[0]?.options.path, "/var/lib/grafana/dashboards");
-    assert.deepEqual(readdirSync(join(out, OUTPUT_LAYOUT.dashboardsDir)).sort(), buildMixin().recordedDashboards.map((file) => file.fileName).sort());
+    assert.deepEqual(
+      readdirSync(join(out, OUTPUT_LAYOUT.dashboardsDir)).sort(),
+      buildMixin()
+        .recordedDashboards.map((file) => file.fileName)
+        .sort(),
+    );
     assert.equal(existsSync(join(out, OUTPUT_LAYOUT.prometheusConfig)), false);
     const composeEnv = readFileSync(join(out, OUTPUT_LAYOUT.composeEnv), "utf8");
     assert.match(composeEnv, /^GF_SECURITY_ADMIN_USER='grafana-boss'$/m);
@@ -117,9 +139,16 @@ describe("renderStackConfig and writeStackConfig", () => {
 
   test("renders remote https with a token into a 0600 credentials file that promtool accepts, never inlining the token", async () => {
     const token = "tok-3f9a-secret";
-    const { out, config } = workspace(`VLLM_TARGET=vllm.example.com:8443\nSCHEMA=https  # Use 'https' for remote endpoints, 'http' for local\nVLLM_METRICS_AUTH_TOKEN=${token}\n`);
+    const { out, config } = workspace(
+      `VLLM_TARGET=vllm.example.com:8443\nSCHEMA=https  # Use 'https' for remote endpoints, 'http' for local\nVLLM_METRICS_AUTH_TOKEN=${token}\n`,
+    );
     const loaded = config();
-    await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded, new Set(["prometheus"])), part: "prometheus" });
+    await writeStackConfig(loaded, {
+      mode: "native",
+      outDir: out,
+      endpoints: nativeEndpoints(loaded, new Set(["prometheus"])),
+      part: "prometheus",
+    });
     const check = await checkPrometheusConfig(join(out, OUTPUT_LAYOUT.prometheusConfig));
     assert.equal(check.code, 0, check.output);
 
@@ -140,7 +169,9 @@ describe("renderStackConfig and writeStackConfig", () => {
   });
 
   test("renders several targets, a URL with a path and an IPv6 target as file_sd groups promtool accepts", async () => {
-    const { out, config } = workspace("VLLM_TARGET=gpu-1,gpu-2:9000,https://gw.example.com/vllm/metrics,[fd00::12]:8001,http://10.0.0.5:8000/m\n");
+    const { out, config } = workspace(
+      "VLLM_TARGET=gpu-1,gpu-2:9000,https://gw.example.com/vllm/metrics,[fd00::12]:8001,http://10.0.0.5:8000/m\n",
+    );
     const loaded = config();
     await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded), part: "prometheus" });
     const check = await checkPrometheusConfig(join(out, OUTPUT_LAYOUT.prometheusConfig));
@@ -156,21 +187,35 @@ describe("renderStackConfig and writeStackConfig", () => {
   test("copies the CA file next to the token and references it as ca_file, which promtool accepts", async () => {
     const { dir, out } = workspace("");
     const ca = makeCaFile(dir);
-    writeFileSync(join(dir, ".env"), `VLLM_TARGET=https://vllm.internal:8000\nVLLM_TLS_CA_FILE=${ca}\nVLLM_TLS_INSECURE_SKIP_VERIFY=false\n`);
+    writeFileSync(
+      join(dir, ".env"),
+      `VLLM_TARGET=https://vllm.internal:8000\nVLLM_TLS_CA_FILE=${ca}\nVLLM_TLS_INSECURE_SKIP_VERIFY=false\n`,
+    );
     const loaded = loadSettings({ envFile: join(dir, ".env"), environment: {} });
     await writeStackConfig(loaded, { mode: "native", outDir: out, endpoints: nativeEndpoints(loaded), part: "prometheus" });
     const check = await checkPrometheusConfig(join(out, OUTPUT_LAYOUT.prometheusConfig));
     assert.equal(check.code, 0, check.output);
-    assert.deepEqual(job(readPrometheus(out), "vllm")?.tls_config, { ca_file: join(out, OUTPUT_LAYOUT.caFile), insecure_skip_verify: false });
+    assert.deepEqual(job(readPrometheus(out), "vllm")?.tls_config, {
+      ca_file: join(out, OUTPUT_LAYOUT.caFile),
+      insecure_skip_verify: false,
+    });
     assert.equal(readFileSync(join(out, OUTPUT_LAYOUT.caFile), "utf8"), readFileSync(ca, "utf8"));
   });
 
   test("renders compose mode with container paths and service names, valid for promtool once mapped to the host", async () => {
-    const { dir, out, config } = workspace("VLLM_METRICS_AUTH_TOKEN=abc\nGPU_EXPORTER=dcgm\nVLLM_TARGETS_FILE=fleet.json\nADMIN_PASSWORD=long-enough-pw\n", {
-      "fleet.json": JSON.stringify([{ targets: ["extra:8000"] }]),
-    });
+    const { dir, out, config } = workspace(
+      "VLLM_METRICS_AUTH_TOKEN=abc\nGPU_EXPORTER=dcgm\nVLLM_TARGETS_FILE=fleet.json\nADMIN_PASSWORD=long-enough-pw\n",
+      {
+        "fleet.json": JSON.stringify([{ targets: ["extra:8000"] }]),
+      },
+    );
     const loaded = config();
-    await writeStackConfig(loaded, { mode: "compose", outDir: out, endpoints: composeEndpoints(loaded, expectedServices(loaded, { alertmanager: true })), ...admin(loaded) });
+    await writeStackConfig(loaded, {
+      mode: "compose",
+      outDir: out,
+      endpoints: composeEndpoints(loaded, expectedServices(loaded, { alertmanager: true })),
+      ...admin(loaded),
+    });
     const text = readFileSync(join(out, OUTPUT_LAYOUT.prometheusConfig), "utf8");
     const prometheus = parseYaml(text) as PrometheusYaml;
     const vllm = job(prometheus, "vllm");
@@ -178,8 +223,14 @@ describe("renderStackConfig and writeStackConfig", () => {
     assert.equal(vllm?.authorization?.credentials_file, "/etc/prometheus/secrets/vllm_token");
     assert.deepEqual(prometheus.rule_files, ["/etc/prometheus/rules/*.yml"]);
     assert.deepEqual(job(prometheus, "node")?.file_sd_configs?.[0]?.files, ["/etc/prometheus/targets/node.json"]);
-    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.nodeTargets)), [{ targets: ["node-exporter:9100"], labels: { hostname: "test-host" } }]);
-    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.gpuTargets)), [{ targets: ["dcgm-exporter:9400"], labels: { hostname: "test-host" } }], "a targets file alone is not demo mode: no simulator");
+    assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.nodeTargets)), [
+      { targets: ["node-exporter:9100"], labels: { hostname: "test-host" } },
+    ]);
+    assert.deepEqual(
+      readJson(join(out, OUTPUT_LAYOUT.gpuTargets)),
+      [{ targets: ["dcgm-exporter:9400"], labels: { hostname: "test-host" } }],
+      "a targets file alone is not demo mode: no simulator",
+    );
     assert.deepEqual(prometheus.alerting.alertmanagers[0]?.static_configs[0]?.targets, ["alertmanager:9093"]);
     assert.deepEqual(readJson(join(out, OUTPUT_LAYOUT.vllmTargets)), []);
     assert.equal(readFileSync(join(out, "prometheus/targets/user-fleet.json"), "utf8"), readFileSync(join(dir, "fleet.json"), "utf8"));
@@ -211,7 +262,12 @@ describe("renderStackConfig and writeStackConfig", () => {
     assert.ok(existsSync(join(out, OUTPUT_LAYOUT.tokenFile)));
     writeFileSync(join(dir, ".env"), "ADMIN_PASSWORD=long-enough-pw\n");
     const second = config();
-    const result = await writeStackConfig(second, { mode: "compose", outDir: out, endpoints: composeEndpoints(second), part: "prometheus" });
+    const result = await writeStackConfig(second, {
+      mode: "compose",
+      outDir: out,
+      endpoints: composeEndpoints(second),
+      part: "prometheus",
+    });
     assert.deepEqual(result.removed, [join(out, OUTPUT_LAYOUT.tokenFile)]);
     assert.ok(existsSync(join(out, OUTPUT_LAYOUT.datasource)));
   });
@@ -234,7 +290,10 @@ describe("renderStackConfig and writeStackConfig", () => {
     const { dir, config } = workspace("");
     const templates = join(dir, "templates");
     mkdirSync(join(templates, "prometheus/scrape"), { recursive: true });
-    writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${SCRAPE_INTERVAL}\nb: ${PROMETHEUS_URL_TYPO}\nc: '${GPU_TARGET_FILES}'\n");
+    writeFileSync(
+      join(templates, "prometheus/prometheus.yml.template"),
+      "a: ${SCRAPE_INTERVAL}\nb: ${PROMETHEUS_URL_TYPO}\nc: '${GPU_TARGET_FILES}'\n",
+    );
     writeFileSync(join(templates, "prometheus/scrape/node.yml.template"), "");
     writeFileSync(join(templates, "prometheus/scrape/gpu.yml.template"), "");
     const loaded = config();
@@ -242,14 +301,31 @@ describe("renderStackConfig and writeStackConfig", () => {
     // An undeclared ${NAME} of the settings' namespace fails here, not later in Prometheus.
     await assert.rejects(
       renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates }),
-      (error: unknown) => isUserError(error) && /templates\/prometheus\/prometheus\.yml\.template:2: \$\{PROMETHEUS_URL_TYPO\} is neither a setting/.test(error.message),
+      (error: unknown) =>
+        isUserError(error) &&
+        /templates\/prometheus\/prometheus\.yml\.template:2: \$\{PROMETHEUS_URL_TYPO\} is neither a setting/.test(error.message),
     );
-    writeFileSync(join(templates, "prometheus/prometheus.yml.template"), "a: ${SCRAPE_INTERVAL}\nb: ${prometheus_url_typo}\nc: '${GPU_TARGET_FILES}'\n");
-    const rendered = await renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates });
+    writeFileSync(
+      join(templates, "prometheus/prometheus.yml.template"),
+      "a: ${SCRAPE_INTERVAL}\nb: ${prometheus_url_typo}\nc: '${GPU_TARGET_FILES}'\n",
+    );
+    const rendered = await renderStackConfig(loaded, {
+      mode: "native",
+      outDir: join(dir, "build"),
+      endpoints,
+      part: "prometheus",
+      templatesDir: templates,
+    });
     const gpuFiles = JSON.stringify([join(dir, "build", OUTPUT_LAYOUT.gpuTargets)]);
-    assert.equal(String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content), `a: 5s\nb: \${prometheus_url_typo}\nc: '${gpuFiles}'\n`);
+    assert.equal(
+      String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content),
+      `a: 5s\nb: \${prometheus_url_typo}\nc: '${gpuFiles}'\n`,
+    );
     // why: the scrape fragments render before the fragment list exists, so it has no value there.
-    writeFileSync(join(templates, "prometheus/scrape/node.yml.template"), "a: ${OPTIONAL_SCRAPE_CONFIGS}\nb: 1\nc: $OPTIONAL_SCRAPE_CONFIGS\n");
+    writeFileSync(
+      join(templates, "prometheus/scrape/node.yml.template"),
+      "a: ${OPTIONAL_SCRAPE_CONFIGS}\nb: 1\nc: $OPTIONAL_SCRAPE_CONFIGS\n",
+    );
     await assert.rejects(
       renderStackConfig(loaded, { mode: "native", outDir: join(dir, "build"), endpoints, part: "prometheus", templatesDir: templates }),
       (error: unknown) =>

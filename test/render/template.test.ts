@@ -75,7 +75,11 @@ describe("renderTemplate", () => {
   });
 
   test("reports every whitelisted variable without a value, with file:line, all at once", () => {
-    const result = renderTemplateCollecting("a: ${A}\nb: 1\nc: $B and ${A}\n", values({ A: undefined, B: { value: undefined, hint: "set B in .env" } }), yaml);
+    const result = renderTemplateCollecting(
+      "a: ${A}\nb: 1\nc: $B and ${A}\n",
+      values({ A: undefined, B: { value: undefined, hint: "set B in .env" } }),
+      yaml,
+    );
     assert.deepEqual(result.problems, [
       "templates/t.yml.template:1: A has no value",
       "templates/t.yml.template:3: B has no value; set B in .env",
@@ -84,7 +88,11 @@ describe("renderTemplate", () => {
   });
 
   test("inserts a trusted value verbatim and only when asked", () => {
-    const out = renderTemplate("auth: ${AUTH}\ntext: ${TEXT}\n", values({ AUTH: { value: '{"type":"Bearer"}', trusted: true }, TEXT: '{"type":"Bearer"}' }), yaml);
+    const out = renderTemplate(
+      "auth: ${AUTH}\ntext: ${TEXT}\n",
+      values({ AUTH: { value: '{"type":"Bearer"}', trusted: true }, TEXT: '{"type":"Bearer"}' }),
+      yaml,
+    );
     assert.deepEqual(parseYaml(out), { auth: { type: "Bearer" }, text: '{"type":"Bearer"}' });
   });
 

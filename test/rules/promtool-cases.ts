@@ -3,8 +3,29 @@
  * one evaluation before its `for:` elapses (not firing) and at the moment it does (firing, with
  * labels and annotations), and every recording rule is checked against hand-computed values.
  */
-import { dcgm, httpServer, node, nvidiaSmi, pipeline, prometheusSelf, scrape, vllm, vllmLegacy, bucketSeries, countSeries, sumSeries, type MetricFamily } from "../../src/catalog/index.js";
-import { AGGREGATES, ERROR_RATIO_WINDOWS, REQUEST_RATE_WINDOWS, errorRatioWindowRecord, requestRateWindowRecord, sloRatioRecord } from "../../src/promql/aggregates.js";
+import {
+  dcgm,
+  httpServer,
+  node,
+  nvidiaSmi,
+  pipeline,
+  prometheusSelf,
+  scrape,
+  vllm,
+  vllmLegacy,
+  bucketSeries,
+  countSeries,
+  sumSeries,
+  type MetricFamily,
+} from "../../src/catalog/index.js";
+import {
+  AGGREGATES,
+  ERROR_RATIO_WINDOWS,
+  REQUEST_RATE_WINDOWS,
+  errorRatioWindowRecord,
+  requestRateWindowRecord,
+  sloRatioRecord,
+} from "../../src/promql/aggregates.js";
 import { buildMixin, defaultMixinConfig, durationSeconds, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/mixin/rules/index.js";
 import {
@@ -49,7 +70,9 @@ function seriesOf(name: string, labels: Record<string, string>, values: string):
 const VLLM_TARGET = { job: "vllm", instance: "gpu-host-1:8000", model_name: "llama" };
 
 function histogramInput(family: MetricFamily, labels: Record<string, string>, cumulativePerMinute: Record<string, number>): InputSeries[] {
-  return Object.entries(cumulativePerMinute).map(([le, perMinute]) => seriesOf(bucketSeries(family), { ...labels, le }, `0+${perMinute}x40`));
+  return Object.entries(cumulativePerMinute).map(([le, perMinute]) =>
+    seriesOf(bucketSeries(family), { ...labels, le }, `0+${perMinute}x40`),
+  );
 }
 
 /** Go template expansion for the subset our annotations use. */
@@ -103,14 +126,32 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       alert: "DiskPredictedFullIn4h",
       // why: 10 GiB of 100 GiB free, losing 100 MiB a minute: empty in under 2 hours.
       input: [
-        seriesOf(node.filesystemAvailBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${10 * 1024 ** 3}-${100 * 1024 ** 2}x40`),
-        seriesOf(node.filesystemSizeBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${100 * 1024 ** 3}x40`),
+        seriesOf(
+          node.filesystemAvailBytes.name,
+          { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" },
+          `${10 * 1024 ** 3}-${100 * 1024 ** 2}x40`,
+        ),
+        seriesOf(
+          node.filesystemSizeBytes.name,
+          { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" },
+          `${100 * 1024 ** 3}x40`,
+        ),
       ],
       trueFromMinute: 1,
-      firing: [{ labels: { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, value: "-15Gi" }],
+      firing: [
+        { labels: { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, value: "-15Gi" },
+      ],
       silentWith: [
-        seriesOf(node.filesystemAvailBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${10 * 1024 ** 3}x40`),
-        seriesOf(node.filesystemSizeBytes.name, { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" }, `${100 * 1024 ** 3}x40`),
+        seriesOf(
+          node.filesystemAvailBytes.name,
+          { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" },
+          `${10 * 1024 ** 3}x40`,
+        ),
+        seriesOf(
+          node.filesystemSizeBytes.name,
+          { job: "node", instance: "gpu-host-1:9100", device: "/dev/sda1", fstype: "ext4", mountpoint: "/" },
+          `${100 * 1024 ** 3}x40`,
+        ),
       ],
     },
     {
@@ -190,12 +231,19 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       // why: an old dcgm-exporter (`Hostname`) and an nvidia-smi exporter (host from instance) both fire.
       input: [
         seriesOf(dcgm.gpuTemp.name, { ...dcgmLabels, Hostname: "gpu-host-1" }, `${thresholds.gpuTemperature.celsius + 5}x40`),
-        seriesOf(nvidiaSmi.temperatureGpu.name, { job: "nvidia", instance: "gpu-host-2:9835", uuid: "GPU-bbbb" }, `${thresholds.gpuTemperature.celsius + 3}x40`),
+        seriesOf(
+          nvidiaSmi.temperatureGpu.name,
+          { job: "nvidia", instance: "gpu-host-2:9835", uuid: "GPU-bbbb" },
+          `${thresholds.gpuTemperature.celsius + 3}x40`,
+        ),
       ],
       trueFromMinute: 0,
       firing: [
         { labels: { ...dcgmLabels, Hostname: "gpu-host-1", hostname: "gpu-host-1" }, value: String(thresholds.gpuTemperature.celsius + 5) },
-        { labels: { job: "nvidia", instance: "gpu-host-2:9835", uuid: "GPU-bbbb", hostname: "gpu-host-2" }, value: String(thresholds.gpuTemperature.celsius + 3) },
+        {
+          labels: { job: "nvidia", instance: "gpu-host-2:9835", uuid: "GPU-bbbb", hostname: "gpu-host-2" },
+          value: String(thresholds.gpuTemperature.celsius + 3),
+        },
       ],
     },
     {
@@ -244,7 +292,11 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
         seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+10x40"),
         seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"),
         // why: another Python service's HTTP errors in the same Prometheus are not the vLLM API's.
-        seriesOf(httpServer.requests.name, { job: "other-api", instance: "web-1:8080", handler: "/", method: "GET", status: "5xx" }, "0+100x40"),
+        seriesOf(
+          httpServer.requests.name,
+          { job: "other-api", instance: "web-1:8080", handler: "/", method: "GET", status: "5xx" },
+          "0+100x40",
+        ),
       ],
       trueFromMinute: 1,
       firing: [{ labels: { job: "vllm" }, value: "10%" }],
@@ -358,7 +410,13 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
     },
     {
       alert: "AlertmanagerNotificationsFailing",
-      input: [seriesOf(pipeline.alertmanagerNotificationsFailed.name, { job: "alertmanager", instance: "localhost:9093", integration: "slack" }, "0+60x40")],
+      input: [
+        seriesOf(
+          pipeline.alertmanagerNotificationsFailed.name,
+          { job: "alertmanager", instance: "localhost:9093", integration: "slack" },
+          "0+60x40",
+        ),
+      ],
       trueFromMinute: 1,
       firing: [{ labels: { job: "alertmanager", instance: "localhost:9093", integration: "slack" }, value: "1" }],
     },
@@ -373,7 +431,11 @@ function sheddingInput(percent: number, length = 40): InputSeries[] {
   return [
     seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, `0+${100 - percent}x${length}`),
     seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, `0+${percent}x${length}`),
-    seriesOf(vllm.admissionRejections.name, { job: "vllm", instance: httpTarget.instance, reason: "max_num_queued_reqs" }, `0+${percent}x${length}`),
+    seriesOf(
+      vllm.admissionRejections.name,
+      { job: "vllm", instance: httpTarget.instance, reason: "max_num_queued_reqs" },
+      `0+${percent}x${length}`,
+    ),
     seriesOf(vllm.numRequestsRunning.name, engine0, `1x${length}`),
   ];
 }
@@ -473,7 +535,8 @@ function recordingInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
   const modelLabels = { job: VLLM_TARGET.job, model_name: VLLM_TARGET.model_name };
   // why: half the observations ≤ 0.5, all ≤ 1.0, so for q ≥ 0.5 the quantile is 0.5 + 0.5 × (2q − 1) = q.
   for (const signal of [histograms.ttft, histograms.e2e, histograms.interTokenLatency]) {
-    for (const quantile of [0.5, 0.9, 0.95, 0.99]) expected.push({ record: quantileRecord(signal, quantile), labels: modelLabels, value: quantile });
+    for (const quantile of [0.5, 0.9, 0.95, 0.99])
+      expected.push({ record: quantileRecord(signal, quantile), labels: modelLabels, value: quantile });
   }
   // why: 15 errors of 75 finished requests a minute; the 15 aborts are not errors.
   expected.push({ record: errorRatioRecord(), labels: modelLabels, value: 0.2 });

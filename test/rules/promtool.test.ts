@@ -32,9 +32,17 @@ describe("generated Prometheus rules", () => {
 
   test("have a promtool case for every alert and every recording rule", () => {
     const cases = new Set(alertCases(thresholds()).map((testCase) => testCase.alert));
-    assert.deepEqual(mixin.alerts.map((rule) => rule.alert).filter((name) => !cases.has(name)), []);
+    assert.deepEqual(
+      mixin.alerts.map((rule) => rule.alert).filter((name) => !cases.has(name)),
+      [],
+    );
     const tested = testedRecords();
-    assert.deepEqual(recordingRules(thresholds()).map((rule) => rule.record).filter((name) => !tested.has(name)), []);
+    assert.deepEqual(
+      recordingRules(thresholds())
+        .map((rule) => rule.record)
+        .filter((name) => !tested.has(name)),
+      [],
+    );
   });
 
   test("show the observed value in every alert description and link a runbook", () => {

@@ -36,7 +36,10 @@ async function firingJobs(dir: string, selectors: MixinSelectors): Promise<{ cod
           {
             eval_time: "20m",
             alertname: ALERT,
-            exp_alerts: expected.map((job) => ({ exp_labels: { severity: "warning", job, instance: job === OURS ? "10.0.0.1:8000" : "10.0.0.9:8080" }, exp_annotations: annotationsFor(rule.annotations, job) })),
+            exp_alerts: expected.map((job) => ({
+              exp_labels: { severity: "warning", job, instance: job === OURS ? "10.0.0.1:8000" : "10.0.0.9:8080" },
+              exp_annotations: annotationsFor(rule.annotations, job),
+            })),
           },
         ],
       },
@@ -50,7 +53,13 @@ async function firingJobs(dir: string, selectors: MixinSelectors): Promise<{ cod
 function annotationsFor(annotations: Readonly<Record<string, string>>, job: string): Record<string, string> {
   const instance = job === OURS ? "10.0.0.1:8000" : "10.0.0.9:8080";
   return Object.fromEntries(
-    Object.entries(annotations).map(([key, value]) => [key, value.replace(/\{\{ \$labels\.instance \}\}/g, instance).replace(/\{\{ \$labels\.job \}\}/g, job).replace(/\{\{ \$value \}\}/g, "0")]),
+    Object.entries(annotations).map(([key, value]) => [
+      key,
+      value
+        .replace(/\{\{ \$labels\.instance \}\}/g, instance)
+        .replace(/\{\{ \$labels\.job \}\}/g, job)
+        .replace(/\{\{ \$value \}\}/g, "0"),
+    ]),
   );
 }
 
@@ -76,13 +85,21 @@ describe("job selectors of the mixin", () => {
   test("conf rules scopes ScrapeTargetDown to the stack's own jobs, for a central ruler", async () => {
     await writeFile(join(dir, ".env"), "VLLM_TARGET=vllm.internal:8000\nADMIN_PASSWORD=x-test-only\n");
     const settings = loadSettings({ envFile: join(dir, ".env"), environment: {}, hostName: "test-host" });
-    const rendered = await renderStackConfig(settings, { outDir: join(dir, "out"), mode: "native", part: "rules", endpoints: { simulatorTarget: "127.0.0.1:1" } as never });
+    const rendered = await renderStackConfig(settings, {
+      outDir: join(dir, "out"),
+      mode: "native",
+      part: "rules",
+      endpoints: { simulatorTarget: "127.0.0.1:1" } as never,
+    });
     const alerts = String(rendered.files.find((file) => file.path.endsWith(ALERTS_FILE))?.content);
     assert.match(alerts, /up\{job=~"vllm\|prometheus\|node\|gpu"\} == 0/);
   });
 
   test("the committed PrometheusRule carries the scoped alert", async () => {
     const text = await readFile(join("deploy", "kubernetes", "base", "vllm-monitor-rules.yaml"), "utf8");
-    assert.match(text, new RegExp(`up\\{job="${OURS}"\\} == 0 or up\\{job="nvidia-dcgm-exporter"\\} == 0 or up\\{job="node-exporter"\\} == 0`));
+    assert.match(
+      text,
+      new RegExp(`up\\{job="${OURS}"\\} == 0 or up\\{job="nvidia-dcgm-exporter"\\} == 0 or up\\{job="node-exporter"\\} == 0`),
+    );
   });
 });

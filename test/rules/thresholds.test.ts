@@ -49,7 +49,9 @@ describe("metric_relabel drops", () => {
     const used = new Set<string>();
     const mixin = buildMixin();
     const queries = [
-      ...[...mixin.recordedDashboards, ...mixin.portableDashboards].flatMap((file) => dashboardQueries(file.dashboard)).map((query) => substituteVariables(query.expr, allSelectedValues())),
+      ...[...mixin.recordedDashboards, ...mixin.portableDashboards]
+        .flatMap((file) => dashboardQueries(file.dashboard))
+        .map((query) => substituteVariables(query.expr, allSelectedValues())),
       ...recordingRules(thresholds()).map((rule) => rule.expr),
     ];
     for (const name of knownSeriesNames()) if (queries.some((expr) => expr.includes(name))) used.add(name);

@@ -52,7 +52,11 @@ test("vllm-monitor simulate prints its URLs, serves them with the token from SIM
 });
 
 test("vllm-monitor simulate reports every bad option at once and exits 2", async () => {
-  const child = startProcess({ name: "simulate", command: process.execPath, args: [...CLI, "--engines", "0", "--load", "crazy", "--port", "x", "--gpu-format", "smi"] });
+  const child = startProcess({
+    name: "simulate",
+    command: process.execPath,
+    args: [...CLI, "--engines", "0", "--load", "crazy", "--port", "x", "--gpu-format", "smi"],
+  });
   const info = await child.exited;
   assert.equal(info.code, 2);
   const output = child.recentOutput().join("\n");

@@ -13,7 +13,9 @@ async function scrape(url: string): Promise<(name: string, labels?: Record<strin
   const document = parseExposition(await (await fetch(`${url}/metrics`)).text());
   const samples = document.families.flatMap((family) => family.samples);
   return (name, labels = {}) =>
-    samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value)).reduce((sum, sample) => sum + sample.value, 0);
+    samples
+      .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+      .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 describe("--load overload on a small KV cache", () => {
@@ -90,12 +92,21 @@ describe("--truth-file", () => {
     );
     const value = await scrape(url);
     await simulator.close();
-    const records = (await readFile(file, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as TruthRecord);
+    const records = (await readFile(file, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as TruthRecord);
     assert.equal(records.length, 20);
     assert.equal(value(`${vllm.timeToFirstToken.name}_count`), 20);
     const ttftSum = records.reduce((sum, record) => sum + (record.ttft ?? 0), 0);
-    assert.ok(Math.abs(ttftSum - value(`${vllm.timeToFirstToken.name}_sum`)) < 1e-3, `truth ${ttftSum} vs metrics ${value(`${vllm.timeToFirstToken.name}_sum`)}`);
-    assert.equal(records.reduce((sum, record) => sum + record.generation_tokens, 0), value(vllm.generationTokens.name));
+    assert.ok(
+      Math.abs(ttftSum - value(`${vllm.timeToFirstToken.name}_sum`)) < 1e-3,
+      `truth ${ttftSum} vs metrics ${value(`${vllm.timeToFirstToken.name}_sum`)}`,
+    );
+    assert.equal(
+      records.reduce((sum, record) => sum + record.generation_tokens, 0),
+      value(vllm.generationTokens.name),
+    );
     for (const record of records) {
       assert.equal(record.itl.length, 7);
       assert.equal(record.finish_reason, "length");
@@ -107,7 +118,10 @@ describe("--truth-file", () => {
     const run = async (name: string) => {
       const file = join(dir, name);
       const simulator = await startSimulator({ load: "burst", seed: 42, truthFile: file });
-      await waitUntil(async () => (await readFile(file, "utf8")).split("\n").length > 15, { what: `15 finished requests in ${name}`, timeoutMs: 20_000 });
+      await waitUntil(async () => (await readFile(file, "utf8")).split("\n").length > 15, {
+        what: `15 finished requests in ${name}`,
+        timeoutMs: 20_000,
+      });
       await simulator.close();
       return (await readFile(file, "utf8"))
         .trim()

@@ -29,7 +29,13 @@ for (const version of METRICS_VERSIONS) {
     const spec = metricsVersionSpec(version as MetricsVersion, { maxModelLen: MAX_MODEL_LEN });
 
     before(async () => {
-      simulator = await startSimulator({ metricsVersion: version as MetricsVersion, engines: 2, load: "steady", seed: 3, maxModelLen: MAX_MODEL_LEN });
+      simulator = await startSimulator({
+        metricsVersion: version as MetricsVersion,
+        engines: 2,
+        load: "steady",
+        seed: 3,
+        maxModelLen: MAX_MODEL_LEN,
+      });
       const response = await fetch(`${simulator.urls[0]}/metrics`);
       assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=/);
       text = await response.text();
@@ -59,7 +65,9 @@ for (const version of METRICS_VERSIONS) {
         const found = family(expected.name);
         assert.ok(found && found.samples.length > 0, `${expected.name} has no samples`);
         for (const sample of found.samples) {
-          const names = Object.keys(sample.labels).filter((name) => name !== "le").sort();
+          const names = Object.keys(sample.labels)
+            .filter((name) => name !== "le")
+            .sort();
           assert.deepEqual(names, [...expected.labels].sort(), `${sample.name} labels`);
         }
       }
@@ -70,7 +78,11 @@ for (const version of METRICS_VERSIONS) {
         const found = family(expected.name);
         const first = found?.samples.find((sample) => sample.name === `${expected.name}_bucket`);
         assert.ok(first, `${expected.name} has no buckets`);
-        const series = found?.samples.filter((sample) => sample.name === `${expected.name}_bucket` && Object.entries(first.labels).every(([k, v]) => k === "le" || sample.labels[k] === v));
+        const series = found?.samples.filter(
+          (sample) =>
+            sample.name === `${expected.name}_bucket` &&
+            Object.entries(first.labels).every(([k, v]) => k === "le" || sample.labels[k] === v),
+        );
         const bounds = (series ?? []).map((sample) => sample.labels.le);
         assert.deepEqual(bounds, [...(expected.buckets ?? []).map(pythonLe), "+Inf"], `${expected.name} buckets`);
       }
@@ -78,18 +90,23 @@ for (const version of METRICS_VERSIONS) {
       assert.match(text, /le="\+Inf"/);
     });
 
-    test(version === "0.6" ? "has no engine label and no _created series (V0)" : "labels engines 0 and 1 and writes _created gauges (V1)", () => {
-      const engines = new Set(document.families.flatMap((item) => item.samples.map((sample) => sample.labels.engine)).filter((value) => value !== undefined));
-      const created = document.families.filter((item) => item.name.endsWith("_created"));
-      if (spec.engineLabel) {
-        assert.deepEqual([...engines].sort(), ["0", "1"]);
-        assert.ok(created.length > 10);
-        assert.ok(created.every((item) => item.type === "gauge"));
-      } else {
-        assert.equal(engines.size, 0);
-        assert.equal(created.length, 0);
-      }
-    });
+    test(
+      version === "0.6" ? "has no engine label and no _created series (V0)" : "labels engines 0 and 1 and writes _created gauges (V1)",
+      () => {
+        const engines = new Set(
+          document.families.flatMap((item) => item.samples.map((sample) => sample.labels.engine)).filter((value) => value !== undefined),
+        );
+        const created = document.families.filter((item) => item.name.endsWith("_created"));
+        if (spec.engineLabel) {
+          assert.deepEqual([...engines].sort(), ["0", "1"]);
+          assert.ok(created.length > 10);
+          assert.ok(created.every((item) => item.type === "gauge"));
+        } else {
+          assert.equal(engines.size, 0);
+          assert.equal(created.length, 0);
+        }
+      },
+    );
 
     test("pre-creates every finished_reason child", () => {
       const success = spec.families.find(({ source }) => source === "requestSuccess");

@@ -15,7 +15,9 @@ interface Sample {
 async function scrape(url: string): Promise<(name: string) => Sample[]> {
   const document = parseExposition(await (await fetch(`${url}/metrics`)).text());
   return (name) =>
-    document.families.flatMap((family) => family.samples.filter((sample) => sample.name === name).map((sample) => ({ labels: { ...sample.labels }, value: sample.value })));
+    document.families.flatMap((family) =>
+      family.samples.filter((sample) => sample.name === name).map((sample) => ({ labels: { ...sample.labels }, value: sample.value })),
+    );
 }
 
 async function samples(url: string, name: string): Promise<Sample[]> {
@@ -29,7 +31,11 @@ for (const version of ["current", "0.10"] as const) {
     const simulator = await startSimulator({ metricsVersion: version, speculativeTokens: 3, engines: 2, load: "burst", seed: 3 });
     t.after(() => simulator.close());
     const url = simulator.urls[0]!;
-    await waitUntil(async () => total(await samples(url, vllmFeatures.specDecodeNumDrafts.name)) > 200, { what: "speculative drafts", timeoutMs: 20_000, intervalMs: 250 });
+    await waitUntil(async () => total(await samples(url, vllmFeatures.specDecodeNumDrafts.name)) > 200, {
+      what: "speculative drafts",
+      timeoutMs: 20_000,
+      intervalMs: 250,
+    });
     const page = await scrape(url);
     const drafts = total(page(vllmFeatures.specDecodeNumDrafts.name));
     const draftTokens = total(page(vllmFeatures.specDecodeNumDraftTokens.name));
@@ -48,7 +54,11 @@ test("--speculative on V0 writes V0's counters: draft, accepted and emitted toke
   const simulator = await startSimulator({ metricsVersion: "0.6", speculativeTokens: 2, load: "burst", seed: 3 });
   t.after(() => simulator.close());
   const url = simulator.urls[0]!;
-  await waitUntil(async () => total(await samples(url, vllmFeatures.specDecodeNumDraftTokens.name)) > 100, { what: "V0 draft tokens", timeoutMs: 20_000, intervalMs: 250 });
+  await waitUntil(async () => total(await samples(url, vllmFeatures.specDecodeNumDraftTokens.name)) > 100, {
+    what: "V0 draft tokens",
+    timeoutMs: 20_000,
+    intervalMs: 250,
+  });
   const page = await scrape(url);
   const emitted = page(vllmFeatures.specDecodeNumEmittedTokens.name);
   assert.equal(emitted.length, 1);
@@ -60,7 +70,11 @@ test("--speculative on V0 writes V0's counters: draft, accepted and emitted toke
 test("without --speculative or --lora-adapters a server has none of their families, as a default vllm serve", () => {
   for (const version of ["current", "0.10", "0.6"] as const satisfies readonly MetricsVersion[]) {
     const names = metricsVersionSpec(version, { maxModelLen: 8192 }).families.map((item) => item.family.name);
-    assert.deepEqual(names.filter((name) => Object.values(vllmFeatures).some((family) => family.name === name)), [], version);
+    assert.deepEqual(
+      names.filter((name) => Object.values(vllmFeatures).some((family) => family.name === name)),
+      [],
+      version,
+    );
   }
 });
 
@@ -87,7 +101,11 @@ test("--lora-adapters 3 queues requests behind the LoRA budget: lora_requests_in
   assert.ok(running.every((adapter) => /^lora-[123]$/.test(adapter)));
   assert.ok(Math.abs(newest.value - Date.now() / 1000) < 60, "the value is the Unix time of the last update");
   const page = await scrape(url);
-  assert.equal(total(page(vllm.numRequestsWaitingByReason.name)), total(page(vllm.numRequestsWaiting.name)), "the reasons add up to the waiting requests");
+  assert.equal(
+    total(page(vllm.numRequestsWaitingByReason.name)),
+    total(page(vllm.numRequestsWaiting.name)),
+    "the reasons add up to the waiting requests",
+  );
 });
 
 test("the built-in load shows in the HTTP metrics: 2xx answers and 4xx rejections on the completion routes", async (t) => {
@@ -114,7 +132,8 @@ test("a GPU fault posted to the GPU page shows in dcgm-exporter's fields: Xid co
   t.after(() => simulator.close());
   const gpuUrl = simulator.gpuUrl!;
   const post = async (path: string) => fetch(`${gpuUrl}${FAULTS_PATH}${path}`, { method: "POST" });
-  const byGpu = async (name: string) => Object.fromEntries((await samples(gpuUrl, name)).map((sample) => [sample.labels.gpu, sample.value]));
+  const byGpu = async (name: string) =>
+    Object.fromEntries((await samples(gpuUrl, name)).map((sample) => [sample.labels.gpu, sample.value]));
   assert.deepEqual(await byGpu(dcgm.xidErrors.name), { 0: 0, 1: 0 });
   assert.equal((await post("xid?gpu=1&code=79")).status, 200);
   assert.deepEqual(await byGpu(dcgm.xidErrors.name), { 0: 0, 1: 79 });
@@ -124,7 +143,11 @@ test("a GPU fault posted to the GPU page shows in dcgm-exporter's fields: Xid co
   const response = await post("throttle?gpu=0&reason=thermal&seconds=30");
   assert.equal(response.status, 200);
   assert.match(await response.text(), /GPU 0: thermal throttling for 30 s/);
-  await waitUntil(async () => ((await byGpu(dcgm.thermalViolation.name))[0] ?? 0) > 1e6, { what: "a second of thermal violation on GPU 0", timeoutMs: 10_000, intervalMs: 250 });
+  await waitUntil(async () => ((await byGpu(dcgm.thermalViolation.name))[0] ?? 0) > 1e6, {
+    what: "a second of thermal violation on GPU 0",
+    timeoutMs: 10_000,
+    intervalMs: 250,
+  });
   assert.equal((await byGpu(dcgm.thermalViolation.name))[1], 0);
   assert.equal((await byGpu(dcgm.powerViolation.name))[0], 0);
   const bad = await post("throttle?gpu=5&reason=thermal");
@@ -155,8 +178,18 @@ test("--gpu-fields defaults serves dcgm-exporter's default counters only: no pro
   t.after(() => simulator.close());
   const document = parseExposition(await (await fetch(`${simulator.gpuUrl!}/metrics`)).text());
   const names = document.families.map((family) => family.name);
-  assert.deepEqual(names.filter((name) => name.startsWith("DCGM_FI_PROF_")), []);
-  for (const family of [dcgm.powerManagementLimit, dcgm.powerViolation, dcgm.thermalViolation, dcgm.pcieTxThroughput, dcgm.pcieRxThroughput]) assert.ok(!names.includes(family.name), family.name);
+  assert.deepEqual(
+    names.filter((name) => name.startsWith("DCGM_FI_PROF_")),
+    [],
+  );
+  for (const family of [
+    dcgm.powerManagementLimit,
+    dcgm.powerViolation,
+    dcgm.thermalViolation,
+    dcgm.pcieTxThroughput,
+    dcgm.pcieRxThroughput,
+  ])
+    assert.ok(!names.includes(family.name), family.name);
   for (const family of [dcgm.xidErrors, dcgm.rowRemapFailure, dcgm.pcieReplayCounter]) assert.ok(names.includes(family.name), family.name);
 });
 
@@ -175,7 +208,11 @@ test("drain stops the built-in load, lets every request finish, and leaves the c
   const simulator = await startSimulator({ engines: 2, load: "steady", seed: 9 });
   t.after(() => simulator.close());
   const url = simulator.urls[0]!;
-  await waitUntil(async () => total(await samples(url, vllm.requestSuccess.name)) > 20, { what: "finished requests", timeoutMs: 30_000, intervalMs: 250 });
+  await waitUntil(async () => total(await samples(url, vllm.requestSuccess.name)) > 20, {
+    what: "finished requests",
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
   await simulator.drain(60_000);
   const drained = await scrape(url);
   assert.equal(total(drained(vllm.numRequestsRunning.name)), 0);

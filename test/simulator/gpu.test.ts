@@ -8,7 +8,9 @@ import { resolveOptions, startSimulator, type GpuFormat } from "../../src/simula
 
 async function gpuValues(url: string, name: string): Promise<{ labels: Record<string, string>; value: number }[]> {
   const document = parseExposition(await (await fetch(`${url}/metrics`)).text());
-  return document.families.filter((family) => family.name === name).flatMap((family) => family.samples.map((sample) => ({ labels: { ...sample.labels }, value: sample.value })));
+  return document.families
+    .filter((family) => family.name === name)
+    .flatMap((family) => family.samples.map((sample) => ({ labels: { ...sample.labels }, value: sample.value })));
 }
 
 test("GPU metrics stay at idle values when the engine has no work", async (t) => {
@@ -53,11 +55,18 @@ test("the nvidia-smi format serves the catalog's nvidia_smi_* gauges in base uni
   assert.ok(document.families.every((family) => family.type === "gauge" && family.samples.length === 2));
   assert.ok(!served.some((name) => name.startsWith("DCGM_")), "no DCGM families in nvidia-smi format");
   const info = document.families.find((family) => family.name === nvidiaSmi.gpuInfo.name)?.samples ?? [];
-  assert.deepEqual(info.map((sample) => sample.labels.index), ["0", "1"]);
+  assert.deepEqual(
+    info.map((sample) => sample.labels.index),
+    ["0", "1"],
+  );
   for (const sample of info) {
     assert.equal(sample.value, 1);
     assert.deepEqual(Object.keys(sample.labels), [...nvidiaSmi.gpuInfo.labels]);
-    assert.match(sample.labels.uuid ?? "", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "the exporter drops the GPU- prefix");
+    assert.match(
+      sample.labels.uuid ?? "",
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      "the exporter drops the GPU- prefix",
+    );
     assert.equal(sample.labels.name, "NVIDIA H200");
   }
   const url = simulator.gpuUrl as string;
@@ -102,11 +111,15 @@ test("the nvidia-smi format follows an overload: utilization ratio 1, power abov
 test("rejects an unknown GPU format and a dcgm host label with the nvidia-smi format, all at once", () => {
   assert.throws(
     () => resolveOptions({ gpuFormat: "nvml" as GpuFormat, gpuPort: 0 }),
-    (error: unknown) => isUserError(error) && error.problems.some((problem) => problem.startsWith("--gpu-format must be one of dcgm, nvidia-smi")),
+    (error: unknown) =>
+      isUserError(error) && error.problems.some((problem) => problem.startsWith("--gpu-format must be one of dcgm, nvidia-smi")),
   );
   assert.throws(
     () => resolveOptions({ gpuFormat: "nvidia-smi", gpuHostnameLabel: "Hostname", gpus: 0 }),
-    (error: unknown) => isUserError(error) && error.problems.length === 2 && error.problems.some((problem) => problem.startsWith("--gpu-hostname-label applies to --gpu-format dcgm only")),
+    (error: unknown) =>
+      isUserError(error) &&
+      error.problems.length === 2 &&
+      error.problems.some((problem) => problem.startsWith("--gpu-hostname-label applies to --gpu-format dcgm only")),
   );
   assert.equal(resolveOptions({}).gpuFormat, "dcgm");
 });

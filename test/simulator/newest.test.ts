@@ -14,13 +14,19 @@ interface Sample {
 async function scrape(url: string): Promise<(name: string) => Sample[]> {
   const document = parseExposition(await (await fetch(`${url}/metrics`)).text());
   return (name) =>
-    document.families.flatMap((family) => family.samples.filter((sample) => sample.name === name).map((sample) => ({ labels: { ...sample.labels }, value: sample.value })));
+    document.families.flatMap((family) =>
+      family.samples.filter((sample) => sample.name === name).map((sample) => ({ labels: { ...sample.labels }, value: sample.value })),
+    );
 }
 
 const total = (list: readonly Sample[]) => list.reduce((sum, sample) => sum + sample.value, 0);
 
 async function finishedAtLeast(url: string, count: number): Promise<void> {
-  await waitUntil(async () => total((await scrape(url))(vllm.requestSuccess.name)) >= count, { what: `${count} finished requests`, timeoutMs: 30_000, intervalMs: 250 });
+  await waitUntil(async () => total((await scrape(url))(vllm.requestSuccess.name)) >= count, {
+    what: `${count} finished requests`,
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
 }
 
 test("on 0.32 the MFU counters stay at 0 while tokens flow, as vLLM without --enable-mfu-metrics, and count with it", async (t) => {
@@ -41,12 +47,19 @@ test("observes request_num_preemptions once per finished request on 0.32, with b
   const newest = await startSimulator({ metricsVersion: "0.32", load: "overload", seed: 5, kvBlocks: 600, maxModelLen: 4096 });
   const current = await startSimulator({ metricsVersion: "current", load: "idle", seed: 5 });
   t.after(async () => Promise.all([newest.close(), current.close()]));
-  await waitUntil(async () => total((await scrape(newest.urls[0]!))(vllm.numPreemptions.name)) > 0, { what: "a preemption", timeoutMs: 30_000, intervalMs: 250 });
+  await waitUntil(async () => total((await scrape(newest.urls[0]!))(vllm.numPreemptions.name)) > 0, {
+    what: "a preemption",
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
   // why: a preempted request still running is counted in num_preemptions but not yet observed; drained, both hold the same requests.
   await newest.drain(60_000);
   const page = await scrape(newest.urls[0]!);
   const buckets = page(`${vllm.requestNumPreemptions.name}_bucket`);
-  assert.deepEqual(buckets.map((sample) => sample.labels.le), ["1.0", "2.0", "3.0", "4.0", "5.0", "10.0", "20.0", "+Inf"]);
+  assert.deepEqual(
+    buckets.map((sample) => sample.labels.le),
+    ["1.0", "2.0", "3.0", "4.0", "5.0", "10.0", "20.0", "+Inf"],
+  );
   const finished = total(page(vllm.requestSuccess.name));
   assert.ok(finished > 0);
   assert.equal(total(page(`${vllm.requestNumPreemptions.name}_count`)), finished, "one observation per finished request");
@@ -58,7 +71,11 @@ test("refuses a request with 503 at --max-num-queued-reqs, counting it by reason
   const simulator = await startSimulator({ metricsVersion: "0.32", load: "idle", engines: 2, maxNumQueuedReqs: 0 });
   t.after(() => simulator.close());
   const url = simulator.urls[0]!;
-  const response = await fetch(`${url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "hello", max_tokens: 4 }) });
+  const response = await fetch(`${url}/v1/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "hello", max_tokens: 4 }),
+  });
   assert.equal(response.status, 503);
   const page = await scrape(url);
   assert.deepEqual(
@@ -76,8 +93,16 @@ test("reports sleep level 1 and 2 on every engine after POST /sleep, and awake a
   t.after(() => simulator.close());
   const url = simulator.urls[0]!;
   const states = async () =>
-    Object.fromEntries((await scrape(url))(vllm.engineSleepState.name).map((sample) => [`${sample.labels.engine} ${sample.labels.sleep_state}`, sample.value]));
-  for (const [level, state] of [["1", "weights_offloaded"], ["2", "discard_all"]] as const) {
+    Object.fromEntries(
+      (await scrape(url))(vllm.engineSleepState.name).map((sample) => [
+        `${sample.labels.engine} ${sample.labels.sleep_state}`,
+        sample.value,
+      ]),
+    );
+  for (const [level, state] of [
+    ["1", "weights_offloaded"],
+    ["2", "discard_all"],
+  ] as const) {
     assert.equal((await fetch(`${url}/sleep?level=${level}`, { method: "POST" })).status, 200);
     assert.deepEqual(await (await fetch(`${url}/is_sleeping`)).json(), { is_sleeping: true });
     const now = await states();
@@ -93,7 +118,14 @@ test("reports sleep level 1 and 2 on every engine after POST /sleep, and awake a
 });
 
 test("writes KV block residency with --kv-cache-metrics and NIXL plus offload transfers with --kv-connector multi, moving the external and multimodal caches", async (t) => {
-  const simulator = await startSimulator({ metricsVersion: "0.32", load: "burst", seed: 3, kvCacheMetrics: true, kvConnector: "multi", multimodal: true });
+  const simulator = await startSimulator({
+    metricsVersion: "0.32",
+    load: "burst",
+    seed: 3,
+    kvCacheMetrics: true,
+    kvConnector: "multi",
+    multimodal: true,
+  });
   const plain = await startSimulator({ metricsVersion: "0.32", load: "idle" });
   t.after(async () => Promise.all([simulator.close(), plain.close()]));
   await finishedAtLeast(simulator.urls[0]!, 20);
@@ -105,8 +137,13 @@ test("writes KV block residency with --kv-cache-metrics and NIXL plus offload tr
   const externalHits = total(page(vllm.externalPrefixCacheHits.name));
   assert.ok(externalHits > 0);
   const bySource = page(vllm.promptTokensBySource.name);
-  assert.equal(total(bySource.filter((sample) => sample.labels.source === "external_kv_transfer")), externalHits, "received tokens are the external hits");
+  assert.equal(
+    total(bySource.filter((sample) => sample.labels.source === "external_kv_transfer")),
+    externalHits,
+    "received tokens are the external hits",
+  );
   assert.ok(total(page(vllm.mmCacheQueries.name)) > 0 && total(page(vllm.mmCacheHits.name)) > 0);
   const names = new Set((await (await fetch(`${plain.urls[0]}/metrics`)).text()).split("\n").map((line) => line.split(/[{ ]/)[0]));
-  for (const family of [vllmKvResidency.kvBlockLifetime, vllmNixl.xferTime, vllmOffload.loadBytes]) assert.ok(![...names].some((name) => name?.startsWith(family.name)), `${family.name} needs its flag`);
+  for (const family of [vllmKvResidency.kvBlockLifetime, vllmNixl.xferTime, vllmOffload.loadBytes])
+    assert.ok(![...names].some((name) => name?.startsWith(family.name)), `${family.name} needs its flag`);
 });

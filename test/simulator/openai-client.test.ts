@@ -23,7 +23,9 @@ describe("the official openai client against the simulator", () => {
     const response = await fetch(`${simulator.urls[0]}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const document = parseExposition(await response.text());
     const samples = document.families.flatMap((family) => family.samples).filter((sample) => sample.name === name);
-    return samples.filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value)).reduce((sum, sample) => sum + sample.value, 0);
+    return samples
+      .filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+      .reduce((sum, sample) => sum + sample.value, 0);
   }
 
   test("lists the served model", async () => {

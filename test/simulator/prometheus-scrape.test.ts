@@ -82,7 +82,9 @@ scrape_configs:
       assert.equal(sample.metric.modelName, "NVIDIA H200");
       assert.ok(sample.value >= 30 && sample.value <= 90);
     }
-    const used = await prometheus.query(`${dcgm.fbUsed.name}{job="gpu"} + ${dcgm.fbFree.name}{job="gpu"} + ${dcgm.fbReserved.name}{job="gpu"}`);
+    const used = await prometheus.query(
+      `${dcgm.fbUsed.name}{job="gpu"} + ${dcgm.fbFree.name}{job="gpu"} + ${dcgm.fbReserved.name}{job="gpu"}`,
+    );
     assert.ok(used.every((sample) => sample.value === 143771));
   });
 });

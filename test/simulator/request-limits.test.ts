@@ -36,9 +36,13 @@ describe("simulator request limits", () => {
   test("huge prompts are refused like vLLM (400 for the context, 413 for the body) before any per-element work, and no scrape fails meanwhile", async () => {
     // The bodies are built first: building them is the client's work, not the server's.
     // 1.6 million token ids (13 MB): validated element by element, this took 14 s.
-    const tokenIdsBody = Buffer.from(JSON.stringify({ prompt: Array.from({ length: 1_600_000 }, (_, index) => index % 50_000), max_tokens: 5 }));
+    const tokenIdsBody = Buffer.from(
+      JSON.stringify({ prompt: Array.from({ length: 1_600_000 }, (_, index) => index % 50_000), max_tokens: 5 }),
+    );
     // A batch of 400,000 short token lists fits the context one by one: answered at once, not after 11 s of validation.
-    const batchBody = Buffer.from(JSON.stringify({ prompt: Array.from({ length: 400_000 }, () => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), max_tokens: 5 }));
+    const batchBody = Buffer.from(
+      JSON.stringify({ prompt: Array.from({ length: 400_000 }, () => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), max_tokens: 5 }),
+    );
     const chatBody = Buffer.from(JSON.stringify({ messages: [{ role: "user", content: "x".repeat(14_000_000) }] }));
     const oversized = Buffer.alloc(MAX_BODY_BYTES + 1024 * 1024, 0x20);
     const simulator = await startSimulator({ port: 0, load: "idle", seed: 1 });
@@ -54,7 +58,10 @@ describe("simulator request limits", () => {
     const completions = `${url}/v1/completions`;
     const tokenIds = await post(completions, tokenIdsBody);
     assert.equal(tokenIds.status, 400);
-    assert.match(tokenIds.body, /This model's maximum context length is \d+ tokens\. However, you requested 1600005 tokens \(1600000 in the messages, 5 in the completion\)/);
+    assert.match(
+      tokenIds.body,
+      /This model's maximum context length is \d+ tokens\. However, you requested 1600005 tokens \(1600000 in the messages, 5 in the completion\)/,
+    );
     const batch = await post(completions, batchBody);
     assert.equal(batch.status, 200);
     const chat = await post(`${url}/v1/chat/completions`, chatBody);
@@ -71,6 +78,10 @@ describe("simulator request limits", () => {
     const scrapes = async () => (await prometheus.query('count_over_time(up{job="sim"}[1h])'))[0]?.value ?? 0;
     const seen = await scrapes();
     await waitUntil(async () => (await scrapes()) >= seen + 3, { what: "three more scrapes", timeoutMs: 60_000, intervalMs: 250 });
-    assert.deepEqual((await prometheus.query('min_over_time(up{job="sim"}[1h])')).map((sample) => sample.value), [1], "every scrape succeeded");
+    assert.deepEqual(
+      (await prometheus.query('min_over_time(up{job="sim"}[1h])')).map((sample) => sample.value),
+      [1],
+      "every scrape succeeded",
+    );
   });
 });

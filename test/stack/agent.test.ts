@@ -18,7 +18,8 @@ import { useTemporaryDirs } from "../helpers/temporary.js";
 
 const temporaryDir = useTemporaryDirs();
 const AGENT = { PROMETHEUS_MODE: "agent", REMOTE_WRITE_URL: "http://vm:8428/api/v1/write" };
-const settingsWith = (environment: Record<string, string>) => loadSettings({ cwd: "/nonexistent-folder", environment, hostName: "gpu-node-7" });
+const settingsWith = (environment: Record<string, string>) =>
+  loadSettings({ cwd: "/nonexistent-folder", environment, hostName: "gpu-node-7" });
 
 function input(environment: Record<string, string>, major = 2): NativePlanInput {
   return {
@@ -38,13 +39,26 @@ function input(environment: Record<string, string>, major = 2): NativePlanInput 
 }
 
 function queue(overrides: Partial<RemoteWriteQueue>): RemoteWriteQueue {
-  return { url: "http://vm:8428/api/v1/write", remoteName: "abc123", samplesTotal: 1000, samplesFailed: 0, samplesRetried: 0, samplesDropped: 0, samplesPending: 10, lagSeconds: 2, ...overrides };
+  return {
+    url: "http://vm:8428/api/v1/write",
+    remoteName: "abc123",
+    samplesTotal: 1000,
+    samplesFailed: 0,
+    samplesRetried: 0,
+    samplesDropped: 0,
+    samplesPending: 10,
+    lagSeconds: 2,
+    ...overrides,
+  };
 }
 
 describe("agent mode", () => {
   test("runs Prometheus with the agent flag of its major version and a write-ahead log of its own, and no Alertmanager or Grafana", () => {
     const two = planNativeProcesses(input(AGENT, 2));
-    assert.deepEqual(two.map((spec) => spec.name), ["simulator", "node-exporter", "prometheus"]);
+    assert.deepEqual(
+      two.map((spec) => spec.name),
+      ["simulator", "node-exporter", "prometheus"],
+    );
     assert.deepEqual(two.find((spec) => spec.name === "prometheus")?.args, [
       "--config.file=/work/site/build/prometheus/prometheus.yml",
       "--web.listen-address=127.0.0.1:9090",
@@ -52,12 +66,24 @@ describe("agent mode", () => {
       "--storage.agent.path=/work/site/.vllm-monitor/prometheus-agent-wal",
       "--web.enable-lifecycle",
     ]);
-    assert.ok(planNativeProcesses(input(AGENT, 3)).find((spec) => spec.name === "prometheus")?.args.includes("--agent"));
-    assert.deepEqual(planNativeProcesses(input({})).map((spec) => spec.name), ["simulator", "node-exporter", "alertmanager", "prometheus", "grafana"], "a server keeps them");
+    assert.ok(
+      planNativeProcesses(input(AGENT, 3))
+        .find((spec) => spec.name === "prometheus")
+        ?.args.includes("--agent"),
+    );
+    assert.deepEqual(
+      planNativeProcesses(input({})).map((spec) => spec.name),
+      ["simulator", "node-exporter", "alertmanager", "prometheus", "grafana"],
+      "a server keeps them",
+    );
   });
 
   test("reads the version from the binary's output and from image tags, and refuses a Prometheus older than 2.32", () => {
-    assert.deepEqual(parsePrometheusVersion("prometheus, version 2.42.0+ds (branch: debian/sid, revision: 2.42.0+ds-5)"), { major: 2, minor: 42, text: "2.42.0+ds" });
+    assert.deepEqual(parsePrometheusVersion("prometheus, version 2.42.0+ds (branch: debian/sid, revision: 2.42.0+ds-5)"), {
+      major: 2,
+      minor: 42,
+      text: "2.42.0+ds",
+    });
     assert.deepEqual(parsePrometheusVersion("prometheus, version 3.5.0 (branch: HEAD)"), { major: 3, minor: 5, text: "3.5.0" });
     assert.equal(parsePrometheusVersion("command not found"), undefined);
     assert.equal(versionFromImage("prom/prometheus:v3.5.0")?.major, 3);
@@ -67,7 +93,10 @@ describe("agent mode", () => {
     assert.equal(versionFromImage("prom/prometheus:latest"), undefined);
     assert.equal(versionFromImage("prom/prometheus@sha256:abcdef"), undefined);
     assert.equal(agentFlag({ major: 2, minor: 32, text: "2.32.0" }), "--enable-feature=agent");
-    assert.throws(() => agentFlag({ major: 2, minor: 31, text: "2.31.1" }), (error: unknown) => isUserError(error) && /too old for agent mode/.test(error.message));
+    assert.throws(
+      () => agentFlag({ major: 2, minor: 31, text: "2.31.1" }),
+      (error: unknown) => isUserError(error) && /too old for agent mode/.test(error.message),
+    );
   });
 
   test("reload refuses to switch a running Prometheus between server and agent, and says to restart", async () => {
@@ -76,7 +105,20 @@ describe("agent mode", () => {
     const environment = { XDG_STATE_HOME: join(dir, "state") };
     // why: this test process stands in for a live supervisor; reload stops at the mode check, before any render or signal.
     recordStack(
-      { kind: "native", supervisorPid: process.pid, phase: "running", startedAt: "2025-01-01T00:00:00.000Z", demo: true, outDir: join(dir, "build"), envFile: join(dir, ".env"), workDir: dir, logFile: join(dir, "native.log"), prometheusUrl: "http://127.0.0.1:1", prometheusMode: "server", processes: [] },
+      {
+        kind: "native",
+        supervisorPid: process.pid,
+        phase: "running",
+        startedAt: "2025-01-01T00:00:00.000Z",
+        demo: true,
+        outDir: join(dir, "build"),
+        envFile: join(dir, ".env"),
+        workDir: dir,
+        logFile: join(dir, "native.log"),
+        prometheusUrl: "http://127.0.0.1:1",
+        prometheusMode: "server",
+        processes: [],
+      },
       environment,
     );
     const result = await runCli(["reload"], { cwd: dir, env: environment });
@@ -87,7 +129,11 @@ describe("agent mode", () => {
 
   test("runs in compose only Prometheus and what it scrapes on this host, named as docker-compose.yml names them", () => {
     assert.deepEqual(agentComposeServices(settingsWith(AGENT)), ["prometheus", "node-exporter", "simulator"]);
-    assert.deepEqual(agentComposeServices(settingsWith({ ...AGENT, VLLM_TARGET: "gpu-1:8000", GPU_EXPORTER: "dcgm" })), ["prometheus", "node-exporter", "dcgm-exporter"]);
+    assert.deepEqual(agentComposeServices(settingsWith({ ...AGENT, VLLM_TARGET: "gpu-1:8000", GPU_EXPORTER: "dcgm" })), [
+      "prometheus",
+      "node-exporter",
+      "dcgm-exporter",
+    ]);
   });
 });
 
@@ -101,7 +147,10 @@ describe("remote-write queue health", () => {
 
   test("calls a queue far behind, or that never delivered while retrying, failing but not lost", () => {
     assert.equal(queueHealth(queue({ lagSeconds: 300, samplesRetried: 900 })).state, "behind");
-    assert.match(queueHealth(queue({ lagSeconds: 300, samplesRetried: 900 })).message, /behind by 300 s, retrying .* arrive when it is back/);
+    assert.match(
+      queueHealth(queue({ lagSeconds: 300, samplesRetried: 900 })).message,
+      /behind by 300 s, retrying .* arrive when it is back/,
+    );
     assert.equal(queueHealth(queue({ lagSeconds: undefined, samplesRetried: 5 })).state, "behind");
   });
 

@@ -63,7 +63,13 @@ describe("compose command lines", () => {
   });
 
   test("logs follow by default and can name services", () => {
-    assert.deepEqual(composeLogsArgs(COMPOSE_PLUGIN, target, { services: ["grafana"] }).slice(-5), ["logs", "--follow", "--tail", "100", "grafana"]);
+    assert.deepEqual(composeLogsArgs(COMPOSE_PLUGIN, target, { services: ["grafana"] }).slice(-5), [
+      "logs",
+      "--follow",
+      "--tail",
+      "100",
+      "grafana",
+    ]);
     assert.ok(!composeLogsArgs(COMPOSE_PLUGIN, target, { follow: false }).includes("--follow"));
   });
 });

@@ -49,7 +49,13 @@ describe("compose commands with a mock docker (no engine here)", () => {
   async function run(args: readonly string[], extraEnv: Record<string, string> = {}) {
     const log = join(dir, `calls-${Math.random().toString(36).slice(2)}.log`);
     // A stack registry of this file's own: the stacks `up` records here are not the machine's.
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_DOCKER_LOG: log, XDG_STATE_HOME: join(dir, "state"), ...extraEnv };
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+      FAKE_DOCKER_LOG: log,
+      XDG_STATE_HOME: join(dir, "state"),
+      ...extraEnv,
+    };
     const result = await runCli(args, env);
     const lines = existsSync(log) ? (await readFile(log, "utf8")).trim().split("\n") : [];
     const calls = lines.filter((line) => line.startsWith("call|") || line.startsWith("v1|")).map((line) => line.split("|"));
@@ -59,7 +65,9 @@ describe("compose commands with a mock docker (no engine here)", () => {
 
   test("up renders the configs, then starts compose detached with the rendered env file", async () => {
     const root = await mkdtemp(join(tmpdir(), "vllm-monitor-up-"));
-    await writeFile(join(root, ".env"), "ADMIN_USER=admin\nADMIN_PASSWORD=not-a-real-password\nVLLM_TARGET=\nGRAFANA_PORT=3456\n", { mode: 0o600 });
+    await writeFile(join(root, ".env"), "ADMIN_USER=admin\nADMIN_PASSWORD=not-a-real-password\nVLLM_TARGET=\nGRAFANA_PORT=3456\n", {
+      mode: 0o600,
+    });
     const out = join(root, "build");
     const result = await run(["up", "--env-file", join(root, ".env"), "--out", out, "--build", "--logs"]);
     assert.equal(result.code, 0, result.stderr);
@@ -78,7 +86,11 @@ describe("compose commands with a mock docker (no engine here)", () => {
 
   test("up in agent mode starts only Prometheus and what it scrapes, with the agent flag of the image's version", async () => {
     const root = await mkdtemp(join(tmpdir(), "vllm-monitor-up-"));
-    await writeFile(join(root, ".env"), "PROMETHEUS_MODE=agent\nREMOTE_WRITE_URL=http://vm:8428/api/v1/write\nVLLM_TARGET=\nPROMETHEUS_IMAGE=registry.example.com/prom/prometheus:v2.53.1\n", { mode: 0o600 });
+    await writeFile(
+      join(root, ".env"),
+      "PROMETHEUS_MODE=agent\nREMOTE_WRITE_URL=http://vm:8428/api/v1/write\nVLLM_TARGET=\nPROMETHEUS_IMAGE=registry.example.com/prom/prometheus:v2.53.1\n",
+      { mode: 0o600 },
+    );
     const out = join(root, "build");
     // why: `compose config` names the file's services (without images, so nothing is pulled).
     const services = "services:\n  prometheus: {}\n  node-exporter: {}\n  simulator: {}\n  grafana: {}\n";
@@ -91,7 +103,11 @@ describe("compose commands with a mock docker (no engine here)", () => {
     assert.match(result.stdout, /the agent is starting, watching the built-in simulator; forwarding to http:\/\/vm:8428\/api\/v1\/write/);
     assert.doesNotMatch(result.stdout, /Grafana:/);
     assert.equal(existsSync(join(out, "grafana")), false, "no Grafana files for an agent");
-    assert.match(await readFile(join(out, "compose.env"), "utf8"), /^GF_SECURITY_ADMIN_PASSWORD='[A-Za-z0-9_-]{32}'$/m, "a password nobody knows keeps compose's parser happy");
+    assert.match(
+      await readFile(join(out, "compose.env"), "utf8"),
+      /^GF_SECURITY_ADMIN_PASSWORD='[A-Za-z0-9_-]{32}'$/m,
+      "a password nobody knows keeps compose's parser happy",
+    );
     await rm(root, { recursive: true, force: true });
   });
 
@@ -111,7 +127,15 @@ describe("compose commands with a mock docker (no engine here)", () => {
     assert.equal(result.code, 0, result.stderr);
     const down = result.calls.find((call) => call.includes("down"));
     assert.ok(down, JSON.stringify(result.calls));
-    assert.deepEqual(down.slice(1, 8), ["compose", "--project-name", "vllm-monitor", "--env-file", join(out, "compose.env"), "--file", down[7] ?? ""]);
+    assert.deepEqual(down.slice(1, 8), [
+      "compose",
+      "--project-name",
+      "vllm-monitor",
+      "--env-file",
+      join(out, "compose.env"),
+      "--file",
+      down[7] ?? "",
+    ]);
     assert.ok(down[7]?.endsWith("docker-compose.yml"));
     for (const profile of ["demo", "gpu", "nvidia-smi", "alerts"]) assert.ok(down.includes(profile), `down without --profile ${profile}`);
     assert.ok(!down.includes("--volumes"), "down deleted the data volumes");
@@ -137,7 +161,10 @@ describe("compose commands with a mock docker (no engine here)", () => {
     const logs = result.calls.find((call) => call.includes("logs"));
     assert.deepEqual(logs?.slice(-4), ["logs", "--tail", "100", "grafana"]);
     const uid = String(process.getuid?.());
-    assert.ok(result.envs.some((line) => line.includes(`HOST_UID=${uid}|`) && line.includes(`VLLM_MONITOR_OUT=${out}|`)), result.envs.join("\n"));
+    assert.ok(
+      result.envs.some((line) => line.includes(`HOST_UID=${uid}|`) && line.includes(`VLLM_MONITOR_OUT=${out}|`)),
+      result.envs.join("\n"),
+    );
     await rm(dirname(out), { recursive: true, force: true });
   });
 

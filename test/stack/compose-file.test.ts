@@ -6,7 +6,16 @@ import { dirname, join } from "node:path";
 import { composeProfileNames, SERVICES } from "../../src/config/services.js";
 import { defaultImages, imageServices, isImageVariable } from "../../src/stack/images.js";
 import { parse } from "yaml";
-import { COMPOSE_FILE, makeOutputFolder, readComposeFile, renderOutputFolder, runCommand, sampleComposeEnv, type ComposeFile, type ComposeService } from "./compose-fixture.js";
+import {
+  COMPOSE_FILE,
+  makeOutputFolder,
+  readComposeFile,
+  renderOutputFolder,
+  runCommand,
+  sampleComposeEnv,
+  type ComposeFile,
+  type ComposeService,
+} from "./compose-fixture.js";
 
 function hasCommand(name: string): boolean {
   try {
@@ -20,83 +29,112 @@ function hasCommand(name: string): boolean {
 const COMPOSE_PARSER = hasCommand("docker-compose") ? "docker-compose" : undefined;
 const LONG_RUNNING = (service: ComposeService) => service.restart !== "no";
 
-describe("docker-compose.yml through a real compose parser (docker-compose config, no engine needed)", { skip: COMPOSE_PARSER === undefined && "docker-compose is not installed" }, () => {
-  const folders: string[] = [];
-  after(async () => {
-    for (const folder of folders) await rm(dirname(folder), { recursive: true, force: true });
-  });
+describe(
+  "docker-compose.yml through a real compose parser (docker-compose config, no engine needed)",
+  { skip: COMPOSE_PARSER === undefined && "docker-compose is not installed" },
+  () => {
+    const folders: string[] = [];
+    after(async () => {
+      for (const folder of folders) await rm(dirname(folder), { recursive: true, force: true });
+    });
 
-  async function config(out: string, extraArgs: readonly string[] = []) {
-    folders.push(out);
-    return runCommand("docker-compose", ["--env-file", join(out, "compose.env"), "-f", COMPOSE_FILE, ...extraArgs, "config"]);
-  }
-  const credentials = "ADMIN_USER=admin\nADMIN_PASSWORD=not-a-real-password\n";
+    async function config(out: string, extraArgs: readonly string[] = []) {
+      folders.push(out);
+      return runCommand("docker-compose", ["--env-file", join(out, "compose.env"), "-f", COMPOSE_FILE, ...extraArgs, "config"]);
+    }
+    const credentials = "ADMIN_USER=admin\nADMIN_PASSWORD=not-a-real-password\n";
 
-  const scenarios: readonly { name: string; env: string; profile: string }[] = [
-    { name: "the demo (VLLM_TARGET empty)", env: "VLLM_TARGET=\n", profile: "demo" },
-    { name: "a remote https vLLM with a token", env: "VLLM_TARGET=https://vllm.example.com:443\nSCHEMA=https\nVLLM_METRICS_AUTH_TOKEN=tok-not-real\n", profile: "alerts" },
-    { name: "dcgm-exporter (GPU_EXPORTER=dcgm)", env: "VLLM_TARGET=10.0.0.5:8000\nGPU_EXPORTER=dcgm\n", profile: "gpu" },
-    { name: "nvidia_gpu_exporter (GPU_EXPORTER=nvidia-smi)", env: "VLLM_TARGET=10.0.0.5:8000\nGPU_EXPORTER=nvidia-smi\n", profile: "nvidia-smi" },
-  ];
-  for (const scenario of scenarios) {
-    test(`accepts the compose.env rendered for ${scenario.name}, with the ${scenario.profile} profile`, async () => {
-      const out = await renderOutputFolder(credentials + scenario.env);
-      const result = await config(out, ["--profile", scenario.profile]);
+    const scenarios: readonly { name: string; env: string; profile: string }[] = [
+      { name: "the demo (VLLM_TARGET empty)", env: "VLLM_TARGET=\n", profile: "demo" },
+      {
+        name: "a remote https vLLM with a token",
+        env: "VLLM_TARGET=https://vllm.example.com:443\nSCHEMA=https\nVLLM_METRICS_AUTH_TOKEN=tok-not-real\n",
+        profile: "alerts",
+      },
+      { name: "dcgm-exporter (GPU_EXPORTER=dcgm)", env: "VLLM_TARGET=10.0.0.5:8000\nGPU_EXPORTER=dcgm\n", profile: "gpu" },
+      {
+        name: "nvidia_gpu_exporter (GPU_EXPORTER=nvidia-smi)",
+        env: "VLLM_TARGET=10.0.0.5:8000\nGPU_EXPORTER=nvidia-smi\n",
+        profile: "nvidia-smi",
+      },
+    ];
+    for (const scenario of scenarios) {
+      test(`accepts the compose.env rendered for ${scenario.name}, with the ${scenario.profile} profile`, async () => {
+        const out = await renderOutputFolder(credentials + scenario.env);
+        const result = await config(out, ["--profile", scenario.profile]);
+        assert.equal(result.code, 0, result.stderr);
+        const resolved = parse(result.stdout) as ComposeFile;
+        const prometheusMount = resolved.services.prometheus?.volumes?.find(
+          (volume) => typeof volume !== "string" && volume.target === "/etc/prometheus",
+        );
+        assert.ok(
+          typeof prometheusMount === "object" && prometheusMount.source === join(out, "prometheus") && prometheusMount.read_only === true,
+        );
+      });
+    }
+
+    test("runs Prometheus as an agent with a write-ahead log when compose.env says so, and as a server with its TSDB by default", async () => {
+      const agent = await renderOutputFolder(
+        `${credentials}PROMETHEUS_MODE=agent\nREMOTE_WRITE_URL=http://vm:8428/api/v1/write\nPROMETHEUS_IMAGE=prom/prometheus:v3.5.0\n`,
+      );
+      const server = await renderOutputFolder(credentials);
+      const commandOf = async (out: string) => {
+        const result = await config(out);
+        assert.equal(result.code, 0, result.stderr);
+        return (parse(result.stdout) as ComposeFile).services.prometheus?.command;
+      };
+      assert.deepEqual(await commandOf(agent), [
+        "--config.file=/etc/prometheus/prometheus.yml",
+        "--web.listen-address=:9090",
+        "--storage.agent.path=/prometheus/agent",
+        "--agent",
+        "--log.format=logfmt",
+      ]);
+      assert.deepEqual(await commandOf(server), [
+        "--config.file=/etc/prometheus/prometheus.yml",
+        "--web.listen-address=:9090",
+        "--storage.tsdb.path=/prometheus",
+        "--storage.tsdb.retention.time=15d",
+        "--log.format=logfmt",
+      ]);
+    });
+
+    test("the rendered compose.env turns on the profile the .env asks for", async () => {
+      const demo = await renderOutputFolder(`${credentials}VLLM_TARGET=\nGPU_EXPORTER=nvidia-smi\n`);
+      folders.push(demo);
+      assert.match(await readFile(join(demo, "compose.env"), "utf8"), /^COMPOSE_PROFILES='demo,nvidia-smi'$/m);
+    });
+
+    test("publishes Grafana on 127.0.0.1 at GRAFANA_PORT and no port for Prometheus", async () => {
+      const result = await config(await renderOutputFolder(`${credentials}GRAFANA_PORT=3123\n`));
       assert.equal(result.code, 0, result.stderr);
       const resolved = parse(result.stdout) as ComposeFile;
-      const prometheusMount = resolved.services.prometheus?.volumes?.find((volume) => typeof volume !== "string" && volume.target === "/etc/prometheus");
-      assert.ok(typeof prometheusMount === "object" && prometheusMount.source === join(out, "prometheus") && prometheusMount.read_only === true);
+      assert.deepEqual(resolved.services.grafana?.ports, ["127.0.0.1:3123:3000/tcp"]);
+      assert.equal(resolved.services.prometheus?.ports, undefined);
     });
-  }
 
-  test("runs Prometheus as an agent with a write-ahead log when compose.env says so, and as a server with its TSDB by default", async () => {
-    const agent = await renderOutputFolder(`${credentials}PROMETHEUS_MODE=agent\nREMOTE_WRITE_URL=http://vm:8428/api/v1/write\nPROMETHEUS_IMAGE=prom/prometheus:v3.5.0\n`);
-    const server = await renderOutputFolder(credentials);
-    const commandOf = async (out: string) => {
-      const result = await config(out);
+    test("keeps a password with $, quotes and # intact from .env to Grafana's environment", async () => {
+      const result = await config(await renderOutputFolder(`ADMIN_USER=admin\nADMIN_PASSWORD='pa$w"ord #1'\n`));
       assert.equal(result.code, 0, result.stderr);
-      return (parse(result.stdout) as ComposeFile).services.prometheus?.command;
-    };
-    assert.deepEqual(await commandOf(agent), ["--config.file=/etc/prometheus/prometheus.yml", "--web.listen-address=:9090", "--storage.agent.path=/prometheus/agent", "--agent", "--log.format=logfmt"]);
-    assert.deepEqual(await commandOf(server), ["--config.file=/etc/prometheus/prometheus.yml", "--web.listen-address=:9090", "--storage.tsdb.path=/prometheus", "--storage.tsdb.retention.time=15d", "--log.format=logfmt"]);
-  });
+      // `config` prints `$` escaped as `$$`: pa$$w"ord #1 reaches Grafana as pa$w"ord #1.
+      const resolved = parse(result.stdout) as ComposeFile;
+      assert.equal(resolved.services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD, 'pa$$w"ord #1');
+    });
 
-  test("the rendered compose.env turns on the profile the .env asks for", async () => {
-    const demo = await renderOutputFolder(`${credentials}VLLM_TARGET=\nGPU_EXPORTER=nvidia-smi\n`);
-    folders.push(demo);
-    assert.match(await readFile(join(demo, "compose.env"), "utf8"), /^COMPOSE_PROFILES='demo,nvidia-smi'$/m);
-  });
+    test("refuses to start without the host user ids and names the variable", async () => {
+      const result = await config(await makeOutputFolder(sampleComposeEnv({ HOST_UID: undefined })));
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /HOST_UID is not set/);
+    });
 
-  test("publishes Grafana on 127.0.0.1 at GRAFANA_PORT and no port for Prometheus", async () => {
-    const result = await config(await renderOutputFolder(`${credentials}GRAFANA_PORT=3123\n`));
-    assert.equal(result.code, 0, result.stderr);
-    const resolved = parse(result.stdout) as ComposeFile;
-    assert.deepEqual(resolved.services.grafana?.ports, ["127.0.0.1:3123:3000/tcp"]);
-    assert.equal(resolved.services.prometheus?.ports, undefined);
-  });
-
-  test("keeps a password with $, quotes and # intact from .env to Grafana's environment", async () => {
-    const result = await config(await renderOutputFolder(`ADMIN_USER=admin\nADMIN_PASSWORD='pa$w"ord #1'\n`));
-    assert.equal(result.code, 0, result.stderr);
-    // `config` prints `$` escaped as `$$`: pa$$w"ord #1 reaches Grafana as pa$w"ord #1.
-    const resolved = parse(result.stdout) as ComposeFile;
-    assert.equal(resolved.services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD, 'pa$$w"ord #1');
-  });
-
-  test("refuses to start without the host user ids and names the variable", async () => {
-    const result = await config(await makeOutputFolder(sampleComposeEnv({ HOST_UID: undefined })));
-    assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /HOST_UID is not set/);
-  });
-
-  test("refuses to start without Grafana's admin password and names the variable", async () => {
-    const result = await config(await makeOutputFolder(sampleComposeEnv({ GF_SECURITY_ADMIN_PASSWORD: undefined })));
-    assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /GF_SECURITY_ADMIN_PASSWORD is not set/);
-    assert.match(result.stderr, /ADMIN_PASSWORD in \.env/);
-  });
-
-});
+    test("refuses to start without Grafana's admin password and names the variable", async () => {
+      const result = await config(await makeOutputFolder(sampleComposeEnv({ GF_SECURITY_ADMIN_PASSWORD: undefined })));
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /GF_SECURITY_ADMIN_PASSWORD is not set/);
+      assert.match(result.stderr, /ADMIN_PASSWORD in \.env/);
+    });
+  },
+);
 
 describe("docker-compose.yml, read as YAML", () => {
   test("Prometheus publishes no host port and sits on the internal network", async () => {
@@ -145,7 +183,8 @@ describe("docker-compose.yml, read as YAML", () => {
   test("the rendered compose.env carries every image variable, and the environment of compose overrides it", async () => {
     const out = await renderOutputFolder("ADMIN_USER=admin\nADMIN_PASSWORD=not-a-real-password\n");
     const text = await readFile(join(out, "compose.env"), "utf8");
-    for (const [variable, image] of Object.entries(defaultImages())) assert.match(text, new RegExp(`^${variable}='${image.replace(/[.]/g, "\\.")}'$`, "m"));
+    for (const [variable, image] of Object.entries(defaultImages()))
+      assert.match(text, new RegExp(`^${variable}='${image.replace(/[.]/g, "\\.")}'$`, "m"));
     await rm(dirname(out), { recursive: true, force: true });
   });
 
@@ -188,9 +227,21 @@ describe("docker-compose.yml, read as YAML", () => {
   test("Prometheus's TSDB and Grafana's data live in named volumes the init service hands to the host user", async () => {
     const { services, volumes } = await readComposeFile();
     // nocopy: Docker must not copy the images' data folders, owners included, over volume-init's chown.
-    const named = (service: string, target: string) => services[service]?.volumes?.find((volume) => typeof volume !== "string" && volume.target === target) as { type: string; source: string; volume?: { nocopy?: boolean } } | undefined;
-    assert.deepEqual(named("prometheus", "/prometheus"), { type: "volume", source: "prometheus-data", target: "/prometheus", volume: { nocopy: true } });
-    assert.deepEqual(named("grafana", "/var/lib/grafana"), { type: "volume", source: "grafana-data", target: "/var/lib/grafana", volume: { nocopy: true } });
+    const named = (service: string, target: string) =>
+      services[service]?.volumes?.find((volume) => typeof volume !== "string" && volume.target === target) as
+        { type: string; source: string; volume?: { nocopy?: boolean } } | undefined;
+    assert.deepEqual(named("prometheus", "/prometheus"), {
+      type: "volume",
+      source: "prometheus-data",
+      target: "/prometheus",
+      volume: { nocopy: true },
+    });
+    assert.deepEqual(named("grafana", "/var/lib/grafana"), {
+      type: "volume",
+      source: "grafana-data",
+      target: "/var/lib/grafana",
+      volume: { nocopy: true },
+    });
     assert.ok("prometheus-data" in volumes && "grafana-data" in volumes);
     for (const name of ["prometheus", "grafana"]) {
       const service = services[name];

@@ -67,7 +67,14 @@ export function sampleComposeEnv(overrides: Record<string, string | undefined> =
 export async function makeOutputFolder(composeEnv = sampleComposeEnv()): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "vllm-monitor-compose-"));
   const out = join(root, "build");
-  for (const dir of ["prometheus/secrets", "prometheus/targets", "prometheus/rules", "grafana/provisioning/datasources", "grafana/provisioning/dashboards", "grafana/dashboards"]) {
+  for (const dir of [
+    "prometheus/secrets",
+    "prometheus/targets",
+    "prometheus/rules",
+    "grafana/provisioning/datasources",
+    "grafana/provisioning/dashboards",
+    "grafana/dashboards",
+  ]) {
     await mkdir(join(out, dir), { recursive: true, mode: 0o700 });
   }
   const files: Record<string, string> = {
@@ -110,8 +117,16 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = p
 }
 
 /** Runs a command to completion and returns its exit code and output. */
-export async function runCommand(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
-  const child = spawn(command, [...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliRun> {
+  const child = spawn(command, [...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -23,7 +23,12 @@ describe("the images up needs", () => {
     const needed = neededImages(CONFIG, { profiles: ["alerts"], services: [], present: () => false, build: false });
     assert.deepEqual(
       needed.map((item) => `${item.service} ${item.image} ${item.variable}`),
-      ["volume-init busybox:1.37.0 BUSYBOX_IMAGE", "prometheus prom/prometheus:v3.5.0 PROMETHEUS_IMAGE", "grafana grafana/grafana:12.1.1 GRAFANA_IMAGE", "alertmanager prom/alertmanager:v0.28.1 ALERTMANAGER_IMAGE"],
+      [
+        "volume-init busybox:1.37.0 BUSYBOX_IMAGE",
+        "prometheus prom/prometheus:v3.5.0 PROMETHEUS_IMAGE",
+        "grafana grafana/grafana:12.1.1 GRAFANA_IMAGE",
+        "alertmanager prom/alertmanager:v0.28.1 ALERTMANAGER_IMAGE",
+      ],
     );
   });
 
@@ -35,7 +40,10 @@ describe("the images up needs", () => {
   test("include the Node.js base of our image when it must be built: missing, or up --build", () => {
     const base = (present: (image: string) => boolean, build: boolean) =>
       neededImages(CONFIG, { profiles: ["demo"], services: ["simulator"], present, build }).find((item) => item.buildBase);
-    assert.deepEqual(base((image) => image !== "vllm-monitor:local", false), { service: "simulator", image: "node:20.20.2-bookworm-slim", variable: "NODE_IMAGE", buildBase: true });
+    assert.deepEqual(
+      base((image) => image !== "vllm-monitor:local", false),
+      { service: "simulator", image: "node:20.20.2-bookworm-slim", variable: "NODE_IMAGE", buildBase: true },
+    );
     assert.equal(base(everythingPresent, false), undefined);
     assert.equal(base(everythingPresent, true)?.image, "node:20.20.2-bookworm-slim");
   });
@@ -55,6 +63,9 @@ describe("the compose project name", () => {
   });
 
   test("refuses a name compose would refuse, naming the variable", () => {
-    assert.throws(() => composeProjectName({ COMPOSE_PROJECT_NAME: "Fleet B" }), /COMPOSE_PROJECT_NAME \(environment variable\): is not a compose project name \(got "Fleet B"\)\. How to fix: use lowercase letters/);
+    assert.throws(
+      () => composeProjectName({ COMPOSE_PROJECT_NAME: "Fleet B" }),
+      /COMPOSE_PROJECT_NAME \(environment variable\): is not a compose project name \(got "Fleet B"\)\. How to fix: use lowercase letters/,
+    );
   });
 });

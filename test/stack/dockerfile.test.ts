@@ -27,7 +27,10 @@ async function instructions(): Promise<Instruction[]> {
 
 async function dockerignore(): Promise<string[]> {
   const text = await readFile(join(REPO_ROOT, ".dockerignore"), "utf8");
-  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
 }
 
 /** The context paths a COPY/ADD reads (not `--from=` copies between stages). */

@@ -86,6 +86,9 @@ describe("file modes under umask 000", () => {
     const state = join(dir, ".vllm-monitor");
     mkdirSync(state);
     chownSync(state, OTHER_UID, OTHER_UID);
-    assert.throws(() => ensurePrivateFolder(state), (error: unknown) => isUserError(error) && /belongs to another user/.test(error.message));
+    assert.throws(
+      () => ensurePrivateFolder(state),
+      (error: unknown) => isUserError(error) && /belongs to another user/.test(error.message),
+    );
   });
 });

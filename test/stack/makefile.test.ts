@@ -10,7 +10,16 @@ import { REPO_ROOT, runCommand } from "./compose-fixture.js";
 async function dryRun(target: string, variables: readonly string[] = []): Promise<string[]> {
   // -o: treat node_modules and dist as up to date, so the plan shows the target's own recipe.
   // --no-print-directory: under `make test` the nested make would add "Entering directory" lines.
-  const result = await runCommand("make", ["--no-print-directory", "-n", "-o", "node_modules/.package-lock.json", "-o", "dist/cli/main.js", target, ...variables]);
+  const result = await runCommand("make", [
+    "--no-print-directory",
+    "-n",
+    "-o",
+    "node_modules/.package-lock.json",
+    "-o",
+    "dist/cli/main.js",
+    target,
+    ...variables,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   return result.stdout.trim().split("\n");
 }
@@ -37,8 +46,12 @@ describe("Makefile", () => {
   }
 
   test("ENV_FILE reaches the commands that read it and OUT every CLI call", async () => {
-    assert.deepEqual(await dryRun("docker-run", ["ENV_FILE=prod.env", "OUT=build-prod"]), ["node -- bin/vllm-monitor.js up --env-file prod.env --out build-prod"]);
-    assert.deepEqual(await dryRun("docker-stop", ["ENV_FILE=prod.env", "OUT=build-prod"]), ["node -- bin/vllm-monitor.js down --out build-prod"]);
+    assert.deepEqual(await dryRun("docker-run", ["ENV_FILE=prod.env", "OUT=build-prod"]), [
+      "node -- bin/vllm-monitor.js up --env-file prod.env --out build-prod",
+    ]);
+    assert.deepEqual(await dryRun("docker-stop", ["ENV_FILE=prod.env", "OUT=build-prod"]), [
+      "node -- bin/vllm-monitor.js down --out build-prod",
+    ]);
   });
 
   test("make prometheus-conf really renders from an ENV_FILE, make clean deletes the output, and a missing ENV_FILE exits 2", async () => {
@@ -46,7 +59,15 @@ describe("Makefile", () => {
     const root = await mkdtemp(join(tmpdir(), "vllm-monitor-make-"));
     const out = join(root, "build");
     await writeFile(join(root, "site.env"), "SCRAPE_INTERVAL=7s\n");
-    const make = (target: string, envFile: string) => runCommand("make", ["--no-print-directory", "-o", "node_modules/.package-lock.json", target, `ENV_FILE=${join(root, envFile)}`, `OUT=${out}`]);
+    const make = (target: string, envFile: string) =>
+      runCommand("make", [
+        "--no-print-directory",
+        "-o",
+        "node_modules/.package-lock.json",
+        target,
+        `ENV_FILE=${join(root, envFile)}`,
+        `OUT=${out}`,
+      ]);
     try {
       const conf = await make("prometheus-conf", "site.env");
       assert.equal(conf.code, 0, conf.stdout + conf.stderr);
@@ -66,7 +87,14 @@ describe("Makefile", () => {
     // npm ci writes node_modules/.package-lock.json after its prepare script compiled dist/: that stamp is newer than dist/.
     const sources = (await runCommand("find", ["src", "-name", "*.ts"])).stdout.trim().split("\n");
     const unchanged = [...sources, "package-lock.json", "tsconfig.json", "tsconfig.build.json"].flatMap((file) => ["-o", file]);
-    const plan = await runCommand("make", ["--no-print-directory", "-n", ...unchanged, "-W", "node_modules/.package-lock.json", "docker-stop"]);
+    const plan = await runCommand("make", [
+      "--no-print-directory",
+      "-n",
+      ...unchanged,
+      "-W",
+      "node_modules/.package-lock.json",
+      "docker-stop",
+    ]);
     assert.equal(plan.code, 0, plan.stderr);
     assert.deepEqual(plan.stdout.trim().split("\n"), ["node -- bin/vllm-monitor.js down --out build"]);
   });

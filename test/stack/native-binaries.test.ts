@@ -69,6 +69,11 @@ describe("finding the native programs", () => {
     writeFileSync(join(home, "conf", "defaults.ini"), "");
     fakeBin(join(home, "bin"), "grafana");
     const found = locateBinaries(settingsWith({ GRAFANA_HOME: home }), bins);
-    assert.deepEqual(found.grafana, { path: join(home, "bin", "grafana"), source: "GRAFANA_HOME", homePath: home, style: "grafana server" });
+    assert.deepEqual(found.grafana, {
+      path: join(home, "bin", "grafana"),
+      source: "GRAFANA_HOME",
+      homePath: home,
+      style: "grafana server",
+    });
   });
 });

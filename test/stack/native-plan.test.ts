@@ -27,8 +27,14 @@ function input(binaries: Partial<NativeBinaries>, demo = true, environment: Reco
 
 describe("native process plan", () => {
   test("starts the simulator before Prometheus in demo mode and leaves it out with a real target", () => {
-    assert.deepEqual(planNativeProcesses(input({})).map((spec) => spec.name), ["simulator", "prometheus", "viewer"]);
-    assert.deepEqual(planNativeProcesses(input({}, false)).map((spec) => spec.name), ["prometheus", "viewer"]);
+    assert.deepEqual(
+      planNativeProcesses(input({})).map((spec) => spec.name),
+      ["simulator", "prometheus", "viewer"],
+    );
+    assert.deepEqual(
+      planNativeProcesses(input({}, false)).map((spec) => spec.name),
+      ["prometheus", "viewer"],
+    );
   });
 
   test("runs Prometheus on 127.0.0.1 with the rendered config, a kept TSDB and the lifecycle API", () => {
@@ -46,19 +52,34 @@ describe("native process plan", () => {
 
   test("adds node_exporter and Alertmanager only when installed, each on 127.0.0.1 without clustering", () => {
     const specs = planNativeProcesses(
-      input({ nodeExporter: { path: "/usr/bin/prometheus-node-exporter", source: "PATH" }, alertmanager: { path: "/usr/bin/prometheus-alertmanager", source: "PATH" } }),
+      input({
+        nodeExporter: { path: "/usr/bin/prometheus-node-exporter", source: "PATH" },
+        alertmanager: { path: "/usr/bin/prometheus-alertmanager", source: "PATH" },
+      }),
     );
-    assert.deepEqual(specs.map((spec) => spec.name), ["simulator", "node-exporter", "alertmanager", "prometheus", "viewer"]);
+    assert.deepEqual(
+      specs.map((spec) => spec.name),
+      ["simulator", "node-exporter", "alertmanager", "prometheus", "viewer"],
+    );
     assert.deepEqual(specs[1]?.args, ["--web.listen-address=127.0.0.1:9100", "--no-collector.systemd"]);
     assert.ok(specs[2]?.args.includes("--cluster.listen-address="));
     assert.ok(specs[2]?.args.includes("--web.listen-address=127.0.0.1:9093"));
   });
 
   test("takes each port from its variable, and refuses two processes on one port naming both variables", () => {
-    const moved = planNativeProcesses(input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, { PROMETHEUS_PORT: "19090", NODE_EXPORTER_PORT: "19100" }));
-    assert.deepEqual(moved.map((spec) => spec.ports[0]?.port), [8000, 19100, 19090, 3000]);
+    const moved = planNativeProcesses(
+      input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, {
+        PROMETHEUS_PORT: "19090",
+        NODE_EXPORTER_PORT: "19100",
+      }),
+    );
+    assert.deepEqual(
+      moved.map((spec) => spec.ports[0]?.port),
+      [8000, 19100, 19090, 3000],
+    );
     assert.throws(
-      () => planNativeProcesses(input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, { PROMETHEUS_PORT: "9100" })),
+      () =>
+        planNativeProcesses(input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, { PROMETHEUS_PORT: "9100" })),
       (error: unknown) => isUserError(error) && /PROMETHEUS_PORT and NODE_EXPORTER_PORT are both 9100/.test(error.message),
     );
   });
@@ -72,14 +93,46 @@ describe("native process plan", () => {
   test("runs the simulator through the package's own CLI with both of its ports", () => {
     const simulator = planNativeProcesses(input({}))[0];
     assert.equal(simulator?.command, "/usr/bin/node");
-    assert.deepEqual(simulator?.args, ["/pkg/dist/cli/main.js", "simulate", "--host", "127.0.0.1", "--port", "8000", "--gpu-port", "9400", "--load", "steady", "--metrics-version", "0.32", "--speculative", "3", "--lora-adapters", "3", "--enable-mfu-metrics", "--kv-cache-metrics", "--kv-connector", "multi", "--multimodal", "--max-num-queued-reqs", "64"]);
-    assert.deepEqual(simulator?.ports.map((use) => use.variable), ["SIMULATOR_PORT", "SIMULATOR_GPU_PORT"]);
+    assert.deepEqual(simulator?.args, [
+      "/pkg/dist/cli/main.js",
+      "simulate",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "8000",
+      "--gpu-port",
+      "9400",
+      "--load",
+      "steady",
+      "--metrics-version",
+      "0.32",
+      "--speculative",
+      "3",
+      "--lora-adapters",
+      "3",
+      "--enable-mfu-metrics",
+      "--kv-cache-metrics",
+      "--kv-connector",
+      "multi",
+      "--multimodal",
+      "--max-num-queued-reqs",
+      "64",
+    ]);
+    assert.deepEqual(
+      simulator?.ports.map((use) => use.variable),
+      ["SIMULATOR_PORT", "SIMULATOR_GPU_PORT"],
+    );
   });
 });
 
 // Grafana cannot be installed here: these tests check the command line and environment only (mock install).
 describe("native Grafana command line (mock install, Grafana not run here)", () => {
-  const mockGrafana = { path: "/opt/grafana/bin/grafana", source: "GRAFANA_HOME", homePath: "/opt/grafana", style: "grafana server" as const };
+  const mockGrafana = {
+    path: "/opt/grafana/bin/grafana",
+    source: "GRAFANA_HOME",
+    homePath: "/opt/grafana",
+    style: "grafana server" as const,
+  };
 
   test("provisions Grafana from the rendered files and binds it to 127.0.0.1 on GRAFANA_PORT", () => {
     const spec = grafanaSpec(mockGrafana, admin, input({}, true, { GRAFANA_PORT: "3333" }));

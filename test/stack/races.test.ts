@@ -32,7 +32,12 @@ function contender(dir: string, journal: string) {
       `}`,
     ].join("\n"),
   );
-  return startProcess({ name: "contender", command: process.execPath, args: ["--import", TSX_LOADER, script], env: { ...process.env, XDG_STATE_HOME: join(dir, "state") } });
+  return startProcess({
+    name: "contender",
+    command: process.execPath,
+    args: ["--import", TSX_LOADER, script],
+    env: { ...process.env, XDG_STATE_HOME: join(dir, "state") },
+  });
 }
 
 describe("one command at a time per stack", () => {
@@ -49,7 +54,11 @@ describe("one command at a time per stack", () => {
     for (let index = 0; index < lines.length; index += 2) {
       const [enter, leave] = [lines[index] ?? "", lines[index + 1] ?? ""];
       assert.match(enter, /^enter \d+$/);
-      assert.equal(leave, enter.replace("enter", "leave"), `line ${index + 2}: another process entered while ${enter.slice(6)} held the lock`);
+      assert.equal(
+        leave,
+        enter.replace("enter", "leave"),
+        `line ${index + 2}: another process entered while ${enter.slice(6)} held the lock`,
+      );
     }
   });
 
@@ -95,19 +104,33 @@ describe("races between real commands on one native stack", () => {
   test("Ctrl-C during up --detach stops what was started and says so", async () => {
     workspace ??= await createWorkspace();
     const up = workspace.spawnCli(["up", "--native", "--detach"]);
-    await waitUntil(async () => workspace.recordedPids().length > 1, { what: "a child of the stack started", timeoutMs: 60_000, intervalMs: 20 });
+    await waitUntil(async () => workspace.recordedPids().length > 1, {
+      what: "a child of the stack started",
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
     const started = workspace.recordedPids();
     process.kill(up.pid, "SIGINT");
     const exit = await up.exited;
     assert.equal(exit.code, 130, up.recentOutput().join("\n"));
-    assert.match(up.recentOutput().join("\n"), /Interrupted \(SIGINT\) while the native stack was starting: stopped it and every process it had started/);
-    await waitUntil(async () => started.every((pid) => !isAlive(pid)), { what: "every started process gone", timeoutMs: 30_000, intervalMs: 100 });
+    assert.match(
+      up.recentOutput().join("\n"),
+      /Interrupted \(SIGINT\) while the native stack was starting: stopped it and every process it had started/,
+    );
+    await waitUntil(async () => started.every((pid) => !isAlive(pid)), {
+      what: "every started process gone",
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     assert.equal(listStacks(workspace.env).length, 0);
   });
 
   test("two up --detach at once: one runs, the other refuses without touching its output folder", async () => {
     workspace ??= await createWorkspace();
-    const [first, second] = await Promise.all([workspace.runCliProcess(["up", "--native", "--detach"]), workspace.runCliProcess(["up", "--native", "--detach"])]);
+    const [first, second] = await Promise.all([
+      workspace.runCliProcess(["up", "--native", "--detach"]),
+      workspace.runCliProcess(["up", "--native", "--detach"]),
+    ]);
     const codes = [first.code, second.code].sort();
     assert.deepEqual(codes, [0, 2], `${first.output}\n---\n${second.output}`);
     const loser = first.code === 2 ? first : second;

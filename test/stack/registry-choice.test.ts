@@ -33,7 +33,14 @@ async function nativeStack(root: string, folder: string, options: { live: boolea
     workDir,
     logFile: join(workDir, ".vllm-monitor", "native.log"),
     prometheusUrl: `http://127.0.0.1:${prometheusPort}`,
-    processes: [{ name: "prometheus", pid: options.live ? process.pid : GONE, command: "prometheus", ports: [{ port: prometheusPort, variable: "PROMETHEUS_PORT" }] }],
+    processes: [
+      {
+        name: "prometheus",
+        pid: options.live ? process.pid : GONE,
+        command: "prometheus",
+        ports: [{ port: prometheusPort, variable: "PROMETHEUS_PORT" }],
+      },
+    ],
   };
 }
 
@@ -58,10 +65,18 @@ describe("the stack registry, as the commands use it", () => {
     const { root, env } = workspace();
     recordStack(await nativeStack(root, "alive-one", { live: true }), env);
     recordStack(await nativeStack(root, "dead-one", { live: false }), env);
-    assert.deepEqual(liveStacks(env).map((stack) => stack.name), ["alive-one"]);
+    assert.deepEqual(
+      liveStacks(env).map((stack) => stack.name),
+      ["alive-one"],
+    );
     const run = await runCli(["status"], { cwd: "/", env });
     assert.equal(run.code, 1, "Prometheus does not answer, so not healthy");
-    assert.match(run.stdout, new RegExp(`Native stack alive-one running: supervisor pid ${process.pid}, started .* by ${userInfo().username} in ${join(root, "alive-one")}`));
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `Native stack alive-one running: supervisor pid ${process.pid}, started .* by ${userInfo().username} in ${join(root, "alive-one")}`,
+      ),
+    );
     assert.doesNotMatch(run.output, /dead-one/);
   });
 
@@ -81,7 +96,10 @@ describe("the stack registry, as the commands use it", () => {
     mkdirSync(join(root, "kept", "build"), { recursive: true });
     recordStack(compose("kept"), env);
     recordStack(compose("deleted"), env);
-    assert.deepEqual(liveStacks(env).map((stack) => stack.name), ["kept"]);
+    assert.deepEqual(
+      liveStacks(env).map((stack) => stack.name),
+      ["kept"],
+    );
   });
 
   test("logs for an unknown or stopped stack exits 2 at once and names the stacks it knows", async () => {
@@ -113,7 +131,10 @@ describe("the stack registry, as the commands use it", () => {
   test("doctor from any folder checks the running stack with its own .env, not a demo", async () => {
     const { root, env } = workspace();
     const vllmPort = await findFreePort();
-    recordStack(await nativeStack(root, "real", { live: true, envText: `VLLM_TARGET=127.0.0.1:${vllmPort}\nADMIN_PASSWORD=a-long-password\n` }), env);
+    recordStack(
+      await nativeStack(root, "real", { live: true, envText: `VLLM_TARGET=127.0.0.1:${vllmPort}\nADMIN_PASSWORD=a-long-password\n` }),
+      env,
+    );
     const run = await runCli(["doctor", "--timeout", "2000"], { cwd: "/", env });
     assert.equal(run.code, 1, run.output);
     assert.match(run.stdout, /checking the native stack real \(started in .*real with .*\.env\)/);

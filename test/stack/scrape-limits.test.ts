@@ -39,7 +39,10 @@ function bombPage(): string {
 const NORMAL_PAGE = '# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name="m",engine="0"} 1\n';
 
 function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((row) => row.startsWith("VmRSS:")) ?? "VmRSS: 0 kB";
+  const line =
+    readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((row) => row.startsWith("VmRSS:")) ?? "VmRSS: 0 kB";
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) * 1024;
 }
 
@@ -49,10 +52,18 @@ describe("scrape limits", () => {
     await servePage(bombPort as number, bombPage());
     await servePage(normalPort as number, NORMAL_PAGE);
     const dir = temporaryDir("vllm-monitor-limits-");
-    writeFileSync(join(dir, ".env"), `VLLM_TARGET=127.0.0.1:${bombPort},127.0.0.1:${normalPort}\nSCRAPE_INTERVAL=3s\nPROMETHEUS_PORT=${prometheusPort}\n`);
+    writeFileSync(
+      join(dir, ".env"),
+      `VLLM_TARGET=127.0.0.1:${bombPort},127.0.0.1:${normalPort}\nSCRAPE_INTERVAL=3s\nPROMETHEUS_PORT=${prometheusPort}\n`,
+    );
     const settings = loadSettings({ envFile: join(dir, ".env"), environment: {}, hostName: "test-host" });
     const out = join(dir, "build");
-    const rendered = await renderStackConfig(settings, { mode: "native", outDir: out, endpoints: nativeEndpoints(settings), part: "prometheus" });
+    const rendered = await renderStackConfig(settings, {
+      mode: "native",
+      outDir: out,
+      endpoints: nativeEndpoints(settings),
+      part: "prometheus",
+    });
     await writeOutputTree(out, rendered.files, { ownedRoots: rendered.ownedRoots });
     const prometheus = await startPrometheus({ config: readFileSync(join(out, OUTPUT_LAYOUT.prometheusConfig), "utf8") });
     after(() => prometheus.stop());
@@ -69,12 +80,18 @@ describe("scrape limits", () => {
     // why: a 3 s interval (and timeout) leaves a loaded machine time to read the 200,000 lines, so the refusal is the limit's, not a timeout's.
     // Three more scrapes of the normal target after the bomb was refused: it is not starved.
     const scrapedBefore = (await prometheus.query(`count_over_time(up{instance="${normal}"}[1h])`))[0]?.value ?? 0;
-    await waitUntil(async () => ((await prometheus.query(`count_over_time(up{instance="${normal}"}[1h])`))[0]?.value ?? 0) >= scrapedBefore + 3, {
-      what: "three more scrapes of the normal target",
-      timeoutMs: 120_000,
-      intervalMs: 250,
-    });
-    assert.deepEqual((await prometheus.query(`up{instance="${normal}"}`)).map((sample) => sample.value), [1]);
+    await waitUntil(
+      async () => ((await prometheus.query(`count_over_time(up{instance="${normal}"}[1h])`))[0]?.value ?? 0) >= scrapedBefore + 3,
+      {
+        what: "three more scrapes of the normal target",
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      },
+    );
+    assert.deepEqual(
+      (await prometheus.query(`up{instance="${normal}"}`)).map((sample) => sample.value),
+      [1],
+    );
     assert.equal((await prometheus.query('vllm:num_requests_running{model_name="m"}')).length, 1);
     assert.equal((await prometheus.query("bomb_requests")).length, 0, "nothing of the refused scrapes is stored");
     const tsdb = (await (await fetch(`${prometheus.url}/api/v1/status/tsdb`)).json()) as { data: { headStats: { numSeries: number } } };
@@ -88,7 +105,10 @@ describe("scrape limits", () => {
     const answer = await fetchScrapeTargets(prometheus.url);
     assert.ok(answer.reachable);
     const refused = answer.value.find((target) => target.instance === bomb);
-    assert.match(refused?.limitAdvice ?? "", /^this target exports 200,000 series, over the limit 50,000: set SCRAPE_SAMPLE_LIMIT=vllm=300000 in \.env/);
+    assert.match(
+      refused?.limitAdvice ?? "",
+      /^this target exports 200,000 series, over the limit 50,000: set SCRAPE_SAMPLE_LIMIT=vllm=300000 in \.env/,
+    );
     assert.equal(answer.value.find((target) => target.instance === normal)?.limitAdvice, undefined);
     const report = formatStatus({
       running: true,
@@ -108,14 +128,25 @@ describe("scrape limits", () => {
       processes: [],
       targets: answer.value,
     });
-    assert.match(report, new RegExp(`vllm ${bomb}: this target exports 200,000 series, over the limit 50,000: set SCRAPE_SAMPLE_LIMIT=vllm=300000`));
+    assert.match(
+      report,
+      new RegExp(`vllm ${bomb}: this target exports 200,000 series, over the limit 50,000: set SCRAPE_SAMPLE_LIMIT=vllm=300000`),
+    );
   });
 
   test("a per-job override in .env replaces that job's default and leaves the others", async () => {
     const dir = temporaryDir("vllm-monitor-limits-");
-    writeFileSync(join(dir, ".env"), "VLLM_TARGET=gpu-1:8000\nNODE_EXPORTER_TARGETS=gpu-1:9100\nSCRAPE_SAMPLE_LIMIT=vllm=200000\nSCRAPE_BODY_SIZE_LIMIT=128MB\n");
+    writeFileSync(
+      join(dir, ".env"),
+      "VLLM_TARGET=gpu-1:8000\nNODE_EXPORTER_TARGETS=gpu-1:9100\nSCRAPE_SAMPLE_LIMIT=vllm=200000\nSCRAPE_BODY_SIZE_LIMIT=128MB\n",
+    );
     const settings = loadSettings({ envFile: join(dir, ".env"), environment: {}, hostName: "test-host" });
-    const rendered = await renderStackConfig(settings, { mode: "native", outDir: join(dir, "build"), endpoints: nativeEndpoints(settings), part: "prometheus" });
+    const rendered = await renderStackConfig(settings, {
+      mode: "native",
+      outDir: join(dir, "build"),
+      endpoints: nativeEndpoints(settings),
+      part: "prometheus",
+    });
     const config = rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content.toString() ?? "";
     const job = (name: string) => config.split("- job_name: ").find((part) => part.startsWith(name)) ?? "";
     assert.match(job("vllm"), /sample_limit: 200000\n/);
@@ -132,8 +163,12 @@ describe("scrape limits", () => {
       () => loadSettings({ envFile: join(dir, ".env"), environment: {}, hostName: "test-host" }),
       (error: unknown) =>
         isUserError(error) &&
-        error.problems.some((problem) => /^SCRAPE_SAMPLE_LIMIT \(.*\.env:1\): names a job that is not one of vllm, gpu, node, prometheus/.test(problem)) &&
-        error.problems.some((problem) => /^SCRAPE_TARGET_LIMIT \(.*\.env:2\): names a job that is not one of vllm, gpu, node\b/.test(problem)) &&
+        error.problems.some((problem) =>
+          /^SCRAPE_SAMPLE_LIMIT \(.*\.env:1\): names a job that is not one of vllm, gpu, node, prometheus/.test(problem),
+        ) &&
+        error.problems.some((problem) =>
+          /^SCRAPE_TARGET_LIMIT \(.*\.env:2\): names a job that is not one of vllm, gpu, node\b/.test(problem),
+        ) &&
         error.problems.some((problem) => /^SCRAPE_LABEL_LIMIT \(.*\.env:3\): has an item that is not a whole number above 0/.test(problem)),
     );
   });

@@ -24,7 +24,15 @@ function nativeState(overrides: Partial<NativeState> = {}): NativeState {
     logFile: "/srv/.vllm-monitor/native.log",
     prometheusUrl: "http://127.0.0.1:9090",
     processes: [
-      { name: "simulator", pid: 101, command: "node", ports: [{ port: 8000, variable: "SIMULATOR_PORT" }, { port: 9400, variable: "SIMULATOR_GPU_PORT" }] },
+      {
+        name: "simulator",
+        pid: 101,
+        command: "node",
+        ports: [
+          { port: 8000, variable: "SIMULATOR_PORT" },
+          { port: 9400, variable: "SIMULATOR_GPU_PORT" },
+        ],
+      },
       { name: "prometheus", pid: 102, command: "prometheus", ports: [{ port: 9090, variable: "PROMETHEUS_PORT" }] },
     ],
     ...overrides,
@@ -40,7 +48,13 @@ const running: StackStatus = {
   ],
   targets: [
     { job: "vllm", instance: "127.0.0.1:8000", health: "up", lastError: "", scrapeUrl: "http://127.0.0.1:8000/metrics" },
-    { job: "vllm", instance: "gpu-2:8000", health: "down", lastError: "server returned HTTP status 401 Unauthorized", scrapeUrl: "https://gpu-2:8000/metrics" },
+    {
+      job: "vllm",
+      instance: "gpu-2:8000",
+      health: "down",
+      lastError: "server returned HTTP status 401 Unauthorized",
+      scrapeUrl: "https://gpu-2:8000/metrics",
+    },
   ],
 };
 
@@ -60,9 +74,21 @@ describe("status report", () => {
   });
 
   test("names the compose command and project the stack was started with, so a second project's containers are found", () => {
-    const compose = { kind: "compose", startedAt: "2025-01-01T00:00:00.000Z", demo: false, outDir: "/srv/build-b", envFile: "/srv/.env", workDir: "/srv", composeFile: "/srv/docker-compose.yml", grafanaUrl: "http://127.0.0.1:3001/" } as const;
+    const compose = {
+      kind: "compose",
+      startedAt: "2025-01-01T00:00:00.000Z",
+      demo: false,
+      outDir: "/srv/build-b",
+      envFile: "/srv/.env",
+      workDir: "/srv",
+      composeFile: "/srv/docker-compose.yml",
+      grafanaUrl: "http://127.0.0.1:3001/",
+    } as const;
     const status = (stack: StackStatus["stack"]): StackStatus => ({ running: true, stack, processes: [], targets: [] });
-    assert.match(formatStatus(status({ ...compose, composeCommand: "docker-compose -p second" })), /containers: docker-compose -p second ps/);
+    assert.match(
+      formatStatus(status({ ...compose, composeCommand: "docker-compose -p second" })),
+      /containers: docker-compose -p second ps/,
+    );
     assert.match(formatStatus(status(compose)), /containers: docker compose -p vllm-monitor ps/, "a record of an older version");
   });
 
@@ -73,14 +99,20 @@ describe("status report", () => {
   });
 
   test("reports a recorded supervisor that is gone instead of failing", async () => {
-    const status = await collectStatus(nativeState({ supervisorPid: GONE, processes: [{ name: "prometheus", pid: GONE + 1, command: "prometheus", ports: [{ port: 1 }] }] }));
+    const status = await collectStatus(
+      nativeState({ supervisorPid: GONE, processes: [{ name: "prometheus", pid: GONE + 1, command: "prometheus", ports: [{ port: 1 }] }] }),
+    );
     assert.equal(status.running, false);
     assert.equal(status.processes[0]?.alive, false);
     assert.match(formatStatus(status), /supervisor \(pid \d+\) is gone\. Clean up with: vllm-monitor down/);
   });
 
   test("names the child whose death stopped the stack, with its last lines", () => {
-    const failed = nativeState({ supervisorPid: GONE, phase: "failed", failure: { name: "prometheus", how: "exited with code 1", at: "2025-01-01T00:01:00.000Z", lastLines: ["err: bad config"] } });
+    const failed = nativeState({
+      supervisorPid: GONE,
+      phase: "failed",
+      failure: { name: "prometheus", how: "exited with code 1", at: "2025-01-01T00:01:00.000Z", lastLines: ["err: bad config"] },
+    });
     const text = formatStatus({ running: false, stack: failed, processes: [], targets: [] });
     assert.match(text, /prometheus exited with code 1/);
     assert.match(text, /prometheus \| err: bad config/);
@@ -96,7 +128,10 @@ describe("the stack registry", () => {
     assert.equal(findStack({ outDir: "/srv/b", cwd: "/elsewhere", environment })?.outDir, "/srv/b");
     assert.equal(findStack({ outDir: "../srv/a", cwd: "/tmp", environment })?.outDir, "/srv/a");
     assert.throws(() => findStack({ environment }), /say which one with --stack NAME/);
-    assert.deepEqual(listStacks(environment).map((stack) => stack.outDir), ["/srv/a", "/srv/b"]);
+    assert.deepEqual(
+      listStacks(environment).map((stack) => stack.outDir),
+      ["/srv/a", "/srv/b"],
+    );
     assert.equal(findStack({ outDir: join("/srv", "c"), environment }), undefined);
   });
 });
@@ -109,10 +144,17 @@ describe("supervisor output", () => {
   });
 
   test("describes a dead child by name, exit code and last lines, as an exit-1 error", () => {
-    const error = childDeathError({ name: "prometheus", exit: { code: 3, signal: null }, lastLines: ["line one", "bind: address already in use"] });
+    const error = childDeathError({
+      name: "prometheus",
+      exit: { code: 3, signal: null },
+      lastLines: ["line one", "bind: address already in use"],
+    });
     assert.equal(error.exitCode, 1);
     assert.match(error.message, /^prometheus exited with code 3/);
     assert.match(error.message, /prometheus \| bind: address already in use/);
-    assert.match(childDeathError({ name: "simulator", exit: { code: null, signal: "SIGKILL" }, lastLines: [] }).message, /simulator was killed by SIGKILL/);
+    assert.match(
+      childDeathError({ name: "simulator", exit: { code: null, signal: "SIGKILL" }, lastLines: [] }).message,
+      /simulator was killed by SIGKILL/,
+    );
   });
 });

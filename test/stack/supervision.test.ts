@@ -16,7 +16,15 @@ function serverSpec(name: ProcessSpec["name"], port: number, dieAfterMs?: number
     `server.listen(${port}, '127.0.0.1');`,
     dieAfterMs === undefined ? "" : `setTimeout(() => { console.log('giving up'); process.exit(3); }, ${dieAfterMs});`,
   ].join("\n");
-  return { name, services: [], command: process.execPath, args: ["-e", script], env: {}, ports: [{ port, variable: "TEST_PORT" }], readyUrl: `http://127.0.0.1:${port}/` };
+  return {
+    name,
+    services: [],
+    command: process.execPath,
+    args: ["-e", script],
+    env: {},
+    ports: [{ port, variable: "TEST_PORT" }],
+    readyUrl: `http://127.0.0.1:${port}/`,
+  };
 }
 
 const alive = (pid: number): boolean => {
@@ -33,29 +41,48 @@ describe("native supervision", () => {
     const [steadyPort, flakyPort] = await findFreePorts(2);
     const restarts: { name: string; pid: number | undefined; info: RestartInfo }[] = [];
     const lines: string[] = [];
-    const supervised = await startSupervised([serverSpec("prometheus", steadyPort as number), serverSpec("node-exporter", flakyPort as number)], {
-      baseEnv: process.env,
-      writeLine: (line) => lines.push(line),
-      signal: new AbortController().signal,
-      restartFirstDelayMs: 50,
-      onRestarted: (spec, child: ManagedProcess | undefined, info) => restarts.push({ name: spec.name, pid: child?.pid, info }),
-    });
+    const supervised = await startSupervised(
+      [serverSpec("prometheus", steadyPort as number), serverSpec("node-exporter", flakyPort as number)],
+      {
+        baseEnv: process.env,
+        writeLine: (line) => lines.push(line),
+        signal: new AbortController().signal,
+        restartFirstDelayMs: 50,
+        onRestarted: (spec, child: ManagedProcess | undefined, info) => restarts.push({ name: spec.name, pid: child?.pid, info }),
+      },
+    );
     try {
       const [steady, flaky] = supervised.processes as ManagedProcess[];
       await (await fetch(`http://127.0.0.1:${flakyPort}/exit`)).text();
-      await waitUntil(async () => restarts.some((entry) => entry.pid !== undefined), { what: "node-exporter restarted", timeoutMs: 10_000, intervalMs: 20 });
+      await waitUntil(async () => restarts.some((entry) => entry.pid !== undefined), {
+        what: "node-exporter restarted",
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
       const restarted = restarts.find((entry) => entry.pid !== undefined);
       assert.equal(restarted?.name, "node-exporter");
       assert.notEqual(restarted?.pid, flaky?.pid);
-      assert.deepEqual({ restarts: restarted?.info.restarts, lastExit: restarted?.info.lastExit, failing: restarted?.info.failing }, { restarts: 1, lastExit: "exited with code 3", failing: false });
-      await waitUntil(async () => (await fetch(`http://127.0.0.1:${flakyPort}/`).then((response) => response.text()).catch(() => "")) === "ok", {
-        what: "the restarted node-exporter serving again",
-        timeoutMs: 10_000,
-        intervalMs: 50,
-      });
+      assert.deepEqual(
+        { restarts: restarted?.info.restarts, lastExit: restarted?.info.lastExit, failing: restarted?.info.failing },
+        { restarts: 1, lastExit: "exited with code 3", failing: false },
+      );
+      await waitUntil(
+        async () =>
+          (await fetch(`http://127.0.0.1:${flakyPort}/`)
+            .then((response) => response.text())
+            .catch(() => "")) === "ok",
+        {
+          what: "the restarted node-exporter serving again",
+          timeoutMs: 10_000,
+          intervalMs: 50,
+        },
+      );
       assert.ok(alive(steady?.pid ?? 0), "the other child was not touched");
       assert.equal((supervised.processes as ManagedProcess[])[0]?.pid, steady?.pid);
-      assert.ok(lines.some((line) => /node-exporter exited with code 3; restarting it in 0\.05s, the rest keeps running/.test(line)), lines.join("\n"));
+      assert.ok(
+        lines.some((line) => /node-exporter exited with code 3; restarting it in 0\.05s, the rest keeps running/.test(line)),
+        lines.join("\n"),
+      );
     } finally {
       await supervised.stopAll();
     }
@@ -66,16 +93,23 @@ describe("native supervision", () => {
     const [steadyPort, flakyPort] = await findFreePorts(2);
     const infos: RestartInfo[] = [];
     // why: it lives long enough to pass its readiness check at startup, then dies soon after every start.
-    const supervised = await startSupervised([serverSpec("prometheus", steadyPort as number), serverSpec("simulator", flakyPort as number, 400)], {
-      baseEnv: process.env,
-      writeLine: () => undefined,
-      signal: new AbortController().signal,
-      restartFirstDelayMs: 20,
-      onRestarted: (_spec, child, info) => (child === undefined ? infos.push(info) : undefined),
-    });
+    const supervised = await startSupervised(
+      [serverSpec("prometheus", steadyPort as number), serverSpec("simulator", flakyPort as number, 400)],
+      {
+        baseEnv: process.env,
+        writeLine: () => undefined,
+        signal: new AbortController().signal,
+        restartFirstDelayMs: 20,
+        onRestarted: (_spec, child, info) => (child === undefined ? infos.push(info) : undefined),
+      },
+    );
     const steady = supervised.processes[0] as ManagedProcess;
     try {
-      await waitUntil(async () => infos.some((info) => info.failing), { what: "the simulator reported as failing", timeoutMs: 30_000, intervalMs: 50 });
+      await waitUntil(async () => infos.some((info) => info.failing), {
+        what: "the simulator reported as failing",
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      });
       assert.ok(alive(steady.pid), "the rest keeps running");
       const failing = infos.find((info) => info.failing);
       assert.equal(failing?.lastExit, "exited with code 3");
@@ -83,7 +117,15 @@ describe("native supervision", () => {
         running: true,
         processes: [
           { name: "prometheus", pid: steady.pid, ports: [steadyPort as number], alive: true },
-          { name: "simulator", pid: 1, ports: [flakyPort as number], alive: false, restarts: failing?.restarts ?? 0, lastExit: failing?.lastExit ?? "", failing: true },
+          {
+            name: "simulator",
+            pid: 1,
+            ports: [flakyPort as number],
+            alive: false,
+            restarts: failing?.restarts ?? 0,
+            lastExit: failing?.lastExit ?? "",
+            failing: true,
+          },
         ],
         targets: [],
         stack: {
@@ -102,7 +144,10 @@ describe("native supervision", () => {
       };
       const text = formatStatus(status);
       assert.match(text, /^simulator +1 +\d+ +failing +\d+ +exited with code 3$/m);
-      assert.match(text, /simulator keeps failing \(exited with code 3; restarted \d+ times\): see its lines in \/srv\/\.vllm-monitor\/native\.log; the rest of the stack keeps running/);
+      assert.match(
+        text,
+        /simulator keeps failing \(exited with code 3; restarted \d+ times\): see its lines in \/srv\/\.vllm-monitor\/native\.log; the rest of the stack keeps running/,
+      );
       assert.equal(isHealthy(status), false);
     } finally {
       await supervised.stopAll();

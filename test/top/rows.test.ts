@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { thresholds } from "../../src/mixin/index.js";
 import { buildRows, cellText, fleetTotal, level, sortRows, type Sample } from "../../src/top/rows.js";
 
-const row = (instance: string, engine = "0", hostname = "gpu-a"): Record<string, string> => ({ job: "vllm", instance, model_name: "m", engine, hostname });
+const row = (instance: string, engine = "0", hostname = "gpu-a"): Record<string, string> => ({
+  job: "vllm",
+  instance,
+  model_name: "m",
+  engine,
+  hostname,
+});
 const sample = (metric: Record<string, string>, value: number): Sample => ({ metric, value });
 
 describe("top rows", () => {
@@ -20,10 +26,13 @@ describe("top rows", () => {
   );
 
   test("joins every column into one line per server and engine, with the GPUs of its host", () => {
-    assert.deepEqual(rows.map((line) => [line.instance, line.host, line.values.running, line.values.gpuUtilisation]), [
-      ["a:8000", "gpu-a", 3, 40],
-      ["b:8000", "gpu-b", 7, 95],
-    ]);
+    assert.deepEqual(
+      rows.map((line) => [line.instance, line.host, line.values.running, line.values.gpuUtilisation]),
+      [
+        ["a:8000", "gpu-a", 3, 40],
+        ["b:8000", "gpu-b", 7, 95],
+      ],
+    );
   });
 
   test("sums counts and rates on the fleet line and keeps the worst latency and usage", () => {
@@ -46,7 +55,13 @@ describe("top rows", () => {
   });
 
   test("sorts by a number busiest first and by name alphabetically", () => {
-    assert.deepEqual(sortRows(rows, "running").map((line) => line.instance), ["b:8000", "a:8000"]);
-    assert.deepEqual(sortRows(rows, "instance").map((line) => line.instance), ["a:8000", "b:8000"]);
+    assert.deepEqual(
+      sortRows(rows, "running").map((line) => line.instance),
+      ["b:8000", "a:8000"],
+    );
+    assert.deepEqual(
+      sortRows(rows, "instance").map((line) => line.instance),
+      ["a:8000", "b:8000"],
+    );
   });
 });

@@ -40,10 +40,21 @@ describe("vllm-monitor top under tmux", { skip }, () => {
   });
 
   test("shows each simulated instance with numbers that change between refreshes, and q quits", async () => {
-    const { command, args } = cliCommand(["top", "--env-file", workspace.envFile, "--prometheus", workspace.prometheusUrl, "--interval", "1s"]);
+    const { command, args } = cliCommand([
+      "top",
+      "--env-file",
+      workspace.envFile,
+      "--prometheus",
+      workspace.prometheusUrl,
+      "--interval",
+      "1s",
+    ]);
     tmux("new-session", "-d", "-s", "top", "-x", "170", "-y", "20", [command, ...args].map(quote).join(" "));
     const simulator = `127.0.0.1:${workspace.ports.simulator}`;
-    const line = () => tmux("capture-pane", "-p", "-t", "top").split("\n").find((text) => text.startsWith(simulator)) ?? "";
+    const line = () =>
+      tmux("capture-pane", "-p", "-t", "top")
+        .split("\n")
+        .find((text) => text.startsWith(simulator)) ?? "";
     let first = "";
     await waitUntil(
       () => {

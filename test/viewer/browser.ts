@@ -30,7 +30,11 @@ export interface Browser {
 /** Chromium with a fresh profile in a temporary folder, removed on close. */
 export async function launchBrowser(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "vllm-monitor-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1600, height: 1000 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1600, height: 1000 },
+  });
   return {
     context,
     close: async () => {
@@ -72,7 +76,10 @@ async function panelStates(page: Page): Promise<PanelState[] | undefined> {
     for (const panel of panels) {
       if (panel.querySelector('[aria-label="Loading..."], [aria-label="loading"], .MuiSkeleton-root') !== null) return undefined;
       const headerId = panel.getAttribute("aria-labelledby") ?? "";
-      const title = (headerId === "" ? null : document.getElementById(headerId))?.querySelector("h6, h2, h3")?.textContent ?? document.getElementById(headerId)?.textContent ?? "";
+      const title =
+        (headerId === "" ? null : document.getElementById(headerId))?.querySelector("h6, h2, h3")?.textContent ??
+        document.getElementById(headerId)?.textContent ??
+        "";
       const alert = panel.querySelector('[aria-label="panel errors"], .MuiAlert-root, [role="alert"]');
       const entries = panel.querySelectorAll('[role="listitem"], tbody tr, [role="row"]').length;
       states.push({
@@ -87,7 +94,13 @@ async function panelStates(page: Page): Promise<PanelState[] | undefined> {
 }
 
 /** Opens `url`, waits (bounded) for its `panelCount` panels to load, screenshots the whole page to `screenshot`. */
-export async function viewDashboard(browser: Browser, url: string, panelCount: number, screenshot: string, timeoutMs = 90_000): Promise<DashboardView> {
+export async function viewDashboard(
+  browser: Browser,
+  url: string,
+  panelCount: number,
+  screenshot: string,
+  timeoutMs = 90_000,
+): Promise<DashboardView> {
   const page = await browser.context.newPage();
   const pageErrors: string[] = [];
   page.on("pageerror", (error) => pageErrors.push(`pageerror: ${error.message}`));

@@ -24,7 +24,11 @@ const SCRAPE_SECONDS = 1;
 
 async function buildPageIfMissing(): Promise<void> {
   if (existsSync(join(PAGE_DIR, "index.html"))) return;
-  const build = startProcess({ name: "build-viewer", command: process.execPath, args: [join(import.meta.dirname, "..", "..", "scripts", "build-viewer.mjs")] });
+  const build = startProcess({
+    name: "build-viewer",
+    command: process.execPath,
+    args: [join(import.meta.dirname, "..", "..", "scripts", "build-viewer.mjs")],
+  });
   const exit = await build.exited;
   assert.equal(exit.code, 0, "scripts/build-viewer.mjs failed");
 }
@@ -80,12 +84,16 @@ describe("the viewer in Chromium over the demo stack", { skip }, () => {
     const url = `${viewer.url}projects/${dashboard.metadata.project}/dashboards/${name}?start=5m&refresh=0s`;
     const view = await viewDashboard(browser, url, panels.length, join(screenshots, `${name}.png`));
     problems.push(...view.pageErrors.map((error) => `${name}: ${error}`));
-    if (view.panels.length !== panels.length) problems.push(`${name}: ${view.panels.length} panels drawn of ${panels.length}: ${view.panels.map((panel) => panel.title).join(", ")}`);
+    if (view.panels.length !== panels.length)
+      problems.push(
+        `${name}: ${view.panels.length} panels drawn of ${panels.length}: ${view.panels.map((panel) => panel.title).join(", ")}`,
+      );
     for (const state of view.panels) {
       const panel = panels.find((candidate) => candidate.spec.display.name === state.title);
       if (panel === undefined) problems.push(`${name}: a panel titled "${state.title}" is not in the dashboard`);
       else if (state.error !== undefined) problems.push(`${name} / ${state.title}: shows an error: ${state.error}`);
-      else if (looksEmpty(state, panel) && (await panelHasData(workspace.prometheusUrl, panel))) problems.push(`${name} / ${state.title}: shows No data, but its query has data in Prometheus`);
+      else if (looksEmpty(state, panel) && (await panelHasData(workspace.prometheusUrl, panel)))
+        problems.push(`${name} / ${state.title}: shows No data, but its query has data in Prometheus`);
     }
     return problems;
   }

@@ -11,7 +11,9 @@ describe("viewer server and its Prometheus proxy", () => {
   let prometheus: RunningPrometheus;
   let viewer: RunningViewer;
   before(async () => {
-    prometheus = await startPrometheus({ config: (dir) => `scrape_configs: [{job_name: self, static_configs: [{targets: ["127.0.0.1:9"]}]}]\n# ${dir}\n` });
+    prometheus = await startPrometheus({
+      config: (dir) => `scrape_configs: [{job_name: self, static_configs: [{targets: ["127.0.0.1:9"]}]}]\n# ${dir}\n`,
+    });
     viewer = await startViewer({ prometheusUrl: prometheus.url, dashboards: buildMixin().persesDashboards, port: 0 });
   });
   after(async () => {
@@ -22,17 +24,31 @@ describe("viewer server and its Prometheus proxy", () => {
   test("listens on 127.0.0.1 and serves the dashboards as Perses JSON", async () => {
     assert.match(viewer.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     const dashboards = (await (await fetch(`${viewer.url}api/dashboards`)).json()) as { kind: string; metadata: { name: string } }[];
-    assert.deepEqual(dashboards.map((dashboard) => `${dashboard.kind} ${dashboard.metadata.name}`), buildMixin().persesDashboards.map((file) => `Dashboard ${file.dashboard.metadata.name}`));
+    assert.deepEqual(
+      dashboards.map((dashboard) => `${dashboard.kind} ${dashboard.metadata.name}`),
+      buildMixin().persesDashboards.map((file) => `Dashboard ${file.dashboard.metadata.name}`),
+    );
   });
 
   test("forwards instant and range queries, label and series lookups, by GET and by POST form", async () => {
     const now = Math.floor(Date.now() / 1000);
-    for (const path of ["api/v1/query?query=vector(1)", `api/v1/query_range?query=vector(1)&start=${now - 60}&end=${now}&step=15`, "api/v1/labels", "api/v1/label/job/values", "api/v1/series?match[]=up", "api/v1/metadata"]) {
+    for (const path of [
+      "api/v1/query?query=vector(1)",
+      `api/v1/query_range?query=vector(1)&start=${now - 60}&end=${now}&step=15`,
+      "api/v1/labels",
+      "api/v1/label/job/values",
+      "api/v1/series?match[]=up",
+      "api/v1/metadata",
+    ]) {
       const response = await fetch(`${viewer.url}prometheus/${path}`);
       assert.equal(response.status, 200, path);
       assert.equal(((await response.json()) as { status: string }).status, "success", path);
     }
-    const posted = await fetch(`${viewer.url}prometheus/api/v1/query`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "query=vector(2)" });
+    const posted = await fetch(`${viewer.url}prometheus/api/v1/query`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "query=vector(2)",
+    });
     const body = (await posted.json()) as { data: { result: { value: [number, string] }[] } };
     assert.equal(body.data.result[0]?.value[1], "2");
   });
@@ -71,7 +87,12 @@ describe("viewer server and its Prometheus proxy", () => {
     });
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
     const token = new Secret("TEST_PROMETHEUS_TOKEN", "viewer-test-token-value");
-    const withToken = await startViewer({ prometheusUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, bearerToken: token, dashboards: [], port: 0 });
+    const withToken = await startViewer({
+      prometheusUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      bearerToken: token,
+      dashboards: [],
+      port: 0,
+    });
     try {
       const response = await fetch(`${withToken.url}prometheus/api/v1/query?query=up`);
       const text = await response.text();

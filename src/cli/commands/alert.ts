@@ -31,9 +31,14 @@ export function register(program: Command): void {
   const alert = program.command("alert").description("work with the alerts that reach people");
   alert
     .command("test")
-    .description("send a synthetic alert through the running Alertmanager to every destination in .env (ALERT_*) and report what each answered; exit 1 unless all delivered")
+    .description(
+      "send a synthetic alert through the running Alertmanager to every destination in .env (ALERT_*) and report what each answered; exit 1 unless all delivered",
+    )
     .addOption(envFileOption())
-    .option("--alertmanager-url <url>", "Alertmanager to send through (default: the running native stack's, else http://127.0.0.1:$ALERTMANAGER_PORT)")
+    .option(
+      "--alertmanager-url <url>",
+      "Alertmanager to send through (default: the running native stack's, else http://127.0.0.1:$ALERTMANAGER_PORT)",
+    )
     .option("--timeout <seconds>", "how long to wait for every destination", "30")
     .action(async (flags: AlertTestFlags) => {
       const settings = settingsFrom(flags);
@@ -44,10 +49,16 @@ export function register(program: Command): void {
         ]);
       }
       const timeout = Number(flags.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new UserError(`--timeout ${flags.timeout} is not a positive number of seconds`, ["e.g. --timeout 30"]);
+      if (!Number.isFinite(timeout) || timeout <= 0)
+        throw new UserError(`--timeout ${flags.timeout} is not a positive number of seconds`, ["e.g. --timeout 30"]);
       const alertmanagerUrl = (flags.alertmanagerUrl ?? defaultAlertmanagerUrl(nativePort("alertmanager", settings))).replace(/\/+$/, "");
       print(`vllm-monitor: sending a test alert through ${alertmanagerUrl} to ${destinations.join(", ")}\n`);
-      const results = await sendTestAlert({ alertmanagerUrl, destinations, runbookUrl: runbookUrl(settings.env.RUNBOOK_BASE_URL, "VllmMonitorTestAlert"), timeoutMs: timeout * 1000 });
+      const results = await sendTestAlert({
+        alertmanagerUrl,
+        destinations,
+        runbookUrl: runbookUrl(settings.env.RUNBOOK_BASE_URL, "VllmMonitorTestAlert"),
+        timeoutMs: timeout * 1000,
+      });
       for (const result of results) {
         const detail =
           result.outcome === "delivered"

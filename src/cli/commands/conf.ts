@@ -17,11 +17,15 @@ interface ConfOptions {
 
 const PARTS: readonly { part: StackPart; description: string }[] = [
   { part: "prometheus", description: "write prometheus/ (prometheus.yml, targets, token file, rules) and compose.env" },
-  { part: "grafana", description: "write grafana/ (datasource, dashboard provider, dashboards) and compose.env; needs ADMIN_PASSWORD unless in demo mode" },
+  {
+    part: "grafana",
+    description: "write grafana/ (datasource, dashboard provider, dashboards) and compose.env; needs ADMIN_PASSWORD unless in demo mode",
+  },
   { part: "all", description: "write both Prometheus's and Grafana's files" },
   {
     part: "rules",
-    description: "write only prometheus/rules/*.yml (your SLOs, ALERT_FOR_SCALE, RUNBOOK_BASE_URL), for a central ruler: vmalert, or a Prometheus/Mimir ruler",
+    description:
+      "write only prometheus/rules/*.yml (your SLOs, ALERT_FOR_SCALE, RUNBOOK_BASE_URL), for a central ruler: vmalert, or a Prometheus/Mimir ruler",
   },
 ];
 
@@ -33,10 +37,16 @@ export function register(program: Command): void {
       .description(description)
       .addOption(envFileOption())
       .addOption(outOption())
-      .addOption(new Option("--mode <mode>", "addresses and paths for docker compose or for native processes").choices(["compose", "native"]).default("compose"))
+      .addOption(
+        new Option("--mode <mode>", "addresses and paths for docker compose or for native processes")
+          .choices(["compose", "native"])
+          .default("compose"),
+      )
       .action(async (options: ConfOptions) => {
         const settings = settingsFrom(options, { requireGrafanaAdmin: part === "grafana" || part === "all" });
-        const { result, notes } = await withStackLock(options.out, `conf ${part}`, () => configureStack(settings, { outDir: options.out, mode: options.mode, part }));
+        const { result, notes } = await withStackLock(options.out, `conf ${part}`, () =>
+          configureStack(settings, { outDir: options.out, mode: options.mode, part }),
+        );
         for (const note of notes) printError(`note: ${note}\n`);
         for (const path of result.written) print(`wrote ${shown(path)}\n`);
         for (const path of result.removed) print(`removed stale ${shown(path)}\n`);

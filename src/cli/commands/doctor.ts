@@ -24,22 +24,42 @@ interface DoctorFlags {
 export function register(program: Command): void {
   program
     .command("doctor")
-    .description("check each vLLM target (DNS, TCP, TLS, HTTP, token, metrics, dashboard panels) and the remote-write endpoint, and say how to fix what is wrong")
+    .description(
+      "check each vLLM target (DNS, TCP, TLS, HTTP, token, metrics, dashboard panels) and the remote-write endpoint, and say how to fix what is wrong",
+    )
     .addOption(envFileOption())
     .addOption(stackNameOption())
     .option("--target <url>", "check this target instead of the .env ones (repeatable), e.g. https://vllm-host:8000/metrics", collect)
     .option("--timeout <ms>", "how long each network step may take", "5000")
-    .option("--prometheus-url <url>", "Prometheus to ask for scrape health (default: the running stack's, else http://127.0.0.1:$PROMETHEUS_PORT)")
+    .option(
+      "--prometheus-url <url>",
+      "Prometheus to ask for scrape health (default: the running stack's, else http://127.0.0.1:$PROMETHEUS_PORT)",
+    )
     .option("--json", "print the report as JSON", false)
     .action(async (flags: DoctorFlags) => {
       // why: run from any folder, doctor checks the running stack with the .env it was started with, not a demo of this folder.
       const stack = stackForDoctor(flags.stack);
-      const settings = loadForDoctor(flags, () => (stack === undefined || flags.envFile !== undefined ? settingsFrom(flags) : stackSettings(stack)));
+      const settings = loadForDoctor(flags, () =>
+        stack === undefined || flags.envFile !== undefined ? settingsFrom(flags) : stackSettings(stack),
+      );
       const pem = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file, "utf8"));
-      const plan = planDoctor(settings, flags, runningStackSummary(stack), pem(settings.env.VLLM_TLS_CA_FILE), pem(settings.env.REMOTE_WRITE_CA_FILE));
-      if (stack !== undefined && !flags.json) print(`checking the ${stack.kind} stack ${stackName(stack)} (started in ${stack.workDir} with ${stack.envFile})\n\n`);
+      const plan = planDoctor(
+        settings,
+        flags,
+        runningStackSummary(stack),
+        pem(settings.env.VLLM_TLS_CA_FILE),
+        pem(settings.env.REMOTE_WRITE_CA_FILE),
+      );
+      if (stack !== undefined && !flags.json)
+        print(`checking the ${stack.kind} stack ${stackName(stack)} (started in ${stack.workDir} with ${stack.envFile})\n\n`);
       const mixin = buildMixin(mixinConfig(settings));
-      const report = await runDoctor({ targets: plan.targets, exporters: plan.exporters, settings: plan.settings, dashboards: mixin.recordedDashboards, rules: mixin.ruleFiles });
+      const report = await runDoctor({
+        targets: plan.targets,
+        exporters: plan.exporters,
+        settings: plan.settings,
+        dashboards: mixin.recordedDashboards,
+        rules: mixin.ruleFiles,
+      });
       if (!flags.json) for (const note of plan.notes) print(`${note}\n\n`);
       print(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       process.exitCode = report.ok ? 0 : 1;
@@ -58,7 +78,17 @@ function runningStackSummary(stack: StackState | undefined): RunningStack | unde
   const scrapedAs = (process: string, variable: string | undefined) =>
     SERVICES.find((row) => row.native?.process === process && variable !== undefined && portVariable(row.name) === variable)?.scrapedAs;
   const exporterAddresses = Object.fromEntries(
-    EXPORTER_KINDS.map((kind) => [kind, stack.processes.flatMap((child) => child.ports.filter((use) => scrapedAs(child.name, use.variable) === kind).map((use) => `${LISTEN_HOST}:${use.port}`))]),
+    EXPORTER_KINDS.map((kind) => [
+      kind,
+      stack.processes.flatMap((child) =>
+        child.ports.filter((use) => scrapedAs(child.name, use.variable) === kind).map((use) => `${LISTEN_HOST}:${use.port}`),
+      ),
+    ]),
   );
-  return { kind: "native", prometheusUrl: stack.prometheusUrl, ...(simulator === undefined ? {} : { simulatorAddress: `${LISTEN_HOST}:${simulator}` }), exporterAddresses };
+  return {
+    kind: "native",
+    prometheusUrl: stack.prometheusUrl,
+    ...(simulator === undefined ? {} : { simulatorAddress: `${LISTEN_HOST}:${simulator}` }),
+    exporterAddresses,
+  };
 }

@@ -23,6 +23,12 @@ export function register(program: Command): void {
     .option("--keep-config", "compose: leave the rendered configs in the output folder", false)
     .option("--compose-file <path>", "use another compose file than the package's docker-compose.yml")
     .action(async (flags: DownFlags) => {
-      await stopStack({ outDir: flags.out, stack: flags.stack, volumes: flags.volumes, keepConfig: flags.keepConfig, composeFile: flags.composeFile });
+      await stopStack({
+        outDir: flags.out,
+        stack: flags.stack,
+        volumes: flags.volumes,
+        keepConfig: flags.keepConfig,
+        composeFile: flags.composeFile,
+      });
     });
 }

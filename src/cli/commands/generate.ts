@@ -22,7 +22,9 @@ export function register(program: Command): void {
           print("generated files are up to date\n");
           return;
         }
-        printError(`stale generated files (run \`npm run generate\` and commit the result):\n${stale.map((path) => `  - ${path}`).join("\n")}\n`);
+        printError(
+          `stale generated files (run \`npm run generate\` and commit the result):\n${stale.map((path) => `  - ${path}`).join("\n")}\n`,
+        );
         process.exitCode = 1;
         return;
       }

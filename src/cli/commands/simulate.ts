@@ -59,7 +59,9 @@ const TOKEN_ENV = "SIMULATOR_TOKEN";
 export function register(program: Command): void {
   program
     .command("simulate")
-    .description("run simulated vLLM servers (OpenAI API, /metrics, optional dcgm-exporter or nvidia_gpu_exporter GPU metrics) with built-in load")
+    .description(
+      "run simulated vLLM servers (OpenAI API, /metrics, optional dcgm-exporter or nvidia_gpu_exporter GPU metrics) with built-in load",
+    )
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "first port (instances use consecutive ports; 0 picks free ones)", String(VLLM_DEFAULT_PORT))
     .option("--model <name>", "served model name (repeatable; instances take them round-robin)", collect)
@@ -74,17 +76,30 @@ export function register(program: Command): void {
     .option("--instances <n>", "independent servers on consecutive ports (default 1)")
     .option("--load <profile>", `built-in load: ${LOAD_PROFILES.join(", ")}`, "steady")
     .option("--gpu-port <port>", "serve GPU metrics on this port (0 picks a free one)")
-    .option("--gpu-format <format>", `GPU metrics page: ${GPU_FORMATS.join(" or ")} (dcgm-exporter, or utkuozdemir/nvidia_gpu_exporter)`, "dcgm")
+    .option(
+      "--gpu-format <format>",
+      `GPU metrics page: ${GPU_FORMATS.join(" or ")} (dcgm-exporter, or utkuozdemir/nvidia_gpu_exporter)`,
+      "dcgm",
+    )
     .option("--gpus <n>", "simulated GPUs (default one per engine, at most 8)")
     .option("--gpu-hostname-label <name>", "dcgm-exporter host label: hostname (default) or Hostname (older releases)")
-    .option("--gpu-fields <set>", `dcgm-exporter fields: ${GPU_FIELD_SETS.join(" or ")} (default-counters.csv only: no profiling, as on GeForce cards)`)
+    .option(
+      "--gpu-fields <set>",
+      `dcgm-exporter fields: ${GPU_FIELD_SETS.join(" or ")} (default-counters.csv only: no profiling, as on GeForce cards)`,
+    )
     .option("--speculative [tokens]", "speculative decoding with this many draft tokens per step (default 3), as vLLM --speculative-config")
     .option("--lora-adapters <n>", "spread the built-in load over n LoRA adapters (lora-1 … lora-n), as vLLM --enable-lora")
     .option("--enable-mfu-metrics", "count the estimated FLOPs and bytes (vLLM --enable-mfu-metrics; without it they stay 0 from 0.32 on)")
     .option("--kv-cache-metrics", "KV block residency histograms (vLLM --kv-cache-metrics)")
-    .option("--kv-connector <connector>", `a KV connector's metrics: ${KV_CONNECTORS.join(" or ")} (vLLM --kv-transfer-config NixlConnector, --kv-offloading-size, or both: multi)`)
+    .option(
+      "--kv-connector <connector>",
+      `a KV connector's metrics: ${KV_CONNECTORS.join(" or ")} (vLLM --kv-transfer-config NixlConnector, --kv-offloading-size, or both: multi)`,
+    )
     .option("--multimodal", "every built-in request carries an image, so the multimodal cache counters move")
-    .option("--max-num-queued-reqs <n>", "refuse arrivals with HTTP 503 while this many requests wait (vLLM --max-num-queued-reqs; counted from 0.32 on)")
+    .option(
+      "--max-num-queued-reqs <n>",
+      "refuse arrivals with HTTP 503 while this many requests wait (vLLM --max-num-queued-reqs; counted from 0.32 on)",
+    )
     .option("--truth-file <file>", "write every finished request's true TTFT, ITL, queue and E2E times as JSON lines")
     .option("--no-latencies", "engine steps take no time (benchmark profile)")
     .option("--max-num-seqs <n>", "largest batch (vLLM --max-num-seqs, default 256)")
@@ -94,7 +109,8 @@ export function register(program: Command): void {
       const options = simulatorOptions(flags);
       const simulator = await startSimulator(options);
       try {
-        if (flags.writeCa !== undefined && simulator.caCertPem !== undefined) await writeFile(flags.writeCa, simulator.caCertPem, { mode: 0o644 });
+        if (flags.writeCa !== undefined && simulator.caCertPem !== undefined)
+          await writeFile(flags.writeCa, simulator.caCertPem, { mode: 0o644 });
       } catch (error) {
         await simulator.close();
         throw new UserError("cannot write the CA certificate", [`--write-ca ${flags.writeCa}: ${(error as Error).message}`]);
@@ -122,11 +138,20 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
     return Number(value);
   };
   const token = flags.token ?? environmentVariable(TOKEN_ENV)?.reveal();
-  if ((flags.cert !== undefined || flags.key !== undefined || flags.writeCa !== undefined) && !flags.tls) problems.push("--cert, --key and --write-ca need --tls");
-  if ((flags.gpuFormat !== "dcgm" || flags.gpuHostnameLabel !== undefined || flags.gpuFields !== undefined) && flags.gpuPort === undefined) {
+  if ((flags.cert !== undefined || flags.key !== undefined || flags.writeCa !== undefined) && !flags.tls)
+    problems.push("--cert, --key and --write-ca need --tls");
+  if (
+    (flags.gpuFormat !== "dcgm" || flags.gpuHostnameLabel !== undefined || flags.gpuFields !== undefined) &&
+    flags.gpuPort === undefined
+  ) {
     problems.push("--gpu-format, --gpu-hostname-label and --gpu-fields need --gpu-port (the port of the GPU metrics page)");
   }
-  const speculativeTokens = flags.speculative === undefined ? undefined : flags.speculative === true ? DEFAULT_SPECULATIVE_TOKENS : integer("--speculative", String(flags.speculative));
+  const speculativeTokens =
+    flags.speculative === undefined
+      ? undefined
+      : flags.speculative === true
+        ? DEFAULT_SPECULATIVE_TOKENS
+        : integer("--speculative", String(flags.speculative));
   const options: SimulatorOptions = {
     host: flags.host,
     port: integer("--port", flags.port),
@@ -166,7 +191,13 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
   return options;
 }
 
-function describe(flags: SimulateFlags, options: SimulatorOptions, urls: readonly string[], gpuUrl: string | undefined, seed: number): string {
+function describe(
+  flags: SimulateFlags,
+  options: SimulatorOptions,
+  urls: readonly string[],
+  gpuUrl: string | undefined,
+  seed: number,
+): string {
   const models = flags.model ?? [DEFAULT_MODEL];
   const lines = [
     `vLLM simulator: ${urls.length} server${urls.length === 1 ? "" : "s"}, metrics-version ${flags.metricsVersion}, load ${flags.load}, seed ${seed}${flags.latencies ? "" : ", latencies off"}`,
@@ -174,13 +205,17 @@ function describe(flags: SimulateFlags, options: SimulatorOptions, urls: readonl
   const shown = urls.length <= 8 ? urls : [urls[0] as string, "…", urls[urls.length - 1] as string];
   for (const url of shown) lines.push(`  ${url}${url === "…" ? "" : "/v1  (metrics: " + url + "/metrics)"}`);
   lines.push(`  model${models.length === 1 ? "" : "s"}: ${models.join(", ")}`);
-  if (options.speculativeTokens !== undefined && options.speculativeTokens > 0) lines.push(`  speculative decoding: ${options.speculativeTokens} draft tokens per step`);
+  if (options.speculativeTokens !== undefined && options.speculativeTokens > 0)
+    lines.push(`  speculative decoding: ${options.speculativeTokens} draft tokens per step`);
   if (options.loraAdapters !== undefined && options.loraAdapters > 0) lines.push(`  LoRA adapters: lora-1 … lora-${options.loraAdapters}`);
   if (gpuUrl !== undefined) {
     lines.push(`GPU metrics (${flags.gpuFormat === "nvidia-smi" ? "nvidia_gpu_exporter" : "dcgm-exporter"} format): ${gpuUrl}/metrics`);
-    lines.push(`  inject a fault: curl -X POST '${gpuUrl}${FAULTS_PATH}xid?gpu=0&code=79'  (or throttle?gpu=0&reason=thermal&seconds=60, row-remap?gpu=0)`);
+    lines.push(
+      `  inject a fault: curl -X POST '${gpuUrl}${FAULTS_PATH}xid?gpu=0&code=79'  (or throttle?gpu=0&reason=thermal&seconds=60, row-remap?gpu=0)`,
+    );
   }
-  if (options.token !== undefined) lines.push(`bearer token required on /metrics and /v1/* (from ${flags.token !== undefined ? "--token" : TOKEN_ENV})`);
+  if (options.token !== undefined)
+    lines.push(`bearer token required on /metrics and /v1/* (from ${flags.token !== undefined ? "--token" : TOKEN_ENV})`);
   if (flags.writeCa !== undefined) lines.push(`certificate to trust written to ${flags.writeCa}`);
   lines.push("press Ctrl+C to stop");
   return `${lines.join("\n")}\n`;

@@ -14,7 +14,9 @@ interface StatusFlags {
 export function register(program: Command): void {
   program
     .command("status")
-    .description("show the running stacks (found from any folder): processes, ports, and each scrape target's health; exit 1 unless all is up")
+    .description(
+      "show the running stacks (found from any folder): processes, ports, and each scrape target's health; exit 1 unless all is up",
+    )
     .addOption(stackOutOption())
     .addOption(stackNameOption())
     .option("--json", "print the status as JSON (an array when several stacks run)", false)

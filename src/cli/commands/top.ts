@@ -25,7 +25,9 @@ interface TopFlags {
 export function register(program: Command): void {
   program
     .command("top")
-    .description("live numbers per vLLM server and engine in the terminal (running, waiting, KV cache, TTFT/ITL p95, tokens/s, errors/s, GPU of its host); q quits")
+    .description(
+      "live numbers per vLLM server and engine in the terminal (running, waiting, KV cache, TTFT/ITL p95, tokens/s, errors/s, GPU of its host); q quits",
+    )
     .addOption(envFileOption())
     .option("--prometheus <url>", "the Prometheus to read (default: the running stack's, else http://127.0.0.1:$PROMETHEUS_PORT)")
     .option("--interval <duration>", "refresh period, e.g. 5s (default: $SCRAPE_INTERVAL)")
@@ -34,7 +36,8 @@ export function register(program: Command): void {
     .action(async (flags: TopFlags) => {
       const settings = settingsFrom(flags);
       const problems: string[] = [];
-      const prometheusUrl = flags.prometheus ?? runningStackSummary()?.prometheusUrl ?? `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`;
+      const prometheusUrl =
+        flags.prometheus ?? runningStackSummary()?.prometheusUrl ?? `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`;
       if (!URL.canParse(prometheusUrl)) problems.push(`--prometheus "${prometheusUrl}" is not a URL; e.g. http://127.0.0.1:9090`);
       const interval = flags.interval ?? settings.env.SCRAPE_INTERVAL;
       let seconds = 0;
@@ -47,7 +50,8 @@ export function register(program: Command): void {
       let token: Secret | undefined;
       if (flags.tokenEnv !== undefined) {
         const value = process.env[flags.tokenEnv];
-        if (value === undefined || value.trim() === "") problems.push(`--token-env ${flags.tokenEnv}: that environment variable is empty or not set`);
+        if (value === undefined || value.trim() === "")
+          problems.push(`--token-env ${flags.tokenEnv}: that environment variable is empty or not set`);
         else token = new Secret(flags.tokenEnv, value.trim());
       }
       if (problems.length > 0) throw new UserError("Cannot start top.", problems);

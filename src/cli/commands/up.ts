@@ -24,7 +24,11 @@ export function register(program: Command): void {
     .addOption(envFileOption())
     .addOption(outOption())
     .option("--native", "run Prometheus, exporters and the simulator as plain processes, without Docker", false)
-    .option("--detach", "with --native: run in the background (log in .vllm-monitor/native-<pid>.log) and return once every process is ready", false)
+    .option(
+      "--detach",
+      "with --native: run in the background (log in .vllm-monitor/native-<pid>.log) and return once every process is ready",
+      false,
+    )
     .addOption(new Option("--detached-child", "internal: the background supervisor --detach starts").default(false).hideHelp())
     .option("--build", "rebuild our own image (the simulator) before starting", false)
     .option("--logs", "follow the stack's logs after starting (Ctrl-C stops following, not the stack)", false)

@@ -20,22 +20,30 @@ interface ViewFlags {
 export function register(program: Command): void {
   program
     .command("view")
-    .description("serve the dashboards in a browser on 127.0.0.1 (built-in Perses viewer; no Grafana needed), reading a Prometheus through a read-only proxy")
+    .description(
+      "serve the dashboards in a browser on 127.0.0.1 (built-in Perses viewer; no Grafana needed), reading a Prometheus through a read-only proxy",
+    )
     .addOption(envFileOption())
-    .option("--prometheus <url>", "the Prometheus or compatible query API to read (default: the running stack's, else http://127.0.0.1:$PROMETHEUS_PORT)")
+    .option(
+      "--prometheus <url>",
+      "the Prometheus or compatible query API to read (default: the running stack's, else http://127.0.0.1:$PROMETHEUS_PORT)",
+    )
     .option("--port <port>", "port to listen on, on 127.0.0.1 (default: $GRAFANA_PORT; 0 picks a free one)")
     .option("--token-env <variable>", "send the bearer token held in this environment variable to Prometheus (the value is never printed)")
     .action(async (flags: ViewFlags) => {
       const settings = settingsFrom(flags);
       const problems: string[] = [];
-      const prometheusUrl = flags.prometheus ?? runningStackSummary()?.prometheusUrl ?? `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`;
-      if (!URL.canParse(prometheusUrl) || !/^https?:$/.test(new URL(prometheusUrl).protocol)) problems.push(`--prometheus "${prometheusUrl}" is not an http(s) URL; e.g. http://127.0.0.1:9090`);
+      const prometheusUrl =
+        flags.prometheus ?? runningStackSummary()?.prometheusUrl ?? `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`;
+      if (!URL.canParse(prometheusUrl) || !/^https?:$/.test(new URL(prometheusUrl).protocol))
+        problems.push(`--prometheus "${prometheusUrl}" is not an http(s) URL; e.g. http://127.0.0.1:9090`);
       const port = flags.port === undefined ? nativePort("grafana", settings) : Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port "${flags.port}" is not a port number (0-65535)`);
       let token: Secret | undefined;
       if (flags.tokenEnv !== undefined) {
         const value = process.env[flags.tokenEnv];
-        if (value === undefined || value.trim() === "") problems.push(`--token-env ${flags.tokenEnv}: that environment variable is empty or not set; export it before running view`);
+        if (value === undefined || value.trim() === "")
+          problems.push(`--token-env ${flags.tokenEnv}: that environment variable is empty or not set; export it before running view`);
         else token = new Secret(flags.tokenEnv, value.trim());
       }
       if (problems.length > 0) throw new UserError("Cannot start the viewer.", problems);
@@ -46,10 +54,15 @@ export function register(program: Command): void {
         port,
       }).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === "EADDRINUSE") throw new UserError(`Cannot start the viewer: port ${port} on ${LISTEN_HOST} is in use.`, ["pick another with --port, or set GRAFANA_PORT in .env"]);
+        if (code === "EADDRINUSE")
+          throw new UserError(`Cannot start the viewer: port ${port} on ${LISTEN_HOST} is in use.`, [
+            "pick another with --port, or set GRAFANA_PORT in .env",
+          ]);
         throw error;
       });
-      print(`Dashboards: ${viewer.url} (reading ${new URL(prometheusUrl).origin}${token === undefined ? "" : `, with the token in ${flags.tokenEnv}`}). Ctrl-C stops.\n`);
+      print(
+        `Dashboards: ${viewer.url} (reading ${new URL(prometheusUrl).origin}${token === undefined ? "" : `, with the token in ${flags.tokenEnv}`}). Ctrl-C stops.\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);

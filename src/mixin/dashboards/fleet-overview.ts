@@ -2,7 +2,16 @@ import type { Thresholds } from "../config.js";
 import * as fleet from "../../promql/fleet-aggregates.js";
 import type { FleetQuery } from "../../promql/fleet-aggregates.js";
 import { DASHBOARD_UIDS, alertsAnnotation, linkTo } from "./navigation.js";
-import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, refId, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
+import {
+  alertLine,
+  buildDashboard,
+  type DashboardModel,
+  type DashboardSpec,
+  refId,
+  type RowSpec,
+  type TargetSpec,
+  type ThresholdStep,
+} from "./panels.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { fleetVariables } from "./variables.js";
 
@@ -12,9 +21,11 @@ const TO_INSTANCES = linkTo("Instances of this job and model", DASHBOARD_UIDS.in
 const TO_MACHINES = linkTo("Machine overview", DASHBOARD_UIDS.machine, ["job"]);
 const PER_JOB_MODEL = "{{model_name}} ({{job}})";
 
-
 function quantiles(signal: "ttft" | "e2e" | "interTokenLatency", query: FleetQuery): TargetSpec[] {
-  return [0.5, 0.95, 0.99].map((quantile) => ({ expr: fleet.fleetQuantile(signal, quantile, query), legend: `p${Math.round(quantile * 100)} ${PER_JOB_MODEL}` }));
+  return [0.5, 0.95, 0.99].map((quantile) => ({
+    expr: fleet.fleetQuantile(signal, quantile, query),
+    legend: `p${Math.round(quantile * 100)} ${PER_JOB_MODEL}`,
+  }));
 }
 
 function serviceRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
@@ -60,7 +71,9 @@ function serviceRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
         width: 6,
         legend: "table",
         links: [TO_INSTANCES],
-        targets: [{ expr: fleet.fleetSum("requests", query, ["model_name", "finished_reason"]), legend: "{{model_name}} {{finished_reason}}" }],
+        targets: [
+          { expr: fleet.fleetSum("requests", query, ["model_name", "finished_reason"]), legend: "{{model_name}} {{finished_reason}}" },
+        ],
       },
       {
         key: "fleet/error-ratio",
@@ -229,10 +242,20 @@ function gpuRow(query: FleetQuery, thresholds: Thresholds): RowSpec {
         width: 24,
         height: 9,
         links: [TO_MACHINES],
-        targets: hostColumns.map((column) => ({ expr: fleet.fleetHost(column.key, query), legend: "", format: "table" as const, instant: true })),
+        targets: hostColumns.map((column) => ({
+          expr: fleet.fleetHost(column.key, query),
+          legend: "",
+          format: "table" as const,
+          instant: true,
+        })),
         table: {
           labels: ["hostname"],
-          columns: hostColumns.map((column, index) => ({ refId: refId(index), title: column.title, unit: column.unit, decimals: column.unit === "none" || column.unit === "short" ? 0 : 1 })),
+          columns: hostColumns.map((column, index) => ({
+            refId: refId(index),
+            title: column.title,
+            unit: column.unit,
+            decimals: column.unit === "none" || column.unit === "short" ? 0 : 1,
+          })),
         },
       },
     ],
@@ -256,7 +279,12 @@ export function fleetOverviewSpec(options: DashboardOptions): DashboardSpec {
     tags: ["vllm", "llm"],
     variables: fleetVariables(options.source),
     annotations: [alertsAnnotation()],
-    rows: [serviceRow(query, options.thresholds), latencyRow(query, options.thresholds), capacityRow(query, options.thresholds), gpuRow(query, options.thresholds)],
+    rows: [
+      serviceRow(query, options.thresholds),
+      latencyRow(query, options.thresholds),
+      capacityRow(query, options.thresholds),
+      gpuRow(query, options.thresholds),
+    ],
   };
 }
 

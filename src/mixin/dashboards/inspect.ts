@@ -21,7 +21,9 @@ function targetField(target: object, field: "expr" | "refId"): string {
 
 /** Non-row panels of a dashboard model, those inside collapsed rows included. */
 export function dashboardPanels(dashboard: DashboardModel): PanelModel[] {
-  return (dashboard.panels ?? []).flatMap((panel): Panel[] => (panel.type === "row" ? [...((panel as RowPanel).panels ?? [])] : [panel as Panel]));
+  return (dashboard.panels ?? []).flatMap((panel): Panel[] =>
+    panel.type === "row" ? [...((panel as RowPanel).panels ?? [])] : [panel as Panel],
+  );
 }
 
 /** A Prometheus annotation query of a dashboard. */
@@ -101,7 +103,8 @@ export interface VariableDefinition {
 export function dashboardVariable(dashboard: DashboardModel, name: string): VariableDefinition | undefined {
   const variable = (dashboard.templating.list ?? []).find((item) => item.name === name);
   if (variable === undefined) return undefined;
-  const query = typeof variable.query === "string" ? variable.query : String((variable.query as { query?: string } | undefined)?.query ?? "");
+  const query =
+    typeof variable.query === "string" ? variable.query : String((variable.query as { query?: string } | undefined)?.query ?? "");
   return { name, query, ...(variable.regex ? { regex: variable.regex } : {}) };
 }
 

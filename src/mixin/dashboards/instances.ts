@@ -48,7 +48,12 @@ function instanceTable(query: QueryOptions, thresholds: Thresholds): RowSpec {
         targets,
         table: {
           labels: ["job", "instance", "model_name", "engine"],
-          columns: columns.map((column, index) => ({ refId: refId(index), title: column.title, unit: column.unit, decimals: column.decimals })),
+          columns: columns.map((column, index) => ({
+            refId: refId(index),
+            title: column.title,
+            unit: column.unit,
+            decimals: column.decimals,
+          })),
           rowLinks: [{ column: "instance", title: "User overview of ${__data.fields.instance}", url: userOverviewRowUrl() }],
         },
       },
@@ -99,7 +104,10 @@ function sickInstanceRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
 
 function loadBalanceRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
   const spread = (build: (aggregate: "max" | "avg" | "min") => string): TargetSpec[] =>
-    (["max", "avg", "min"] as const).map((aggregate) => ({ expr: build(aggregate), legend: `${aggregate === "avg" ? "mean" : aggregate} {{model_name}}` }));
+    (["max", "avg", "min"] as const).map((aggregate) => ({
+      expr: build(aggregate),
+      legend: `${aggregate === "avg" ? "mean" : aggregate} {{model_name}}`,
+    }));
   return {
     title: "Load balance",
     panels: [

@@ -21,7 +21,15 @@ const NEEDS = {
   preemptionHistogram: "vLLM 0.30 or later (vllm:request_num_preemptions)",
 } as const;
 
-function quantilePanel(key: string, title: string, family: MetricFamily, unit: string, description: string, noValue: string, scope: Scope): PanelSpec {
+function quantilePanel(
+  key: string,
+  title: string,
+  family: MetricFamily,
+  unit: string,
+  description: string,
+  noValue: string,
+  scope: Scope,
+): PanelSpec {
   return {
     key,
     kind: "timeseries",
@@ -59,7 +67,8 @@ function usageRow(query: QueryOptions, options: DashboardOptions): RowSpec {
         key: "kv/headroom",
         kind: "timeseries",
         title: "KV cache headroom",
-        description: "Free share of the fullest engine's KV cache per model (1 − usage). Near 0, new requests wait and running ones get preempted.",
+        description:
+          "Free share of the fullest engine's KV cache per model (1 − usage). Near 0, new requests wait and running ones get preempted.",
         unit: "percentunit",
         min: 0,
         max: 1,
@@ -98,7 +107,10 @@ function hitRateRow(query: QueryOptions): RowSpec {
         noValue: `No data: no cache lookups yet (external and multimodal need ${NEEDS.cacheTiers})`,
         targets: [
           { expr: prefixCacheHitRatio(query, BY_MODEL), legend: "local {{model_name}}" },
-          { expr: workload.hitRate(vllm.externalPrefixCacheHits, vllm.externalPrefixCacheQueries, scope, BY_MODEL), legend: "external {{model_name}}" },
+          {
+            expr: workload.hitRate(vllm.externalPrefixCacheHits, vllm.externalPrefixCacheQueries, scope, BY_MODEL),
+            legend: "external {{model_name}}",
+          },
           { expr: workload.hitRate(vllm.mmCacheHits, vllm.mmCacheQueries, scope, BY_MODEL), legend: "multimodal {{model_name}}" },
         ],
       },
@@ -106,8 +118,7 @@ function hitRateRow(query: QueryOptions): RowSpec {
         key: "kv/prefill-computed-vs-cached",
         kind: "timeseries",
         title: "Prefill tokens computed vs cached",
-        description:
-          `Prompt tokens per second the prefill had to compute (${vllm.requestPrefillKvComputedTokens.name}, the sum of the per-request histogram) against those found in a cache (${vllm.promptTokensCached.name}).`,
+        description: `Prompt tokens per second the prefill had to compute (${vllm.requestPrefillKvComputedTokens.name}, the sum of the per-request histogram) against those found in a cache (${vllm.promptTokensCached.name}).`,
         unit: "suffix: tok/s",
         width: 12,
         noValue: `No data: needs ${NEEDS.cacheTiers}`,
@@ -172,7 +183,15 @@ function residencyRow(scope: Scope): RowSpec {
     title: `KV block residency — needs ${flag}`,
     collapsed: true,
     panels: [
-      quantilePanel("kv/block-lifetime", "Block lifetime", vllmKvResidency.kvBlockLifetime, "s", `How long a KV block lived from allocation to eviction, p50 and p95. ${sampled}`, needs, scope),
+      quantilePanel(
+        "kv/block-lifetime",
+        "Block lifetime",
+        vllmKvResidency.kvBlockLifetime,
+        "s",
+        `How long a KV block lived from allocation to eviction, p50 and p95. ${sampled}`,
+        needs,
+        scope,
+      ),
       quantilePanel(
         "kv/block-idle",
         "Idle before eviction",
@@ -240,8 +259,7 @@ function nixlRow(scope: Scope): RowSpec {
         key: "kv/nixl-failures",
         kind: "timeseries",
         title: "NIXL failures",
-        description:
-          `Failed transfers (${vllmNixl.failedTransfers.name}), failed notifications (${vllmNixl.failedNotifications.name}) and requests whose KV expired on the prefill side before the decode side fetched it (${vllmNixl.kvExpiredRequests.name}), per second.`,
+        description: `Failed transfers (${vllmNixl.failedTransfers.name}), failed notifications (${vllmNixl.failedNotifications.name}) and requests whose KV expired on the prefill side before the decode side fetched it (${vllmNixl.kvExpiredRequests.name}), per second.`,
         unit: "short",
         noValue: needs,
         targets: [
@@ -283,8 +301,14 @@ function offloadRow(scope: Scope): RowSpec {
         targets: [
           { expr: kv.offloadSecondsPerTransfer("store", scope, BY_MODEL), legend: "store {{model_name}}" },
           { expr: kv.offloadSecondsPerTransfer("load", scope, BY_MODEL), legend: "load {{model_name}}" },
-          { expr: workload.histogramFamilyQuantile(0.95, vllmOffload.lookupSyncDelay, scope, BY_MODEL), legend: "lookup p95 {{model_name}}" },
-          { expr: workload.histogramFamilyQuantile(0.95, vllmOffload.lookupAsyncDelay, scope, BY_MODEL), legend: "deferred lookup p95 {{model_name}}" },
+          {
+            expr: workload.histogramFamilyQuantile(0.95, vllmOffload.lookupSyncDelay, scope, BY_MODEL),
+            legend: "lookup p95 {{model_name}}",
+          },
+          {
+            expr: workload.histogramFamilyQuantile(0.95, vllmOffload.lookupAsyncDelay, scope, BY_MODEL),
+            legend: "deferred lookup p95 {{model_name}}",
+          },
         ],
       },
       {
@@ -312,7 +336,14 @@ export function kvCacheSpec(options: DashboardOptions): DashboardSpec {
     tags: ["vllm", "llm"],
     variables: vllmVariables(),
     annotations: standardAnnotations(query.scope),
-    rows: [usageRow(query, options), hitRateRow(query), preemptionRow(query), residencyRow(query.scope), nixlRow(query.scope), offloadRow(query.scope)],
+    rows: [
+      usageRow(query, options),
+      hitRateRow(query),
+      preemptionRow(query),
+      residencyRow(query.scope),
+      nixlRow(query.scope),
+      offloadRow(query.scope),
+    ],
   };
 }
 

@@ -232,7 +232,13 @@ export function machineOverviewSpec(options: DashboardOptions): DashboardSpec {
     tags: ["vllm", "gpu", "node"],
     variables: machineVariables(),
     annotations: standardAnnotations(query.scope),
-    rows: [gpuRow(query, options.thresholds), gpuHealthRow(query, options.thresholds), engineRow(query, options.thresholds), hostRow(query), scrapeRow(query)],
+    rows: [
+      gpuRow(query, options.thresholds),
+      gpuHealthRow(query, options.thresholds),
+      engineRow(query, options.thresholds),
+      hostRow(query),
+      scrapeRow(query),
+    ],
   };
 }
 

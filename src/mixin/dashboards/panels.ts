@@ -177,18 +177,32 @@ function thresholds(steps: readonly ThresholdStep[] | undefined): ThresholdsConf
 
 function legend(spec: PanelSpec): VizLegendOptionsBuilder {
   const builder = new VizLegendOptionsBuilder().showLegend(true);
-  if (spec.legend === "table") return builder.displayMode(LegendDisplayMode.Table).placement(LegendPlacement.Bottom).calcs(["mean", "max", "lastNotNull"]);
+  if (spec.legend === "table")
+    return builder.displayMode(LegendDisplayMode.Table).placement(LegendPlacement.Bottom).calcs(["mean", "max", "lastNotNull"]);
   return builder.displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom);
 }
 
 function timeseries(spec: PanelSpec): TimeseriesPanelBuilder {
-  const builder = new TimeseriesPanelBuilder().fillOpacity(spec.stacked ? 35 : 10).lineWidth(1).legend(legend(spec));
+  const builder = new TimeseriesPanelBuilder()
+    .fillOpacity(spec.stacked ? 35 : 10)
+    .lineWidth(1)
+    .legend(legend(spec));
   if (spec.thresholdLine === true) builder.thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
   if (spec.stacked === true) builder.stacking(new StackingConfigBuilder().mode(StackingMode.Normal).group("A"));
   for (const style of spec.seriesStyles ?? []) {
     const properties = [
-      ...(style.unstacked ? [{ id: "custom.stacking", value: { mode: StackingMode.None, group: "A" } }, { id: "custom.fillOpacity", value: 0 }] : []),
-      ...(style.dashed ? [{ id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } }, { id: "custom.lineWidth", value: 2 }] : []),
+      ...(style.unstacked
+        ? [
+            { id: "custom.stacking", value: { mode: StackingMode.None, group: "A" } },
+            { id: "custom.fillOpacity", value: 0 },
+          ]
+        : []),
+      ...(style.dashed
+        ? [
+            { id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } },
+            { id: "custom.lineWidth", value: 2 },
+          ]
+        : []),
     ];
     builder.overrideByRegexp(style.match, properties);
   }
@@ -213,7 +227,14 @@ function panelBuilder(spec: PanelSpec): AnyPanelBuilder {
         .calculate(false)
         .rowsFrame(new RowsHeatmapOptionsBuilder().layout(HeatmapCellLayout.Le))
         .yAxis(new YAxisConfigBuilder().unit(spec.unit))
-        .color(new HeatmapColorOptionsBuilder().mode(HeatmapColorMode.Scheme).scheme("Oranges").scale(HeatmapColorScale.Exponential).exponent(0.5).steps(64))
+        .color(
+          new HeatmapColorOptionsBuilder()
+            .mode(HeatmapColorMode.Scheme)
+            .scheme("Oranges")
+            .scale(HeatmapColorScale.Exponential)
+            .exponent(0.5)
+            .steps(64),
+        )
         .cellGap(1);
     case "table":
       return tableOptions(new TablePanelBuilder(), spec.table, spec.targets.length);

@@ -49,6 +49,7 @@ export function tableOptions(builder: TablePanelBuilder, spec: TableSpec | undef
       ...(column.decimals === undefined ? [] : [{ id: "decimals", value: column.decimals }]),
     ]);
   }
-  for (const link of spec.rowLinks ?? []) builder.overrideByName(link.column, [{ id: "links", value: [{ title: link.title, url: link.url }] }]);
+  for (const link of spec.rowLinks ?? [])
+    builder.overrideByName(link.column, [{ id: "links", value: [{ title: link.title, url: link.url }] }]);
   return builder;
 }

@@ -28,7 +28,6 @@ import { vllmVariables } from "./variables.js";
 
 export const USER_OVERVIEW_UID = DASHBOARD_UIDS.user;
 
-
 const TO_INSTANCES = linkTo("Instances: which server is it?", DASHBOARD_UIDS.instances, ["job", "instance", "model_name", "engine"]);
 
 export interface DashboardOptions {
@@ -189,7 +188,9 @@ function latencyRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         key: "user/ttft-heatmap",
         kind: "heatmap",
         title: "Time to first token distribution",
-        description: `Requests per second in each TTFT bucket of ${vllm.timeToFirstToken.name}, summed across the selection.` + recordedNote(signals.ttft, query),
+        description:
+          `Requests per second in each TTFT bucket of ${vllm.timeToFirstToken.name}, summed across the selection.` +
+          recordedNote(signals.ttft, query),
         unit: "s",
         targets: [{ expr: bucketRates(signals.ttft, query, []), legend: "{{le}}", format: "heatmap" }],
       },
@@ -208,7 +209,9 @@ function latencyRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         key: "user/e2e-heatmap",
         kind: "heatmap",
         title: "End-to-end latency distribution",
-        description: `Requests per second in each bucket of ${vllm.e2eRequestLatency.name}: short chats and long generations show as separate bands.` + recordedNote(signals.e2e, query),
+        description:
+          `Requests per second in each bucket of ${vllm.e2eRequestLatency.name}: short chats and long generations show as separate bands.` +
+          recordedNote(signals.e2e, query),
         unit: "s",
         targets: [{ expr: bucketRates(signals.e2e, query, []), legend: "{{le}}", format: "heatmap" }],
       },
@@ -279,8 +282,14 @@ function sloRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
     { value: null, color: "red" },
     { value: target, color: "green" },
   ];
-  const ttft = { expr: shareAtOrBelow(thresholds.ttft.seconds, signals.ttft, query, BY_MODEL), legend: `TTFT ≤ ${thresholds.ttft.seconds}s {{model_name}}` };
-  const e2e = { expr: shareAtOrBelow(thresholds.e2e.seconds, signals.e2e, query, BY_MODEL), legend: `E2E ≤ ${thresholds.e2e.seconds}s {{model_name}}` };
+  const ttft = {
+    expr: shareAtOrBelow(thresholds.ttft.seconds, signals.ttft, query, BY_MODEL),
+    legend: `TTFT ≤ ${thresholds.ttft.seconds}s {{model_name}}`,
+  };
+  const e2e = {
+    expr: shareAtOrBelow(thresholds.e2e.seconds, signals.e2e, query, BY_MODEL),
+    legend: `E2E ≤ ${thresholds.e2e.seconds}s {{model_name}}`,
+  };
   return {
     title: "Service level",
     panels: [
@@ -329,7 +338,9 @@ export function userOverviewSpec(options: DashboardOptions): DashboardSpec {
     title: "vLLM / User overview",
     description:
       "What clients of the vLLM servers experience. Works with vLLM V1 (current and 0.10-era names) and V0. " +
-      (options.source === "recorded" ? "Latency and rate panels read the recording rules of rules/vllm-recording.yml: load them into Prometheus." : ""),
+      (options.source === "recorded"
+        ? "Latency and rate panels read the recording rules of rules/vllm-recording.yml: load them into Prometheus."
+        : ""),
     tags: ["vllm", "llm"],
     variables: vllmVariables(),
     annotations: standardAnnotations(query.scope),

@@ -16,18 +16,20 @@ import { datasourceRef } from "./panels.js";
 /** The dashboard variables, created fresh for each dashboard. */
 
 function multiQuery(name: string, label: string, query: string, description: string): QueryVariableBuilder {
-  return new QueryVariableBuilder(name)
-    .label(label)
-    .description(description)
-    .datasource(datasourceRef())
-    .query(query)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc)
-    .multi(true)
-    .includeAll(true)
-    // why: `.*` also matches a missing label (V0 has no `engine`), unlike Grafana's default value list.
-    .allValue(".*")
-    .current({ text: "All", value: "$__all" });
+  return (
+    new QueryVariableBuilder(name)
+      .label(label)
+      .description(description)
+      .datasource(datasourceRef())
+      .query(query)
+      .refresh(VariableRefresh.OnTimeRangeChanged)
+      .sort(VariableSort.AlphabeticalAsc)
+      .multi(true)
+      .includeAll(true)
+      // why: `.*` also matches a missing label (V0 has no `engine`), unlike Grafana's default value list.
+      .allValue(".*")
+      .current({ text: "All", value: "$__all" })
+  );
 }
 
 const job = matcher("job", "=~", `$${VARIABLES.job}`);
@@ -35,7 +37,10 @@ const instance = matcher("instance", "=~", `$${VARIABLES.instance}`);
 const modelName = matcher("model_name", "=~", `$${VARIABLES.modelName}`);
 
 function datasourceVariable(): DatasourceVariableBuilder {
-  return new DatasourceVariableBuilder(VARIABLES.datasource).label("Data source").type("prometheus").description("The Prometheus that scrapes vLLM.");
+  return new DatasourceVariableBuilder(VARIABLES.datasource)
+    .label("Data source")
+    .type("prometheus")
+    .description("The Prometheus that scrapes vLLM.");
 }
 
 /** A vLLM gauge present in every version: the job and instance variables list only targets that have it. */
@@ -105,14 +110,31 @@ function podVariable(): QueryVariableBuilder {
 
 /** Variables of the User overview, in the order Grafana shows them. */
 export function vllmVariables(): cog.Builder<VariableModel>[] {
-  return [datasourceVariable(), jobVariable(), instanceVariable(), modelNameVariable(), engineVariable(), namespaceVariable(), podVariable()];
+  return [
+    datasourceVariable(),
+    jobVariable(),
+    instanceVariable(),
+    modelNameVariable(),
+    engineVariable(),
+    namespaceVariable(),
+    podVariable(),
+  ];
 }
 
 /** Variables of the Machine overview: the vLLM ones (job and instance also over GPU and node_exporter targets) plus the host. */
 export function machineVariables(): cog.Builder<VariableModel>[] {
   const machineJob = jobVariable(MACHINE_SERIES, "Scrape jobs of vLLM servers, GPU exporters and node_exporter.");
   const machineInstance = instanceVariable(MACHINE_SERIES.replace("}", `, job=~"$${VARIABLES.job}"}`), "Targets of the selected jobs.");
-  return [datasourceVariable(), machineJob, machineInstance, modelNameVariable(), engineVariable(), namespaceVariable(), podVariable(), hostnameVariable()];
+  return [
+    datasourceVariable(),
+    machineJob,
+    machineInstance,
+    modelNameVariable(),
+    engineVariable(),
+    namespaceVariable(),
+    podVariable(),
+    hostnameVariable(),
+  ];
 }
 
 /**
@@ -124,6 +146,11 @@ export function fleetVariables(source: "raw" | "recorded"): cog.Builder<Variable
   return [
     datasourceVariable(),
     jobVariable(seriesName),
-    multiQuery(VARIABLES.modelName, "Model", `label_values(${series(seriesName, [job])}, model_name)`, "Served model names (first --served-model-name)."),
+    multiQuery(
+      VARIABLES.modelName,
+      "Model",
+      `label_values(${series(seriesName, [job])}, model_name)`,
+      "Served model names (first --served-model-name).",
+    ),
   ];
 }

@@ -5,7 +5,13 @@ import { persesFormat } from "./units.js";
 import type { PersesLink, PersesPanel, PersesQuery, PersesThresholds, PluginDefinition, PanelPluginKind } from "./types.js";
 
 /** Grafana's named colours as the hex values Grafana draws them with, so a threshold keeps its colour. */
-const COLORS: Readonly<Record<string, string>> = { green: "#73BF69", red: "#F2495C", orange: "#FF9830", yellow: "#FADE2A", blue: "#5794F2" };
+const COLORS: Readonly<Record<string, string>> = {
+  green: "#73BF69",
+  red: "#F2495C",
+  orange: "#FF9830",
+  yellow: "#FADE2A",
+  blue: "#5794F2",
+};
 
 function color(name: string): string {
   return COLORS[name] ?? name;
@@ -60,11 +66,24 @@ function querySettings(panel: PanelSpec): Record<string, unknown>[] {
 function timeSeriesChart(panel: PanelSpec): Record<string, unknown> {
   const settings = querySettings(panel);
   return {
-    legend: panel.legend === "table" ? { position: "bottom", mode: "table", values: ["mean", "max", "last-number"] } : { position: "bottom", mode: "list" },
-    yAxis: { format: persesFormat(panel.unit), ...(panel.min === undefined ? {} : { min: panel.min }), ...(panel.max === undefined ? {} : { max: panel.max }) },
+    legend:
+      panel.legend === "table"
+        ? { position: "bottom", mode: "table", values: ["mean", "max", "last-number"] }
+        : { position: "bottom", mode: "list" },
+    yAxis: {
+      format: persesFormat(panel.unit),
+      ...(panel.min === undefined ? {} : { min: panel.min }),
+      ...(panel.max === undefined ? {} : { max: panel.max }),
+    },
     // why: Perses draws a time series' thresholds as dashed lines; only the alert lines are meant to show.
     ...(panel.thresholdLine === true && panel.thresholds !== undefined ? { thresholds: persesThresholds(panel.thresholds) } : {}),
-    visual: { display: "line", lineWidth: 1.25, areaOpacity: panel.stacked === true ? 0.35 : 0.1, stack: panel.stacked === true ? "all" : "none", connectNulls: false },
+    visual: {
+      display: "line",
+      lineWidth: 1.25,
+      areaOpacity: panel.stacked === true ? 0.35 : 0.1,
+      stack: panel.stacked === true ? "all" : "none",
+      connectNulls: false,
+    },
     ...(settings.length > 0 ? { querySettings: settings } : {}),
   };
 }
@@ -93,13 +112,27 @@ function panelPlugin(panel: PanelSpec): PluginDefinition<PanelPluginKind> {
     // why: Perses' HeatMapChart reads native histograms only; vLLM exports classic `le` buckets, so
     // each bucket's rate is drawn as a line (the same query and legend as Grafana's heatmap).
     case "heatmap":
-      return { kind: "TimeSeriesChart", spec: { ...timeSeriesChart({ ...panel, unit: "reqps" }), legend: { position: "right", mode: "list" } } };
+      return {
+        kind: "TimeSeriesChart",
+        spec: { ...timeSeriesChart({ ...panel, unit: "reqps" }), legend: { position: "right", mode: "list" } },
+      };
     case "stat":
       return { kind: "StatChart", spec: { calculation: "last-number", format: persesFormat(panel.unit), sparkline: {}, ...thresholds } };
     case "gauge":
-      return { kind: "GaugeChart", spec: { calculation: "last-number", format: persesFormat(panel.unit), ...(panel.max === undefined ? {} : { max: panel.max }), ...thresholds } };
+      return {
+        kind: "GaugeChart",
+        spec: {
+          calculation: "last-number",
+          format: persesFormat(panel.unit),
+          ...(panel.max === undefined ? {} : { max: panel.max }),
+          ...thresholds,
+        },
+      };
     case "table":
-      return { kind: "Table", spec: { density: "compact", columnSettings: tableColumns(panel), transforms: [{ kind: "MergeSeries", spec: {} }] } };
+      return {
+        kind: "Table",
+        spec: { density: "compact", columnSettings: tableColumns(panel), transforms: [{ kind: "MergeSeries", spec: {} }] },
+      };
   }
 }
 

@@ -11,7 +11,11 @@ export interface PluginDefinition<Kind extends string = string, Spec = Record<st
 
 /** Perses' number formats (`@perses-dev/core` units). */
 export type PersesFormat =
-  | { readonly unit: "seconds" | "milliseconds" | "percent" | "percent-decimal" | "bytes" | "decimal"; readonly decimalPlaces?: number; readonly shortValues?: boolean }
+  | {
+      readonly unit: "seconds" | "milliseconds" | "percent" | "percent-decimal" | "bytes" | "decimal";
+      readonly decimalPlaces?: number;
+      readonly shortValues?: boolean;
+    }
   | { readonly unit: "requests/sec" | "ops/sec" | "bytes/sec" | "counts/sec" | "events/sec"; readonly decimalPlaces?: number };
 
 export interface PersesThresholds {
@@ -21,7 +25,9 @@ export interface PersesThresholds {
 
 export interface PersesQuery {
   readonly kind: "TimeSeriesQuery";
-  readonly spec: { readonly plugin: PluginDefinition<"PrometheusTimeSeriesQuery", { readonly query: string; readonly seriesNameFormat?: string }> };
+  readonly spec: {
+    readonly plugin: PluginDefinition<"PrometheusTimeSeriesQuery", { readonly query: string; readonly seriesNameFormat?: string }>;
+  };
 }
 
 export interface PersesLink {

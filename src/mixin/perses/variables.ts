@@ -27,7 +27,9 @@ function variablePlugin(model: VariableModel): VariablePlugin {
   if (queryResult !== null && captured !== null) {
     return { kind: "PrometheusPromQLVariable", spec: { expr: queryResult[1] ?? "", labelName: captured[1] ?? "" } };
   }
-  throw new Error(`variable ${model.name}: no Perses form for the Grafana query ${JSON.stringify(query)} (regex ${JSON.stringify(model.regex ?? "")})`);
+  throw new Error(
+    `variable ${model.name}: no Perses form for the Grafana query ${JSON.stringify(query)} (regex ${JSON.stringify(model.regex ?? "")})`,
+  );
 }
 
 function listVariable(model: VariableModel): PersesListVariable {

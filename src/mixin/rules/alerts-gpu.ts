@@ -49,7 +49,8 @@ export function gpuAlerts(thresholds: Thresholds): AlertRule[] {
           "so 90 % used is the normal state of a healthy server. Pressure inside vLLM's pool shows as a full KV cache and preemptions " +
           "(VllmKvCacheNearFull, VllmPreemptionsSustained). What is left to watch on the GPU is the memory outside that pool: " +
           "the free framebuffer that CUDA graphs, activations of a batch, a second process or a second model draw from.",
-        impact: "CUDA out-of-memory errors: vLLM fails requests or crashes when it captures graphs or grows a batch; other processes on the GPU fail to start.",
+        impact:
+          "CUDA out-of-memory errors: vLLM fails requests or crashes when it captures graphs or grows a batch; other processes on the GPU fail to start.",
         diagnose: [
           "Machine overview → GPU memory headroom (free bytes, the line is this alert) and GPU memory used.",
           "`nvidia-smi` on the host: which processes hold memory besides vLLM (a second vLLM, a notebook, a training job).",
@@ -105,7 +106,10 @@ export function gpuAlerts(thresholds: Thresholds): AlertRule[] {
           `Seen the same way as GpuXidError (a change of \`${dcgm.xidErrors.name}\` or an increase of \`${nvidiaSmi.xidErrors.name}\`).`,
         impact: "The vLLM process on that GPU was killed or failed its requests; the GPU needs a reset to retire the bad memory page.",
         diagnose: ["Machine overview → Xid errors and Row remapping.", "`nvidia-smi -q -d ROW_REMAPPER,ECC` on the host: pending remaps."],
-        fix: ["Restart the vLLM instance; reset the GPU at the next drain so the row is remapped.", "If it repeats on the same GPU, treat it as GpuXidError."],
+        fix: [
+          "Restart the vLLM instance; reset the GPU at the next drain so the row is remapped.",
+          "If it repeats on the same GPU, treat it as GpuXidError.",
+        ],
       },
     },
     {
@@ -121,8 +125,14 @@ export function gpuAlerts(thresholds: Thresholds): AlertRule[] {
           "An uncorrectable ECC error hit a memory row and the GPU had no spare row left to remap it to " +
           `(\`${dcgm.rowRemapFailure.name}\` = 1; \`${dcgm.uncorrectableRemappedRows.name}\` counts the rows remapped before).`,
         impact: "The memory of this GPU is no longer reliable: results may be corrupt and the GPU will raise Xid 48/63/64 again.",
-        diagnose: ["Machine overview → Row remapping and Xid errors.", "`nvidia-smi -q -d ROW_REMAPPER` on the host: pending remaps, the remap histogram."],
-        fix: ["Drain the host and take the GPU out of service.", "Open an RMA case with the GPU's serial number; a reset does not bring spare rows back."],
+        diagnose: [
+          "Machine overview → Row remapping and Xid errors.",
+          "`nvidia-smi -q -d ROW_REMAPPER` on the host: pending remaps, the remap histogram.",
+        ],
+        fix: [
+          "Drain the host and take the GPU out of service.",
+          "Open an RMA case with the GPU's serial number; a reset does not bring spare rows back.",
+        ],
       },
     },
     {

@@ -107,7 +107,10 @@ export function objectiveAlerts(thresholds: Thresholds): AlertRule[] {
           "The API server log: tracebacks, `EngineDeadError`, `AsyncEngineDeadError`, out-of-memory.",
           `Query: \`sum by (instance, handler) (rate(${httpServer.requests.name}{status="5xx"}[5m]))\`.`,
         ],
-        fix: ["Restart instances whose engine died; fix what the log reports.", "If only one handler fails (e.g. /v1/embeddings), check the model supports it."],
+        fix: [
+          "Restart instances whose engine died; fix what the log reports.",
+          "If only one handler fails (e.g. /v1/embeddings), check the model supports it.",
+        ],
       },
     },
     loadSheddingAlert(thresholds),

@@ -2,7 +2,14 @@ import { node, prometheusSelf, scrape, vllm } from "../../catalog/index.js";
 import { absent, allOn, compare, increase, sumBy } from "../../promql/functions.js";
 import { ruleScope } from "../../promql/scope.js";
 import { matcher, series } from "../../promql/selector.js";
-import { RECORDING_WINDOW, counterRecord, counterSignals, errorRatioRecord, histogramSignals, quantileRecord } from "../../promql/signals.js";
+import {
+  RECORDING_WINDOW,
+  counterRecord,
+  counterSignals,
+  errorRatioRecord,
+  histogramSignals,
+  quantileRecord,
+} from "../../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
 import { sleepingEngines } from "../../promql/workload.js";
 import { ALL_TARGETS, type MixinSelectors, type Thresholds } from "../config.js";
@@ -15,7 +22,10 @@ export const RUNBOOK_PATH = "docs/runbooks.md";
 
 /** GitHub's anchor for a `## Name` heading. */
 export function runbookAnchor(alert: string): string {
-  return alert.toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-");
+  return alert
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, "")
+    .replace(/ /g, "-");
 }
 
 /** The alert's section in the runbooks at `baseUrl` (RUNBOOK_BASE_URL). */
@@ -260,7 +270,8 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
       summary: "Prometheus {{ $labels.instance }} refuses scrapes over a scrape limit",
       description: `{{ $value }} scrapes in 5 minutes sent more series or a larger page than the job's limit, and were refused whole (nothing of them is stored).`,
       runbook: {
-        meaning: "A target exports more series than its job's sample_limit (or a page larger than body_size_limit): a cardinality bomb, or a fleet that outgrew the defaults.",
+        meaning:
+          "A target exports more series than its job's sample_limit (or a page larger than body_size_limit): a cardinality bomb, or a fleet that outgrew the defaults.",
         impact: "That target's panels go blank and its alerts cannot fire; the rest of the stack is protected.",
         diagnose: [
           "`vllm-monitor status` and `vllm-monitor doctor` name the target, the series it sent and the limit.",
@@ -280,12 +291,21 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
       for: "2m",
       severity: "critical",
       summary: "Prometheus stores nothing it scrapes (disk full or not writable)",
-      description: "No sample of Prometheus's own scrape was stored for 2 minutes (absent = {{ $value }}): every dashboard and alert reads stale data.",
+      description:
+        "No sample of Prometheus's own scrape was stored for 2 minutes (absent = {{ $value }}): every dashboard and alert reads stale data.",
       runbook: {
-        meaning: "Appends to the TSDB fail: usually the data folder's disk is full, or it turned read-only. Prometheus keeps scraping and every target still shows up = 1.",
-        impact: "Nothing new is stored: dashboards stop, alerts on fresh data cannot fire, and at the next restart Prometheus repairs its WAL and drops what it could not write.",
-        diagnose: ["`vllm-monitor status` or `vllm-monitor doctor`: \"not storing: …\" with the free space of the data folder.", "`df -h` on the data folder (native: .vllm-monitor/prometheus-data)."],
-        fix: ["Free space on that file system; Prometheus resumes storing by itself.", "Set PROMETHEUS_RETENTION_SIZE below the disk's size so old blocks are deleted in time."],
+        meaning:
+          "Appends to the TSDB fail: usually the data folder's disk is full, or it turned read-only. Prometheus keeps scraping and every target still shows up = 1.",
+        impact:
+          "Nothing new is stored: dashboards stop, alerts on fresh data cannot fire, and at the next restart Prometheus repairs its WAL and drops what it could not write.",
+        diagnose: [
+          '`vllm-monitor status` or `vllm-monitor doctor`: "not storing: …" with the free space of the data folder.',
+          "`df -h` on the data folder (native: .vllm-monitor/prometheus-data).",
+        ],
+        fix: [
+          "Free space on that file system; Prometheus resumes storing by itself.",
+          "Set PROMETHEUS_RETENTION_SIZE below the disk's size so old blocks are deleted in time.",
+        ],
       },
     },
     {
@@ -296,12 +316,17 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
       for: "15m",
       severity: "warning",
       summary: "{{ $labels.mountpoint }} on {{ $labels.instance }} will be full within 4 hours",
-      description: "At the rate of the last hour, {{ $labels.mountpoint }} ({{ $labels.device }}) runs out of space within 4 hours (free space predicted in 4 h: {{ $value | humanize1024 }}B). If it holds Prometheus's data, storing stops then.",
+      description:
+        "At the rate of the last hour, {{ $labels.mountpoint }} ({{ $labels.device }}) runs out of space within 4 hours (free space predicted in 4 h: {{ $value | humanize1024 }}B). If it holds Prometheus's data, storing stops then.",
       runbook: {
-        meaning: "A file system is filling at a rate that exhausts it within 4 hours; Prometheus's own TSDB is a usual cause when no size retention is set.",
+        meaning:
+          "A file system is filling at a rate that exhausts it within 4 hours; Prometheus's own TSDB is a usual cause when no size retention is set.",
         impact: "When it is full, Prometheus (if its data lives there) stops storing, and PrometheusNotStoring fires.",
         diagnose: ["Machine overview → disk panels for the host.", "`du -sh` of the data folder (native: .vllm-monitor/prometheus-data)."],
-        fix: ["Free space, or move the data folder to a larger disk.", "Set PROMETHEUS_RETENTION_SIZE (e.g. 10GB) so Prometheus deletes its oldest blocks in time."],
+        fix: [
+          "Free space, or move the data folder to a larger disk.",
+          "Set PROMETHEUS_RETENTION_SIZE (e.g. 10GB) so Prometheus deletes its oldest blocks in time.",
+        ],
       },
     },
   ];
@@ -309,5 +334,11 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
 
 /** Every alert, in the order of docs/runbooks.md. */
 export function alertRules(thresholds: Thresholds, selectors: MixinSelectors = ALL_TARGETS): AlertRule[] {
-  return [...scrapeAlerts(thresholds, selectors), ...serviceAlerts(thresholds), ...objectiveAlerts(thresholds), ...gpuAlerts(thresholds), ...metaAlerts(thresholds)];
+  return [
+    ...scrapeAlerts(thresholds, selectors),
+    ...serviceAlerts(thresholds),
+    ...objectiveAlerts(thresholds),
+    ...gpuAlerts(thresholds),
+    ...metaAlerts(thresholds),
+  ];
 }

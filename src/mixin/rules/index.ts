@@ -47,7 +47,11 @@ const RECORDING_NAMING = [
 function recordingFile(thresholds: Thresholds): RuleFile {
   // why: one group, so the per-model quantiles are evaluated right after the rates they read.
   const rules = recordingRules(thresholds).map((rule) => ({ record: rule.record, expr: rule.expr }));
-  return { fileName: RECORDING_FILE, comment: [RULE_FILE_HEADER, ...RECORDING_NAMING], groups: [{ name: "vllm-monitor.recording", rules }] };
+  return {
+    fileName: RECORDING_FILE,
+    comment: [RULE_FILE_HEADER, ...RECORDING_NAMING],
+    groups: [{ name: "vllm-monitor.recording", rules }],
+  };
 }
 
 /** Every alerting and recording rule file the mixin ships, as objects (see src/mixin). Pure. */

@@ -21,7 +21,6 @@ import { aggregateRules } from "../../promql/aggregates.js";
 import type { Thresholds } from "../config.js";
 import type { RecordingRule } from "./types.js";
 
-
 /** Quantiles recorded per job and model for alerts, plus whatever the thresholds ask for. */
 function recordedQuantiles(extra: number): number[] {
   return [...new Set([0.5, 0.9, 0.95, 0.99, extra])].sort((a, b) => a - b);

@@ -1,6 +1,14 @@
 import { BLOCK_SIZE, BlockPool } from "./kv-cache.js";
 import type { Random } from "./random.js";
-import { newSimRequest, totalTokens, type FinishReason, type FinishedRequest, type RequestListener, type RequestSpec, type SimRequest } from "./request.js";
+import {
+  newSimRequest,
+  totalTokens,
+  type FinishReason,
+  type FinishedRequest,
+  type RequestListener,
+  type RequestSpec,
+  type SimRequest,
+} from "./request.js";
 
 /** What one engine step did, for iteration metrics and the GPU model. */
 export interface StepReport {
@@ -279,7 +287,9 @@ export class Engine {
   private dropImpatient(time: number): void {
     if (time - this.lastPatienceCheck < 1) return;
     this.lastPatienceCheck = time;
-    const expired = this.waiting.filter((r) => r.spec.patienceSeconds !== undefined && r.scheduled === undefined && time - r.arrival > r.spec.patienceSeconds);
+    const expired = this.waiting.filter(
+      (r) => r.spec.patienceSeconds !== undefined && r.scheduled === undefined && time - r.arrival > r.spec.patienceSeconds,
+    );
     for (const request of expired) this.finish(request, "abort", time);
   }
 

@@ -130,7 +130,8 @@ export class SimulatedInstance {
       interToken: (engine: number, seconds: number) => metrics.interToken(engine, seconds),
       finished: (engine: number, request: FinishedRequest) => {
         metrics.finished(engine, request);
-        if (request.origin === "load") this.recordLoadHttp(request.reason === "error" ? 500 : 200, request.finish - request.arrival, request.finish);
+        if (request.origin === "load")
+          this.recordLoadHttp(request.reason === "error" ? 500 : 200, request.finish - request.arrival, request.finish);
         onFinished?.(this, request);
       },
     };

@@ -56,7 +56,10 @@ export class LoadGenerator {
 
   private readonly loraAdapters: number;
 
-  constructor(profile: LoadProfile, options: { random: Random; engines: number; maxModelLen: number; idPrefix: string; loraAdapters?: number }) {
+  constructor(
+    profile: LoadProfile,
+    options: { random: Random; engines: number; maxModelLen: number; idPrefix: string; loraAdapters?: number },
+  ) {
     this.profile = profile;
     this.shape = profile === "idle" ? undefined : SHAPES[profile];
     this.random = options.random;
@@ -97,7 +100,10 @@ export class LoadGenerator {
     let now = time;
     for (;;) {
       const candidate = now + this.random.exponential(this.rateAt(now));
-      const phaseEnd = now % BURST_CYCLE_SECONDS < BURST_SECONDS ? now - (now % BURST_CYCLE_SECONDS) + BURST_SECONDS : now - (now % BURST_CYCLE_SECONDS) + BURST_CYCLE_SECONDS;
+      const phaseEnd =
+        now % BURST_CYCLE_SECONDS < BURST_SECONDS
+          ? now - (now % BURST_CYCLE_SECONDS) + BURST_SECONDS
+          : now - (now % BURST_CYCLE_SECONDS) + BURST_CYCLE_SECONDS;
       if (candidate < phaseEnd) return candidate;
       now = phaseEnd;
     }
@@ -108,7 +114,9 @@ export class LoadGenerator {
     const random = this.random;
     this.counter += 1;
     const prompt = this.prompt(shape);
-    const maxTokensParam = random.chance(0.7) ? (shape.maxTokensChoices[random.int(0, shape.maxTokensChoices.length - 1)] as number) : undefined;
+    const maxTokensParam = random.chance(0.7)
+      ? (shape.maxTokensChoices[random.int(0, shape.maxTokensChoices.length - 1)] as number)
+      : undefined;
     const room = this.maxModelLen - prompt.tokens;
     const maxTokens = Math.max(1, Math.min(maxTokensParam ?? room, room));
     const naturalLength = Math.max(1, Math.round(random.logNormal(shape.outputMedian, 0.7)));

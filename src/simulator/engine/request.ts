@@ -72,7 +72,12 @@ export interface SimRequest extends BlockHolder {
   tokenTimes?: number[];
 }
 
-export function newSimRequest(spec: RequestSpec, listener: RequestListener | undefined, arrival: number, recordTokenTimes: boolean): SimRequest {
+export function newSimRequest(
+  spec: RequestSpec,
+  listener: RequestListener | undefined,
+  arrival: number,
+  recordTokenTimes: boolean,
+): SimRequest {
   const request: SimRequest = {
     spec,
     listener,

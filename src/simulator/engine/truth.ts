@@ -45,7 +45,10 @@ export function truthRecord(request: FinishedRequest, model: string, instance: n
     ttft: firstToken === undefined ? null : round(firstToken - request.arrival),
     itl_mean: itl.length === 0 ? null : round(itl.reduce((a, b) => a + b, 0) / itl.length),
     itl,
-    tpot: firstToken === undefined || request.generationTokens < 2 ? null : round((request.finish - firstToken) / (request.generationTokens - 1)),
+    tpot:
+      firstToken === undefined || request.generationTokens < 2
+        ? null
+        : round((request.finish - firstToken) / (request.generationTokens - 1)),
     e2e: round(request.finish - request.arrival),
     prefill: scheduled === undefined || firstToken === undefined ? null : round(firstToken - scheduled),
     decode: firstToken === undefined ? null : round(request.finish - firstToken),

@@ -32,7 +32,8 @@ export function injectFault(faults: GpuFaults, method: string, url: URL): { stat
       }
       case "throttle": {
         const reason = url.searchParams.get("reason") ?? "thermal";
-        if (!(THROTTLE_REASONS as readonly string[]).includes(reason)) throw new RangeError(`reason must be one of ${THROTTLE_REASONS.join(", ")}`);
+        if (!(THROTTLE_REASONS as readonly string[]).includes(reason))
+          throw new RangeError(`reason must be one of ${THROTTLE_REASONS.join(", ")}`);
         const seconds = whole("seconds", 60);
         faults.throttle(gpu, reason as ThrottleReason, seconds);
         return { status: 200, message: `GPU ${gpu}: ${reason} throttling for ${seconds} s` };

@@ -239,7 +239,8 @@ export class GpuFleet {
 function framebufferUsedMib(workloads: readonly GpuWorkload[]): number {
   const share = Math.max(1, workloads.length);
   return workloads.reduce(
-    (total, workload) => total + Math.round((WEIGHTS_MIB + (workload.usedBlocks() / Math.max(1, workload.totalBlocks())) * KV_POOL_MIB) / share),
+    (total, workload) =>
+      total + Math.round((WEIGHTS_MIB + (workload.usedBlocks() / Math.max(1, workload.totalBlocks())) * KV_POOL_MIB) / share),
     CONTEXT_MIB,
   );
 }

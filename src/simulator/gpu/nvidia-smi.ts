@@ -11,7 +11,11 @@ const MHZ = 1_000_000;
  */
 export function renderNvidiaSmi(readings: readonly GpuReading[]): string {
   const out: string[] = [];
-  const family = (definition: MetricFamily, labels: (gpu: GpuReading) => Record<string, string>, value: (gpu: GpuReading) => number): void => {
+  const family = (
+    definition: MetricFamily,
+    labels: (gpu: GpuReading) => Record<string, string>,
+    value: (gpu: GpuReading) => number,
+  ): void => {
     out.push(`# HELP ${definition.name} ${definition.help}\n# TYPE ${definition.name} ${definition.type}\n`);
     for (const gpu of readings) out.push(`${definition.name}${labelText(labels(gpu))} ${goFloat(value(gpu))}\n`);
   };
@@ -38,9 +42,16 @@ export function renderNvidiaSmi(readings: readonly GpuReading[]): string {
  * GPU and Xid code seen, so the family is absent until the first Xid.
  */
 function renderXidCounts(out: string[], readings: readonly GpuReading[]): void {
-  const lines = readings.flatMap((gpu) => [...gpu.xidCounts].map(([code, count]) => `${nvidiaSmi.xidErrors.name}${labelText({ uuid: exporterUuid(gpu), xid: String(code) })} ${count}\n`));
+  const lines = readings.flatMap((gpu) =>
+    [...gpu.xidCounts].map(
+      ([code, count]) => `${nvidiaSmi.xidErrors.name}${labelText({ uuid: exporterUuid(gpu), xid: String(code) })} ${count}\n`,
+    ),
+  );
   if (lines.length === 0) return;
-  out.push(`# HELP ${nvidiaSmi.xidErrors.name} ${nvidiaSmi.xidErrors.help}\n# TYPE ${nvidiaSmi.xidErrors.name} ${nvidiaSmi.xidErrors.type}\n`, ...lines);
+  out.push(
+    `# HELP ${nvidiaSmi.xidErrors.name} ${nvidiaSmi.xidErrors.help}\n# TYPE ${nvidiaSmi.xidErrors.name} ${nvidiaSmi.xidErrors.type}\n`,
+    ...lines,
+  );
 }
 
 // why: the exporter drops nvidia-smi's `GPU-` prefix and lower-cases the rest.

@@ -53,7 +53,15 @@ export function createHandler(instance: SimulatedInstance, options: HandlerOptio
     res.once("close", () => {
       const requestBytes = Number(req.headers["content-length"] ?? 0) || 0;
       const responseBytes = Number(res.getHeader("content-length") ?? 0) || 0;
-      instance.http.record(handler, method, res.statusCode, requestBytes, responseBytes, (performance.now() - started) / 1000, Date.now() / 1000);
+      instance.http.record(
+        handler,
+        method,
+        res.statusCode,
+        requestBytes,
+        responseBytes,
+        (performance.now() - started) / 1000,
+        Date.now() / 1000,
+      );
     });
     if (route === undefined) return send(res, 404, JSON_TYPE, JSON.stringify({ detail: "Not Found" }));
     if (route.method !== method) return send(res, 405, JSON_TYPE, JSON.stringify({ detail: "Method Not Allowed" }));
@@ -64,7 +72,10 @@ export function createHandler(instance: SimulatedInstance, options: HandlerOptio
       case "/version":
         return send(res, 200, JSON_TYPE, JSON.stringify({ version: VLLM_VERSIONS[instance.config.metricsVersion] }));
       case "/metrics": {
-        const contentType = instance.config.metricsVersion === "current" || instance.config.metricsVersion === "0.32" ? "text/plain; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
+        const contentType =
+          instance.config.metricsVersion === "current" || instance.config.metricsVersion === "0.32"
+            ? "text/plain; version=1.0.0; charset=utf-8"
+            : "text/plain; version=0.0.4; charset=utf-8";
         return send(res, 200, contentType, instance.renderMetrics());
       }
       case "/sleep": {
@@ -83,11 +94,21 @@ export function createHandler(instance: SimulatedInstance, options: HandlerOptio
         return send(res, 200, JSON_TYPE, modelList([instance.config.model], Math.floor(instance.unixTime(0)), instance.config.maxModelLen));
       case "/v1/completions":
         return void readJson(req, res, completionRequest, instance.config.maxModelLen, (body) =>
-          generate(instance, res, { kind: "completion", body, prompt: completionPromptText(body), maxTokens: body.max_tokens ?? undefined }),
+          generate(instance, res, {
+            kind: "completion",
+            body,
+            prompt: completionPromptText(body),
+            maxTokens: body.max_tokens ?? undefined,
+          }),
         );
       case "/v1/chat/completions":
         return void readJson(req, res, chatRequest, instance.config.maxModelLen, (body) =>
-          generate(instance, res, { kind: "chat", body, prompt: chatPromptText(body), maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined }),
+          generate(instance, res, {
+            kind: "chat",
+            body,
+            prompt: chatPromptText(body),
+            maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+          }),
         );
       default:
         return send(res, 404, JSON_TYPE, JSON.stringify({ detail: "Not Found" }));
@@ -195,7 +216,12 @@ function generate(instance: SimulatedInstance, res: ServerResponse, generation: 
     ...(requestedMax === undefined ? {} : { maxTokensParam: requestedMax }),
   };
   if (instance.admissionRejected()) {
-    return send(res, 503, JSON_TYPE, errorBody(503, "The server is overloaded: too many requests are queued (--max-num-queued-reqs).", "ServiceUnavailableError"));
+    return send(
+      res,
+      503,
+      JSON_TYPE,
+      errorBody(503, "The server is overloaded: too many requests are queued (--max-num-queued-reqs).", "ServiceUnavailableError"),
+    );
   }
   const stream = body.stream === true;
   const includeUsage = stream && body.stream_options?.include_usage === true;
@@ -215,7 +241,10 @@ function generate(instance: SimulatedInstance, res: ServerResponse, generation: 
   const finishStream = (finished: FinishedRequest): void => {
     if (kind === "chat") res.write(chatChunk(who, {}, finished.reason));
     else res.write(completionChunk(who, "", finished.reason));
-    if (includeUsage) res.write(usageChunk(who, kind === "chat" ? "chat.completion.chunk" : "text_completion", finished.promptTokens, finished.generationTokens));
+    if (includeUsage)
+      res.write(
+        usageChunk(who, kind === "chat" ? "chat.completion.chunk" : "text_completion", finished.promptTokens, finished.generationTokens),
+      );
     res.end(DONE_EVENT);
   };
   engineIndex = instance.submit(spec, {
@@ -229,7 +258,8 @@ function generate(instance: SimulatedInstance, res: ServerResponse, generation: 
       if (done) return;
       done = true;
       if (stream) return finishStream(finished);
-      if (finished.reason === "error") return send(res, 500, JSON_TYPE, errorBody(500, "The engine failed while generating this request.", "InternalServerError"));
+      if (finished.reason === "error")
+        return send(res, 500, JSON_TYPE, errorBody(500, "The engine failed while generating this request.", "InternalServerError"));
       const respond = kind === "chat" ? chatResponse : completionResponse;
       send(res, 200, JSON_TYPE, respond(who, text, finished.reason, finished.promptTokens, finished.generationTokens));
     },

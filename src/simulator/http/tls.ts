@@ -15,7 +15,9 @@ export async function selfSignedCertificate(host: string): Promise<TlsMaterial> 
     { type: 2 as const, value: "localhost" },
     { type: 7 as const, ip: "127.0.0.1" },
     { type: 7 as const, ip: "::1" },
-    ...(host === "localhost" || host === "127.0.0.1" || host === "0.0.0.0" || host === "::" ? [] : [isIp ? { type: 7 as const, ip: host } : { type: 2 as const, value: host }]),
+    ...(host === "localhost" || host === "127.0.0.1" || host === "0.0.0.0" || host === "::"
+      ? []
+      : [isIp ? { type: 7 as const, ip: host } : { type: 2 as const, value: host }]),
   ];
   const notBeforeDate = new Date(Date.now() - 60_000);
   const notAfterDate = new Date(notBeforeDate.getTime() + 365 * 24 * 3600 * 1000);

@@ -1,4 +1,10 @@
-import { connectorIncludes, type KvConnector, type MetricSource, type MetricsVersionSpec, type VersionedFamily } from "../../catalog/index.js";
+import {
+  connectorIncludes,
+  type KvConnector,
+  type MetricSource,
+  type MetricsVersionSpec,
+  type VersionedFamily,
+} from "../../catalog/index.js";
 import type { EngineObserver, StepReport } from "../engine/engine.js";
 import { Family, type Child } from "./exposition.js";
 import type { FinishedRequest } from "../engine/request.js";
@@ -104,7 +110,8 @@ export class VllmMetrics implements EngineObserver {
   }
 
   private setConstantGauges(): void {
-    for (const binding of this.bySource.get("cacheConfig") ?? []) for (const row of binding.children) for (const child of row) child.value = 1;
+    for (const binding of this.bySource.get("cacheConfig") ?? [])
+      for (const row of binding.children) for (const child of row) child.value = 1;
     for (const binding of this.bySource.get("sleepState") ?? []) {
       for (const row of binding.children) row.forEach((child, index) => (child.value = binding.extraValues[index] === "awake" ? 1 : 0));
     }
@@ -259,14 +266,16 @@ export class VllmMetrics implements EngineObserver {
     this.observe("requestPreemptions", engine, request.preemptions);
     if (request.scheduled === undefined) return;
     this.residency(engine, request);
-    if (connectorIncludes(this.options.kvConnector, "offload")) this.offloadTransfer(engine, "store", request.promptTokens + request.generationTokens);
+    if (connectorIncludes(this.options.kvConnector, "offload"))
+      this.offloadTransfer(engine, "store", request.promptTokens + request.generationTokens);
     this.observe("queue", engine, request.scheduled - request.arrival);
     this.observe("inference", engine, request.finish - request.scheduled);
     this.observe("prefillKvComputed", engine, request.promptTokens - request.cachedTokens);
     if (request.firstToken === undefined) return;
     this.observe("prefill", engine, request.firstToken - request.scheduled);
     this.observe("decode", engine, request.finish - request.firstToken);
-    if (request.generationTokens > 1) this.observe("requestTpot", engine, (request.finish - request.firstToken) / (request.generationTokens - 1));
+    if (request.generationTokens > 1)
+      this.observe("requestTpot", engine, (request.finish - request.firstToken) / (request.generationTokens - 1));
   }
 
   /**
@@ -276,7 +285,10 @@ export class VllmMetrics implements EngineObserver {
   private residency(engine: number, request: FinishedRequest): void {
     const scheduled = request.scheduled ?? request.arrival;
     this.observe("kvBlockLifetime", engine, request.finish - scheduled);
-    const lastTokenGap = request.generationTokens > 1 && request.firstToken !== undefined ? (request.finish - request.firstToken) / (request.generationTokens - 1) : 0;
+    const lastTokenGap =
+      request.generationTokens > 1 && request.firstToken !== undefined
+        ? (request.finish - request.firstToken) / (request.generationTokens - 1)
+        : 0;
     this.observe("kvBlockIdleBeforeEvict", engine, lastTokenGap);
     if (request.cachedTokens > 0) this.observe("kvBlockReuseGap", engine, scheduled - request.arrival + lastTokenGap);
   }
@@ -297,8 +309,16 @@ export class VllmMetrics implements EngineObserver {
       return;
     }
     const sum = (pick: (g: EngineGauges) => number) => engines.reduce((total, gauges) => total + pick(gauges), 0);
-    this.setGauge("running", 0, sum((g) => g.running));
-    this.setGauge("waiting", 0, sum((g) => g.waiting));
+    this.setGauge(
+      "running",
+      0,
+      sum((g) => g.running),
+    );
+    this.setGauge(
+      "waiting",
+      0,
+      sum((g) => g.waiting),
+    );
     this.setGauge("kvUsage", 0, sum((g) => g.kvUsage) / Math.max(1, engines.length));
     this.setGauge("prefixHitRate", 0, this.totals.queries === 0 ? 0 : this.totals.hits / this.totals.queries);
     const window = this.throughputWindow;

@@ -69,7 +69,9 @@ export function referencedImages(configYaml: string, options: Pick<ImagePlanOpti
   const all = neededImages(configYaml, { ...options, present: () => false, build: true }).map((item) => item.image);
   const own = neededImages(configYaml, { ...options, present: () => true, build: false }).map((item) => item.image);
   const services = resolvedServices(configYaml);
-  const built = chosenServices(services, options).flatMap((name) => (services[name]?.build !== undefined && services[name]?.image !== undefined ? [services[name].image] : []));
+  const built = chosenServices(services, options).flatMap((name) =>
+    services[name]?.build !== undefined && services[name]?.image !== undefined ? [services[name].image] : [],
+  );
   return [...new Set([...all, ...own, ...built])];
 }
 
@@ -77,7 +79,10 @@ function resolvedServices(configYaml: string): Record<string, ResolvedService> {
   return (parse(configYaml) as { services?: Record<string, ResolvedService> } | null)?.services ?? {};
 }
 
-function chosenServices(services: Readonly<Record<string, ResolvedService>>, options: Pick<ImagePlanOptions, "profiles" | "services">): string[] {
+function chosenServices(
+  services: Readonly<Record<string, ResolvedService>>,
+  options: Pick<ImagePlanOptions, "profiles" | "services">,
+): string[] {
   return options.services.length > 0 ? withDependencies(services, options.services) : enabledServices(services, options.profiles);
 }
 
@@ -88,7 +93,9 @@ function variableOf(service: string): { variable?: ImageVariable } {
 
 function enabledServices(services: Readonly<Record<string, ResolvedService>>, profiles: readonly string[]): string[] {
   return Object.entries(services)
-    .filter(([, service]) => (service.profiles ?? []).length === 0 || (service.profiles ?? []).some((profile) => profiles.includes(profile)))
+    .filter(
+      ([, service]) => (service.profiles ?? []).length === 0 || (service.profiles ?? []).some((profile) => profiles.includes(profile)),
+    )
     .map(([name]) => name);
 }
 
@@ -108,7 +115,10 @@ function withDependencies(services: Readonly<Record<string, ResolvedService>>, r
 export function activeProfiles(env: NodeJS.ProcessEnv, envFileText: string | undefined): string[] {
   const fromFile = /^COMPOSE_PROFILES='([^']*)'$/m.exec(envFileText ?? "")?.[1];
   const text = env.COMPOSE_PROFILES ?? fromFile ?? "";
-  return text.split(",").map((profile) => profile.trim()).filter((profile) => profile !== "");
+  return text
+    .split(",")
+    .map((profile) => profile.trim())
+    .filter((profile) => profile !== "");
 }
 
 export interface EnsureImagesOptions {
@@ -128,7 +138,10 @@ export async function ensureImages(options: EnsureImagesOptions): Promise<void> 
   const config = await capture(options.tool.command, composeConfigArgs(options.tool, options.target), options.env);
   if (!config.ok) {
     throw new UserError("The compose file does not resolve (`compose config` failed).", [
-      ...config.stderr.split("\n").filter((line) => line.trim() !== "").slice(-5),
+      ...config.stderr
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .slice(-5),
       "fix what compose reports above and run the command again",
     ]);
   }
@@ -151,11 +164,23 @@ export async function ensureImages(options: EnsureImagesOptions): Promise<void> 
     process.stderr.write(`pulling ${item.image} (${describe(item)})\n`);
     const pull = await capture("docker", ["pull", item.image], options.env, PULL_TIMEOUT_MS);
     if (pull.ok) continue;
-    const said = pull.stderr.split("\n").map((line) => line.trim()).filter((line) => line !== "").at(-1) ?? "the pull failed";
+    const said =
+      pull.stderr
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== "")
+        .at(-1) ?? "the pull failed";
     failures.push(`${item.image} (${describe(item)}) is not on this machine and cannot be pulled: docker said: ${said}`);
   }
   if (failures.length === 0) return;
-  const variables = [...new Set(needed.filter((item) => tried.has(item.image)).map((item) => item.variable).filter((name) => name !== undefined))];
+  const variables = [
+    ...new Set(
+      needed
+        .filter((item) => tried.has(item.image))
+        .map((item) => item.variable)
+        .filter((name) => name !== undefined),
+    ),
+  ];
   throw new UserError(
     `Cannot start the compose stack: ${failures.length === 1 ? "an image is" : `${failures.length} images are`} missing, so nothing was started.`,
     [
@@ -169,5 +194,7 @@ export async function ensureImages(options: EnsureImagesOptions): Promise<void> 
 
 function describe(item: NeededImage): string {
   const variable = item.variable === undefined ? "" : `, set by ${item.variable}`;
-  return item.buildBase ? `the base our image for the ${item.service} service is built from${variable}` : `service ${item.service}${variable}`;
+  return item.buildBase
+    ? `the base our image for the ${item.service} service is built from${variable}`
+    : `service ${item.service}${variable}`;
 }

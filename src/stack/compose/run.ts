@@ -142,7 +142,10 @@ export async function composeDown(context: ComposeContext, options: { volumes?: 
 }
 
 /** Streams the services' logs until Ctrl-C. */
-export async function composeLogs(context: ComposeContext, options: { follow?: boolean; services?: readonly string[] } = {}): Promise<void> {
+export async function composeLogs(
+  context: ComposeContext,
+  options: { follow?: boolean; services?: readonly string[] } = {},
+): Promise<void> {
   await runCompose(context.tool, composeLogsArgs(context.tool, context.target, options), {
     env: context.env,
     purpose: "read the stack's logs",

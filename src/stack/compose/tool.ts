@@ -43,7 +43,12 @@ export interface CapturedRun {
 }
 
 /** Runs a command to completion with a bounded wait and returns all it printed, for parsing. */
-export function capture(command: string, args: readonly string[], env: NodeJS.ProcessEnv | undefined, timeoutMs = PROBE_TIMEOUT_MS): Promise<CapturedRun> {
+export function capture(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv | undefined,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): Promise<CapturedRun> {
   return new Promise((resolve) => {
     execFile(command, [...args], { env: env ?? process.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const notFound = (error as NodeJS.ErrnoException | null)?.code === "ENOENT";

@@ -76,7 +76,9 @@ const PROMETHEUS_INSTALL_HINTS = [
 /** Grafana's home: GRAFANA_HOME, the folder above a tarball's `bin/`, or Debian's /usr/share/grafana. */
 function grafanaHome(binary: string, home: string | undefined): string | undefined {
   const candidates = [home, dirname(dirname(binary)), "/usr/share/grafana"];
-  return candidates.find((candidate): candidate is string => candidate !== undefined && existsSync(join(candidate, "conf", "defaults.ini")));
+  return candidates.find(
+    (candidate): candidate is string => candidate !== undefined && existsSync(join(candidate, "conf", "defaults.ini")),
+  );
 }
 
 function findGrafana(settings: BinarySettings, searchPath: string, problems: string[]): GrafanaInstall | undefined {
@@ -95,7 +97,13 @@ function findGrafana(settings: BinarySettings, searchPath: string, problems: str
   if (found === undefined) return undefined;
   const homePath = grafanaHome(found.path, home);
   if (homePath === undefined) {
-    problems.push(describeProblem("GRAFANA_HOME", settings.sources.GRAFANA_HOME, `is needed: Grafana was found at ${found.path} (${found.source}) but not its home folder (conf/defaults.ini)`));
+    problems.push(
+      describeProblem(
+        "GRAFANA_HOME",
+        settings.sources.GRAFANA_HOME,
+        `is needed: Grafana was found at ${found.path} (${found.source}) but not its home folder (conf/defaults.ini)`,
+      ),
+    );
     return undefined;
   }
   const style = found.path.endsWith("grafana-server") ? "grafana-server" : "grafana server";
@@ -109,7 +117,8 @@ export function locateBinaries(settings: BinarySettings, searchPath: string = pr
   const nodeExporter = findService("node-exporter", settings, searchPath);
   const alertmanager = findService("alertmanager", settings, searchPath);
   const grafana = findGrafana(settings, searchPath, problems);
-  if (prometheus === undefined) problems.unshift("Prometheus is not installed: no `prometheus` on PATH and PROMETHEUS_BIN is not set", ...PROMETHEUS_INSTALL_HINTS);
+  if (prometheus === undefined)
+    problems.unshift("Prometheus is not installed: no `prometheus` on PATH and PROMETHEUS_BIN is not set", ...PROMETHEUS_INSTALL_HINTS);
   if (problems.length > 0 || prometheus === undefined) {
     throw new UserError("Cannot start the native stack: a program it needs is missing or misconfigured.", problems);
   }

@@ -40,7 +40,12 @@ export async function startDetached(
   // why: the log is named after the supervisor's pid, known only once it runs; the open file survives the rename.
   const starting = join(paths.stateDir, `native-starting-${process.pid}.log`);
   const log = openSync(starting, "w", 0o644);
-  const child = spawn(cli.command, [...cli.args, ...upArgs], { detached: true, stdio: ["ignore", log, log], env: process.env, cwd: paths.workDir });
+  const child = spawn(cli.command, [...cli.args, ...upArgs], {
+    detached: true,
+    stdio: ["ignore", log, log],
+    env: process.env,
+    cwd: paths.workDir,
+  });
   closeSync(log);
   const logFile = child.pid === undefined ? starting : runLogFile(paths, child.pid);
   if (logFile !== starting) renameSync(starting, logFile);
@@ -76,13 +81,21 @@ export async function startDetached(
       }
       if (exitCode !== undefined) {
         const tail = logTail(logFile);
-        throw new UserError(`The native stack stopped while starting (exit code ${exitCode}); its log ${logFile} ends with:`, tail, exitCode === 2 ? 2 : 1);
+        throw new UserError(
+          `The native stack stopped while starting (exit code ${exitCode}); its log ${logFile} ends with:`,
+          tail,
+          exitCode === 2 ? 2 : 1,
+        );
       }
       const state = readState();
       if (state?.kind === "native" && state.supervisorPid === pid && state.phase === "running") return pid;
       if (Date.now() > deadline) {
         child.kill("SIGTERM");
-        throw new UserError(`The native stack did not become ready within ${START_TIMEOUT_MS / 1000} s and was stopped; see ${logFile}.`, logTail(logFile), 1);
+        throw new UserError(
+          `The native stack did not become ready within ${START_TIMEOUT_MS / 1000} s and was stopped; see ${logFile}.`,
+          logTail(logFile),
+          1,
+        );
       }
       await sleep(200);
     }

@@ -20,7 +20,19 @@ import type { NativePaths } from "./paths.js";
  * multimodal inputs and an admission cap. docker-compose.yml's simulator command lists the same.
  */
 export const DEMO_FEATURES = [
-  "--metrics-version", "0.32", "--speculative", "3", "--lora-adapters", "3", "--enable-mfu-metrics", "--kv-cache-metrics", "--kv-connector", "multi", "--multimodal", "--max-num-queued-reqs", "64",
+  "--metrics-version",
+  "0.32",
+  "--speculative",
+  "3",
+  "--lora-adapters",
+  "3",
+  "--enable-mfu-metrics",
+  "--kv-cache-metrics",
+  "--kv-connector",
+  "multi",
+  "--multimodal",
+  "--max-num-queued-reqs",
+  "64",
 ] as const;
 
 export interface PortUse {
@@ -96,7 +108,19 @@ export function simulatorSpec(input: Pick<NativePlanInput, "cli" | "settings">):
     services: servicesOfProcess("simulator"),
     command: cli.command,
     // why: the demo turns on speculative decoding and LoRA so every panel, the optional rows too, has data.
-    args: [...cli.args, "simulate", "--host", LISTEN_HOST, "--port", String(vllmPort.port), "--gpu-port", String(gpuPort.port), "--load", "steady", ...DEMO_FEATURES],
+    args: [
+      ...cli.args,
+      "simulate",
+      "--host",
+      LISTEN_HOST,
+      "--port",
+      String(vllmPort.port),
+      "--gpu-port",
+      String(gpuPort.port),
+      "--load",
+      "steady",
+      ...DEMO_FEATURES,
+    ],
     env: {},
     ports: [vllmPort, gpuPort],
     readyUrl: url(vllmPort.port, "/health"),
@@ -115,11 +139,14 @@ function storageArgs(input: Pick<NativePlanInput, "settings" | "paths" | "promet
       ...(size === undefined ? [] : [`--storage.tsdb.retention.size=${size}`]),
     ];
   }
-  if (input.prometheusVersion === undefined) throw new Error("agent mode needs the Prometheus version (its flag differs between 2.x and 3.x)");
+  if (input.prometheusVersion === undefined)
+    throw new Error("agent mode needs the Prometheus version (its flag differs between 2.x and 3.x)");
   return [agentFlag(input.prometheusVersion), `--storage.agent.path=${input.paths.prometheusAgentData}`];
 }
 
-export function prometheusSpec(input: Pick<NativePlanInput, "binaries" | "settings" | "paths" | "prometheusVersion" | "retentionSize">): ProcessSpec {
+export function prometheusSpec(
+  input: Pick<NativePlanInput, "binaries" | "settings" | "paths" | "prometheusVersion" | "retentionSize">,
+): ProcessSpec {
   const { binaries, settings, paths } = input;
   const own = portUse("prometheus", settings);
   return {
@@ -173,7 +200,11 @@ export function alertmanagerSpec(command: string, input: Pick<NativePlanInput, "
 }
 
 /** Grafana, provisioned from the rendered files; admin credentials only through its environment. */
-export function grafanaSpec(grafana: GrafanaInstall, grafanaAdmin: GrafanaAdmin, input: Pick<NativePlanInput, "settings" | "paths">): ProcessSpec {
+export function grafanaSpec(
+  grafana: GrafanaInstall,
+  grafanaAdmin: GrafanaAdmin,
+  input: Pick<NativePlanInput, "settings" | "paths">,
+): ProcessSpec {
   const { paths } = input;
   const own = portUse("grafana", input.settings);
   const subcommand = grafana.style === "grafana server" ? ["server"] : [];
@@ -233,7 +264,8 @@ export function planNativeProcesses(input: NativePlanInput): ProcessSpec[] {
   if (binaries.nodeExporter !== undefined) specs.push(nodeExporterSpec(binaries.nodeExporter.path, settings));
   if (binaries.alertmanager !== undefined && !agent) specs.push(alertmanagerSpec(binaries.alertmanager.path, input));
   specs.push(prometheusSpec(input));
-  if (binaries.grafana !== undefined && input.grafanaAdmin !== undefined && !agent) specs.push(grafanaSpec(binaries.grafana, input.grafanaAdmin, input));
+  if (binaries.grafana !== undefined && input.grafanaAdmin !== undefined && !agent)
+    specs.push(grafanaSpec(binaries.grafana, input.grafanaAdmin, input));
   else if (!agent) specs.push(viewerSpec(input));
   assertDistinctPorts(specs);
   return specs;

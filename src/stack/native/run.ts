@@ -24,7 +24,16 @@ import { defaultRetentionSize } from "./retention.js";
 import { nativePaths, runLogFile, type NativePaths } from "./paths.js";
 import { plannedServices, planNativeProcesses, type ProcessSpec } from "./plan.js";
 import { selfInvocation } from "./self.js";
-import { ChildDeathError, checkPortsFree, childDeathError, describeExit, isStartupAborted, startSupervised, type ChildDeath, type Supervised } from "./supervisor.js";
+import {
+  ChildDeathError,
+  checkPortsFree,
+  childDeathError,
+  describeExit,
+  isStartupAborted,
+  startSupervised,
+  type ChildDeath,
+  type Supervised,
+} from "./supervisor.js";
 import { forgetStack, isAlive, readStack, recordStack, type NativeState } from "../registry.js";
 import { print, printError } from "../../output.js";
 import { alertingConfigured } from "../../config/alert-destinations.js";
@@ -92,7 +101,10 @@ function agentNote(settings: Settings, version: PrometheusVersion | undefined): 
 export async function startNativeStack(options: NativeStackOptions): Promise<void> {
   const paths = pathsOf(options);
   // why: the lock covers "is one running?" until this run is recorded, so two `up`s cannot both pass; a detached child's parent holds it.
-  const lock = options.detachedChild === true ? undefined : await lockStack(paths.outDir, options.detach === true ? "up --native --detach" : "up --native");
+  const lock =
+    options.detachedChild === true
+      ? undefined
+      : await lockStack(paths.outDir, options.detach === true ? "up --native --detach" : "up --native");
   try {
     await startLocked(options, paths, lock);
   } finally {
@@ -106,14 +118,19 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
   const binaries = locateBinaries(settings);
   const agent = settings.env.PROMETHEUS_MODE === "agent";
   const admin = binaries.grafana === undefined || agent ? undefined : grafanaAdmin(settings);
-  const prometheusVersion = agent ? await binaryVersion(binaries.prometheus.path, binaries.prometheus.source === "PATH" ? "PROMETHEUS_BIN" : binaries.prometheus.source) : undefined;
+  const prometheusVersion = agent
+    ? await binaryVersion(binaries.prometheus.path, binaries.prometheus.source === "PATH" ? "PROMETHEUS_BIN" : binaries.prometheus.source)
+    : undefined;
   const cli = selfInvocation();
   if (!agent && alertingConfigured(settings.env) && binaries.alertmanager === undefined) {
-    throw new UserError("Alerts have a destination in .env (ALERT_*), but Alertmanager is not installed, so no notification could be sent.", [
-      "Debian/Ubuntu: sudo apt-get install prometheus-alertmanager (then `sudo systemctl disable --now prometheus-alertmanager` if you do not want the system service)",
-      "any Linux: the tarball from https://prometheus.io/download/; put `alertmanager` on PATH or set ALERTMANAGER_BIN",
-      "or empty every ALERT_* destination to run without notifications",
-    ]);
+    throw new UserError(
+      "Alerts have a destination in .env (ALERT_*), but Alertmanager is not installed, so no notification could be sent.",
+      [
+        "Debian/Ubuntu: sudo apt-get install prometheus-alertmanager (then `sudo systemctl disable --now prometheus-alertmanager` if you do not want the system service)",
+        "any Linux: the tarball from https://prometheus.io/download/; put `alertmanager` on PATH or set ALERTMANAGER_BIN",
+        "or empty every ALERT_* destination to run without notifications",
+      ],
+    );
   }
   // why: asked before anything starts, so a secret this version cannot keep in a file stops `up` with nothing half-started.
   const knownAlertmanager = binaries.alertmanager === undefined || agent ? undefined : await alertmanagerVersion(binaries.alertmanager);
@@ -141,16 +158,23 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
     let childPid: number | undefined;
     let pid: number;
     try {
-      pid = await startDetached(cli, childArgs, paths, () => readStack(paths.outDir), (spawned) => {
-        childPid = spawned;
-        // why: recorded before the child starts anything, so `down` meanwhile finds and stops it.
-        recordStack(initialState(settings, paths, spawned));
-        lock?.release();
-      });
+      pid = await startDetached(
+        cli,
+        childArgs,
+        paths,
+        () => readStack(paths.outDir),
+        (spawned) => {
+          childPid = spawned;
+          // why: recorded before the child starts anything, so `down` meanwhile finds and stops it.
+          recordStack(initialState(settings, paths, spawned));
+          lock?.release();
+        },
+      );
     } catch (error) {
       // A child that died before it could clean up leaves the record written for it.
       const left = readStack(paths.outDir);
-      if (left?.kind === "native" && left.supervisorPid === childPid && !isAlive(left.supervisorPid) && left.phase !== "failed") forgetStack(paths.outDir);
+      if (left?.kind === "native" && left.supervisorPid === childPid && !isAlive(left.supervisorPid) && left.phase !== "failed")
+        forgetStack(paths.outDir);
       throw error;
     }
     const started = readStack(paths.outDir);
@@ -228,10 +252,17 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
         writeLine,
         signal: stopRequest.signal,
         onStarted: (spec, child: ManagedProcess) =>
-          record({ processes: [...state.processes, { name: spec.name, pid: child.pid, command: spec.command, ports: spec.ports.map((use) => ({ ...use })) }] }),
+          record({
+            processes: [
+              ...state.processes,
+              { name: spec.name, pid: child.pid, command: spec.command, ports: spec.ports.map((use) => ({ ...use })) },
+            ],
+          }),
         onRestarted: (spec, child, info) =>
           record({
-            processes: state.processes.map((entry) => (entry.name === spec.name ? { ...entry, ...(child === undefined ? {} : { pid: child.pid }), ...info } : entry)),
+            processes: state.processes.map((entry) =>
+              entry.name === spec.name ? { ...entry, ...(child === undefined ? {} : { pid: child.pid }), ...info } : entry,
+            ),
           }),
       });
     } catch (error) {
@@ -260,13 +291,27 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
     if (createdOutDir || reachedRunning) await removeOutputTree(paths.outDir).catch(() => false);
     if (death === undefined) forgetStack(paths.outDir);
     // why: `status` names the child that died, with its last lines, after the supervisor is gone.
-    else record({ phase: "failed", failure: { name: death.name, how: describeExit(death.exit), at: new Date().toISOString(), lastLines: [...death.lastLines].slice(-15) } });
+    else
+      record({
+        phase: "failed",
+        failure: {
+          name: death.name,
+          how: describeExit(death.exit),
+          at: new Date().toISOString(),
+          lastLines: [...death.lastLines].slice(-15),
+        },
+      });
     for (const signal of signals) process.off(signal, onSignal);
   }
 }
 
 /** Renders prometheus.yml, secrets, targets, rules and Grafana provisioning for the processes planned. */
-export async function renderNativeConfig(settings: Settings, outDir: string, specs: readonly ProcessSpec[], alertmanager?: KnownAlertmanager): Promise<void> {
+export async function renderNativeConfig(
+  settings: Settings,
+  outDir: string,
+  specs: readonly ProcessSpec[],
+  alertmanager?: KnownAlertmanager,
+): Promise<void> {
   const running = plannedServices(specs);
   const externalGpu = gpuExporterService(settings);
   if (externalGpu !== undefined) running.add(externalGpu);
@@ -283,11 +328,17 @@ export async function renderNativeConfig(settings: Settings, outDir: string, spe
 }
 
 function summary(state: NativeState | undefined, pid: number, logs: string): string {
-  const lines = [`vllm-monitor: the native stack is running (supervisor pid ${pid}${state?.demo === true ? ", demo mode with the simulator" : ""})`];
+  const lines = [
+    `vllm-monitor: the native stack is running (supervisor pid ${pid}${state?.demo === true ? ", demo mode with the simulator" : ""})`,
+  ];
   for (const child of state?.processes ?? []) {
-    lines.push(`  ${child.name.padEnd(14)} pid ${String(child.pid).padEnd(8)} ${child.ports.map((use) => `http://${LISTEN_HOST}:${use.port}`).join(" ")}`);
+    lines.push(
+      `  ${child.name.padEnd(14)} pid ${String(child.pid).padEnd(8)} ${child.ports.map((use) => `http://${LISTEN_HOST}:${use.port}`).join(" ")}`,
+    );
   }
-  lines.push(`  logs: ${logs} (vllm-monitor logs) · status: vllm-monitor status · apply .env changes: vllm-monitor reload · stop: vllm-monitor down`);
+  lines.push(
+    `  logs: ${logs} (vllm-monitor logs) · status: vllm-monitor status · apply .env changes: vllm-monitor reload · stop: vllm-monitor down`,
+  );
   return `${lines.join("\n")}\n`;
 }
 
@@ -297,7 +348,9 @@ export async function stopNativeStack(state: NativeState): Promise<void> {
   if (state.phase === "failed") {
     await removeOutputTree(state.outDir).catch(() => false);
     forgetStack(state.outDir);
-    print(`vllm-monitor: cleared the record of the native stack that stopped when ${state.failure?.name ?? "a process"} ${state.failure?.how ?? "died"}\n`);
+    print(
+      `vllm-monitor: cleared the record of the native stack that stopped when ${state.failure?.name ?? "a process"} ${state.failure?.how ?? "died"}\n`,
+    );
     return;
   }
   if (isAlive(state.supervisorPid)) {
@@ -312,6 +365,9 @@ export async function stopNativeStack(state: NativeState): Promise<void> {
   await removeOutputTree(state.outDir).catch(() => false);
   forgetStack(state.outDir);
   const paths = nativePaths(state.workDir, state.outDir);
-  const kept = state.prometheusMode === "agent" ? `the agent's write-ahead log (unsent samples) kept in ${paths.prometheusAgentData}` : `Prometheus data kept in ${paths.prometheusData}`;
+  const kept =
+    state.prometheusMode === "agent"
+      ? `the agent's write-ahead log (unsent samples) kept in ${paths.prometheusAgentData}`
+      : `Prometheus data kept in ${paths.prometheusData}`;
   print(`vllm-monitor: the native stack is stopped (${kept})\n`);
 }

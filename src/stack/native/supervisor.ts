@@ -39,7 +39,9 @@ export async function checkPortsFree(specs: readonly ProcessSpec[], host: string
   for (const spec of specs) {
     for (const use of spec.ports) {
       if (!(await isPortFree(use.port, host))) {
-        problems.push(`${host}:${use.port} (${spec.name}) is already in use: stop what listens there, or set ${use.variable} to a free port in .env`);
+        problems.push(
+          `${host}:${use.port} (${spec.name}) is already in use: stop what listens there, or set ${use.variable} to a free port in .env`,
+        );
       }
     }
   }
@@ -195,7 +197,14 @@ export async function startSupervised(specs: readonly ProcessSpec[], options: Su
       stopWaiting.abort();
       await stopAll();
       if (error instanceof Error && error.message.startsWith("timed out")) {
-        throw new UserError(`${spec.name} did not become ready: ${error.message}; the native stack was stopped.`, child.recentOutput().slice(-REPORTED_LINES).map((line) => `${spec.name} | ${line}`), 1);
+        throw new UserError(
+          `${spec.name} did not become ready: ${error.message}; the native stack was stopped.`,
+          child
+            .recentOutput()
+            .slice(-REPORTED_LINES)
+            .map((line) => `${spec.name} | ${line}`),
+          1,
+        );
       }
       throw error;
     }

@@ -6,7 +6,12 @@ import { ThemeProvider } from "@mui/material";
 import type { DashboardResource, DurationString } from "@perses-dev/core";
 import { ChartsProvider, generateChartsTheme, getTheme, SnackbarProvider } from "@perses-dev/components";
 import { ViewDashboard } from "@perses-dev/dashboards";
-import { PluginRegistry, TimeRangeProviderWithQueryParams, useInitialRefreshInterval, useInitialTimeRange } from "@perses-dev/plugin-system";
+import {
+  PluginRegistry,
+  TimeRangeProviderWithQueryParams,
+  useInitialRefreshInterval,
+  useInitialTimeRange,
+} from "@perses-dev/plugin-system";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useEffect, useMemo, useState, type ReactElement } from "react";
 import { createRoot } from "react-dom/client";
@@ -40,7 +45,11 @@ function NavigationBar({ dashboards, current }: { dashboards: readonly Dashboard
         vLLM monitor
       </a>
       {dashboards.map((dashboard) => (
-        <a key={dashboard.metadata.name} href={`${dashboardPath(dashboard)}${keptParameters()}`} aria-current={dashboard.metadata.name === current ? "page" : undefined}>
+        <a
+          key={dashboard.metadata.name}
+          href={`${dashboardPath(dashboard)}${keptParameters()}`}
+          aria-current={dashboard.metadata.name === current ? "page" : undefined}
+        >
           {dashboard.spec.display?.name ?? dashboard.metadata.name}
         </a>
       ))}
@@ -88,7 +97,9 @@ function App(): ReactElement {
   const [failure, setFailure] = useState<string | undefined>(undefined);
   useEffect(() => {
     fetch("/api/dashboards")
-      .then((response) => (response.ok ? (response.json() as Promise<DashboardResource[]>) : Promise.reject(new Error(`HTTP ${response.status}`))))
+      .then((response) =>
+        response.ok ? (response.json() as Promise<DashboardResource[]>) : Promise.reject(new Error(`HTTP ${response.status}`)),
+      )
       .then(setDashboards)
       .catch((error: unknown) => setFailure(String(error)));
   }, []);
@@ -99,7 +110,11 @@ function App(): ReactElement {
   return (
     <>
       <NavigationBar dashboards={dashboards} {...(dashboard === undefined ? {} : { current: dashboard.metadata.name })} />
-      {dashboard === undefined ? <DashboardIndex dashboards={dashboards} /> : <TimedDashboard key={dashboard.metadata.name} dashboard={dashboard} />}
+      {dashboard === undefined ? (
+        <DashboardIndex dashboards={dashboards} />
+      ) : (
+        <TimedDashboard key={dashboard.metadata.name} dashboard={dashboard} />
+      )}
     </>
   );
 }
@@ -115,7 +130,10 @@ function Providers({ children }: { children: ReactElement }): ReactElement {
         <SnackbarProvider anchorOrigin={{ vertical: "top", horizontal: "right" }} variant="default" content="">
           <QueryClientProvider client={queryClient}>
             <QueryParamProvider adapter={WindowHistoryAdapter}>
-              <PluginRegistry pluginLoader={loader} defaultPluginKinds={{ Panel: "TimeSeriesChart", TimeSeriesQuery: "PrometheusTimeSeriesQuery" }}>
+              <PluginRegistry
+                pluginLoader={loader}
+                defaultPluginKinds={{ Panel: "TimeSeriesChart", TimeSeriesQuery: "PrometheusTimeSeriesQuery" }}
+              >
                 {children}
               </PluginRegistry>
             </QueryParamProvider>

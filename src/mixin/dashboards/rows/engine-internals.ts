@@ -54,14 +54,28 @@ export function engineInternalsRow(scope: Scope): RowSpec {
             {
               id: "convertFieldType",
               options: {
-                conversions: ["kv_cache_size_tokens", "num_gpu_blocks", "block_size"].map((targetField) => ({ targetField, destinationType: "number" })),
+                conversions: ["kv_cache_size_tokens", "num_gpu_blocks", "block_size"].map((targetField) => ({
+                  targetField,
+                  destinationType: "number",
+                })),
               },
             },
-            { id: "calculateField", options: { mode: "binary", binary: { left: "num_gpu_blocks", operator: "*", right: "block_size" }, alias: "Blocks × block size" } },
+            {
+              id: "calculateField",
+              options: {
+                mode: "binary",
+                binary: { left: "num_gpu_blocks", operator: "*", right: "block_size" },
+                alias: "Blocks × block size",
+              },
+            },
             // why: what vLLM states wins; older versions have no kv_cache_size_tokens, so the product stands in.
             {
               id: "calculateField",
-              options: { mode: "reduceRow", reduce: { include: ["kv_cache_size_tokens", "Blocks × block size"], reducer: "firstNotNull" }, alias: "KV cache tokens" },
+              options: {
+                mode: "reduceRow",
+                reduce: { include: ["kv_cache_size_tokens", "Blocks × block size"], reducer: "firstNotNull" },
+                alias: "KV cache tokens",
+              },
             },
             { id: "organize", options: { excludeByName: { Value: true, job: true } } },
           ],
@@ -103,8 +117,7 @@ export function optionalEngineRows(scope: Scope): RowSpec[] {
           key: "instances/prompt-sources",
           kind: "timeseries",
           title: "Prompt tokens by source",
-          description:
-            `Prompt tokens per second by where their KV came from (${vllm.promptTokensBySource.name}): computed here, a local prefix-cache hit, or an external KV transfer.`,
+          description: `Prompt tokens per second by where their KV came from (${vllm.promptTokensBySource.name}): computed here, a local prefix-cache hit, or an external KV transfer.`,
           unit: "suffix: tok/s",
           width: 12,
           stacked: true,

@@ -5,7 +5,8 @@ import { histogramMean, latencyQuantile, type QueryOptions } from "../../../prom
 import type { RowSpec } from "../panels.js";
 
 const BY_MODEL = ["model_name"] as const;
-const VERSIONS = "vLLM V0 from 0.6.4 and V1 from 0.7.3 export the phase histograms; the queue time falls back to V0's time_in_queue_requests.";
+const VERSIONS =
+  "vLLM V0 from 0.6.4 and V1 from 0.7.3 export the phase histograms; the queue time falls back to V0's time_in_queue_requests.";
 
 /** Where a request's time goes: waiting in the queue, prefill (up to the first token), decode. */
 export function requestPhasesRow(query: QueryOptions): RowSpec {
@@ -50,7 +51,10 @@ export function requestPhasesRow(query: QueryOptions): RowSpec {
         width: 12,
         legend: "table",
         targets: [
-          ...phases.map((phase) => ({ expr: latencyQuantile(0.95, phase.signal, query, BY_MODEL), legend: `${phase.name} p95 {{model_name}}` })),
+          ...phases.map((phase) => ({
+            expr: latencyQuantile(0.95, phase.signal, query, BY_MODEL),
+            legend: `${phase.name} p95 {{model_name}}`,
+          })),
           { expr: latencyQuantile(0.95, signals.inferenceTime, query, BY_MODEL), legend: "inference p95 {{model_name}}" },
         ],
       },

@@ -33,7 +33,14 @@ function workloadShapeRow(scope: Scope): RowSpec {
     title: "Workload shape",
     collapsed: true,
     panels: [
-      shapePanel("instances/params-n", "Completions per request (n)", vllm.requestParamsN, "short", "The `n` request parameter: parallel completions asked for per request.", scope),
+      shapePanel(
+        "instances/params-n",
+        "Completions per request (n)",
+        vllm.requestParamsN,
+        "short",
+        "The `n` request parameter: parallel completions asked for per request.",
+        scope,
+      ),
       shapePanel(
         "instances/params-max-tokens",
         "max_tokens asked for",
