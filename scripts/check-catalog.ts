@@ -10,6 +10,7 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { allFamilies } from "../src/catalog/index.js";
 import { compareWithCatalog, upstreamFamilies, type SourceFile } from "../src/catalog/upstream-check.js";
+import { VLLM_SOURCE_CHECKED } from "../src/catalog/upstream.js";
 import { UserError, isUserError } from "../src/errors.js";
 
 /** Folders whose `vllm:` strings are not definitions (tests, benchmarks, examples). */
@@ -49,7 +50,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const findings = compareWithCatalog(upstream, allFamilies());
   const unresolved = upstream.families.filter((family) => family.buckets === "unresolved").map((family) => family.name);
   process.stdout.write(
-    `${upstream.families.length} vllm: families read in ${argv[0]}, ${upstream.mentions.length} more names mentioned (type not read); ${findings.length} finding(s)\n`,
+    `catalog last checked against ${VLLM_SOURCE_CHECKED.repository} ${VLLM_SOURCE_CHECKED.commit} (${VLLM_SOURCE_CHECKED.date})\n` +
+      `${upstream.families.length} vllm: families read in ${argv[0]}, ${upstream.mentions.length} more names mentioned (type not read); ${findings.length} finding(s)\n`,
   );
   if (unresolved.length > 0)
     process.stdout.write(`buckets not evaluated (an expression the scanner does not compute): ${unresolved.join(", ")}\n`);

@@ -5,7 +5,6 @@ import type { MetricFamily } from "./types.js";
  * dcgm-exporter labels. `Hostname` became `hostname` in dcgm-exporter PR #655; dashboards accept both.
  */
 export const DCGM_LABELS = ["gpu", "UUID", "pci_bus_id", "device", "modelName", "hostname"] as const;
-export const DCGM_HOSTNAME_LABELS = ["hostname", "Hostname"] as const;
 
 function dcgmGauge(name: string, help: string, unit: string): MetricFamily {
   return { name, type: "gauge", help, labels: [...DCGM_LABELS], unit };

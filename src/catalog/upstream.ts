@@ -21,3 +21,5 @@ export const VLLM_SOURCE_CHECKED = {
    */
   result: { familiesRead: 78, namesMentioned: 22, wrongTypeOrBuckets: 0, missing: 40 },
 } as const;
+
+export {};

@@ -500,11 +500,9 @@ export const ENV_VARIABLES = {
     secret: false,
     substitutable: false,
     fix: "use an absolute http(s) URL without a #fragment, e.g. https://wiki.example.com/vllm/runbooks",
-    schema: z
-      .string()
-      .refine((text) => /^https?:\/\/[^\s#]+$/.test(text) && URL.canParse(text), {
-        error: "must be an absolute http(s) URL without spaces or #",
-      }),
+    schema: z.string().refine((text) => /^https?:\/\/[^\s#]+$/.test(text) && URL.canParse(text), {
+      error: "must be an absolute http(s) URL without spaces or #",
+    }),
     group: "alerts",
   },
   GPU_PEAK_TFLOPS: {
@@ -618,11 +616,9 @@ export const ENV_VARIABLES = {
     secret: false,
     substitutable: false,
     fix: "write one or more addresses separated by commas, e.g. oncall@example.com,ml-team@example.com",
-    schema: z
-      .string()
-      .regex(/^\s*[^\s@,"'\\]+@[^\s@,"'\\]+(\s*,\s*[^\s@,"'\\]+@[^\s@,"'\\]+)*\s*$/, {
-        error: "is not a comma-separated list of e-mail addresses",
-      }),
+    schema: z.string().regex(/^\s*[^\s@,"'\\]+@[^\s@,"'\\]+(\s*,\s*[^\s@,"'\\]+@[^\s@,"'\\]+)*\s*$/, {
+      error: "is not a comma-separated list of e-mail addresses",
+    }),
     group: "alerts",
   },
   ALERT_EMAIL_FROM: {
@@ -686,11 +682,9 @@ export const ENV_VARIABLES = {
     secret: false,
     substitutable: false,
     fix: "use an absolute http(s) URL without a #fragment, e.g. https://grafana.example.com",
-    schema: z
-      .string()
-      .refine((text) => /^https?:\/\/[^\s#{}]+$/.test(text) && URL.canParse(text), {
-        error: "must be an absolute http(s) URL without spaces, braces or #",
-      }),
+    schema: z.string().refine((text) => /^https?:\/\/[^\s#{}]+$/.test(text) && URL.canParse(text), {
+      error: "must be an absolute http(s) URL without spaces, braces or #",
+    }),
     group: "alerts",
     advanced: true,
   },
@@ -854,11 +848,6 @@ export const ENV_NAMES = Object.keys(ENV_VARIABLES) as EnvName[];
 
 export function isEnvName(name: string): name is EnvName {
   return Object.hasOwn(ENV_VARIABLES, name);
-}
-
-/** The variables templates may use, in declaration order. */
-export function substitutableNames(): EnvName[] {
-  return ENV_NAMES.filter((name) => ENV_VARIABLES[name].substitutable);
 }
 
 /** The default of a variable, parsed by its own schema: the one place code reads a default. */

@@ -8,7 +8,7 @@ import type { DashboardFile } from "../mixin/dashboards/index.js";
 import { commonLabels, type KubernetesOptions } from "./options.js";
 
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
-export const GRAFANA_FOLDER_ANNOTATION = "grafana_folder";
+const GRAFANA_FOLDER_ANNOTATION = "grafana_folder";
 
 /** `vllm-user-overview.json` → `vllm-monitor-dashboard-vllm-user-overview`. */
 export function dashboardConfigMapName(file: DashboardFile): string {

@@ -46,6 +46,5 @@ export {
   type MixinConfig,
   type MixinSelectors,
   type Thresholds,
-  type ThresholdInputs,
 } from "./config.js";
 export { seriesReadByMixin } from "./read-series.js";

@@ -1,3 +1,3 @@
 export { findFreePort, findFreePorts, isPortFree } from "./ports.js";
-export { waitUntil, waitForHttp, type WaitOptions } from "./wait.js";
-export { startProcess, type ManagedProcess, type StartOptions, type ExitInfo } from "./child.js";
+export { waitUntil, waitForHttp } from "./wait.js";
+export { startProcess, type ManagedProcess, type ExitInfo } from "./child.js";

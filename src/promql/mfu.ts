@@ -75,16 +75,3 @@ export function modelFlopsUtilisation(scope: Scope, override: GpuPeakOverride): 
 export function memoryBandwidthUtilisation(scope: Scope, override: GpuPeakOverride): string {
   return utilisation(achievedMemoryBytes(scope), scope, override.memoryBytesPerSecond, (peak) => peak.memoryBytesPerSecond);
 }
-
-/** 1 per engine whose MFU counters stay at 0 while it generates tokens: `--enable-mfu-metrics` is off. */
-export function mfuCountersIdle(scope: Scope): string {
-  const flops = sumBy(
-    ["job", "instance", "engine"],
-    rate(series(vllm.estimatedFlopsPerGpu.name, selectorFor(vllm.estimatedFlopsPerGpu, scope)), scope.window),
-  );
-  const tokens = sumBy(
-    ["job", "instance", "engine"],
-    rate(series(vllm.generationTokens.name, selectorFor(vllm.generationTokens, scope)), scope.window),
-  );
-  return `(${flops} == 0) and on (job, instance, engine) (${tokens} > 0)`;
-}

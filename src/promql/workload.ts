@@ -53,14 +53,6 @@ export function hitRate(hits: MetricFamily, queries: MetricFamily, scope: Scope,
   return `${sumBy(by, rateOf(hits, scope))} / ${sumBy(by, rateOf(queries, scope))}`;
 }
 
-/**
- * Requests per second the API server refused with HTTP 503 under `--max-num-queued-reqs` /
- * `--max-num-queued-tokens`, by reason. No engine or model label: only job and instance filter it.
- */
-export function admissionRejections(scope: Scope, by: readonly string[]): string {
-  return sumBy(by, rate(series(vllm.admissionRejections.name, scope.target), scope.window));
-}
-
 /** Per engine: 0 awake, 1 sleep level 1 (weights offloaded), 2 sleep level 2 (weights discarded). */
 export function sleepLevel(scope: Scope, by: readonly string[]): string {
   const family = vllm.engineSleepState;

@@ -17,9 +17,8 @@ import { TruthWriter, truthRecord } from "./engine/truth.js";
 
 export type { SimulatorOptions } from "./options.js";
 export { DEFAULT_MODEL, resolveOptions } from "./options.js";
-export { LOAD_PROFILES, type LoadProfile } from "./engine/load.js";
-export { GPU_FIELD_SETS, GPU_FORMATS, THROTTLE_REASONS, type GpuFieldSet, type GpuFormat, type ThrottleReason } from "./gpu/reading.js";
-export { loraAdapterName } from "./engine/load.js";
+export { LOAD_PROFILES } from "./engine/load.js";
+export { GPU_FIELD_SETS, GPU_FORMATS, type GpuFormat } from "./gpu/reading.js";
 export { FAULTS_PATH, type GpuFaults } from "./gpu/faults.js";
 export type { TruthRecord } from "./engine/truth.js";
 

@@ -78,7 +78,6 @@ const composeState = z.object({
 const stackState = z.discriminatedUnion("kind", [nativeState, composeState]);
 
 export type NativeState = z.infer<typeof nativeState>;
-export type ComposeState = z.infer<typeof composeState>;
 export type StackState = z.infer<typeof stackState>;
 
 type Environment = Readonly<Record<string, string | undefined>>;

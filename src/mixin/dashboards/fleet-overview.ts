@@ -2,16 +2,7 @@ import type { Thresholds } from "../config.js";
 import * as fleet from "../../promql/fleet-aggregates.js";
 import type { FleetQuery } from "../../promql/fleet-aggregates.js";
 import { DASHBOARD_UIDS, alertsAnnotation, linkTo } from "./navigation.js";
-import {
-  alertLine,
-  buildDashboard,
-  type DashboardModel,
-  type DashboardSpec,
-  refId,
-  type RowSpec,
-  type TargetSpec,
-  type ThresholdStep,
-} from "./panels.js";
+import { alertLine, type DashboardSpec, refId, type RowSpec, type TargetSpec, type ThresholdStep } from "./panels.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { fleetVariables } from "./variables.js";
 
@@ -286,8 +277,4 @@ export function fleetOverviewSpec(options: DashboardOptions): DashboardSpec {
       gpuRow(query, options.thresholds),
     ],
   };
-}
-
-export function fleetOverviewDashboard(options: DashboardOptions): DashboardModel {
-  return buildDashboard(fleetOverviewSpec(options));
 }

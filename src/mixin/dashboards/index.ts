@@ -29,7 +29,7 @@ export function dashboardFiles(options: DashboardOptions): DashboardFile[] {
 export { userOverviewDashboard, USER_OVERVIEW_UID, type DashboardOptions } from "./user-overview.js";
 export { machineOverviewDashboard, MACHINE_OVERVIEW_UID } from "./machine-overview.js";
 export { instancesDashboard, INSTANCES_UID } from "./instances.js";
-export { fleetOverviewDashboard, FLEET_OVERVIEW_UID } from "./fleet-overview.js";
-export { kvCacheDashboard, KV_CACHE_UID } from "./kv-cache.js";
+export { FLEET_OVERVIEW_UID } from "./fleet-overview.js";
+export { KV_CACHE_UID } from "./kv-cache.js";
 export { DASHBOARD_UIDS } from "./navigation.js";
-export type { DashboardModel, DashboardSpec, PanelSpec, RowSpec, TargetSpec } from "./panels.js";
+export type { DashboardModel, DashboardSpec, PanelSpec, RowSpec } from "./panels.js";

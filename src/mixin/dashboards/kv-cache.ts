@@ -6,7 +6,7 @@ import { counterSignals } from "../../promql/signals.js";
 import { kvCacheUsage, preemptionRate, prefixCacheHitRatio, type QueryOptions } from "../../promql/vllm.js";
 import * as workload from "../../promql/workload.js";
 import { DASHBOARD_UIDS, standardAnnotations } from "./navigation.js";
-import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, type PanelSpec, type RowSpec } from "./panels.js";
+import { alertLine, type DashboardSpec, type PanelSpec, type RowSpec } from "./panels.js";
 import type { DashboardOptions } from "./user-overview.js";
 import { vllmVariables } from "./variables.js";
 
@@ -345,8 +345,4 @@ export function kvCacheSpec(options: DashboardOptions): DashboardSpec {
       offloadRow(query.scope),
     ],
   };
-}
-
-export function kvCacheDashboard(options: DashboardOptions): DashboardModel {
-  return buildDashboard(kvCacheSpec(options));
 }

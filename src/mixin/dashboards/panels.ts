@@ -23,7 +23,6 @@ import {
   type AnnotationContainer,
   type Dashboard,
   type DataSourceRef,
-  type DataTransformerConfig,
   type Panel,
   type VariableModel,
 } from "@grafana/grafana-foundation-sdk/dashboard";
@@ -333,5 +332,4 @@ export function buildDashboard(spec: DashboardSpec): DashboardModel {
 }
 
 export type { AnnotationSpec } from "./annotations.js";
-export type { TableSpec, TableColumn } from "./table.js";
-export type { DataTransformerConfig };
+export type { TableSpec } from "./table.js";

@@ -18,6 +18,5 @@ export function persesDashboardFiles(files: readonly DashboardFile[]): PersesDas
   return files.map((file) => ({ fileName: file.fileName, dashboard: persesDashboard(file.spec) }));
 }
 
-export { persesDashboard, persesPanelName, PERSES_PROJECT } from "./dashboard.js";
-export { persesLinkUrl } from "./panels.js";
-export type { PersesDashboard, PersesPanel, PersesListVariable, PersesGrid } from "./types.js";
+export { persesDashboard, persesPanelName } from "./dashboard.js";
+export type { PersesDashboard, PersesPanel } from "./types.js";

@@ -73,8 +73,8 @@ export function recordsByName(files: readonly RuleFile[]): Map<string, string> {
   return records;
 }
 
-export { alertRules, runbookAnchor, runbookUrl, RUNBOOK_PATH } from "./alerts.js";
+export { alertRules, runbookUrl, RUNBOOK_PATH } from "./alerts.js";
 export { recordingRules } from "./recording.js";
 export { runbooksMarkdown } from "./runbooks.js";
-export { droppedFamilies, metricRelabelDrops, type DroppedFamily } from "./drops.js";
-export type { AlertRule, AlertingRuleObject, RecordingRule, Runbook, RuleFile, RuleGroup, Severity } from "./types.js";
+export { droppedFamilies, metricRelabelDrops } from "./drops.js";
+export type { AlertRule, AlertingRuleObject, RuleFile } from "./types.js";
