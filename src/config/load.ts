@@ -164,7 +164,6 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     );
   }
   const demo = effectiveText.get("VLLM_TARGET") === undefined && effectiveText.get("VLLM_TARGETS_FILE") === undefined;
-  if (demo) notes.push("VLLM_TARGET is empty: watching the built-in simulator (demo mode)");
   const exporters = resolveExporterTargets(env);
   const fleet = fleetChecks(env);
   for (const problem of [...exporters.problems, ...fleet.problems, ...alertChecks(env, sources)])
@@ -308,4 +307,12 @@ function checkPath(name: EnvName, kind: "file" | "executable" | "directory", abs
     return fail(kind === "executable" ? "is not executable" : "is not readable");
   }
   return { ok: true, path: absolute };
+}
+
+/** Said whenever a stack starts or renders in demo mode; not a settings note, since Kubernetes has no demo mode. */
+export const DEMO_MODE_NOTE = "VLLM_TARGET is empty: watching the built-in simulator (demo mode)";
+
+/** What a stack command says before it starts: the settings' notes, and the demo-mode note when it applies. */
+export function stackNotes(settings: Pick<Settings, "demo" | "notes">): string[] {
+  return [...settings.notes, ...(settings.demo ? [DEMO_MODE_NOTE] : [])];
 }

@@ -160,10 +160,9 @@ export async function writeKubernetesConfig(settings: Settings, choices: Kuberne
     { ownedRoots: [KUBERNETES_OUTPUT_DIR] },
   );
   // why: VLLM_TARGET plays no part on Kubernetes (pods are found by label), so the demo-mode note would mislead.
-  const settingsNotes = settings.notes.filter((note) => !note.includes("demo mode"));
   return {
     result,
-    notes: [...settingsNotes, ...kubernetesNotes(settings, options)],
+    notes: [...settings.notes, ...kubernetesNotes(settings, options)],
     kustomizationDir: `${choices.outDir}/${KUBERNETES_OUTPUT_DIR}`,
   };
 }

@@ -3,7 +3,7 @@
  * they start or signal anything. Endpoints come from the service table, Grafana's account from
  * grafana-admin.ts; a native stack reading the output folder is never re-rendered behind its back.
  */
-import type { Settings } from "../config/load.js";
+import { stackNotes, type Settings } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { composeEndpoints, expectedServices, nativeEndpoints } from "../render/endpoints.js";
 import { alertingConfigured } from "../config/alert-destinations.js";
@@ -51,7 +51,7 @@ function refuseWhileNativeRuns(outDir: string, doing: string): void {
 /** `vllm-monitor conf`: render the settings for `mode` into the output folder. */
 export async function configureStack(settings: Settings, options: ConfigureOptions): Promise<Configured> {
   refuseWhileNativeRuns(options.outDir, "rendering it again from here");
-  const notes = [...settings.notes];
+  const notes = stackNotes(settings);
   const agent = settings.env.PROMETHEUS_MODE === "agent";
   // why: an agent runs no Grafana, so "all" means Prometheus's files (and compose.env) only.
   const part = agent && options.part === "all" ? "prometheus" : options.part;

@@ -6,7 +6,7 @@ import { lockStack, withStackLock } from "./lock.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { loadSettings, type Settings } from "../config/load.js";
+import { loadSettings, stackNotes, type Settings } from "../config/load.js";
 import { service, servicesOfProcess, type ServiceName } from "../config/services.js";
 import { UserError } from "../errors.js";
 import { reloadPrometheus } from "../prometheus/client.js";
@@ -278,7 +278,7 @@ async function reloadLocked(
   const stack = requireStack(options);
   const envFile = options.envFile ?? (existsSync(stack.envFile) ? stack.envFile : undefined);
   const settings = loadSettings({ ...(envFile === undefined ? {} : { envFile }), cwd: stack.workDir });
-  for (const note of settings.notes) printError(`note: ${note}\n`);
+  for (const note of stackNotes(settings)) printError(`note: ${note}\n`);
   if (stack.kind === "compose") {
     const tool = await requireCompose();
     await configureStack(settings, { outDir: stack.outDir, mode: "compose", part: "all" });

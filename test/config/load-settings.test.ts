@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { loadSettings } from "../../src/config/load.js";
+import { loadSettings, stackNotes } from "../../src/config/load.js";
 import { defaultValue, ENV_VARIABLES, ENV_NAMES } from "../../src/config/schema.js";
 import { parseTargetList, resolveTargets } from "../../src/config/targets.js";
 import { isUserError } from "../../src/errors.js";
@@ -53,7 +53,7 @@ describe("loadSettings", () => {
     assert.equal(settings.env.ADMIN_PASSWORD, undefined);
     assert.equal(settings.envFile.found, false);
     assert.ok(settings.notes.some((note) => /no .env file found/.test(note)));
-    assert.ok(settings.notes.some((note) => /demo mode/.test(note)));
+    assert.ok(stackNotes(settings).some((note) => /demo mode/.test(note)));
   });
 
   test("fails with exit 2 when an explicit --env-file does not exist, naming it", () => {

@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { ensurePrivateFolder } from "../../render/private-files.js";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Settings } from "../../config/load.js";
+import { stackNotes, type Settings } from "../../config/load.js";
 import { nativePort } from "../../config/services.js";
 import { UserError } from "../../errors.js";
 import type { ManagedProcess } from "../../process/index.js";
@@ -146,7 +146,7 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
   });
 
   if (options.detachedChild !== true) {
-    const notes = [...settings.notes, ...(admin?.note === undefined ? [] : [admin.note])];
+    const notes = [...stackNotes(settings), ...(admin?.note === undefined ? [] : [admin.note])];
     if (agent) notes.push(agentNote(settings, prometheusVersion));
     else if (binaries.grafana === undefined) notes.push(NO_GRAFANA_NOTE.replaceAll("VIEWER", String(nativePort("grafana", settings))));
     for (const note of notes) printError(`vllm-monitor: note: ${note}\n`);
