@@ -360,10 +360,12 @@ export function stackSettings(stack: StackState): Settings {
   return loadSettings({ ...(existsSync(stack.envFile) ? { envFile: stack.envFile } : {}), cwd: stack.workDir });
 }
 
-export function stackForDoctor(name: string | undefined): StackState | undefined {
+export function stackForDoctor(name: string | undefined, explicitInputs = false): StackState | undefined {
   if (name !== undefined) return requireStack({ stack: name });
   const live = liveStacks();
   if (live.length <= 1) return live[0];
+  // why: --env-file, --target or --prometheus-url already say what to check; no running stack needs choosing.
+  if (explicitInputs) return undefined;
   throw new UserError(`${live.length} stacks are running; say which one doctor checks with --stack NAME:`, describeStacks(live));
 }
 

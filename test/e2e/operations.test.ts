@@ -34,7 +34,7 @@ describe("operating a running native stack", () => {
     const up = await workspace.cli(["up", "--native", "--detach"]);
     assert.equal(up.code, 0, up.output);
     assert.equal(up.output.match(/Grafana is not installed here/g)?.length, 1, up.output);
-    assert.match(up.output, /import dashboards\/\*\.json into a Grafana you already have .*ssh -N -L 9090:127\.0\.0\.1:\d+/);
+    assert.match(up.output, /the built-in viewer serves the dashboards at http:\/\/127\.0\.0\.1:(\d+) .*ssh -N -L \1:127\.0\.0\.1:\1 /);
     await waitForQuery(workspace.prometheusUrl, `${scrape.up.name}{job="vllm"}`, (samples) => samples.some((sample) => sample.value === 1));
   });
 
@@ -60,8 +60,9 @@ describe("operating a running native stack", () => {
 
   test("reload applies a .env change without a restart and keeps the samples, and says which settings need a restart", async () => {
     const before = workspace.recordedPids();
-    const firstMoment = Date.now() / 1000;
     await waitForQuery(workspace.prometheusUrl, vllm.generationTokens.name, (samples) => samples.length > 0);
+    // why: a moment with samples before the reload; after it they must still be there.
+    const firstMoment = Date.now() / 1000;
     workspace.writeEnv({ SCRAPE_INTERVAL: "2s", NODE_EXPORTER_PORT: String(workspace.ports.nodeExporter + 1) });
     const reload = await workspace.cli(["reload"], { cwd: "/" });
     assert.equal(reload.code, 0, reload.output);

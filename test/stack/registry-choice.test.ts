@@ -156,5 +156,10 @@ describe("the stack registry, as the commands use it", () => {
     assert.equal(chosen.code, 1, chosen.output);
     assert.match(chosen.stdout, new RegExp(`127\\.0\\.0\\.1:${second}`));
     assert.doesNotMatch(chosen.stdout, new RegExp(`127\\.0\\.0\\.1:${first}/`));
+    // --target (like --env-file or --prometheus-url) already says what to check: no stack needs choosing.
+    const other = await findFreePort();
+    const explicit = await runCli(["doctor", "--target", `http://127.0.0.1:${other}/metrics`, "--timeout", "2000"], { cwd: "/", env });
+    assert.doesNotMatch(explicit.stderr, /stacks are running/);
+    assert.match(explicit.stdout, new RegExp(`127\\.0\\.0\\.1:${other}`));
   });
 });

@@ -38,7 +38,8 @@ export function register(program: Command): void {
     .option("--json", "print the report as JSON", false)
     .action(async (flags: DoctorFlags) => {
       // why: run from any folder, doctor checks the running stack with the .env it was started with, not a demo of this folder.
-      const stack = stackForDoctor(flags.stack);
+      const explicitInputs = flags.envFile !== undefined || (flags.target ?? []).length > 0 || flags.prometheusUrl !== undefined;
+      const stack = stackForDoctor(flags.stack, explicitInputs);
       const settings = loadForDoctor(flags, () =>
         stack === undefined || flags.envFile !== undefined ? settingsFrom(flags) : stackSettings(stack),
       );
