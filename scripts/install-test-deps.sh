@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The tests run against real Prometheus, promtool, node_exporter, Alertmanager, VictoriaMetrics (and
-# its vmalert), a compose parser, and Chromium and tmux (the viewer's browser test, `top` under tmux) from Debian. Installs the missing ones when we are root with apt-get (CI, fresh dev machines);
+# its vmalert), a compose parser, Chromium and tmux (the viewer's browser test, `top` under tmux) and
+# aiosmtpd (the alert tests' SMTP sink) from Debian. Installs the missing ones when we are root with apt-get (CI, fresh dev machines);
 # otherwise prints the command to run and exits 2.
 set -euo pipefail
 
-packages=(prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics docker-compose chromium tmux)
+packages=(prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics docker-compose chromium tmux python3-aiosmtpd)
 missing=()
 for tool in prometheus promtool prometheus-node-exporter prometheus-alertmanager victoria-metrics vmalert docker-compose chromium tmux; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+# The SMTP sink of the alert delivery tests: Debian's aiosmtpd, for Debian's python3.
+/usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=("python3-aiosmtpd")
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
