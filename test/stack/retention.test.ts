@@ -41,7 +41,7 @@ describe("PROMETHEUS_RETENTION_TIME and PROMETHEUS_RETENTION_SIZE", () => {
       (error: unknown) =>
         isUserError(error) &&
         /PROMETHEUS_RETENTION_TIME .*not a Prometheus duration/.test(error.message) &&
-        /PROMETHEUS_RETENTION_SIZE .*not a size/.test(error.message),
+        /PROMETHEUS_RETENTION_SIZE .*not a Prometheus size/.test(error.message),
     );
   });
 });

@@ -99,8 +99,10 @@ describe("scrape limits", () => {
     // why: Prometheus creates a refused scrape's series in its head before it rolls the samples back, so
     // at most the limit's worth of empty series stay there until the next head compaction; never 200,000.
     assert.ok(headSeries <= 50_000 + 1_000, `the head holds ${headSeries} series`);
-    // why: ingesting the bomb took Prometheus from 80 MB to 1.45 GB; refused, it stays near its idle size.
-    assert.ok(rssBytes(prometheus.pid) < 400 * 1024 ** 2, `Prometheus uses ${Math.round(rssBytes(prometheus.pid) / 1024 ** 2)} MB`);
+    // why: ingesting the bomb took Prometheus from 80 MB to 1.45 GB. Refused, it still parses each 200,000-series
+    // page before rolling it back, and Go hands that memory back lazily (449 MB seen under CI load), so the
+    // bound is well below the ingesting figure rather than the idle one.
+    assert.ok(rssBytes(prometheus.pid) < 800 * 1024 ** 2, `Prometheus uses ${Math.round(rssBytes(prometheus.pid) / 1024 ** 2)} MB`);
 
     const answer = await fetchScrapeTargets(prometheus.url);
     assert.ok(answer.reachable);

@@ -49,7 +49,8 @@ describe("vllm-monitor top under tmux", { skip }, () => {
       "--interval",
       "1s",
     ]);
-    tmux("new-session", "-d", "-s", "top", "-x", "170", "-y", "20", [command, ...args].map(quote).join(" "));
+    // why: Ink draws only the last frame when CI is set (CI runs this suite with CI=true); a person's terminal has no CI.
+    tmux("new-session", "-d", "-s", "top", "-x", "170", "-y", "20", ["env", "-u", "CI", command, ...args].map(quote).join(" "));
     const simulator = `127.0.0.1:${workspace.ports.simulator}`;
     const line = () =>
       tmux("capture-pane", "-p", "-t", "top")
