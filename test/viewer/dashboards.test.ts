@@ -103,9 +103,13 @@ describe("the viewer in Chromium over the demo stack", { skip }, () => {
     mkdirSync(screenshots, { recursive: true });
     const problems: string[] = [];
     for (const dashboard of dashboards) {
-      // why: the first look can come right after the first samples; a person would look again at the next refresh.
+      // why: the first look can come right after the first samples, or while a loaded 2-core machine still answers the
+      // first dashboard's queries (the 12 MB page is parsed then); a person would look again a refresh later. Three looks.
       let found = await dashboardProblems(dashboard, screenshots);
-      if (found.length > 0) found = await dashboardProblems(dashboard, screenshots);
+      for (let look = 2; look <= 3 && found.length > 0; look += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        found = await dashboardProblems(dashboard, screenshots);
+      }
       problems.push(...found);
     }
     assert.deepEqual(problems, []);
