@@ -22,20 +22,66 @@ if (files.length === 0) {
   process.exit(2);
 }
 
+// A file that runs longer than this fails as timed out (its process is killed) instead of holding the run.
+const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
+// The whole run stops after this, kills what is left and still prints its closing line, so CI's
+// own limit is never what ends it.
+const budgetMs = Number(process.env.TEST_BUDGET_MS ?? 70 * 60_000);
+
 const child = spawn(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=tap", `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "2"}`, ...files],
-  { stdio: ["ignore", "pipe", "inherit"] },
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=tap",
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "2"}`,
+    `--test-timeout=${fileTimeoutMs}`,
+    ...files,
+  ],
+  // detached: its own process group, so the budget can stop the runner and every test's children.
+  { stdio: ["ignore", "pipe", "inherit"], detached: true },
 );
 let tail = "";
+let failedLines = 0;
+let passedLines = 0;
 child.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4096);
+  const text = chunk.toString();
+  tail = (tail + text).slice(-4096);
+  failedLines += (text.match(/^not ok \d+ /gm) ?? []).length;
+  passedLines += (text.match(/^ok \d+ /gm) ?? []).length;
 });
-child.on("close", (code) => {
-  const count = (name) => Number(/^# (\w+) (\d+)$/m.test(tail) ? (tail.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? 0) : 0);
-  const passed = count("pass");
-  const failed = count("fail") + count("cancelled");
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(code ?? 1);
+
+let overBudget = false;
+const killGroup = (signal) => {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is gone already
+  }
+};
+const budget = setTimeout(() => {
+  overBudget = true;
+  console.error(
+    `run-tests: the run went over its budget of ${Math.round(budgetMs / 1000)} s (TEST_BUDGET_MS): stopping the tests still running`,
+  );
+  killGroup("SIGTERM");
+  setTimeout(() => killGroup("SIGKILL"), 10_000).unref();
+}, budgetMs);
+budget.unref();
+
+// 'exit', not 'close': a test's leftover child holding the pipe must not keep the run open.
+child.on("exit", (code) => {
+  clearTimeout(budget);
+  setTimeout(() => {
+    const count = (name) => Number(tail.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? 0);
+    const summarised = /^# pass \d+$/m.test(tail);
+    // Killed before node's own summary: count the top-level results it printed, plus one failure for the budget.
+    const passed = summarised ? count("pass") : passedLines;
+    const failed = summarised ? count("fail") + count("cancelled") : failedLines + 1;
+    if (overBudget && summarised) console.error("run-tests: node's summary above is of the run cut short by the budget");
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exit(overBudget ? 1 : (code ?? 1));
+  }, 500);
 });

@@ -12,21 +12,24 @@ interface Answer {
 }
 
 /**
- * POSTs a body and resolves with the answer as soon as it comes, even when the server answers
- * before the body is sent and closes the connection (413): fetch would report a broken upload.
+ * POSTs a body and resolves with the answer, even when the server answers before the body is sent
+ * (413): fetch would report a broken upload. A connection error before any answer, or no answer
+ * within a minute, rejects: a lost answer must fail the test, not hang it.
  */
 function post(url: string, body: Buffer, options: { chunked?: boolean } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { "content-type": "application/json" };
     if (options.chunked !== true) headers["content-length"] = body.length;
-    const outgoing = request(url, { method: "POST", headers }, (response) => {
+    let answered = false;
+    const outgoing = request(url, { method: "POST", headers, timeout: 60_000 }, (response) => {
+      answered = true;
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
       response.on("error", reject);
     });
-    // why: the server closing mid-upload is the point of the 413 case; the answer already arrived.
-    outgoing.on("error", (error) => (outgoing.writableEnded ? undefined : reject(error)));
+    outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer from ${url} within 60 s`)));
+    outgoing.on("error", (error) => (answered ? undefined : reject(error)));
     for (let offset = 0; offset < body.length; offset += 1024 * 1024) outgoing.write(body.subarray(offset, offset + 1024 * 1024));
     outgoing.end();
   });

@@ -137,11 +137,25 @@ function badRequest(res: ServerResponse, message: string): void {
   send(res, 400, JSON_TYPE, errorBody(400, message, "BadRequestError"));
 }
 
-/** 413 and the connection closed: the rest of an oversized body is never read. */
+/** How long the rest of an oversized body is read and dropped after its 413, before the connection is cut. */
+const LINGER_MS = 5_000;
+
+/**
+ * 413, then the rest of the body read and dropped (never kept) for at most LINGER_MS.
+ * why: closing a socket while upload data is still unread makes the kernel send a reset, and a
+ * client still uploading then loses the 413 it was already sent (seen: a client waiting forever).
+ * Lingering, as nginx does, lets the answer arrive; the bound keeps an endless upload from holding
+ * the connection.
+ */
 function tooLarge(req: IncomingMessage, res: ServerResponse): void {
   const body = errorBody(413, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`, "RequestEntityTooLarge");
-  res.writeHead(413, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), connection: "close" });
-  res.end(body, () => req.destroy());
+  const cut = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  cut.unref();
+  req.once("end", () => clearTimeout(cut));
+  req.once("close", () => clearTimeout(cut));
+  req.resume();
+  res.writeHead(413, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body) });
+  res.end(body);
 }
 
 /**
