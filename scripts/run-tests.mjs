@@ -71,6 +71,14 @@ const budget = setTimeout(() => {
 }, budgetMs);
 budget.unref();
 
+// Ctrl-C or a stop of the run reaches the tests too: they run in their own process group.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    killGroup(signal);
+    setTimeout(() => killGroup("SIGKILL"), 10_000).unref();
+  });
+}
+
 // 'exit', not 'close': a test's leftover child holding the pipe must not keep the run open.
 child.on("exit", (code) => {
   clearTimeout(budget);

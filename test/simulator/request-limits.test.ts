@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
+import { connect } from "node:net";
+import { once } from "node:events";
 import { after, describe, test } from "node:test";
 import { waitUntil } from "../../src/process/index.js";
 import { startSimulator } from "../../src/simulator/index.js";
@@ -86,5 +88,45 @@ describe("simulator request limits", () => {
       [1],
       "every scrape succeeded",
     );
+  });
+
+  test("after its 413 the server keeps reading an upload still under way, so the client is not reset and gets the answer", async () => {
+    const simulator = await startSimulator({ port: 0, load: "idle", seed: 1 });
+    after(() => simulator.close());
+    const { hostname, port } = new URL(simulator.urls[0] as string);
+    const socket = connect(Number(port), hostname);
+    after(() => socket.destroy());
+    await once(socket, "connect");
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString("utf8")));
+    const errors: Error[] = [];
+    socket.on("error", (error) => errors.push(error));
+    const declared = MAX_BODY_BYTES + 4 * 1024 * 1024;
+    socket.write(
+      `POST /v1/completions HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n`,
+    );
+    await waitUntil(async () => received.includes("\r\n\r\n"), { what: "the 413 answer", timeoutMs: 10_000, intervalMs: 20 });
+    assert.match(received, /^HTTP\/1\.1 413 /);
+    // The upload goes on after the answer, as a client that writes before it reads does.
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    for (; sent < declared; sent += chunk.length) {
+      if (socket.destroyed) break;
+      // why: a reset connection never drains; it closes (and says why in 'error').
+      if (!socket.write(chunk.subarray(0, Math.min(chunk.length, declared - sent)))) {
+        await new Promise((resolve) => {
+          socket.once("drain", resolve);
+          socket.once("close", resolve);
+        });
+      }
+    }
+    socket.end();
+    if (!socket.closed) await new Promise((resolve) => socket.once("close", resolve));
+    assert.deepEqual(
+      errors.map((error) => error.message),
+      [],
+      "the connection closed without a reset",
+    );
+    assert.ok(sent >= declared, `the server kept reading the upload: ${sent} of ${declared} bytes went out before it closed`);
   });
 });
