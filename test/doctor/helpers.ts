@@ -11,6 +11,7 @@ import { runCli as runCliInProcess } from "../helpers/cli.js";
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 /** An empty registry: doctor sees no running stack. */
 const REGISTRY = mkdtempSync(join(tmpdir(), "doctor-registry-"));
+process.once("exit", () => rmSync(REGISTRY, { recursive: true, force: true }));
 
 export interface RunningServer {
   readonly port: number;
