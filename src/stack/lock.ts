@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { ensurePrivateFolder } from "../render/private-files.js";
-import { registryDir } from "./registry.js";
+import { isAlive, registryDir } from "./registry.js";
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -26,15 +26,6 @@ interface LockOwner {
 export function lockFile(outDir: string, environment: Environment = process.env): string {
   const key = createHash("sha256").update(resolve(outDir)).digest("hex").slice(0, 16);
   return join(registryDir(environment), `${key}.lock`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function readOwner(file: string): LockOwner | undefined {

@@ -22,6 +22,7 @@ import { binaryVersion } from "../prometheus-version.js";
 import { startDetached } from "./detach.js";
 import { defaultRetentionSize } from "./retention.js";
 import { nativePaths, runLogFile, type NativePaths } from "./paths.js";
+import { pruneRunLogs } from "./run-logs.js";
 import { plannedServices, planNativeProcesses, type ProcessSpec } from "./plan.js";
 import { selfInvocation } from "./self.js";
 import {
@@ -218,6 +219,7 @@ async function runSupervisor(options: NativeStackOptions, paths: NativePaths, in
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
   ensurePrivateFolder(paths.stateDir);
+  pruneRunLogs(paths.stateDir);
   // why: `vllm-monitor logs` reads this file; a detached supervisor's stdout already is it.
   const logFile = runLogFile(paths, process.pid);
   if (options.detachedChild !== true) writeFileSync(logFile, "", { mode: 0o644 });
