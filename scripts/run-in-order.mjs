@@ -22,6 +22,12 @@ stream.on("test:complete", (data) => {
   if (data.nesting === 0 && given.has(data.name)) measured[data.name] = data.details.duration_ms / 1000;
 });
 stream.on("end", () => {
+  // On stderr, so a CI log shows what to put in test/durations.json; the closing line stays last on stdout.
+  const slowest = Object.entries(measured)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 15)
+    .map(([file, seconds]) => `${seconds.toFixed(1)} s ${file}`);
+  if (slowest.length > 0) console.error(`run-tests: the slowest files:\n  ${slowest.join("\n  ")}`);
   if (process.env.TEST_DURATIONS_RECORD === "1") recordDurations(measured);
 });
 stream.compose(tap).pipe(process.stdout);
