@@ -28,6 +28,8 @@ stream.on("end", () => {
     .slice(0, 15)
     .map(([file, seconds]) => `${seconds.toFixed(1)} s ${file}`);
   if (slowest.length > 0) console.error(`run-tests: the slowest files:\n  ${slowest.join("\n  ")}`);
+  const rounded = Object.fromEntries(Object.entries(measured).map(([file, seconds]) => [file, Math.round(seconds * 10) / 10]));
+  console.error(`run-tests: seconds per file, for test/durations.json: ${JSON.stringify(rounded)}`);
   if (process.env.TEST_DURATIONS_RECORD === "1") recordDurations(measured);
 });
 stream.compose(tap).pipe(process.stdout);

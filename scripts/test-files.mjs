@@ -1,6 +1,7 @@
 // Which test files a run takes, and in which order: the longest first, by the seconds each file
-// took (test/durations.json, committed). With two files at a time, a long file that starts last
-// runs alone at the end; started first, it runs beside the short ones.
+// took (test/durations.json; a run with TEST_DURATIONS_RECORD=1 writes it, and every run prints
+// the line to put in it). With two files at a time, a long file that starts last runs alone at
+// the end; started first, it runs beside the short ones. Without the file: by name.
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
