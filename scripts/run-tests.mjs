@@ -1,44 +1,30 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts with node's own test runner (TAP on stdout), then prints the plain
-// closing line `N passed, N failed` that CI reads. Arguments narrow the run to paths containing them.
+// Runs every test/**/*.test.ts with node's own test runner (TAP on stdout), the longest files first
+// (scripts/test-files.mjs), then prints the plain closing line `N passed, N failed` that CI reads.
+// Arguments narrow the run to paths containing them. TEST_DURATIONS_RECORD=1 refreshes
+// test/durations.json from the files this run took.
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-
-function findTests(dir) {
-  const found = [];
-  for (const entry of readdirSync(dir).sort()) {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) found.push(...findTests(path));
-    else if (entry.endsWith(".test.ts")) found.push(path);
-  }
-  return found;
-}
+import { fileURLToPath } from "node:url";
+import { findTests, longestFirst, readDurations } from "./test-files.mjs";
 
 const filters = process.argv.slice(2);
-const files = findTests("test").filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
+const files = longestFirst(
+  findTests("test").filter((file) => filters.length === 0 || filters.some((f) => file.includes(f))),
+  readDurations(),
+);
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(2);
 }
 
-// A file that runs longer than this fails as timed out (its process is killed) instead of holding the run.
-const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 15 * 60_000);
 // The whole run stops after this, kills what is left and still prints its closing line, so CI's
 // own limit is never what ends it.
 const budgetMs = Number(process.env.TEST_BUDGET_MS ?? 70 * 60_000);
 
+// Each file's timeout (TEST_FILE_TIMEOUT_MS) and the concurrency (TEST_CONCURRENCY) are run-in-order's.
 const child = spawn(
   process.execPath,
-  [
-    "--import",
-    "tsx",
-    "--test",
-    "--test-reporter=tap",
-    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "2"}`,
-    `--test-timeout=${fileTimeoutMs}`,
-    ...files,
-  ],
+  ["--import", "tsx", fileURLToPath(new URL("run-in-order.mjs", import.meta.url)), ...files],
   // detached: its own process group, so the budget can stop the runner and every test's children.
   { stdio: ["ignore", "pipe", "inherit"], detached: true },
 );

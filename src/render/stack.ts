@@ -81,11 +81,10 @@ const NATIVE_PLACEHOLDER_VERSION: PrometheusVersion = { major: 3, minor: 0, text
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * The scrape jobs of our stack (`job_name` in templates/prometheus): what `conf rules` scopes its
- * alerts to, since a central ruler evaluates them over a store other senders write into too.
+ * Our stack's scrape jobs: what `conf rules` scopes its alerts to, since a central ruler evaluates
+ * them over a store other senders write into too.
  */
-export const STACK_JOBS = ["vllm", "prometheus", "node", "gpu"] as const;
-const STACK_SELECTORS: MixinSelectors = { scrapeTargets: [[matcher("job", "=~", STACK_JOBS.join("|"))]] };
+const STACK_SELECTORS: MixinSelectors = { scrapeTargets: [[matcher("job", "=~", SCRAPE_JOBS.join("|"))]] };
 
 export function defaultTemplatesDir(): string {
   return fileURLToPath(new URL("../../templates/", import.meta.url));

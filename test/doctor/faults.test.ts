@@ -6,6 +6,7 @@ import { vllm } from "../../src/catalog/index.js";
 import { main } from "../../src/cli/main.js";
 import {
   closedPort,
+  doctorWith,
   localhostCertificate,
   runCli,
   startHttpServer,
@@ -57,15 +58,10 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
   });
 
   test("reports a host name that does not resolve and names VLLM_TARGET", async () => {
-    const env = writeEnvFile(["VLLM_TARGET=nonexistent.invalid:8000"]);
-    try {
-      const result = await runCli(["doctor", "--env-file", env.path, "--prometheus-url", noPrometheus]);
-      assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stdout, /✖ cannot resolve host nonexistent\.invalid/);
-      assert.match(result.stdout, /check the host name in VLLM_TARGET/);
-    } finally {
-      env.remove();
-    }
+    const result = await doctorWith(["VLLM_TARGET=nonexistent.invalid:8000"], ["--prometheus-url", noPrometheus]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /✖ cannot resolve host nonexistent\.invalid/);
+    assert.match(result.stdout, /check the host name in VLLM_TARGET/);
   });
 
   test("explains a 404 as a wrong metrics path", async () => {
@@ -232,18 +228,13 @@ describe("vllm-monitor doctor against faulty endpoints", () => {
   });
 
   test("rejects bad input with exit 2 and lists every problem at once", async () => {
-    const env = writeEnvFile(["VLLM_TARGET=http://bad host", "SCHEMA=ftp", "this is not an assignment"]);
-    try {
-      const result = await runCli(["doctor", "--env-file", env.path, "--timeout", "soon"]);
-      assert.equal(result.code, 2);
-      assert.match(result.stderr, /--timeout "soon" is not a positive number/);
-      assert.match(result.stderr, /SCHEMA \(.*\.env:2\): must be http or https/);
-      assert.match(result.stderr, /VLLM_TARGET \(.*\.env:1\): item "http:\/\/bad host" is not a valid URL/);
-      assert.match(result.stderr, /\.env:3: /);
-      assert.equal(result.stdout, "");
-    } finally {
-      env.remove();
-    }
+    const result = await doctorWith(["VLLM_TARGET=http://bad host", "SCHEMA=ftp", "this is not an assignment"], ["--timeout", "soon"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--timeout "soon" is not a positive number/);
+    assert.match(result.stderr, /SCHEMA \(.*\.env:2\): must be http or https/);
+    assert.match(result.stderr, /VLLM_TARGET \(.*\.env:1\): item "http:\/\/bad host" is not a valid URL/);
+    assert.match(result.stderr, /\.env:3: /);
+    assert.equal(result.stdout, "");
   });
 
   test("rejects an --env-file that does not exist with exit 2", async () => {

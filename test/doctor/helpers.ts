@@ -75,6 +75,16 @@ export function writeEnvFile(lines: readonly string[]): { path: string; dir: str
   return { path, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `vllm-monitor doctor --env-file <a .env of these lines> <args>` in this process; the .env is removed after. */
+export async function doctorWith(envLines: readonly string[], args: readonly string[] = []): Promise<CliResult> {
+  const env = writeEnvFile(envLines);
+  try {
+    return await runCli(["doctor", "--env-file", env.path, ...args]);
+  } finally {
+    env.remove();
+  }
+}
+
 /**
  * Runs `vllm-monitor <args>` in this process, with none of our variables inherited from the test's
  * environment and a stack registry of its own (so no running stack of the developer's is seen).

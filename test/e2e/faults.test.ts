@@ -14,8 +14,8 @@ interface AlertRuleYaml {
   readonly for?: string;
 }
 
-/** Every `for:` a tenth as long, so the target-down alert fires in seconds rather than minutes. */
-const FOR_SCALE = 0.1;
+/** Every `for:` a thirtieth as long, so the target-down alert (3m) fires after 6 s rather than minutes. */
+const FOR_SCALE = 0.033;
 
 /** The alert on `up == 0`, as rendered with ALERT_FOR_SCALE, and its `for:` in seconds. */
 function targetDownAlert(): { name: string; forSeconds: number } {

@@ -199,7 +199,7 @@ describe("rendering for a fleet", () => {
     assert.deepEqual(readdirSync(join(dir, "central")).sort(), [".vllm-monitor-output", "prometheus"]);
     assert.match(
       readFileSync(join(dir, "central", OUTPUT_LAYOUT.rulesDir, "vllm-alerts.yml"), "utf8"),
-      /alert: ScrapeTargetDown\n\s+expr: up\{job=~"vllm\|prometheus\|node\|gpu"\} == 0\n\s+for: 90s/,
+      /alert: ScrapeTargetDown\n\s+expr: up\{job=~"vllm\|gpu\|node\|prometheus"\} == 0\n\s+for: 90s/,
     );
   });
 });

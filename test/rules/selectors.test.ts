@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { defaultKubernetesOptions, kubernetesSelectors, vllmJob } from "../../src/kubernetes/index.js";
 import { ALL_TARGETS, buildMixin, defaultMixinConfig, type MixinSelectors } from "../../src/mixin/index.js";
 import { ALERTS_FILE } from "../../src/mixin/rules/index.js";
 import { ruleFileText } from "../../src/render/rule-file-text.js";
+import { nativeEndpoints } from "../../src/render/endpoints.js";
 import { renderStackConfig } from "../../src/render/stack.js";
 import { runPromtool } from "../helpers/promtool.js";
 import { loadSettings } from "../../src/config/load.js";
@@ -82,17 +83,22 @@ describe("job selectors of the mixin", () => {
     assert.equal(result.code, 0, result.output);
   });
 
-  test("conf rules scopes ScrapeTargetDown to the stack's own jobs, for a central ruler", async () => {
+  test("conf rules scopes ScrapeTargetDown to the stack's own jobs, every job of its prometheus.yml, for a central ruler", async () => {
     await writeFile(join(dir, ".env"), "VLLM_TARGET=vllm.internal:8000\nADMIN_PASSWORD=x-test-only\n");
     const settings = loadSettings({ envFile: join(dir, ".env"), environment: {}, hostName: "test-host" });
-    const rendered = await renderStackConfig(settings, {
-      outDir: join(dir, "out"),
-      mode: "native",
-      part: "rules",
-      endpoints: { simulatorTarget: "127.0.0.1:1" } as never,
-    });
-    const alerts = String(rendered.files.find((file) => file.path.endsWith(ALERTS_FILE))?.content);
-    assert.match(alerts, /up\{job=~"vllm\|prometheus\|node\|gpu"\} == 0/);
+    const render = (part: "rules" | "prometheus") =>
+      renderStackConfig(settings, { outDir: join(dir, "out"), mode: "native", part, endpoints: nativeEndpoints(settings) });
+    const alerts = String((await render("rules")).files.find((file) => file.path.endsWith(ALERTS_FILE))?.content);
+    assert.match(alerts, /up\{job=~"vllm\|gpu\|node\|prometheus"\} == 0/);
+    const config = (await render("prometheus")).files.find((file) => file.path.endsWith("prometheus.yml"));
+    assert.ok(config, "prometheus.yml is rendered");
+    const jobs = (parse(String(config.content)) as { scrape_configs: { job_name: string }[] }).scrape_configs.map((job) => job.job_name);
+    const scope = ["vllm", "gpu", "node", "prometheus"];
+    assert.deepEqual(
+      jobs.filter((job) => !scope.includes(job)),
+      [],
+      "the scope names every job the stack scrapes",
+    );
   });
 
   test("the committed PrometheusRule carries the scoped alert", async () => {

@@ -44,7 +44,15 @@ test("on 0.32 the MFU counters stay at 0 while tokens flow, as vLLM without --en
 });
 
 test("observes request_num_preemptions once per finished request on 0.32, with buckets 1, 2, 3, 4, 5, 10, 20, and not on the 2026-08 line", async (t) => {
-  const newest = await startSimulator({ metricsVersion: "0.32", load: "overload", seed: 5, kvBlocks: 600, maxModelLen: 4096 });
+  // why: a short queue (the rest is refused with 503) keeps the drain below to the requests already admitted.
+  const newest = await startSimulator({
+    metricsVersion: "0.32",
+    load: "overload",
+    seed: 5,
+    kvBlocks: 600,
+    maxModelLen: 4096,
+    maxNumQueuedReqs: 4,
+  });
   const current = await startSimulator({ metricsVersion: "current", load: "idle", seed: 5 });
   t.after(async () => Promise.all([newest.close(), current.close()]));
   await waitUntil(async () => total((await scrape(newest.urls[0]!))(vllm.numPreemptions.name)) > 0, {

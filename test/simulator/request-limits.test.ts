@@ -55,7 +55,7 @@ describe("simulator request limits", () => {
     const url = simulator.urls[0] as string;
     const target = new URL(url).host;
     const prometheus = await startPrometheus({
-      config: `global: {scrape_interval: 3s, scrape_timeout: 3s, evaluation_interval: 3s}\nscrape_configs: [{job_name: sim, static_configs: [{targets: ["${target}"]}]}]\n`,
+      config: `global: {scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 2s}\nscrape_configs: [{job_name: sim, static_configs: [{targets: ["${target}"]}]}]\n`,
     });
     after(() => prometheus.stop());
     await prometheus.waitForScrapes(2, { job: "sim" });
@@ -79,7 +79,7 @@ describe("simulator request limits", () => {
     const streamed = await post(completions, oversized, { chunked: true });
     assert.equal(streamed.status, 413);
 
-    // Three more scrapes after the last request: with a 3 s timeout, a blocked event loop shows as up = 0.
+    // Three more scrapes after the last request: with a 2 s timeout, a blocked event loop shows as up = 0.
     const scrapes = async () => (await prometheus.query('count_over_time(up{job="sim"}[1h])'))[0]?.value ?? 0;
     const seen = await scrapes();
     await waitUntil(async () => (await scrapes()) >= seen + 3, { what: "three more scrapes", timeoutMs: 60_000, intervalMs: 250 });

@@ -1,11 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
 import { loadSettings } from "../../src/config/load.js";
 import { Secret } from "../../src/config/secret.js";
 import { isUserError } from "../../src/errors.js";
 import type { NativeBinaries } from "../../src/stack/native/binaries.js";
 import { nativePaths } from "../../src/stack/native/paths.js";
-import { grafanaSpec, planNativeProcesses, type NativePlanInput } from "../../src/stack/native/plan.js";
+import { DEMO_FEATURES, grafanaSpec, planNativeProcesses, type NativePlanInput } from "../../src/stack/native/plan.js";
 
 const paths = nativePaths("/work/site", "build");
 const password = new Secret("ADMIN_PASSWORD", "grafana-admin-pw");
@@ -104,24 +106,18 @@ describe("native process plan", () => {
       "9400",
       "--load",
       "steady",
-      "--metrics-version",
-      "0.32",
-      "--speculative",
-      "3",
-      "--lora-adapters",
-      "3",
-      "--enable-mfu-metrics",
-      "--kv-cache-metrics",
-      "--kv-connector",
-      "multi",
-      "--multimodal",
-      "--max-num-queued-reqs",
-      "64",
+      ...DEMO_FEATURES,
     ]);
     assert.deepEqual(
       simulator?.ports.map((use) => use.variable),
       ["SIMULATOR_PORT", "SIMULATOR_GPU_PORT"],
     );
+  });
+
+  test("the native demo's simulator switches on what docker-compose.yml's demo simulator does", async () => {
+    const compose = parse(await readFile("docker-compose.yml", "utf8")) as { services: { simulator: { command: string[] } } };
+    const command = compose.services.simulator.command;
+    assert.deepEqual(command.slice(command.indexOf("--load") + 2), [...DEMO_FEATURES]);
   });
 });
 
