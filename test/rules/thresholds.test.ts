@@ -4,7 +4,8 @@ import { knownSeriesNames } from "../../src/catalog/index.js";
 import { loadSettings } from "../../src/config/load.js";
 import { allSelectedValues, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { buildMixin, defaultThresholdInputs, mixinConfig, scaleDuration, thresholds } from "../../src/mixin/index.js";
-import { droppedFamilies, recordingRules } from "../../src/mixin/rules/index.js";
+import { droppedFamilies, recordingRules, recordsByName } from "../../src/mixin/rules/index.js";
+import { sloBadRateRecord } from "../../src/promql/slo.js";
 import { ruleFileText } from "../../src/render/rule-file-text.js";
 
 describe("the mixin's thresholds", () => {
@@ -16,7 +17,9 @@ describe("the mixin's thresholds", () => {
     const mixin = buildMixin(mixinConfig(settings));
     const alerts = mixin.ruleFiles.map((file) => ruleFileText(file)).join("\n");
     assert.match(alerts, /job_model_name:vllm_time_to_first_token_seconds:p95_rate5m > 1\n/);
-    assert.match(alerts, /job_model_name:vllm_e2e_request_latency_seconds:p95_rate5m > 30\n/);
+    assert.match(alerts, /\(job_model_name:vllm_e2e_request_latency_seconds:p95_rate5m > 30\) and on \(job, model_name\)/);
+    // why: the TTFT budget counts the requests above the same bucket edge.
+    assert.match(recordsByName(mixin.ruleFiles).get(sloBadRateRecord("ttft")) ?? "", /le=~"1\(\\\\\.0\)\?"/);
     assert.match(alerts, /runbook_url: https:\/\/wiki\.example\.com\/vllm\/runbooks#vllmtimetofirsttokenhigh\n/);
     for (const dashboards of [mixin.recordedDashboards, mixin.portableDashboards]) {
       const queries = dashboards.flatMap((file) => dashboardQueries(file.dashboard));
