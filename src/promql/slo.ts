@@ -9,7 +9,8 @@ import { summedBucketRates, type QueryOptions } from "./vllm.js";
  * The service level indicators of the two objectives, as ratios of bad to all requests per job and
  * model, and the recording rules that make their burn-rate alerts cheap (SRE workbook, ch. 5):
  * - availability: engine errors (`finished_reason="error"`) plus HTTP 5xx answers of the API
- *   server, minus the 503s vLLM sends on purpose when its admission caps shed load;
+ *   server, minus the 503s vLLM sends on purpose when its admission caps shed load, and minus the
+ *   500s that answer an engine error (counted once, per server);
  * - ttft: requests whose first token came later than SLO_TTFT_SECONDS (a bucket edge, so exact).
  * Each has a 5-minute rate of bad and of all requests; every longer window averages those, so a
  * 3-day ratio reads a few series per model instead of every instance's counters.
@@ -107,9 +108,12 @@ export function sloRates(key: SloKey, ttftSeconds: number, options: QueryOptions
     options.source === "recorded"
       ? sumBy(PER_SERVER_MODEL, series(counterRecord(requests), [...options.scope.vllm, ...extra]))
       : sumBy(PER_SERVER_MODEL, `rate(${series(requests.family.name, [...options.scope.vllm, ...extra])}[${options.scope.window}])`);
+  const engineErrors = finished([matcher("finished_reason", "=", "error")]);
   const api = apiFailureRates(options.scope, options.source);
-  const all = addParts(by, { finished: finished([]), api });
-  const bad = addParts(by, { engine: finished([matcher("finished_reason", "=", "error")]), api });
+  // why: a non-streamed request the engine fails is also answered 500; only the 5xx beyond the engine errors are failures the engine never saw.
+  const apiOnly = `clamp_min(${api} - (${engineErrors} or 0 * ${api}), 0)`;
+  const all = addParts(by, { finished: finished([]), api: apiOnly });
+  const bad = addParts(by, { engine: engineErrors, api: apiOnly });
   // why: a model with no error series yet (V0, or a fresh server) has a ratio of 0, not no data.
   return { bad: `(${bad} or 0 * ${all})`, all };
 }
