@@ -374,7 +374,7 @@ function replicaAlerts(thresholds: Thresholds): AlertRule[] {
           "The remaining servers carry all the traffic: queues, latency and load shedding grow, and one more failure may take the model down.",
         diagnose: [
           "Machine overview → Targets up, and Prometheus → Status → Targets: which vLLM target is down (ScrapeTargetDown names it) or missing.",
-          "Fleet overview → Instances per model; on Kubernetes, `kubectl get pods` of the deployment (crash loops, pending pods without GPUs).",
+          "Instances dashboard: which servers still report; on Kubernetes, `kubectl get pods` of the deployment (crash loops, pending pods without GPUs).",
           `Query: \`count by (job) (group by (job, instance) (${vllm.numRequestsRunning.name}))\`.`,
         ],
         fix: [
