@@ -10,7 +10,8 @@
  * the names and label sets match what the real rules produce.
  */
 import { FINISHED_REASONS, dcgm, httpServer, metricsVersionSpec, node, vllm, type MetricFamily } from "../src/catalog/index.js";
-import { AGGREGATES, ERROR_RATIO_WINDOWS, errorRatioWindowRecord, sloRatioRecord } from "../src/promql/aggregates.js";
+import { AGGREGATES, sloRatioRecord } from "../src/promql/aggregates.js";
+import { SLO_WINDOWS, sloBadRatioRecord } from "../src/promql/slo.js";
 import {
   bucketRecord,
   counterRecord,
@@ -291,7 +292,7 @@ function fleetPlans(instances: number): FleetPlan[] {
       add(sloRatioRecord(signal), labels, (loads) => logNormalCdf(edge, shape.median * (0.8 + 0.4 * mean(loads)), shape.sigma));
     }
     add(errorRatioRecord(), labels, () => ERROR_SHARE);
-    for (const window of ERROR_RATIO_WINDOWS) add(errorRatioWindowRecord(window), labels, () => ERROR_SHARE);
+    for (const window of SLO_WINDOWS) add(sloBadRatioRecord("availability", window), labels, () => ERROR_SHARE);
   }
   const all = (fn: (l: number) => number) => (loads: Float64Array) => loads.reduce((sum, l) => sum + fn(l), 0);
   for (const [status, share] of Object.entries({ "2xx": 0.99 - ERROR_SHARE, "4xx": 0.01, "5xx": ERROR_SHARE })) {

@@ -98,9 +98,18 @@ function bucketEdgeSeconds(buckets: readonly number[] | undefined) {
     .string()
     .regex(/^\d+(\.\d+)?$/, { error: "must be a number of seconds, e.g. 2.5" })
     .transform((text) => Number(text))
-    .refine((value) => edges.includes(value), {
-      error: `is not a bucket boundary of the histogram; valid boundaries: ${edges.join(", ")}`,
+    .superRefine((value, context) => {
+      if (edges.includes(value)) return;
+      context.issues.push({ code: "custom", message: notABucketEdge(value, edges), input: value });
     });
+}
+
+/** Names the boundaries either side of `value`, so the fix is one of two numbers, then lists them all. */
+function notABucketEdge(value: number, edges: readonly number[]): string {
+  const below = edges.filter((edge) => edge < value).at(-1);
+  const above = edges.find((edge) => edge > value);
+  const nearest = [below, above].filter((edge) => edge !== undefined).join(" or ");
+  return `is not a bucket boundary of the histogram, so the share of requests within it cannot be read exactly; the nearest boundaries are ${nearest} (all: ${edges.join(", ")})`;
 }
 
 /** An image reference as docker accepts it: no spaces, quotes or line breaks. */
@@ -467,7 +476,7 @@ export const ENV_VARIABLES = {
   },
   SLO_AVAILABILITY: {
     description:
-      "Availability objective in percent: the share of finished requests that the server does not fail (finished_reason error) over 30 days. Drives the four burn-rate alerts " +
+      "Availability objective in percent: the share of requests the server does not fail over 28 days. Failures are engine errors (finished_reason error) plus HTTP 5xx answers, minus the 503s of deliberate load shedding. Drives the four burn-rate alerts " +
       "(14.4x over 1h and 5m and 6x over 6h and 30m page; 3x over 1d and 2h and 1x over 3d and 6h open a ticket).",
     default: "99.5",
     example: "99.9",
@@ -479,6 +488,54 @@ export const ENV_VARIABLES = {
       .regex(/^\d+(\.\d+)?$/, { error: "must be a percentage such as 99.5" })
       .transform((text) => Number(text))
       .refine((value) => value >= 90 && value <= 99.99, { error: "must be from 90 to 99.99" }),
+    group: "alerts",
+  },
+  SLO_TTFT_TARGET: {
+    description:
+      "Share of requests (a fraction, e.g. 0.99) that must get their first token within SLO_TTFT_SECONDS over 28 days: the TTFT objective. Drives the four TTFT burn-rate alerts " +
+      "(14.4x over 1h and 5m and 6x over 6h and 30m page; 3x over 1d and 2h and 1x over 3d and 6h open a ticket) and the Service level row.",
+    default: "0.99",
+    example: "0.95",
+    secret: false,
+    substitutable: false,
+    fix: "use a fraction from 0.95 to 0.9999, e.g. 0.99 (not a percentage)",
+    schema: z
+      .string()
+      .regex(/^0?\.\d+$/, { error: "must be a fraction between 0 and 1 such as 0.99 (not a percentage like 99)" })
+      .transform((text) => Number(text))
+      .refine((value) => value >= 0.95 && value <= 0.9999, {
+        // why: below 1 - 1/14.4 (about 0.93) the fastest tier would need more than 100 % slow requests and could never page.
+        error: "must be from 0.95 to 0.9999: with a looser target the 14.4x burn-rate tier could never fire",
+      }),
+    group: "alerts",
+  },
+  VLLM_EXPECTED_REPLICAS: {
+    description:
+      "How many vLLM servers (scrape targets serving vLLM metrics) should be up. When set, VllmReplicasBelowExpected warns while fewer serve; empty: no such alert.",
+    example: "4",
+    secret: false,
+    substitutable: false,
+    fix: "use a whole number of servers from 1 to 10000, e.g. 4, or leave it empty",
+    schema: z
+      .string()
+      .regex(/^\d+$/, { error: "must be a whole number of servers such as 4" })
+      .transform((text) => Number(text))
+      .refine((value) => value >= 1 && value <= 10000, { error: "must be from 1 to 10000" }),
+    group: "alerts",
+  },
+  ALERT_GPU_FREE_MEMORY_GIB: {
+    description:
+      "GiB of free GPU framebuffer memory below which GpuMemoryNearFull warns. Empty (the default): no GPU memory alert, because vLLM reserves " +
+      "--gpu-memory-utilization of every GPU at start and high use is its normal state. Set it (e.g. 1) where other processes share the GPUs.",
+    example: "1",
+    secret: false,
+    substitutable: false,
+    fix: "use a positive number of GiB such as 1 or 0.5, or leave it empty",
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: "must be a positive number of GiB such as 1" })
+      .transform((text) => Number(text))
+      .refine((value) => value > 0 && value <= 1024, { error: "must be above 0 and at most 1024" }),
     group: "alerts",
   },
   SLO_E2E_SECONDS: {

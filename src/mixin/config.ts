@@ -12,11 +12,14 @@ import type { Selector } from "../promql/selector.js";
 export interface Thresholds {
   /** TTFT objective: `quantile` of requests get their first token within `seconds` (a bucket edge). */
   readonly ttft: { readonly seconds: number; readonly quantile: number; readonly for: string };
-  /** End-to-end latency objective, likewise. */
-  readonly e2e: { readonly seconds: number; readonly quantile: number; readonly for: string };
+  /**
+   * End-to-end latency objective, likewise; `secondsPerToken` is the mean time per output token that
+   * must also be exceeded, so long generations that are slow only because they are long do not page.
+   */
+  readonly e2e: { readonly seconds: number; readonly quantile: number; readonly secondsPerToken: number; readonly for: string };
   /** Requests waiting, per instance, that count as a queue building up. */
   readonly queueWaiting: { readonly requests: number; readonly for: string };
-  /** KV-cache usage (0–1) that leaves no room: preemptions follow. */
+  /** KV-cache usage (0–1) that leaves no room; it alerts only while requests also wait or get preempted. */
   readonly kvCacheUsage: { readonly ratio: number; readonly for: string };
   /** Preemptions per second, per instance, that are no longer a blip. */
   readonly preemptions: { readonly perSecond: number; readonly for: string };
@@ -31,20 +34,18 @@ export interface Thresholds {
    * Free framebuffer memory below which a GPU is under memory pressure. Not a used share: vLLM
    * reserves `--gpu-memory-utilization` (0.9 by default) of each GPU at start, so high use is normal.
    */
-  readonly gpuMemory: { readonly freeBytes: number; readonly for: string };
+  readonly gpuMemory: { readonly freeBytes?: number; readonly for: string };
+  /** vLLM servers that should serve (VLLM_EXPECTED_REPLICAS); undefined: no replica alert. */
+  readonly replicas: { readonly expected?: number; readonly for: string };
   /** Inter-token latency objective: `quantile` of token gaps within `seconds`. */
   readonly itl: { readonly seconds: number; readonly quantile: number; readonly for: string };
   /**
-   * The error objective (share of finished requests not failed by the server) and its multi-window
-   * burn-rate alerts: `factor` × the error budget over both windows.
+   * The availability objective (share of requests the server does not fail, SLO_AVAILABILITY) and its
+   * multi-window burn-rate alerts: `factor` × the error budget over both windows.
    */
-  readonly errorBudget: {
-    readonly objective: number;
-    /** Finished requests per 5 minutes below which one error is too large a share to mean anything. */
-    readonly minRequests: number;
-    /** Multiwindow, multi-burn-rate tiers (SRE workbook, kubernetes-mixin): two page, two open a ticket. */
-    readonly tiers: readonly BurnRate[];
-  };
+  readonly errorBudget: ErrorBudget;
+  /** The TTFT objective: SLO_TTFT_TARGET of requests get their first token within `ttft.seconds`. */
+  readonly ttftBudget: ErrorBudget;
   /** Share of HTTP requests answered with a 5xx status by the vLLM API servers. */
   readonly apiErrors: { readonly ratio: number; readonly minRequests: number; readonly for: string };
   /** A new Xid error: how long the last-Xid gauge must show it (the condition lasts `window`). */
@@ -66,6 +67,15 @@ export interface Thresholds {
   readonly gpuPeak: { readonly flopsPerSecond?: number; readonly memoryBytesPerSecond?: number };
 }
 
+export interface ErrorBudget {
+  /** Share of good requests promised, e.g. 0.995. */
+  readonly objective: number;
+  /** Requests over a tier's long window below which one bad request is too large a share to mean anything. */
+  readonly minRequests: number;
+  /** Multiwindow, multi-burn-rate tiers (SRE workbook, kubernetes-mixin): two page, two open a ticket. */
+  readonly tiers: readonly BurnRate[];
+}
+
 export interface BurnRate {
   readonly alert: string;
   readonly factor: number;
@@ -83,8 +93,12 @@ const BASE_THRESHOLDS = {
   e2eQuantile: 0.95,
   // Raise when bursts of 50 queued requests are normal for your fleet (batch clients); lower for interactive-only traffic.
   queueWaiting: { requests: 50, for: "5m" },
-  // Lower (e.g. 0.9) if preemptions hurt you before the cache is full; raise only with spare KV headroom.
+  // Lower (e.g. 0.9) if preemptions hurt you before the cache is full. A full cache alone is healthy saturation
+  // (vLLM fills it by design), so the alert also needs requests waiting or preemptions.
   kvCacheUsage: { ratio: 0.95, for: "10m" },
+  // 0.1 s per output token is 10 tokens/s end to end, queueing and prefill included: slower than any healthy
+  // server. A 2,000-token answer at 30 tokens/s takes 67 s and is fine; it stays under this and does not page.
+  e2eSecondsPerToken: 0.1,
   // Raise when occasional preemption under peak load is accepted; 0.1/s is one every 10 s per instance.
   preemptions: { perSecond: 0.1, for: "15m" },
   // Lower for strict error budgets; 5 % of requests failing for 10 minutes is an incident everywhere.
@@ -96,22 +110,23 @@ const BASE_THRESHOLDS = {
   vllmMetricsAbsent: { for: "5m" },
   // Lower to your GPUs' throttle point minus a margin (nvidia-smi -q: "GPU Slowdown Temp"); 85 °C suits H100/H200.
   gpuTemperature: { celsius: 85, for: "10m" },
-  // 1 GiB is what a CUDA graph capture or a second process needs; raise it on GPUs shared with other work.
-  gpuMemory: { freeBytes: 1024 ** 3, for: "15m" },
+  // Off unless ALERT_GPU_FREE_MEMORY_GIB is set: vLLM holds --gpu-memory-utilization of each GPU on purpose.
+  gpuMemory: { for: "15m" },
+  // Long enough for a rolling restart of one server; shorter pages for every deploy.
+  replicas: { for: "10m" },
   // ITL is judged at p99: one stall in a hundred tokens is what users notice while text streams.
   itlQuantile: 0.99,
   // The objective is SLO_AVAILABILITY. Four tiers as in Google's SRE workbook and kubernetes-mixin: 2 % of a
   // 30-day budget in 1 h or 5 % in 6 h pages; 10 % in 1 d or 10 % in 3 d opens a ticket. Each tier needs
   // `minRequests` finished requests over its long window: fewer make one error too large a share.
-  errorBudget: {
-    minRequests: 100,
-    tiers: [
-      { alert: "VllmErrorBudgetBurnFast", factor: 14.4, longWindow: "1h", shortWindow: "5m", for: "2m", severity: "critical" },
-      { alert: "VllmErrorBudgetBurnHigh", factor: 6, longWindow: "6h", shortWindow: "30m", for: "15m", severity: "critical" },
-      { alert: "VllmErrorBudgetBurnSlow", factor: 3, longWindow: "1d", shortWindow: "2h", for: "1h", severity: "warning" },
-      { alert: "VllmErrorBudgetBurnSteady", factor: 1, longWindow: "3d", shortWindow: "6h", for: "3h", severity: "warning" },
-    ],
-  },
+  // The TTFT objective (SLO_TTFT_TARGET) has the same tiers, named VllmTtftBudgetBurn*.
+  budgetMinRequests: 100,
+  burnTiers: [
+    { name: "Fast", factor: 14.4, longWindow: "1h", shortWindow: "5m", for: "2m", severity: "critical" },
+    { name: "High", factor: 6, longWindow: "6h", shortWindow: "30m", for: "15m", severity: "critical" },
+    { name: "Slow", factor: 3, longWindow: "1d", shortWindow: "2h", for: "1h", severity: "warning" },
+    { name: "Steady", factor: 1, longWindow: "3d", shortWindow: "6h", for: "3h", severity: "warning" },
+  ],
   // 5xx answers from the API server itself: rejected, crashed or timed-out requests, which finished_reason never sees.
   apiErrors: { ratio: 0.05, minRequests: 100, for: "10m" },
   // Any new Xid matters; 10 minutes is how long the alert keeps showing one after the gauge changed.
@@ -149,6 +164,12 @@ export interface ThresholdInputs {
   readonly itlSeconds: number;
   /** SLO_AVAILABILITY, in percent. */
   readonly availabilityPercent: number;
+  /** SLO_TTFT_TARGET, a fraction. */
+  readonly ttftTarget: number;
+  /** ALERT_GPU_FREE_MEMORY_GIB; undefined: no GPU memory alert. */
+  readonly gpuFreeMemoryGib?: number;
+  /** VLLM_EXPECTED_REPLICAS; undefined: no replica alert. */
+  readonly expectedReplicas?: number;
   /** Multiplies every `for:` (ALERT_FOR_SCALE). */
   readonly forScale: number;
   /** GPU_PEAK_TFLOPS; undefined: from the GPU model. */
@@ -164,7 +185,21 @@ export function defaultThresholdInputs(): ThresholdInputs {
     e2eSeconds: defaultValue("SLO_E2E_SECONDS"),
     itlSeconds: defaultValue("SLO_ITL_SECONDS"),
     availabilityPercent: defaultValue("SLO_AVAILABILITY"),
+    ttftTarget: defaultValue("SLO_TTFT_TARGET"),
     forScale: defaultValue("ALERT_FOR_SCALE"),
+  };
+}
+
+/** An objective's budget with the four tiers, alerts named `Vllm<prefix>BudgetBurn<tier>`. */
+function budget(objective: number, prefix: "Error" | "Ttft", scaled: (duration: string) => string): ErrorBudget {
+  return {
+    objective,
+    minRequests: BASE_THRESHOLDS.budgetMinRequests,
+    tiers: BASE_THRESHOLDS.burnTiers.map(({ name, ...tier }) => ({
+      ...tier,
+      alert: `Vllm${prefix}BudgetBurn${name}`,
+      for: scaled(tier.for),
+    })),
   };
 }
 
@@ -173,7 +208,7 @@ export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): 
   const base = BASE_THRESHOLDS;
   return {
     ttft: { seconds: inputs.ttftSeconds, quantile: base.ttftQuantile, for: scaled(base.latencyFor) },
-    e2e: { seconds: inputs.e2eSeconds, quantile: base.e2eQuantile, for: scaled(base.latencyFor) },
+    e2e: { seconds: inputs.e2eSeconds, quantile: base.e2eQuantile, secondsPerToken: base.e2eSecondsPerToken, for: scaled(base.latencyFor) },
     queueWaiting: { ...base.queueWaiting, for: scaled(base.queueWaiting.for) },
     kvCacheUsage: { ...base.kvCacheUsage, for: scaled(base.kvCacheUsage.for) },
     preemptions: { ...base.preemptions, for: scaled(base.preemptions.for) },
@@ -182,13 +217,14 @@ export function thresholds(inputs: ThresholdInputs = defaultThresholdInputs()): 
     targetDown: { for: scaled(base.targetDown.for) },
     vllmMetricsAbsent: { for: scaled(base.vllmMetricsAbsent.for) },
     gpuTemperature: { ...base.gpuTemperature, for: scaled(base.gpuTemperature.for) },
-    gpuMemory: { ...base.gpuMemory, for: scaled(base.gpuMemory.for) },
-    itl: { seconds: inputs.itlSeconds, quantile: base.itlQuantile, for: scaled(base.latencyFor) },
-    errorBudget: {
-      objective: Math.round(inputs.availabilityPercent * 1e4) / 1e6,
-      minRequests: base.errorBudget.minRequests,
-      tiers: base.errorBudget.tiers.map((tier) => ({ ...tier, for: scaled(tier.for) })),
+    gpuMemory: {
+      ...(inputs.gpuFreeMemoryGib === undefined ? {} : { freeBytes: Math.round(inputs.gpuFreeMemoryGib * 1024 ** 3) }),
+      for: scaled(base.gpuMemory.for),
     },
+    replicas: { ...(inputs.expectedReplicas === undefined ? {} : { expected: inputs.expectedReplicas }), for: scaled(base.replicas.for) },
+    itl: { seconds: inputs.itlSeconds, quantile: base.itlQuantile, for: scaled(base.latencyFor) },
+    errorBudget: budget(Math.round(inputs.availabilityPercent * 1e4) / 1e6, "Error", scaled),
+    ttftBudget: budget(inputs.ttftTarget, "Ttft", scaled),
     apiErrors: { ...base.apiErrors, for: scaled(base.apiErrors.for) },
     gpuXid: { ...base.gpuXid, for: scaled(base.gpuXid.for) },
     gpuRowRemap: { for: scaled(base.gpuRowRemap.for) },
@@ -242,7 +278,10 @@ export function mixinConfig(settings: Pick<Settings, "env">, selectors: MixinSel
       e2eSeconds: env.SLO_E2E_SECONDS,
       itlSeconds: env.SLO_ITL_SECONDS,
       availabilityPercent: env.SLO_AVAILABILITY,
+      ttftTarget: env.SLO_TTFT_TARGET,
       forScale: env.ALERT_FOR_SCALE,
+      ...(env.ALERT_GPU_FREE_MEMORY_GIB === undefined ? {} : { gpuFreeMemoryGib: env.ALERT_GPU_FREE_MEMORY_GIB }),
+      ...(env.VLLM_EXPECTED_REPLICAS === undefined ? {} : { expectedReplicas: env.VLLM_EXPECTED_REPLICAS }),
       ...(env.GPU_PEAK_TFLOPS === undefined ? {} : { gpuPeakTflops: env.GPU_PEAK_TFLOPS }),
       ...(env.GPU_PEAK_MEMORY_BANDWIDTH_GBPS === undefined ? {} : { gpuPeakMemoryGbps: env.GPU_PEAK_MEMORY_BANDWIDTH_GBPS }),
     }),

@@ -8,7 +8,6 @@ import {
   MODEL_LEVEL_LABELS,
   RECORDING_WINDOW,
   counterSignals,
-  errorRatioRecord,
   histogramSignals,
   recordedMetricPart,
   type HistogramSignal,
@@ -18,21 +17,13 @@ import { counterRate, kvCacheUsage, requestsRunning, requestsWaiting, shareAtOrB
 /**
  * Recording rules whose series count does not grow with the number of vLLM instances: per job and
  * model (`job_model_name:`), per job and GPU host (`job_hostname:`) and per job (`job:`). The Fleet
- * overview reads only these, so its refresh costs the same for 10 or 1,000 instances; alerts read
- * the longer error-ratio windows. Names follow `level:metric:operations`, the metric part built
+ * overview reads only these, so its refresh costs the same for 10 or 1,000 instances (the
+ * objectives' windows are in slo.ts). Names follow `level:metric:operations`, the metric part built
  * like signals.ts: the wire name with ':' → '_', or a neutral name where several exporters feed it.
  */
 
 export const HOST_LEVEL_LABELS = ["job", "hostname"] as const;
 export const JOB_LEVEL_LABELS = ["job"] as const;
-
-/** Burn-rate windows of the error objective besides the 5-minute one (signals.ts `errorRatioRecord`). */
-export const ERROR_RATIO_WINDOWS = ["30m", "1h", "2h", "6h", "1d", "3d"] as const;
-export type ErrorRatioWindow = (typeof ERROR_RATIO_WINDOWS)[number] | typeof RECORDING_WINDOW;
-
-/** Long windows of the burn-rate tiers: each has a recorded request rate, the traffic gate of its alert. */
-export const REQUEST_RATE_WINDOWS = ["1h", "6h", "1d", "3d"] as const;
-export type RequestRateWindow = (typeof REQUEST_RATE_WINDOWS)[number];
 
 const model = (metric: string, operations: string) => `job_model_name:${metric}:${operations}`;
 const host = (metric: string, operations: string) => `job_hostname:${metric}:${operations}`;
@@ -75,18 +66,6 @@ export function sloRatioRecord(signal: HistogramSignal): string {
   const family = signal.families[0];
   if (family === undefined) throw new Error(`histogram signal ${signal.key} names no family`);
   return model(recordedMetricPart(family.name), `slo_ratio_rate${RECORDING_WINDOW}`);
-}
-
-/** `job_model_name:vllm_request_errors:ratio_rate1h`; the 5-minute window is signals.ts' record. */
-export function errorRatioWindowRecord(window: ErrorRatioWindow): string {
-  return window === RECORDING_WINDOW
-    ? errorRatioRecord()
-    : errorRatioRecord().replace(new RegExp(`rate${RECORDING_WINDOW}$`), `rate${window}`);
-}
-
-/** `job_model_name:vllm_requests_finished:rate1h`: finished requests per second of a job and model, averaged over the window. */
-export function requestRateWindowRecord(window: RequestRateWindow): string {
-  return model("vllm_requests_finished", `rate${window}`);
 }
 
 export interface AggregateRule {
@@ -213,8 +192,6 @@ export function aggregateRules(options: AggregateOptions): AggregateRule[] {
   const scope = ruleScope(RECORDING_WINDOW);
   const recorded: QueryOptions = { scope, source: "recorded" };
   const histograms = histogramSignals();
-  const byModel = MODEL_LEVEL_LABELS;
-  const error = matcher("finished_reason", "=", "error");
   // why: only the HTTP series of jobs that serve vLLM; other Python services export http_requests_total too.
   const vllmJobs = `group by (job) (${series(vllm.numRequestsRunning.name)})`;
   const modelKeys = [
@@ -232,16 +209,6 @@ export function aggregateRules(options: AggregateOptions): AggregateRule[] {
     ...modelKeys.map((key) => ({ record: AGGREGATES[key], expr: aggregateQuery(key, recorded) })),
     { record: sloRatioRecord(histograms.ttft), expr: sloRatioQuery(histograms.ttft, options.ttftSeconds, recorded) },
     { record: sloRatioRecord(histograms.e2e), expr: sloRatioQuery(histograms.e2e, options.e2eSeconds, recorded) },
-    // why: long windows from the 5-minute rates already recorded per job and model: a few series instead of every instance's counters.
-    ...ERROR_RATIO_WINDOWS.map((window) => ({
-      record: errorRatioWindowRecord(window),
-      expr: `${sumBy(byModel, `avg_over_time(${series(AGGREGATES.requests, [error])}[${window}])`)} / ${sumBy(byModel, `avg_over_time(${AGGREGATES.requests}[${window}])`)}`,
-    })),
-    // why: the traffic gate of each burn-rate tier, over its long window: enough requests for a ratio to mean something.
-    ...REQUEST_RATE_WINDOWS.map((window) => ({
-      record: requestRateWindowRecord(window),
-      expr: sumBy(byModel, `avg_over_time(${AGGREGATES.requests}[${window}])`),
-    })),
     {
       record: AGGREGATES.httpRequests,
       expr: `${sumBy(["job", "status"], `rate(${series(httpServer.requests.name)}[${RECORDING_WINDOW}])`)} and on (job) ${vllmJobs}`,

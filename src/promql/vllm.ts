@@ -22,8 +22,8 @@ export const OUTCOME_REASONS = {
   abort: FINISHED_REASONS.filter((reason) => reason === "abort"),
 } as const;
 
-/** `sum by (…groupLabels)` of the per-second bucket rates of a histogram signal. */
-function summedBucketRates(signal: HistogramSignal, options: QueryOptions, groupLabels: readonly string[], extra: Selector): string {
+/** `sum by (…groupLabels)` of the per-second bucket rates of a histogram signal, the buckets narrowed by `extra`. */
+export function summedBucketRates(signal: HistogramSignal, options: QueryOptions, groupLabels: readonly string[], extra: Selector): string {
   const selector = [...options.scope.vllm, ...extra];
   if (options.source === "recorded") return sumBy(groupLabels, series(bucketRecord(signal), selector));
   const rates = signal.families.map((family) => rate(series(bucketSeries(family), selector), options.scope.window));

@@ -174,13 +174,28 @@ describe("loadSettings", () => {
     assert.match(message, /VLLM_TARGET \(.*\.env:1\): lists no target/);
   });
 
-  test("rejects an SLO that is not a bucket boundary, listing the valid boundaries", () => {
+  test("rejects an SLO that is not a bucket boundary, naming the nearest boundaries and listing them all", () => {
     const message = loadError(() => load(envDir("SLO_TTFT_SECONDS=2\nSLO_E2E_SECONDS=45\n")));
     assert.match(
       message,
-      /SLO_TTFT_SECONDS \(.*\.env:1\): is not a bucket boundary of the histogram; valid boundaries: 0\.001, .*, 1, 2\.5, 5, .*2560 \(got "2"\)/,
+      /SLO_TTFT_SECONDS \(.*\.env:1\): is not a bucket boundary of the histogram, .*; the nearest boundaries are 1 or 2\.5 \(all: 0\.001, .*, 1, 2\.5, 5, .*2560\) \(got "2"\)/,
     );
-    assert.match(message, /SLO_E2E_SECONDS \(.*\.env:2\): is not a bucket boundary .* 40, 50, 60, 120/);
+    assert.match(
+      message,
+      /SLO_E2E_SECONDS \(.*\.env:2\): is not a bucket boundary .* the nearest boundaries are 40 or 50 \(all: .* 40, 50, 60, 120/,
+    );
+  });
+
+  test("rejects a TTFT target given as a percentage or too loose for the fastest burn-rate tier, and bad optional alert settings", () => {
+    const message = loadError(() => load(envDir("SLO_TTFT_TARGET=99\nVLLM_EXPECTED_REPLICAS=two\nALERT_GPU_FREE_MEMORY_GIB=0\n")));
+    assert.match(message, /SLO_TTFT_TARGET \(.*\.env:1\): must be a fraction between 0 and 1 such as 0\.99 \(not a percentage like 99\)/);
+    assert.match(message, /VLLM_EXPECTED_REPLICAS \(.*\.env:2\): must be a whole number of servers/);
+    assert.match(message, /ALERT_GPU_FREE_MEMORY_GIB \(.*\.env:3\): must be above 0/);
+    const loose = loadError(() => load(envDir("SLO_TTFT_TARGET=0.9\n")));
+    assert.match(
+      loose,
+      /SLO_TTFT_TARGET \(.*\.env:1\): must be from 0\.95 to 0\.9999: with a looser target the 14\.4x burn-rate tier could never fire/,
+    );
   });
 
   test("rejects a runbook address that is not an absolute URL and a program path that is no executable", () => {

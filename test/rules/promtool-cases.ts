@@ -18,15 +18,25 @@ import {
   sumSeries,
   type MetricFamily,
 } from "../../src/catalog/index.js";
+import { AGGREGATES, sloRatioRecord } from "../../src/promql/aggregates.js";
 import {
-  AGGREGATES,
-  ERROR_RATIO_WINDOWS,
-  REQUEST_RATE_WINDOWS,
-  errorRatioWindowRecord,
-  requestRateWindowRecord,
-  sloRatioRecord,
-} from "../../src/promql/aggregates.js";
-import { buildMixin, defaultMixinConfig, durationSeconds, type MixinConfig, type Thresholds } from "../../src/mixin/index.js";
+  API_FAILURES_RECORD,
+  SLO_LONG_WINDOWS,
+  SLO_WINDOWS,
+  sloAllRateRecord,
+  sloBadRateRecord,
+  sloBadRatioRecord,
+  sloTrafficRecord,
+} from "../../src/promql/slo.js";
+import {
+  buildMixin,
+  defaultMixinConfig,
+  defaultThresholdInputs,
+  durationSeconds,
+  thresholds,
+  type MixinConfig,
+  type Thresholds,
+} from "../../src/mixin/index.js";
 import { ALERTS_FILE, RECORDING_FILE, runbookUrl, type AlertRule } from "../../src/mixin/rules/index.js";
 import {
   bucketRecord,
@@ -170,9 +180,12 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
     {
       alert: "VllmEndToEndLatencyHigh",
       // why: every request lands in (60, 120] s: p95 = 60 + 60 × 0.95 = 117 s.
-      input: histogramInput(vllm.e2eRequestLatency, engine0, { "60.0": 0, "120.0": 60, "+Inf": 60 }),
+      // why: 60 requests a minute of about 100 s and 500 output tokens each: 0.2 s per token, a slow server.
+      input: e2eInput(500),
       trueFromMinute: 1,
       firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "1m 57s" }],
+      // why: the same latency for 2,000-token answers is 0.05 s per token: long generations on a healthy server.
+      silentWith: e2eInput(2000),
     },
     {
       alert: "VllmQueueBuilding",
@@ -186,9 +199,30 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
     {
       alert: "VllmKvCacheNearFull",
       // why: the 0.10-era name on one engine, the current one on the other: max across both, not sum.
-      input: [seriesOf(vllmLegacy.gpuCacheUsagePerc.name, engine0, "0.99x40"), seriesOf(vllm.kvCacheUsagePerc.name, engine1, "0.5x40")],
+      input: [
+        seriesOf(vllmLegacy.gpuCacheUsagePerc.name, engine0, "0.99x40"),
+        seriesOf(vllm.kvCacheUsagePerc.name, engine1, "0.5x40"),
+        seriesOf(vllm.numRequestsWaiting.name, engine0, "2x40"),
+      ],
       trueFromMinute: 0,
       firing: [{ labels: VLLM_TARGET, value: "99%" }],
+      // why: a full cache with nothing waiting and nothing preempted is healthy saturation.
+      silentWith: [
+        seriesOf(vllm.kvCacheUsagePerc.name, engine0, "0.99x40"),
+        seriesOf(vllm.numRequestsWaiting.name, engine0, "0x40"),
+        seriesOf(vllm.numPreemptions.name, engine0, "7x40"),
+      ],
+    },
+    {
+      alert: "VllmReplicasBelowExpected",
+      // why: VLLM_EXPECTED_REPLICAS=2 in optionalAlertsConfig; one server with two engines is one replica.
+      input: [seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"), seriesOf(vllm.numRequestsRunning.name, engine1, "1x40")],
+      trueFromMinute: 0,
+      firing: [{ labels: {}, value: "1" }],
+      silentWith: [
+        seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"),
+        seriesOf(vllm.numRequestsRunning.name, { ...engine0, instance: "gpu-host-2:8000" }, "1x40"),
+      ],
     },
     {
       alert: "VllmPreemptionsSustained",
@@ -257,6 +291,8 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
       ],
       trueFromMinute: 0,
       firing: [{ labels: { ...dcgmLabels, hostname: "gpu-host-1" }, value: "500Mi" }],
+      // why: ALERT_GPU_FREE_MEMORY_GIB=1 in optionalAlertsConfig; 2 GiB free is above it.
+      silentWith: [seriesOf(dcgm.fbFree.name, { ...dcgmLabels, hostname: "gpu-host-1" }, "2048x40")],
     },
     {
       alert: "VllmInterTokenLatencyHigh",
@@ -283,6 +319,20 @@ export function alertCases(thresholds: Thresholds): AlertCase[] {
           // why: heavy load shedding (503s) while every finished request succeeds spends no error budget.
           ...(index === 0 ? [[...sheddingInput(50, length), ...burnInput(12, 0, length)]] : []),
         ],
+      };
+    }),
+    ...thresholds.ttftBudget.tiers.map((tier): AlertCase => {
+      const length = minutes(tier.for) + 5;
+      const limit = tier.factor * (1 - thresholds.ttftBudget.objective);
+      const quiet = (thresholds.ttftBudget.minRequests * 0.9) / (durationSeconds(tier.longWindow) / 60);
+      return {
+        alert: tier.alert,
+        // why: 12 requests a minute, half of them slower than the objective, burns every tier.
+        input: ttftInput(12, 0.5, length),
+        trueFromMinute: 1,
+        firing: [{ labels: { job: "vllm", model_name: "llama" }, value: "50%" }],
+        silentWith: ttftInput(100, limit / 2, length),
+        silentAlso: [ttftInput(quiet, 0.9, length)],
       };
     }),
     {
@@ -440,7 +490,28 @@ function sheddingInput(percent: number, length = 40): InputSeries[] {
   ];
 }
 
-/** `perMinute` finished requests a minute for `length` minutes: `errorShare` of them fail, 5 % are client aborts (not failures). */
+/** `perMinute` first tokens a minute for `length` minutes, `slowShare` of them later than the TTFT objective. */
+function ttftInput(perMinute: number, slowShare: number, length: number): InputSeries[] {
+  const engine0 = { ...VLLM_TARGET, engine: "0" };
+  const edge = String(thresholds().ttft.seconds);
+  return [
+    seriesOf(bucketSeries(vllm.timeToFirstToken), { ...engine0, le: edge }, `0+${perMinute * (1 - slowShare)}x${length}`),
+    seriesOf(bucketSeries(vllm.timeToFirstToken), { ...engine0, le: "+Inf" }, `0+${perMinute}x${length}`),
+  ];
+}
+
+/** 60 requests a minute, every one between 60 and 120 s (about 100 s), each with `tokensPerRequest` output tokens. */
+function e2eInput(tokensPerRequest: number): InputSeries[] {
+  const engine0 = { ...VLLM_TARGET, engine: "0" };
+  return [
+    ...histogramInput(vllm.e2eRequestLatency, engine0, { "60.0": 0, "120.0": 60, "+Inf": 60 }),
+    seriesOf(sumSeries(vllm.e2eRequestLatency), engine0, "0+6000x40"),
+    seriesOf(countSeries(vllm.e2eRequestLatency), engine0, "0+60x40"),
+    seriesOf(vllm.generationTokens.name, engine0, `0+${60 * tokensPerRequest}x40`),
+  ];
+}
+
+/** `perMinute` finished requests a minute: `errorShare` of them fail, 5 % are client aborts (not failures). */
 function burnInput(perMinute: number, errorShare: number, length: number): InputSeries[] {
   const engine0 = { ...VLLM_TARGET, engine: "0" };
   const share = (part: number) => `0+${perMinute * part}x${length}`;
@@ -606,10 +677,20 @@ function aggregateInput(): { input: InputSeries[]; expected: ExpectedSample[] } 
     at(AGGREGATES.kvUsageAvg, model, 0.6),
     at(sloRatioRecord(histograms.ttft), model, 1),
     at(sloRatioRecord(histograms.e2e), model, 1),
-    ...ERROR_RATIO_WINDOWS.map((window) => at(errorRatioWindowRecord(window), model, 0.2)),
-    // why: 150 finished requests a minute (2.5/s) from minute 0, but the 5-minute rates of the first four minutes
-    // see fewer than five minutes of counting (0.5, 1, 1.5, 2 /s), so every window's average at minute 10 is 2/s.
-    ...REQUEST_RATE_WINDOWS.map((window) => at(requestRateWindowRecord(window), model, 2)),
+    // why: 0.5 5xx/s minus 0.25 shed on the one server, which serves llama.
+    at(API_FAILURES_RECORD, { job: "vllm", instance: httpTarget.instance, model_name: "llama" }, 0.25),
+    // why: the 0.25 API failures/s are fewer than the 0.5 engine errors/s of the same server, which a 500 also answers: counted once.
+    at(sloBadRateRecord("availability"), model, 0.5),
+    at(sloAllRateRecord("availability"), model, 2.5),
+    ...SLO_WINDOWS.map((window) => at(sloBadRatioRecord("availability", window), model, 0.2)),
+    // why: two engines of 2 first tokens/s, all within 2.5 s.
+    at(sloBadRateRecord("ttft"), model, 0),
+    at(sloAllRateRecord("ttft"), model, 4),
+    ...SLO_WINDOWS.map((window) => at(sloBadRatioRecord("ttft", window), model, 0)),
+    // why: every counter starts at minute 0, so the 5-minute rates of the first four minutes see fewer than five
+    // minutes of counting (1/5 … 4/5 of the rate): every window's average at minute 10 is 0.8 of the rate.
+    ...SLO_LONG_WINDOWS.map((window) => at(sloTrafficRecord("availability", window), model, 2)),
+    ...SLO_LONG_WINDOWS.map((window) => at(sloTrafficRecord("ttft", window), model, 3.2)),
     at(AGGREGATES.httpRequests, { job: "vllm", status: "2xx" }, 2),
     at(AGGREGATES.httpRequests, { job: "vllm", status: "5xx" }, 0.5),
     at(AGGREGATES.admissionRejections, { job: "vllm", reason: "max_num_queued_reqs" }, 0.25),
@@ -680,10 +761,75 @@ function alertGroupNames(config: MixinConfig): string[] {
   return groupNames(config, ALERTS_FILE);
 }
 
-/** The promtool test file (as an object to be written as YAML) for the given rule file names. */
-export function promtoolTestFile(ruleFileNames: readonly string[], config: MixinConfig = defaultMixinConfig()) {
+/**
+ * The availability SLI adds the API's own failures: 60 finished requests a minute (6 engine errors),
+ * 18 answered 5xx of which 6 were shed: 12 failures, 6 of them the engine errors' 500s and 6 the API's alone.
+ */
+function apiFailuresTest() {
+  const engine0 = { ...VLLM_TARGET, engine: "0" };
+  const model = { job: VLLM_TARGET.job, model_name: VLLM_TARGET.model_name };
+  return {
+    interval: "1m",
+    input_series: [
+      seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "stop" }, "0+54x40"),
+      seriesOf(vllm.requestSuccess.name, { ...engine0, finished_reason: "error" }, "0+6x40"),
+      seriesOf(httpServer.requests.name, { ...httpTarget, status: "2xx" }, "0+54x40"),
+      seriesOf(httpServer.requests.name, { ...httpTarget, status: "5xx" }, "0+18x40"),
+      seriesOf(vllm.admissionRejections.name, { job: "vllm", instance: httpTarget.instance, reason: "max_num_queued_reqs" }, "0+6x40"),
+      seriesOf(vllm.numRequestsRunning.name, engine0, "1x40"),
+    ],
+    // why: 12 bad (6 engine errors, 6 API-only failures) of 66 attempted (60 finished, 6 failed before the engine).
+    promql_expr_test: [
+      {
+        expr: `round(${sloBadRatioRecord("availability", "5m")} * 1e9) / 1e9`,
+        eval_time: "10m",
+        exp_samples: [{ labels: labelText(model), value: Math.round((12 / 66) * 1e9) / 1e9 }],
+      },
+    ],
+  };
+}
+
+/** The defaults plus the settings that turn the optional alerts on (GPU memory, replicas). */
+export function optionalAlertsConfig(): MixinConfig {
+  return {
+    ...defaultMixinConfig(),
+    thresholds: thresholds({ ...defaultThresholdInputs(), gpuFreeMemoryGib: 1, expectedReplicas: 2 }),
+  };
+}
+
+/**
+ * The issue's low-traffic case: 0.2 requests/s with 20 % errors for 7 hours. A gate on 5-minute
+ * traffic (60 requests) ignored it; gated on the long window, both paging tiers fire.
+ */
+function lowTrafficTest(config: MixinConfig) {
+  const paging = config.thresholds.errorBudget.tiers.filter((tier) => tier.severity === "critical").map((tier) => tier.alert);
+  const rules = buildMixin(config).alerts.filter((rule) => paging.includes(rule.alert));
+  const labels = { job: "vllm", model_name: "llama" };
+  return {
+    interval: "1m",
+    input_series: burnInput(12, 0.2, 7 * 60),
+    alert_rule_test: rules.map((rule) => ({
+      eval_time: "7h",
+      alertname: rule.alert,
+      exp_alerts: [
+        {
+          exp_labels: { ...labels, severity: rule.severity },
+          exp_annotations: {
+            summary: expandTemplate(rule.summary, labels, "20%"),
+            description: expandTemplate(rule.description, labels, "20%"),
+            runbook_url: runbookUrl(config.runbookBaseUrl, rule.alert),
+          },
+        },
+      ],
+    })),
+  };
+}
+
+/** The promtool test file (as an object to be written as YAML) for the given rule file names; `only` limits it to some alerts. */
+export function promtoolTestFile(ruleFileNames: readonly string[], config: MixinConfig = defaultMixinConfig(), only?: ReadonlySet<string>) {
   const cases = new Map(alertCases(config.thresholds).map((testCase) => [testCase.alert, testCase]));
-  const tests = buildMixin(config).alerts.flatMap((rule) => {
+  const alerts = buildMixin(config).alerts.filter((rule) => only === undefined || only.has(rule.alert));
+  const tests = alerts.flatMap((rule) => {
     const testCase = cases.get(rule.alert);
     if (!testCase) throw new Error(`no promtool case for alert ${rule.alert}`);
     return [
@@ -694,5 +840,6 @@ export function promtoolTestFile(ruleFileNames: readonly string[], config: Mixin
   });
   // why: promtool evaluates groups in map order unless told; alerts read what the recording group wrote in the same step.
   const groupOrder = [...new Set([...recordingGroupNames(config), ...alertGroupNames(config)])];
-  return { rule_files: [...ruleFileNames], evaluation_interval: "1m", group_eval_order: groupOrder, tests: [...tests, recordingTest()] };
+  const everything = only === undefined ? [lowTrafficTest(config), apiFailuresTest(), recordingTest()] : [];
+  return { rule_files: [...ruleFileNames], evaluation_interval: "1m", group_eval_order: groupOrder, tests: [...tests, ...everything] };
 }

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { buildMixin, thresholds } from "../../src/mixin/index.js";
 import { recordingRules } from "../../src/mixin/rules/index.js";
-import { alertCases, promtoolTestFile, testedRecords } from "./promtool-cases.js";
+import { alertCases, optionalAlertsConfig, promtoolTestFile, testedRecords } from "./promtool-cases.js";
 import { ruleFileText } from "../../src/render/rule-file-text.js";
 
 const run = promisify(execFile);
@@ -60,6 +60,35 @@ describe("generated Prometheus rules", () => {
     } catch (error) {
       const failure = error as { stdout?: string; stderr?: string };
       assert.fail(`promtool test rules failed:\n${failure.stdout ?? ""}${failure.stderr ?? ""}`);
+    }
+  });
+
+  test("keep GpuMemoryNearFull and VllmReplicasBelowExpected off by default and test them on both sides of for: once their settings are given", async () => {
+    assert.deepEqual(
+      mixin.alerts.map((rule) => rule.alert).filter((name) => name === "GpuMemoryNearFull" || name === "VllmReplicasBelowExpected"),
+      [],
+    );
+    const config = optionalAlertsConfig();
+    const optional = buildMixin(config);
+    const optionalDir = await mkdtemp(join(tmpdir(), "promtool-optional-"));
+    try {
+      for (const file of optional.ruleFiles) await writeFile(join(optionalDir, file.fileName), ruleFileText(file));
+      const only = new Set(["GpuMemoryNearFull", "VllmReplicasBelowExpected"]);
+      const testFile = join(optionalDir, "tests.yml");
+      const tests = promtoolTestFile(
+        optional.ruleFiles.map((file) => file.fileName),
+        config,
+        only,
+      );
+      assert.equal(tests.tests.length, 4, "two alerts, each firing and silent");
+      await writeFile(testFile, stringify(tests, { lineWidth: 0 }));
+      const { stdout } = await run(PROMTOOL, ["test", "rules", testFile], { cwd: optionalDir });
+      assert.match(stdout, /SUCCESS/);
+    } catch (error) {
+      const failure = error as { stdout?: string; stderr?: string };
+      assert.fail(`promtool test rules failed:\n${failure.stdout ?? ""}${failure.stderr ?? ""}`);
+    } finally {
+      await rm(optionalDir, { recursive: true, force: true });
     }
   });
 });

@@ -2,9 +2,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { knownSeriesNames } from "../../src/catalog/index.js";
 import { loadSettings } from "../../src/config/load.js";
-import { allSelectedValues, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
+import { allSelectedValues, dashboardPanels, dashboardQueries, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { buildMixin, defaultThresholdInputs, mixinConfig, scaleDuration, thresholds } from "../../src/mixin/index.js";
-import { droppedFamilies, recordingRules } from "../../src/mixin/rules/index.js";
+import { droppedFamilies, recordingRules, recordsByName } from "../../src/mixin/rules/index.js";
+import { sloBadRateRecord } from "../../src/promql/slo.js";
 import { ruleFileText } from "../../src/render/rule-file-text.js";
 
 describe("the mixin's thresholds", () => {
@@ -16,7 +17,9 @@ describe("the mixin's thresholds", () => {
     const mixin = buildMixin(mixinConfig(settings));
     const alerts = mixin.ruleFiles.map((file) => ruleFileText(file)).join("\n");
     assert.match(alerts, /job_model_name:vllm_time_to_first_token_seconds:p95_rate5m > 1\n/);
-    assert.match(alerts, /job_model_name:vllm_e2e_request_latency_seconds:p95_rate5m > 30\n/);
+    assert.match(alerts, /\(job_model_name:vllm_e2e_request_latency_seconds:p95_rate5m > 30\) and on \(job, model_name\)/);
+    // why: the TTFT budget counts the requests above the same bucket edge.
+    assert.match(recordsByName(mixin.ruleFiles).get(sloBadRateRecord("ttft")) ?? "", /le=~"1\(\\\\\.0\)\?"/);
     assert.match(alerts, /runbook_url: https:\/\/wiki\.example\.com\/vllm\/runbooks#vllmtimetofirsttokenhigh\n/);
     for (const dashboards of [mixin.recordedDashboards, mixin.portableDashboards]) {
       const queries = dashboards.flatMap((file) => dashboardQueries(file.dashboard));
@@ -25,6 +28,28 @@ describe("the mixin's thresholds", () => {
       assert.match(slo.expr, /le=~"1\(\\\\\.0\)\?"/);
       assert.ok(queries.some((query) => query.panelTitle === "Requests with E2E ≤ 30s"));
     }
+  });
+
+  test("turn GpuMemoryNearFull and its dashed line on with ALERT_GPU_FREE_MEMORY_GIB, and VllmReplicasBelowExpected with VLLM_EXPECTED_REPLICAS", () => {
+    const names = (environment: Record<string, string>) =>
+      buildMixin(mixinConfig(loadSettings({ cwd: "/", environment }))).alerts.map((rule) => rule.alert);
+    assert.ok(!names({}).includes("GpuMemoryNearFull"));
+    assert.ok(!names({}).includes("VllmReplicasBelowExpected"));
+    const mixin = buildMixin(
+      mixinConfig(loadSettings({ cwd: "/", environment: { ALERT_GPU_FREE_MEMORY_GIB: "0.5", VLLM_EXPECTED_REPLICAS: "3" } })),
+    );
+    const byName = new Map(mixin.alerts.map((rule) => [rule.alert, rule]));
+    assert.match(byName.get("GpuMemoryNearFull")?.expr ?? "", / < 536870912$/);
+    assert.match(byName.get("VllmReplicasBelowExpected")?.expr ?? "", / < 3$/);
+    const headroom = mixin.recordedDashboards
+      .flatMap((file) => dashboardPanels(file.dashboard))
+      .find((panel) => panel.title === "GPU memory headroom") as {
+      fieldConfig?: { defaults?: { thresholds?: { steps?: { value: number | null }[] } } };
+    };
+    assert.deepEqual(
+      headroom.fieldConfig?.defaults?.thresholds?.steps?.map((step) => step.value),
+      [null, 536870912],
+    );
   });
 
   test("scale every for: by ALERT_FOR_SCALE, keeping at least one second", () => {

@@ -23,6 +23,7 @@ import type { Thresholds } from "../config.js";
 import { DASHBOARD_UIDS, linkTo, standardAnnotations } from "./navigation.js";
 import { alertLine, buildDashboard, type DashboardModel, type DashboardSpec, type RowSpec, type TargetSpec } from "./panels.js";
 import { apiRow } from "./rows/api.js";
+import { objectivesRow } from "./rows/objectives.js";
 import { requestPhasesRow } from "./rows/request-phases.js";
 import { vllmVariables } from "./variables.js";
 
@@ -297,11 +298,11 @@ function sloRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
         key: "user/slo-ttft",
         kind: "stat",
         title: `Requests with TTFT ≤ ${thresholds.ttft.seconds}s`,
-        description: `Share of requests whose first token came within ${thresholds.ttft.seconds}s, read from the bucket counters (the threshold is a bucket edge, so the share is exact). Objective: ${thresholds.ttft.quantile * 100}%.`,
+        description: `Share of requests whose first token came within ${thresholds.ttft.seconds}s, read from the bucket counters (the threshold is a bucket edge, so the share is exact). Objective: ${thresholds.ttftBudget.objective * 100}% (SLO_TTFT_TARGET).`,
         unit: "percentunit",
         min: 0,
         max: 1,
-        thresholds: steps(thresholds.ttft.quantile),
+        thresholds: steps(thresholds.ttftBudget.objective),
         targets: [ttft],
       },
       {
@@ -347,6 +348,7 @@ export function userOverviewSpec(options: DashboardOptions): DashboardSpec {
     rows: [
       trafficRow(query, thresholds),
       sloRow(query, thresholds),
+      objectivesRow(query, thresholds),
       latencyRow(query, thresholds),
       requestPhasesRow(query),
       tokensRow(query),

@@ -14,7 +14,6 @@ const GPU = "GPU {{ $labels.gpu }}{{ $labels.uuid }} on {{ $labels.hostname }}";
 /** GPU alerts: heat, memory pressure, hardware errors, and the GPU metrics themselves going missing. */
 export function gpuAlerts(thresholds: Thresholds): AlertRule[] {
   const scope = ruleScope(RECORDING_WINDOW);
-  const freeGiB = thresholds.gpuMemory.freeBytes / 1024 ** 3;
   return [
     {
       alert: "GpuTemperatureHigh",
@@ -34,34 +33,7 @@ export function gpuAlerts(thresholds: Thresholds): AlertRule[] {
         fix: ["Check fans, airflow and data-centre cooling.", "Lower the power limit (`nvidia-smi -pl`) as a stop-gap."],
       },
     },
-    {
-      alert: "GpuMemoryNearFull",
-      group: "gpu",
-      expr: compare(gpuMemoryFreeBytes(scope), "<", thresholds.gpuMemory.freeBytes),
-      for: thresholds.gpuMemory.for,
-      severity: "warning",
-      summary: "GPU memory on {{ $labels.hostname }} nearly exhausted",
-      description: `${GPU} has only {{ $value | humanize1024 }}B of framebuffer memory free, under ${freeGiB} GiB for ${thresholds.gpuMemory.for}.`,
-      runbook: {
-        meaning:
-          `Less than ${freeGiB} GiB of the GPU's memory is free. This alert used to fire on a used share above 97 %, which says nothing: ` +
-          "vLLM reserves `--gpu-memory-utilization` (0.9 by default) of every GPU when it starts and fills that pool with KV-cache blocks, " +
-          "so 90 % used is the normal state of a healthy server. Pressure inside vLLM's pool shows as a full KV cache and preemptions " +
-          "(VllmKvCacheNearFull, VllmPreemptionsSustained). What is left to watch on the GPU is the memory outside that pool: " +
-          "the free framebuffer that CUDA graphs, activations of a batch, a second process or a second model draw from.",
-        impact:
-          "CUDA out-of-memory errors: vLLM fails requests or crashes when it captures graphs or grows a batch; other processes on the GPU fail to start.",
-        diagnose: [
-          "Machine overview → GPU memory headroom (free bytes, the line is this alert) and GPU memory used.",
-          "`nvidia-smi` on the host: which processes hold memory besides vLLM (a second vLLM, a notebook, a training job).",
-          "The vLLM start command: a `--gpu-memory-utilization` close to 1 leaves no headroom by design.",
-        ],
-        fix: [
-          "Lower `--gpu-memory-utilization` (each 0.01 gives back 1 % of the GPU).",
-          "Move other GPU processes off this GPU, or give each vLLM its own GPUs (`CUDA_VISIBLE_DEVICES`).",
-        ],
-      },
-    },
+    ...gpuMemoryAlert(thresholds),
     {
       alert: "GpuXidError",
       group: "gpu",
@@ -159,6 +131,47 @@ export function gpuAlerts(thresholds: Thresholds): AlertRule[] {
         fix: [
           "Restart the exporter (and nv-hostengine for dcgm-exporter); check that it runs with the GPUs visible (`--gpus all`, `SYS_ADMIN`).",
           "If the host was retired on purpose, the alert resolves by itself once the window has passed.",
+        ],
+      },
+    },
+  ];
+}
+
+/**
+ * Low free framebuffer memory, only when ALERT_GPU_FREE_MEMORY_GIB is set.
+ * why: vLLM reserves --gpu-memory-utilization of each GPU at start, so a fixed default fired on healthy servers.
+ */
+function gpuMemoryAlert(thresholds: Thresholds): AlertRule[] {
+  const freeBytes = thresholds.gpuMemory.freeBytes;
+  if (freeBytes === undefined) return [];
+  const scope = ruleScope(RECORDING_WINDOW);
+  const freeGiB = Math.round((freeBytes / 1024 ** 3) * 1000) / 1000;
+  return [
+    {
+      alert: "GpuMemoryNearFull",
+      group: "gpu",
+      expr: compare(gpuMemoryFreeBytes(scope), "<", freeBytes),
+      for: thresholds.gpuMemory.for,
+      severity: "warning",
+      summary: "GPU memory on {{ $labels.hostname }} nearly exhausted",
+      description: `${GPU} has only {{ $value | humanize1024 }}B of framebuffer memory free, under ${freeGiB} GiB for ${thresholds.gpuMemory.for}.`,
+      runbook: {
+        meaning:
+          `Less than ${freeGiB} GiB of the GPU's memory is free (ALERT_GPU_FREE_MEMORY_GIB; without it this alert is off). A used share says nothing: ` +
+          "vLLM reserves `--gpu-memory-utilization` (0.9 by default) of every GPU when it starts and fills that pool with KV-cache blocks, " +
+          "so 90 % used is the normal state of a healthy server. Pressure inside vLLM's pool shows as a full KV cache and preemptions " +
+          "(VllmKvCacheNearFull, VllmPreemptionsSustained). What is left to watch on the GPU is the memory outside that pool: " +
+          "the free framebuffer that CUDA graphs, activations of a batch, a second process or a second model draw from.",
+        impact:
+          "CUDA out-of-memory errors: vLLM fails requests or crashes when it captures graphs or grows a batch; other processes on the GPU fail to start.",
+        diagnose: [
+          "Machine overview → GPU memory headroom (free bytes, the line is this alert) and GPU memory used.",
+          "`nvidia-smi` on the host: which processes hold memory besides vLLM (a second vLLM, a notebook, a training job).",
+          "The vLLM start command: a `--gpu-memory-utilization` close to 1 leaves no headroom by design.",
+        ],
+        fix: [
+          "Lower `--gpu-memory-utilization` (each 0.01 gives back 1 % of the GPU).",
+          "Move other GPU processes off this GPU, or give each vLLM its own GPUs (`CUDA_VISIBLE_DEVICES`).",
         ],
       },
     },

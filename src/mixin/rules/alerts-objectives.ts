@@ -1,54 +1,114 @@
 import { httpServer, vllm } from "../../catalog/index.js";
-import { AGGREGATES, errorRatioWindowRecord, requestRateWindowRecord } from "../../promql/aggregates.js";
+import { AGGREGATES } from "../../promql/aggregates.js";
 import { allOn, compare } from "../../promql/functions.js";
 import { histogramSignals, quantileRecord } from "../../promql/signals.js";
-import { durationSeconds, type BurnRate, type Thresholds } from "../config.js";
+import { API_FAILURES_RECORD, SLO_PERIOD, sloBadRatioRecord, sloTrafficRecord, type SloKey } from "../../promql/slo.js";
+import { durationSeconds, type BurnRate, type ErrorBudget, type Thresholds } from "../config.js";
+
+const SLO_PERIOD_DAYS = durationSeconds(SLO_PERIOD) / 86400;
 import type { AlertRule } from "./types.js";
 
 const PER_MODEL = ["job", "model_name"] as const;
 
-function burnRateAlert(burn: BurnRate, thresholds: Thresholds): AlertRule {
-  const budget = Math.round((1 - thresholds.errorBudget.objective) * 1e6) / 1e6;
-  const limit = Math.round(burn.factor * budget * 1e6) / 1e6;
-  const objective = `${Math.round(thresholds.errorBudget.objective * 1e5) / 1e3}%`;
+/** What an objective's burn-rate alerts and runbooks say about it. */
+interface BudgetText {
+  readonly key: SloKey;
+  /** e.g. "error budget". */
+  readonly budgetName: string;
+  /** A sentence: what counts as good. */
+  readonly objectiveSentence: (objective: string) => string;
+  /** What the `$value` is a share of. */
+  readonly badShare: string;
+  readonly setting: string;
+  readonly impactNow: string;
+  readonly impactSlow: string;
+  readonly diagnose: readonly string[];
+  readonly fix: readonly string[];
+}
+
+function availabilityText(): BudgetText {
+  return {
+    key: "availability",
+    budgetName: "error budget",
+    objectiveSentence: (objective) =>
+      `The objective is that ${objective} of requests are not failed by the server. Failures are engine errors (finished_reason error; client aborts do not count) ` +
+      `plus HTTP 5xx answers of the API server, minus the 503s of deliberate load shedding at the admission caps (\`${vllm.admissionRejections.name}\`, see VllmLoadShedding).`,
+    badShare: "requests",
+    setting: "SLO_AVAILABILITY",
+    impactNow: "Users get failed answers right now",
+    impactSlow: "A steady trickle of failed answers",
+    diagnose: [
+      "Fleet overview → Error ratio per model, then the Instances dashboard: is it one instance (its errors/s column) or all of them?",
+      "User overview → Completed, failed and aborted requests, and API → requests by status: engine errors or API 5xx?",
+      `Query: \`sum by (instance) (rate(${vllm.requestSuccess.name}{finished_reason="error"}[5m]))\` and \`${API_FAILURES_RECORD}\`.`,
+    ],
+    fix: [
+      "Take a failing instance out of the load balancer and restart it; fix what its log reports (memory, a broken adapter, bad input).",
+      "If every instance fails, roll back the last model, adapter or vLLM change.",
+    ],
+  };
+}
+
+function ttftText(thresholds: Thresholds): BudgetText {
+  return {
+    key: "ttft",
+    budgetName: "TTFT budget",
+    objectiveSentence: (objective) =>
+      `The objective is that ${objective} of requests get their first token within ${thresholds.ttft.seconds}s (SLO_TTFT_SECONDS, a bucket edge of \`${vllm.timeToFirstToken.name}\`, so the share is exact).`,
+    badShare: `requests slower than ${thresholds.ttft.seconds}s to their first token`,
+    setting: "SLO_TTFT_TARGET",
+    impactNow: "Users wait for the first token right now",
+    impactSlow: "A steady share of slow first tokens",
+    diagnose: [
+      "User overview → Time to first token and Queue time: if queue time rose with TTFT, requests wait for a batch slot (capacity).",
+      "User overview → Prompt length, and Machine overview → KV cache usage with User overview → Preemptions: long prompts or a full cache slow admission.",
+      `Query: \`${sloBadRatioRecord("ttft", "1h")}\` per job and model.`,
+    ],
+    fix: [
+      "Add replicas or GPUs, or route traffic away from the slow model.",
+      "Enable prefix caching or chunked prefill for long prompts; cap `--max-num-batched-tokens` so decodes keep going.",
+    ],
+  };
+}
+
+function burnRateAlert(burn: BurnRate, budget: ErrorBudget, text: BudgetText): AlertRule {
+  const allowed = Math.round((1 - budget.objective) * 1e6) / 1e6;
+  const limit = Math.round(burn.factor * allowed * 1e6) / 1e6;
+  const objective = `${Math.round(budget.objective * 1e5) / 1e3}%`;
   const pages = burn.severity === "critical";
   const longSeconds = durationSeconds(burn.longWindow);
+  const lasts = Math.round((SLO_PERIOD_DAYS / burn.factor) * 10) / 10;
   return {
     alert: burn.alert,
     group: "vllm",
     expr: allOn(
       PER_MODEL,
-      compare(errorRatioWindowRecord(burn.longWindow), ">", limit),
-      compare(errorRatioWindowRecord(burn.shortWindow), ">", limit),
-      // why: the gate is on the long window: a quiet model with a steady error share still burns its budget, while a few requests make no ratio.
-      compare(`${requestRateWindowRecord(burn.longWindow)} * ${longSeconds}`, ">=", thresholds.errorBudget.minRequests),
+      compare(sloBadRatioRecord(text.key, burn.longWindow), ">", limit),
+      compare(sloBadRatioRecord(text.key, burn.shortWindow), ">", limit),
+      // why: the gate is on the long window: a quiet model with a steady bad share still burns its budget, while a few requests make no ratio.
+      compare(`${sloTrafficRecord(text.key, burn.longWindow)} * ${longSeconds}`, ">=", budget.minRequests),
     ),
     for: burn.for,
     severity: burn.severity,
-    summary: `{{ $labels.model_name }} burns its error budget ${burn.factor}× too fast`,
+    summary: `{{ $labels.model_name }} burns its ${text.budgetName} ${burn.factor}× too fast`,
     description:
-      `{{ $value | humanizePercentage }} of finished requests of {{ $labels.model_name }} (job {{ $labels.job }}) failed over the last ${burn.longWindow}, ` +
-      `and over ${burn.shortWindow} too: ${burn.factor} times the ${budget * 100}% budget of the ${objective} objective.`,
+      `{{ $value | humanizePercentage }} of ${text.badShare} of {{ $labels.model_name }} (job {{ $labels.job }}) were bad over the last ${burn.longWindow}, ` +
+      `and over ${burn.shortWindow} too: ${burn.factor} times the ${Math.round(allowed * 1e6) / 1e4}% budget of the ${objective} objective (${text.setting}).`,
     runbook: {
       meaning:
-        `The objective is that ${objective} of finished requests are not failed by the server (finished_reason error; client aborts do not count). ` +
-        `At ${burn.factor}× the budget rate the whole 30-day budget lasts ${Math.round((30 / burn.factor) * 10) / 10} days. ` +
-        `Both the ${burn.longWindow} and the ${burn.shortWindow} error share must be above ${limit * 100}%: the long window proves it is not a blip, ` +
+        `${text.objectiveSentence(objective)} ` +
+        `At ${burn.factor}× the budget rate the whole ${SLO_PERIOD_DAYS}-day budget lasts ${lasts} days. ` +
+        `Both the ${burn.longWindow} and the ${burn.shortWindow} bad share must be above ${Math.round(limit * 1e6) / 1e4}%: the long window proves it is not a blip, ` +
         `the short one that it is still happening${pages ? " (a paging tier: act now)" : " (a ticket tier: fix it within days)"}. ` +
-        `Fewer than ${thresholds.errorBudget.minRequests} finished requests over ${burn.longWindow} never fire it.`,
+        `Fewer than ${budget.minRequests} requests over ${burn.longWindow} never fire it.`,
       impact: pages
-        ? `Users get failed answers right now, at a rate that spends the 30-day budget in ${Math.round((30 / burn.factor) * 10) / 10} days.`
-        : "A steady trickle of failed answers that will spend the month's budget before it ends.",
+        ? `${text.impactNow}, at a rate that spends the ${SLO_PERIOD_DAYS}-day budget in ${lasts} days.`
+        : `${text.impactSlow} that will spend the period's budget before it ends.`,
       diagnose: [
-        "Fleet overview → Error ratio per model, then the Instances dashboard: is it one instance (its errors/s column) or all of them?",
-        "User overview → Completed, failed and aborted requests for the model, and the vLLM log of the failing instances.",
-        `Query: \`${errorRatioWindowRecord(burn.longWindow)}\` and \`sum by (instance) (rate(${vllm.requestSuccess.name}{finished_reason="error"}[5m]))\`.`,
+        "User overview → Service level: attainment, budget remaining over 28 days and the burn rate of each tier.",
+        ...text.diagnose,
       ],
-      fix: [
-        "Take a failing instance out of the load balancer and restart it; fix what its log reports (memory, a broken adapter, bad input).",
-        "If every instance fails, roll back the last model, adapter or vLLM change.",
-        "Change the objective (SLO_AVAILABILITY in .env) only if the product promises less.",
-      ],
+      fix: [...text.fix, `Change the objective (${text.setting} in .env) only if the product promises less.`],
     },
   };
 }
@@ -83,7 +143,8 @@ export function objectiveAlerts(thresholds: Thresholds): AlertRule[] {
         ],
       },
     },
-    ...thresholds.errorBudget.tiers.map((tier) => burnRateAlert(tier, thresholds)),
+    ...thresholds.errorBudget.tiers.map((tier) => burnRateAlert(tier, thresholds.errorBudget, availabilityText())),
+    ...thresholds.ttftBudget.tiers.map((tier) => burnRateAlert(tier, thresholds.ttftBudget, ttftText(thresholds))),
     {
       alert: "VllmApiErrorsHigh",
       group: "vllm",

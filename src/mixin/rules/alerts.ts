@@ -9,6 +9,7 @@ import {
   errorRatioRecord,
   histogramSignals,
   quantileRecord,
+  sumRecord,
 } from "../../promql/signals.js";
 import { kvCacheUsage, requestsRunning, requestsWaiting, type QueryOptions } from "../../promql/vllm.js";
 import { sleepingEngines } from "../../promql/workload.js";
@@ -35,6 +36,8 @@ export function runbookUrl(baseUrl: string, alert: string): string {
 
 const PER_INSTANCE = ["job", "instance", "model_name"] as const;
 
+const PER_MODEL = ["job", "model_name"] as const;
+
 function serviceAlerts(thresholds: Thresholds): AlertRule[] {
   // why: these alerts read gauges, which have no recording rule; rates come from the recorded series directly.
   const raw: QueryOptions = { scope: ruleScope(RECORDING_WINDOW), source: "raw" };
@@ -42,6 +45,7 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
   const counters = counterSignals();
   const ttftQuantile = Math.round(thresholds.ttft.quantile * 100);
   const e2eQuantile = Math.round(thresholds.e2e.quantile * 100);
+  const secondsPerOutputToken = `${sumBy(PER_MODEL, sumRecord(signals.e2e))} / ${sumBy(PER_MODEL, counterRecord(counters.generationTokens))}`;
   return [
     {
       alert: "VllmMetricsAbsent",
@@ -93,13 +97,21 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmEndToEndLatencyHigh",
       group: "vllm",
-      expr: compare(quantileRecord(signals.e2e, thresholds.e2e.quantile), ">", thresholds.e2e.seconds),
+      expr: allOn(
+        PER_MODEL,
+        compare(quantileRecord(signals.e2e, thresholds.e2e.quantile), ">", thresholds.e2e.seconds),
+        // why: a long generation is slow because it is long; only a slow time per output token is a problem.
+        compare(secondsPerOutputToken, ">", thresholds.e2e.secondsPerToken),
+      ),
       for: thresholds.e2e.for,
       severity: "warning",
-      summary: `p${e2eQuantile} end-to-end latency of {{ $labels.model_name }} above ${thresholds.e2e.seconds}s`,
-      description: `p${e2eQuantile} end-to-end latency of model {{ $labels.model_name }} (job {{ $labels.job }}) is {{ $value | humanizeDuration }}, above the ${thresholds.e2e.seconds}s objective for ${thresholds.e2e.for}.`,
+      summary: `p${e2eQuantile} end-to-end latency of {{ $labels.model_name }} above ${thresholds.e2e.seconds}s, and slow per token`,
+      description: `p${e2eQuantile} end-to-end latency of model {{ $labels.model_name }} (job {{ $labels.job }}) is {{ $value | humanizeDuration }}, above the ${thresholds.e2e.seconds}s objective for ${thresholds.e2e.for}, while requests also took more than ${thresholds.e2e.secondsPerToken}s per output token.`,
       runbook: {
-        meaning: `Fewer than ${thresholds.e2e.quantile * 100}% of requests finish within ${thresholds.e2e.seconds}s of arrival.`,
+        meaning:
+          `Fewer than ${thresholds.e2e.quantile * 100}% of requests finish within ${thresholds.e2e.seconds}s of arrival, and the mean end-to-end time per output token ` +
+          `(the ${signals.e2e.families[0]?.name ?? "E2E"} sum over the generated tokens) is above ${thresholds.e2e.secondsPerToken}s. ` +
+          "Long generations alone (agents, reports, reasoning models) take minutes on a healthy server and do not fire it: they stay fast per token.",
         impact: "Complete answers arrive late; batch jobs and agents built on the API slow down.",
         diagnose: [
           "User overview → Output length: longer generations take longer without anything being wrong.",
@@ -139,13 +151,20 @@ function serviceAlerts(thresholds: Thresholds): AlertRule[] {
     {
       alert: "VllmKvCacheNearFull",
       group: "vllm",
-      expr: compare(kvCacheUsage(raw, PER_INSTANCE, "max"), ">", thresholds.kvCacheUsage.ratio),
+      // why: a full cache with nothing waiting and nothing preempted is healthy saturation; it pages only when requests pay for it.
+      expr: `${compare(kvCacheUsage(raw, PER_INSTANCE, "max"), ">", thresholds.kvCacheUsage.ratio)} and on (${PER_INSTANCE.join(", ")}) (${compare(
+        requestsWaiting(raw, PER_INSTANCE),
+        ">",
+        0,
+      )} or ${compare(sumBy(PER_INSTANCE, counterRecord(counters.preemptions)), ">", 0)})`,
       for: thresholds.kvCacheUsage.for,
       severity: "warning",
-      summary: "KV cache of {{ $labels.instance }} nearly full",
-      description: `KV-cache usage of {{ $labels.model_name }} on {{ $labels.instance }} is {{ $value | humanizePercentage }} (fullest engine), above ${thresholds.kvCacheUsage.ratio * 100}% for ${thresholds.kvCacheUsage.for}.`,
+      summary: "KV cache of {{ $labels.instance }} full while requests wait or get preempted",
+      description: `KV-cache usage of {{ $labels.model_name }} on {{ $labels.instance }} is {{ $value | humanizePercentage }} (fullest engine), above ${thresholds.kvCacheUsage.ratio * 100}% for ${thresholds.kvCacheUsage.for}, with requests waiting or preempted.`,
       runbook: {
-        meaning: "The engine has almost no free KV blocks: new requests wait and running ones get preempted.",
+        meaning:
+          "The engine has almost no free KV blocks and requests pay for it: some wait in the queue or get preempted. " +
+          "A full cache alone does not fire it: vLLM fills its cache under load by design.",
         impact: "Throughput drops (recomputation after preemption) and latency rises.",
         diagnose: [
           "Machine overview → KV cache usage, next to Running and waiting requests.",
@@ -332,11 +351,47 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
   ];
 }
 
+/** VllmReplicasBelowExpected, only when VLLM_EXPECTED_REPLICAS is set. */
+function replicaAlerts(thresholds: Thresholds): AlertRule[] {
+  const expected = thresholds.replicas.expected;
+  if (expected === undefined) return [];
+  const serving = `count(group by (job, instance) (${series(vllm.numRequestsRunning.name)}))`;
+  return [
+    {
+      alert: "VllmReplicasBelowExpected",
+      group: "vllm",
+      // why: `or vector(0)`: with every server gone the count has no series, and that is the worst case, not a silence.
+      expr: compare(`(${serving} or vector(0))`, "<", expected),
+      for: thresholds.replicas.for,
+      severity: "warning",
+      summary: `Fewer vLLM servers serve than the ${expected} expected`,
+      description: `{{ $value }} vLLM servers export metrics, fewer than the ${expected} of VLLM_EXPECTED_REPLICAS, for ${thresholds.replicas.for}.`,
+      runbook: {
+        meaning:
+          `Fewer scrape targets serve vLLM metrics than VLLM_EXPECTED_REPLICAS (${expected}) says there should be: servers crashed, were scaled down, ` +
+          "or fell out of service discovery. Off unless VLLM_EXPECTED_REPLICAS is set.",
+        impact:
+          "The remaining servers carry all the traffic: queues, latency and load shedding grow, and one more failure may take the model down.",
+        diagnose: [
+          "Machine overview → Targets up, and Prometheus → Status → Targets: which vLLM target is down (ScrapeTargetDown names it) or missing.",
+          "Instances dashboard: which servers still report; on Kubernetes, `kubectl get pods` of the deployment (crash loops, pending pods without GPUs).",
+          `Query: \`count by (job) (group by (job, instance) (${vllm.numRequestsRunning.name}))\`.`,
+        ],
+        fix: [
+          "Restart or reschedule the missing servers; fix what their logs report (out of memory, a failed model download, no free GPU).",
+          "If the fleet was resized on purpose, update VLLM_EXPECTED_REPLICAS in .env and apply it.",
+        ],
+      },
+    },
+  ];
+}
+
 /** Every alert, in the order of docs/runbooks.md. */
 export function alertRules(thresholds: Thresholds, selectors: MixinSelectors = ALL_TARGETS): AlertRule[] {
   return [
     ...scrapeAlerts(thresholds, selectors),
     ...serviceAlerts(thresholds),
+    ...replicaAlerts(thresholds),
     ...objectiveAlerts(thresholds),
     ...gpuAlerts(thresholds),
     ...metaAlerts(thresholds),

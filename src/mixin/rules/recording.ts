@@ -18,6 +18,7 @@ import {
 } from "../../promql/signals.js";
 import { bucketRates, counterRate, errorRatio, latencyQuantile, type QueryOptions } from "../../promql/vllm.js";
 import { aggregateRules } from "../../promql/aggregates.js";
+import { sloRules } from "../../promql/slo.js";
 import type { Thresholds } from "../config.js";
 import type { RecordingRule } from "./types.js";
 
@@ -40,7 +41,8 @@ function meanParts(signal: HistogramSignal, raw: QueryOptions): RecordingRule[] 
  * Recording rules, in evaluation order: `instance`-level rates first (raw series, 5-minute
  * window), then `job_model_name` quantiles and ratios computed from them, then the aggregates
  * whose count does not grow with the instances (promql/aggregates.ts: per job and model, per GPU
- * host, per job), which the Fleet overview and the burn-rate alerts read.
+ * host, per job), which the Fleet overview reads, and last the objectives' windows (promql/slo.ts),
+ * which the burn-rate alerts and the Service level row read.
  */
 export function recordingRules(thresholds: Thresholds): RecordingRule[] {
   const raw: QueryOptions = { scope: ruleScope(RECORDING_WINDOW), source: "raw" };
@@ -67,5 +69,6 @@ export function recordingRules(thresholds: Thresholds): RecordingRule[] {
   }
   rules.push({ record: errorRatioRecord(), expr: errorRatio(counters.requests, recorded, MODEL_LEVEL_LABELS) });
   rules.push(...aggregateRules({ ttftSeconds: thresholds.ttft.seconds, e2eSeconds: thresholds.e2e.seconds }));
+  rules.push(...sloRules(thresholds.ttft.seconds, ruleScope(RECORDING_WINDOW)));
   return rules;
 }

@@ -13,6 +13,7 @@ const OPTIONAL_FIELDS = "add the field to dcgm-exporter's collectors CSV (not in
 /** Is a GPU failing: hardware errors, link retries, throttling, heat and power at their limits. */
 export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSpec {
   const { scope } = query;
+  const freeBytes = thresholds.gpuMemory.freeBytes;
   return {
     title: "GPU health",
     panels: [
@@ -131,14 +132,21 @@ export function gpuHealthRow(query: QueryOptions, thresholds: Thresholds): RowSp
         title: "GPU memory headroom",
         description:
           `Framebuffer memory free per GPU (${dcgm.fbFree.name} MiB, or ${nvidiaSmi.memoryFreeBytes.name}): what is left beyond vLLM's reserved pool for CUDA graphs, ` +
-          `activations and other processes. The dashed line is GpuMemoryNearFull (${thresholds.gpuMemory.freeBytes / 1024 ** 3} GiB).`,
+          `activations and other processes. ` +
+          (freeBytes === undefined
+            ? "No alert watches it unless ALERT_GPU_FREE_MEMORY_GIB is set."
+            : `The dashed line is GpuMemoryNearFull (${Math.round((freeBytes / 1024 ** 3) * 1000) / 1000} GiB, ALERT_GPU_FREE_MEMORY_GIB).`),
         unit: "bytes",
         min: 0,
-        thresholdLine: true,
-        thresholds: [
-          { value: null, color: "red" },
-          { value: thresholds.gpuMemory.freeBytes, color: "green" },
-        ],
+        ...(freeBytes === undefined
+          ? {}
+          : {
+              thresholdLine: true,
+              thresholds: [
+                { value: null, color: "red" },
+                { value: freeBytes, color: "green" },
+              ],
+            }),
         targets: [{ expr: health.gpuMemoryFreeBytes(scope), legend: GPU_LEGEND }],
       },
     ],
