@@ -10,7 +10,14 @@
  * the names and label sets match what the real rules produce.
  */
 import { FINISHED_REASONS, dcgm, httpServer, metricsVersionSpec, node, vllm, type MetricFamily } from "../src/catalog/index.js";
-import { AGGREGATES, ERROR_RATIO_WINDOWS, errorRatioWindowRecord, sloRatioRecord } from "../src/promql/aggregates.js";
+import {
+  AGGREGATES,
+  ERROR_RATIO_WINDOWS,
+  REQUEST_RATE_WINDOWS,
+  errorRatioWindowRecord,
+  requestRateWindowRecord,
+  sloRatioRecord,
+} from "../src/promql/aggregates.js";
 import {
   bucketRecord,
   counterRecord,
@@ -292,6 +299,12 @@ function fleetPlans(instances: number): FleetPlan[] {
     }
     add(errorRatioRecord(), labels, () => ERROR_SHARE);
     for (const window of ERROR_RATIO_WINDOWS) add(errorRatioWindowRecord(window), labels, () => ERROR_SHARE);
+    for (const window of REQUEST_RATE_WINDOWS)
+      add(
+        requestRateWindowRecord(window),
+        labels,
+        byModel(model, (l) => BASE_RATE * l),
+      );
   }
   const all = (fn: (l: number) => number) => (loads: Float64Array) => loads.reduce((sum, l) => sum + fn(l), 0);
   for (const [status, share] of Object.entries({ "2xx": 0.99 - ERROR_SHARE, "4xx": 0.01, "5xx": ERROR_SHARE })) {
