@@ -3,6 +3,8 @@
  *
  *   npm run bench:dashboards              # both parts
  *   npm run bench:dashboards -- refresh   # only the dashboard refresh cost
+ *   npm run bench:dashboards -- refresh 8 64 256            # other fleet sizes (any number of them)
+ *   BENCH_DASHBOARD_SIZES=8,64 npm run bench:dashboards -- refresh   # the same through the environment
  *
  * 1. Series stored per simulated vLLM instance, our scrape config (metric_relabel drops) against a
  *    plain scrape of the same target, for each metrics version, and what each dropped family costs.
@@ -35,7 +37,7 @@ import { historySeries, writeHistory } from "./synthetic-history.js";
 
 /** The stack's default SCRAPE_INTERVAL, which is also its rule-evaluation interval. */
 const SCRAPE_SECONDS = 5;
-/** Fleet sizes compared; `npm run bench:dashboards -- refresh 8 32` measures others (e.g. a quick check). */
+/** Fleet sizes compared unless arguments or BENCH_DASHBOARD_SIZES name others (e.g. `8,32` for a quick check). */
 const DEFAULT_SIZES = [64, 256] as const;
 const RANGE_SECONDS = 86_400;
 /** History before the range, so the first rates of the range have their window. */
@@ -232,8 +234,12 @@ function millions(samples: number): string {
   return `${(samples / 1e6).toFixed(samples < 1e7 ? 2 : 1)} M`;
 }
 
+/** Exact below a million (the Fleet overview's flat cost must show its small changes), millions above. */
+function samplesText(samples: number): string {
+  return samples < 1e6 ? samples.toLocaleString("en") : millions(samples);
+}
+
 async function refreshCost(sizes: readonly number[]): Promise<void> {
-  const SIZES = sizes;
   console.log("\n## One dashboard refresh over 24 h, 5 s scrape and rule interval\n");
   const shapeProblems = await checkRecordShapes();
   if (shapeProblems.length > 0) throw new Error(`the synthetic recorded series differ from the rules':\n${shapeProblems.join("\n")}`);
@@ -241,26 +247,31 @@ async function refreshCost(sizes: readonly number[]): Promise<void> {
     "Recorded series of the synthetic history: names and labels match what rules/vllm-recording.yml records (checked against a real Prometheus).",
   );
   const results: SizeResult[] = [];
-  for (const instances of SIZES) {
+  for (const instances of sizes) {
     const result = await measureSize(instances);
     results.push(result);
     console.log(
       `${instances} instances: ${result.series.toLocaleString("en")} series, ${millions(result.samples)} samples written in ${result.writeSeconds.toFixed(0)} s ` +
         `(${(result.samples / result.writeSeconds / 1e6).toFixed(2)} M samples/s).`,
     );
+    // why: a long run cut short (a time limit) still leaves the sizes it finished.
+    for (const [name, cost] of result.costs)
+      console.log(`  ${name}: ${samplesText(cost.samples)} samples, ${(cost.ms / 1000).toFixed(2)} s per refresh`);
   }
   console.log(
     `\nSamples = Prometheus' totalQueryableSamples of one refresh (every panel query); time = median of ${REPEATS} refreshes ` +
       `(one when a refresh takes over ${LONG_REFRESH_MS / 1000} s) on this shared 2-core machine.\n`,
   );
+  const first = results[0]!;
+  const last = results.at(-1)!;
   console.log(
-    `| dashboard | queries | ${SIZES.map((size) => `${size} instances: samples | time`).join(" | ")} | samples ${SIZES[1]} / ${SIZES[0]} |`,
+    `| dashboard | queries | ${results.map((result) => `${result.instances} instances: samples | time`).join(" | ")} | samples ${last.instances} / ${first.instances} |`,
   );
-  console.log(`| --- | ---: | ${SIZES.map(() => "---: | ---:").join(" | ")} | ---: |`);
+  console.log(`| --- | ---: | ${results.map(() => "---: | ---:").join(" | ")} | ---: |`);
   for (const variant of variants()) {
-    const [small, large] = results.map((result) => result.costs.get(variant.name)!);
+    const cost = (result: SizeResult) => result.costs.get(variant.name)!;
     console.log(
-      `| ${variant.name} | ${small!.queries} | ${results.map((result) => `${millions(result.costs.get(variant.name)!.samples)} | ${(result.costs.get(variant.name)!.ms / 1000).toFixed(2)} s`).join(" | ")} | ${(large!.samples / small!.samples).toFixed(2)}× |`,
+      `| ${variant.name} | ${cost(first).queries} | ${results.map((result) => `${samplesText(cost(result).samples)} | ${(cost(result).ms / 1000).toFixed(2)} s`).join(" | ")} | ${(cost(last).samples / cost(first).samples).toFixed(2)}× |`,
     );
   }
   const fleet = variants()[0]!.name;
@@ -277,14 +288,26 @@ async function refreshCost(sizes: readonly number[]): Promise<void> {
   }
 }
 
+/** Fleet sizes from the arguments after the part, else BENCH_DASHBOARD_SIZES (comma-separated), else the defaults. */
+function fleetSizes(args: readonly string[], fromEnvironment: string | undefined): readonly number[] {
+  const words = args.length > 0 ? args : (fromEnvironment ?? "").split(",").filter((word) => word.trim() !== "");
+  if (words.length === 0) return DEFAULT_SIZES;
+  const sizes = words.map(Number);
+  const bad = words.filter((_, index) => !Number.isInteger(sizes[index]) || sizes[index]! <= 0);
+  if (bad.length > 0) {
+    console.error(
+      `bench:dashboards: fleet sizes must be positive integers, got ${bad.join(", ")}; e.g. \`refresh 8 64\` or BENCH_DASHBOARD_SIZES=8,64`,
+    );
+    process.exit(2);
+  }
+  return sizes;
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2] as "series" | "refresh" | undefined;
-  const sizes = process.argv
-    .slice(3)
-    .map(Number)
-    .filter((size) => Number.isInteger(size) && size > 0);
+  const sizes = fleetSizes(process.argv.slice(3), process.env.BENCH_DASHBOARD_SIZES);
   if (only !== "refresh") await seriesPerInstance();
-  if (only !== "series") await refreshCost(sizes.length === 2 ? sizes : DEFAULT_SIZES);
+  if (only !== "series") await refreshCost(sizes);
 }
 
 await main();

@@ -11,7 +11,16 @@
  */
 import { FINISHED_REASONS, dcgm, httpServer, metricsVersionSpec, node, vllm, type MetricFamily } from "../src/catalog/index.js";
 import { AGGREGATES, sloRatioRecord } from "../src/promql/aggregates.js";
-import { SLO_WINDOWS, sloBadRatioRecord } from "../src/promql/slo.js";
+import {
+  API_FAILURES_RECORD,
+  SLO_KEYS,
+  SLO_LONG_WINDOWS,
+  SLO_WINDOWS,
+  sloAllRateRecord,
+  sloBadRateRecord,
+  sloBadRatioRecord,
+  sloTrafficRecord,
+} from "../src/promql/slo.js";
 import {
   bucketRecord,
   counterRecord,
@@ -181,6 +190,7 @@ function instancePlans(index: number, rawOnly: boolean): SeriesPlan[] {
     add(`${httpServer.requestDuration.name}_count`, { ...target, handler, method: "POST" }, "counter", (l) => rate(l) * handlerShare);
     add(`${httpServer.requestDuration.name}_sum`, { ...target, handler, method: "POST" }, "counter", (l) => rate(l) * handlerShare * 4 * l);
   }
+  if (!rawOnly) add(API_FAILURES_RECORD, { ...target, model_name: model }, "gauge", (l) => rate(l) * ERROR_SHARE);
   // why: vLLM 0.32 counts the 503s of its admission caps (no engine label); a little load shedding under load.
   add(vllm.admissionRejections.name, { ...target, reason: "max_num_queued_reqs" }, "counter", (l) => rate(l) * 0.001 * l);
   if (rawOnly) {
@@ -292,7 +302,25 @@ function fleetPlans(instances: number): FleetPlan[] {
       add(sloRatioRecord(signal), labels, (loads) => logNormalCdf(edge, shape.median * (0.8 + 0.4 * mean(loads)), shape.sigma));
     }
     add(errorRatioRecord(), labels, () => ERROR_SHARE);
-    for (const window of SLO_WINDOWS) add(sloBadRatioRecord("availability", window), labels, () => ERROR_SHARE);
+    for (const key of SLO_KEYS) {
+      add(
+        sloBadRateRecord(key),
+        labels,
+        byModel(model, (l) => BASE_RATE * l * ERROR_SHARE),
+      );
+      add(
+        sloAllRateRecord(key),
+        labels,
+        byModel(model, (l) => BASE_RATE * l),
+      );
+      for (const window of SLO_WINDOWS) add(sloBadRatioRecord(key, window), labels, () => ERROR_SHARE);
+      for (const window of SLO_LONG_WINDOWS)
+        add(
+          sloTrafficRecord(key, window),
+          labels,
+          byModel(model, (l) => BASE_RATE * l),
+        );
+    }
   }
   const all = (fn: (l: number) => number) => (loads: Float64Array) => loads.reduce((sum, l) => sum + fn(l), 0);
   for (const [status, share] of Object.entries({ "2xx": 0.99 - ERROR_SHARE, "4xx": 0.01, "5xx": ERROR_SHARE })) {

@@ -1,7 +1,7 @@
 export type { MetricFamily } from "./types.js";
 export { bucketSeries, sumSeries, countSeries } from "./types.js";
 export * from "./buckets.js";
-export { vllm, vllmLegacy, FINISHED_REASONS } from "./vllm.js";
+export { vllm, vllmLegacy, FINISHED_REASONS, type AdmissionReason } from "./vllm.js";
 export { vllmKvResidency, vllmNixl, vllmOffload } from "./vllm-kv.js";
 export { GPU_PEAKS, type GpuPeak } from "./gpu-peaks.js";
 export { vllmFeatures, VLLM_FEATURE_FLAGS } from "./vllm-features.js";

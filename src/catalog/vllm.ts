@@ -190,6 +190,7 @@ export const FINISHED_REASONS_V0 = ["stop", "length", "abort"] as const;
  * caps so; the exact strings were not seen on a real scrape yet.
  */
 export const ADMISSION_REJECTION_REASONS = ["max_num_queued_reqs", "max_num_queued_tokens"] as const;
+export type AdmissionReason = (typeof ADMISSION_REJECTION_REASONS)[number];
 /** `sleep_state` values of `vllm:engine_sleep_state`: awake, sleep level 1, sleep level 2. */
 export const SLEEP_STATES = ["awake", "weights_offloaded", "discard_all"] as const;
 

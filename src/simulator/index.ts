@@ -74,6 +74,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       kvConnector: resolved.kvConnector,
       multimodal: resolved.multimodal,
       maxNumQueuedReqs: resolved.maxNumQueuedReqs,
+      maxNumQueuedTokens: resolved.maxNumQueuedTokens,
       minTickMs,
       recordTokenTimes: truth !== undefined,
       startPerfMs,

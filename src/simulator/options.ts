@@ -46,8 +46,10 @@ export interface SimulatorOptions {
   kvConnector?: KvConnector;
   /** Every built-in request carries one image, so the multimodal cache counters move. */
   multimodal?: boolean;
-  /** vLLM `--max-num-queued-reqs` (0.29+): arrivals beyond this many waiting requests get HTTP 503 (counted at 0.32). */
+  /** vLLM `--max-num-queued-reqs` (0.29+): arrivals while this many requests are in flight, waiting or running, get HTTP 503 (counted at 0.32). */
   maxNumQueuedReqs?: number;
+  /** vLLM `--max-num-queued-tokens` (0.29+): arrivals while the requests still in prefill hold this many prompt tokens get HTTP 503. */
+  maxNumQueuedTokens?: number;
   /** JSON lines of every finished request's true timings. */
   truthFile?: string;
   /** false: engine steps take no time (benchmark profile). */
@@ -81,6 +83,7 @@ export interface ResolvedOptions {
   readonly kvConnector: KvConnector | undefined;
   readonly multimodal: boolean;
   readonly maxNumQueuedReqs: number | undefined;
+  readonly maxNumQueuedTokens: number | undefined;
   readonly truthFile: string | undefined;
   readonly latencies: boolean;
   readonly maxNumSeqs: number;
@@ -115,6 +118,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   integerIn(problems, "--speculative", options.speculativeTokens, 0, 16);
   integerIn(problems, "--lora-adapters", options.loraAdapters, 0, 64);
   integerIn(problems, "--max-num-queued-reqs", options.maxNumQueuedReqs, 0, 1_000_000);
+  integerIn(problems, "--max-num-queued-tokens", options.maxNumQueuedTokens, 0, 1_000_000_000);
   if (options.kvConnector !== undefined && !KV_CONNECTORS.includes(options.kvConnector)) {
     problems.push(`--kv-connector must be one of ${KV_CONNECTORS.join(", ")} (got ${String(options.kvConnector)})`);
   }
@@ -182,6 +186,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     kvConnector: options.kvConnector,
     multimodal: options.multimodal ?? false,
     maxNumQueuedReqs: options.maxNumQueuedReqs,
+    maxNumQueuedTokens: options.maxNumQueuedTokens,
     truthFile: options.truthFile,
     latencies: options.latencies ?? true,
     maxNumSeqs: options.maxNumSeqs ?? 256,

@@ -43,6 +43,7 @@ interface SimulateFlags {
   readonly kvConnector?: string;
   readonly multimodal?: boolean;
   readonly maxNumQueuedReqs?: string;
+  readonly maxNumQueuedTokens?: string;
   readonly truthFile?: string;
   readonly latencies: boolean;
   readonly maxNumSeqs?: string;
@@ -98,7 +99,11 @@ export function register(program: Command): void {
     .option("--multimodal", "every built-in request carries an image, so the multimodal cache counters move")
     .option(
       "--max-num-queued-reqs <n>",
-      "refuse arrivals with HTTP 503 while this many requests wait (vLLM --max-num-queued-reqs; counted from 0.32 on)",
+      "refuse arrivals with HTTP 503 while this many requests are in flight, waiting or running (vLLM --max-num-queued-reqs; counted from 0.32 on)",
+    )
+    .option(
+      "--max-num-queued-tokens <n>",
+      "refuse arrivals with HTTP 503 while the requests not past prefill hold this many prompt tokens (vLLM --max-num-queued-tokens; counted from 0.32 on)",
     )
     .option("--truth-file <file>", "write every finished request's true TTFT, ITL, queue and E2E times as JSON lines")
     .option("--no-latencies", "engine steps take no time (benchmark profile)")
@@ -175,6 +180,7 @@ function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
     kvConnector: flags.kvConnector as SimulatorOptions["kvConnector"],
     multimodal: flags.multimodal === true,
     maxNumQueuedReqs: integer("--max-num-queued-reqs", flags.maxNumQueuedReqs),
+    maxNumQueuedTokens: integer("--max-num-queued-tokens", flags.maxNumQueuedTokens),
     truthFile: flags.truthFile,
     latencies: flags.latencies,
     maxNumSeqs: integer("--max-num-seqs", flags.maxNumSeqs),

@@ -86,6 +86,14 @@ export class Engine {
     return this.waiting.length;
   }
 
+  /** Whole prompt tokens of the requests that have no output token yet (waiting, or running their prefill). */
+  get prefillPromptTokens(): number {
+    let tokens = 0;
+    for (const request of this.waiting) if (request.firstToken === undefined) tokens += request.spec.promptTokens;
+    for (const request of this.running) if (request.firstToken === undefined) tokens += request.spec.promptTokens;
+    return tokens;
+  }
+
   /** Requests this engine holds, for least-loaded dispatch. */
   get load(): number {
     return this.running.length + this.waiting.length;

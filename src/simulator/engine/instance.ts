@@ -1,4 +1,4 @@
-import { metricsVersionSpec, type KvConnector, type MetricsVersion } from "../../catalog/index.js";
+import { metricsVersionSpec, type AdmissionReason, type KvConnector, type MetricsVersion } from "../../catalog/index.js";
 import { Engine, type EngineObserver, type StepReport } from "./engine.js";
 import { BLOCK_SIZE } from "./kv-cache.js";
 import { INVALID_REQUEST_SHARE, LoadGenerator, type LoadProfile } from "./load.js";
@@ -28,8 +28,10 @@ export interface InstanceConfig {
   readonly kvCacheMetrics: boolean;
   readonly kvConnector: KvConnector | undefined;
   readonly multimodal: boolean;
-  /** Admission cap on waiting requests (vLLM `--max-num-queued-reqs`); undefined is no cap. */
+  /** Admission cap on requests in flight, waiting or running (vLLM `--max-num-queued-reqs`); undefined is no cap. */
   readonly maxNumQueuedReqs: number | undefined;
+  /** Admission cap on the prompt tokens of requests still in prefill (vLLM `--max-num-queued-tokens`); undefined is no cap. */
+  readonly maxNumQueuedTokens: number | undefined;
   /** Shortest timer delay; many instances in one process use a coarser tick. */
   readonly minTickMs: number;
   readonly recordTokenTimes: boolean;
@@ -157,16 +159,29 @@ export class SimulatedInstance {
   }
 
   /**
-   * The admission cap (vLLM `--max-num-queued-reqs`): true when the request must be refused with
-   * HTTP 503 because that many requests already wait; counts the rejection.
+   * vLLM's admission caps, checked in the frontend across every engine before a request enters one
+   * (vLLM PR #49445): `--max-num-queued-reqs` counts the requests in flight, waiting and running;
+   * `--max-num-queued-tokens` the whole prompts of those not past prefill (no output token yet).
+   * Either reached refuses the request with HTTP 503; the request cap is checked first. Returns the
+   * reason that fired, counted, or undefined when the request is admitted.
    */
-  admissionRejected(): boolean {
-    const cap = this.config.maxNumQueuedReqs;
-    if (cap === undefined) return false;
-    const waiting = this.engines.reduce((total, engine) => total + engine.numWaiting, 0);
-    if (waiting < cap) return false;
-    this.metrics.admissionRejected("max_num_queued_reqs");
-    return true;
+  admissionRejected(): AdmissionReason | undefined {
+    const reason = this.admissionCapReached();
+    if (reason !== undefined) this.metrics.admissionRejected(reason);
+    return reason;
+  }
+
+  private admissionCapReached(): AdmissionReason | undefined {
+    const { maxNumQueuedReqs, maxNumQueuedTokens } = this.config;
+    if (maxNumQueuedReqs !== undefined) {
+      const inFlight = this.engines.reduce((total, engine) => total + engine.numWaiting + engine.numRunning, 0);
+      if (inFlight >= maxNumQueuedReqs) return "max_num_queued_reqs";
+    }
+    if (maxNumQueuedTokens !== undefined) {
+      const prefillTokens = this.engines.reduce((total, engine) => total + engine.prefillPromptTokens, 0);
+      if (prefillTokens >= maxNumQueuedTokens) return "max_num_queued_tokens";
+    }
+    return undefined;
   }
 
   /** vLLM's POST /sleep?level=N: the engines stop taking built-in load until woken. */
@@ -215,7 +230,7 @@ export class SimulatedInstance {
       if (this.sleepLevel !== 0) continue;
       // why: the API server answers some requests with 400 (context too long, bad parameters) before the engine sees them.
       if (this.apiRandom.chance(INVALID_REQUEST_SHARE)) this.recordLoadHttp(400, 0.002, arrival);
-      else if (this.admissionRejected()) this.recordLoadHttp(503, 0.001, arrival);
+      else if (this.admissionRejected() !== undefined) this.recordLoadHttp(503, 0.001, arrival);
       else this.leastLoaded().add(spec, undefined, arrival);
     }
     for (const engine of this.engines) engine.advanceTo(time);

@@ -229,13 +229,13 @@ function generate(instance: SimulatedInstance, res: ServerResponse, generation: 
     origin: "api",
     ...(requestedMax === undefined ? {} : { maxTokensParam: requestedMax }),
   };
-  if (instance.admissionRejected()) {
-    return send(
-      res,
-      503,
-      JSON_TYPE,
-      errorBody(503, "The server is overloaded: too many requests are queued (--max-num-queued-reqs).", "ServiceUnavailableError"),
-    );
+  const rejected = instance.admissionRejected();
+  if (rejected !== undefined) {
+    const why =
+      rejected === "max_num_queued_reqs"
+        ? "too many requests are in flight (--max-num-queued-reqs)"
+        : "the prompts waiting for prefill hold too many tokens (--max-num-queued-tokens)";
+    return send(res, 503, JSON_TYPE, errorBody(503, `The server is overloaded: ${why}.`, "ServiceUnavailableError"));
   }
   const stream = body.stream === true;
   const includeUsage = stream && body.stream_options?.include_usage === true;
