@@ -708,6 +708,19 @@ export const ENV_VARIABLES = {
     path: "directory",
     advanced: true,
   },
+  DATA_DIR: {
+    description:
+      "Native mode: the folder for this stack's data (Prometheus's TSDB, Alertmanager's state, Grafana's data, run logs), relative to the folder `up` runs in when not absolute. " +
+      "Empty: ~/.local/state/vllm-monitor/data/<folder>-<hash> ($XDG_STATE_HOME when set), one per working folder, outside the working tree. " +
+      "Demo mode and real targets each keep their own TSDB inside it (demo/, targets/). Compose keeps its data in named volumes.",
+    example: "/srv/vllm-monitor",
+    secret: false,
+    substitutable: false,
+    fix: "use a folder path on one line, without control characters (e.g. /srv/vllm-monitor), owned by you, or leave it empty",
+    schema: z.string().regex(/^[^\x00-\x1f\x7f]*$/, { error: "contains a control character (a line break or tab)" }),
+    group: "native",
+    advanced: true,
+  },
   SIMULATOR_TOKEN: {
     description: "Bearer token `vllm-monitor simulate` requires on /metrics and /v1/*, read from the environment so it stays out of `ps`.",
     example: "s3cret",
