@@ -4,6 +4,7 @@ import { durationSeconds, secondsDuration } from "../promql/duration.js";
 import { RECORDING_WINDOW } from "../promql/signals.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
+import { remoteWriteHeadersSchema } from "./remote-write-headers.js";
 import {
   DEFAULT_SCRAPE_LIMITS,
   SCRAPE_LIMIT_KINDS,
@@ -823,6 +824,19 @@ export const ENV_VARIABLES = {
     fix: "put the password on one line",
     schema: z.string().regex(/^[^\r\n]*$/, { error: "contains a line break" }),
     group: "fleet",
+  },
+  REMOTE_WRITE_HEADERS: {
+    description:
+      "Extra HTTP headers on every remote write, as Name=value items separated by commas: the tenant of Mimir, Cortex or Loki (X-Scope-OrgID=tenant1). " +
+      "Written into prometheus.yml as they are, so Authorization, headers Prometheus sets itself, and names that look like a secret (token, key, auth, …) are refused: credentials go in REMOTE_WRITE_BEARER_TOKEN or REMOTE_WRITE_USERNAME/PASSWORD (0600 files). " +
+      "Debian's Prometheus (2.42.0+ds) does not send these headers; native mode refuses them there.",
+    example: "X-Scope-OrgID=tenant1",
+    secret: false,
+    substitutable: false,
+    fix: "write Name=value items separated by commas, e.g. X-Scope-OrgID=tenant1, or leave it empty",
+    schema: remoteWriteHeadersSchema(),
+    group: "fleet",
+    advanced: true,
   },
   REMOTE_WRITE_CA_FILE: {
     description:

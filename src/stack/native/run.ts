@@ -21,6 +21,7 @@ import type { PrometheusVersion } from "../../prometheus/version.js";
 import { binaryVersion } from "../prometheus-version.js";
 import { startDetached } from "./detach.js";
 import { defaultRetentionSize } from "./retention.js";
+import { headersUnsupportedBy } from "../../config/remote-write-headers.js";
 import { legacyPrometheusData, nativePaths, recordedNativePaths, runLogFile, type NativePaths } from "./paths.js";
 import { pruneRunLogs } from "./run-logs.js";
 import { plannedServices, planNativeProcesses, type ProcessSpec } from "./plan.js";
@@ -120,9 +121,18 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
   const binaries = locateBinaries(settings);
   const agent = settings.env.PROMETHEUS_MODE === "agent";
   const admin = binaries.grafana === undefined || agent ? undefined : grafanaAdmin(settings);
-  const prometheusVersion = agent
-    ? await binaryVersion(binaries.prometheus.path, binaries.prometheus.source === "PATH" ? "PROMETHEUS_BIN" : binaries.prometheus.source)
-    : undefined;
+  const sendsHeaders = Object.keys(settings.env.REMOTE_WRITE_HEADERS ?? {}).length > 0 && settings.env.REMOTE_WRITE_URL !== undefined;
+  const prometheusVersion =
+    agent || sendsHeaders
+      ? await binaryVersion(binaries.prometheus.path, binaries.prometheus.source === "PATH" ? "PROMETHEUS_BIN" : binaries.prometheus.source)
+      : undefined;
+  const headersProblem = sendsHeaders && prometheusVersion !== undefined ? headersUnsupportedBy(prometheusVersion.text) : undefined;
+  if (headersProblem !== undefined) {
+    throw new UserError(`REMOTE_WRITE_HEADERS is set, but ${headersProblem}.`, [
+      `install Prometheus from https://prometheus.io/download/ and point PROMETHEUS_BIN at it (this one: ${binaries.prometheus.path})`,
+      "or run the compose stack (its upstream image sends them), or empty REMOTE_WRITE_HEADERS",
+    ]);
+  }
   const cli = selfInvocation();
   if (!agent && alertingConfigured(settings.env) && binaries.alertmanager === undefined) {
     throw new UserError(
