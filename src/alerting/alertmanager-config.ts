@@ -35,6 +35,7 @@ export interface AlertmanagerInputs {
   readonly env: AlertEnv & {
     readonly ALERT_PAGERDUTY_URL: string;
     readonly ALERT_SMTP_REQUIRE_TLS: boolean;
+    readonly ALERT_FOR_SCALE: number;
   };
   readonly secretPaths: SecretPaths;
   /** Notification template files Alertmanager loads. */
@@ -151,6 +152,16 @@ function anyOf(label: string, values: readonly string[]): string {
   return `${label}=~"${values.map((value) => value.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&")).join("|")}"`;
 }
 
+/**
+ * group_wait and group_interval, shortened with ALERT_FOR_SCALE below 1: a test or a demo that fires an
+ * alert in seconds should not then wait 30 s for its first notification and 5 min for its resolution.
+ */
+function groupTimings(forScale: number): { group_wait: string; group_interval: string } {
+  if (forScale >= 1) return { group_wait: "30s", group_interval: "5m" };
+  const scaled = (seconds: number) => `${Math.max(1, Math.round(seconds * forScale))}s`;
+  return { group_wait: scaled(30), group_interval: scaled(300) };
+}
+
 /** The whole alertmanager.yml for these settings. Pure. */
 export function alertmanagerConfig(inputs: AlertmanagerInputs): AlertmanagerConfig {
   const { env } = inputs;
@@ -163,8 +174,7 @@ export function alertmanagerConfig(inputs: AlertmanagerInputs): AlertmanagerConf
     route: {
       receiver: RECEIVERS.warning,
       group_by: [...GROUP_BY],
-      group_wait: "30s",
-      group_interval: "5m",
+      ...groupTimings(env.ALERT_FOR_SCALE),
       repeat_interval: "4h",
       routes: [
         // why: the Watchdog must never reach a person; only the dead man's switch hears it, every few minutes.

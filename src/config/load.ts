@@ -242,14 +242,14 @@ export function describeSource(source: ValueSource | undefined): string {
 /** The one message style for a bad variable: name, where it came from, what is wrong, how to fix it. */
 export function describeProblem(name: EnvName, source: ValueSource | undefined, message: string, text?: string, fix?: string): string {
   const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
-  // why: target lists' messages quote the bad item already, with any user:password redacted.
-  const quote = !variable.secret && text !== undefined && !TARGET_LISTS.has(name);
+  // why: target lists' messages quote the bad item already, with any user:password redacted; a refused header may hold a credential.
+  const quote = !variable.secret && text !== undefined && !UNQUOTED.has(name);
   const isSet = source !== undefined && source.kind !== "default";
   const shown = variable.secret ? (isSet ? " (value hidden)" : "") : quote ? ` (got "${echo(redactUserInfo(text))}")` : "";
   return `${name} (${describeSource(source)}): ${message}${shown}. How to fix: ${fix ?? variable.fix}`;
 }
 
-const TARGET_LISTS: ReadonlySet<EnvName> = new Set(["VLLM_TARGET", "NODE_EXPORTER_TARGETS", "GPU_EXPORTER_TARGETS"]);
+const UNQUOTED: ReadonlySet<EnvName> = new Set(["VLLM_TARGET", "NODE_EXPORTER_TARGETS", "GPU_EXPORTER_TARGETS", "REMOTE_WRITE_HEADERS"]);
 
 /** `https://user:pw@host` → `https://***@host`: a URL's password is never echoed. */
 function redactUserInfo(text: string): string {

@@ -13,9 +13,16 @@ type FleetEnv = Pick<
   | "REMOTE_WRITE_USERNAME"
   | "REMOTE_WRITE_PASSWORD"
   | "REMOTE_WRITE_CA_FILE"
+  | "REMOTE_WRITE_HEADERS"
 >;
 
-const CREDENTIALS = ["REMOTE_WRITE_BEARER_TOKEN", "REMOTE_WRITE_USERNAME", "REMOTE_WRITE_PASSWORD", "REMOTE_WRITE_CA_FILE"] as const;
+const CREDENTIALS = [
+  "REMOTE_WRITE_BEARER_TOKEN",
+  "REMOTE_WRITE_USERNAME",
+  "REMOTE_WRITE_PASSWORD",
+  "REMOTE_WRITE_CA_FILE",
+  "REMOTE_WRITE_HEADERS",
+] as const;
 
 export function fleetChecks(env: FleetEnv): { problems: VariableProblem[]; notes: string[] } {
   const problems: VariableProblem[] = [];

@@ -4,6 +4,7 @@ import { durationSeconds, secondsDuration } from "../promql/duration.js";
 import { RECORDING_WINDOW } from "../promql/signals.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
+import { remoteWriteHeadersSchema } from "./remote-write-headers.js";
 import {
   DEFAULT_SCRAPE_LIMITS,
   SCRAPE_LIMIT_KINDS,
@@ -765,6 +766,19 @@ export const ENV_VARIABLES = {
     path: "directory",
     advanced: true,
   },
+  DATA_DIR: {
+    description:
+      "Native mode: the folder for this stack's data (Prometheus's TSDB, Alertmanager's state, Grafana's data, run logs), relative to the folder `up` runs in when not absolute. " +
+      "Empty: ~/.local/state/vllm-monitor/data/<folder>-<hash> ($XDG_STATE_HOME when set), one per working folder, outside the working tree. " +
+      "Demo mode and real targets each keep their own TSDB inside it (demo/, targets/). Compose keeps its data in named volumes.",
+    example: "/srv/vllm-monitor",
+    secret: false,
+    substitutable: false,
+    fix: "use a folder path on one line, without control characters (e.g. /srv/vllm-monitor), owned by you, or leave it empty",
+    schema: z.string().regex(/^[^\x00-\x1f\x7f]*$/, { error: "contains a control character (a line break or tab)" }),
+    group: "native",
+    advanced: true,
+  },
   SIMULATOR_TOKEN: {
     description: "Bearer token `vllm-monitor simulate` requires on /metrics and /v1/*, read from the environment so it stays out of `ps`.",
     example: "s3cret",
@@ -867,6 +881,19 @@ export const ENV_VARIABLES = {
     fix: "put the password on one line",
     schema: z.string().regex(/^[^\r\n]*$/, { error: "contains a line break" }),
     group: "fleet",
+  },
+  REMOTE_WRITE_HEADERS: {
+    description:
+      "Extra HTTP headers on every remote write, as Name=value items separated by commas: the tenant of Mimir, Cortex or Loki (X-Scope-OrgID=tenant1). " +
+      "Written into prometheus.yml as they are, so Authorization, headers Prometheus sets itself, and names that look like a secret (token, key, auth, …) are refused: credentials go in REMOTE_WRITE_BEARER_TOKEN or REMOTE_WRITE_USERNAME/PASSWORD (0600 files). " +
+      "Debian's Prometheus (2.42.0+ds) does not send these headers; native mode refuses them there.",
+    example: "X-Scope-OrgID=tenant1",
+    secret: false,
+    substitutable: false,
+    fix: "write Name=value items separated by commas, e.g. X-Scope-OrgID=tenant1, or leave it empty",
+    schema: remoteWriteHeadersSchema(),
+    group: "fleet",
+    advanced: true,
   },
   REMOTE_WRITE_CA_FILE: {
     description:

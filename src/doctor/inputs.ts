@@ -163,6 +163,7 @@ function remoteWriteProbe(settings: Settings, caPem: string | undefined): Pick<D
       ...(env.REMOTE_WRITE_USERNAME === undefined ? {} : { username: env.REMOTE_WRITE_USERNAME }),
       ...(env.REMOTE_WRITE_PASSWORD === undefined ? {} : { password: env.REMOTE_WRITE_PASSWORD.reveal() }),
       ...(caPem === undefined ? {} : { caPem }),
+      ...(env.REMOTE_WRITE_HEADERS === undefined ? {} : { headers: env.REMOTE_WRITE_HEADERS }),
     },
   };
 }

@@ -27,6 +27,7 @@ function headers(probe: RemoteWriteProbe): Record<string, string> {
     "Content-Encoding": "snappy",
     "X-Prometheus-Remote-Write-Version": "0.1.0",
     "User-Agent": "vllm-monitor-doctor",
+    ...probe.headers,
   };
   if (probe.token !== undefined) base.Authorization = `Bearer ${probe.token}`;
   else if (probe.username !== undefined)

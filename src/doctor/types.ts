@@ -106,5 +106,7 @@ export interface RemoteWriteProbe {
   readonly username?: string;
   readonly password?: string;
   readonly caPem?: string;
+  /** REMOTE_WRITE_HEADERS (a tenant header), sent as Prometheus would. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
 }

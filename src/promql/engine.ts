@@ -11,9 +11,12 @@ import { latencyQuantile, type QueryOptions } from "./vllm.js";
  * recording rule covers them, so they always read raw series.
  */
 
-/** The vLLM matchers of `scope` for the labels `family` has (job and instance always apply). */
+const TARGET_LEVEL = new Set(["job", "instance", "monitor"]);
+
+/** The vLLM matchers of `scope` for the labels `family` has (job, instance and monitor always apply). */
 export function selectorFor(family: MetricFamily, scope: Scope): Selector {
-  return scope.vllm.filter((item) => item.label === "job" || item.label === "instance" || family.labels.includes(item.label));
+  // why: job, instance and monitor are target and external labels every series carries; the rest only where the family has them.
+  return scope.vllm.filter((item) => TARGET_LEVEL.has(item.label) || family.labels.includes(item.label));
 }
 
 function rateOf(family: MetricFamily, scope: Scope, name = family.name): string {

@@ -1,6 +1,6 @@
 import { AGGREGATES, aggregateQuery, gpuHostQuery, gpuJobQuery, nodeHostQuery, sloRatioQuery, sloRatioRecord } from "./aggregates.js";
 import { maxBy, sumBy } from "./functions.js";
-import { VARIABLES, type Scope } from "./scope.js";
+import { VARIABLES, monitorMatcher, type Scope } from "./scope.js";
 import { matcher, series } from "./selector.js";
 import { MODEL_LEVEL_LABELS, counterSignals, histogramSignals, quantileRecord, type HistogramSignal } from "./signals.js";
 import { errorRatio, latencyQuantile, type QueryOptions, type Source } from "./vllm.js";
@@ -11,14 +11,15 @@ import { errorRatio, latencyQuantile, type QueryOptions, type Source } from "./v
  * number of instances; the portable variant (`raw`) computes the same aggregates from raw series.
  */
 
-/** The Fleet overview filters by job and model only; GPU and host aggregates are fleet-wide. */
+/** The Fleet overview filters by job and model, and everything by the sender (monitor); GPU and host aggregates are otherwise fleet-wide. */
 export function fleetScope(): Scope {
   const job = matcher("job", "=~", `$${VARIABLES.job}`);
+  const monitor = monitorMatcher();
   return {
-    vllm: [job, matcher("model_name", "=~", `$${VARIABLES.modelName}`)],
-    gpu: [],
-    node: [],
-    target: [job],
+    vllm: [job, matcher("model_name", "=~", `$${VARIABLES.modelName}`), monitor],
+    gpu: [monitor],
+    node: [monitor],
+    target: [job, monitor],
     hostname: ".*",
     window: "$__rate_interval",
   };

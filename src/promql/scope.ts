@@ -29,11 +29,17 @@ export const VARIABLES = {
   hostname: "hostname",
   namespace: "namespace",
   pod: "pod",
+  monitor: "monitor",
 } as const;
+
+/** `monitor=~"$monitor"`: the sender (MONITOR_NAME) on a central store; All (`.*`) also matches a local series without it. */
+export function monitorMatcher(): Selector[number] {
+  return matcher("monitor", "=~", `$${VARIABLES.monitor}`);
+}
 
 /** What Grafana substitutes in dashboard queries. */
 export function grafanaScope(): Scope {
-  const target = [matcher("job", "=~", `$${VARIABLES.job}`), matcher("instance", "=~", `$${VARIABLES.instance}`)];
+  const target = [matcher("job", "=~", `$${VARIABLES.job}`), matcher("instance", "=~", `$${VARIABLES.instance}`), monitorMatcher()];
   return {
     // why: V0 has no engine label; `engine=~".*"` (the All value) also matches the missing label.
     vllm: [
@@ -67,5 +73,11 @@ export function ruleScope(window: string): Scope {
 export function machineScope(): Scope {
   const scope = grafanaScope();
   const host = matcher("hostname", "=~", `$${VARIABLES.hostname}`);
-  return { ...scope, vllm: [...scope.vllm, host], gpu: [], node: [host], target: [host] };
+  return {
+    ...scope,
+    vllm: [...scope.vllm, host],
+    gpu: [monitorMatcher()],
+    node: [host, monitorMatcher()],
+    target: [host, monitorMatcher()],
+  };
 }

@@ -115,6 +115,9 @@ export function remoteWriteConfigs(
         ? {}
         : { basic_auth: { username: env.REMOTE_WRITE_USERNAME, password_file: at(OUTPUT_LAYOUT.remoteWritePasswordFile) } }),
       ...(env.REMOTE_WRITE_CA_FILE === undefined ? {} : { tls_config: { ca_file: at(OUTPUT_LAYOUT.remoteWriteCaFile) } }),
+      ...(env.REMOTE_WRITE_HEADERS === undefined || Object.keys(env.REMOTE_WRITE_HEADERS).length === 0
+        ? {}
+        : { headers: { ...env.REMOTE_WRITE_HEADERS } }),
       write_relabel_configs: [keepOnly(keep)],
       // why: metadata covers every scraped family, kept or not; no dashboard or rule reads it.
       metadata_config: { send: false },

@@ -11,6 +11,7 @@ import { service, servicesOfProcess, type ServiceName } from "../config/services
 import { UserError } from "../errors.js";
 import { reloadPrometheus } from "../prometheus/client.js";
 import { expectedServices, gpuExporterService, nativeEndpoints } from "../render/endpoints.js";
+import { composeProfiles } from "../render/compose-env.js";
 import { DEFAULT_OUT_DIR } from "../render/layout.js";
 import { removeOutputTree } from "../render/writer.js";
 import { composeContext, composeDown, composeLogs, composeReload, composeUp, requireCompose } from "./compose/run.js";
@@ -282,7 +283,9 @@ async function reloadLocked(
   if (stack.kind === "compose") {
     const tool = await requireCompose();
     await configureStack(settings, { outDir: stack.outDir, mode: "compose", part: "all" });
-    await composeReload(composeContext(tool, { outDir: stack.outDir, composeFile: options.composeFile ?? stack.composeFile }, true));
+    await composeReload(composeContext(tool, { outDir: stack.outDir, composeFile: options.composeFile ?? stack.composeFile }, true), {
+      alertmanager: composeProfiles(settings).includes("alerts"),
+    });
     return {
       needRestart:
         settings.demo === stack.demo

@@ -35,8 +35,10 @@ const nativeState = z.object({
   /** Absolute paths. */
   outDir: z.string(),
   envFile: z.string(),
-  /** The folder holding `.vllm-monitor/` (TSDB, log). */
+  /** The folder it was started from. */
   workDir: z.string(),
+  /** Its data folder (TSDBs, run logs; see native/paths.ts); absent in records of older versions (`workDir/.vllm-monitor`). */
+  dataDir: z.string().optional(),
   logFile: z.string(),
   prometheusUrl: z.string(),
   /** PROMETHEUS_MODE it started with; absent in records of older versions (server). */
@@ -82,13 +84,18 @@ export type StackState = z.infer<typeof stackState>;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-/** Where the registry lives. */
-export function registryDir(environment: Environment = process.env): string {
+/** `$XDG_STATE_HOME/vllm-monitor` (default `~/.local/state/vllm-monitor`): the registry and the native stacks' data. */
+export function stateHomeDir(environment: Environment = process.env): string {
   const stateHome =
     environment.XDG_STATE_HOME !== undefined && environment.XDG_STATE_HOME !== ""
       ? environment.XDG_STATE_HOME
       : join(homedir(), ".local", "state");
-  return join(stateHome, "vllm-monitor", "stacks");
+  return join(stateHome, "vllm-monitor");
+}
+
+/** Where the registry lives. */
+export function registryDir(environment: Environment = process.env): string {
+  return join(stateHomeDir(environment), "stacks");
 }
 
 function entryFile(outDir: string, environment: Environment): string {

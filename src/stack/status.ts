@@ -4,7 +4,7 @@ import { isAlive, stackName, type StackState } from "./registry.js";
 import { queueHealth, queuesHealthy } from "../prometheus/remote-write-health.js";
 import { escapeControl } from "../text/echo.js";
 import { fetchStorageHealth, type StorageHealth } from "../prometheus/storage.js";
-import { nativePaths } from "./native/paths.js";
+import { recordedNativePaths } from "./native/paths.js";
 
 export interface ProcessStatus {
   readonly name: string;
@@ -59,7 +59,7 @@ export async function collectStatus(stack: StackState | undefined): Promise<Stac
     stack.remoteWriteUrl === undefined ? undefined : fetchRemoteWriteQueues(stack.prometheusUrl),
     stack.prometheusMode === "agent"
       ? undefined
-      : fetchStorageHealth(stack.prometheusUrl, { dataDir: nativePaths(stack.workDir, stack.outDir).prometheusData }),
+      : fetchStorageHealth(stack.prometheusUrl, { dataDir: recordedNativePaths(stack).prometheusData }),
   ]);
   const remoteWrite = queues === undefined ? {} : queues.reachable ? { remoteWrite: queues.value } : { remoteWriteError: queues.reason };
   const storage = storageHealth === undefined ? {} : { storage: storageHealth };

@@ -95,6 +95,21 @@ describe("the rendered alertmanager.yml", () => {
     });
   }
 
+  test("waits 30s and 5m to group notifications by default, and proportionally less with ALERT_FOR_SCALE below 1", async () => {
+    const timings = async (name: string, variables: Record<string, string>) => {
+      const rendered = await render(root, name, { ALERT_WEBHOOK_URL: "http://127.0.0.1:9/hook", ...variables }, "native");
+      assert.equal(rendered.code, 0, rendered.output);
+      const config = join(rendered.dir, "alertmanager", "alertmanager.yml");
+      assert.match((await run(AMTOOL, ["check-config", config])).stdout, /SUCCESS/);
+      const route = (parse(await readFile(config, "utf8")) as { route: { group_wait: string; group_interval: string } }).route;
+      return [route.group_wait, route.group_interval];
+    };
+    assert.deepEqual(await timings("default timings", {}), ["30s", "5m"]);
+    assert.deepEqual(await timings("slow for", { ALERT_FOR_SCALE: "2" }), ["30s", "5m"]);
+    assert.deepEqual(await timings("fast for", { ALERT_FOR_SCALE: "0.1" }), ["3s", "30s"]);
+    assert.deepEqual(await timings("fastest for", { ALERT_FOR_SCALE: "0.001" }), ["1s", "1s"]);
+  });
+
   test("keeps the Slack URL, the PagerDuty key and the SMTP password only in their own 0600 files, never in a config or the output", async () => {
     const rendered = await render(root, "secrets", CASES["every destination"] ?? {}, "native");
     assert.equal(rendered.code, 0, rendered.output);

@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { vllm } from "../../src/catalog/index.js";
 import { waitUntil } from "../../src/process/index.js";
+import { stackDataDir } from "../../src/stack/native/paths.js";
 import { isAlive } from "../../src/stack/registry.js";
 import { createWorkspace, exists, query, waitForQuery, type Workspace } from "./harness.js";
 import { describeEmpty, emptyPanels, panelQueries, type EmptyPanel } from "./panels.js";
@@ -76,7 +77,8 @@ describe("native demo stack end to end", () => {
     for (const pid of pids) assert.equal(isAlive(pid), false, `process ${pid} is still running after down`);
     assert.equal(exists(join(workspace.dir, "build", "prometheus", "secrets")), false, "the secrets folder is deleted");
     assert.equal(exists(join(workspace.dir, "build")), false, "the output folder is deleted");
-    assert.ok(readdirSync(join(workspace.dir, ".vllm-monitor", "prometheus-data")).length > 0, "the TSDB is kept");
+    const tsdb = join(stackDataDir(workspace.dir, undefined, workspace.env), "demo", "prometheus-data");
+    assert.ok(readdirSync(tsdb).length > 0, "the TSDB is kept");
     assert.deepEqual(workspace.recordedPids(), [], "no state is left behind");
 
     const again = await workspace.cli(["up", "--native", "--detach"]);

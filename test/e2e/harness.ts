@@ -1,6 +1,6 @@
 /**
  * Runs the real CLI against real processes in a throw-away working directory: its own .env with
- * free ports and a 1 s scrape interval, its own `.vllm-monitor/`, `build/` and stack registry
+ * free ports and a 1 s scrape interval, its own `build/`, stack registry and data folders
  * (XDG_STATE_HOME). `cli()` runs in this process through `main()`; `spawnCli()` starts a real
  * process for a foreground supervisor. `cleanup()` always stops whatever the stack recorded.
  */

@@ -30,7 +30,7 @@ function input(environment: Record<string, string>, major = 2): NativePlanInput 
       grafana: { path: "/opt/grafana/bin/grafana", source: "GRAFANA_HOME", homePath: "/opt/grafana", style: "grafana server" },
     },
     settings: settingsWith(environment),
-    paths: nativePaths("/work/site", "build"),
+    paths: nativePaths("/work/site", "build", { dataDir: "/data/site", demo: true }),
     cli: { command: "/usr/bin/node", args: ["/pkg/dist/cli/main.js"] },
     alertmanagerConfig: "/pkg/alertmanager/alertmanager.yml",
     grafanaAdmin: { user: new Secret("ADMIN_USER", "admin"), password: new Secret("ADMIN_PASSWORD", "grafana-admin-pw") },
@@ -63,7 +63,7 @@ describe("agent mode", () => {
       "--config.file=/work/site/build/prometheus/prometheus.yml",
       "--web.listen-address=127.0.0.1:9090",
       "--enable-feature=agent",
-      "--storage.agent.path=/work/site/.vllm-monitor/prometheus-agent-wal",
+      "--storage.agent.path=/data/site/demo/prometheus-agent-wal",
       "--web.enable-lifecycle",
     ]);
     assert.ok(

@@ -6,6 +6,7 @@ import {
   composeBuildArgs,
   composeDownArgs,
   composeLogsArgs,
+  composeReloadArgs,
   composeUpArgs,
 } from "../../src/stack/compose/args.js";
 import { composeProfileNames } from "../../src/config/services.js";
@@ -30,6 +31,15 @@ describe("compose command lines", () => {
       "--detach",
       "--remove-orphans",
     ]);
+  });
+
+  test("reload sends SIGHUP to Prometheus alone, and to Alertmanager too when alerting is configured", () => {
+    const prometheusOnly = composeReloadArgs(COMPOSE_PLUGIN, target, { alertmanager: false });
+    assert.deepEqual(prometheusOnly.slice(-4), ["kill", "-s", "SIGHUP", "prometheus"]);
+    const both = composeReloadArgs(COMPOSE_PLUGIN, target, { alertmanager: true });
+    assert.deepEqual(both.slice(-5), ["kill", "-s", "SIGHUP", "prometheus", "alertmanager"]);
+    // why: the alerts profile must be on, or compose does not know the alertmanager service.
+    assert.deepEqual(profilesOf(both), ["alerts"]);
   });
 
   test("up rebuilds our image only when asked", () => {

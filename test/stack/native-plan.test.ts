@@ -9,7 +9,7 @@ import type { NativeBinaries } from "../../src/stack/native/binaries.js";
 import { nativePaths } from "../../src/stack/native/paths.js";
 import { DEMO_FEATURES, grafanaSpec, planNativeProcesses, type NativePlanInput } from "../../src/stack/native/plan.js";
 
-const paths = nativePaths("/work/site", "build");
+const paths = nativePaths("/work/site", "build", { dataDir: "/data/site", demo: true });
 const password = new Secret("ADMIN_PASSWORD", "grafana-admin-pw");
 const admin = { user: new Secret("ADMIN_USER", "admin"), password };
 
@@ -45,7 +45,7 @@ describe("native process plan", () => {
     assert.deepEqual(prometheus.args, [
       "--config.file=/work/site/build/prometheus/prometheus.yml",
       "--web.listen-address=127.0.0.1:9090",
-      "--storage.tsdb.path=/work/site/.vllm-monitor/prometheus-data",
+      "--storage.tsdb.path=/data/site/demo/prometheus-data",
       "--storage.tsdb.retention.time=15d",
       "--web.enable-lifecycle",
     ]);

@@ -16,7 +16,7 @@ describe("PROMETHEUS_RETENTION_TIME and PROMETHEUS_RETENTION_SIZE", () => {
     const spec = prometheusSpec({
       binaries: { prometheus: { path: "/usr/bin/prometheus", source: "PATH" } },
       settings: settingsWith(retention),
-      paths: nativePaths("/work/site", "build"),
+      paths: nativePaths("/work/site", "build", { dataDir: "/data/site", demo: false }),
     });
     assert.ok(spec.args.includes("--storage.tsdb.retention.time=30d"));
     assert.ok(spec.args.includes("--storage.tsdb.retention.size=50GB"));

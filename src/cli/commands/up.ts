@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option("--native", "run Prometheus, exporters and the simulator as plain processes, without Docker", false)
     .option(
       "--detach",
-      "with --native: run in the background (log in .vllm-monitor/native-<pid>.log) and return once every process is ready",
+      "with --native: run in the background (log in the stack's data folder, printed) and return once every process is ready",
       false,
     )
     .addOption(new Option("--detached-child", "internal: the background supervisor --detach starts").default(false).hideHelp())

@@ -88,6 +88,7 @@ export function allSelectedValues(rateInterval = "1m"): Record<string, string> {
     hostname: ".*",
     namespace: ".*",
     pod: ".*",
+    monitor: ".*",
   };
 }
 

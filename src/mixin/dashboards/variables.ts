@@ -108,6 +108,16 @@ function podVariable(): QueryVariableBuilder {
   );
 }
 
+// why: on a central store every sender's series carry its MONITOR_NAME; a local Prometheus has none, and All (`.*`) still matches.
+function monitorVariable(seriesName = VLLM_SERIES): QueryVariableBuilder {
+  return multiQuery(
+    VARIABLES.monitor,
+    "Monitor",
+    `label_values(${seriesName}, monitor)`,
+    "The Prometheus that sent the data (MONITOR_NAME), one per cluster or node, on a central store; empty on a local Prometheus, where All still matches.",
+  );
+}
+
 /** Variables of the User overview, in the order Grafana shows them. */
 export function vllmVariables(): cog.Builder<VariableModel>[] {
   return [
@@ -118,6 +128,7 @@ export function vllmVariables(): cog.Builder<VariableModel>[] {
     engineVariable(),
     namespaceVariable(),
     podVariable(),
+    monitorVariable(),
   ];
 }
 
@@ -134,6 +145,7 @@ export function machineVariables(): cog.Builder<VariableModel>[] {
     namespaceVariable(),
     podVariable(),
     hostnameVariable(),
+    monitorVariable(MACHINE_SERIES),
   ];
 }
 
@@ -152,5 +164,6 @@ export function fleetVariables(source: "raw" | "recorded"): cog.Builder<Variable
       `label_values(${series(seriesName, [job])}, model_name)`,
       "Served model names (first --served-model-name).",
     ),
+    monitorVariable(seriesName),
   ];
 }

@@ -319,7 +319,7 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
           "Nothing new is stored: dashboards stop, alerts on fresh data cannot fire, and at the next restart Prometheus repairs its WAL and drops what it could not write.",
         diagnose: [
           '`vllm-monitor status` or `vllm-monitor doctor`: "not storing: …" with the free space of the data folder.',
-          "`df -h` on the data folder (native: .vllm-monitor/prometheus-data).",
+          "`df -h` on the data folder (native: the `data:` line of `vllm-monitor up`, under ~/.local/state/vllm-monitor/data/ or DATA_DIR).",
         ],
         fix: [
           "Free space on that file system; Prometheus resumes storing by itself.",
@@ -341,7 +341,10 @@ function scrapeAlerts(thresholds: Thresholds, selectors: MixinSelectors): AlertR
         meaning:
           "A file system is filling at a rate that exhausts it within 4 hours; Prometheus's own TSDB is a usual cause when no size retention is set.",
         impact: "When it is full, Prometheus (if its data lives there) stops storing, and PrometheusNotStoring fires.",
-        diagnose: ["Machine overview → disk panels for the host.", "`du -sh` of the data folder (native: .vllm-monitor/prometheus-data)."],
+        diagnose: [
+          "Machine overview → disk panels for the host.",
+          "`du -sh` of the data folder (native: the `data:` line of `vllm-monitor up`, under ~/.local/state/vllm-monitor/data/ or DATA_DIR).",
+        ],
         fix: [
           "Free space, or move the data folder to a larger disk.",
           "Set PROMETHEUS_RETENTION_SIZE (e.g. 10GB) so Prometheus deletes its oldest blocks in time.",

@@ -92,9 +92,13 @@ export function composeLogsArgs(tool: ComposeTool, target: ComposeTarget, option
   return args;
 }
 
-/** `kill -s SIGHUP prometheus`: Prometheus re-reads its config, rules and targets without losing data. */
-export function composeReloadArgs(tool: ComposeTool, target: ComposeTarget): string[] {
-  return [...composeGlobalArgs(tool, target), "kill", "-s", "SIGHUP", "prometheus"];
+/**
+ * `kill -s SIGHUP prometheus [alertmanager]`: Prometheus re-reads its config, rules and targets, and
+ * Alertmanager (when alerting is configured) its routes, receivers and secret files, without losing data.
+ */
+export function composeReloadArgs(tool: ComposeTool, target: ComposeTarget, options: { readonly alertmanager: boolean }): string[] {
+  const withAlerts: ComposeTarget = options.alertmanager ? { ...target, profiles: [...(target.profiles ?? []), "alerts"] } : target;
+  return [...composeGlobalArgs(tool, withAlerts), "kill", "-s", "SIGHUP", "prometheus", ...(options.alertmanager ? ["alertmanager"] : [])];
 }
 
 /**

@@ -153,11 +153,13 @@ export async function composeLogs(
   });
 }
 
-/** Makes Prometheus re-read its configuration (SIGHUP); the TSDB and the containers stay. */
-export async function composeReload(context: ComposeContext): Promise<void> {
-  await runCompose(context.tool, composeReloadArgs(context.tool, context.target), {
+/** Makes Prometheus, and Alertmanager when it runs, re-read their configuration (SIGHUP); the TSDB and the containers stay. */
+export async function composeReload(context: ComposeContext, options: { readonly alertmanager: boolean }): Promise<void> {
+  await runCompose(context.tool, composeReloadArgs(context.tool, context.target, options), {
     env: context.env,
-    purpose: "make Prometheus reload its configuration",
+    purpose: options.alertmanager
+      ? "make Prometheus and Alertmanager reload their configuration"
+      : "make Prometheus reload its configuration",
   });
 }
 

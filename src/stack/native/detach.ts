@@ -1,6 +1,6 @@
 /**
  * `up --native --detach`: re-runs `up --native` in its own session with output to
- * its own `.vllm-monitor/native-<pid>.log`, waits until its registry entry says every process is ready, and returns.
+ * its own `native-<pid>.log` in the stack's data folder, waits until its registry entry says every process is ready, and returns.
  */
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, renameSync } from "node:fs";

@@ -21,7 +21,8 @@ import type { PrometheusVersion } from "../../prometheus/version.js";
 import { binaryVersion } from "../prometheus-version.js";
 import { startDetached } from "./detach.js";
 import { defaultRetentionSize } from "./retention.js";
-import { nativePaths, runLogFile, type NativePaths } from "./paths.js";
+import { headersUnsupportedBy } from "../../config/remote-write-headers.js";
+import { legacyPrometheusData, nativePaths, recordedNativePaths, runLogFile, type NativePaths } from "./paths.js";
 import { pruneRunLogs } from "./run-logs.js";
 import { plannedServices, planNativeProcesses, type ProcessSpec } from "./plan.js";
 import { selfInvocation } from "./self.js";
@@ -49,7 +50,7 @@ export interface NativeStackOptions {
   readonly detach?: boolean;
   /** We are that background supervisor: stdout already is the log file. */
   readonly detachedChild?: boolean;
-  /** Where `.vllm-monitor/` lives; default the current directory. */
+  /** The working folder (DATA_DIR is relative to it, the default data folder named after it); default the current directory. */
   readonly cwd?: string;
 }
 
@@ -57,11 +58,12 @@ const STOP_TIMEOUT_MS = 60_000;
 /** A child that exits within this long after Ctrl-C got the same signal from the terminal: not a death. */
 const SIGNAL_SETTLE_MS = 500;
 
-function pathsOf(options: Pick<NativeStackOptions, "cwd" | "outDir">): NativePaths {
-  return nativePaths(options.cwd ?? process.cwd(), options.outDir);
+function pathsOf(options: Pick<NativeStackOptions, "cwd" | "outDir" | "settings">): NativePaths {
+  const { settings } = options;
+  return nativePaths(options.cwd ?? process.cwd(), options.outDir, { dataDir: settings.env.DATA_DIR, demo: settings.demo });
 }
 
-/** Refuses a second stack on the same output folder, or on the same `.vllm-monitor/` data. */
+/** Refuses a second stack on the same output folder. */
 function refuseIfRunning(paths: NativePaths): void {
   const state = readStack(paths.outDir);
   if (state === undefined) return;
@@ -119,9 +121,18 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
   const binaries = locateBinaries(settings);
   const agent = settings.env.PROMETHEUS_MODE === "agent";
   const admin = binaries.grafana === undefined || agent ? undefined : grafanaAdmin(settings);
-  const prometheusVersion = agent
-    ? await binaryVersion(binaries.prometheus.path, binaries.prometheus.source === "PATH" ? "PROMETHEUS_BIN" : binaries.prometheus.source)
-    : undefined;
+  const sendsHeaders = Object.keys(settings.env.REMOTE_WRITE_HEADERS ?? {}).length > 0 && settings.env.REMOTE_WRITE_URL !== undefined;
+  const prometheusVersion =
+    agent || sendsHeaders
+      ? await binaryVersion(binaries.prometheus.path, binaries.prometheus.source === "PATH" ? "PROMETHEUS_BIN" : binaries.prometheus.source)
+      : undefined;
+  const headersProblem = sendsHeaders && prometheusVersion !== undefined ? headersUnsupportedBy(prometheusVersion.text) : undefined;
+  if (headersProblem !== undefined) {
+    throw new UserError(`REMOTE_WRITE_HEADERS is set, but ${headersProblem}.`, [
+      `install Prometheus from https://prometheus.io/download/ and point PROMETHEUS_BIN at it (this one: ${binaries.prometheus.path})`,
+      "or run the compose stack (its upstream image sends them), or empty REMOTE_WRITE_HEADERS",
+    ]);
+  }
   const cli = selfInvocation();
   if (!agent && alertingConfigured(settings.env) && binaries.alertmanager === undefined) {
     throw new UserError(
@@ -150,6 +161,8 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
     const notes = [...stackNotes(settings), ...(admin?.note === undefined ? [] : [admin.note])];
     if (agent) notes.push(agentNote(settings, prometheusVersion));
     else if (binaries.grafana === undefined) notes.push(NO_GRAFANA_NOTE.replaceAll("VIEWER", String(nativePort("grafana", settings))));
+    const migration = legacyDataNote(paths);
+    if (migration !== undefined) notes.push(migration);
     for (const note of notes) printError(`vllm-monitor: note: ${note}\n`);
   }
   await checkPortsFree(specs, LISTEN_HOST);
@@ -185,6 +198,16 @@ async function startLocked(options: NativeStackOptions, paths: NativePaths, lock
   await runSupervisor(options, paths, { specs, alertmanager: knownAlertmanager, lock });
 }
 
+/**
+ * One line when an older version's TSDB sits in the working folder: it is no longer read, and is not
+ * moved for the user (it mixes demo and real series, and may be large).
+ */
+function legacyDataNote(paths: NativePaths): string | undefined {
+  const legacy = legacyPrometheusData(paths.workDir);
+  if (!existsSync(legacy) || legacy === paths.prometheusData) return undefined;
+  return `${legacy} holds an older vllm-monitor's Prometheus data, which is no longer read; this stack keeps its data in ${paths.prometheusData} (to keep the old history: vllm-monitor down, then move the folder there; or delete it)`;
+}
+
 /** The record of a stack that is starting: written before any process starts. */
 function initialState(settings: Settings, paths: NativePaths, supervisorPid: number): NativeState {
   return {
@@ -196,6 +219,7 @@ function initialState(settings: Settings, paths: NativePaths, supervisorPid: num
     outDir: paths.outDir,
     envFile: settings.envFile.path,
     workDir: paths.workDir,
+    dataDir: paths.stateDir,
     logFile: runLogFile(paths, supervisorPid),
     prometheusUrl: `http://${LISTEN_HOST}:${nativePort("prometheus", settings)}`,
     prometheusMode: settings.env.PROMETHEUS_MODE,
@@ -338,6 +362,7 @@ function summary(state: NativeState | undefined, pid: number, logs: string): str
       `  ${child.name.padEnd(14)} pid ${String(child.pid).padEnd(8)} ${child.ports.map((use) => `http://${LISTEN_HOST}:${use.port}`).join(" ")}`,
     );
   }
+  if (state !== undefined) lines.push(`  data: ${recordedNativePaths(state).prometheusData} (DATA_DIR)`);
   lines.push(
     `  logs: ${logs} (vllm-monitor logs) · status: vllm-monitor status · apply .env changes: vllm-monitor reload · stop: vllm-monitor down`,
   );
@@ -366,7 +391,7 @@ export async function stopNativeStack(state: NativeState): Promise<void> {
   }
   await removeOutputTree(state.outDir).catch(() => false);
   forgetStack(state.outDir);
-  const paths = nativePaths(state.workDir, state.outDir);
+  const paths = recordedNativePaths(state);
   const kept =
     state.prometheusMode === "agent"
       ? `the agent's write-ahead log (unsent samples) kept in ${paths.prometheusAgentData}`
