@@ -60,8 +60,13 @@ export interface PanelWithUnit {
 }
 
 export function machineOverviewPanels(): PanelWithUnit[] {
-  const file = buildMixin().portableDashboards.find((candidate) => candidate.dashboard.uid === MACHINE_OVERVIEW_UID);
-  assert.ok(file, "the Machine overview is built");
+  return dashboardPanelsOf(MACHINE_OVERVIEW_UID);
+}
+
+/** Title, unit and queries of every panel of the portable dashboard with this uid. */
+export function dashboardPanelsOf(uid: string): PanelWithUnit[] {
+  const file = buildMixin().portableDashboards.find((candidate) => candidate.dashboard.uid === uid);
+  assert.ok(file, `the dashboard ${uid} is built`);
   return dashboardPanels(file.dashboard).map((panel) => {
     const model = panel as { title?: string; targets?: readonly { expr?: string }[]; fieldConfig?: { defaults?: { unit?: string } } };
     return {
