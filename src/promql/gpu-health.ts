@@ -58,14 +58,15 @@ export function xidNewOfCodes(scope: Scope, window: string, codes: readonly numb
  * GPUs that reported an Xid within `window`, one series per GPU and code (label `xid`): value 1
  * for dcgm-exporter, the number of new errors for nvidia_gpu_exporter.
  * why: dcgm-exporter only keeps the last code, so a new Xid is that gauge changing to a non-zero
- * code; nvidia_gpu_exporter's counter child appears with its first Xid at 1, which `increase`
- * misses, so a child that did not exist `window` ago counts too.
+ * code; versions that also write the code as an `err_code` label start a new series with each
+ * code, so a series that did not exist `window` ago counts as a change too. nvidia_gpu_exporter's
+ * counter child appears with its first Xid at 1, which `increase` misses, so the same holds there.
  */
 export function xidNew(scope: Scope, window: string): string {
-  const changed = compare(gpuGauge(dcgm.xidErrors, scope, rangeOf(window)("changes")), ">", 0);
+  const appeared = (selector: string) => `(${selector} unless ${selector} offset ${window})`;
+  const changed = `(${compare(gpuGauge(dcgm.xidErrors, scope, rangeOf(window)("changes")), ">", 0)} or ${gpuGauge(dcgm.xidErrors, scope, appeared)})`;
   const dcgmNew = `count_values by (${GPU_IDENTITY.join(", ")}) ("xid", ${compare(xidLastCode(scope), ">", 0)} and ${changed})`;
-  const counted = (selector: string) =>
-    `(${compare(increase(selector, window), ">", 0)} or (${selector} unless ${selector} offset ${window}))`;
+  const counted = (selector: string) => `(${compare(increase(selector, window), ">", 0)} or ${appeared(selector)})`;
   const nvidiaNew = sumBy([...GPU_IDENTITY, "xid"], gpuGauge(nvidiaSmi.xidErrors, scope, counted));
   return firstOf(dcgmNew, nvidiaNew);
 }
@@ -90,8 +91,12 @@ export function powerLimitWatts(scope: Scope): string {
   return firstOf(gpuGauge(dcgm.powerManagementLimit, scope), gpuGauge(nvidiaSmi.powerLimitWatts, scope));
 }
 
+/**
+ * Memory temperature in °C, where the GPU measures it.
+ * why: dcgm-exporter writes 0 where it does not (real L40S, L4, T4 and RTX 4000 Ada pages), which would read as 0 °C.
+ */
 export function memoryTemperatureCelsius(scope: Scope): string {
-  return firstOf(gpuGauge(dcgm.memoryTemp, scope), gpuGauge(nvidiaSmi.temperatureMemory, scope));
+  return firstOf(compare(gpuGauge(dcgm.memoryTemp, scope), ">", 0), gpuGauge(nvidiaSmi.temperatureMemory, scope));
 }
 
 /** Share of time (0–1) the clocks were held down by the power limit or by heat (DCGM violation counters, ns). */

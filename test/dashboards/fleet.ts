@@ -110,7 +110,7 @@ export async function startFleet(options: FleetOptions, truthDir: string): Promi
           ...options.simulator,
           metricsVersion: version,
           gpuPort: 0,
-          // why: exercise both dcgm-exporter host labels, and the default-counters field set (no profiling), with the V0 fleet.
+          // why: exercise both dcgm-exporter host labels, and the GPU Operator field set (no power limit, throttling or NVLink), with the V0 fleet.
           gpuHostnameLabel: version === "0.6" ? "Hostname" : "hostname",
           gpuFields: version === "0.6" ? "defaults" : "all",
           ...(options.truth ? { truthFile: truthFile(version) } : {}),

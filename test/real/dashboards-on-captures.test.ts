@@ -9,14 +9,22 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { dcgm, nvidiaSmi, vllm } from "../../src/catalog/index.js";
 import { buildMixin } from "../../src/mixin/index.js";
-import { MACHINE_OVERVIEW_UID } from "../../src/mixin/dashboards/index.js";
-import { allSelectedValues, dashboardPanels, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
+import { allSelectedValues, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { cacheConfig } from "../../src/promql/engine.js";
 import { gpuMemoryUsedBytes, gpuPowerWatts, gpuTemperatureCelsius } from "../../src/promql/gpu.js";
+import { memoryTemperatureCelsius } from "../../src/promql/gpu-health.js";
 import { ruleScope } from "../../src/promql/scope.js";
 import { ruleFileText } from "../../src/render/rule-file-text.js";
 import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
-import { captureFamilies, readCapture, serveCaptures, type CaptureServer } from "./helpers.js";
+import {
+  captureFamilies,
+  gpuFamiliesRead,
+  machineOverviewPanels,
+  readCapture,
+  serveCaptures,
+  unitRange,
+  type CaptureServer,
+} from "./helpers.js";
 import { parseExposition } from "../../src/exposition/index.js";
 
 /** Each GPU capture, the host its panels are filtered to, and whether the scrape sets `hostname` (dcgm-exporter's own `Hostname` otherwise). */
@@ -29,6 +37,15 @@ const GPU_CAPTURES = [
     host: "h100-host",
     targetHostname: true,
   },
+  { name: "l40s", file: "dcgm/dcgm-exporter-l40s-595.58.03.prom", host: "gpu1-wl8sg", targetHostname: false },
+  { name: "l4", file: "dcgm/dcgm-exporter-l4-580.105.08.prom", host: "i-030791dc5a37cd257", targetHostname: false },
+  { name: "t4-590", file: "dcgm/dcgm-exporter-tesla-t4-590.48.01.prom", host: "cp-bm14r7", targetHostname: false },
+  {
+    name: "rtx4000ada",
+    file: "dcgm/dcgm-exporter-rtx-4000-ada-580.95.05.prom",
+    host: "lke529760-766837-0a634ab30000",
+    targetHostname: false,
+  },
 ] as const;
 const VLLM_CAPTURE = { name: "vllm", file: "vllm/vllm-0.28-qwen38-live.prom", host: "vllm-host" } as const;
 
@@ -37,40 +54,11 @@ const VLLM_CAPTURE = { name: "vllm", file: "vllm/vllm-0.28-qwen38-live.prom", ho
  */
 const EMPTY_ALLOWED: Readonly<Record<string, string>> = {
   "Clock throttling": "nvidia-smi has no violation counters; the panel reads DCGM's only",
+  "GPU memory temperature":
+    "dcgm-exporter writes 0 where the GPU does not measure it (L40S, L4, T4, RTX 4000 Ada); the panel shows nothing rather than 0 °C",
 };
 
-interface PanelWithUnit {
-  readonly title: string;
-  readonly unit: string;
-  readonly exprs: readonly string[];
-}
-
-function machineOverviewPanels(): PanelWithUnit[] {
-  const file = buildMixin().portableDashboards.find((candidate) => candidate.dashboard.uid === MACHINE_OVERVIEW_UID);
-  assert.ok(file, "the Machine overview is built");
-  return dashboardPanels(file.dashboard).map((panel) => {
-    const model = panel as { title?: string; targets?: readonly { expr?: string }[]; fieldConfig?: { defaults?: { unit?: string } } };
-    return {
-      title: model.title ?? "",
-      unit: model.fieldConfig?.defaults?.unit ?? "",
-      exprs: (model.targets ?? []).map((target) => target.expr ?? "").filter((expr) => expr !== ""),
-    };
-  });
-}
-
-/** Names in a query that are families of the GPU exporters (a panel on GPU series only). */
-function gpuFamiliesRead(expr: string): string[] {
-  return [...expr.matchAll(/\b(DCGM_FI_[A-Z0-9_]+|nvidia_smi_[a-z0-9_]+)\b/g)].map((match) => match[1]!);
-}
-
 const readsOtherFamilies = (expr: string) => /\bvllm:|\bnode_|\bup\{/.test(expr);
-
-/** The range a unit allows, as a user reads it. */
-function unitRange(unit: string): readonly [number, number] {
-  if (unit === "percent") return [0, 100];
-  if (unit === "percentunit") return [0, 1];
-  return [0, Number.POSITIVE_INFINITY];
-}
 
 describe("dashboards on real captures served to a real Prometheus", () => {
   let server: CaptureServer | undefined;
@@ -152,6 +140,24 @@ describe("dashboards on real captures served to a real Prometheus", () => {
     const temperature = await byHost(gpuTemperatureCelsius(scope));
     assert.equal(temperature.get(t4.host), 25);
     assert.equal(temperature.get(h200.host), 52);
+  });
+
+  test("shows no GPU memory temperature where dcgm-exporter writes 0 for it, and the stated one where nvidia-smi measures it", async () => {
+    const byHost = new Map(
+      (await prometheus!.query(memoryTemperatureCelsius(ruleScope("1m")))).map((sample) => [sample.metric.hostname, sample.value]),
+    );
+    for (const capture of GPU_CAPTURES.filter((candidate) => candidate.file.startsWith("dcgm/") && candidate.name !== "t4")) {
+      const [stated] = parseExposition(await readCapture(capture.file)).families.find(
+        (family) => family.name === dcgm.memoryTemp.name,
+      )!.samples;
+      assert.equal(stated?.value, 0, `${capture.file} states 0 °C`);
+      assert.equal(byHost.get(capture.host), undefined, `${capture.name}: no memory temperature, not 0 °C`);
+    }
+    const h200 = GPU_CAPTURES[1];
+    const [stated] = parseExposition(await readCapture(h200.file)).families.find(
+      (family) => family.name === nvidiaSmi.temperatureMemory.name,
+    )!.samples;
+    assert.equal(byHost.get(h200.host), stated!.value);
   });
 
   test("shows a GPU's power draw on dcgm-exporter's default counters, which state no power limit", async () => {

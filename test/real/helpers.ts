@@ -11,7 +11,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
+import assert from "node:assert/strict";
 import { parseExposition } from "../../src/exposition/index.js";
+import { buildMixin } from "../../src/mixin/index.js";
+import { MACHINE_OVERVIEW_UID } from "../../src/mixin/dashboards/index.js";
+import { dashboardPanels } from "../../src/mixin/dashboards/inspect.js";
 
 export const REAL_ROOT = fileURLToPath(new URL("../fixtures/real/", import.meta.url));
 
@@ -47,4 +51,40 @@ export async function serveCaptures(files: Readonly<Record<string, string>>): Pr
     address: `127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export interface PanelWithUnit {
+  readonly title: string;
+  readonly unit: string;
+  readonly exprs: readonly string[];
+}
+
+export function machineOverviewPanels(): PanelWithUnit[] {
+  return dashboardPanelsOf(MACHINE_OVERVIEW_UID);
+}
+
+/** Title, unit and queries of every panel of the portable dashboard with this uid. */
+export function dashboardPanelsOf(uid: string): PanelWithUnit[] {
+  const file = buildMixin().portableDashboards.find((candidate) => candidate.dashboard.uid === uid);
+  assert.ok(file, `the dashboard ${uid} is built`);
+  return dashboardPanels(file.dashboard).map((panel) => {
+    const model = panel as { title?: string; targets?: readonly { expr?: string }[]; fieldConfig?: { defaults?: { unit?: string } } };
+    return {
+      title: model.title ?? "",
+      unit: model.fieldConfig?.defaults?.unit ?? "",
+      exprs: (model.targets ?? []).map((target) => target.expr ?? "").filter((expr) => expr !== ""),
+    };
+  });
+}
+
+/** Names in a query that are families of the GPU exporters (a panel on GPU series only). */
+export function gpuFamiliesRead(expr: string): string[] {
+  return [...expr.matchAll(/\b(DCGM_FI_[A-Z0-9_]+|nvidia_smi_[a-z0-9_]+)\b/g)].map((match) => match[1]!);
+}
+
+/** The range a unit allows, as a user reads it. */
+export function unitRange(unit: string): readonly [number, number] {
+  if (unit === "percent") return [0, 100];
+  if (unit === "percentunit") return [0, 1];
+  return [0, Number.POSITIVE_INFINITY];
 }

@@ -173,16 +173,19 @@ test("an Xid on the nvidia-smi format appears as nvidia_gpu_exporter's nvml coun
   assert.ok((await samples(gpuUrl, nvidiaSmi.temperatureMemory.name)).every((sample) => sample.value >= 30 && sample.value <= 60));
 });
 
-test("--gpu-fields defaults serves dcgm-exporter's default counters only: no profiling or optional fields, and no PCIe throughput (DCGM 2.x+ answers the KB/s fields as not supported)", async (t) => {
+test("--gpu-fields defaults serves the GPU Operator's fields as real pages have them: five profiling fields, no optional fields, and no KB/s PCIe throughput (DCGM 2.x+ answers it as not supported)", async (t) => {
   const simulator = await startSimulator({ load: "steady", gpuPort: 0, gpus: 1, seed: 4, gpuFields: "defaults" });
   t.after(() => simulator.close());
   const document = parseExposition(await (await fetch(`${simulator.gpuUrl!}/metrics`)).text());
   const names = document.families.map((family) => family.name);
+  // why: the profiling fields of the real L40S, L4, T4 and RTX 4000 Ada pages (test/fixtures/real/dcgm).
   assert.deepEqual(
     names.filter((name) => name.startsWith("DCGM_FI_PROF_")),
-    [],
+    [dcgm.grEngineActive, dcgm.tensorActive, dcgm.dramActive, dcgm.pcieTxBytes, dcgm.pcieRxBytes].map((family) => family.name),
   );
   for (const family of [
+    dcgm.nvlinkTxBytes,
+    dcgm.nvlinkRxBytes,
     dcgm.powerManagementLimit,
     dcgm.powerViolation,
     dcgm.thermalViolation,

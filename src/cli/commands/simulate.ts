@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .option("--gpu-hostname-label <name>", "dcgm-exporter host label: hostname (default) or Hostname (older releases)")
     .option(
       "--gpu-fields <set>",
-      `dcgm-exporter fields: ${GPU_FIELD_SETS.join(" or ")} (default-counters.csv only: no profiling, as on GeForce cards)`,
+      `dcgm-exporter fields: ${GPU_FIELD_SETS.join(" or ")} (the GPU Operator's default fields: no power limit, throttling or NVLink)`,
     )
     .option("--speculative [tokens]", "speculative decoding with this many draft tokens per step (default 3), as vLLM --speculative-config")
     .option("--lora-adapters <n>", "spread the built-in load over n LoRA adapters (lora-1 … lora-n), as vLLM --enable-lora")

@@ -45,7 +45,8 @@ export function gpuAlerts(thresholds: Thresholds): AlertRule[] {
       runbook: {
         meaning:
           `The NVIDIA driver logged an Xid that NVIDIA's exporter tiers as critical (${XID_CRITICAL_CODES.join(", ")}): the GPU itself failed. ` +
-          `dcgm-exporter only keeps the last code (\`${dcgm.xidErrors.name}\`, a gauge), so a new Xid is that gauge changing to one of these codes; ` +
+          `dcgm-exporter only keeps the last code (\`${dcgm.xidErrors.name}\`, a gauge), so a new Xid is that gauge changing to one of these codes ` +
+          "(or, where the exporter also writes the code as an `err_code` label, a new series with that code); " +
           `the same code twice in a row is only seen in the kernel log. nvidia_gpu_exporter's nvml backend counts every Xid (\`${nvidiaSmi.xidErrors.name}\`), ` +
           "so there a new Xid is the count of its code going up. The codes: 48 double-bit ECC error; 62 internal micro-controller halt; " +
           "64 ECC page retirement or row remapping failure; 74 NVLink error; 79 GPU has fallen off the bus; 95 uncontained ECC error; " +

@@ -9,8 +9,9 @@ export interface DcgmHost {
 
 /**
  * The GPUs as dcgm-exporter's page shows them: MiB, MHz, whole percent, one host label. With the
- * `defaults` field set only default-counters.csv is served: no profiling ratios or throughput, no
- * power limit or violation counters, no PCIe traffic (DCGM 2.x+ answers the old KB/s PCIe fields as not supported).
+ * `defaults` field set, what the GPU Operator's pages of real L40S, L4, T4 and RTX 4000 Ada GPUs
+ * show (test/fixtures/real/dcgm): the default counters plus five profiling fields (engine, tensor
+ * and DRAM activity, PCIe bytes per second), but no power limit, violation counters or NVLink.
  */
 export function renderDcgm(readings: readonly GpuReading[], host: DcgmHost, fieldSet: GpuFieldSet = "all"): string {
   const out: string[] = [];
@@ -37,15 +38,15 @@ export function renderDcgm(readings: readonly GpuReading[], host: DcgmHost, fiel
   family(dcgm.uncorrectableRemappedRows, (gpu) => integer(gpu.uncorrectableRemappedRows));
   family(dcgm.correctableRemappedRows, (gpu) => integer(gpu.correctableRemappedRows));
   family(dcgm.rowRemapFailure, (gpu) => (gpu.rowRemapFailure ? "1" : "0"));
-  if (fieldSet === "defaults") return out.join("");
-  family(dcgm.powerManagementLimit, (gpu) => float(gpu.powerLimitWatts));
-  family(dcgm.powerViolation, (gpu) => integer(gpu.powerViolationNanos));
-  family(dcgm.thermalViolation, (gpu) => integer(gpu.thermalViolationNanos));
   family(dcgm.grEngineActive, (gpu) => float(gpu.busy * 0.97));
   family(dcgm.tensorActive, (gpu) => float(gpu.intensity * 0.6));
   family(dcgm.dramActive, (gpu) => float(gpu.busy * 0.45));
   family(dcgm.pcieTxBytes, (gpu) => integer(gpu.pcieTxBytesPerSecond));
   family(dcgm.pcieRxBytes, (gpu) => integer(gpu.pcieRxBytesPerSecond));
+  if (fieldSet === "defaults") return out.join("");
+  family(dcgm.powerManagementLimit, (gpu) => float(gpu.powerLimitWatts));
+  family(dcgm.powerViolation, (gpu) => integer(gpu.powerViolationNanos));
+  family(dcgm.thermalViolation, (gpu) => integer(gpu.thermalViolationNanos));
   family(dcgm.nvlinkTxBytes, (gpu) => integer(gpu.nvlinkTxBytesPerSecond));
   family(dcgm.nvlinkRxBytes, (gpu) => integer(gpu.nvlinkRxBytesPerSecond));
   return out.join("");

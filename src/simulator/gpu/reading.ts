@@ -6,8 +6,8 @@ export type GpuFormat = (typeof GPU_FORMATS)[number];
 
 /**
  * Which dcgm-exporter fields are served: `all` (default counters plus profiling and the optional
- * power-limit and violation fields, as a datacenter GPU with a full collectors CSV), or `defaults`
- * (dcgm-exporter's default-counters.csv only, as on GeForce cards or without the profiling module).
+ * power-limit, violation and NVLink fields, as with a full collectors CSV), or `defaults` (the
+ * field set of the GPU Operator's real pages: default counters plus five profiling fields).
  */
 export const GPU_FIELD_SETS = ["all", "defaults"] as const;
 export type GpuFieldSet = (typeof GPU_FIELD_SETS)[number];
