@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { vllm } from "../catalog/index.js";
-import { durationSeconds, secondsDuration } from "../promql/duration.js";
+import { durationSeconds, PROMETHEUS_DURATION, secondsDuration } from "../promql/duration.js";
 import { RECORDING_WINDOW } from "../promql/signals.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
@@ -55,7 +55,6 @@ export interface EnvVariable<Output> {
 /** Samples a rate window must hold at the scrape interval; see SCRAPE_INTERVAL. */
 const MIN_SAMPLES_PER_WINDOW = 4;
 
-const PROMETHEUS_DURATION = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
 // why: compose.env carries these in single quotes, which can hold neither ' nor \ nor a line break.
 const COMPOSE_ENV_SAFE = /^[^'\\\r\n]*$/;
 const COMPOSE_ENV_UNSAFE = "contains a single quote, backslash or line break, which docker compose's env file cannot carry";

@@ -86,8 +86,23 @@ describe("native process plan", () => {
 
   test("serves the built-in viewer on Grafana's port, reading this stack's Prometheus, when no Grafana is installed", () => {
     const viewer = planNativeProcesses(input({})).find((spec) => spec.name === "viewer");
-    assert.deepEqual(viewer?.args, ["/pkg/dist/cli/main.js", "view", "--prometheus", "http://127.0.0.1:9090", "--port", "3000"]);
+    assert.deepEqual(viewer?.args.slice(0, 6), [
+      "/pkg/dist/cli/main.js",
+      "view",
+      "--prometheus",
+      "http://127.0.0.1:9090",
+      "--port",
+      "3000",
+    ]);
     assert.deepEqual(viewer?.ports, [{ port: 3000, variable: "GRAFANA_PORT" }]);
+  });
+
+  test("tells the viewer the stack's scrape interval, so its panels step and rate over it", () => {
+    const viewerArgs = (environment: Record<string, string>) =>
+      planNativeProcesses(input({}, false, environment)).find((spec) => spec.name === "viewer")?.args ?? [];
+    const flagValue = (args: readonly string[]) => args[args.indexOf("--scrape-interval") + 1];
+    assert.equal(flagValue(viewerArgs({ SCRAPE_INTERVAL: "10s" })), "10s");
+    assert.equal(flagValue(viewerArgs({})), "5s");
   });
 
   test("runs the simulator through the package's own CLI with both of its ports", () => {
