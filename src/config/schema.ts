@@ -386,7 +386,7 @@ export const ENV_VARIABLES = {
     description:
       "How often Prometheus scrapes and evaluates rules, as a Prometheus duration. The demo (no VLLM_TARGET) scrapes every 2s unless this is set, so its panels have data sooner.",
     default: "5s",
-    // why: a rate needs two samples in its window; at 2s the demo's panels fill in about half the time they take at 5s.
+    // why: a rate needs two samples in its window, so a panel's first data comes two scrapes after start: 4s, not 10s.
     demoDefault: "2s",
     example: "15s",
     secret: false,

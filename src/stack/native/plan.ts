@@ -268,8 +268,8 @@ export function planNativeProcesses(input: NativePlanInput): ProcessSpec[] {
   const { binaries, settings } = input;
   // why: an agent forwards; alerts and dashboards live on the central side, which reads what it sends.
   const agent = settings.env.PROMETHEUS_MODE === "agent";
-  // why: Prometheus takes longest to be ready; started first, its scrape loops already run when the simulator and
-  // exporters answer, so the first samples come a scrape after they do, not after Prometheus's own start-up.
+  // why: started first, Prometheus's scrape loops already run when the simulator and exporters answer, so their first
+  // samples come within a scrape of their start instead of after Prometheus's own start-up.
   const specs: ProcessSpec[] = [prometheusSpec(input)];
   if (settings.demo) specs.push(simulatorSpec(input));
   if (binaries.nodeExporter !== undefined) specs.push(nodeExporterSpec(binaries.nodeExporter.path, settings));
