@@ -53,6 +53,8 @@ export interface PanelState {
   readonly saysNoData: boolean;
   /** Series named in its legend or rows in its table (a time series with none draws "No data" on its canvas). */
   readonly entries: number;
+  /** It still shows a loading indicator. */
+  readonly loading: boolean;
 }
 
 /** One PromQL query the page sent through the viewer's proxy, and what came back. */
@@ -106,13 +108,13 @@ async function openCollapsedRows(page: Page): Promise<void> {
   }
 }
 
-/** Reads every drawn panel; `undefined` while any of them is still loading. */
-async function panelStates(page: Page): Promise<PanelState[] | undefined> {
+/** Reads every drawn panel. */
+async function panelStates(page: Page): Promise<PanelState[]> {
   return page.evaluate(() => {
     const panels = [...document.querySelectorAll<HTMLElement>('[data-testid="panel"]')];
     const states = [];
     for (const panel of panels) {
-      if (panel.querySelector('[aria-label="Loading..."], [aria-label="loading"], .MuiSkeleton-root') !== null) return undefined;
+      const loading = panel.querySelector('[aria-label="Loading..."], [aria-label="loading"], .MuiSkeleton-root') !== null;
       const headerId = panel.getAttribute("aria-labelledby") ?? "";
       const title =
         (headerId === "" ? null : document.getElementById(headerId))?.querySelector("h6, h2, h3")?.textContent ??
@@ -124,6 +126,7 @@ async function panelStates(page: Page): Promise<PanelState[] | undefined> {
         title: title.trim(),
         ...(alert === null ? {} : { error: (alert.textContent ?? "").trim() || (alert.getAttribute("aria-label") ?? "error") }),
         saysNoData: (panel.textContent ?? "").includes("No data"),
+        loading,
         entries,
       });
     }
@@ -140,7 +143,7 @@ export async function viewDashboard(
   url: string,
   panelCount: number,
   screenshot: string,
-  timeoutMs = 90_000,
+  timeoutMs = 180_000,
 ): Promise<DashboardView> {
   const page = await browser.context.newPage();
   const pageErrors: string[] = [];
@@ -169,23 +172,26 @@ export async function viewDashboard(
     // why: panels load only once scrolled into view; a viewport as tall as the page shows them all.
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     await page.setViewportSize({ width: 1600, height: Math.min(Math.max(height, 1000), 16_000) });
-    let panels: PanelState[] | undefined;
+    let panels: PanelState[] = [];
     // why: a panel draws its skeleton only while its own query runs; one that has not asked yet looks loaded. So wait
     // for every panel loaded with no query pending, twice in a row (a panel's query starts once its variables resolve).
     let quietLooks = 0;
     await waitUntil(
       async () => {
         panels = await panelStates(page);
-        const quiet = panels !== undefined && panels.length >= panelCount && pending.size === 0 && answering.length > 0;
+        const loaded = panels.length >= panelCount && panels.every((panel) => !panel.loading);
+        const quiet = loaded && pending.size === 0 && answering.length > 0;
         quietLooks = quiet ? quietLooks + 1 : 0;
         return quietLooks >= 2;
       },
       { what: `every panel of ${url} to load and its queries to be answered`, timeoutMs, intervalMs: 500 },
     ).catch(() => undefined);
     if (pending.size > 0) pageErrors.push(`${pending.size} queries still unanswered after ${timeoutMs / 1000} s`);
+    const loading = panels.filter((panel) => panel.loading).map((panel) => panel.title);
+    if (loading.length > 0) pageErrors.push(`still loading after ${timeoutMs / 1000} s: ${loading.join(", ")}`);
     await page.screenshot({ path: screenshot, animations: "disabled", timeout: 120_000 });
     const answers = (await Promise.all(answering)).filter((answer) => answer !== undefined);
-    return { panels: panels ?? [], pageErrors, answers };
+    return { panels, pageErrors, answers };
   } finally {
     await page.close();
   }
