@@ -1,9 +1,10 @@
 /**
  * Native stack benchmark (prints figures; not a test). Run: `npm run bench:native -- [options]`.
  *
- * 1. Startup: time from starting `vllm-monitor up --native` in demo mode (default 5 s scrape
- *    interval) to every query of every panel of both dashboards returning data through
- *    Prometheus's HTTP API. Target: 20 s or less.
+ * 1. Startup: time from starting `vllm-monitor up --native` in demo mode (the demo's 2 s scrape
+ *    interval) to every query of every panel returning data through Prometheus's HTTP API: the
+ *    dashboards the stack provisions for Grafana (they read recording rules) and the portable ones
+ *    the built-in viewer draws (Perses, raw queries). Target: 12 s or less for each.
  * 2. Memory: RSS of the supervisor plus every child (Prometheus, node_exporter, Alertmanager when
  *    installed, the simulator) after `--duration` of demo load (default 10m), sampled each minute.
  *
@@ -17,11 +18,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ENV_VARIABLES } from "../src/config/schema.js";
 import { findFreePorts, startProcess, waitUntil } from "../src/process/index.js";
+import { durationSeconds } from "../src/promql/duration.js";
 import { listStacks, type NativeState } from "../src/stack/registry.js";
 import { describeEmpty, emptyPanels, panelQueries } from "../test/e2e/panels.js";
 
-const SCRAPE_SECONDS = 5;
+/** The demo's scrape interval when SCRAPE_INTERVAL is not set, as the bench leaves it. */
+const SCRAPE_SECONDS = durationSeconds(ENV_VARIABLES.SCRAPE_INTERVAL.demoDefault ?? ENV_VARIABLES.SCRAPE_INTERVAL.default ?? "5s");
+const TARGET_SECONDS = 12;
 const repo = fileURLToPath(new URL("..", import.meta.url));
 
 function parseDuration(text: string): number {
@@ -96,9 +101,10 @@ async function main(): Promise<void> {
   const prometheusUrl = `http://127.0.0.1:${prometheus}`;
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: join(dir, "state") };
   const queries = panelQueries(SCRAPE_SECONDS);
+  const viewerQueries = panelQueries(SCRAPE_SECONDS, "raw");
 
   console.log(
-    `native-startup bench: demo mode, scrape interval ${SCRAPE_SECONDS}s (default), ${queries.length} panel queries, CLI ${values.source ? "src via tsx" : "dist"}`,
+    `native-startup bench: demo mode, scrape interval ${SCRAPE_SECONDS}s (the demo's default), ${queries.length} panel queries (Grafana, recorded), ${viewerQueries.length} (viewer, raw), CLI ${values.source ? "src via tsx" : "dist"}`,
   );
   const started = performance.now();
   const supervisor = startProcess({ name: "vllm-monitor", command: process.execPath, args: [...cli, "up", "--native"], cwd: dir, env });
@@ -109,26 +115,29 @@ async function main(): Promise<void> {
       intervalMs: 100,
     });
     const readySeconds = (performance.now() - started) / 1000;
-    let empty = queries.length;
+    const firstData = { recorded: 0, raw: 0 };
     let lastEmpty: Awaited<ReturnType<typeof emptyPanels>> = [];
     await waitUntil(
       async () => {
-        lastEmpty = await emptyPanels(prometheusUrl, SCRAPE_SECONDS);
-        empty = lastEmpty.length;
-        return empty === 0;
+        for (const source of ["recorded", "raw"] as const) {
+          if (firstData[source] > 0) continue;
+          const empty = await emptyPanels(prometheusUrl, SCRAPE_SECONDS, source);
+          if (empty.length === 0) firstData[source] = (performance.now() - started) / 1000;
+          else lastEmpty = empty;
+        }
+        return firstData.recorded > 0 && firstData.raw > 0;
       },
       { what: "every panel to return data", timeoutMs: 180_000, intervalMs: 250 },
     ).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\n${describeEmpty(lastEmpty)}`);
     });
-    const panelsSeconds = (performance.now() - started) / 1000;
     const processes =
       readState(env)
         ?.processes.map((child) => child.name)
         .join(", ") ?? "";
     console.log(`processes: supervisor, ${processes}`);
     console.log(
-      `startup: all processes ready after ${readySeconds.toFixed(1)} s; every panel returns data after ${panelsSeconds.toFixed(1)} s (target <= 20 s)`,
+      `startup: all processes ready after ${readySeconds.toFixed(1)} s; every panel query has data after ${firstData.recorded.toFixed(1)} s (Grafana dashboards, recorded) and ${firstData.raw.toFixed(1)} s (viewer, raw) (target <= ${TARGET_SECONDS} s)`,
     );
 
     const memoryAtStart = memoryReport(env);

@@ -38,7 +38,8 @@ try {
   // why: a few minutes of history make the graphs readable.
   await new Promise((resolve) => setTimeout(resolve, DATA_SECONDS * 1000));
   const files = buildMixin().persesDashboards;
-  const viewer = await startViewer({ prometheusUrl: workspace.prometheusUrl, dashboards: files, port: 0 });
+  // why: the workspace scrapes every 1s; told so, Perses steps at that interval rather than its 1m default.
+  const viewer = await startViewer({ prometheusUrl: workspace.prometheusUrl, dashboards: files, port: 0, scrapeInterval: "1s" });
   for (const file of files) {
     const { metadata, spec } = file.dashboard;
     const url = `${viewer.url}projects/${metadata.project}/dashboards/${metadata.name}?start=5m&refresh=0s`;

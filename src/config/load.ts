@@ -124,13 +124,15 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     if (fromEnvironment !== undefined && fromEnvironment !== "") raw.set(name, { text: fromEnvironment, source: { kind: "environment" } });
   }
 
+  // why: VLLM_TARGET and VLLM_TARGETS_FILE have no default, so demo mode is known before any default applies.
+  const demo = !raw.has("VLLM_TARGET") && !raw.has("VLLM_TARGETS_FILE");
   const values: Partial<Record<EnvName, unknown>> = {};
   const sources = {} as Record<EnvName, ValueSource>;
   const effectiveText = new Map<EnvName, string | undefined>();
   for (const name of ENV_NAMES) {
     const variable: EnvVariable<unknown> = ENV_VARIABLES[name];
     const given = raw.get(name);
-    const text = given?.text ?? variable.default;
+    const text = given?.text ?? (demo ? (variable.demoDefault ?? variable.default) : variable.default);
     sources[name] = given?.source ?? { kind: "default" };
     effectiveText.set(name, text);
     if (text === undefined) continue;
@@ -163,7 +165,6 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       describeProblem("VLLM_TARGET", sources.VLLM_TARGET, `lists ${duplicate} more than once (VLLM_TARGET and VLLM_TARGETS_FILE together)`),
     );
   }
-  const demo = effectiveText.get("VLLM_TARGET") === undefined && effectiveText.get("VLLM_TARGETS_FILE") === undefined;
   const exporters = resolveExporterTargets(env);
   const fleet = fleetChecks(env);
   for (const problem of [...exporters.problems, ...fleet.problems, ...alertChecks(env, sources)])

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { vllm } from "../catalog/index.js";
-import { durationSeconds, secondsDuration } from "../promql/duration.js";
+import { durationSeconds, PROMETHEUS_DURATION, secondsDuration } from "../promql/duration.js";
 import { RECORDING_WINDOW } from "../promql/signals.js";
 import type { Secret } from "./secret.js";
 import { parseTargetList, type TargetSpec } from "./targets.js";
@@ -35,6 +35,8 @@ export interface EnvVariable<Output> {
   readonly description: string;
   /** Used when the variable is missing or empty (empty counts as missing). Typed nowhere else. */
   readonly default?: string;
+  /** Used instead of `default` in demo mode (no VLLM_TARGET nor VLLM_TARGETS_FILE). */
+  readonly demoDefault?: string;
   readonly example: string;
   /** Never printed, logged or placed in a template; the loader wraps the value in a `Secret`. */
   readonly secret: boolean;
@@ -56,7 +58,6 @@ export interface EnvVariable<Output> {
 /** Samples a rate window must hold at the scrape interval; see SCRAPE_INTERVAL. */
 const MIN_SAMPLES_PER_WINDOW = 4;
 
-const PROMETHEUS_DURATION = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
 // why: compose.env carries these in single quotes, which can hold neither ' nor \ nor a line break.
 const COMPOSE_ENV_SAFE = /^[^'\\\r\n]*$/;
 const COMPOSE_ENV_UNSAFE = "contains a single quote, backslash or line break, which docker compose's env file cannot carry";
@@ -392,8 +393,11 @@ export const ENV_VARIABLES = {
     path: "file",
   },
   SCRAPE_INTERVAL: {
-    description: "How often Prometheus scrapes and evaluates rules, as a Prometheus duration.",
+    description:
+      "How often Prometheus scrapes and evaluates rules, as a Prometheus duration. The demo (no VLLM_TARGET) scrapes every 2s unless this is set, so its panels have data sooner.",
     default: "5s",
+    // why: a rate needs two samples in its window, so a panel's first data comes two scrapes after start: 4s, not 10s.
+    demoDefault: "2s",
     example: "15s",
     secret: false,
     substitutable: true,

@@ -15,3 +15,11 @@ export function secondsDuration(seconds: number): string {
   const rest = seconds % 60;
   return minutes === 0 ? `${rest}s` : rest === 0 ? `${minutes}m` : `${minutes}m${rest}s`;
 }
+
+/** A Prometheus duration's text: units from largest to smallest, each at most once. */
+export const PROMETHEUS_DURATION = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
+
+/** Whether `text` is a Prometheus duration longer than zero, such as `15s` or `1m30s`. */
+export function isPositiveDuration(text: string): boolean {
+  return text !== "" && PROMETHEUS_DURATION.test(text) && durationSeconds(text) > 0;
+}

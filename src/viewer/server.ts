@@ -1,8 +1,9 @@
 /**
  * The built-in viewer: serves the Perses page bundled at build time (dist/viewer-page), the
- * dashboards as Perses JSON, and a proxy to one Prometheus that forwards only read-only queries.
- * Listens on 127.0.0.1 only.
+ * dashboards and the Prometheus data source as Perses JSON, and a proxy to one Prometheus that
+ * forwards only read-only queries. Listens on 127.0.0.1 only.
  */
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -28,6 +29,11 @@ export interface ViewerOptions {
   readonly pageDir?: string;
   /** The upstream's answer may take this long. */
   readonly timeoutMs?: number;
+  /**
+   * How often that Prometheus scrapes (a Prometheus duration). Perses derives each query's minimum
+   * step and `$__rate_interval` from it; without it Perses assumes 1m.
+   */
+  readonly scrapeInterval?: string;
 }
 
 export interface RunningViewer {
@@ -97,7 +103,31 @@ async function proxy(
   }
 }
 
-async function servePage(response: ServerResponse, pageDir: string, path: string): Promise<void> {
+/** The page's one data source: this server's read-only proxy, with the upstream's scrape interval when known. */
+export function prometheusDatasource(scrapeInterval: string | undefined): object {
+  const spec = { directUrl: PROXY_PREFIX, ...(scrapeInterval === undefined ? {} : { scrapeInterval }) };
+  return {
+    kind: "GlobalDatasource",
+    metadata: { name: "prometheus" },
+    spec: { default: true, plugin: { kind: "PrometheusDatasource", spec } },
+  };
+}
+
+/** A strong ETag from a file's size and modification time: the page changes only when rebuilt. */
+function fileEtag(size: number, modifiedMs: number): string {
+  return `"${createHash("sha256").update(`${size}:${modifiedMs}`).digest("base64url").slice(0, 22)}"`;
+}
+
+function matchesEtag(request: IncomingMessage, etag: string): boolean {
+  const header = request.headers["if-none-match"];
+  if (header === undefined) return false;
+  return header
+    .split(",")
+    .map((tag) => tag.trim().replace(/^W\//, ""))
+    .some((tag) => tag === etag || tag === "*");
+}
+
+async function servePage(request: IncomingMessage, response: ServerResponse, pageDir: string, path: string): Promise<void> {
   // why: every route of the page (/, /projects/…/dashboards/…) is the same index.html; files are looked up under pageDir only.
   const relative = normalize(path).replace(/^(\.\.[/\\])+/, "");
   const file = relative === "/" || !extname(relative) ? join(pageDir, "index.html") : join(pageDir, relative);
@@ -105,23 +135,29 @@ async function servePage(response: ServerResponse, pageDir: string, path: string
     send(response, 404, "not found\n");
     return;
   }
+  let etag: string;
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error("not a file");
+    etag = fileEtag(info.size, info.mtimeMs);
   } catch {
     const missingPage = file.endsWith("index.html");
     send(response, 404, missingPage ? `The viewer page is not built (no ${file}): run npm run build.\n` : "not found\n");
     return;
   }
-  response.writeHead(200, {
-    "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-    "cache-control": "no-cache",
-    "x-content-type-options": "nosniff",
-  });
-  createReadStream(file).pipe(response);
+  // why: the page script is about 12 MB; with no-cache plus an ETag a reload asks, and gets a 304 with no body.
+  const headers = { etag, "cache-control": "no-cache", "x-content-type-options": "nosniff" };
+  if (matchesEtag(request, etag)) {
+    response.writeHead(304, headers);
+    response.end();
+    return;
+  }
+  response.writeHead(200, { ...headers, "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" });
+  if (request.method === "HEAD") response.end();
+  else createReadStream(file).pipe(response);
 }
 
-function handler(options: ViewerOptions, dashboardsJson: string) {
+function handler(options: ViewerOptions, dashboardsJson: string, datasourcesJson: string) {
   const pageDir = options.pageDir ?? PAGE_DIR;
   return (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? "/", "http://viewer.invalid");
@@ -139,18 +175,23 @@ function handler(options: ViewerOptions, dashboardsJson: string) {
       send(response, 200, dashboardsJson, "application/json");
       return;
     }
+    if (path === "/api/datasources") {
+      send(response, 200, datasourcesJson, "application/json");
+      return;
+    }
     if (path.startsWith("/api/")) {
       send(response, 404, "not found\n");
       return;
     }
-    done(servePage(response, pageDir, path));
+    done(servePage(request, response, pageDir, path));
   };
 }
 
 /** Starts the viewer on 127.0.0.1:`port`. */
 export async function startViewer(options: ViewerOptions): Promise<RunningViewer> {
   const dashboardsJson = JSON.stringify(options.dashboards.map((file) => file.dashboard));
-  const server: Server = createServer(handler(options, dashboardsJson));
+  const datasourcesJson = JSON.stringify([prometheusDatasource(options.scrapeInterval)]);
+  const server: Server = createServer(handler(options, dashboardsJson, datasourcesJson));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, VIEWER_HOST, () => resolve());

@@ -39,7 +39,7 @@ describe("loadSettings", () => {
     assert.equal(settings.demo, true);
     assert.deepEqual(settings.targets, []);
     assert.equal(settings.env.SCHEMA, "http");
-    assert.equal(settings.env.SCRAPE_INTERVAL, "5s");
+    assert.equal(settings.env.SCRAPE_INTERVAL, "2s", "the demo's own default");
     assert.equal(settings.env.VLLM_METRICS_PATH, "/metrics");
     assert.equal(settings.env.GRAFANA_PORT, 3000);
     assert.equal(settings.env.PROMETHEUS_PORT, 9090);
@@ -114,9 +114,20 @@ describe("loadSettings", () => {
   });
 
   test("treats an empty value as missing, so the default applies", () => {
-    const settings = load(envDir("SCHEMA=\nSCRAPE_INTERVAL=''\n"));
+    const settings = load(envDir("SCHEMA=\nSCRAPE_INTERVAL=''\nVLLM_TARGET=gpu-1:8000\n"));
     assert.equal(settings.env.SCHEMA, "http");
     assert.equal(settings.env.SCRAPE_INTERVAL, "5s");
+  });
+
+  test("scrapes the demo every 2s unless SCRAPE_INTERVAL is set, and a real target every 5s", () => {
+    const demo = load(envDir("SCRAPE_INTERVAL=\n"));
+    assert.equal(demo.demo, true);
+    assert.equal(demo.env.SCRAPE_INTERVAL, "2s");
+    assert.equal(demo.substitutable.get("SCRAPE_INTERVAL"), "2s", "Prometheus's template gets the same value");
+    assert.deepEqual(demo.sources.SCRAPE_INTERVAL, { kind: "default" });
+    assert.equal(load(envDir("SCRAPE_INTERVAL=10s\n")).env.SCRAPE_INTERVAL, "10s");
+    assert.equal(load(envDir("VLLM_TARGET=gpu-1:8000\n")).env.SCRAPE_INTERVAL, "5s");
+    assert.equal(load(envDir("VLLM_TARGETS_FILE=\nVLLM_TARGET=\n")).env.SCRAPE_INTERVAL, "2s");
   });
 
   test("reports every invalid variable at once with its name, file:line and fix, hiding secret values", () => {

@@ -78,7 +78,8 @@ describe("renderStackConfig and writeStackConfig", () => {
     assert.match(check.output, new RegExp(`SUCCESS: ${buildMixin().ruleFiles.length} rule files found`));
 
     const prometheus = readPrometheus(out);
-    assert.equal(prometheus.global.scrape_interval, "5s");
+    assert.equal(prometheus.global.scrape_interval, "2s", "the demo's default");
+    assert.equal(prometheus.global.evaluation_interval, "2s", "rules are evaluated as often as samples come");
     assert.deepEqual(prometheus.rule_files, [join(out, "prometheus/rules/*.yml")]);
     assert.deepEqual(prometheus.alerting.alertmanagers[0]?.static_configs[0]?.targets, []);
     assert.deepEqual(
@@ -319,7 +320,7 @@ describe("renderStackConfig and writeStackConfig", () => {
     const gpuFiles = JSON.stringify([join(dir, "build", OUTPUT_LAYOUT.gpuTargets)]);
     assert.equal(
       String(rendered.files.find((file) => file.path === OUTPUT_LAYOUT.prometheusConfig)?.content),
-      `a: 5s\nb: \${prometheus_url_typo}\nc: '${gpuFiles}'\n`,
+      `a: 2s\nb: \${prometheus_url_typo}\nc: '${gpuFiles}'\n`,
     );
     // why: the scrape fragments render before the fragment list exists, so it has no value there.
     writeFileSync(

@@ -57,7 +57,7 @@ describe("agent mode", () => {
     const two = planNativeProcesses(input(AGENT, 2));
     assert.deepEqual(
       two.map((spec) => spec.name),
-      ["simulator", "node-exporter", "prometheus"],
+      ["prometheus", "simulator", "node-exporter"],
     );
     assert.deepEqual(two.find((spec) => spec.name === "prometheus")?.args, [
       "--config.file=/work/site/build/prometheus/prometheus.yml",
@@ -73,7 +73,7 @@ describe("agent mode", () => {
     );
     assert.deepEqual(
       planNativeProcesses(input({})).map((spec) => spec.name),
-      ["simulator", "node-exporter", "alertmanager", "prometheus", "grafana"],
+      ["prometheus", "simulator", "node-exporter", "alertmanager", "grafana"],
       "a server keeps them",
     );
   });

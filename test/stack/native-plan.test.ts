@@ -28,10 +28,10 @@ function input(binaries: Partial<NativeBinaries>, demo = true, environment: Reco
 }
 
 describe("native process plan", () => {
-  test("starts the simulator before Prometheus in demo mode and leaves it out with a real target", () => {
+  test("starts Prometheus first, so it scrapes the simulator as soon as it answers, and leaves the simulator out with a real target", () => {
     assert.deepEqual(
       planNativeProcesses(input({})).map((spec) => spec.name),
-      ["simulator", "prometheus", "viewer"],
+      ["prometheus", "simulator", "viewer"],
     );
     assert.deepEqual(
       planNativeProcesses(input({}, false)).map((spec) => spec.name),
@@ -61,11 +61,11 @@ describe("native process plan", () => {
     );
     assert.deepEqual(
       specs.map((spec) => spec.name),
-      ["simulator", "node-exporter", "alertmanager", "prometheus", "viewer"],
+      ["prometheus", "simulator", "node-exporter", "alertmanager", "viewer"],
     );
-    assert.deepEqual(specs[1]?.args, ["--web.listen-address=127.0.0.1:9100", "--no-collector.systemd"]);
-    assert.ok(specs[2]?.args.includes("--cluster.listen-address="));
-    assert.ok(specs[2]?.args.includes("--web.listen-address=127.0.0.1:9093"));
+    assert.deepEqual(specs[2]?.args, ["--web.listen-address=127.0.0.1:9100", "--no-collector.systemd"]);
+    assert.ok(specs[3]?.args.includes("--cluster.listen-address="));
+    assert.ok(specs[3]?.args.includes("--web.listen-address=127.0.0.1:9093"));
   });
 
   test("takes each port from its variable, and refuses two processes on one port naming both variables", () => {
@@ -77,23 +77,38 @@ describe("native process plan", () => {
     );
     assert.deepEqual(
       moved.map((spec) => spec.ports[0]?.port),
-      [8000, 19100, 19090, 3000],
+      [19090, 8000, 19100, 3000],
     );
     assert.throws(
       () =>
         planNativeProcesses(input({ nodeExporter: { path: "/usr/bin/node_exporter", source: "PATH" } }, true, { PROMETHEUS_PORT: "9100" })),
-      (error: unknown) => isUserError(error) && /PROMETHEUS_PORT and NODE_EXPORTER_PORT are both 9100/.test(error.message),
+      (error: unknown) => isUserError(error) && /NODE_EXPORTER_PORT and PROMETHEUS_PORT are both 9100/.test(error.message),
     );
   });
 
   test("serves the built-in viewer on Grafana's port, reading this stack's Prometheus, when no Grafana is installed", () => {
     const viewer = planNativeProcesses(input({})).find((spec) => spec.name === "viewer");
-    assert.deepEqual(viewer?.args, ["/pkg/dist/cli/main.js", "view", "--prometheus", "http://127.0.0.1:9090", "--port", "3000"]);
+    assert.deepEqual(viewer?.args.slice(0, 6), [
+      "/pkg/dist/cli/main.js",
+      "view",
+      "--prometheus",
+      "http://127.0.0.1:9090",
+      "--port",
+      "3000",
+    ]);
     assert.deepEqual(viewer?.ports, [{ port: 3000, variable: "GRAFANA_PORT" }]);
   });
 
+  test("tells the viewer the stack's scrape interval, so its panels step and rate over it", () => {
+    const viewerArgs = (environment: Record<string, string>) =>
+      planNativeProcesses(input({}, false, environment)).find((spec) => spec.name === "viewer")?.args ?? [];
+    const flagValue = (args: readonly string[]) => args[args.indexOf("--scrape-interval") + 1];
+    assert.equal(flagValue(viewerArgs({ SCRAPE_INTERVAL: "10s" })), "10s");
+    assert.equal(flagValue(viewerArgs({})), "5s");
+  });
+
   test("runs the simulator through the package's own CLI with both of its ports", () => {
-    const simulator = planNativeProcesses(input({}))[0];
+    const simulator = planNativeProcesses(input({})).find((spec) => spec.name === "simulator");
     assert.equal(simulator?.command, "/usr/bin/node");
     assert.deepEqual(simulator?.args, [
       "/pkg/dist/cli/main.js",

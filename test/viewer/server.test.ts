@@ -1,11 +1,22 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { Secret } from "../../src/config/secret.js";
 import { buildMixin } from "../../src/mixin/index.js";
 import { startViewer, type RunningViewer } from "../../src/viewer/server.js";
+import { runCli } from "../helpers/cli.js";
 import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
+import { useTemporaryDirs } from "../helpers/temporary.js";
+
+const temporaryDir = useTemporaryDirs();
+
+interface ServedDatasource {
+  kind: string;
+  spec: { default: boolean; plugin: { kind: string; spec: { directUrl: string; scrapeInterval?: string } } };
+}
 
 describe("viewer server and its Prometheus proxy", () => {
   let prometheus: RunningPrometheus;
@@ -14,7 +25,7 @@ describe("viewer server and its Prometheus proxy", () => {
     prometheus = await startPrometheus({
       config: (dir) => `scrape_configs: [{job_name: self, static_configs: [{targets: ["127.0.0.1:9"]}]}]\n# ${dir}\n`,
     });
-    viewer = await startViewer({ prometheusUrl: prometheus.url, dashboards: buildMixin().persesDashboards, port: 0 });
+    viewer = await startViewer({ prometheusUrl: prometheus.url, dashboards: buildMixin().persesDashboards, port: 0, scrapeInterval: "2s" });
   });
   after(async () => {
     await viewer?.close();
@@ -102,6 +113,57 @@ describe("viewer server and its Prometheus proxy", () => {
     } finally {
       await withToken.close();
       await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    }
+  });
+
+  test("serves its Prometheus proxy as the page's data source, with the scrape interval Perses steps and rates over", async () => {
+    const response = await fetch(`${viewer.url}api/datasources`);
+    assert.equal(response.status, 200);
+    const datasources = (await response.json()) as ServedDatasource[];
+    assert.equal(datasources.length, 1);
+    assert.equal(datasources[0]?.kind, "GlobalDatasource");
+    assert.equal(datasources[0]?.spec.default, true);
+    assert.deepEqual(datasources[0]?.spec.plugin, {
+      kind: "PrometheusDatasource",
+      spec: { directUrl: "/prometheus", scrapeInterval: "2s" },
+    });
+  });
+
+  test("answers a reload of an unchanged page file with 304 and no body, and a changed one with the new file", async () => {
+    const pageDir = temporaryDir("vllm-monitor-viewer-page-");
+    writeFileSync(join(pageDir, "index.html"), "<!doctype html><script src=/main.js></script>");
+    writeFileSync(join(pageDir, "main.js"), "console.log(1);");
+    const withPage = await startViewer({ prometheusUrl: prometheus.url, dashboards: [], port: 0, pageDir });
+    try {
+      const first = await fetch(`${withPage.url}main.js`);
+      assert.equal(first.status, 200);
+      assert.equal(await first.text(), "console.log(1);");
+      const etag = first.headers.get("etag");
+      assert.match(etag ?? "", /^"[\w-]+"$/);
+      assert.equal(first.headers.get("cache-control"), "no-cache");
+      const again = await fetch(`${withPage.url}main.js`, { headers: { "if-none-match": etag ?? "" } });
+      assert.equal(again.status, 304);
+      assert.equal(await again.text(), "");
+      const page = await fetch(`${withPage.url}projects/vllm/dashboards/x`, { headers: { "if-none-match": etag ?? "" } });
+      assert.equal(page.status, 200, "index.html has its own ETag");
+      await page.arrayBuffer();
+      writeFileSync(join(pageDir, "main.js"), "console.log(22);");
+      const changed = await fetch(`${withPage.url}main.js`, { headers: { "if-none-match": etag ?? "" } });
+      assert.equal(changed.status, 200);
+      assert.equal(await changed.text(), "console.log(22);");
+      assert.notEqual(changed.headers.get("etag"), etag);
+    } finally {
+      await withPage.close();
+    }
+  });
+
+  test("view refuses a --scrape-interval that is not a Prometheus duration, saying which flag and what to use", async () => {
+    for (const bad of ["5", "0s", "fast", "-5s"]) {
+      const run = await runCli(["view", "--scrape-interval", bad, "--prometheus", prometheus.url, "--port", "0"], {
+        cwd: temporaryDir("vllm-monitor-view-"),
+      });
+      assert.equal(run.code, 2, `${bad}: ${run.output}`);
+      assert.match(run.stderr, new RegExp(`--scrape-interval "${bad}" is not a Prometheus duration longer than zero.*e\\.g\\. 15s`), bad);
     }
   });
 });

@@ -4,6 +4,8 @@ import { Secret } from "../../config/secret.js";
 import { UserError } from "../../errors.js";
 import { buildMixin, mixinConfig } from "../../mixin/index.js";
 import { print } from "../../output.js";
+import { isPositiveDuration } from "../../promql/duration.js";
+import { echo } from "../../text/echo.js";
 import { LISTEN_HOST } from "../../render/endpoints.js";
 import { runningStackSummary } from "../../stack/lifecycle.js";
 import { nativePort } from "../../config/services.js";
@@ -15,6 +17,7 @@ interface ViewFlags {
   readonly prometheus?: string;
   readonly port?: string;
   readonly tokenEnv?: string;
+  readonly scrapeInterval?: string;
 }
 
 export function register(program: Command): void {
@@ -29,6 +32,10 @@ export function register(program: Command): void {
       "the Prometheus or compatible query API to read (default: the running stack's, else http://127.0.0.1:$PROMETHEUS_PORT)",
     )
     .option("--port <port>", "port to listen on, on 127.0.0.1 (default: $GRAFANA_PORT; 0 picks a free one)")
+    .option(
+      "--scrape-interval <duration>",
+      "how often that Prometheus scrapes, e.g. 15s; sets the panels' step and rate window (default: $SCRAPE_INTERVAL)",
+    )
     .option("--token-env <variable>", "send the bearer token held in this environment variable to Prometheus (the value is never printed)")
     .action(async (flags: ViewFlags) => {
       const settings = settingsFrom(flags);
@@ -39,6 +46,11 @@ export function register(program: Command): void {
         problems.push(`--prometheus "${prometheusUrl}" is not an http(s) URL; e.g. http://127.0.0.1:9090`);
       const port = flags.port === undefined ? nativePort("grafana", settings) : Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port "${flags.port}" is not a port number (0-65535)`);
+      const scrapeInterval = flags.scrapeInterval ?? settings.env.SCRAPE_INTERVAL;
+      if (flags.scrapeInterval !== undefined && !isPositiveDuration(flags.scrapeInterval))
+        problems.push(
+          `--scrape-interval "${echo(flags.scrapeInterval)}" is not a Prometheus duration longer than zero; use the Prometheus's scrape_interval, e.g. 15s or 1m`,
+        );
       let token: Secret | undefined;
       if (flags.tokenEnv !== undefined) {
         const value = process.env[flags.tokenEnv];
@@ -52,6 +64,7 @@ export function register(program: Command): void {
         ...(token === undefined ? {} : { bearerToken: token }),
         dashboards: buildMixin(mixinConfig(settings)).persesDashboards,
         port,
+        scrapeInterval,
       }).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "EADDRINUSE")

@@ -244,7 +244,16 @@ export function viewerSpec(input: Pick<NativePlanInput, "cli" | "settings">): Pr
     name: "viewer",
     services: [],
     command: cli.command,
-    args: [...cli.args, "view", "--prometheus", url(prometheus.port, ""), "--port", String(own.port)],
+    args: [
+      ...cli.args,
+      "view",
+      "--prometheus",
+      url(prometheus.port, ""),
+      "--port",
+      String(own.port),
+      "--scrape-interval",
+      settings.env.SCRAPE_INTERVAL,
+    ],
     env: {},
     ports: [own],
     readyUrl: url(own.port, "/api/dashboards"),
@@ -252,18 +261,19 @@ export function viewerSpec(input: Pick<NativePlanInput, "cli" | "settings">): Pr
 }
 
 /**
- * Every process in start order: what Prometheus scrapes first, then Prometheus, then Grafana.
+ * Every process in start order: Prometheus, then what it scrapes, then Grafana (or the viewer).
  * Two planned processes on one port are an error naming both variables.
  */
 export function planNativeProcesses(input: NativePlanInput): ProcessSpec[] {
   const { binaries, settings } = input;
   // why: an agent forwards; alerts and dashboards live on the central side, which reads what it sends.
   const agent = settings.env.PROMETHEUS_MODE === "agent";
-  const specs: ProcessSpec[] = [];
+  // why: started first, Prometheus's scrape loops already run when the simulator and exporters answer, so their first
+  // samples come within a scrape of their start instead of after Prometheus's own start-up.
+  const specs: ProcessSpec[] = [prometheusSpec(input)];
   if (settings.demo) specs.push(simulatorSpec(input));
   if (binaries.nodeExporter !== undefined) specs.push(nodeExporterSpec(binaries.nodeExporter.path, settings));
   if (binaries.alertmanager !== undefined && !agent) specs.push(alertmanagerSpec(binaries.alertmanager.path, input));
-  specs.push(prometheusSpec(input));
   if (binaries.grafana !== undefined && input.grafanaAdmin !== undefined && !agent)
     specs.push(grafanaSpec(binaries.grafana, input.grafanaAdmin, input));
   else if (!agent) specs.push(viewerSpec(input));

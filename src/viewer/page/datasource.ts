@@ -1,18 +1,24 @@
 import type { GlobalDatasourceResource } from "@perses-dev/core";
 import type { DatasourceApi } from "@perses-dev/dashboards";
 
-/** The one data source: our server's read-only proxy to the Prometheus the viewer was started with. */
-const PROMETHEUS: GlobalDatasourceResource = {
-  kind: "GlobalDatasource",
-  metadata: { name: "prometheus" },
-  spec: { default: true, plugin: { kind: "PrometheusDatasource", spec: { directUrl: "/prometheus" } } },
-};
+/**
+ * The data sources our server serves at /api/datasources: its read-only proxy to the Prometheus the
+ * viewer was started with, carrying that Prometheus's scrape interval (Perses' minimum step and
+ * `$__rate_interval` come from it).
+ */
+export async function fetchDatasources(): Promise<GlobalDatasourceResource[]> {
+  const response = await fetch("/api/datasources");
+  if (!response.ok) throw new Error(`/api/datasources: HTTP ${response.status}`);
+  return (await response.json()) as GlobalDatasourceResource[];
+}
 
-export function datasourceApi(): DatasourceApi {
+export function datasourceApi(datasources: readonly GlobalDatasourceResource[]): DatasourceApi {
+  const byDefault = datasources.find((datasource) => datasource.spec.default) ?? datasources[0];
   return {
     getDatasource: () => Promise.resolve(undefined),
-    getGlobalDatasource: () => Promise.resolve(PROMETHEUS),
+    // why: every panel reads the one Prometheus, whatever data source name a dashboard spec carries.
+    getGlobalDatasource: () => Promise.resolve(byDefault),
     listDatasources: () => Promise.resolve([]),
-    listGlobalDatasources: () => Promise.resolve([PROMETHEUS]),
+    listGlobalDatasources: () => Promise.resolve([...datasources]),
   };
 }

@@ -3,7 +3,7 @@
  * libraries (@perses-dev/dashboards and the panel plugins), bundled by scripts/build-viewer.mjs.
  */
 import { ThemeProvider } from "@mui/material";
-import type { DashboardResource, DurationString } from "@perses-dev/core";
+import type { DashboardResource, DurationString, GlobalDatasourceResource } from "@perses-dev/core";
 import { ChartsProvider, generateChartsTheme, getTheme, SnackbarProvider } from "@perses-dev/components";
 import { ViewDashboard } from "@perses-dev/dashboards";
 import {
@@ -17,7 +17,7 @@ import { useEffect, useMemo, useState, type ReactElement } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryParamProvider } from "use-query-params";
 import { WindowHistoryAdapter } from "use-query-params/adapters/window";
-import { datasourceApi } from "./datasource.js";
+import { datasourceApi, fetchDatasources } from "./datasource.js";
 import { bundledPluginLoader } from "./plugins.js";
 
 const DASHBOARD_PATH = /^\/projects\/([^/]+)\/dashboards\/([^/]+)\/?$/;
@@ -73,10 +73,16 @@ function DashboardIndex({ dashboards }: { dashboards: readonly DashboardResource
   );
 }
 
-function TimedDashboard({ dashboard }: { dashboard: DashboardResource }): ReactElement {
+function TimedDashboard({
+  dashboard,
+  datasources,
+}: {
+  dashboard: DashboardResource;
+  datasources: readonly GlobalDatasourceResource[];
+}): ReactElement {
   const initialTimeRange = useInitialTimeRange(dashboard.spec.duration);
   const initialRefreshInterval = useInitialRefreshInterval((dashboard.spec.refreshInterval ?? "0s") as DurationString);
-  const api = useMemo(() => datasourceApi(), []);
+  const api = useMemo(() => datasourceApi(datasources), [datasources]);
   return (
     <TimeRangeProviderWithQueryParams initialTimeRange={initialTimeRange} initialRefreshInterval={initialRefreshInterval}>
       <ViewDashboard
@@ -93,18 +99,21 @@ function TimedDashboard({ dashboard }: { dashboard: DashboardResource }): ReactE
 }
 
 function App(): ReactElement {
-  const [dashboards, setDashboards] = useState<DashboardResource[] | undefined>(undefined);
+  const [loaded, setLoaded] = useState<{ dashboards: DashboardResource[]; datasources: GlobalDatasourceResource[] } | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   useEffect(() => {
-    fetch("/api/dashboards")
-      .then((response) =>
-        response.ok ? (response.json() as Promise<DashboardResource[]>) : Promise.reject(new Error(`HTTP ${response.status}`)),
-      )
-      .then(setDashboards)
+    const dashboardsRequest = fetch("/api/dashboards").then((response) =>
+      response.ok
+        ? (response.json() as Promise<DashboardResource[]>)
+        : Promise.reject(new Error(`/api/dashboards: HTTP ${response.status}`)),
+    );
+    Promise.all([dashboardsRequest, fetchDatasources()])
+      .then(([dashboards, datasources]) => setLoaded({ dashboards, datasources }))
       .catch((error: unknown) => setFailure(String(error)));
   }, []);
   if (failure !== undefined) return <p role="alert">Could not load the dashboards: {failure}</p>;
-  if (dashboards === undefined) return <p>Loading…</p>;
+  if (loaded === undefined) return <p>Loading…</p>;
+  const { dashboards, datasources } = loaded;
   const match = DASHBOARD_PATH.exec(window.location.pathname);
   const dashboard = match === null ? undefined : dashboards.find((candidate) => candidate.metadata.name === match[2]);
   return (
@@ -113,7 +122,7 @@ function App(): ReactElement {
       {dashboard === undefined ? (
         <DashboardIndex dashboards={dashboards} />
       ) : (
-        <TimedDashboard key={dashboard.metadata.name} dashboard={dashboard} />
+        <TimedDashboard key={dashboard.metadata.name} dashboard={dashboard} datasources={datasources} />
       )}
     </>
   );
