@@ -41,7 +41,7 @@ const METRICS: Record<SloKey, { readonly bad: string; readonly all: string }> = 
   },
 };
 
-/** `instance:http_requests_failed:rate5m`: 5xx answers that were not load shedding, per vLLM server, with its model_name. */
+/** `instance:http_requests_failed:rate5m`: 5xx answers that were not load shedding, per vLLM server, with its model_name and hostname. */
 export const API_FAILURES_RECORD = `instance:${recordedMetricPart(httpServer.requests.name.replace(/_total$/, ""))}_failed:rate${RECORDING_WINDOW}`;
 
 /** Bad requests per second of an objective, per job and model, over 5 minutes. */
@@ -65,7 +65,8 @@ export function sloTrafficRecord(key: SloKey, window: SloLongWindow): string {
 }
 
 const PER_SERVER = ["job", "instance"] as const;
-const PER_SERVER_MODEL = ["job", "instance", "model_name"] as const;
+// why: hostname too, as every other `instance:` record keeps it, so a fleet store can tell the hosts apart.
+const PER_SERVER_MODEL = ["job", "instance", "hostname", "model_name"] as const;
 
 /**
  * 5xx answers that were server failures, per vLLM server, carrying the server's model_name.
@@ -80,8 +81,8 @@ export function apiFailureRates(scope: Scope, source: QueryOptions["source"]): s
   const shed = sumBy(PER_SERVER, `rate(${series(vllm.admissionRejections.name, scope.target)}[${scope.window}])`);
   const failures = `clamp_min(${fivexx} - (${shed} or 0 * ${fivexx}), 0)`;
   const models = `group by (${PER_SERVER_MODEL.join(", ")}) (${series(vllm.numRequestsRunning.name, scope.vllm)})`;
-  const perServer = `${failures} * on (${PER_SERVER.join(", ")}) group_left (model_name) ${models}`;
-  // why: the record has only job, instance and model_name; a dashboard's engine or pod filter would match nothing on it.
+  const perServer = `${failures} * on (${PER_SERVER.join(", ")}) group_left (model_name, hostname) ${models}`;
+  // why: the record has only job, instance, hostname and model_name; a dashboard's engine or pod filter would match nothing on it.
   const recordSelector = scope.vllm.filter((m) => (PER_SERVER_MODEL as readonly string[]).includes(m.label));
   return source === "recorded" ? series(API_FAILURES_RECORD, recordSelector) : perServer;
 }
@@ -118,11 +119,11 @@ export function sloRates(key: SloKey, ttftSeconds: number, options: QueryOptions
   return { bad: `(${bad} or 0 * ${all})`, all };
 }
 
-/** The objective's records narrowed to a dashboard's job and model filters. */
+/** The objective's records narrowed to a dashboard's job, model and monitor filters. */
 function modelRecord(record: string, scope: Scope): string {
   return series(
     record,
-    scope.vllm.filter((m) => m.label === "job" || m.label === "model_name"),
+    scope.vllm.filter((m) => m.label === "job" || m.label === "model_name" || m.label === "monitor"),
   );
 }
 

@@ -46,7 +46,7 @@ describe("vllm-monitor conf and clean", () => {
     assert.equal(await cli("conf", "all", "--env-file", env, "--out", out), 0);
     const alerts = readFileSync(join(out, OUTPUT_LAYOUT.rulesDir, "vllm-alerts.yml"), "utf8");
     assert.match(alerts, /:p95_rate5m > 1\n/);
-    assert.match(alerts, /:p95_rate5m > 30\n/);
+    assert.match(alerts, /e2e_request_latency_seconds:p95_rate5m > 30\)/);
     assert.match(alerts, /runbook_url: https:\/\/wiki\.example\.com\/runbooks#scrapetargetdown/);
     assert.match(readFileSync(join(out, OUTPUT_LAYOUT.dashboardsDir, "vllm-user-overview.json"), "utf8"), /Requests with TTFT ≤ 1s/);
     assert.doesNotMatch(readFileSync("rules/vllm-alerts.yml", "utf8"), /wiki\.example\.com/, "the committed rules keep the defaults");

@@ -17,7 +17,7 @@ describe("the mixin's thresholds", () => {
     const mixin = buildMixin(mixinConfig(settings));
     const alerts = mixin.ruleFiles.map((file) => ruleFileText(file)).join("\n");
     assert.match(alerts, /job_model_name:vllm_time_to_first_token_seconds:p95_rate5m > 1\n/);
-    assert.match(alerts, /\(job_model_name:vllm_e2e_request_latency_seconds:p95_rate5m > 30\) and on \(job, model_name\)/);
+    assert.match(alerts, /\(job_model_name:vllm_e2e_request_latency_seconds:p95_rate5m > 30\) and on \(job, model_name, monitor\)/);
     // why: the TTFT budget counts the requests above the same bucket edge.
     assert.match(recordsByName(mixin.ruleFiles).get(sloBadRateRecord("ttft")) ?? "", /le=~"1\(\\\\\.0\)\?"/);
     assert.match(alerts, /runbook_url: https:\/\/wiki\.example\.com\/vllm\/runbooks#vllmtimetofirsttokenhigh\n/);
