@@ -150,6 +150,13 @@ test("a GPU fault posted to the GPU page shows in dcgm-exporter's fields: Xid co
   });
   assert.equal((await byGpu(dcgm.thermalViolation.name))[1], 0);
   assert.equal((await byGpu(dcgm.powerViolation.name))[0], 0);
+  // why: a thermal fault must take the GPU past GpuTemperatureHigh's 85 °C, or the alert could never be seen to fire.
+  await waitUntil(async () => ((await byGpu(dcgm.gpuTemp.name))[0] ?? 0) > 85, {
+    what: "GPU 0 above 85 °C while throttled by heat",
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
+  assert.ok(((await byGpu(dcgm.gpuTemp.name))[1] ?? 0) < 85, "the other GPU stays cool");
   const bad = await post("throttle?gpu=5&reason=thermal");
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /no GPU 5: this simulator has GPUs 0 to 1/);

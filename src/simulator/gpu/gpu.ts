@@ -38,6 +38,9 @@ const DRIVER_VERSION = "580.159.04";
 const PCIE_LOAD_BYTES_PER_SECOND = 2.5e9;
 const PCIE_IDLE_BYTES_PER_SECOND = 4e6;
 const NVLINK_LOAD_BYTES_PER_SECOND = 60e9;
+/** Where an injected thermal fault drives the GPU and its memory (°C): past GpuTemperatureHigh's 85 °C. */
+const FAULT_TEMPERATURE_C = 90;
+const FAULT_MEMORY_TEMPERATURE_C = 88;
 /** Share of the SM clock left while a fault throttles the GPU. */
 const THROTTLED_CLOCK_SHARE = 0.55;
 
@@ -161,10 +164,18 @@ export class GpuFleet {
       const parked = gpu.idleSeconds > PARK_AFTER_SECONDS;
       const targetPower = parked ? PARKED_POWER_W : IDLE_POWER_W + gpu.intensity * (LOAD_POWER_W - IDLE_POWER_W);
       gpu.power = Math.min(POWER_LIMIT_W, approach(gpu.power, targetPower, dt, 0.5) + (random.next() - 0.5) * 6);
-      const heating = 36 + gpu.intensity * 21.5;
-      gpu.temperature = approach(gpu.temperature, heating, dt, heating > gpu.temperature ? 8 : 1.5);
-      const memoryHeating = 36 + gpu.intensity * 12;
-      gpu.memoryTemperature = approach(gpu.memoryTemperature, memoryHeating, dt, memoryHeating > gpu.memoryTemperature ? 10 : 4);
+      // why: a thermal fault (failed cooling) drives the GPU to its slowdown temperature whatever the load;
+      // pulled toward the load's own temperature at the same time, it would settle in the 50s and never alert.
+      const overheating = gpu.throttle?.reason === "thermal";
+      const heating = overheating ? FAULT_TEMPERATURE_C : 36 + gpu.intensity * 21.5;
+      gpu.temperature = approach(gpu.temperature, heating, dt, heating > gpu.temperature ? (overheating ? 4 : 8) : 1.5);
+      const memoryHeating = overheating ? FAULT_MEMORY_TEMPERATURE_C : 36 + gpu.intensity * 12;
+      gpu.memoryTemperature = approach(
+        gpu.memoryTemperature,
+        memoryHeating,
+        dt,
+        memoryHeating > gpu.memoryTemperature ? (overheating ? 4 : 10) : 4,
+      );
       const heat = Math.min(1, Math.max(0, (gpu.temperature - 36) / 21));
       const throttled = 1980 - heat * 480 + (random.next() - 0.5) * 60;
       gpu.smClock = parked ? 345 : gpu.intensity > 0.3 ? Math.round(throttled / 15) * 15 : 1980;
@@ -179,8 +190,6 @@ export class GpuFleet {
   private applyThrottle(gpu: GpuState, reason: ThrottleReason, dt: number): void {
     gpu.smClock = Math.round((gpu.smClock * THROTTLED_CLOCK_SHARE) / 15) * 15;
     if (reason === "thermal") {
-      gpu.temperature = approach(gpu.temperature, 90, dt, 4);
-      gpu.memoryTemperature = approach(gpu.memoryTemperature, 88, dt, 4);
       gpu.thermalViolationNanos += dt * 1e9;
     } else {
       gpu.power = Math.min(gpu.power, POWER_LIMIT_W * 0.99);
