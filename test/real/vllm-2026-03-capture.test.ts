@@ -1,6 +1,6 @@
 /**
  * The idle vLLM V1 page of 2026-03 (test/fixtures/real/vllm, a Qwen2.5-0.5B server on kops): every
- * `vllm:` family it has is one the catalog knows, and served to a real Prometheus with our rules,
+ * `vllm:` family it has is one the catalog knows and one a panel or a rule reads, and served to a real Prometheus with our rules,
  * every User overview and Machine overview panel on vLLM series has data, as a new user would see
  * right after starting a server.
  */
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { knownSeriesNames } from "../../src/catalog/index.js";
-import { buildMixin } from "../../src/mixin/index.js";
+import { buildMixin, seriesReadByMixin } from "../../src/mixin/index.js";
 import { MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID } from "../../src/mixin/dashboards/index.js";
 import { allSelectedValues, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { ruleFileText } from "../../src/render/rule-file-text.js";
@@ -68,6 +68,20 @@ describe("dashboards on the idle vLLM V1 page of 2026-03", () => {
       .filter((name) => name.startsWith("vllm:") && !name.endsWith("_created"))
       .filter((name) => !known.has(name) && NOT_CATALOGUED[name] === undefined);
     assert.deepEqual(unknown, []);
+  });
+
+  test("reads every vllm: family of the page in a panel or a rule", async () => {
+    const read = new Set(seriesReadByMixin(buildMixin()));
+    // why: a histogram is read through its _bucket, _sum or _count series, a counter by its whole name.
+    const isRead = (family: string) => ["", "_bucket", "_sum", "_count"].some((suffix) => read.has(`${family}${suffix}`));
+    const families = [...(await captureFamilies(CAPTURE.file))].filter(
+      (name) => name.startsWith("vllm:") && !name.endsWith("_created") && NOT_CATALOGUED[name] === undefined,
+    );
+    assert.ok(families.length > 20, `the page has its vllm: families (${families.length})`);
+    assert.deepEqual(
+      families.filter((name) => !isRead(name)),
+      [],
+    );
   });
 
   for (const [title, uid] of [
