@@ -8,6 +8,12 @@
  * run it on a real rendered tree.
  */
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { buildMixin, type Mixin } from "../../src/mixin/index.js";
+import { ruleFileText } from "../../src/render/rule-file-text.js";
 
 export interface PromtoolResult {
   readonly code: number;
@@ -30,4 +36,20 @@ export async function runPromtool(args: readonly string[]): Promise<PromtoolResu
 
 export async function checkPrometheusConfig(file: string): Promise<PromtoolResult> {
   return runPromtool(["check", "config", file]);
+}
+
+/**
+ * `promtool test rules` on a test file (as an object; its `rule_files` are set here) against the
+ * mixin's own rule files, written with it to a temporary folder that is removed afterwards.
+ */
+export async function testMixinRules(tests: Readonly<Record<string, unknown>>, mixin: Mixin = buildMixin()): Promise<PromtoolResult> {
+  const dir = await mkdtemp(join(tmpdir(), "promtool-tests-"));
+  try {
+    for (const file of mixin.ruleFiles) await writeFile(join(dir, file.fileName), ruleFileText(file));
+    const file = join(dir, "tests.yml");
+    await writeFile(file, stringify({ ...tests, rule_files: mixin.ruleFiles.map((rules) => rules.fileName) }, { lineWidth: 0 }));
+    return await runPromtool(["test", "rules", file]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -4,28 +4,14 @@
  * changes with the code), not a change of one series' value, so `changes()` alone never sees it.
  * The generated rules run in the real promtool on series shaped like that capture.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { stringify } from "yaml";
 import { dcgm } from "../../src/catalog/index.js";
 import { parseExposition } from "../../src/exposition/index.js";
-import { buildMixin } from "../../src/mixin/index.js";
-import { ruleFileText } from "../../src/render/rule-file-text.js";
-import { runPromtool } from "../helpers/promtool.js";
+import { testMixinRules } from "../helpers/promtool.js";
 import { readCapture } from "./helpers.js";
 
 const CAPTURE = "dcgm/dcgm-exporter-rtx-4000-ada-580.95.05.prom";
-
-let dir = "";
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "xid-code-labels-"));
-});
-after(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 /** The labels of the capture's Xid series, with the code and message of another Xid. */
 async function captureLabels(gpu: string, code: number, message: string): Promise<Record<string, string>> {
@@ -56,11 +42,8 @@ test("the real RTX 4000 Ada page labels its Xid gauge with err_code and err_msg"
 });
 
 test("pages on Xid 79 and warns on Xid 94 when dcgm-exporter writes each code as a new err_code series, and pages nobody for Xid 45", async () => {
-  const mixin = buildMixin();
-  for (const file of mixin.ruleFiles) await writeFile(join(dir, file.fileName), ruleFileText(file));
   const firing = (alert: string) => `count by (gpu, xid) (ALERTS{alertname="${alert}", alertstate="firing"})`;
   const tests = {
-    rule_files: mixin.ruleFiles.map((file) => file.fileName),
     evaluation_interval: "1m",
     tests: [
       {
@@ -77,8 +60,6 @@ test("pages on Xid 79 and warns on Xid 94 when dcgm-exporter writes each code as
       },
     ],
   };
-  const file = join(dir, "xid-tests.yml");
-  await writeFile(file, stringify(tests, { lineWidth: 0 }));
-  const result = await runPromtool(["test", "rules", file]);
+  const result = await testMixinRules(tests);
   assert.equal(result.code, 0, result.output);
 });

@@ -1,18 +1,8 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { stringify } from "yaml";
 import { vllm } from "../../src/catalog/index.js";
-import { buildMixin } from "../../src/mixin/index.js";
+import { testMixinRules } from "../helpers/promtool.js";
 import { keepLabel } from "../../src/promql/keep-label.js";
-import { ruleFileText } from "../../src/render/rule-file-text.js";
-
-const run = promisify(execFile);
-const PROMTOOL = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
 
 describe("keepLabel", () => {
   test("adds monitor to every by and on list, and groups a bare aggregation by it", () => {
@@ -39,21 +29,10 @@ describe("keepLabel", () => {
 
 // Real promtool: one central store receives two senders whose job, instance and model are the same.
 describe("the rules on a central store fed by two senders", () => {
-  const mixin = buildMixin();
-  let dir = "";
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "keep-monitor-"));
-    for (const file of mixin.ruleFiles) await writeFile(join(dir, file.fileName), ruleFileText(file));
-  });
-  after(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
   test("record each sender's fleet apart, and do not add two quiet queues into one alert", async () => {
     const waiting = (monitor: string) =>
       `${vllm.numRequestsWaiting.name}{job="vllm", instance="gpu-1:8000", model_name="llama", monitor="${monitor}"}`;
     const tests = {
-      rule_files: mixin.ruleFiles.map((file) => file.fileName),
       evaluation_interval: "1m",
       tests: [
         {
@@ -77,14 +56,8 @@ describe("the rules on a central store fed by two senders", () => {
         },
       ],
     };
-    const file = join(dir, "two-senders.yml");
-    await writeFile(file, stringify(tests, { lineWidth: 0 }));
-    try {
-      const { stdout } = await run(PROMTOOL, ["test", "rules", file], { cwd: dir });
-      assert.match(stdout, /SUCCESS/);
-    } catch (error) {
-      const failed = error as { stdout?: string; stderr?: string };
-      assert.fail(`promtool test rules failed:\n${failed.stdout ?? ""}${failed.stderr ?? ""}`);
-    }
+    const result = await testMixinRules(tests);
+    assert.equal(result.code, 0, `promtool test rules failed:\n${result.output}`);
+    assert.match(result.output, /SUCCESS/);
   });
 });
