@@ -5,22 +5,19 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { stringify } from "yaml";
 import { dcgm, nvidiaSmi, vllm } from "../../src/catalog/index.js";
-import { buildMixin } from "../../src/mixin/index.js";
 import { allSelectedValues, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
 import { cacheConfig } from "../../src/promql/engine.js";
 import { gpuMemoryUsedBytes, gpuPowerWatts, gpuTemperatureCelsius } from "../../src/promql/gpu.js";
 import { memoryTemperatureCelsius } from "../../src/promql/gpu-health.js";
 import { ruleScope } from "../../src/promql/scope.js";
-import { ruleFileText } from "../../src/render/rule-file-text.js";
-import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
+import type { RunningPrometheus } from "../helpers/prometheus.js";
 import {
   captureFamilies,
   gpuFamiliesRead,
   machineOverviewPanels,
   readCapture,
+  scrapeCapturesWithRules,
   serveCaptures,
   unitRange,
   type CaptureServer,
@@ -66,24 +63,10 @@ describe("dashboards on real captures served to a real Prometheus", () => {
 
   before(async () => {
     server = await serveCaptures(Object.fromEntries([...GPU_CAPTURES, VLLM_CAPTURE].map((capture) => [capture.name, capture.file])));
-    const mixin = buildMixin();
-    const job = (name: string, labels: Record<string, string>) => ({
-      job_name: name,
-      metrics_path: `/${name}`,
-      static_configs: [{ targets: [server!.address], labels }],
-    });
-    prometheus = await startPrometheus({
-      config: (dir) =>
-        stringify({
-          global: { scrape_interval: "1s", evaluation_interval: "1s" },
-          rule_files: mixin.ruleFiles.map((file) => join(dir, file.fileName)),
-          scrape_configs: [
-            ...GPU_CAPTURES.map((capture) => job(capture.name, capture.targetHostname ? { hostname: capture.host } : {})),
-            job(VLLM_CAPTURE.name, { hostname: VLLM_CAPTURE.host }),
-          ],
-        }),
-      files: Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, ruleFileText(file)])),
-    });
+    prometheus = await scrapeCapturesWithRules(server, [
+      ...GPU_CAPTURES.map((capture) => ({ name: capture.name, labels: capture.targetHostname ? { hostname: capture.host } : undefined })),
+      { name: VLLM_CAPTURE.name, labels: { hostname: VLLM_CAPTURE.host } },
+    ]);
     await prometheus.waitForScrapes(2);
   });
 

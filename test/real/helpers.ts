@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import assert from "node:assert/strict";
+import { stringify } from "yaml";
 import { parseExposition } from "../../src/exposition/index.js";
+import { ruleFileText } from "../../src/render/rule-file-text.js";
+import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
 import { buildMixin } from "../../src/mixin/index.js";
 import { MACHINE_OVERVIEW_UID } from "../../src/mixin/dashboards/index.js";
 import { dashboardPanels } from "../../src/mixin/dashboards/inspect.js";
@@ -51,6 +54,30 @@ export async function serveCaptures(files: Readonly<Record<string, string>>): Pr
     address: `127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * A real Prometheus that scrapes captures of `server` every second, one job per capture (path
+ * `/NAME`, with the given target labels), and evaluates the mixin's rules every second.
+ */
+export async function scrapeCapturesWithRules(
+  server: CaptureServer,
+  jobs: readonly { readonly name: string; readonly labels?: Readonly<Record<string, string>> }[],
+): Promise<RunningPrometheus> {
+  const mixin = buildMixin();
+  return startPrometheus({
+    config: (dir) =>
+      stringify({
+        global: { scrape_interval: "1s", evaluation_interval: "1s" },
+        rule_files: mixin.ruleFiles.map((file) => join(dir, file.fileName)),
+        scrape_configs: jobs.map((job) => ({
+          job_name: job.name,
+          metrics_path: `/${job.name}`,
+          static_configs: [{ targets: [server.address], labels: job.labels ?? {} }],
+        })),
+      }),
+    files: Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, ruleFileText(file)])),
+  });
 }
 
 export interface PanelWithUnit {

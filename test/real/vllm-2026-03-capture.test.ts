@@ -6,15 +6,12 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { stringify } from "yaml";
 import { knownSeriesNames } from "../../src/catalog/index.js";
 import { buildMixin, seriesReadByMixin } from "../../src/mixin/index.js";
 import { MACHINE_OVERVIEW_UID, USER_OVERVIEW_UID } from "../../src/mixin/dashboards/index.js";
 import { allSelectedValues, substituteVariables } from "../../src/mixin/dashboards/inspect.js";
-import { ruleFileText } from "../../src/render/rule-file-text.js";
-import { startPrometheus, type RunningPrometheus } from "../helpers/prometheus.js";
-import { captureFamilies, dashboardPanelsOf, serveCaptures, type CaptureServer } from "./helpers.js";
+import type { RunningPrometheus } from "../helpers/prometheus.js";
+import { captureFamilies, dashboardPanelsOf, scrapeCapturesWithRules, serveCaptures, type CaptureServer } from "./helpers.js";
 
 const CAPTURE = { name: "vllm", file: "vllm/vllm-v1-2026-03-qwen25-05b-idle.prom", host: "vllm-host" } as const;
 
@@ -37,22 +34,7 @@ describe("dashboards on the idle vLLM V1 page of 2026-03", () => {
 
   before(async () => {
     server = await serveCaptures({ [CAPTURE.name]: CAPTURE.file });
-    const mixin = buildMixin();
-    prometheus = await startPrometheus({
-      config: (dir) =>
-        stringify({
-          global: { scrape_interval: "1s", evaluation_interval: "1s" },
-          rule_files: mixin.ruleFiles.map((file) => join(dir, file.fileName)),
-          scrape_configs: [
-            {
-              job_name: CAPTURE.name,
-              metrics_path: `/${CAPTURE.name}`,
-              static_configs: [{ targets: [server!.address], labels: { hostname: CAPTURE.host } }],
-            },
-          ],
-        }),
-      files: Object.fromEntries(mixin.ruleFiles.map((file) => [file.fileName, ruleFileText(file)])),
-    });
+    prometheus = await scrapeCapturesWithRules(server, [{ name: CAPTURE.name, labels: { hostname: CAPTURE.host } }]);
     await prometheus.waitForScrapes(3, { job: CAPTURE.name });
   });
 
