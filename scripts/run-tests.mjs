@@ -5,6 +5,7 @@
 // test/durations.json from the files this run took.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { compiledCli } from "./compiled-cli.mjs";
 import { findTests, longestFirst, readDurations } from "./test-files.mjs";
 
 const filters = process.argv.slice(2);
@@ -17,6 +18,24 @@ if (files.length === 0) {
   process.exit(2);
 }
 
+// The CLI that tests start as child processes, compiled (scripts/compiled-cli.mjs); TEST_COMPILED_CLI=0
+// starts them from source through tsx instead.
+const childEnv = { ...process.env };
+if (process.env.TEST_COMPILED_CLI !== "0") {
+  const started = Date.now();
+  try {
+    const cli = compiledCli(fileURLToPath(new URL("..", import.meta.url)));
+    childEnv.VLLM_MONITOR_COMPILED_CLI = cli.main;
+    if (cli.compiledNow)
+      console.error(
+        `run-tests: compiled the CLI for the tests' child processes (${cli.stale} files were newer than dist/) in ${Math.round((Date.now() - started) / 1000)} s`,
+      );
+  } catch (error) {
+    console.error(`run-tests: ${error.message}`);
+    process.exit(2);
+  }
+}
+
 // The whole run stops after this, kills what is left and still prints its closing line, so CI's
 // own limit is never what ends it.
 const budgetMs = Number(process.env.TEST_BUDGET_MS ?? 70 * 60_000);
@@ -26,7 +45,7 @@ const child = spawn(
   process.execPath,
   ["--import", "tsx", fileURLToPath(new URL("run-in-order.mjs", import.meta.url)), ...files],
   // detached: its own process group, so the budget can stop the runner and every test's children.
-  { stdio: ["ignore", "pipe", "inherit"], detached: true },
+  { stdio: ["ignore", "pipe", "inherit"], detached: true, env: childEnv },
 );
 let tail = "";
 let failedLines = 0;

@@ -14,7 +14,8 @@ import Convert from "ansi-to-html";
 import { buildMixin } from "../src/mixin/index.js";
 import { waitUntil } from "../src/process/index.js";
 import { startViewer } from "../src/viewer/server.js";
-import { cliCommand, createWorkspace } from "../test/e2e/harness.js";
+import { createWorkspace } from "../test/e2e/harness.js";
+import { cliCommand } from "../test/helpers/cli.js";
 import { emptyPanels } from "../test/e2e/panels.js";
 import { launchBrowser, viewDashboard } from "../test/viewer/browser.js";
 

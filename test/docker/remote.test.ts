@@ -9,7 +9,7 @@ import { vllm } from "../../src/catalog/index.js";
 import { findFreePort, startProcess, waitUntil, type ManagedProcess } from "../../src/process/index.js";
 import { OUTPUT_LAYOUT } from "../../src/render/layout.js";
 import { selfSignedCertificate } from "../../src/simulator/http/tls.js";
-import { cliCommand } from "../e2e/harness.js";
+import { cliCommand } from "../helpers/cli.js";
 import { REPO_ROOT, runCommand } from "../stack/compose-fixture.js";
 import { prometheusApi, secretsInContainers, waitForVector } from "./checks.js";
 import { dockerPrerequisites, suiteMode } from "./engine.js";

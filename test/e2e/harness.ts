@@ -7,13 +7,9 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { findFreePorts, startProcess, waitUntil } from "../../src/process/index.js";
 import { isAlive, listStacks } from "../../src/stack/registry.js";
-import { runCli } from "../helpers/cli.js";
-
-const CLI_MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-const TSX_LOADER = import.meta.resolve("tsx");
+import { cliCommand, compiledCliEnv, runCli } from "../helpers/cli.js";
 
 export interface CliResult {
   readonly code: number;
@@ -46,11 +42,6 @@ export interface Workspace {
   recordedPids(): number[];
   writeEnv(variables: Readonly<Record<string, string>>): void;
   cleanup(): Promise<void>;
-}
-
-/** Node + tsx + the CLI source, so the tests run the code as it is now (no stale dist/). */
-export function cliCommand(args: readonly string[]): { command: string; args: string[] } {
-  return { command: process.execPath, args: ["--import", TSX_LOADER, CLI_MAIN, ...args] };
 }
 
 export async function createWorkspace(variables: Readonly<Record<string, string>> = {}): Promise<Workspace> {
@@ -87,7 +78,13 @@ export async function createWorkspace(variables: Readonly<Record<string, string>
   };
   writeEnv(variables);
   // The tests' own environment must not leak into the stack (e.g. a developer's VLLM_TARGET); the registry is the workspace's own.
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, XDG_STATE_HOME: join(dir, "state") };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    ...compiledCliEnv(),
+    XDG_STATE_HOME: join(dir, "state"),
+  };
 
   const recordedPids = (): number[] =>
     listStacks(env).flatMap((state) =>

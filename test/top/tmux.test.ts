@@ -7,7 +7,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { waitUntil } from "../../src/process/index.js";
-import { cliCommand, createWorkspace, type Workspace } from "../e2e/harness.js";
+import { createWorkspace, type Workspace } from "../e2e/harness.js";
+import { cliCommand } from "../helpers/cli.js";
 
 function tmuxAvailable(): boolean {
   try {
