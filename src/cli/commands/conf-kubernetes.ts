@@ -7,26 +7,13 @@ import {
   DEFAULT_RELEASE_LABEL,
   PRESET_NAMES,
   presets,
-  type PresetName,
 } from "../../kubernetes/options.js";
+import type { KubernetesChoices } from "../../kubernetes/settings.js";
 import { print, printError } from "../../output.js";
 import { envFileOption, outOption, settingsFrom } from "../options.js";
 
-interface ConfKubernetesOptions {
-  readonly envFile?: string;
-  readonly out: string;
-  readonly namespace: string;
-  readonly release: string | false;
-  readonly preset: PresetName;
-  readonly selector?: string;
-  readonly port?: string;
-  readonly vllmNamespaces?: string;
-  readonly monitor: "pod" | "service";
-  readonly tokenSecret?: string;
-  readonly gpuOperatorNamespace: string;
-  readonly dashboards: "recorded" | "raw";
-  readonly folder: string;
-}
+/** Commander's options: the Kubernetes choices, with `--out` for their folder and the .env to read. */
+type ConfKubernetesOptions = Omit<KubernetesChoices, "outDir"> & { readonly envFile?: string; readonly out: string };
 
 export function registerKubernetes(conf: Command): void {
   const presetHelp = PRESET_NAMES.map((name) => `${name}: ${presets()[name].description}`).join("; ");
