@@ -30,7 +30,7 @@ describe("up --native with only ALERT_WEBHOOK_URL and ALERT_SLACK_WEBHOOK_URL", 
   before(async () => {
     sinks = await startHttpSinks();
     slackUrl = `${sinks.slackUrl}?token=slack-url-secret-${process.pid}`;
-    workspace = await createWorkspace({ ALERT_WEBHOOK_URL: sinks.webhookUrl, ALERT_SLACK_WEBHOOK_URL: slackUrl, ALERT_FOR_SCALE: "0.1" });
+    workspace = await createWorkspace({ ALERT_WEBHOOK_URL: sinks.webhookUrl, ALERT_SLACK_WEBHOOK_URL: slackUrl, ALERT_FOR_SCALE: "0.033" });
   });
   after(async () => {
     await workspace?.cleanup();
