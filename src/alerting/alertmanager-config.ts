@@ -5,6 +5,7 @@
  */
 import type { AlertDestination } from "../config/schema.js";
 import { configuredDestinations, severityRoutes, type AlertEnv } from "../config/alert-destinations.js";
+import { SLO_LABEL } from "../promql/slo.js";
 
 /** Labels every notification is grouped by: one message per alert and affected model or host. */
 export const GROUP_BY = ["alertname", "job", "model_name", "hostname"] as const;
@@ -202,6 +203,12 @@ export function alertmanagerConfig(inputs: AlertmanagerInputs): AlertmanagerConf
         source_matchers: ['severity="critical"'],
         target_matchers: ['severity="warning"'],
         equal: ["alertname", "job", "instance", "model_name", "hostname"],
+      },
+      // The burn-rate tiers of one objective have names of their own: a paging tier says all a ticket tier would.
+      {
+        source_matchers: ['severity="critical"', `${SLO_LABEL}=~".+"`],
+        target_matchers: ['severity="warning"', `${SLO_LABEL}=~".+"`],
+        equal: [SLO_LABEL, "job", "model_name"],
       },
     ],
     receivers: [

@@ -17,6 +17,8 @@ import { summedBucketRates, type QueryOptions } from "./vllm.js";
  */
 
 export type SloKey = "availability" | "ttft";
+/** Label every burn-rate alert carries with its SloKey: Alertmanager lets a paging tier inhibit a ticket tier of the same objective by it. */
+export const SLO_LABEL = "slo";
 export const SLO_KEYS: readonly SloKey[] = ["availability", "ttft"];
 
 /** The period an objective is stated over: error budget remaining and attainment are over it. */

@@ -4,6 +4,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findFreePort, startProcess, waitForHttp, waitUntil, type ManagedProcess } from "../../src/process/index.js";
+import { alertingRuleObject } from "../../src/mixin/rules/index.js";
+import { buildMixin } from "../../src/mixin/index.js";
 import { runCli } from "../helpers/cli.js";
 import { startHttpSinks, startSmtpSink, type HttpSinks, type SmtpSink } from "../helpers/notification-sinks.js";
 
@@ -125,8 +127,15 @@ describe("a real Alertmanager with every destination set", () => {
     assert.match(mail, /To: oncall@example\.com/);
   });
 
-  test("a down target suppresses the latency and saturation alerts of its instance, and a critical alert the warning of the same alert and instance", async () => {
+  test("a down target suppresses the latency and saturation alerts of its instance, a critical alert the warning of the same alert and instance, and a paging burn-rate tier the ticket tiers of its objective", async () => {
     const target = { job: "vllm", instance: "gpu-host-9:8000" };
+    // The burn-rate tiers with the labels our rules give them (severity, slo), as Prometheus would send them.
+    const mixin = buildMixin();
+    const tierLabels = (name: string): Record<string, string> => {
+      const rule = mixin.alerts.find((candidate) => candidate.alert === name);
+      assert.ok(rule, `no alert ${name} in the mixin`);
+      return { ...alertingRuleObject(rule, "").labels, alertname: name, job: "vllm", model_name: "llama" };
+    };
     const now = new Date();
     const alert = (labels: Record<string, string>) => ({
       labels,
@@ -143,6 +152,10 @@ describe("a real Alertmanager with every destination set", () => {
         alert({ job: "vllm", instance: "gpu-host-8:8000", alertname: "VllmQueueBuilding", severity: "warning", model_name: "llama" }),
         alert({ job: "dcgm", instance: "gpu-host-7:9400", alertname: "GpuTemperatureHigh", severity: "critical", hostname: "gpu-host-7" }),
         alert({ job: "dcgm", instance: "gpu-host-7:9400", alertname: "GpuTemperatureHigh", severity: "warning", hostname: "gpu-host-7" }),
+        alert(tierLabels("VllmErrorBudgetBurnFast")),
+        alert(tierLabels("VllmErrorBudgetBurnSlow")),
+        alert(tierLabels("VllmTtftBudgetBurnSlow")),
+        alert({ ...tierLabels("VllmErrorBudgetBurnSteady"), model_name: "mistral" }),
       ]),
     });
     assert.ok(posted.ok, `HTTP ${posted.status}`);
@@ -156,10 +169,14 @@ describe("a real Alertmanager with every destination set", () => {
         const alerts = (await (await fetch(`${alertmanagerUrl}/api/v2/alerts`)).json()) as ApiAlert[];
         states.clear();
         for (const entry of alerts)
-          states.set(`${entry.labels.alertname}/${entry.labels.instance}/${entry.labels.severity}`, entry.status.state);
+          states.set(
+            `${entry.labels.alertname}/${entry.labels.instance ?? entry.labels.model_name}/${entry.labels.severity}`,
+            entry.status.state,
+          );
         return (
           states.get("VllmQueueBuilding/gpu-host-9:8000/warning") === "suppressed" &&
-          states.get("GpuTemperatureHigh/gpu-host-7:9400/warning") === "suppressed"
+          states.get("GpuTemperatureHigh/gpu-host-7:9400/warning") === "suppressed" &&
+          states.get("VllmErrorBudgetBurnSlow/llama/warning") === "suppressed"
         );
       },
       { what: "Alertmanager to apply its inhibit rules", timeoutMs: 20_000, intervalMs: 250 },
@@ -168,6 +185,9 @@ describe("a real Alertmanager with every destination set", () => {
     assert.equal(states.get("VllmKvCacheNearFull/gpu-host-9:8000/warning"), "suppressed");
     assert.equal(states.get("VllmQueueBuilding/gpu-host-8:8000/warning"), "active", "another instance's alert is not inhibited");
     assert.equal(states.get("GpuTemperatureHigh/gpu-host-7:9400/critical"), "active");
+    assert.equal(states.get("VllmErrorBudgetBurnFast/llama/critical"), "active");
+    assert.equal(states.get("VllmTtftBudgetBurnSlow/llama/warning"), "active", "another objective's ticket tier is not inhibited");
+    assert.equal(states.get("VllmErrorBudgetBurnSteady/mistral/warning"), "active", "another model's ticket tier is not inhibited");
 
     // The down target's own notification goes out; its inhibited alerts never do.
     const names = (): string[] =>

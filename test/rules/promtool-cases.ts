@@ -539,7 +539,7 @@ function alertTest(rule: AlertRule, testCase: AlertCase, runbookBaseUrl: string)
         eval_time: `${firesAt}m`,
         alertname: rule.alert,
         exp_alerts: testCase.firing.map((firing) => ({
-          exp_labels: { ...firing.labels, severity: rule.severity },
+          exp_labels: { ...firing.labels, ...rule.labels, severity: rule.severity },
           exp_annotations: {
             summary: expandTemplate(rule.summary, firing.labels, firing.value),
             description: expandTemplate(rule.description, firing.labels, firing.value),
@@ -813,7 +813,7 @@ function lowTrafficTest(config: MixinConfig) {
       alertname: rule.alert,
       exp_alerts: [
         {
-          exp_labels: { ...labels, severity: rule.severity },
+          exp_labels: { ...labels, ...rule.labels, severity: rule.severity },
           exp_annotations: {
             summary: expandTemplate(rule.summary, labels, "20%"),
             description: expandTemplate(rule.description, labels, "20%"),

@@ -2,7 +2,7 @@ import { httpServer, vllm } from "../../catalog/index.js";
 import { AGGREGATES } from "../../promql/aggregates.js";
 import { allOn, compare } from "../../promql/functions.js";
 import { histogramSignals, quantileRecord } from "../../promql/signals.js";
-import { API_FAILURES_RECORD, SLO_PERIOD, sloBadRatioRecord, sloTrafficRecord, type SloKey } from "../../promql/slo.js";
+import { API_FAILURES_RECORD, SLO_LABEL, SLO_PERIOD, sloBadRatioRecord, sloTrafficRecord, type SloKey } from "../../promql/slo.js";
 import { durationSeconds, type BurnRate, type ErrorBudget, type Thresholds } from "../config.js";
 
 const SLO_PERIOD_DAYS = durationSeconds(SLO_PERIOD) / 86400;
@@ -90,6 +90,7 @@ function burnRateAlert(burn: BurnRate, budget: ErrorBudget, text: BudgetText): A
     ),
     for: burn.for,
     severity: burn.severity,
+    labels: { [SLO_LABEL]: text.key },
     summary: `{{ $labels.model_name }} burns its ${text.budgetName} ${burn.factor}× too fast`,
     description:
       `{{ $value | humanizePercentage }} of ${text.badShare} of {{ $labels.model_name }} (job {{ $labels.job }}) were bad over the last ${burn.longWindow}, ` +
@@ -100,7 +101,10 @@ function burnRateAlert(burn: BurnRate, budget: ErrorBudget, text: BudgetText): A
         `At ${burn.factor}× the budget rate the whole ${SLO_PERIOD_DAYS}-day budget lasts ${lasts} days. ` +
         `Both the ${burn.longWindow} and the ${burn.shortWindow} bad share must be above ${Math.round(limit * 1e6) / 1e4}%: the long window proves it is not a blip, ` +
         `the short one that it is still happening${pages ? " (a paging tier: act now)" : " (a ticket tier: fix it within days)"}. ` +
-        `Fewer than ${budget.minRequests} requests over ${burn.longWindow} never fire it.`,
+        `Fewer than ${budget.minRequests} requests over ${burn.longWindow} never fire it.` +
+        (pages
+          ? ""
+          : ` While a paging tier of this objective fires for the same job and model, Alertmanager holds this one back (label ${SLO_LABEL}="${text.key}").`),
       impact: pages
         ? `${text.impactNow}, at a rate that spends the ${SLO_PERIOD_DAYS}-day budget in ${lasts} days.`
         : `${text.impactSlow} that will spend the period's budget before it ends.`,

@@ -19,7 +19,7 @@ export function alertingRuleObject(rule: AlertRule, runbookBaseUrl: string): Ale
     alert: rule.alert,
     expr: keepLabel(rule.expr),
     for: rule.for,
-    labels: { severity: rule.severity },
+    labels: { severity: rule.severity, ...rule.labels },
     annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(runbookBaseUrl, rule.alert) },
   };
 }

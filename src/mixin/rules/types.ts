@@ -18,6 +18,8 @@ export interface AlertRule {
   readonly expr: string;
   readonly for: string;
   readonly severity: Severity;
+  /** Labels beside severity (the burn-rate tiers' `slo`, which an inhibit rule matches on). */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly summary: string;
   /** Must show the observed value (`{{ $value }}`). */
   readonly description: string;
