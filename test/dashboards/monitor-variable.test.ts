@@ -32,4 +32,22 @@ describe("the monitor variable", () => {
       }
     }
   });
+
+  test("comes first, and the Job, Instance and Model lists offer only what the chosen monitor sent", () => {
+    for (const { fileName, dashboard } of [...mixin.portableDashboards, ...mixin.recordedDashboards]) {
+      const variables = (dashboard.templating.list ?? []).filter((item) => item.type === "query");
+      assert.equal(variables[0]?.name, "monitor", `${fileName}: ${variables.map((item) => item.name).join(", ")}`);
+      for (const variable of variables.filter((item) => ["job", "instance", "model_name"].includes(item.name)))
+        assert.match(String(variable.query), /monitor=~"\$monitor"/, `${fileName}: ${variable.name}`);
+    }
+  });
+
+  test("is carried by every link to another dashboard, panel links and table rows included", () => {
+    for (const { fileName, dashboard } of [...mixin.portableDashboards, ...mixin.recordedDashboards]) {
+      const urls = JSON.stringify(dashboard).match(/\/d\/vllm-[a-z-]+\?[^"]*/g) ?? [];
+      for (const url of urls) assert.match(url, /\$\{monitor:queryparam\}/, `${fileName}: ${url}`);
+      const keepsAll = (dashboard.links ?? []).every((link) => link.includeVars === true);
+      assert.ok(keepsAll, `${fileName}: a dashboard link that does not keep the variables`);
+    }
+  });
 });

@@ -18,11 +18,12 @@ export const DASHBOARD_UIDS = {
 type VariableName = (typeof VARIABLES)[keyof typeof VARIABLES];
 
 /**
- * A link to another dashboard that keeps the time range, the data source and the given variables
- * (Grafana fills `${__url_time_range}` and `${name:queryparam}` when the link is followed).
+ * A link to another dashboard that keeps the time range, the data source, the Monitor choice and the
+ * given variables (Grafana fills `${__url_time_range}` and `${name:queryparam}` when the link is followed).
  */
 export function dashboardUrl(uid: string, variables: readonly VariableName[]): string {
-  const parameters = ["${__url_time_range}", ...[VARIABLES.datasource, ...variables].map((name) => `\${${name}:queryparam}`)];
+  const kept = [VARIABLES.datasource, VARIABLES.monitor, ...variables];
+  const parameters = ["${__url_time_range}", ...kept.map((name) => `\${${name}:queryparam}`)];
   return `/d/${uid}?${parameters.join("&")}`;
 }
 
@@ -33,7 +34,7 @@ export function linkTo(title: string, uid: string, variables: readonly VariableN
 /** A row of a table to the User overview filtered to that instance and engine (the row's own label values). */
 export function userOverviewRowUrl(): string {
   const field = (name: string) => `var-${name}=\${__data.fields.${name}}`;
-  return `/d/${DASHBOARD_UIDS.user}?\${__url_time_range}&\${${VARIABLES.datasource}:queryparam}&${["job", "instance", "model_name", "engine"].map(field).join("&")}`;
+  return `/d/${DASHBOARD_UIDS.user}?\${__url_time_range}&\${${VARIABLES.datasource}:queryparam}&\${${VARIABLES.monitor}:queryparam}&${["job", "instance", "model_name", "engine"].map(field).join("&")}`;
 }
 
 /** Firing alerts as events (one series per alert: the count does not grow with the fleet). */

@@ -9,7 +9,7 @@ import {
 import { dcgm, node, nvidiaSmi, vllm } from "../../catalog/index.js";
 import { AGGREGATES } from "../../promql/aggregates.js";
 import { hostsQuery } from "../../promql/gpu.js";
-import { VARIABLES } from "../../promql/scope.js";
+import { monitorMatcher, VARIABLES } from "../../promql/scope.js";
 import { matcher, series } from "../../promql/selector.js";
 import { datasourceRef } from "./panels.js";
 
@@ -35,6 +35,10 @@ function multiQuery(name: string, label: string, query: string, description: str
 const job = matcher("job", "=~", `$${VARIABLES.job}`);
 const instance = matcher("instance", "=~", `$${VARIABLES.instance}`);
 const modelName = matcher("model_name", "=~", `$${VARIABLES.modelName}`);
+// why: the Monitor variable comes first, so on a central store the lists below offer only what that sender has.
+const monitor = monitorMatcher();
+/** A `{…}` selector string with the Monitor matcher added. */
+const withMonitor = (selector: string): string => selector.replace(/\}$/, `, monitor=~"$${VARIABLES.monitor}"}`);
 
 function datasourceVariable(): DatasourceVariableBuilder {
   return new DatasourceVariableBuilder(VARIABLES.datasource)
@@ -49,11 +53,14 @@ const VLLM_SERIES = vllm.numRequestsRunning.name;
 const MACHINE_SERIES = `{__name__=~"${[VLLM_SERIES, dcgm.gpuTemp.name, nvidiaSmi.temperatureGpu.name, node.unameInfo.name].join("|")}"}`;
 
 // why: scoped to the series the dashboard reads, not to `up`, so a shared Prometheus does not offer every job it scrapes.
-function jobVariable(seriesName = VLLM_SERIES, description = "Scrape jobs of vLLM servers."): QueryVariableBuilder {
-  return multiQuery(VARIABLES.job, "Job", `label_values(${seriesName}, job)`, description);
+function jobVariable(selector = series(VLLM_SERIES, [monitor]), description = "Scrape jobs of vLLM servers."): QueryVariableBuilder {
+  return multiQuery(VARIABLES.job, "Job", `label_values(${selector}, job)`, description);
 }
 
-function instanceVariable(selector = series(VLLM_SERIES, [job]), description = "vLLM servers of the selected jobs."): QueryVariableBuilder {
+function instanceVariable(
+  selector = series(VLLM_SERIES, [job, monitor]),
+  description = "vLLM servers of the selected jobs.",
+): QueryVariableBuilder {
   return multiQuery(VARIABLES.instance, "Instance", `label_values(${selector}, instance)`, description);
 }
 
@@ -62,7 +69,7 @@ function modelNameVariable(): QueryVariableBuilder {
   return multiQuery(
     VARIABLES.modelName,
     "Model",
-    `label_values(${series(vllm.numRequestsRunning.name, [job, instance])}, model_name)`,
+    `label_values(${series(vllm.numRequestsRunning.name, [job, instance, monitor])}, model_name)`,
     "Served model names (first --served-model-name).",
   );
 }
@@ -122,22 +129,26 @@ function monitorVariable(seriesName = VLLM_SERIES): QueryVariableBuilder {
 export function vllmVariables(): cog.Builder<VariableModel>[] {
   return [
     datasourceVariable(),
+    monitorVariable(),
     jobVariable(),
     instanceVariable(),
     modelNameVariable(),
     engineVariable(),
     namespaceVariable(),
     podVariable(),
-    monitorVariable(),
   ];
 }
 
 /** Variables of the Machine overview: the vLLM ones (job and instance also over GPU and node_exporter targets) plus the host. */
 export function machineVariables(): cog.Builder<VariableModel>[] {
-  const machineJob = jobVariable(MACHINE_SERIES, "Scrape jobs of vLLM servers, GPU exporters and node_exporter.");
-  const machineInstance = instanceVariable(MACHINE_SERIES.replace("}", `, job=~"$${VARIABLES.job}"}`), "Targets of the selected jobs.");
+  const machineJob = jobVariable(withMonitor(MACHINE_SERIES), "Scrape jobs of vLLM servers, GPU exporters and node_exporter.");
+  const machineInstance = instanceVariable(
+    withMonitor(MACHINE_SERIES.replace("}", `, job=~"$${VARIABLES.job}"}`)),
+    "Targets of the selected jobs.",
+  );
   return [
     datasourceVariable(),
+    monitorVariable(MACHINE_SERIES),
     machineJob,
     machineInstance,
     modelNameVariable(),
@@ -145,7 +156,6 @@ export function machineVariables(): cog.Builder<VariableModel>[] {
     namespaceVariable(),
     podVariable(),
     hostnameVariable(),
-    monitorVariable(MACHINE_SERIES),
   ];
 }
 
@@ -157,13 +167,13 @@ export function fleetVariables(source: "raw" | "recorded"): cog.Builder<Variable
   const seriesName = source === "recorded" ? AGGREGATES.running : VLLM_SERIES;
   return [
     datasourceVariable(),
-    jobVariable(seriesName),
+    monitorVariable(seriesName),
+    jobVariable(series(seriesName, [monitor])),
     multiQuery(
       VARIABLES.modelName,
       "Model",
-      `label_values(${series(seriesName, [job])}, model_name)`,
+      `label_values(${series(seriesName, [job, monitor])}, model_name)`,
       "Served model names (first --served-model-name).",
     ),
-    monitorVariable(seriesName),
   ];
 }
