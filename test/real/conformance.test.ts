@@ -79,6 +79,16 @@ const ALLOWED: Readonly<Record<string, string>> = {
     "The `xid` label of nvidia_smi_xid_errors_total, which the capture lacks (below).",
   "nvidia-smi H200 / nvidia_smi_xid_errors_total: served by the simulator, absent from the capture":
     "The capture comes from the exporter's nvidia-smi backend; the Xid counter exists only with its nvml backend, and only after a first Xid. The simulator serves it once an Xid is injected.",
+  "nvidia-smi L40S / nvidia_smi_temperature_memory: served by the simulator, absent from the capture":
+    "An L40S (GDDR6) reports no memory temperature (nvidia-smi says N/A, so the exporter writes no sample); the simulator models an H200 (HBM3e), which does.",
+  "nvidia-smi L40S / nvidia_smi_xid_errors_total: served by the simulator, absent from the capture": "As on the H200 page.",
+  "nvidia-smi L40S / label names differ (capture: ; simulator: xid)": "As on the H200 page.",
+  "nvidia-smi H100 MIG / nvidia_smi_utilization_gpu_ratio: served by the simulator, absent from the capture":
+    "With MIG enabled nvidia-smi reports utilization.gpu and utilization.memory as N/A, so the exporter writes neither; the simulator models a whole GPU. The GPU utilization panel stays empty on such a host (dcgm-exporter's GR_ENGINE_ACTIVE per GPU instance is the MIG-capable source).",
+  "nvidia-smi H100 MIG / nvidia_smi_utilization_memory_ratio: served by the simulator, absent from the capture":
+    "As utilization_gpu_ratio.",
+  "nvidia-smi H100 MIG / nvidia_smi_xid_errors_total: served by the simulator, absent from the capture": "As on the H200 page.",
+  "nvidia-smi H100 MIG / label names differ (capture: ; simulator: xid)": "As on the H200 page.",
 };
 
 /** dcgm-exporter pages of the GPU Operator's field set (2025-11 to 2026-04), compared with --gpu-fields defaults. */
@@ -317,6 +327,18 @@ describe("the simulator against real captures", () => {
     differences.push(...found);
     assert.deepEqual(unexplained(found), []);
   });
+
+  for (const capture of [
+    { where: "nvidia-smi L40S", file: "nvidia-smi/linux-x86_64__nvidia-l40s__595.80__load.metrics" },
+    { where: "nvidia-smi H100 MIG", file: "nvidia-smi/linux-x86_64__nvidia-h100-mig__590.48.01__load.metrics" },
+  ]) {
+    test(`serves nvidia_gpu_exporter's families with their TYPEs and labels, as a real ${capture.where.slice(11)} page has them`, async () => {
+      const real = parseExposition(await readCapture(capture.file)).families;
+      const found = gpuDifferences(capture.where, Object.values(nvidiaSmi), real, await page(simulators[1]!.gpuUrl!));
+      differences.push(...found);
+      assert.deepEqual(unexplained(found), []);
+    });
+  }
 
   test("writes the GPU page in the units real exporters use: MiB, W and °C for dcgm-exporter, bytes, Hz and ratios for nvidia-smi", async () => {
     const value = (families: readonly ExpositionFamily[], name: string) =>

@@ -43,6 +43,13 @@ const GPU_CAPTURES = [
     host: "lke529760-766837-0a634ab30000",
     targetHostname: false,
   },
+  { name: "l40s-smi", file: "nvidia-smi/linux-x86_64__nvidia-l40s__595.80__load.metrics", host: "l40s-host", targetHostname: true },
+  {
+    name: "h100mig-smi",
+    file: "nvidia-smi/linux-x86_64__nvidia-h100-mig__590.48.01__load.metrics",
+    host: "h100mig-host",
+    targetHostname: true,
+  },
   { name: "h100mig", file: "dcgm/dcgm-exporter-h100-mig-535.129.03-fragment.prom", host: "gsrh100-074", targetHostname: false },
 ] as const;
 const VLLM_CAPTURE = { name: "vllm", file: "vllm/vllm-0.28-qwen38-live.prom", host: "vllm-host" } as const;
