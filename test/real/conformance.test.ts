@@ -33,8 +33,8 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "dcgm T4 / DCGM_FI_DEV_ROW_REMAP_FAILURE: served by the simulator, absent from the capture": "As UNCORRECTABLE_REMAPPED_ROWS.",
   "dcgm T4 / DCGM_FI_DEV_MEMORY_TEMP: served by the simulator, absent from the capture":
     "A T4 (GDDR6) reports no memory temperature; HBM GPUs do, and the simulator models an H200.",
-  "dcgm T4 / label names differ (capture: DCGM_FI_DRIVER_VERSION, DCGM_FI_PROCESS_NAME, Hostname; simulator: hostname, pci_bus_id)":
-    "The capture is dcgm-exporter 2.x: `Hostname` before PR #655 (the simulator's --gpu-hostname-label Hostname serves that), no pci_bus_id yet, and driver/process labels that exporter version added; the dashboards read none of them.",
+  "dcgm T4 / label names differ (capture: DCGM_FI_DRIVER_VERSION, DCGM_FI_PROCESS_NAME; simulator: err_code, err_msg, pci_bus_id)":
+    "The capture is dcgm-exporter 2.x: no pci_bus_id yet and no err_code/err_msg on the Xid gauge (3.3+ added them, as the RTX 4000 Ada page shows), and driver/process labels that exporter version added; the dashboards read none of them.",
   "dcgm T4 / DCGM_FI_PROF_GR_ENGINE_ACTIVE: served by the simulator, absent from the capture":
     "This 2021 dcgm-exporter 2.x page predates profiling fields in the default set; every GPU Operator page of 2025-26 in the corpus (L40S, L4, T4, RTX 4000 Ada) has GR_ENGINE_ACTIVE, PIPE_TENSOR_ACTIVE, DRAM_ACTIVE and PROF_PCIE_TX/RX_BYTES, which --gpu-fields defaults serves.",
   "dcgm T4 / DCGM_FI_PROF_PIPE_TENSOR_ACTIVE: served by the simulator, absent from the capture": "As GR_ENGINE_ACTIVE.",
@@ -51,12 +51,12 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "dcgm T4 590 / DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS: served by the simulator, absent from the capture":
     "As UNCORRECTABLE_REMAPPED_ROWS.",
   "dcgm T4 590 / DCGM_FI_DEV_ROW_REMAP_FAILURE: served by the simulator, absent from the capture": "As UNCORRECTABLE_REMAPPED_ROWS.",
-  "dcgm L40S / label names differ (capture: DCGM_FI_DRIVER_VERSION, Hostname; simulator: hostname)":
-    "Every real dcgm page in the corpus writes `Hostname` (served by --gpu-hostname-label Hostname; the dashboards read both) and a driver-version label no panel reads.",
-  "dcgm L4 / label names differ (capture: DCGM_FI_DRIVER_VERSION, Hostname; simulator: hostname)": "As on the L40S page.",
-  "dcgm T4 590 / label names differ (capture: DCGM_FI_DRIVER_VERSION, Hostname; simulator: hostname)": "As on the L40S page.",
-  "dcgm RTX 4000 Ada / label names differ (capture: DCGM_FI_DRIVER_VERSION, Hostname, container, err_code, err_msg, namespace, pod, pod_uid; simulator: hostname)":
-    "As on the L40S page, plus the pod of the GPU's process (dcgm-exporter's Kubernetes mode, no GPU pod in the simulator) and the Xid's err_code/err_msg, which the Xid alerts handle (test/real/xid-code-labels.test.ts).",
+  "dcgm L40S / label names differ (capture: DCGM_FI_DRIVER_VERSION; simulator: )":
+    "The GPU Operator's pages carry the driver version as a label; no panel reads it.",
+  "dcgm L4 / label names differ (capture: DCGM_FI_DRIVER_VERSION; simulator: )": "As on the L40S page.",
+  "dcgm T4 590 / label names differ (capture: DCGM_FI_DRIVER_VERSION; simulator: )": "As on the L40S page.",
+  "dcgm RTX 4000 Ada / label names differ (capture: DCGM_FI_DRIVER_VERSION, container, namespace, pod, pod_uid; simulator: )":
+    "As on the L40S page, plus the pod of the GPU's process (dcgm-exporter's Kubernetes mode; the simulator has no GPU pod).",
   // The idle vLLM V1 page of 2026-03 against --metrics-version current (the 2026-08 main snapshot).
   "vllm 2026-03 / vllm:prompt_tokens_recomputed_total: in the capture, not served by the simulator":
     "Existed from 2026-02-04 (#33290) until 2026-04-12 (#38709); the 2026-08 snapshot the simulator follows has no such family.",
@@ -72,8 +72,8 @@ const ALLOWED: Readonly<Record<string, string>> = {
     "Added by the fork that served this page (FerranAgulloLopez/vLLMBatchingMemoryGap, vllm/engine/metrics.py); no vLLM release has it.",
   "vllm V0 fork / vllm:model_forward_total_time: in the capture, not served by the simulator": "As scheduler_total_time.",
   // A data-center H100 split into MIG instances (dcgm-exporter 3.x/4.x, GPU Operator), a fragment, against --gpu-fields defaults.
-  "dcgm H100 MIG / label names differ (capture: DCGM_FI_DRIVER_VERSION, GPU_I_ID, GPU_I_PROFILE, Hostname, container, namespace, pod; simulator: hostname)":
-    "The simulator models whole GPUs; a MIG GPU writes one series per GPU instance, told apart by GPU_I_ID/GPU_I_PROFILE (the panels keep them apart: test/real/dashboards-on-captures.test.ts). Hostname, driver and pod labels as on the L40S and RTX 4000 Ada pages.",
+  "dcgm H100 MIG / label names differ (capture: DCGM_FI_DRIVER_VERSION, GPU_I_ID, GPU_I_PROFILE, container, namespace, pod; simulator: )":
+    "The simulator models whole GPUs; a MIG GPU writes one series per GPU instance, told apart by GPU_I_ID/GPU_I_PROFILE (the GPU panels still show it: test/real/dashboards-on-captures.test.ts). Driver and pod labels as on the RTX 4000 Ada page.",
   // nvidia_gpu_exporter (nvidia-smi backend), H200 under load, against --gpu-format nvidia-smi.
   "nvidia-smi H200 / label names differ (capture: ; simulator: xid)":
     "The `xid` label of nvidia_smi_xid_errors_total, which the capture lacks (below).",
@@ -171,7 +171,7 @@ function vllmDifferences(
 /**
  * Every difference between a GPU exporter page and the simulator's, over the families of our
  * catalog (the ones the dashboards read and the simulator claims to serve): presence, TYPE, and
- * the label names of the whole page. A `partial` capture holds some families only, so families it
+ * the label names of the families both have. A `partial` capture holds some families only, so families it
  * lacks are not differences.
  */
 function gpuDifferences(
@@ -195,8 +195,10 @@ function gpuDifferences(
     if (theirs !== undefined && mine !== undefined && theirs.type !== "untyped" && theirs.type !== mine.type)
       differences.push({ text: `${where} / ${name}: TYPE ${theirs.type} in the capture, ${mine.type} served` });
   }
-  const namesOf = (families: readonly ExpositionFamily[]) =>
-    [...new Set(families.filter((family) => catalog.some((known) => known.name === family.name)).flatMap(labelNames))].sort();
+  // why: label names are compared on the families both pages have; a family one page lacks is a difference of its own above.
+  const onBoth = (family: ExpositionFamily) =>
+    catalog.some((known) => known.name === family.name) && captured.has(family.name) && served.has(family.name);
+  const namesOf = (families: readonly ExpositionFamily[]) => [...new Set(families.filter(onBoth).flatMap(labelNames))].sort();
   const theirLabels = namesOf(real);
   const myLabels = namesOf(simulated);
   if (!sameList(theirLabels, myLabels)) {
