@@ -136,7 +136,8 @@ export function prefixCacheHitRatio(options: QueryOptions, by: readonly string[]
   return firstOf(
     `(${ratioOf(vllm.prefixCacheHits.name, vllm.prefixCacheQueries.name)})`,
     `(${ratioOf(vllmLegacy.gpuPrefixCacheHits.name, vllmLegacy.gpuPrefixCacheQueries.name)})`,
-    avgBy(by, series(vllmLegacy.gpuPrefixCacheHitRate.name, selector)),
+    // why: V0 writes -1 for "no hit rate" (prefix caching off, as on the real V0 pages); that is no ratio at all.
+    avgBy(by, `${series(vllmLegacy.gpuPrefixCacheHitRate.name, selector)} >= 0`),
   );
 }
 

@@ -30,7 +30,7 @@ export interface SimulatorOptions {
   gpuFormat?: GpuFormat;
   /** Simulated GPUs, default one per engine (at most 8). */
   gpus?: number;
-  /** dcgm-exporter's host label: `hostname` (since PR #655, default) or the older `Hostname`. */
+  /** dcgm-exporter's host label: `Hostname` (default, as every real page in test/fixtures/real writes it) or `hostname` (PR #655). */
   gpuHostnameLabel?: "hostname" | "Hostname";
   /** dcgm-exporter fields served: `all` (default) or `defaults` (default-counters.csv: no profiling). */
   gpuFields?: GpuFieldSet;
@@ -177,7 +177,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     gpuPort: options.gpuPort,
     gpus: options.gpus ?? Math.min(8, engines * instances),
     gpuFormat: options.gpuFormat ?? "dcgm",
-    gpuHostnameLabel: options.gpuHostnameLabel ?? "hostname",
+    gpuHostnameLabel: options.gpuHostnameLabel ?? "Hostname",
     gpuFields: options.gpuFields ?? "all",
     speculativeTokens: options.speculativeTokens ?? 0,
     loraAdapters: options.loraAdapters ?? 0,

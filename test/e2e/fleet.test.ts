@@ -131,6 +131,8 @@ describe("a fleet of native agents remote-writing into VictoriaMetrics", { concu
           load: "steady",
           gpuPort: 0,
           gpuFormat,
+          // why: dcgm-exporter after PR #655 writes `hostname`, which the target's hostname must replace (kept as exported_hostname, checked below).
+          ...(gpuFormat === "dcgm" ? { gpuHostnameLabel: "hostname" as const } : {}),
           seed: simulators.length + 11,
           speculativeTokens: 3,
           loraAdapters: 2,

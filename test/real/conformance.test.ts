@@ -33,8 +33,8 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "dcgm T4 / DCGM_FI_DEV_ROW_REMAP_FAILURE: served by the simulator, absent from the capture": "As UNCORRECTABLE_REMAPPED_ROWS.",
   "dcgm T4 / DCGM_FI_DEV_MEMORY_TEMP: served by the simulator, absent from the capture":
     "A T4 (GDDR6) reports no memory temperature; HBM GPUs do, and the simulator models an H200.",
-  "dcgm T4 / label names differ (capture: DCGM_FI_DRIVER_VERSION, DCGM_FI_PROCESS_NAME, Hostname; simulator: hostname, pci_bus_id)":
-    "The capture is dcgm-exporter 2.x: `Hostname` before PR #655 (the simulator's --gpu-hostname-label Hostname serves that), no pci_bus_id yet, and driver/process labels that exporter version added; the dashboards read none of them.",
+  "dcgm T4 / label names differ (capture: DCGM_FI_DRIVER_VERSION, DCGM_FI_PROCESS_NAME; simulator: err_code, err_msg, pci_bus_id)":
+    "The capture is dcgm-exporter 2.x: no pci_bus_id yet and no err_code/err_msg on the Xid gauge (3.3+ added them, as the RTX 4000 Ada page shows), and driver/process labels that exporter version added; the dashboards read none of them.",
   "dcgm T4 / DCGM_FI_PROF_GR_ENGINE_ACTIVE: served by the simulator, absent from the capture":
     "This 2021 dcgm-exporter 2.x page predates profiling fields in the default set; every GPU Operator page of 2025-26 in the corpus (L40S, L4, T4, RTX 4000 Ada) has GR_ENGINE_ACTIVE, PIPE_TENSOR_ACTIVE, DRAM_ACTIVE and PROF_PCIE_TX/RX_BYTES, which --gpu-fields defaults serves.",
   "dcgm T4 / DCGM_FI_PROF_PIPE_TENSOR_ACTIVE: served by the simulator, absent from the capture": "As GR_ENGINE_ACTIVE.",
@@ -51,12 +51,12 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "dcgm T4 590 / DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS: served by the simulator, absent from the capture":
     "As UNCORRECTABLE_REMAPPED_ROWS.",
   "dcgm T4 590 / DCGM_FI_DEV_ROW_REMAP_FAILURE: served by the simulator, absent from the capture": "As UNCORRECTABLE_REMAPPED_ROWS.",
-  "dcgm L40S / label names differ (capture: DCGM_FI_DRIVER_VERSION, Hostname; simulator: hostname)":
-    "Every real dcgm page in the corpus writes `Hostname` (served by --gpu-hostname-label Hostname; the dashboards read both) and a driver-version label no panel reads.",
-  "dcgm L4 / label names differ (capture: DCGM_FI_DRIVER_VERSION, Hostname; simulator: hostname)": "As on the L40S page.",
-  "dcgm T4 590 / label names differ (capture: DCGM_FI_DRIVER_VERSION, Hostname; simulator: hostname)": "As on the L40S page.",
-  "dcgm RTX 4000 Ada / label names differ (capture: DCGM_FI_DRIVER_VERSION, Hostname, container, err_code, err_msg, namespace, pod, pod_uid; simulator: hostname)":
-    "As on the L40S page, plus the pod of the GPU's process (dcgm-exporter's Kubernetes mode, no GPU pod in the simulator) and the Xid's err_code/err_msg, which the Xid alerts handle (test/real/xid-code-labels.test.ts).",
+  "dcgm L40S / label names differ (capture: DCGM_FI_DRIVER_VERSION; simulator: )":
+    "The GPU Operator's pages carry the driver version as a label; no panel reads it.",
+  "dcgm L4 / label names differ (capture: DCGM_FI_DRIVER_VERSION; simulator: )": "As on the L40S page.",
+  "dcgm T4 590 / label names differ (capture: DCGM_FI_DRIVER_VERSION; simulator: )": "As on the L40S page.",
+  "dcgm RTX 4000 Ada / label names differ (capture: DCGM_FI_DRIVER_VERSION, container, namespace, pod, pod_uid; simulator: )":
+    "As on the L40S page, plus the pod of the GPU's process (dcgm-exporter's Kubernetes mode; the simulator has no GPU pod).",
   // The idle vLLM V1 page of 2026-03 against --metrics-version current (the 2026-08 main snapshot).
   "vllm 2026-03 / vllm:prompt_tokens_recomputed_total: in the capture, not served by the simulator":
     "Existed from 2026-02-04 (#33290) until 2026-04-12 (#38709); the 2026-08 snapshot the simulator follows has no such family.",
@@ -65,11 +65,30 @@ const ALLOWED: Readonly<Record<string, string>> = {
     "Added on 2026-04-13 (#38435), after this page was scraped.",
   "vllm 2026-03 / vllm:cache_config_info: label names differ":
     "As for 0.28: every CacheConfig field is a label and the set changes with each release.",
+  // A research fork of vLLM V0 (0.6.x line), its page at startup, against --metrics-version 0.6.
+  "vllm V0 fork / vllm:cache_config_info: label names differ":
+    "As for 0.28: every CacheConfig field is a label (this V0 page has cpu_offload_gb, is_attention_free, num_gpu_blocks_override, sliding_window and swap_space_bytes besides the 6 the simulator writes).",
+  "vllm V0 fork / vllm:scheduler_total_time: in the capture, not served by the simulator":
+    "Added by the fork that served this page (FerranAgulloLopez/vLLMBatchingMemoryGap, vllm/engine/metrics.py); no vLLM release has it.",
+  "vllm V0 fork / vllm:model_forward_total_time: in the capture, not served by the simulator": "As scheduler_total_time.",
+  // A data-center H100 split into MIG instances (dcgm-exporter 3.x/4.x, GPU Operator), a fragment, against --gpu-fields defaults.
+  "dcgm H100 MIG / label names differ (capture: DCGM_FI_DRIVER_VERSION, GPU_I_ID, GPU_I_PROFILE, container, namespace, pod; simulator: )":
+    "The simulator models whole GPUs; a MIG GPU writes one series per GPU instance, told apart by GPU_I_ID/GPU_I_PROFILE (the GPU panels still show it: test/real/dashboards-on-captures.test.ts). Driver and pod labels as on the RTX 4000 Ada page.",
   // nvidia_gpu_exporter (nvidia-smi backend), H200 under load, against --gpu-format nvidia-smi.
   "nvidia-smi H200 / label names differ (capture: ; simulator: xid)":
     "The `xid` label of nvidia_smi_xid_errors_total, which the capture lacks (below).",
   "nvidia-smi H200 / nvidia_smi_xid_errors_total: served by the simulator, absent from the capture":
     "The capture comes from the exporter's nvidia-smi backend; the Xid counter exists only with its nvml backend, and only after a first Xid. The simulator serves it once an Xid is injected.",
+  "nvidia-smi L40S / nvidia_smi_temperature_memory: served by the simulator, absent from the capture":
+    "An L40S (GDDR6) reports no memory temperature (nvidia-smi says N/A, so the exporter writes no sample); the simulator models an H200 (HBM3e), which does.",
+  "nvidia-smi L40S / nvidia_smi_xid_errors_total: served by the simulator, absent from the capture": "As on the H200 page.",
+  "nvidia-smi L40S / label names differ (capture: ; simulator: xid)": "As on the H200 page.",
+  "nvidia-smi H100 MIG / nvidia_smi_utilization_gpu_ratio: served by the simulator, absent from the capture":
+    "With MIG enabled nvidia-smi reports utilization.gpu and utilization.memory as N/A, so the exporter writes neither; the simulator models a whole GPU. The GPU utilization panel stays empty on such a host (dcgm-exporter's GR_ENGINE_ACTIVE per GPU instance is the MIG-capable source).",
+  "nvidia-smi H100 MIG / nvidia_smi_utilization_memory_ratio: served by the simulator, absent from the capture":
+    "As utilization_gpu_ratio.",
+  "nvidia-smi H100 MIG / nvidia_smi_xid_errors_total: served by the simulator, absent from the capture": "As on the H200 page.",
+  "nvidia-smi H100 MIG / label names differ (capture: ; simulator: xid)": "As on the H200 page.",
 };
 
 /** dcgm-exporter pages of the GPU Operator's field set (2025-11 to 2026-04), compared with --gpu-fields defaults. */
@@ -152,13 +171,15 @@ function vllmDifferences(
 /**
  * Every difference between a GPU exporter page and the simulator's, over the families of our
  * catalog (the ones the dashboards read and the simulator claims to serve): presence, TYPE, and
- * the label names of the whole page.
+ * the label names of the families both have. A `partial` capture holds some families only, so families it
+ * lacks are not differences.
  */
 function gpuDifferences(
   where: string,
   catalog: readonly MetricFamily[],
   real: readonly ExpositionFamily[],
   simulated: readonly ExpositionFamily[],
+  partial = false,
 ): Difference[] {
   const differences: Difference[] = [];
   const captured = new Map(real.map((family) => [family.name, family]));
@@ -168,14 +189,16 @@ function gpuDifferences(
     const mine = served.get(name);
     if (theirs !== undefined && mine === undefined)
       differences.push({ text: `${where} / ${name}: in the capture, not served by the simulator` });
-    if (theirs === undefined && mine !== undefined)
+    if (theirs === undefined && mine !== undefined && !partial)
       differences.push({ text: `${where} / ${name}: served by the simulator, absent from the capture` });
     // why: a page published without its `# TYPE` lines (the 2026 T4 page) parses as untyped and says nothing about the TYPE.
     if (theirs !== undefined && mine !== undefined && theirs.type !== "untyped" && theirs.type !== mine.type)
       differences.push({ text: `${where} / ${name}: TYPE ${theirs.type} in the capture, ${mine.type} served` });
   }
-  const namesOf = (families: readonly ExpositionFamily[]) =>
-    [...new Set(families.filter((family) => catalog.some((known) => known.name === family.name)).flatMap(labelNames))].sort();
+  // why: label names are compared on the families both pages have; a family one page lacks is a difference of its own above.
+  const onBoth = (family: ExpositionFamily) =>
+    catalog.some((known) => known.name === family.name) && captured.has(family.name) && served.has(family.name);
+  const namesOf = (families: readonly ExpositionFamily[]) => [...new Set(families.filter(onBoth).flatMap(labelNames))].sort();
   const theirLabels = namesOf(real);
   const myLabels = namesOf(simulated);
   if (!sameList(theirLabels, myLabels)) {
@@ -227,6 +250,8 @@ describe("the simulator against real captures", () => {
     );
     // why: the 2026-03 page's token histograms end at 5000, so its --max-model-len lay in [5000, 10000).
     simulators.push(await startSimulator({ metricsVersion: "current", engines: 1, load: "steady", seed: 17, maxModelLen: 8192 }));
+    simulators.push(await startSimulator({ metricsVersion: "0.10", engines: 1, load: "steady", seed: 17 }));
+    simulators.push(await startSimulator({ metricsVersion: "0.6", engines: 1, load: "steady", seed: 17 }));
   });
 
   after(async () => {
@@ -274,6 +299,28 @@ describe("the simulator against real captures", () => {
     assert.deepEqual(unexplained(found), []);
   });
 
+  test("serves the families, TYPEs and label names of a real vLLM 0.10.0 page fragment (GLM-4.5, engine label, deprecated gpu_prefix_cache_* beside prefix_cache_*) at --metrics-version 0.10", async () => {
+    const real = parseExposition(await readCapture("vllm/vllm-0.10.0-glm45-fragment.prom")).families;
+    const found = vllmDifferences("vllm 0.10.0", real, await page(simulators[3]!.urls[0]!), true);
+    differences.push(...found);
+    assert.deepEqual(unexplained(found), []);
+  });
+
+  test("serves the gauges and counters of a real vLLM V0 page (0.6.x line, swapped requests, CPU cache, throughput gauges) at --metrics-version 0.6", async () => {
+    const real = parseExposition(await readCapture("vllm/vllm-v0-fork-llama2-7b-startup.prom")).families;
+    // why: the page was read from the server's multiprocess registry at startup, so families with no sample yet (histograms, request_success) are absent.
+    const found = vllmDifferences("vllm V0 fork", real, await page(simulators[4]!.urls[0]!), true);
+    differences.push(...found);
+    assert.deepEqual(unexplained(found), []);
+  });
+
+  test("serves GR_ENGINE_ACTIVE with its TYPE as a real MIG-partitioned H100 page has it, the MIG labels explained", async () => {
+    const real = parseExposition(await readCapture("dcgm/dcgm-exporter-h100-mig-535.129.03-fragment.prom")).families;
+    const found = gpuDifferences("dcgm H100 MIG", Object.values(dcgm), real, await page(simulators[0]!.gpuUrl!), true);
+    differences.push(...found);
+    assert.deepEqual(unexplained(found), []);
+  });
+
   test("serves nvidia_gpu_exporter's families with their TYPEs and labels, as a real H200 page has them", async () => {
     const real = parseExposition(await readCapture("nvidia-smi/linux-x86_64__nvidia-h200__590.48.01__load.metrics")).families;
     // why: until an Xid is injected the simulator writes no Xid family either; inject one to compare it too.
@@ -282,6 +329,18 @@ describe("the simulator against real captures", () => {
     differences.push(...found);
     assert.deepEqual(unexplained(found), []);
   });
+
+  for (const capture of [
+    { where: "nvidia-smi L40S", file: "nvidia-smi/linux-x86_64__nvidia-l40s__595.80__load.metrics" },
+    { where: "nvidia-smi H100 MIG", file: "nvidia-smi/linux-x86_64__nvidia-h100-mig__590.48.01__load.metrics" },
+  ]) {
+    test(`serves nvidia_gpu_exporter's families with their TYPEs and labels, as a real ${capture.where.slice(11)} page has them`, async () => {
+      const real = parseExposition(await readCapture(capture.file)).families;
+      const found = gpuDifferences(capture.where, Object.values(nvidiaSmi), real, await page(simulators[1]!.gpuUrl!));
+      differences.push(...found);
+      assert.deepEqual(unexplained(found), []);
+    });
+  }
 
   test("writes the GPU page in the units real exporters use: MiB, W and °C for dcgm-exporter, bytes, Hz and ratios for nvidia-smi", async () => {
     const value = (families: readonly ExpositionFamily[], name: string) =>

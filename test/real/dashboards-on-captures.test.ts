@@ -43,6 +43,14 @@ const GPU_CAPTURES = [
     host: "lke529760-766837-0a634ab30000",
     targetHostname: false,
   },
+  { name: "l40s-smi", file: "nvidia-smi/linux-x86_64__nvidia-l40s__595.80__load.metrics", host: "l40s-host", targetHostname: true },
+  {
+    name: "h100mig-smi",
+    file: "nvidia-smi/linux-x86_64__nvidia-h100-mig__590.48.01__load.metrics",
+    host: "h100mig-host",
+    targetHostname: true,
+  },
+  { name: "h100mig", file: "dcgm/dcgm-exporter-h100-mig-535.129.03-fragment.prom", host: "gsrh100-074", targetHostname: false },
 ] as const;
 const VLLM_CAPTURE = { name: "vllm", file: "vllm/vllm-0.28-qwen38-live.prom", host: "vllm-host" } as const;
 
@@ -129,7 +137,10 @@ describe("dashboards on real captures served to a real Prometheus", () => {
     const byHost = new Map(
       (await prometheus!.query(memoryTemperatureCelsius(ruleScope("1m")))).map((sample) => [sample.metric.hostname, sample.value]),
     );
-    for (const capture of GPU_CAPTURES.filter((candidate) => candidate.file.startsWith("dcgm/") && candidate.name !== "t4")) {
+    // why: the 2021 T4 page has no MEMORY_TEMP field and the MIG fragment holds GR_ENGINE_ACTIVE only.
+    for (const capture of GPU_CAPTURES.filter(
+      (candidate) => candidate.file.startsWith("dcgm/") && !["t4", "h100mig"].includes(candidate.name),
+    )) {
       const [stated] = parseExposition(await readCapture(capture.file)).families.find(
         (family) => family.name === dcgm.memoryTemp.name,
       )!.samples;

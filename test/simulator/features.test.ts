@@ -137,6 +137,14 @@ test("a GPU fault posted to the GPU page shows in dcgm-exporter's fields: Xid co
   assert.deepEqual(await byGpu(dcgm.xidErrors.name), { 0: 0, 1: 0 });
   assert.equal((await post("xid?gpu=1&code=79")).status, 200);
   assert.deepEqual(await byGpu(dcgm.xidErrors.name), { 0: 0, 1: 79 });
+  // why: dcgm-exporter 3.3+ names the last Xid in labels, as the real RTX 4000 Ada page does (err_code="0",err_msg="No Error").
+  assert.deepEqual(
+    (await samples(gpuUrl, dcgm.xidErrors.name)).map((sample) => [sample.labels.gpu, sample.labels.err_code, sample.labels.err_msg]),
+    [
+      ["0", "0", "No Error"],
+      ["1", "79", "GPU has fallen off the bus"],
+    ],
+  );
   assert.equal((await post("row-remap?gpu=0")).status, 200);
   assert.deepEqual(await byGpu(dcgm.rowRemapFailure.name), { 0: 1, 1: 0 });
   assert.deepEqual(await byGpu(dcgm.uncorrectableRemappedRows.name), { 0: 1, 1: 0 });

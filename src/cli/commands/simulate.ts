@@ -83,7 +83,10 @@ export function register(program: Command): void {
       "dcgm",
     )
     .option("--gpus <n>", "simulated GPUs (default one per engine, at most 8)")
-    .option("--gpu-hostname-label <name>", "dcgm-exporter host label: hostname (default) or Hostname (older releases)")
+    .option(
+      "--gpu-hostname-label <name>",
+      "dcgm-exporter host label: Hostname (default; every real dcgm-exporter page of 2021-26 in test/fixtures/real writes it) or hostname (dcgm-exporter after PR #655)",
+    )
     .option(
       "--gpu-fields <set>",
       `dcgm-exporter fields: ${GPU_FIELD_SETS.join(" or ")} (the GPU Operator's default fields: no power limit, throttling or NVLink)`,

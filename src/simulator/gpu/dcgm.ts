@@ -31,7 +31,13 @@ export function renderDcgm(readings: readonly GpuReading[], host: DcgmHost, fiel
   family(dcgm.pcieReplayCounter, (gpu) => integer(gpu.pcieReplays));
   family(dcgm.gpuUtil, (gpu) => integer(gpu.utilizationPercent));
   family(dcgm.memCopyUtil, (gpu) => integer(gpu.memoryUtilizationPercent));
-  family(dcgm.xidErrors, (gpu) => integer(gpu.xid));
+  // why: dcgm-exporter 3.3+ labels the last Xid with its code and name, so each new code is a new series (the real RTX 4000 Ada page: err_code="0",err_msg="No Error").
+  out.push(`# HELP ${dcgm.xidErrors.name} ${dcgm.xidErrors.help}\n# TYPE ${dcgm.xidErrors.name} ${dcgm.xidErrors.type}\n`);
+  readings.forEach((gpu) =>
+    out.push(
+      `${dcgm.xidErrors.name}${labelText(gpu, host, { err_code: String(gpu.xid), err_msg: xidName(gpu.xid) })} ${integer(gpu.xid)}\n`,
+    ),
+  );
   family(dcgm.fbFree, (gpu) => integer(gpu.memoryFreeMib));
   family(dcgm.fbUsed, (gpu) => integer(gpu.memoryUsedMib));
   family(dcgm.fbReserved, (gpu) => integer(gpu.memoryReservedMib));
@@ -52,7 +58,31 @@ export function renderDcgm(readings: readonly GpuReading[], host: DcgmHost, fiel
   return out.join("");
 }
 
-function labelText(gpu: GpuReading, host: DcgmHost): string {
+/** Xid names as NVIDIA's Xid catalog gives them, for the codes the simulator's faults and the alert tiers use. */
+const XID_NAMES: Readonly<Record<number, string>> = {
+  0: "No Error",
+  13: "Graphics Engine Exception",
+  31: "GPU memory page fault",
+  43: "GPU stopped processing",
+  45: "Preemptive cleanup",
+  48: "Double Bit ECC Error",
+  62: "Internal micro-controller halt",
+  63: "ECC page retirement or row remapping recording event",
+  64: "ECC page retirement or row remapper recording failure",
+  74: "NVLink Error",
+  79: "GPU has fallen off the bus",
+  92: "High single-bit ECC error rate",
+  94: "Contained ECC error",
+  95: "Uncontained ECC error",
+  119: "GSP RPC Timeout",
+  120: "GSP Error",
+};
+
+function xidName(code: number): string {
+  return XID_NAMES[code] ?? "Unknown Error";
+}
+
+function labelText(gpu: GpuReading, host: DcgmHost, extra: Readonly<Record<string, string>> = {}): string {
   // why: dcgm-exporter writes labels in this order, not sorted.
   const values: Record<string, string> = {
     gpu: String(gpu.index),
@@ -61,6 +91,7 @@ function labelText(gpu: GpuReading, host: DcgmHost): string {
     device: `nvidia${gpu.index}`,
     modelName: gpu.name,
     [host.hostnameLabel]: host.hostname,
+    ...extra,
   };
   return `{${Object.entries(values)
     .map(([name, value]) => `${name}="${value}"`)
