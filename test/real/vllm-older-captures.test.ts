@@ -61,7 +61,9 @@ describe("dashboards on the older real vLLM pages (V0, 0.10.0)", () => {
       server,
       CAPTURES.map((capture) => ({ name: capture.name, labels: { hostname: capture.host } })),
     );
-    for (const capture of CAPTURES) await prometheus.waitForScrapes(3, { job: capture.name });
+    // why: the Instances uptime column is a subquery stepped at the 5 s rate interval, aligned to multiples of 5 s:
+    // 7 one-second scrapes put at least one of its steps after the first sample.
+    for (const capture of CAPTURES) await prometheus.waitForScrapes(7, { job: capture.name });
   });
 
   after(async () => {
