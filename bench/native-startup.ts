@@ -4,7 +4,8 @@
  * 1. Startup: time from starting `vllm-monitor up --native` in demo mode (the demo's 2 s scrape
  *    interval) to every query of every panel returning data through Prometheus's HTTP API: the
  *    dashboards the stack provisions for Grafana (they read recording rules) and the portable ones
- *    the built-in viewer draws (Perses, raw queries). Target: 12 s or less for each.
+ *    the built-in viewer draws (Perses, raw queries). Target: 12 s or less for each. Prints the
+ *    1-minute load average (the figure depends on it) and the last three queries to get data.
  * 2. Memory: RSS of the supervisor plus every child (Prometheus, node_exporter, Alertmanager when
  *    installed, the simulator) after `--duration` of demo load (default 10m), sampled each minute.
  *
@@ -71,6 +72,7 @@ type Queries = ReturnType<typeof panelQueries>;
 function shortened(promql: string): string {
   return promql.length > 120 ? `${promql.slice(0, 117)}...` : promql;
 }
+
 interface FirstData {
   /** Seconds from `up` to every query having data. */
   readonly seconds: number;
