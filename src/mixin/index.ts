@@ -22,16 +22,43 @@ export interface Mixin {
   readonly runbooks: string;
 }
 
-/** Everything the mixin ships, built fresh. Pure. */
+/** `build` runs once, when the value is first read. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+/**
+ * Everything the mixin ships, built fresh. Pure. Each part is built when first read: why: `up`
+ * reads only the rules (and Grafana's dashboards), and building the dashboards it does not serve
+ * was a second of its start-up, before Prometheus could start.
+ */
 export function buildMixin(config: MixinConfig = defaultMixinConfig()): Mixin {
-  const portableDashboards = dashboardFiles({ source: "raw", thresholds: config.thresholds });
+  const portableDashboards = once(() => dashboardFiles({ source: "raw", thresholds: config.thresholds }));
+  const persesDashboards = once(() => persesDashboardFiles(portableDashboards()));
+  const recordedDashboards = once(() => dashboardFiles({ source: "recorded", thresholds: config.thresholds }));
+  const rules = once(() => ruleFiles(config));
+  const alerts = once(() => alertRules(config.thresholds, config.selectors));
+  const runbooks = once(() => runbooksMarkdown(config.thresholds));
   return {
-    portableDashboards,
-    persesDashboards: persesDashboardFiles(portableDashboards),
-    recordedDashboards: dashboardFiles({ source: "recorded", thresholds: config.thresholds }),
-    ruleFiles: ruleFiles(config),
-    alerts: alertRules(config.thresholds, config.selectors),
-    runbooks: runbooksMarkdown(config.thresholds),
+    get portableDashboards() {
+      return portableDashboards();
+    },
+    get persesDashboards() {
+      return persesDashboards();
+    },
+    get recordedDashboards() {
+      return recordedDashboards();
+    },
+    get ruleFiles() {
+      return rules();
+    },
+    get alerts() {
+      return alerts();
+    },
+    get runbooks() {
+      return runbooks();
+    },
   };
 }
 

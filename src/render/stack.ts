@@ -209,7 +209,8 @@ function fillTemplateValues(context: RenderContext): void {
   const json = (value: unknown): string => JSON.stringify(value);
   const fileSdFiles = (own: string, user: UserTargetsFile | undefined): string[] =>
     user === undefined ? [at(own)] : [at(own), options.mode === "native" ? user.source : at(user.copy)];
-  const readSeries = seriesReadByMixin(context.mixin);
+  // why: only remote write and an agent keep a list of series; reading every dashboard for it was most of `up`'s rendering.
+  const readSeries = env.REMOTE_WRITE_URL === undefined && !isAgent(settings) ? [] : seriesReadByMixin(context.mixin);
   for (const [name, value] of Object.entries(fleetPlaceholders(settings, options.endpoints, at, readSeries)))
     derived(name, json(value), true);
   derived("VLLM_TARGET_FILES", json(fileSdFiles(OUTPUT_LAYOUT.vllmTargets, userFiles.vllm)), true);

@@ -27,6 +27,18 @@ function serverSpec(name: ProcessSpec["name"], port: number, dieAfterMs?: number
   };
 }
 
+/** A process that serves its readiness check only once `otherPort` accepts connections. */
+function waitingSpec(name: ProcessSpec["name"], port: number, otherPort: number): ProcessSpec {
+  const script = [
+    "const http = require('node:http');",
+    "const net = require('node:net');",
+    "const serve = () => http.createServer((req, res) => res.end('ok')).listen(" + String(port) + ", '127.0.0.1');",
+    `const attempt = () => { const socket = net.connect(${otherPort}, '127.0.0.1', () => { socket.end(); serve(); }); socket.on('error', () => setTimeout(attempt, 50)); };`,
+    "attempt();",
+  ].join("\n");
+  return { ...serverSpec(name, port), args: ["-e", script] };
+}
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -37,6 +49,48 @@ const alive = (pid: number): boolean => {
 };
 
 describe("native supervision", () => {
+  test("starts every child at once: a child that is ready only once a later one serves does not hold the later one back", async () => {
+    const [firstPort, laterPort] = await findFreePorts(2);
+    const supervised = await startSupervised(
+      [waitingSpec("prometheus", firstPort as number, laterPort as number), serverSpec("simulator", laterPort as number)],
+      { baseEnv: process.env, writeLine: () => undefined, signal: new AbortController().signal, readyTimeoutMs: 10_000 },
+    );
+    try {
+      assert.deepEqual(
+        supervised.processes.map((child) => child.name),
+        ["prometheus", "simulator"],
+      );
+      for (const port of [firstPort, laterPort]) assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), "ok");
+    } finally {
+      await supervised.stopAll();
+    }
+    for (const child of supervised.processes) assert.equal(alive(child.pid), false, `${child.name} stopped`);
+  });
+
+  test("a child that dies while another is not ready yet fails the start naming it, and stops the one still starting", async () => {
+    const [waitingPort, dyingPort, neverPort] = await findFreePorts(3);
+    const started: ManagedProcess[] = [];
+    await assert.rejects(
+      startSupervised(
+        [waitingSpec("prometheus", waitingPort as number, neverPort as number), serverSpec("simulator", dyingPort as number, 300)],
+        {
+          baseEnv: process.env,
+          writeLine: () => undefined,
+          signal: new AbortController().signal,
+          readyTimeoutMs: 30_000,
+          onStarted: (_spec, child) => started.push(child),
+        },
+      ),
+      (error: Error) => {
+        assert.match(error.message, /^simulator exited with code 3; the other processes of the native stack were stopped\./);
+        assert.match(error.message, /simulator \| giving up/);
+        return true;
+      },
+    );
+    assert.equal(started.length, 2);
+    for (const child of started) assert.equal(alive(child.pid), false, `${child.name} stopped`);
+  });
+
   test("a child that dies is restarted with backoff while the others keep running, and stopAll stops every one", async () => {
     const [steadyPort, flakyPort] = await findFreePorts(2);
     const restarts: { name: string; pid: number | undefined; info: RestartInfo }[] = [];

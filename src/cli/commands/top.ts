@@ -1,14 +1,11 @@
 /** `vllm-monitor top`: live per-instance numbers in the terminal (Ink), refreshed every scrape interval; q quits. */
 import { Option, type Command } from "commander";
-import { render } from "ink";
-import { createElement } from "react";
 import { nativePort } from "../../config/services.js";
 import { Secret } from "../../config/secret.js";
 import { UserError } from "../../errors.js";
 import { durationSeconds, mixinConfig } from "../../mixin/index.js";
 import { LISTEN_HOST } from "../../render/endpoints.js";
 import { runningStackSummary } from "../../stack/lifecycle.js";
-import { TopApp } from "../../top/app.js";
 import { fetchRows } from "../../top/fetch.js";
 import { topQueries } from "../../top/queries.js";
 import { SORT_KEYS, type SortKey } from "../../top/rows.js";
@@ -58,6 +55,9 @@ export function register(program: Command): void {
       // why: like Grafana's $__rate_interval, four scrape intervals (not refreshes), so every rate has at least two samples.
       const queries = topQueries(`${Math.max(4 * durationSeconds(settings.env.SCRAPE_INTERVAL), 4)}s`);
       const source = { url: prometheusUrl, ...(token === undefined ? {} : { token }) };
+      // why: ink and react are a third of the CLI's import time; every other command (the simulator and viewer the
+      // native stack starts among them) starts faster without them.
+      const [{ render }, { createElement }, { TopApp }] = await Promise.all([import("ink"), import("react"), import("../../top/app.js")]);
       const app = render(
         createElement(TopApp, {
           source: new URL(prometheusUrl).origin,

@@ -261,15 +261,16 @@ export function viewerSpec(input: Pick<NativePlanInput, "cli" | "settings">): Pr
 }
 
 /**
- * Every process in start order: Prometheus, then what it scrapes, then Grafana (or the viewer).
+ * Every process in launch order (the supervisor starts them all at once): Prometheus, then what it
+ * scrapes, then Grafana (or the viewer).
  * Two planned processes on one port are an error naming both variables.
  */
 export function planNativeProcesses(input: NativePlanInput): ProcessSpec[] {
   const { binaries, settings } = input;
   // why: an agent forwards; alerts and dashboards live on the central side, which reads what it sends.
   const agent = settings.env.PROMETHEUS_MODE === "agent";
-  // why: started first, Prometheus's scrape loops already run when the simulator and exporters answer, so their first
-  // samples come within a scrape of their start instead of after Prometheus's own start-up.
+  // why: launched first, Prometheus's start-up (the slowest) begins first; its scrape loops then reach the simulator
+  // and exporters as soon as they answer, so their first samples come within a scrape of Prometheus being ready.
   const specs: ProcessSpec[] = [prometheusSpec(input)];
   if (settings.demo) specs.push(simulatorSpec(input));
   if (binaries.nodeExporter !== undefined) specs.push(nodeExporterSpec(binaries.nodeExporter.path, settings));

@@ -1,6 +1,6 @@
 /**
- * Runs the planned processes: refuses busy ports up front, starts each in order and waits until
- * it serves, prefixes its output with its name, restarts one that dies once the stack runs (with
+ * Runs the planned processes: refuses busy ports up front, starts them all at once and waits until
+ * each serves, prefixes its output with its name, restarts one that dies once the stack runs (with
  * backoff; a child that keeps failing is reported while the rest keeps running), and stops them
  * all (last started first).
  */
@@ -123,8 +123,8 @@ export function isStartupAborted(error: unknown): boolean {
 }
 
 /**
- * Starts `specs` in order, each ready before the next starts. On any failure everything started
- * so far is stopped and the error thrown: a death or a readiness timeout as UserError (exit 1).
+ * Starts every spec at once (in order) and waits until each is ready. On any failure everything
+ * started is stopped and the error thrown: the first death or a readiness timeout as UserError (exit 1).
  */
 export async function startSupervised(specs: readonly ProcessSpec[], options: SuperviseOptions): Promise<Supervised> {
   const prefix = linePrefixer(specs.map((spec) => spec.name));
@@ -177,26 +177,24 @@ export async function startSupervised(specs: readonly ProcessSpec[], options: Su
     return child;
   };
 
-  for (const spec of specs) {
+  // why: every child starts at once (none needs another to be up: Prometheus retries its scrapes and
+  // Grafana and the viewer only proxy to it), so start-up takes as long as the slowest child, not their sum.
+  const children = specs.map((spec) => {
     const child = launch(spec, processes.length, { restarts: 0, quickDeaths: 0 });
     options.onStarted?.(spec, child);
-    const died = child.exited.then((exit) => ({ name: spec.name, exit, lastLines: child.recentOutput() }));
-    // why: the readiness poll must end as soon as the race is lost, or it keeps the CLI alive until its timeout.
-    const stopWaiting = new AbortController();
-    const ready = waitForHttp(spec.readyUrl, {
-      what: `${spec.name} on ${spec.readyUrl}`,
-      timeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
-      intervalMs: 200,
-      signal: stopWaiting.signal,
-    }).then(() => "ready" as const);
-    ready.catch(() => undefined);
-    try {
-      const outcome = await Promise.race([ready, died, aborted]);
-      if (outcome !== "ready") throw childDeathError(outcome);
-    } catch (error) {
-      stopWaiting.abort();
-      await stopAll();
-      if (error instanceof Error && error.message.startsWith("timed out")) {
+    return { spec, child };
+  });
+  // why: the readiness polls must end as soon as the race is lost, or they keep the CLI alive until their timeout.
+  const stopWaiting = new AbortController();
+  const allReady = Promise.all(
+    children.map(({ spec, child }) =>
+      waitForHttp(spec.readyUrl, {
+        what: `${spec.name} on ${spec.readyUrl}`,
+        timeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
+        intervalMs: 200,
+        signal: stopWaiting.signal,
+      }).catch((error: unknown) => {
+        if (!(error instanceof Error && error.message.startsWith("timed out"))) throw error;
         throw new UserError(
           `${spec.name} did not become ready: ${error.message}; the native stack was stopped.`,
           child
@@ -205,9 +203,17 @@ export async function startSupervised(specs: readonly ProcessSpec[], options: Su
             .map((line) => `${spec.name} | ${line}`),
           1,
         );
-      }
-      throw error;
-    }
+      }),
+    ),
+  ).then(() => "ready" as const);
+  allReady.catch(() => undefined);
+  try {
+    const outcome = await Promise.race([allReady, firstDeath, aborted]);
+    if (outcome !== "ready") throw childDeathError(outcome);
+  } catch (error) {
+    stopWaiting.abort();
+    await stopAll();
+    throw error;
   }
   running = true;
   return { processes, firstDeath, stopAll };
