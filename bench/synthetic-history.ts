@@ -1,12 +1,13 @@
 /**
- * A day of samples for a simulated vLLM fleet, written into a real Prometheus through remote write
- * at the scrape interval: every raw series the User overview reads, every recording rule the
+ * A day of samples for a simulated vLLM fleet at the scrape interval, generated once for any sink:
+ * remote write into a real Prometheus (here) or promtool-built blocks (bench/openmetrics-history.ts).
+ * Every raw series the User overview reads, every recording rule the
  * recorded dashboards read (instance-level rates, per job and model, per GPU host, per job), with
  * the names and labels of src/promql and src/mixin/rules. Values follow a daily wave per instance; only
  * the number of series and samples matters for query cost.
  *
- * Recorded series are written here rather than evaluated: promtool would take hours to backfill
- * the rules over 5-second data at this size. `recordShapes` (bench/record-shapes.ts) checks that
+ * Recorded series are written here rather than evaluated: `promtool tsdb create-blocks-from rules`
+ * would query a running Prometheus for every 5-second step of every rule, for hours at this size. `recordShapes` (bench/record-shapes.ts) checks that
  * the names and label sets match what the real rules produce.
  */
 import { FINISHED_REASONS, dcgm, httpServer, metricsVersionSpec, node, vllm, type MetricFamily } from "../src/catalog/index.js";
