@@ -260,6 +260,10 @@ async function measureSize(instances: number, method: HistoryMethod): Promise<Si
     const written = await (method === "backfill" ? backfilledHistory : remoteWriteHistory)(dir, options);
     server = written.server;
     const writeSeconds = (performance.now() - began) / 1000;
+    console.log(
+      `${instances} instances: ${historySeries({ instances }).toLocaleString("en")} series, ${millions(written.samples)} samples written in ${writeSeconds.toFixed(0)} s ` +
+        `(${(written.samples / writeSeconds / 1e6).toFixed(2)} M samples/s); ${new Date().toISOString()}, load averages ${loadAverages()}.`,
+    );
     if (method === "backfill") await waitForBlockCompaction(server.url);
     const costs = new Map<string, Cost & { queries: number }>();
     for (const variant of variants()) {
@@ -268,7 +272,12 @@ async function measureSize(instances: number, method: HistoryMethod): Promise<Si
       for (let repeat = 0; repeat < REPEATS && (runs[0]?.ms ?? 0) < LONG_REFRESH_MS; repeat += 1)
         runs.push(await refresh(server.url, variant, options.endSeconds));
       const queries = dashboardQueries(variant.dashboard).length;
-      costs.set(variant.name, { ms: median(runs.map((run) => run.ms)), samples: runs[0]!.samples, queries });
+      const cost = { ms: median(runs.map((run) => run.ms)), samples: runs[0]!.samples, queries };
+      costs.set(variant.name, cost);
+      // why: each dashboard printed as it finishes, so a long run cut short (a time limit) still leaves what it measured.
+      console.log(
+        `  ${variant.name}: ${samplesText(cost.samples)} samples, ${(cost.ms / 1000).toFixed(2)} s per refresh; load averages ${loadAverages()}`,
+      );
     }
     return { instances, series: historySeries({ instances }), samples: written.samples, writeSeconds, costs };
   } finally {
@@ -329,6 +338,12 @@ async function compareHistoryWriters(instances: number): Promise<void> {
   }
 }
 
+function loadAverages(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(" ");
+}
+
 function millions(samples: number): string {
   return `${(samples / 1e6).toFixed(samples < 1e7 ? 2 : 1)} M`;
 }
@@ -348,17 +363,7 @@ async function refreshCost(sizes: readonly number[], method: HistoryMethod): Pro
   console.log(`History written by ${method === "backfill" ? "promtool tsdb create-blocks-from openmetrics" : "remote write"}.`);
   const results: SizeResult[] = [];
   for (const instances of sizes) {
-    const result = await measureSize(instances, method);
-    results.push(result);
-    console.log(
-      `${instances} instances: ${result.series.toLocaleString("en")} series, ${millions(result.samples)} samples written in ${result.writeSeconds.toFixed(0)} s ` +
-        `(${(result.samples / result.writeSeconds / 1e6).toFixed(2)} M samples/s); ${new Date().toISOString()}, load averages ${loadavg()
-          .map((load) => load.toFixed(2))
-          .join(" ")}.`,
-    );
-    // why: a long run cut short (a time limit) still leaves the sizes it finished.
-    for (const [name, cost] of result.costs)
-      console.log(`  ${name}: ${samplesText(cost.samples)} samples, ${(cost.ms / 1000).toFixed(2)} s per refresh`);
+    results.push(await measureSize(instances, method));
   }
   console.log(
     `\nSamples = Prometheus' totalQueryableSamples of one refresh (every panel query); time = median of ${REPEATS} refreshes ` +
