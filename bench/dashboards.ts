@@ -5,6 +5,8 @@
  *   npm run bench:dashboards -- refresh   # only the dashboard refresh cost
  *   npm run bench:dashboards -- refresh 8 64 256            # other fleet sizes (any number of them)
  *   BENCH_DASHBOARD_SIZES=8,64 npm run bench:dashboards -- refresh   # the same through the environment
+ *   BENCH_HISTORY=backfill npm run bench:dashboards -- refresh 8      # history as promtool-built blocks
+ *   npm run bench:dashboards -- history 2   # the history of 2 instances written both ways, side by side
  *
  * 1. Series stored per simulated vLLM instance, our scrape config (metric_relabel drops) against a
  *    plain scrape of the same target, for each metrics version, and what each dropped family costs.
@@ -13,7 +15,9 @@
  *    series and the User overview through the instance-level recording rules. Method: for each fleet
  *    size a fresh Prometheus 2.42 gets a day (plus the 5-minute rate window) of samples at the
  *    default 5 s scrape and rule-evaluation interval, written in time order through its
- *    remote-write receiver (bench/synthetic-history.ts: the raw series the User overview reads and
+ *    remote-write receiver, or with BENCH_HISTORY=backfill as blocks built by promtool from OpenMetrics
+ *    files (bench/openmetrics-history.ts), then compacted by Prometheus before the queries
+ *    (bench/synthetic-history.ts: the raw series the User overview reads and
  *    the recorded series of src/mixin/rules, whose names and labels bench/record-shapes.ts first checks
  *    against the real rules); then every panel query runs as Grafana would send it (range queries,
  *    step 120 s, `$__rate_interval` = 125 s; instant queries for tables), three times. Figures:
@@ -21,7 +25,7 @@
  */
 import { buildMixin } from "../src/mixin/index.js";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
@@ -33,7 +37,8 @@ import { droppedFamilies, metricRelabelDrops } from "../src/mixin/rules/index.js
 import { startSimulator } from "../src/simulator/index.js";
 import { startPrometheus } from "../test/helpers/prometheus.js";
 import { checkRecordShapes } from "./record-shapes.js";
-import { historySeries, writeHistory } from "./synthetic-history.js";
+import { backfillHistory } from "./openmetrics-history.js";
+import { historySeries, writeHistory, type HistoryOptions } from "./synthetic-history.js";
 
 /** The stack's default SCRAPE_INTERVAL, which is also its rule-evaluation interval. */
 const SCRAPE_SECONDS = 5;
@@ -200,34 +205,143 @@ interface SizeResult {
   readonly costs: Map<string, Cost & { queries: number }>;
 }
 
-async function measureSize(instances: number): Promise<SizeResult> {
+function historyOptions(instances: number): HistoryOptions {
+  const end = Math.floor(Date.now() / 1000 / 60) * 60 - 60;
+  return { instances, startSeconds: end - RANGE_SECONDS - HISTORY_MARGIN_SECONDS, endSeconds: end, stepSeconds: SCRAPE_SECONDS };
+}
+
+async function metricValue(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name} `));
+  return line === undefined ? Number.NaN : Number(line.split(" ")[1]);
+}
+
+/**
+ * Waits until Prometheus has compacted the backfilled 2-hour blocks into larger ones, as it would
+ * have while the day went by. why: its compaction loop runs a minute after start, then a minute
+ * after each pass ends, so a second trigger means the first pass (all of it) is done.
+ */
+async function waitForBlockCompaction(url: string): Promise<void> {
+  await waitUntil(async () => (await metricValue(url, "prometheus_tsdb_compactions_triggered_total")) >= 2, {
+    what: "Prometheus to compact the backfilled blocks",
+    timeoutMs: 1_800_000,
+    intervalMs: 2_000,
+  });
+}
+
+/** A day of history written through remote write into a fresh Prometheus (the old way, kept to compare). */
+async function remoteWriteHistory(dir: string, options: HistoryOptions): Promise<{ server: PrometheusServer; samples: number }> {
+  const server = await startBenchPrometheus(dir);
+  try {
+    const samples = await writeHistory(server.url, options, () => keepHeadSmall(server.url));
+    return { server, samples };
+  } catch (error) {
+    await server.process.stop();
+    throw error;
+  }
+}
+
+/** A day of history backfilled as blocks by promtool, then a Prometheus opened on them. */
+async function backfilledHistory(dir: string, options: HistoryOptions): Promise<{ server: PrometheusServer; samples: number }> {
+  const samples = await backfillHistory(join(dir, "data"), dir, options);
+  return { server: await startBenchPrometheus(dir), samples };
+}
+
+/** How the history gets into the TSDB: BENCH_HISTORY=remote-write (default) or backfill (promtool). */
+type HistoryMethod = "remote-write" | "backfill";
+
+async function measureSize(instances: number, method: HistoryMethod): Promise<SizeResult> {
   const dir = await mkdtemp(join(tmpdir(), `bench-dashboards-${instances}-`));
   let server: PrometheusServer | undefined;
   try {
     await mkdir(join(dir, "data"));
-    server = await startBenchPrometheus(dir);
-    const end = Math.floor(Date.now() / 1000 / 60) * 60 - 60;
-    const start = end - RANGE_SECONDS - HISTORY_MARGIN_SECONDS;
+    const options = historyOptions(instances);
     const began = performance.now();
-    const url = server.url;
-    const samples = await writeHistory(url, { instances, startSeconds: start, endSeconds: end, stepSeconds: SCRAPE_SECONDS }, () =>
-      keepHeadSmall(url),
-    );
+    const written = await (method === "backfill" ? backfilledHistory : remoteWriteHistory)(dir, options);
+    server = written.server;
     const writeSeconds = (performance.now() - began) / 1000;
+    console.log(
+      `${instances} instances: ${historySeries({ instances }).toLocaleString("en")} series, ${millions(written.samples)} samples written in ${writeSeconds.toFixed(0)} s ` +
+        `(${(written.samples / writeSeconds / 1e6).toFixed(2)} M samples/s); ${new Date().toISOString()}, load averages ${loadAverages()}.`,
+    );
+    if (method === "backfill") await waitForBlockCompaction(server.url);
     const costs = new Map<string, Cost & { queries: number }>();
     for (const variant of variants()) {
       const runs: Cost[] = [];
       // why: a refresh that takes longer than LONG_REFRESH_MS is measured once; the machine's noise is small against it.
       for (let repeat = 0; repeat < REPEATS && (runs[0]?.ms ?? 0) < LONG_REFRESH_MS; repeat += 1)
-        runs.push(await refresh(url, variant, end));
+        runs.push(await refresh(server.url, variant, options.endSeconds));
       const queries = dashboardQueries(variant.dashboard).length;
-      costs.set(variant.name, { ms: median(runs.map((run) => run.ms)), samples: runs[0]!.samples, queries });
+      const cost = { ms: median(runs.map((run) => run.ms)), samples: runs[0]!.samples, queries };
+      costs.set(variant.name, cost);
+      // why: each dashboard printed as it finishes, so a long run cut short (a time limit) still leaves what it measured.
+      console.log(
+        `  ${variant.name}: ${samplesText(cost.samples)} samples, ${(cost.ms / 1000).toFixed(2)} s per refresh; load averages ${loadAverages()}`,
+      );
     }
-    return { instances, series: historySeries({ instances }), samples, writeSeconds, costs };
+    return { instances, series: historySeries({ instances }), samples: written.samples, writeSeconds, costs };
   } finally {
     await server?.process.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Series and samples a Prometheus holds of the whole history (small fleets only: it reads every sample). */
+async function storedTotals(url: string, options: HistoryOptions): Promise<{ series: number; samples: number }> {
+  const range = options.endSeconds - options.startSeconds + options.stepSeconds;
+  const value = async (expr: string) => {
+    const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}&time=${options.endSeconds}`);
+    const body = (await response.json()) as { error?: string; data?: { result: { value: [number, string] }[] } };
+    if (body.data === undefined) throw new Error(`${expr}: ${body.error}`);
+    return Number(body.data.result[0]?.value[1] ?? Number.NaN);
+  };
+  const names = ((await (await fetch(`${url}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data;
+  let samples = 0;
+  // why: per name, as count_over_time drops the name and series of different names would collide.
+  for (const name of names) samples += await value(`sum(count_over_time({__name__="${name}"}[${range}s]))`);
+  return { series: await value(`count({__name__=~".+"})`), samples };
+}
+
+/** The same history written both ways, side by side: time, samples/s, and what each Prometheus then holds. */
+async function compareHistoryWriters(instances: number): Promise<void> {
+  console.log(`\n## Writing the synthetic history of ${instances} instances (24 h at 5 s): remote write against promtool backfill\n`);
+  console.log(
+    `${new Date().toISOString()}, load averages ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(" ")}\n`,
+  );
+  console.log("| method | samples | seconds | M samples/s | series stored | samples stored |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  const options = historyOptions(instances);
+  const methods = [
+    ["remote write (until now)", remoteWriteHistory],
+    ["promtool tsdb create-blocks-from openmetrics", backfilledHistory],
+  ] as const;
+  for (const [name, write] of methods) {
+    const dir = await mkdtemp(join(tmpdir(), `bench-history-${instances}-`));
+    let server: PrometheusServer | undefined;
+    try {
+      await mkdir(join(dir, "data"));
+      const began = performance.now();
+      const written = await write(dir, options);
+      server = written.server;
+      const seconds = (performance.now() - began) / 1000;
+      const stored = await storedTotals(server.url, options);
+      console.log(
+        `| ${name} | ${written.samples.toLocaleString("en")} | ${seconds.toFixed(0)} | ${(written.samples / seconds / 1e6).toFixed(2)} | ` +
+          `${stored.series.toLocaleString("en")} | ${stored.samples.toLocaleString("en")} |`,
+      );
+    } finally {
+      await server?.process.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+function loadAverages(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(" ");
 }
 
 function millions(samples: number): string {
@@ -239,24 +353,17 @@ function samplesText(samples: number): string {
   return samples < 1e6 ? samples.toLocaleString("en") : millions(samples);
 }
 
-async function refreshCost(sizes: readonly number[]): Promise<void> {
+async function refreshCost(sizes: readonly number[], method: HistoryMethod): Promise<void> {
   console.log("\n## One dashboard refresh over 24 h, 5 s scrape and rule interval\n");
   const shapeProblems = await checkRecordShapes();
   if (shapeProblems.length > 0) throw new Error(`the synthetic recorded series differ from the rules':\n${shapeProblems.join("\n")}`);
   console.log(
     "Recorded series of the synthetic history: names and labels match what rules/vllm-recording.yml records (checked against a real Prometheus).",
   );
+  console.log(`History written by ${method === "backfill" ? "promtool tsdb create-blocks-from openmetrics" : "remote write"}.`);
   const results: SizeResult[] = [];
   for (const instances of sizes) {
-    const result = await measureSize(instances);
-    results.push(result);
-    console.log(
-      `${instances} instances: ${result.series.toLocaleString("en")} series, ${millions(result.samples)} samples written in ${result.writeSeconds.toFixed(0)} s ` +
-        `(${(result.samples / result.writeSeconds / 1e6).toFixed(2)} M samples/s).`,
-    );
-    // why: a long run cut short (a time limit) still leaves the sizes it finished.
-    for (const [name, cost] of result.costs)
-      console.log(`  ${name}: ${samplesText(cost.samples)} samples, ${(cost.ms / 1000).toFixed(2)} s per refresh`);
+    results.push(await measureSize(instances, method));
   }
   console.log(
     `\nSamples = Prometheus' totalQueryableSamples of one refresh (every panel query); time = median of ${REPEATS} refreshes ` +
@@ -303,11 +410,22 @@ function fleetSizes(args: readonly string[], fromEnvironment: string | undefined
   return sizes;
 }
 
+function historyMethod(fromEnvironment: string | undefined): HistoryMethod {
+  const method = fromEnvironment ?? "remote-write";
+  if (method === "remote-write" || method === "backfill") return method;
+  console.error(`bench:dashboards: BENCH_HISTORY must be remote-write or backfill, got ${method}`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
-  const only = process.argv[2] as "series" | "refresh" | undefined;
+  const only = process.argv[2] as "series" | "refresh" | "history" | undefined;
   const sizes = fleetSizes(process.argv.slice(3), process.env.BENCH_DASHBOARD_SIZES);
+  if (only === "history") {
+    for (const instances of process.argv.length > 3 ? sizes : [2]) await compareHistoryWriters(instances);
+    return;
+  }
   if (only !== "refresh") await seriesPerInstance();
-  if (only !== "series") await refreshCost(sizes);
+  if (only !== "series") await refreshCost(sizes, historyMethod(process.env.BENCH_HISTORY));
 }
 
 await main();

@@ -1,12 +1,13 @@
 /**
- * A day of samples for a simulated vLLM fleet, written into a real Prometheus through remote write
- * at the scrape interval: every raw series the User overview reads, every recording rule the
+ * A day of samples for a simulated vLLM fleet at the scrape interval, generated once for any sink:
+ * remote write into a real Prometheus (here) or promtool-built blocks (bench/openmetrics-history.ts).
+ * Every raw series the User overview reads, every recording rule the
  * recorded dashboards read (instance-level rates, per job and model, per GPU host, per job), with
  * the names and labels of src/promql and src/mixin/rules. Values follow a daily wave per instance; only
  * the number of series and samples matters for query cost.
  *
- * Recorded series are written here rather than evaluated: promtool would take hours to backfill
- * the rules over 5-second data at this size. `recordShapes` (bench/record-shapes.ts) checks that
+ * Recorded series are written here rather than evaluated: `promtool tsdb create-blocks-from rules`
+ * would query a running Prometheus for every 5-second step of every rule, for hours at this size. `recordShapes` (bench/record-shapes.ts) checks that
  * the names and label sets match what the real rules produce.
  */
 import { FINISHED_REASONS, dcgm, httpServer, metricsVersionSpec, node, vllm, type MetricFamily } from "../src/catalog/index.js";
@@ -107,12 +108,22 @@ function levelLoad(levelIndex: number): number {
   return 0.5 + levelIndex / (LEVELS - 1);
 }
 
+/** A series as OpenMetrics text names it (label values escaped as the format requires). */
+function seriesText(name: string, labels: Labels): string {
+  const escape = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+  return `${name}{${Object.entries(labels)
+    .map(([label, value]) => `${label}="${escape(value)}"`)
+    .join(",")}}`;
+}
+
 /** One generated series: its encoded labels and how its value moves with the instance's load. */
 interface SeriesPlan {
   readonly name: string;
   /** Label names besides `__name__`, sorted and joined by commas. */
   readonly labelNames: string;
   readonly labels: Buffer;
+  /** `name{label="value",…}` as OpenMetrics text writes the series. */
+  readonly text: string;
   /** Counters add `increment(level) × seconds` per step; gauges and recorded rates are `value(level)`. */
   readonly kind: "counter" | "gauge";
   readonly perSecond: Float64Array;
@@ -139,6 +150,7 @@ function instancePlans(index: number, rawOnly: boolean): SeriesPlan[] {
       name,
       labelNames: Object.keys(labels).sort().join(","),
       labels: encodeLabels({ __name__: name, ...labels }),
+      text: seriesText(name, labels),
       kind,
       perSecond: perLevel(fn),
     });
@@ -218,13 +230,20 @@ interface FleetPlan {
   readonly name: string;
   readonly labelNames: string;
   readonly labels: Buffer;
+  readonly text: string;
   value(loads: Float64Array): number;
 }
 
 function fleetPlans(instances: number): FleetPlan[] {
   const plans: FleetPlan[] = [];
   const add = (name: string, labels: Labels, value: (loads: Float64Array) => number) =>
-    plans.push({ name, labelNames: Object.keys(labels).sort().join(","), labels: encodeLabels({ __name__: name, ...labels }), value });
+    plans.push({
+      name,
+      labelNames: Object.keys(labels).sort().join(","),
+      labels: encodeLabels({ __name__: name, ...labels }),
+      text: seriesText(name, labels),
+      value,
+    });
   const byModel =
     (model: string, fn: (l: number) => number, combine: "sum" | "max" | "avg" = "sum") =>
     (loads: Float64Array) => {
@@ -392,21 +411,34 @@ export function historySeries(options: Pick<HistoryOptions, "instances" | "rawOn
   return perInstance * options.instances + (options.rawOnly ? 0 : fleetPlans(options.instances).length);
 }
 
-/** Steps per request: 5 minutes of samples for every series of a group of instances. */
+/** Steps per window: 5 minutes of samples for every series. */
 const WINDOW_STEPS = 60;
-const REQUEST_BYTES = 12 * 1024 * 1024;
-const IN_FLIGHT = 3;
+/** Prometheus' block range: a window never spans two, so each 2-hour block's samples can be written apart. */
+export const BLOCK_SECONDS = 7_200;
+
+/** One series of the history as a sink receives it. */
+export interface HistorySeries {
+  /** Protobuf-encoded labels, for remote write. */
+  readonly labels: Buffer;
+  /** `name{label="value",…}`, for OpenMetrics text. */
+  readonly text: string;
+}
+
+/** Where the history goes (remote write, OpenMetrics files): the generator is the same for both. */
+export interface HistorySink {
+  /** `count` samples of one series, from `firstSeconds` on at the step; `values` is reused after the call. */
+  append(series: HistorySeries, values: Float64Array, count: number, firstSeconds: number): void;
+  /** After each instance's series of a window: a place to send what has piled up. */
+  afterInstance(): Promise<void>;
+  /** After every series has its samples up to `endSeconds`. */
+  windowEnd(endSeconds: number): Promise<void>;
+}
 
 /**
- * Writes the history in time order (every series advances window by window), so Prometheus
- * appends in order and compacts the head into 2-hour blocks as it goes. `onWindow` runs after each
- * window, e.g. to wait for compaction to keep up. Returns the number of samples written.
+ * Generates the history in time order, window by window (every series advances 5 minutes at a
+ * time, a window never crossing a 2-hour block boundary), into `sink`. Returns the number of samples.
  */
-export async function writeHistory(
-  prometheusUrl: string,
-  options: HistoryOptions,
-  onWindow: (endSeconds: number) => Promise<void> = async () => {},
-): Promise<number> {
+export async function generateHistory(options: HistoryOptions, sink: HistorySink): Promise<number> {
   const rawOnly = options.rawOnly ?? false;
   const instances = Array.from({ length: options.instances }, (_, index) => ({
     plans: instancePlans(index, rawOnly),
@@ -417,9 +449,57 @@ export async function writeHistory(
   const values = new Float64Array(WINDOW_STEPS);
   const loads = new Float64Array(options.instances);
   const fleetValues = fleet.map(() => new Float64Array(WINDOW_STEPS));
+  const step = options.stepSeconds;
+  let samples = 0;
+  const totalSteps = Math.floor((options.endSeconds - options.startSeconds) / step) + 1;
+  for (let first = 0; first < totalSteps;) {
+    const firstSeconds = options.startSeconds + first * step;
+    const nextBlock = (Math.floor(firstSeconds / BLOCK_SECONDS) + 1) * BLOCK_SECONDS;
+    const count = Math.min(WINDOW_STEPS, totalSteps - first, Math.ceil((nextBlock - firstSeconds) / step));
+    for (let index = 0; index < instances.length; index += 1) {
+      const { plans, state } = instances[index]!;
+      const levels = Array.from({ length: count }, (_, at) => level(load(index, firstSeconds + at * step)));
+      for (let series = 0; series < plans.length; series += 1) {
+        const plan = plans[series]!;
+        for (let at = 0; at < count; at += 1) {
+          const perSecond = plan.perSecond[levels[at]!]!;
+          if (plan.kind === "counter") {
+            state[series] = state[series]! + Math.round(perSecond * step * 1000) / 1000;
+            values[at] = state[series]!;
+          } else values[at] = perSecond;
+        }
+        sink.append(plan, values, count, firstSeconds);
+        samples += count;
+      }
+      await sink.afterInstance();
+    }
+    for (let at = 0; at < count; at += 1) {
+      for (let index = 0; index < options.instances; index += 1) loads[index] = levelLoad(level(load(index, firstSeconds + at * step)));
+      fleet.forEach((plan, series) => (fleetValues[series]![at] = plan.value(loads)));
+    }
+    fleet.forEach((plan, series) => sink.append(plan, fleetValues[series]!, count, firstSeconds));
+    samples += fleet.length * count;
+    await sink.windowEnd(firstSeconds + (count - 1) * step);
+    first += count;
+  }
+  return samples;
+}
+
+const REQUEST_BYTES = 12 * 1024 * 1024;
+const IN_FLIGHT = 3;
+
+/**
+ * Writes the history into a running Prometheus through its remote-write receiver, so Prometheus
+ * appends in order and compacts the head into 2-hour blocks as it goes. `onWindow` runs after each
+ * window, e.g. to wait for compaction to keep up. Returns the number of samples written.
+ */
+export async function writeHistory(
+  prometheusUrl: string,
+  options: HistoryOptions,
+  onWindow: (endSeconds: number) => Promise<void> = async () => {},
+): Promise<number> {
   const request = new ProtoWriter(REQUEST_BYTES + (1 << 20));
   const stepMillis = options.stepSeconds * 1000;
-  let samples = 0;
   // why: requests in flight while the next is built, so encoding here overlaps appending in Prometheus, on both cores;
   // the requests of one window hold different series, and each window waits for the one before (samples stay in order).
   const inFlight: Promise<void>[] = [];
@@ -430,38 +510,15 @@ export async function writeHistory(
     if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
     inFlight.push(remoteWrite(prometheusUrl, body));
   };
-  const totalSteps = Math.floor((options.endSeconds - options.startSeconds) / options.stepSeconds) + 1;
-  for (let first = 0; first < totalSteps; first += WINDOW_STEPS) {
-    const count = Math.min(WINDOW_STEPS, totalSteps - first);
-    const firstSeconds = options.startSeconds + first * options.stepSeconds;
-    for (let index = 0; index < instances.length; index += 1) {
-      const { plans, state } = instances[index]!;
-      const levels = Array.from({ length: count }, (_, step) => level(load(index, firstSeconds + step * options.stepSeconds)));
-      for (let series = 0; series < plans.length; series += 1) {
-        const plan = plans[series]!;
-        for (let step = 0; step < count; step += 1) {
-          const perSecond = plan.perSecond[levels[step]!]!;
-          if (plan.kind === "counter") {
-            state[series] = state[series]! + Math.round(perSecond * options.stepSeconds * 1000) / 1000;
-            values[step] = state[series]!;
-          } else values[step] = perSecond;
-        }
-        appendSeries(request, plan.labels, values, count, firstSeconds * 1000, stepMillis);
-        samples += count;
-      }
+  return generateHistory(options, {
+    append: (series, values, count, firstSeconds) => appendSeries(request, series.labels, values, count, firstSeconds * 1000, stepMillis),
+    afterInstance: async () => {
       if (request.length >= REQUEST_BYTES) await flush();
-    }
-    for (let step = 0; step < count; step += 1) {
-      for (let index = 0; index < options.instances; index += 1)
-        loads[index] = levelLoad(level(load(index, firstSeconds + step * options.stepSeconds)));
-      fleet.forEach((plan, series) => (fleetValues[series]![step] = plan.value(loads)));
-    }
-    fleet.forEach((plan, series) => appendSeries(request, plan.labels, fleetValues[series]!, count, firstSeconds * 1000, stepMillis));
-    samples += fleet.length * count;
-    await flush();
-    await Promise.all(inFlight.splice(0));
-    await onWindow(firstSeconds + (count - 1) * options.stepSeconds);
-  }
-  await Promise.all(inFlight);
-  return samples;
+    },
+    windowEnd: async (endSeconds) => {
+      await flush();
+      await Promise.all(inFlight.splice(0));
+      await onWindow(endSeconds);
+    },
+  });
 }

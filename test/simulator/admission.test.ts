@@ -24,9 +24,9 @@ function complete(url: string, body: Record<string, unknown>, signal?: AbortSign
  * A long streamed request that has produced its first token: it runs, past its prefill. Returns
  * the function that ends it (the client goes away, the server aborts it).
  */
-async function decodingRequest(url: string): Promise<() => Promise<void>> {
+async function decodingRequest(url: string, n = 1): Promise<() => Promise<void>> {
   const controller = new AbortController();
-  const response = await complete(url, { max_tokens: 1000, ignore_eos: true, stream: true }, controller.signal);
+  const response = await complete(url, { max_tokens: 1000, ignore_eos: true, stream: true, n }, controller.signal);
   assert.equal(response.status, 200);
   const reader = response.body!.getReader();
   const first = await reader.read();
@@ -46,6 +46,34 @@ test("--max-num-queued-reqs counts running requests too, as vLLM does: with one 
   const refused = await complete(url, { max_tokens: 4 });
   assert.equal(refused.status, 503);
   assert.match(((await refused.json()) as { error: { message: string } }).error.message, /--max-num-queued-reqs/);
+  assert.deepEqual(await rejections(url), { max_num_queued_reqs: 1, max_num_queued_tokens: 0 });
+});
+
+test("a request with n > 1 takes n places under --max-num-queued-reqs, as vLLM's n child requests do", async (t) => {
+  const simulator = await startSimulator({ metricsVersion: "0.32", load: "idle", maxNumQueuedReqs: 3 });
+  t.after(() => simulator.close());
+  const url = simulator.urls[0]!;
+  const stop = await decodingRequest(url);
+  t.after(stop);
+  assert.equal((await complete(url, { max_tokens: 4, n: 3 })).status, 503, "1 in flight + 3 children is over a cap of 3");
+  const served = await complete(url, { max_tokens: 4, n: 2 });
+  assert.equal(served.status, 200, "1 in flight + 2 children fits a cap of 3");
+  const body = (await served.json()) as { choices: { index: number }[]; usage: { completion_tokens: number } };
+  assert.deepEqual(
+    body.choices.map((choice) => choice.index),
+    [0, 1],
+  );
+  assert.equal(body.usage.completion_tokens, 8);
+  assert.deepEqual(await rejections(url), { max_num_queued_reqs: 1, max_num_queued_tokens: 0 });
+});
+
+test("the n children of a running request count as in flight: with n=2 decoding and a cap of 2, the next request gets 503", async (t) => {
+  const simulator = await startSimulator({ metricsVersion: "0.32", load: "idle", maxNumQueuedReqs: 2 });
+  t.after(() => simulator.close());
+  const url = simulator.urls[0]!;
+  const stop = await decodingRequest(url, 2);
+  t.after(stop);
+  assert.equal((await complete(url, { max_tokens: 4 })).status, 503);
   assert.deepEqual(await rejections(url), { max_num_queued_reqs: 1, max_num_queued_tokens: 0 });
 });
 

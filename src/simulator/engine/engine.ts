@@ -323,6 +323,7 @@ export class Engine {
       generationTokens: request.generated,
       maxTokens: spec.maxTokens,
       maxTokensParam: spec.maxTokensParam,
+      paramsN: spec.paramsN,
       preemptions: request.preemptions,
       reason,
       tokenTimes: request.tokenTimes,

@@ -162,20 +162,22 @@ export class SimulatedInstance {
    * vLLM's admission caps, checked in the frontend across every engine before a request enters one
    * (vLLM PR #49445): `--max-num-queued-reqs` counts the requests in flight, waiting and running;
    * `--max-num-queued-tokens` the whole prompts of those not past prefill (no output token yet).
-   * Either reached refuses the request with HTTP 503; the request cap is checked first. Returns the
-   * reason that fired, counted, or undefined when the request is admitted.
+   * Either reached refuses the request with HTTP 503; the request cap is checked first. A request
+   * with `n` > 1 takes `slots` = n places under the request cap: vLLM V1 fans it out into n child
+   * requests (vllm/v1/engine/async_llm.py, ParentRequest), each one in flight. Returns the reason
+   * that fired, counted, or undefined when the request is admitted.
    */
-  admissionRejected(): AdmissionReason | undefined {
-    const reason = this.admissionCapReached();
+  admissionRejected(slots = 1): AdmissionReason | undefined {
+    const reason = this.admissionCapReached(slots);
     if (reason !== undefined) this.metrics.admissionRejected(reason);
     return reason;
   }
 
-  private admissionCapReached(): AdmissionReason | undefined {
+  private admissionCapReached(slots: number): AdmissionReason | undefined {
     const { maxNumQueuedReqs, maxNumQueuedTokens } = this.config;
     if (maxNumQueuedReqs !== undefined) {
       const inFlight = this.engines.reduce((total, engine) => total + engine.numWaiting + engine.numRunning, 0);
-      if (inFlight >= maxNumQueuedReqs) return "max_num_queued_reqs";
+      if (inFlight + slots > maxNumQueuedReqs) return "max_num_queued_reqs";
     }
     if (maxNumQueuedTokens !== undefined) {
       const prefillTokens = this.engines.reduce((total, engine) => total + engine.prefillPromptTokens, 0);

@@ -12,6 +12,8 @@ export interface RequestSpec {
   readonly maxTokens: number;
   /** The `max_tokens` the client sent, if any (vllm:request_params_max_tokens). */
   readonly maxTokensParam?: number;
+  /** The `n` of the request this one is a child of (vllm:request_params_n); 1 when absent. */
+  readonly paramsN?: number;
   /** Where the model would emit EOS; at or beyond maxTokens the request ends with `length`. */
   readonly naturalLength: number;
   /** Built-in clients: disconnect after this many tokens (finish reason `abort`). */
@@ -46,6 +48,7 @@ export interface FinishedRequest {
   readonly generationTokens: number;
   readonly maxTokens: number;
   readonly maxTokensParam?: number;
+  readonly paramsN?: number;
   readonly preemptions: number;
   readonly reason: FinishReason;
   /** Token times, when the engine records them (ground truth). */

@@ -4,12 +4,15 @@ import type { FinishReason } from "../engine/request.js";
 
 /** Request bodies and response shapes of vLLM's OpenAI-compatible server (the parts clients use). */
 
+/** The most completions one request may ask for (vLLM has no cap; this keeps one request from flooding the simulator). */
+const MAX_N = 256;
+
 const streamOptions = z.object({ include_usage: z.boolean().nullish(), continuous_usage_stats: z.boolean().nullish() }).nullish();
 
 const common = {
   model: z.string().nullish(),
   max_tokens: z.number().int().min(1).nullish(),
-  n: z.number().int().min(1).max(1, "the simulator supports n=1 only").nullish(),
+  n: z.number().int().min(1).max(MAX_N, `the simulator serves n up to ${MAX_N}`).nullish(),
   stream: z.boolean().nullish(),
   stream_options: streamOptions,
   ignore_eos: z.boolean().nullish(),
@@ -142,10 +145,15 @@ export interface ResponseIdentity {
   readonly model: string;
 }
 
+/** One generated sequence of a request (a request with `n` > 1 has n, indexed from 0). */
+export interface Choice {
+  readonly text: string;
+  readonly reason: FinishReason;
+}
+
 export function completionResponse(
   who: ResponseIdentity,
-  text: string,
-  reason: FinishReason,
+  choices: readonly Choice[],
   promptTokens: number,
   completionTokens: number,
 ): string {
@@ -154,64 +162,63 @@ export function completionResponse(
     object: "text_completion",
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, text, logprobs: null, finish_reason: reason, stop_reason: null, prompt_logprobs: null }],
+    choices: choices.map(({ text, reason }, index) => ({
+      index,
+      text,
+      logprobs: null,
+      finish_reason: reason,
+      stop_reason: null,
+      prompt_logprobs: null,
+    })),
     usage: usage(promptTokens, completionTokens),
   });
 }
 
-export function chatResponse(
-  who: ResponseIdentity,
-  text: string,
-  reason: FinishReason,
-  promptTokens: number,
-  completionTokens: number,
-): string {
+export function chatResponse(who: ResponseIdentity, choices: readonly Choice[], promptTokens: number, completionTokens: number): string {
   return JSON.stringify({
     id: who.id,
     object: "chat.completion",
     created: who.created,
     model: who.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: text,
-          refusal: null,
-          annotations: null,
-          audio: null,
-          function_call: null,
-          tool_calls: [],
-          reasoning_content: null,
-        },
-        logprobs: null,
-        finish_reason: reason,
-        stop_reason: null,
+    choices: choices.map(({ text, reason }, index) => ({
+      index,
+      message: {
+        role: "assistant",
+        content: text,
+        refusal: null,
+        annotations: null,
+        audio: null,
+        function_call: null,
+        tool_calls: [],
+        reasoning_content: null,
       },
-    ],
+      logprobs: null,
+      finish_reason: reason,
+      stop_reason: null,
+    })),
     usage: usage(promptTokens, completionTokens),
     prompt_logprobs: null,
   });
 }
 
 /** One SSE event line for a completion chunk. */
-export function completionChunk(who: ResponseIdentity, text: string, reason: FinishReason | null): string {
+export function completionChunk(who: ResponseIdentity, index: number, text: string, reason: FinishReason | null): string {
   return `data: ${JSON.stringify({
     id: who.id,
     object: "text_completion",
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, text, logprobs: null, finish_reason: reason, stop_reason: null }],
+    choices: [{ index, text, logprobs: null, finish_reason: reason, stop_reason: null }],
   })}\n\n`;
 }
 
-export function chatChunk(who: ResponseIdentity, delta: Record<string, unknown>, reason: FinishReason | null): string {
+export function chatChunk(who: ResponseIdentity, index: number, delta: Record<string, unknown>, reason: FinishReason | null): string {
   return `data: ${JSON.stringify({
     id: who.id,
     object: "chat.completion.chunk",
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: reason }],
+    choices: [{ index, delta, logprobs: null, finish_reason: reason }],
   })}\n\n`;
 }
 

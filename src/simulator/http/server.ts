@@ -229,7 +229,9 @@ function generate(instance: SimulatedInstance, res: ServerResponse, generation: 
     origin: "api",
     ...(requestedMax === undefined ? {} : { maxTokensParam: requestedMax }),
   };
-  const rejected = instance.admissionRejected();
+  // why: vLLM V1 fans a request with n > 1 out into n child requests (`{index}_{id}`), each one in flight.
+  const n = body.n ?? 1;
+  const rejected = instance.admissionRejected(n);
   if (rejected !== undefined) {
     const why =
       rejected === "max_num_queued_reqs"
@@ -239,43 +241,55 @@ function generate(instance: SimulatedInstance, res: ServerResponse, generation: 
   }
   const stream = body.stream === true;
   const includeUsage = stream && body.stream_options?.include_usage === true;
-  let engineIndex = -1;
-  let text = "";
+  const children = Array.from({ length: n }, (_, index) => ({
+    spec: { ...spec, id: n === 1 ? id : `${index}_${id}`, ...(n === 1 ? {} : { paramsN: n }) },
+    engineIndex: -1,
+    text: "",
+    finished: undefined as FinishedRequest | undefined,
+  }));
   let done = false;
   res.once("close", () => {
     if (!done) {
       done = true;
-      instance.abort(id, engineIndex);
+      for (const child of children) if (child.finished === undefined) instance.abort(child.spec.id, child.engineIndex);
     }
   });
   if (stream) {
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-    if (kind === "chat") res.write(chatChunk(who, { role: "assistant", content: "" }, null));
+    if (kind === "chat") children.forEach((_, index) => res.write(chatChunk(who, index, { role: "assistant", content: "" }, null)));
   }
-  const finishStream = (finished: FinishedRequest): void => {
-    if (kind === "chat") res.write(chatChunk(who, {}, finished.reason));
-    else res.write(completionChunk(who, "", finished.reason));
-    if (includeUsage)
-      res.write(
-        usageChunk(who, kind === "chat" ? "chat.completion.chunk" : "text_completion", finished.promptTokens, finished.generationTokens),
-      );
-    res.end(DONE_EVENT);
+  const finishAll = (): void => {
+    done = true;
+    const finished = children.map((child) => child.finished!);
+    const generationTokens = finished.reduce((total, child) => total + child.generationTokens, 0);
+    if (stream) {
+      if (includeUsage)
+        res.write(
+          usageChunk(who, kind === "chat" ? "chat.completion.chunk" : "text_completion", finished[0]!.promptTokens, generationTokens),
+        );
+      return void res.end(DONE_EVENT);
+    }
+    if (finished.some((child) => child.reason === "error"))
+      return send(res, 500, JSON_TYPE, errorBody(500, "The engine failed while generating this request.", "InternalServerError"));
+    const respond = kind === "chat" ? chatResponse : completionResponse;
+    const choices = children.map((child) => ({ text: child.text, reason: child.finished!.reason }));
+    send(res, 200, JSON_TYPE, respond(who, choices, finished[0]!.promptTokens, generationTokens));
   };
-  engineIndex = instance.submit(spec, {
-    onToken: (index) => {
-      const piece = tokenText(seed, index);
-      if (!stream) text += piece;
-      else if (kind === "chat") res.write(chatChunk(who, { content: piece }, null));
-      else res.write(completionChunk(who, piece, null));
-    },
-    onFinish: (finished) => {
-      if (done) return;
-      done = true;
-      if (stream) return finishStream(finished);
-      if (finished.reason === "error")
-        return send(res, 500, JSON_TYPE, errorBody(500, "The engine failed while generating this request.", "InternalServerError"));
-      const respond = kind === "chat" ? chatResponse : completionResponse;
-      send(res, 200, JSON_TYPE, respond(who, text, finished.reason, finished.promptTokens, finished.generationTokens));
-    },
+  children.forEach((child, index) => {
+    child.engineIndex = instance.submit(child.spec, {
+      onToken: (token) => {
+        const piece = tokenText(seed + index, token);
+        if (!stream) child.text += piece;
+        else if (kind === "chat") res.write(chatChunk(who, index, { content: piece }, null));
+        else res.write(completionChunk(who, index, piece, null));
+      },
+      onFinish: (finished) => {
+        if (done) return;
+        child.finished = finished;
+        if (stream)
+          res.write(kind === "chat" ? chatChunk(who, index, {}, finished.reason) : completionChunk(who, index, "", finished.reason));
+        if (children.every((other) => other.finished !== undefined)) finishAll();
+      },
+    });
   });
 }

@@ -260,7 +260,7 @@ export class VllmMetrics implements EngineObserver {
     this.observe("requestPromptTokens", engine, request.promptTokens);
     this.observe("requestGenerationTokens", engine, request.generationTokens);
     this.observe("requestMaxGenerationTokens", engine, request.maxTokens);
-    this.observe("requestParamsN", engine, 1);
+    this.observe("requestParamsN", engine, request.paramsN ?? 1);
     if (request.maxTokensParam !== undefined) this.observe("requestParamsMaxTokens", engine, request.maxTokensParam);
     this.observe("e2e", engine, request.finish - request.arrival);
     this.observe("requestPreemptions", engine, request.preemptions);
