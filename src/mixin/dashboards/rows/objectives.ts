@@ -87,21 +87,38 @@ function budgetPanel(all: readonly Objective[], query: QueryOptions, ttftSeconds
 function burnRatePanel(objective: Objective, query: QueryOptions, ttftSeconds: number): PanelSpec {
   const allowed = Math.round((1 - objective.budget.objective) * 1e6) / 1e6;
   const tiers = objective.budget.tiers;
+  // why: from raw series every point of a history re-reads its whole window (up to 3 days of samples),
+  // so without our recording rules the panel shows the value now; the recorded dashboards draw the history.
+  const now = query.source === "raw";
+  const paging = Math.min(...tiers.filter((tier) => tier.severity === "critical").map((tier) => tier.factor));
   return {
     key: `user/slo-burn-${objective.key}`,
-    kind: "timeseries",
-    title: `${objective.name} burn rate per tier`,
+    kind: now ? "stat" : "timeseries",
+    title: `${objective.name} burn rate per tier${now ? " (now)" : ""}`,
     description:
       `How fast the ${objective.name} budget is spent, per model, over the long window of each alert tier: 1 spends exactly the ${SLO_PERIOD} budget in ${SLO_PERIOD}. ` +
       tiers
         .map((tier) => `${tier.alert} (${tier.severity}) fires above ${tier.factor} over ${tier.longWindow} and ${tier.shortWindow}`)
         .join("; ") +
-      ".",
+      "." +
+      (now
+        ? " The value now only: a history would re-read up to 3 days of raw samples for every point. The dashboards made for our recording rules draw it over time."
+        : ""),
     unit: "none",
     min: 0,
+    ...(now
+      ? {
+          thresholds: [
+            { value: null, color: "green" },
+            { value: 1, color: "orange" },
+            { value: paging, color: "red" },
+          ],
+        }
+      : {}),
     targets: tiers.map((tier) => ({
       expr: `(${sloBadRatio(objective.key, tier.longWindow, ttftSeconds, query, BY_MODEL)}) / ${allowed}`,
       legend: `${tier.longWindow} (fires > ${tier.factor}) {{model_name}}`,
+      ...(now ? { instant: true } : {}),
     })),
   };
 }
