@@ -94,7 +94,7 @@ function burnRatePanel(objective: Objective, query: QueryOptions, ttftSeconds: n
   return {
     key: `user/slo-burn-${objective.key}`,
     kind: now ? "stat" : "timeseries",
-    title: `${objective.name} burn rate per tier${now ? " (now)" : ""}`,
+    title: `${objective.name} burn rate per tier`,
     description:
       `How fast the ${objective.name} budget is spent, per model, over the long window of each alert tier: 1 spends exactly the ${SLO_PERIOD} budget in ${SLO_PERIOD}. ` +
       tiers
