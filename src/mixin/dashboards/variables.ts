@@ -10,7 +10,7 @@ import { dcgm, node, nvidiaSmi, vllm } from "../../catalog/index.js";
 import { AGGREGATES } from "../../promql/aggregates.js";
 import { hostsQuery } from "../../promql/gpu.js";
 import { monitorMatcher, VARIABLES } from "../../promql/scope.js";
-import { matcher, series } from "../../promql/selector.js";
+import { matcher, series, type Selector } from "../../promql/selector.js";
 import { datasourceRef } from "./panels.js";
 
 /** The dashboard variables, created fresh for each dashboard. */
@@ -37,8 +37,6 @@ const instance = matcher("instance", "=~", `$${VARIABLES.instance}`);
 const modelName = matcher("model_name", "=~", `$${VARIABLES.modelName}`);
 // why: the Monitor variable comes first, so on a central store the lists below offer only what that sender has.
 const monitor = monitorMatcher();
-/** A `{…}` selector string with the Monitor matcher added. */
-const withMonitor = (selector: string): string => selector.replace(/\}$/, `, monitor=~"$${VARIABLES.monitor}"}`);
 
 function datasourceVariable(): DatasourceVariableBuilder {
   return new DatasourceVariableBuilder(VARIABLES.datasource)
@@ -50,7 +48,12 @@ function datasourceVariable(): DatasourceVariableBuilder {
 /** A vLLM gauge present in every version: the job and instance variables list only targets that have it. */
 const VLLM_SERIES = vllm.numRequestsRunning.name;
 /** The series of every exporter the Machine overview reads: vLLM, GPU exporters, node_exporter. */
-const MACHINE_SERIES = `{__name__=~"${[VLLM_SERIES, dcgm.gpuTemp.name, nvidiaSmi.temperatureGpu.name, node.unameInfo.name].join("|")}"}`;
+const MACHINE_NAMES = matcher(
+  "__name__",
+  "=~",
+  [VLLM_SERIES, dcgm.gpuTemp.name, nvidiaSmi.temperatureGpu.name, node.unameInfo.name].join("|"),
+);
+const machineSeries = (...matchers: Selector): string => series("", [MACHINE_NAMES, ...matchers]);
 
 // why: scoped to the series the dashboard reads, not to `up`, so a shared Prometheus does not offer every job it scrapes.
 function jobVariable(selector = series(VLLM_SERIES, [monitor]), description = "Scrape jobs of vLLM servers."): QueryVariableBuilder {
@@ -141,14 +144,11 @@ export function vllmVariables(): cog.Builder<VariableModel>[] {
 
 /** Variables of the Machine overview: the vLLM ones (job and instance also over GPU and node_exporter targets) plus the host. */
 export function machineVariables(): cog.Builder<VariableModel>[] {
-  const machineJob = jobVariable(withMonitor(MACHINE_SERIES), "Scrape jobs of vLLM servers, GPU exporters and node_exporter.");
-  const machineInstance = instanceVariable(
-    withMonitor(MACHINE_SERIES.replace("}", `, job=~"$${VARIABLES.job}"}`)),
-    "Targets of the selected jobs.",
-  );
+  const machineJob = jobVariable(machineSeries(monitor), "Scrape jobs of vLLM servers, GPU exporters and node_exporter.");
+  const machineInstance = instanceVariable(machineSeries(job, monitor), "Targets of the selected jobs.");
   return [
     datasourceVariable(),
-    monitorVariable(MACHINE_SERIES),
+    monitorVariable(machineSeries()),
     machineJob,
     machineInstance,
     modelNameVariable(),
