@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts with node's own test runner (TAP on stdout), the longest files first
-// (scripts/test-files.mjs), then prints the plain closing line `N passed, N failed` that CI reads.
-// Arguments narrow the run to paths containing them. TEST_DURATIONS_RECORD=1 refreshes
-// test/durations.json from the files this run took.
+// Runs every test/**/*.test.ts, each file in its own node process with node's own test runner (TAP
+// on stdout), the longest files first and as many side by side as the cores carry
+// (scripts/run-files.mjs), then prints the plain closing line `N passed, N failed` that CI reads.
+// The suite is type-checked and compiled first (scripts/compiled-tests.mjs), and the files run as
+// JavaScript through scripts/test-loader.mjs; TEST_COMPILED=0 type-checks without emitting and runs
+// them through tsx, TEST_COMPILED_CLI=0 starts the CLI they spawn through tsx too. Arguments narrow the run to paths containing them. TEST_DURATIONS_RECORD=1
+// refreshes test/durations.json from the files this run took.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { compiledCli } from "./compiled-cli.mjs";
+import { prepareTests } from "./compiled-tests.mjs";
 import { findTests, longestFirst, readDurations } from "./test-files.mjs";
 
 const filters = process.argv.slice(2);
@@ -18,32 +21,41 @@ if (files.length === 0) {
   process.exit(2);
 }
 
+const root = fileURLToPath(new URL("..", import.meta.url));
+const compiledSuite = process.env.TEST_COMPILED !== "0";
 // The CLI that tests start as child processes, compiled (scripts/compiled-cli.mjs); TEST_COMPILED_CLI=0
 // starts them from source through tsx instead.
+const compiledChildren = process.env.TEST_COMPILED_CLI !== "0";
 const childEnv = { ...process.env };
-if (process.env.TEST_COMPILED_CLI !== "0") {
+let nodeFlags;
+{
   const started = Date.now();
   try {
-    const cli = compiledCli(fileURLToPath(new URL("..", import.meta.url)));
-    childEnv.VLLM_MONITOR_COMPILED_CLI = cli.main;
-    if (cli.compiledNow)
-      console.error(
-        `run-tests: compiled the CLI for the tests' child processes (${cli.stale} files were newer than dist/) in ${Math.round((Date.now() - started) / 1000)} s`,
-      );
+    const prepared = await prepareTests(root, { compileSuite: compiledSuite, compileCli: compiledChildren });
+    if (compiledChildren) childEnv.VLLM_MONITOR_COMPILED_CLI = prepared.cli;
+    console.error(
+      `run-tests: type-checked the suite and the viewer's page${compiledSuite ? ", compiled the suite" : ""}` +
+        `${prepared.compiledCli > 0 ? ` and the children's CLI (${prepared.compiledCli} files newer than dist/)` : ""} in ${Math.round((Date.now() - started) / 1000)} s`,
+    );
   } catch (error) {
     console.error(`run-tests: ${error.message}`);
     process.exit(2);
   }
+  // The test files themselves: compiled JavaScript through scripts/test-loader.mjs, or their sources through tsx.
+  nodeFlags = compiledSuite
+    ? ["--enable-source-maps", "--import", fileURLToPath(new URL("test-loader.mjs", import.meta.url))]
+    : ["--import", "tsx"];
 }
 
 // The whole run stops after this, kills what is left and still prints its closing line, so CI's
 // own limit is never what ends it.
 const budgetMs = Number(process.env.TEST_BUDGET_MS ?? 70 * 60_000);
 
-// Each file's timeout (TEST_FILE_TIMEOUT_MS) and the concurrency (TEST_CONCURRENCY) are run-in-order's.
+// Each file's timeout (TEST_FILE_TIMEOUT_MS), the concurrency (TEST_CONCURRENCY) and the cores it
+// fills (TEST_CPU_BUDGET) are run-files'.
 const child = spawn(
   process.execPath,
-  ["--import", "tsx", fileURLToPath(new URL("run-in-order.mjs", import.meta.url)), ...files],
+  [fileURLToPath(new URL("run-files.mjs", import.meta.url)), ...nodeFlags, "--", ...files],
   // detached: its own process group, so the budget can stop the runner and every test's children.
   { stdio: ["ignore", "pipe", "inherit"], detached: true, env: childEnv },
 );
@@ -88,7 +100,8 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 child.on("exit", (code) => {
   clearTimeout(budget);
   setTimeout(() => {
-    const count = (name) => Number(tail.match(new RegExp(`^# ${name} (\\d+)$`, "m"))?.[1] ?? 0);
+    // why: each file's TAP ends in its own summary; run-files prints the run's totals last.
+    const count = (name) => Number([...tail.matchAll(new RegExp(`^# ${name} (\\d+)$`, "gm"))].at(-1)?.[1] ?? 0);
     const summarised = /^# pass \d+$/m.test(tail);
     // Killed before node's own summary: count the top-level results it printed, plus one failure for the budget.
     const passed = summarised ? count("pass") : passedLines;

@@ -1,7 +1,8 @@
 // Which test files a run takes, and in which order: the longest first, by the seconds each file
 // took (test/durations.json; a run with TEST_DURATIONS_RECORD=1 writes it, and every run prints
-// the line to put in it). With two files at a time, a long file that starts last runs alone at
-// the end; started first, it runs beside the short ones. Without the file: by name.
+// the line to put in it). A long file that starts last runs alone at the end; started first, it
+// runs beside the short ones. Without the file: by name. The table also keeps the CPU seconds each
+// file used, which tell the runner how many files fit beside each other on the machine's cores.
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -18,26 +19,44 @@ export function findTests(dir) {
   return found;
 }
 
-/** Seconds per file, as last recorded; an empty table when the file is missing. */
+/** `{ seconds, cpu }` per file, as last recorded; an empty table when the file is missing. */
 export function readDurations(path = DURATIONS_FILE) {
+  let table;
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    table = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     if (error.code === "ENOENT") return {};
     throw new Error(`${path}: ${error.message} (rewrite it with TEST_DURATIONS_RECORD=1 node scripts/run-tests.mjs)`);
   }
+  const bad = Object.entries(table).find(([, entry]) => typeof entry?.seconds !== "number");
+  if (bad !== undefined)
+    throw new Error(
+      `${path}: "${bad[0]}" has no "seconds" (each file maps to { "seconds": N, "cpu": N }); rewrite it with TEST_DURATIONS_RECORD=1 node scripts/run-tests.mjs`,
+    );
+  return table;
 }
 
 /** The files, longest first; a file with no recorded time counts as the longest (it may be). */
 export function longestFirst(files, durations) {
-  const seconds = (file) => durations[file] ?? Number.POSITIVE_INFINITY;
+  const seconds = (file) => durations[file]?.seconds ?? Number.POSITIVE_INFINITY;
   return [...files].sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b));
 }
 
-/** Writes the measured seconds over the recorded ones; files not run keep theirs. */
+/**
+ * How much of a core the file keeps busy on average (its CPU seconds over its wall seconds, from
+ * 0.1 to 1); 1 for a file with no record, so a new file never crowds the others.
+ */
+export function coreShare(entry) {
+  if (entry?.cpu === undefined || !(entry.seconds > 0)) return 1;
+  return Math.min(1, Math.max(0.1, entry.cpu / entry.seconds));
+}
+
+/** Writes the measured `{ seconds, cpu }` over the recorded ones; files not run keep theirs. */
 export function recordDurations(measured, path = DURATIONS_FILE) {
   const merged = { ...readDurations(path) };
-  for (const [file, seconds] of Object.entries(measured)) merged[file] = Math.round(seconds * 10) / 10;
+  const round = (value) => Math.round(value * 10) / 10;
+  for (const [file, { seconds, cpu }] of Object.entries(measured))
+    merged[file] = cpu === undefined ? { seconds: round(seconds) } : { seconds: round(seconds), cpu: round(cpu) };
   const sorted = Object.fromEntries(
     Object.keys(merged)
       .sort()
