@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { parseExposition } from "../../src/exposition/index.js";
 import { ruleFileText } from "../../src/render/rule-file-text.js";
@@ -114,4 +115,18 @@ export function unitRange(unit: string): readonly [number, number] {
   if (unit === "percent") return [0, 100];
   if (unit === "percentunit") return [0, 1];
   return [0, Number.POSITIVE_INFINITY];
+}
+
+/**
+ * Runs `check` until it finds no problem or `timeoutMs` has passed, and returns its last list. A
+ * capture's value is constant, but a query over a window of recent samples finds none while a
+ * machine busy with other tests is late scraping; the test still fails if it never settles.
+ */
+export async function problemsOnceSettled(check: () => Promise<string[]>, timeoutMs = 20_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const problems = await check();
+    if (problems.length === 0 || Date.now() >= deadline) return problems;
+    await sleep(500);
+  }
 }
