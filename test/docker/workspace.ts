@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitUntil } from "../../src/process/index.js";
+import { COMPILED_CLI_VARIABLE } from "../../src/stack/native/self.js";
 import { REPO_ROOT, runCommand, type CliRun } from "../stack/compose-fixture.js";
 import { SIMULATOR_IMAGE, type TestUser } from "./engine.js";
 
@@ -29,6 +30,8 @@ const CHECKOUT_ENTRIES = [
   "Dockerfile",
   ".dockerignore",
   "node_modules",
+  // why: the compiled CLI (VLLM_MONITOR_COMPILED_CLI), when the runner made one.
+  "dist",
 ];
 
 export interface ContainerState {
@@ -87,13 +90,12 @@ export async function createComposeWorkspace(
       ...images,
       ...extraEnv,
     };
-    const node = [
-      process.execPath,
-      "--import",
-      join(checkout, relative(REPO_ROOT, TSX_LOADER)),
-      join(checkout, "src", "cli", "main.ts"),
-      ...args,
-    ];
+    // why: the compiled CLI scripts/run-tests.mjs made, as the other tests' children run; else the source through tsx.
+    const compiled = process.env[COMPILED_CLI_VARIABLE];
+    const node =
+      compiled === undefined || compiled === ""
+        ? [process.execPath, "--import", join(checkout, relative(REPO_ROOT, TSX_LOADER)), join(checkout, "src", "cli", "main.ts"), ...args]
+        : [process.execPath, join(checkout, relative(REPO_ROOT, compiled)), ...args];
     const command = user.viaSetpriv ? ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", ...node] : node;
     return runBounded(command, { cwd: dir, env });
   };
