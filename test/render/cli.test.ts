@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
 import { OUTPUT_LAYOUT } from "../../src/render/layout.js";
 import { checkPrometheusConfig } from "../helpers/promtool.js";
+import { cliCommand } from "../helpers/cli.js";
 import { useTemporaryDirs } from "../helpers/temporary.js";
 
 function workspace(envText: string): { env: string; out: string } {
@@ -78,14 +79,10 @@ describe("vllm-monitor conf and clean", () => {
       ].join("\n"),
     );
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", "src/cli/main.ts", "conf", "all", "--env-file", env, "--out", out],
-        { timeout: 120_000 },
-        (error, stdout, stderr) => {
-          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
-        },
-      );
+      const cli = cliCommand(["conf", "all", "--env-file", env, "--out", out]);
+      execFile(cli.command, cli.args, { timeout: 120_000 }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
+      });
     });
     assert.equal(result.code, 2, result.stderr);
     for (const name of ["VLLM_METRICS_AUTH_TOKEN", "SCHEMA", "VLLM_TARGET"])

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { request } from "node:https";
 import { test } from "node:test";
 import { startProcess, waitUntil } from "../../src/process/index.js";
-
-const CLI = ["--import", "tsx", "src/cli/main.ts", "simulate"];
+import { cliCommand } from "../helpers/cli.js";
 
 /** GET over https trusting `ca`; resolves with the status code. */
 function httpsStatus(url: string, ca: string, headers: Record<string, string> = {}): Promise<number> {
@@ -26,8 +25,7 @@ test("vllm-monitor simulate prints its URLs, serves them with the token from SIM
   const caFile = join(dir, "ca.pem");
   const child = startProcess({
     name: "simulate",
-    command: process.execPath,
-    args: [...CLI, "--port", "0", "--instances", "2", "--tls", "--write-ca", caFile, "--load", "idle"],
+    ...cliCommand(["simulate", "--port", "0", "--instances", "2", "--tls", "--write-ca", caFile, "--load", "idle"]),
     env: { ...process.env, SIMULATOR_TOKEN: "env-token-789" },
   });
   t.after(() => child.stop());
@@ -54,8 +52,7 @@ test("vllm-monitor simulate prints its URLs, serves them with the token from SIM
 test("vllm-monitor simulate reports every bad option at once and exits 2", async () => {
   const child = startProcess({
     name: "simulate",
-    command: process.execPath,
-    args: [...CLI, "--engines", "0", "--load", "crazy", "--port", "x", "--gpu-format", "smi"],
+    ...cliCommand(["simulate", "--engines", "0", "--load", "crazy", "--port", "x", "--gpu-format", "smi"]),
   });
   const info = await child.exited;
   assert.equal(info.code, 2);
