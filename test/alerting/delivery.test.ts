@@ -55,6 +55,9 @@ describe("a real Alertmanager with every destination set", () => {
       ALERT_SMTP_HOST: smtp.address,
       ALERT_SMTP_REQUIRE_TLS: "false",
       ALERT_DASHBOARD_URL: "https://grafana.example.com",
+      // why: Alertmanager's group_wait 30 s → 3 s, which the target-down notification waits out (the inhibit rules act at
+      // each flush, and all the alerts are posted at once, so even 3 s is ample for the inhibitor to know its sources).
+      ALERT_FOR_SCALE: "0.1",
     };
     await writeFile(
       envFile,

@@ -15,8 +15,12 @@ interface WebhookBody {
   readonly alerts: readonly WebhookAlert[];
 }
 
-/** How long the simulator keeps the GPU throttled by heat: long enough to pass the scaled `for:` of GpuTemperatureHigh. */
-const THROTTLE_SECONDS = 45;
+/**
+ * The thermal fault as injected: longer than the test waits for the firing notification. The test
+ * ends the fault as soon as that notification is in, so it waits for neither a fixed margin over the
+ * heating time and the `for:` nor a fault that outlasts them.
+ */
+const THROTTLE_SECONDS = 300;
 
 /** What the webhook got and what Prometheus holds, for a failure message. */
 async function seen(workspace: Workspace, sinks: HttpSinks): Promise<string> {
@@ -38,8 +42,9 @@ describe("a GPU fault that ends", () => {
 
   before(async () => {
     sinks = await startHttpSinks();
-    // why: 0.05 turns GpuTemperatureHigh's 10m `for:` into 30 s and shortens Alertmanager's group_interval alike.
-    workspace = await createWorkspace({ ALERT_WEBHOOK_URL: sinks.webhookUrl, ALERT_FOR_SCALE: "0.05" });
+    // why: 0.01 turns GpuTemperatureHigh's 10m `for:` into 6 s (six evaluations), Alertmanager's group_wait into 1 s and its
+    // group_interval (the wait for the resolved notification) into 3 s.
+    workspace = await createWorkspace({ ALERT_WEBHOOK_URL: sinks.webhookUrl, ALERT_FOR_SCALE: "0.01" });
   });
   after(async () => {
     await workspace?.cleanup();
@@ -50,10 +55,11 @@ describe("a GPU fault that ends", () => {
     const up = await workspace.cli(["up", "--native", "--detach"]);
     assert.equal(up.code, 0, up.output);
     await waitForQuery(workspace.prometheusUrl, `${dcgm.gpuTemp.name} < 85`, (samples) => samples.length > 0);
-    const injected = await fetch(
-      `http://127.0.0.1:${workspace.ports.simulatorGpu}/faults/throttle?gpu=0&reason=thermal&seconds=${THROTTLE_SECONDS}`,
-      { method: "POST" },
-    );
+    const throttle = (seconds: number) =>
+      fetch(`http://127.0.0.1:${workspace.ports.simulatorGpu}/faults/throttle?gpu=0&reason=thermal&seconds=${seconds}`, {
+        method: "POST",
+      });
+    const injected = await throttle(THROTTLE_SECONDS);
     assert.ok(injected.ok, `the simulator took the fault: HTTP ${injected.status}`);
 
     const hot = (status: string) => (): WebhookAlert | undefined =>
@@ -74,9 +80,12 @@ describe("a GPU fault that ends", () => {
     assert.match(firing.annotations.runbook_url ?? "", /runbooks\.md#gputemperaturehigh$/);
     assert.equal(hot("resolved")(), undefined, "resolved before the GPU cooled");
 
+    // The fault ends now (a throttle of 0 s ends at the simulator's next step): the GPU cools.
+    const ended = await throttle(0);
+    assert.ok(ended.ok, `the simulator ended the fault: HTTP ${ended.status}`);
     await waitUntil(() => hot("resolved")() !== undefined, {
       what: "the resolved GpuTemperatureHigh notification after the throttling ended",
-      timeoutMs: 120_000 + THROTTLE_SECONDS * 1000,
+      timeoutMs: 120_000,
       intervalMs: 500,
     }).catch(async (error: Error) => {
       throw new Error(`${error.message}; ${await seen(workspace, sinks)}`);
