@@ -129,6 +129,8 @@ export async function startVmalert(options: {
       `-rule=${options.rules}`,
       `-datasource.url=${options.store}`,
       `-remoteWrite.url=${options.store}`,
+      // why: the default 5 s batches hold recordings and ALERTS back from the store that long; a test reads them as soon as they exist.
+      "-remoteWrite.flushInterval=1s",
       `-remoteRead.url=${options.store}`,
       `-notifier.url=${options.notifierUrl}`,
       `-evaluationInterval=${options.evaluationInterval ?? "1s"}`,
