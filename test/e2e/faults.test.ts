@@ -14,8 +14,11 @@ interface AlertRuleYaml {
   readonly for?: string;
 }
 
-/** Every `for:` a thirtieth as long, so the target-down alert (3m) fires after 6 s rather than minutes. */
-const FOR_SCALE = 0.033;
+/**
+ * Every `for:` a hundredth as long, so the target-down alert (3m) fires after 2 s rather than minutes:
+ * still two evaluations pending (1 s interval) before it fires, and the test waits for firing itself.
+ */
+const FOR_SCALE = 0.01;
 
 /** The alert on `up == 0`, as rendered with ALERT_FOR_SCALE, and its `for:` in seconds. */
 function targetDownAlert(): { name: string; forSeconds: number } {
