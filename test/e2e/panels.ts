@@ -32,10 +32,15 @@ export function panelQueries(scrapeIntervalSeconds: number, source: DashboardSou
     .map((panelQuery) => ({ query: panelQuery, promql: substituteVariables(panelQuery.expr, values) }));
 }
 
-/** The panel queries that return no sample (or fail) right now. */
-export async function emptyPanels(prometheusUrl: string, scrapeIntervalSeconds: number, source?: DashboardSource): Promise<EmptyPanel[]> {
+/** The panel queries that return no sample (or fail) right now; `only` asks just these again (e.g. the ones empty last time). */
+export async function emptyPanels(
+  prometheusUrl: string,
+  scrapeIntervalSeconds: number,
+  source?: DashboardSource,
+  only?: readonly EmptyPanel[],
+): Promise<EmptyPanel[]> {
   const empty: EmptyPanel[] = [];
-  for (const { query: panelQuery, promql } of panelQueries(scrapeIntervalSeconds, source)) {
+  for (const { query: panelQuery, promql } of only ?? panelQueries(scrapeIntervalSeconds, source)) {
     try {
       const samples = await query(prometheusUrl, promql);
       if (samples.length === 0) empty.push({ query: panelQuery, promql, reason: "no data" });
