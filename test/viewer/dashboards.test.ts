@@ -91,11 +91,14 @@ describe("the viewer in Chromium over the demo stack", { skip }, () => {
   before(async () => {
     await buildPageIfMissing();
     workspace = await createWorkspace();
-    const up = await workspace.cli(["up", "--native", "--detach"]);
-    assert.equal(up.code, 0, up.output);
-    assert.match(up.output, /built-in viewer serves the dashboards/, "no Grafana here: up --native serves the built-in viewer");
+    // why: Chromium starts while the stack does; neither waits for the other.
+    const [up, launched] = await Promise.allSettled([workspace.cli(["up", "--native", "--detach"]), launchBrowser()]);
+    if (launched.status === "fulfilled") browser = launched.value;
+    if (up.status === "rejected") throw up.reason;
+    if (launched.status === "rejected") throw launched.reason;
+    assert.equal(up.value.code, 0, up.value.output);
+    assert.match(up.value.output, /built-in viewer serves the dashboards/, "no Grafana here: up --native serves the built-in viewer");
     viewerUrl = `http://127.0.0.1:${workspace.ports.grafana}/`;
-    browser = await launchBrowser();
     let empty: EmptyPanel[] = [];
     await waitUntil(
       async () => {
