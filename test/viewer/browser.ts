@@ -100,13 +100,12 @@ async function readAnswer(request: Request): Promise<QueryAnswer | undefined> {
   };
 }
 
-/** Clicks every collapsed row open at once (one click each; the page then draws them together). */
 async function openCollapsedRows(page: Page): Promise<void> {
-  const collapsed = '[data-testid="panel-group-header"] [aria-label^="expand group"]';
-  await page.evaluate((selector) => {
-    for (const button of document.querySelectorAll<HTMLElement>(selector)) button.click();
-  }, collapsed);
-  await page.locator(collapsed).first().waitFor({ state: "detached", timeout: 30_000 });
+  for (;;) {
+    const collapsed = page.locator('[data-testid="panel-group-header"] [aria-label^="expand group"]');
+    if ((await collapsed.count()) === 0) return;
+    await collapsed.first().click();
+  }
 }
 
 /** Reads every drawn panel. */
