@@ -31,7 +31,7 @@ export function readDurations(path = DURATIONS_FILE) {
   const bad = Object.entries(table).find(([, entry]) => typeof entry?.seconds !== "number");
   if (bad !== undefined)
     throw new Error(
-      `${path}: "${bad[0]}" has no "seconds" (each file maps to { "seconds": N, "cpu": N }); rewrite it with TEST_DURATIONS_RECORD=1 node scripts/run-tests.mjs`,
+      `${path}: "${bad[0]}" has no "seconds" (each file maps to { "seconds": N, "cpu": N }, and "cores": N where stated); rewrite it with TEST_DURATIONS_RECORD=1 node scripts/run-tests.mjs`,
     );
   return table;
 }
@@ -44,19 +44,24 @@ export function longestFirst(files, durations) {
 
 /**
  * How much of a core the file keeps busy on average (its CPU seconds over its wall seconds, from
- * 0.1 to 1); 1 for a file with no record, so a new file never crowds the others.
+ * 0.1 to 1); 1 for a file with no record, so a new file never crowds the others. A file whose work
+ * runs outside its own process tree (in Docker's containers, in Chromium's renderers), where its
+ * CPU is not counted, states its share instead: `"cores": N` in its entry, which a recording keeps.
  */
 export function coreShare(entry) {
+  if (entry?.cores !== undefined) return entry.cores;
   if (entry?.cpu === undefined || !(entry.seconds > 0)) return 1;
   return Math.min(1, Math.max(0.1, entry.cpu / entry.seconds));
 }
 
-/** Writes the measured `{ seconds, cpu }` over the recorded ones; files not run keep theirs. */
+/** Writes the measured `{ seconds, cpu }` over the recorded ones, keeping a stated `cores`; files not run keep theirs. */
 export function recordDurations(measured, path = DURATIONS_FILE) {
   const merged = { ...readDurations(path) };
   const round = (value) => Math.round(value * 10) / 10;
-  for (const [file, { seconds, cpu }] of Object.entries(measured))
-    merged[file] = cpu === undefined ? { seconds: round(seconds) } : { seconds: round(seconds), cpu: round(cpu) };
+  for (const [file, { seconds, cpu }] of Object.entries(measured)) {
+    const stated = merged[file]?.cores === undefined ? {} : { cores: merged[file].cores };
+    merged[file] = cpu === undefined ? { seconds: round(seconds), ...stated } : { seconds: round(seconds), cpu: round(cpu), ...stated };
+  }
   const sorted = Object.fromEntries(
     Object.keys(merged)
       .sort()

@@ -9,6 +9,7 @@ const temporaryDir = useTemporaryDirs();
 interface Duration {
   readonly seconds: number;
   readonly cpu?: number;
+  readonly cores?: number;
 }
 interface TestFiles {
   longestFirst(files: readonly string[], durations: Record<string, Duration>): string[];
@@ -53,4 +54,13 @@ test("a file counts against the cores by its CPU over its wall time, a file neve
   assert.equal(coreShare({ seconds: 100, cpu: 1 }), 0.1, "at least a tenth");
   assert.equal(coreShare({ seconds: 10 }), 1, "no CPU recorded");
   assert.equal(coreShare(undefined), 1, "a new file");
+  assert.equal(coreShare({ seconds: 100, cpu: 10, cores: 1 }), 1, "a stated share wins: its work runs in Docker's containers");
+});
+
+test("a recording keeps a file's stated share of a core", async () => {
+  const { readDurations, recordDurations } = await testFiles();
+  const path = join(temporaryDir("durations-cores-"), "durations.json");
+  writeFileSync(path, JSON.stringify({ "docker.test.ts": { seconds: 90, cpu: 20, cores: 1 } }));
+  recordDurations({ "docker.test.ts": { seconds: 80.04, cpu: 25 } }, path);
+  assert.deepEqual(readDurations(path), { "docker.test.ts": { seconds: 80, cpu: 25, cores: 1 } });
 });
