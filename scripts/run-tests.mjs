@@ -4,8 +4,9 @@
 // (scripts/run-files.mjs), then prints the plain closing line `N passed, N failed` that CI reads.
 // The suite is type-checked and compiled first (scripts/compiled-tests.mjs), and the files run as
 // JavaScript through scripts/test-loader.mjs; TEST_COMPILED=0 type-checks without emitting and runs
-// them through tsx, TEST_COMPILED_CLI=0 starts the CLI they spawn through tsx too. Arguments narrow the run to paths containing them. TEST_DURATIONS_RECORD=1
-// refreshes test/durations.json from the files this run took.
+// them through tsx, TEST_COMPILED_CLI=0 starts the CLI they spawn through tsx too. Arguments narrow
+// the run to paths containing them. TEST_DURATIONS_RECORD=1 refreshes test/durations.json from the
+// files this run took.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { prepareTests } from "./compiled-tests.mjs";
@@ -56,7 +57,7 @@ const budgetMs = Number(process.env.TEST_BUDGET_MS ?? 70 * 60_000);
 const child = spawn(
   process.execPath,
   [fileURLToPath(new URL("run-files.mjs", import.meta.url)), ...nodeFlags, "--", ...files],
-  // detached: its own process group, so the budget can stop the runner and every test's children.
+  // detached: its own process group, so the budget can stop the runner, which passes the signal on to each file's group.
   { stdio: ["ignore", "pipe", "inherit"], detached: true, env: childEnv },
 );
 let tail = "";

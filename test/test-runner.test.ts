@@ -5,36 +5,18 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { useTemporaryDirs } from "./helpers/temporary.js";
+import { runCommand, type CliRun } from "./stack/compose-fixture.js";
 
 const temporaryDir = useTemporaryDirs();
 const RUN_FILES = fileURLToPath(new URL("../scripts/run-files.mjs", import.meta.url));
 const LOADER = fileURLToPath(new URL("../scripts/test-loader.mjs", import.meta.url));
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runFiles(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN_FILES, ...args], {
-      cwd,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function runFiles(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCommand(process.execPath, [RUN_FILES, ...args], { cwd, env: { ...process.env, ...env } });
 }
 
 /** A test file that records when it ran (in ms since the epoch) to log, after waiting ms. */
@@ -111,14 +93,9 @@ test("the compiled route keeps a test file's URL and folder, and maps a failure 
   // why: this very suite was compiled by run-tests (or runs through tsx); a probe file beside this one is not compiled, so the probe is one of ours.
   const probe = fileURLToPath(new URL("./helpers/loader-probe.ts", import.meta.url));
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const child = spawn(process.execPath, ["--enable-source-maps", "--import", LOADER, probe], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const probeRun = await runCommand(process.execPath, ["--enable-source-maps", "--import", LOADER, probe], { cwd: root });
+  const { code } = probeRun;
+  const output = probeRun.stdout + probeRun.stderr;
   assert.equal(code, 1, output);
   const report = JSON.parse(output.split("\n").find((line) => line.startsWith("{")) ?? "{}") as { url?: string; dirname?: string };
   assert.equal(report.url, new URL(`file://${probe}`).href, "the module's URL is the .ts file's");
